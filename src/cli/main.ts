@@ -1,0 +1,371 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline/promises';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { Command, Option } from 'commander';
+import { loadConfig } from '../config/config.js';
+import type { AppConfig } from '../config/config.js';
+import { CreateUserRequestSchema } from '../contracts/user.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import type { Lang } from '../domain/i18n.js';
+import { translateError } from '../domain/i18n.js';
+import { buildApp } from '../http/app.js';
+import { verifyAuditChain } from '../services/audit.service.js';
+import { purgeExpiredAuthRecords } from '../services/auth.service.js';
+import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
+import { loadDemoRoster } from '../services/demo.service.js';
+import type { Actor, ServiceDeps } from '../services/deps.js';
+import { cliActor, SYSTEM } from '../services/deps.js';
+import type { ProgressListener } from '../services/roster.service.js';
+import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
+import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
+import { createUser, ensureFirstAdmin, listUsers } from '../services/user.service.js';
+import { EXIT_CODE } from './exit-codes.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+interface GlobalOptions {
+  data?: string;
+  lang: Lang;
+}
+
+const program = new Command();
+program
+  .name('gradphoto')
+  .description('研究生学历学位证书图像采集 — graduate diploma-photo campaign')
+  .option('--data <dir>', 'data directory (SQLite file, keys); default $GRADPHOTO_DATA or ./data')
+  .addOption(new Option('--lang <lang>', 'language of messages').choices(['zh', 'en']).default(process.env.GRADPHOTO_LANG === 'en' ? 'en' : 'zh'))
+  .showHelpAfterError();
+
+function globals(): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+function config(): AppConfig {
+  return loadConfig(process.env, { dataDir: globals().data });
+}
+
+async function withRuntime<T>(work: (deps: ServiceDeps, cfg: AppConfig) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey });
+  try {
+    return await work(deps, cfg);
+  } finally {
+    await deps.close();
+  }
+}
+
+function actor(): Actor {
+  return cliActor(os.userInfo().username);
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function progressBar(enabled: boolean): { listener: ProgressListener | undefined; stop(): void } {
+  if (!enabled || !process.stderr.isTTY) return { listener: undefined, stop: () => {} };
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: '{phase} [{bar}] {value} rows', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    listener: (p) => {
+      if (!started) {
+        bar.start(p.total ?? p.done, p.done, { phase: p.phase });
+        started = true;
+      }
+      if (p.total) bar.setTotal(p.total);
+      else if (p.done > bar.getTotal()) bar.setTotal(p.done);
+      bar.update(p.done, { phase: p.phase === 'parse' ? '读取 / reading' : '写入 / writing' });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+// ---- serve ----------------------------------------------------------------------------------------
+
+program
+  .command('serve')
+  .description('start the server (API + web app) on $PORT (default 8080)')
+  .option('--port <port>', 'port (overrides $PORT)')
+  .action(async (opts: { port?: string }) => {
+    const cfg = config();
+    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours } });
+    const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
+    const admin = await ensureFirstAdmin(deps, SYSTEM);
+    await purgeExpiredAuthRecords(deps);
+    const app = await buildApp({ deps, config: cfg, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
+    const port = opts.port ? Number(opts.port) : cfg.port;
+    const address = await app.listen({ port, host: cfg.host });
+    const url = address.replace('127.0.0.1', 'localhost');
+    const lines = [
+      '',
+      `gradphoto 已启动 / is running: ${url}`,
+      `数据 / data: ${cfg.databaseUrl ? 'PostgreSQL' : cfg.dataDir}`,
+      `采集活动 / campaign: ${campaign.name.zh}${created ? '（演示活动已载入 / demo campaign loaded）' : ''}`,
+    ];
+    if (admin) {
+      lines.push(
+        '',
+        '首个管理员账号（密码只显示这一次，请登录后修改）/ first admin login (the password is shown only this once):',
+        `  用户名 / username: ${admin.username}`,
+        `  密码 / password:   ${admin.password}`,
+      );
+    }
+    process.stdout.write(lines.join('\n') + '\n\n');
+    const timer = setInterval(() => void purgeExpiredAuthRecords(deps).catch((e) => app.log.error(e)), 3_600_000);
+    timer.unref();
+    const stop = async () => {
+      clearInterval(timer);
+      await app.close();
+      await deps.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
+
+// ---- demo -----------------------------------------------------------------------------------------
+
+program
+  .command('demo')
+  .description('load the demo campaign and a realistic synthetic roster covering every eligibility case')
+  .option('--students <n>', 'number of synthetic students', '500')
+  .option('--as-published', "the notice's original dates (2023) instead of dates moved forward")
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { students: string; asPublished?: boolean; json?: boolean }) => {
+    const n = Number(opts.students);
+    if (!Number.isInteger(n) || n < 0 || n > 1_000_000) throw new AppError('VALIDATION_FAILED', { params: { detail: `--students ${opts.students}` } });
+    await withRuntime(async (deps) => {
+      const wanted = demoCampaign(deps.clock(), opts.asPublished === true);
+      const active = await findActiveCampaign(deps);
+      if (!active || active.id !== wanted.id || JSON.stringify(active.days) !== JSON.stringify(wanted.days)) await loadCampaign(deps, actor(), wanted);
+      const result = n > 0 ? await loadDemoRoster(deps, actor(), wanted, n, globals().lang) : null;
+      if (opts.json) printJson({ campaign: wanted.id, firstDay: wanted.days[0]?.date, targetTerms: wanted.targetTerms, import: result });
+      else {
+        process.stdout.write(`采集活动 / campaign ${wanted.id}: ${wanted.days[0]?.date} … ${wanted.days.at(-1)?.date}, terms ${wanted.targetTerms.join(', ')}\n`);
+        if (result) process.stdout.write(`演示名单 / demo roster: ${JSON.stringify(result.summary)}\n`);
+      }
+    });
+  });
+
+// ---- eligibility ----------------------------------------------------------------------------------
+
+program
+  .command('eligibility <file>')
+  .description('decide a roster file (.csv/.xlsx) without storing anything')
+  .option('--campaign <file>', 'campaign JSON in the format of campaign-2024.json (default: the data directory’s active campaign)')
+  .option('--json', 'print a JSON array of { studentNo, decision, rule, site }')
+  .action(async (file: string, opts: { campaign?: string; json?: boolean }) => {
+    const lang = globals().lang;
+    let campaign;
+    if (opts.campaign) {
+      let json: unknown;
+      try {
+        json = JSON.parse(fs.readFileSync(opts.campaign, 'utf8'));
+      } catch (e) {
+        throw new AppError('VALIDATION_FAILED', { params: { detail: `--campaign ${opts.campaign}: ${(e as Error).message}` } });
+      }
+      campaign = parseCampaignDefinition(json);
+    } else {
+      const cfg = config();
+      campaign = (await peekActiveCampaign({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey })) ?? demoCampaign(new Date());
+    }
+    ensureReadable(file);
+    const { parsed, items } = await decideRosterFile({ path: file }, campaign);
+    if (parsed.issueCount > 0) {
+      const errors = translateIssues(parsed.issues, lang);
+      if (opts.json) printJson(errors);
+      else {
+        process.stderr.write(translateError('ROSTER_INVALID', { count: parsed.issueCount }, lang) + '\n');
+        for (const e of errors) process.stderr.write(`  ${e.message}\n`);
+      }
+      process.exitCode = 2;
+      return;
+    }
+    if (opts.json) printJson(items);
+    else {
+      for (const i of items) process.stdout.write(`${i.studentNo}\t${i.decision}\t${i.rule ?? '-'}\t${i.site}\n`);
+      const counts = items.reduce<Record<string, number>>((acc, i) => ((acc[i.decision] = (acc[i.decision] ?? 0) + 1), acc), {});
+      process.stderr.write(`${items.length} students: ${JSON.stringify(counts)}\n`);
+    }
+  });
+
+function ensureReadable(file: string): void {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    throw new AppError('VALIDATION_FAILED', { params: { detail: globals().lang === 'en' ? `no such file: ${file}` : `文件不存在：${file}` } });
+  }
+}
+
+// ---- roster ---------------------------------------------------------------------------------------
+
+const roster = program.command('roster').description('the roster of the active campaign');
+roster
+  .command('import <file>')
+  .description('import a roster file: shows the changes, then applies them in one transaction')
+  .option('--yes', 'apply without asking')
+  .option('--json', 'print the preview / result as JSON')
+  .action(async (file: string, opts: { yes?: boolean; json?: boolean }) => {
+    const lang = globals().lang;
+    ensureReadable(file);
+    await withRuntime(async (deps) => {
+      const fileName = path.basename(file);
+      const big = fs.statSync(file).size > 512 * 1024;
+      const p1 = progressBar(big && !opts.json);
+      const preview = await previewRosterImport(deps, actor(), { path: file }, fileName, lang, p1.listener ? { onProgress: p1.listener } : {});
+      p1.stop();
+      if (!preview.valid) {
+        throw new AppError('ROSTER_INVALID', { params: { count: preview.errorCount }, details: { errorCount: preview.errorCount, errors: preview.errors } });
+      }
+      if (!opts.json) printPreview(preview, lang);
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new AppError('VALIDATION_FAILED', { params: { detail: lang === 'en' ? 'not a terminal: add --yes to apply' : '非交互终端：请加 --yes 以确认导入' } });
+        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(lang === 'en' ? 'Apply these changes? [y/N] ' : '确认导入以上变更？[y/N] ');
+        rl.close();
+        if (!/^y(es)?$/i.test(answer.trim())) {
+          process.stdout.write(lang === 'en' ? 'Nothing was imported.\n' : '未导入任何数据。\n');
+          return;
+        }
+      }
+      const p2 = progressBar(big && !opts.json);
+      const result = await applyRosterImport(deps, actor(), { path: file }, fileName, lang, p2.listener ? { onProgress: p2.listener } : {});
+      p2.stop();
+      if (opts.json) printJson({ preview: { ...preview, added: undefined, changed: undefined, removed: undefined }, result });
+      else process.stdout.write(result.applied ? (lang === 'en' ? 'Imported.\n' : '导入完成。\n') : lang === 'en' ? 'Nothing changed.\n' : '名单无变化。\n');
+    });
+  });
+
+function printPreview(p: Awaited<ReturnType<typeof previewRosterImport>>, lang: Lang): void {
+  const s = p.summary;
+  const out = (line: string) => process.stdout.write(line + '\n');
+  out(
+    lang === 'en'
+      ? `${p.fileName} (${p.format}${p.encoding ? `, ${p.encoding}` : ''}): ${s.rows} students — ${s.added} added, ${s.changed} changed, ${s.removed} removed, ${s.unchanged} unchanged; ${s.decisionChanged} decisions change`
+      : `${p.fileName}（${p.format}${p.encoding ? `，${p.encoding}` : ''}）：共 ${s.rows} 名学生 — 新增 ${s.added}，变更 ${s.changed}，移除 ${s.removed}，未变 ${s.unchanged}；资格变化 ${s.decisionChanged}`,
+  );
+  if (p.unknownColumns.length) out((lang === 'en' ? 'Ignored unknown columns: ' : '已忽略未知列：') + p.unknownColumns.join(', '));
+  for (const c of p.changed.slice(0, 20)) {
+    const fields = c.fields.map((f) => `${f.field}: ${f.before ?? '∅'} → ${f.after ?? '∅'}`).join('; ');
+    const decision = c.before && c.after && (c.before.decision !== c.after.decision || c.before.rule !== c.after.rule) ? `  [${c.before.decision}/${c.before.rule ?? '-'} → ${c.after.decision}/${c.after.rule ?? '-'}]` : '';
+    out(`  ~ ${c.studentNo} ${c.name}: ${fields}${decision}`);
+  }
+  for (const c of p.removed.slice(0, 20)) out(`  - ${c.studentNo} ${c.name}`);
+  if (p.changed.length + p.removed.length > 40) out('  …');
+}
+
+// ---- users ----------------------------------------------------------------------------------------
+
+const users = program.command('users').description('accounts and roles');
+users
+  .command('add')
+  .description('create an account; the password is read from standard input')
+  .requiredOption('--username <name>')
+  .addOption(new Option('--role <role>').choices(['admin', 'secretary', 'operator', 'cashier', 'student']).makeOptionMandatory())
+  .option('--department <name>', 'a department of a secretary (repeat for several)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--display-name <name>')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--json')
+  .action(async (opts: { username: string; role: string; department: string[]; displayName?: string; passwordStdin?: boolean; json?: boolean }) => {
+    if (!opts.passwordStdin) throw new AppError('VALIDATION_FAILED', { params: { detail: '--password-stdin is required (passwords are never taken as arguments)' } });
+    const password = (await readStdin()).replace(/\r?\n$/, '');
+    const parsed = CreateUserRequestSchema.safeParse({ username: opts.username, role: opts.role, departments: opts.department, displayName: opts.displayName, password });
+    if (!parsed.success) {
+      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+    }
+    await withRuntime(async (deps) => {
+      await ensureActiveCampaign(deps, SYSTEM);
+      const user = await createUser(deps, actor(), parsed.data);
+      if (opts.json) printJson(user);
+      else process.stdout.write(`${user.username} (${user.role}${user.departments.length ? `: ${user.departments.join(', ')}` : ''})\n`);
+    });
+  });
+
+users
+  .command('list')
+  .option('--json')
+  .action(async (opts: { json?: boolean }) => {
+    await withRuntime(async (deps) => {
+      const list = await listUsers(deps, SYSTEM);
+      if (opts.json) printJson(list);
+      else for (const u of list) process.stdout.write(`${u.username}\t${u.role}\t${u.departments.join(',')}\n`);
+    });
+  });
+
+// ---- campaign ---------------------------------------------------------------------------------------
+
+const campaignCmd = program.command('campaign').description('the active campaign');
+campaignCmd
+  .command('show')
+  .option('--json')
+  .action(async (opts: { json?: boolean }) => {
+    await withRuntime(async (deps) => {
+      const c = await findActiveCampaign(deps);
+      if (!c) throw new AppError('CAMPAIGN_NOT_FOUND');
+      const view = toCampaignView(c);
+      if (opts.json) printJson(view);
+      else {
+        process.stdout.write(`${view.id}: ${view.name.zh}\n`);
+        for (const d of view.days) process.stdout.write(`  ${d.date}${d.weekend ? ' (周末)' : ''}: ${d.departments.join('、')}\n`);
+      }
+    });
+  });
+campaignCmd
+  .command('load <file>')
+  .description('load a campaign JSON (format of campaign-2024.json) and make it active')
+  .action(async (file: string) => {
+    ensureReadable(file);
+    const definition = parseCampaignDefinition(JSON.parse(fs.readFileSync(file, 'utf8')));
+    await withRuntime(async (deps) => {
+      const r = await loadCampaign(deps, actor(), definition);
+      process.stdout.write(`${definition.id}: ${r.decisionsChanged} decisions changed\n`);
+    });
+  });
+
+// ---- audit ----------------------------------------------------------------------------------------
+
+const audit = program.command('audit').description('the audit log');
+audit
+  .command('verify')
+  .description('check the hash chain of the audit log')
+  .option('--json')
+  .action(async (opts: { json?: boolean }) => {
+    await withRuntime(async (deps) => {
+      const r = await verifyAuditChain(deps);
+      if (opts.json) printJson(r);
+      else process.stdout.write(r.ok ? `OK: ${r.checked} events\n` : `BROKEN at event ${r.brokenAt}: ${r.problem} (${r.checked} verified before it)\n`);
+      if (!r.ok) process.exitCode = EXIT_CODE.AUDIT_CHAIN_BROKEN;
+    });
+  });
+
+// ---- run --------------------------------------------------------------------------------------------
+
+function reportError(e: unknown): void {
+  const lang = globals().lang;
+  const json = process.argv.includes('--json');
+  if (isAppError(e)) {
+    const message = translateError(e.code, e.params, lang);
+    const details = e.details as { errors?: { message: string }[] } | undefined;
+    if (json) {
+      // Roster errors as the plain array the contract promises; other errors in the API's error body.
+      if (e.code === 'ROSTER_INVALID' && details?.errors) printJson(details.errors);
+      else printJson({ error: { code: e.code, message, details: e.details } });
+    } else {
+      process.stderr.write(`${message}\n`);
+      for (const err of details?.errors ?? []) process.stderr.write(`  ${err.message}\n`);
+    }
+    process.exitCode = EXIT_CODE[e.code];
+    return;
+  }
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}
+
+program.parseAsync(process.argv).catch(reportError);

@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import type { DatabaseConnection, Dialect, Driver, Kysely as KyselyType, MigrationProvider } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDriver,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
+import pg from 'pg';
+import * as foundation from './migrations/0001-foundation.js';
+import type { Database } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  db: KyselyType<Database>;
+  dialect: DialectName;
+  destroy(): Promise<void>;
+}
+
+export type Tx = KyselyType<Database>;
+
+/**
+ * Writes on SQLite begin with BEGIN IMMEDIATE: a DEFERRED transaction that later upgrades to a write
+ * fails at once with "database is locked" and ignores busy_timeout (PITFALLS F16).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+function createSqliteDialect(file: string): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: (): Driver =>
+      new ImmediateSqliteDriver({
+        database: async () => {
+          const sqlite = new SqliteDatabase(file);
+          sqlite.pragma('journal_mode = WAL');
+          // FULL: an acknowledged commit survives a power cut (PITFALLS F17).
+          sqlite.pragma('synchronous = FULL');
+          sqlite.pragma('busy_timeout = 10000');
+          sqlite.pragma('foreign_keys = ON');
+          return sqlite;
+        },
+      }),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
+  };
+}
+
+// PostgreSQL returns bigint (count(*)) as text; counts here stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export interface OpenDatabaseOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema to use (tests give each run its own); default public. */
+  pgSchema?: string;
+  poolSize?: number;
+}
+
+export function sqliteDatabaseFile(dataDir: string): string {
+  return path.join(dataDir, 'gradphoto.sqlite');
+}
+
+export function sqliteDatabaseExists(dataDir: string): boolean {
+  return fs.existsSync(sqliteDatabaseFile(dataDir));
+}
+
+export function openDatabase(opts: OpenDatabaseOptions): Db {
+  if (opts.databaseUrl && /^postgres(ql)?:/.test(opts.databaseUrl)) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolSize ?? 10,
+      ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, dialect: 'postgres', destroy: () => db.destroy() };
+  }
+  fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const file = sqliteDatabaseFile(opts.dataDir);
+  const db = new Kysely<Database>({ dialect: createSqliteDialect(file) });
+  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+}
+
+const MIGRATIONS = { '0001-foundation': foundation };
+
+export async function migrateToLatest(handle: Db): Promise<void> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: KyselyType<unknown>) => m.up(db as never, handle.dialect) }]),
+      ),
+  };
+  const migrator = new Migrator({ db: handle.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+  }
+}

@@ -1,0 +1,123 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types. Times are ISO-8601 UTC strings (`2026-11-28T08:00:00.000Z`) on both databases so that
+ * values, ordering and hashes are identical on SQLite and PostgreSQL; booleans are 0/1 integers.
+ */
+export interface CampaignsTable {
+  id: string;
+  definition: string; // JSON, the shape of spec/campaign-2024.json
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface StudentsTable {
+  id: string; // opaque; never the student number or an ID number (A3)
+  campaign_id: string;
+  student_no: string;
+  name: string;
+  department: string;
+  level: string;
+  certificate: string;
+  expected_term: string;
+  finish: string;
+  employed: number;
+  study_city: string | null;
+  prior_capture_term: string | null;
+  deferred_to: string | null;
+  converting_from_completion: number;
+  national_id_enc: string | null; // AES-256-GCM, see adapters/field-cipher
+  national_id_hmac: string | null; // keyed hash, to tell whether the number changed without decrypting
+  national_id_mask: string | null; // 11**************1X, shown to admins without decrypting
+  email: string | null;
+  phone: string | null;
+  decision: string;
+  rule: string | null;
+  site: string;
+  row_hash: string;
+  removed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  display_name: string | null;
+  student_no: string | null;
+  totp_secret: string | null;
+  totp_enabled: number;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserDepartmentsTable {
+  user_id: string;
+  department: string;
+}
+
+export interface SessionsTable {
+  id: string; // SHA-256 of the cookie token: a database leak does not leak live sessions
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  absolute_expires_at: string;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  key: string; // 'user:<name>' or 'ip:<address>'
+  at: string;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  result: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id = 1): the chain's last sequence number and hash. Locking it serialises appends. */
+export interface AuditHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
+}
+
+export interface RosterImportsTable {
+  id: string;
+  campaign_id: string;
+  file_sha256: string;
+  file_name: string;
+  format: string;
+  summary: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  campaigns: CampaignsTable;
+  students: StudentsTable;
+  users: UsersTable;
+  user_departments: UserDepartmentsTable;
+  sessions: SessionsTable;
+  login_failures: LoginFailuresTable;
+  audit_events: AuditEventsTable;
+  audit_head: AuditHeadTable;
+  roster_imports: RosterImportsTable;
+}

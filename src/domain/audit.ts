@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+
+/** Audit actions read `noun.past-participle` (STYLE.md). One closed list so reports can rely on it. */
+export const AUDIT_ACTIONS = [
+  'auth.logged_in',
+  'auth.login_failed',
+  'auth.logged_out',
+  'auth.password_changed',
+  'auth.totp_setup',
+  'auth.totp_enabled',
+  'user.created',
+  'campaign.loaded',
+  'campaign.terms_changed',
+  'roster.imported',
+  'student.national_id_viewed',
+  'student.access_denied',
+  'students.exported',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type AuditResult = 'ok' | 'denied' | 'failed';
+
+export interface AuditActor {
+  userId: string | null;
+  username: string | null;
+  role: string | null;
+  ip: string | null;
+}
+
+export const SYSTEM_ACTOR: AuditActor = { userId: null, username: 'system', role: null, ip: null };
+
+/** The fields of an event that the chain covers, in a fixed order. */
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actorId: string | null;
+  actorName: string | null;
+  actorRole: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  ip: string | null;
+  result: AuditResult;
+  details: string; // canonical JSON
+}
+
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+/** Deterministic JSON (sorted keys) so that a stored event hashes the same on every database. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** hash(n) = SHA-256(hash(n-1) ‖ canonical event n): editing or deleting an event breaks every later link. */
+export function computeAuditHash(prevHash: string, record: AuditRecord): string {
+  const body = canonicalJson({
+    seq: record.seq,
+    at: record.at,
+    actorId: record.actorId,
+    actorName: record.actorName,
+    actorRole: record.actorRole,
+    action: record.action,
+    targetType: record.targetType,
+    targetId: record.targetId,
+    ip: record.ip,
+    result: record.result,
+    details: record.details,
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+const NATIONAL_ID_LIKE = /\b\d{17}[\dXx]\b/g;
+
+/** Details never carry a national ID number or a password (A3): defence in depth on top of callers. */
+export function scrubAuditDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!details) return {};
+  const scrub = (v: unknown): unknown => {
+    if (typeof v === 'string') return v.replace(NATIONAL_ID_LIKE, '[national-id]');
+    if (Array.isArray(v)) return v.map(scrub);
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([k]) => !/password|secret|token|nationalid/i.test(k))
+          .map(([k, val]) => [k, scrub(val)]),
+      );
+    }
+    return v;
+  };
+  return scrub(details) as Record<string, unknown>;
+}

@@ -1,0 +1,47 @@
+/**
+ * The one error model (STYLE.md). Services throw AppError with a code from this closed list;
+ * only http/ maps codes to statuses and only cli/ maps them to exit codes.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'ROSTER_INVALID',
+  'UNSUPPORTED_FILE',
+  'FILE_TOO_LARGE',
+  'NOT_FOUND',
+  'STUDENT_NOT_FOUND',
+  'CAMPAIGN_NOT_FOUND',
+  'USER_NOT_FOUND',
+  'UNAUTHENTICATED',
+  'SESSION_EXPIRED',
+  'INVALID_CREDENTIALS',
+  'TOTP_REQUIRED',
+  'TOTP_INVALID',
+  'TOO_MANY_ATTEMPTS',
+  'FORBIDDEN',
+  'USERNAME_TAKEN',
+  'DEPARTMENT_UNKNOWN',
+  'CONFLICT',
+  'AUDIT_CHAIN_BROKEN',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  /** Values substituted into the translated message, e.g. { department: '物理学院' }. */
+  readonly params: Record<string, string | number>;
+
+  constructor(code: ErrorCode, opts: { details?: unknown; params?: Record<string, string | number>; message?: string } = {}) {
+    super(opts.message ?? code);
+    this.name = 'AppError';
+    this.code = code;
+    this.details = opts.details;
+    this.params = opts.params ?? {};
+  }
+}
+
+export function isAppError(e: unknown): e is AppError {
+  return e instanceof AppError;
+}

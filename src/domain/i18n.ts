@@ -1,0 +1,57 @@
+import type { ErrorCode } from './errors.js';
+
+export type Lang = 'zh' | 'en';
+export type Text = { zh: string; en: string };
+
+/** Picks the request's language from an Accept-Language header; Chinese unless English is preferred. */
+export function pickLang(acceptLanguage: string | undefined | null): Lang {
+  if (!acceptLanguage) return 'zh';
+  const ranked = acceptLanguage
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1, index };
+    })
+    .filter((x) => x.tag.length > 0 && x.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranked) {
+    if (tag.startsWith('zh')) return 'zh';
+    if (tag.startsWith('en')) return 'en';
+  }
+  return 'zh';
+}
+
+export function fill(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in params ? String(params[k]) : m));
+}
+
+const ERROR_MESSAGES: Record<ErrorCode, Text> = {
+  VALIDATION_FAILED: { zh: '请求内容不正确：{detail}', en: 'The request is not valid: {detail}' },
+  ROSTER_INVALID: { zh: '名单有 {count} 处错误，未导入任何数据', en: 'The roster has {count} error(s); nothing was imported' },
+  UNSUPPORTED_FILE: { zh: '无法读取该文件：{reason}。请上传 .xlsx 或 .csv 格式的名单', en: 'This file cannot be read: {reason}. Upload the roster as .xlsx or .csv' },
+  FILE_TOO_LARGE: { zh: '文件过大（上限 {limit}）', en: 'The file is too large (limit {limit})' },
+  NOT_FOUND: { zh: '未找到', en: 'Not found' },
+  STUDENT_NOT_FOUND: { zh: '未找到该学生', en: 'Student not found' },
+  CAMPAIGN_NOT_FOUND: { zh: '未找到采集活动', en: 'Campaign not found' },
+  USER_NOT_FOUND: { zh: '未找到该用户：{username}', en: 'User not found: {username}' },
+  UNAUTHENTICATED: { zh: '请先登录', en: 'Please sign in' },
+  SESSION_EXPIRED: { zh: '登录已过期，请重新登录', en: 'Your session has expired; please sign in again' },
+  INVALID_CREDENTIALS: { zh: '用户名或密码错误', en: 'Wrong username or password' },
+  TOTP_REQUIRED: { zh: '请输入动态验证码', en: 'Enter your one-time code' },
+  TOTP_INVALID: { zh: '动态验证码错误', en: 'The one-time code is wrong' },
+  TOO_MANY_ATTEMPTS: {
+    zh: '登录尝试过多，请 {minutes} 分钟后再试',
+    en: 'Too many sign-in attempts; try again in {minutes} minutes',
+  },
+  FORBIDDEN: { zh: '无权访问', en: 'You are not allowed to do this' },
+  USERNAME_TAKEN: { zh: '用户名已存在：{username}', en: 'Username already taken: {username}' },
+  DEPARTMENT_UNKNOWN: { zh: '院系不在本次采集活动中：{department}', en: 'Not a department of this campaign: {department}' },
+  CONFLICT: { zh: '数据已被修改，请刷新后重试', en: 'The data changed meanwhile; reload and try again' },
+  AUDIT_CHAIN_BROKEN: { zh: '审计日志校验失败：第 {seq} 条', en: 'Audit log verification failed at event {seq}' },
+  INTERNAL: { zh: '服务器内部错误', en: 'Internal server error' },
+};
+
+export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
+  return fill(ERROR_MESSAGES[code][lang], params);
+}

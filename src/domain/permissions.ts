@@ -1,0 +1,80 @@
+/**
+ * Who may do what: the one place (STYLE.md). Routes and services ask here; nothing else decides.
+ * The agency's roles (operator, cashier) see masked names and never national ID numbers (MISSION, A3).
+ */
+export type Role = 'admin' | 'secretary' | 'operator' | 'cashier' | 'student';
+export const ROLES: Role[] = ['admin', 'secretary', 'operator', 'cashier', 'student'];
+
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  departments: string[];
+  studentNo: string | null;
+}
+
+export type Permission =
+  | 'campaign.overview'
+  | 'campaign.manage'
+  | 'roster.import'
+  | 'student.list'
+  | 'student.read'
+  | 'student.export'
+  | 'student.nationalId.read'
+  | 'audit.read'
+  | 'user.manage';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set<Permission>([
+    'campaign.overview',
+    'campaign.manage',
+    'roster.import',
+    'student.list',
+    'student.read',
+    'student.export',
+    'student.nationalId.read',
+    'audit.read',
+    'user.manage',
+  ]),
+  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read']),
+  cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read']),
+  student: new Set<Permission>(['student.read']),
+};
+
+export function hasPermission(principal: Pick<Principal, 'role'>, permission: Permission): boolean {
+  return GRANTS[principal.role].has(permission);
+}
+
+/** The departments whose students a principal may see: 'all', a list, or only their own record. */
+export type StudentScope = { kind: 'all' } | { kind: 'departments'; departments: string[] } | { kind: 'self'; studentNo: string | null };
+
+export function studentScope(principal: Principal): StudentScope {
+  switch (principal.role) {
+    case 'admin':
+    case 'operator':
+    case 'cashier':
+      return { kind: 'all' };
+    case 'secretary':
+      return { kind: 'departments', departments: principal.departments };
+    case 'student':
+      return { kind: 'self', studentNo: principal.studentNo };
+  }
+}
+
+export function canSeeStudent(principal: Principal, student: { department: string; studentNo: string }): boolean {
+  const scope = studentScope(principal);
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'departments') return scope.departments.includes(student.department);
+  return scope.studentNo !== null && scope.studentNo === student.studentNo;
+}
+
+/** Whether full names are shown; the agency's screens show 张*三 (MISSION: who uses it). */
+export function seesFullNames(principal: Pick<Principal, 'role'>): boolean {
+  return principal.role === 'admin' || principal.role === 'secretary' || principal.role === 'student';
+}
+
+/** Contact details (e-mail, phone) are for the graduate school, the department and the student. */
+export function seesContactDetails(principal: Pick<Principal, 'role'>): boolean {
+  return seesFullNames(principal);
+}

@@ -1,0 +1,276 @@
+import type { CampaignDefinition, SiteId } from './campaign.js';
+import type { Text } from './i18n.js';
+import { fill } from './i18n.js';
+import { validateNationalId } from './national-id.js';
+import type { Term } from './term.js';
+import { parseTerm } from './term.js';
+
+/** One roster row after validation (roster-format.md). */
+export interface RosterStudent {
+  studentNo: string;
+  name: string;
+  department: string;
+  level: 'master' | 'doctor';
+  certificate: 'dual' | 'single';
+  expectedTerm: Term;
+  finish: 'graduate' | 'complete';
+  employed: boolean;
+  studyCity: SiteId | null;
+  priorCaptureTerm: Term | null;
+  deferredTo: Term | null;
+  convertingFromCompletion: boolean;
+  nationalId: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+export type RosterField = keyof RosterStudent;
+
+interface FieldSpec {
+  field: RosterField;
+  headers: string[];
+  required: boolean;
+  label: Text;
+}
+
+/** Column headers accepted for each field; matched ignoring case and surrounding spaces. */
+export const ROSTER_FIELDS: FieldSpec[] = [
+  { field: 'studentNo', headers: ['学号', 'student_no'], required: true, label: { zh: '学号', en: 'student_no' } },
+  { field: 'name', headers: ['姓名', 'name'], required: true, label: { zh: '姓名', en: 'name' } },
+  { field: 'department', headers: ['院系', '学院', 'department'], required: true, label: { zh: '院系', en: 'department' } },
+  { field: 'level', headers: ['层次', '培养层次', 'level'], required: true, label: { zh: '层次', en: 'level' } },
+  { field: 'certificate', headers: ['证书类型', '双证/单证', 'certificate'], required: true, label: { zh: '证书类型', en: 'certificate' } },
+  { field: 'expectedTerm', headers: ['预计毕业时间', 'expected_term'], required: true, label: { zh: '预计毕业时间', en: 'expected_term' } },
+  { field: 'finish', headers: ['毕业类型', '毕/结业', 'finish'], required: true, label: { zh: '毕业类型', en: 'finish' } },
+  { field: 'employed', headers: ['在职', 'employed'], required: false, label: { zh: '在职', en: 'employed' } },
+  { field: 'studyCity', headers: ['学习地点', 'study_city'], required: false, label: { zh: '学习地点', en: 'study_city' } },
+  { field: 'priorCaptureTerm', headers: ['已采集时间', 'prior_capture_term'], required: false, label: { zh: '已采集时间', en: 'prior_capture_term' } },
+  { field: 'deferredTo', headers: ['确定延期至', 'deferred_to'], required: false, label: { zh: '确定延期至', en: 'deferred_to' } },
+  {
+    field: 'convertingFromCompletion',
+    headers: ['结业换毕业', 'converting_from_completion'],
+    required: false,
+    label: { zh: '结业换毕业', en: 'converting_from_completion' },
+  },
+  { field: 'nationalId', headers: ['身份证号', 'national_id'], required: false, label: { zh: '身份证号', en: 'national_id' } },
+  { field: 'email', headers: ['邮箱', 'email'], required: false, label: { zh: '邮箱', en: 'email' } },
+  { field: 'phone', headers: ['手机', 'phone'], required: false, label: { zh: '手机', en: 'phone' } },
+];
+
+export function normaliseHeader(header: string): string {
+  return header.replace(/^\uFEFF/, '').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+const HEADER_TO_FIELD = new Map<string, RosterField>(
+  ROSTER_FIELDS.flatMap((spec) => spec.headers.map((h) => [normaliseHeader(h), spec.field] as const)),
+);
+
+export function fieldForHeader(header: string): RosterField | undefined {
+  return HEADER_TO_FIELD.get(normaliseHeader(header));
+}
+
+/** How many cells of a row are accepted headers: used to find the header row below a title row. */
+export function countKnownHeaders(cells: string[]): number {
+  return cells.filter((c) => fieldForHeader(c) !== undefined).length;
+}
+
+export interface HeaderMapping {
+  /** column index → field */
+  columns: Map<number, RosterField>;
+  /** the header text as written in the file, per field, for messages */
+  headerText: Map<RosterField, string>;
+  unknown: string[];
+  missing: RosterField[];
+  duplicated: string[];
+}
+
+export function mapHeaders(headers: string[]): HeaderMapping {
+  const columns = new Map<number, RosterField>();
+  const headerText = new Map<RosterField, string>();
+  const unknown: string[] = [];
+  const duplicated: string[] = [];
+  headers.forEach((raw, index) => {
+    const text = raw.replace(/^\uFEFF/, '').trim();
+    if (text === '') return;
+    const field = fieldForHeader(text);
+    if (!field) {
+      if (!unknown.includes(text)) unknown.push(text);
+      return;
+    }
+    if (headerText.has(field)) {
+      duplicated.push(text);
+      return;
+    }
+    columns.set(index, field);
+    headerText.set(field, text);
+  });
+  const missing = ROSTER_FIELDS.filter((s) => s.required && !headerText.has(s.field)).map((s) => s.field);
+  return { columns, headerText, unknown, missing, duplicated };
+}
+
+export function fieldLabel(field: RosterField): Text {
+  return ROSTER_FIELDS.find((s) => s.field === field)!.label;
+}
+
+/** One problem found in a roster, with its row number (as the spreadsheet shows it), column and value. */
+export interface RosterIssue {
+  row: number | null;
+  column: string | null;
+  value: string | null;
+  message: Text;
+}
+
+const PROBLEMS = {
+  required: { zh: '不能为空', en: 'must not be empty' },
+  term: { zh: '“{value}” 不是有效的年月', en: '"{value}" is not a valid year-month' },
+  level: { zh: '“{value}” 不是有效的层次（应为 硕士 或 博士）', en: '"{value}" is not a valid level (master or doctor)' },
+  certificate: {
+    zh: '“{value}” 不是有效的证书类型（应为 双证 或 单证）',
+    en: '"{value}" is not a valid certificate type (双证 dual or 单证 single)',
+  },
+  finish: { zh: '“{value}” 不是有效的毕业类型（应为 毕业 或 结业）', en: '"{value}" is not a valid finish (毕业 graduate or 结业 complete)' },
+  boolean: { zh: '“{value}” 不是有效的是/否值', en: '"{value}" is not a valid yes/no value' },
+  studyCity: { zh: '“{value}” 不是有效的学习地点（应为 北京 或 深圳）', en: '"{value}" is not a valid study city (Beijing or Shenzhen)' },
+  department: { zh: '“{value}” 不是本次采集活动的院系', en: '"{value}" is not a department of this campaign' },
+  studentNo: { zh: '“{value}” 不是有效的学号（只能包含字母和数字）', en: '"{value}" is not a valid student number (letters and digits only)' },
+  nationalIdFormat: { zh: '“{value}” 不是 18 位身份证号', en: '"{value}" is not an 18-character national ID number' },
+  nationalIdBirthDate: { zh: '“{value}” 中的出生日期无效', en: '"{value}" holds an invalid date of birth' },
+  nationalIdCheckDigit: { zh: '“{value}” 的校验位错误', en: '"{value}" has a wrong check digit' },
+  email: { zh: '“{value}” 不是有效的邮箱地址', en: '"{value}" is not a valid e-mail address' },
+  phone: { zh: '“{value}” 不是有效的 11 位手机号', en: '"{value}" is not a valid 11-digit mobile number' },
+  tooLong: { zh: '内容过长（最多 {max} 个字符）', en: 'is too long (at most {max} characters)' },
+  duplicateStudentNo: { zh: '学号 “{value}” 与第 {other} 行重复', en: 'student number "{value}" repeats row {other}' },
+} satisfies Record<string, Text>;
+
+export type RosterProblem = keyof typeof PROBLEMS;
+
+/** Formats “第 12 行 “预计毕业时间”: “2024-13” 不是有效的年月” in both languages. */
+export function rowIssue(row: number, column: string, value: string, problem: RosterProblem, extra: Record<string, string | number> = {}): RosterIssue {
+  const p = PROBLEMS[problem];
+  const params = { value, ...extra };
+  return {
+    row,
+    column,
+    value,
+    message: {
+      zh: `第 ${row} 行 “${column}”: ${fill(p.zh, params)}`,
+      en: `Row ${row}, "${column}": ${fill(p.en, params)}`,
+    },
+  };
+}
+
+export function fileIssue(message: Text, column: string | null = null): RosterIssue {
+  return { row: null, column, value: null, message };
+}
+
+const LEVELS: Record<string, RosterStudent['level']> = { 硕士: 'master', master: 'master', 博士: 'doctor', doctor: 'doctor', phd: 'doctor' };
+const CERTIFICATES: Record<string, RosterStudent['certificate']> = { 双证: 'dual', dual: 'dual', 单证: 'single', single: 'single' };
+const FINISHES: Record<string, RosterStudent['finish']> = { 毕业: 'graduate', graduate: 'graduate', 结业: 'complete', complete: 'complete' };
+const BOOLEANS: Record<string, boolean> = { 是: true, 否: false, yes: true, no: false, true: true, false: false, '1': true, '0': false, y: true, n: false };
+const CITIES: Record<string, SiteId> = { 北京: 'beijing', beijing: 'beijing', 深圳: 'shenzhen', shenzhen: 'shenzhen' };
+
+const MAX_LENGTH: Partial<Record<RosterField, number>> = { studentNo: 32, name: 100, department: 100, email: 254 };
+
+function lookup<T>(table: Record<string, T>, raw: string): T | undefined {
+  const key = raw.trim().toLowerCase();
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
+export interface RowValidationContext {
+  departments: ReadonlySet<string>;
+  headerText: Map<RosterField, string>;
+}
+
+/**
+ * Validates and normalises one row. `cells` maps each field to its raw text (absent column = undefined).
+ * Returns the student, or every problem of the row (never only the first).
+ */
+export function validateRosterRow(
+  row: number,
+  cells: Partial<Record<RosterField, string>>,
+  ctx: RowValidationContext,
+): { ok: true; student: RosterStudent } | { ok: false; issues: RosterIssue[] } {
+  const issues: RosterIssue[] = [];
+  const col = (f: RosterField) => ctx.headerText.get(f) ?? fieldLabel(f).zh;
+  const text = (f: RosterField) => (cells[f] ?? '').replace(/\s+/g, ' ').trim();
+  const problem = (f: RosterField, p: RosterProblem, extra?: Record<string, string | number>) =>
+    issues.push(rowIssue(row, col(f), text(f), p, extra));
+
+  for (const spec of ROSTER_FIELDS) {
+    if (spec.required && text(spec.field) === '') problem(spec.field, 'required');
+    const max = MAX_LENGTH[spec.field];
+    if (max && text(spec.field).length > max) problem(spec.field, 'tooLong', { max });
+  }
+
+  const studentNo = text('studentNo');
+  if (studentNo && !/^[0-9A-Za-z]+$/.test(studentNo)) problem('studentNo', 'studentNo');
+
+  const department = text('department');
+  if (department && !ctx.departments.has(department)) problem('department', 'department');
+
+  const pick = <T>(f: RosterField, table: Record<string, T>, p: RosterProblem): T | undefined => {
+    const raw = text(f);
+    if (raw === '') return undefined;
+    const v = lookup(table, raw);
+    if (v === undefined) problem(f, p);
+    return v;
+  };
+  const level = pick('level', LEVELS, 'level');
+  const certificate = pick('certificate', CERTIFICATES, 'certificate');
+  const finish = pick('finish', FINISHES, 'finish');
+  const employed = pick('employed', BOOLEANS, 'boolean') ?? false;
+  const converting = pick('convertingFromCompletion', BOOLEANS, 'boolean') ?? false;
+  const studyCity = pick('studyCity', CITIES, 'studyCity') ?? null;
+
+  const term = (f: RosterField): Term | null => {
+    const raw = text(f);
+    if (raw === '') return null;
+    const t = parseTerm(raw);
+    if (!t) problem(f, 'term');
+    return t ?? null;
+  };
+  const expectedTerm = term('expectedTerm');
+  const priorCaptureTerm = term('priorCaptureTerm');
+  const deferredTo = term('deferredTo');
+
+  let nationalId: string | null = null;
+  const rawId = text('nationalId');
+  if (rawId) {
+    const v = validateNationalId(rawId);
+    if (v.ok) nationalId = v.value;
+    else problem('nationalId', v.problem === 'format' ? 'nationalIdFormat' : v.problem === 'birthDate' ? 'nationalIdBirthDate' : 'nationalIdCheckDigit');
+  }
+
+  const email = text('email') || null;
+  if (email && !/^[^\s@<>()'",;]+@[^\s@<>()'",;]+\.[^\s@<>()'",;]+$/.test(email)) problem('email', 'email');
+
+  const phoneRaw = text('phone').replace(/[\s-]/g, '').replace(/^\+?86/, '');
+  const phone = phoneRaw || null;
+  if (phone && !/^1[3-9]\d{9}$/.test(phone)) problem('phone', 'phone');
+
+  if (issues.length > 0) return { ok: false, issues };
+  return {
+    ok: true,
+    student: {
+      studentNo,
+      name: text('name'),
+      department,
+      level: level!,
+      certificate: certificate!,
+      expectedTerm: expectedTerm!,
+      finish: finish!,
+      employed,
+      studyCity,
+      priorCaptureTerm,
+      deferredTo,
+      convertingFromCompletion: converting,
+      nationalId,
+      email,
+      phone,
+    },
+  };
+}
+
+export function campaignDepartmentSet(campaign: CampaignDefinition): Set<string> {
+  return new Set(campaign.days.flatMap((d) => d.departments));
+}

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { createJsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { AppConfig } from '../config/config.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { pickLang } from '../domain/i18n.js';
+import * as authService from '../services/auth.service.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { auditRoutes } from './audit.routes.js';
+import { authRoutes } from './auth.routes.js';
+import { campaignRoutes } from './campaign.routes.js';
+import { SESSION_COOKIE } from './context.js';
+import { handleError, sendAppError } from './errors.js';
+import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
+import { studentRoutes } from './student.routes.js';
+import { userRoutes } from './user.routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    httpSettings: { cookieSecure: boolean | 'auto' };
+  }
+}
+
+export interface BuildAppOptions {
+  deps: ServiceDeps;
+  config: Pick<AppConfig, 'trustProxyHops' | 'cookieSecure' | 'maxUploadBytes' | 'logLevel'>;
+  /** the built web app (index.html + assets); absent = API only */
+  webRoot?: string | undefined;
+  logger?: boolean;
+}
+
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    // An exact hop count, never `true`: X-Forwarded-For can be forged beyond our own proxies (PITFALLS F14).
+    trustProxy: (_address: string, hop: number) => hop < opts.config.trustProxyHops,
+    bodyLimit: 1024 * 1024,
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: opts.config.logLevel,
+            // Never log cookies or bodies: they may hold sessions, passwords and ID numbers (A3).
+            redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+          },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorate('deps', opts.deps);
+  app.decorate('maxUploadBytes', opts.config.maxUploadBytes);
+  app.decorate('httpSettings', { cookieSecure: opts.config.cookieSecure });
+  app.decorateRequest('lang', 'zh');
+  app.decorateRequest('principal', null);
+  app.decorateRequest('sessionId', null);
+  app.setErrorHandler(handleError);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // antd writes its styles at run time
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: false,
+  });
+  await app.register(cookie);
+  await app.register(multipart, { limits: { fileSize: opts.config.maxUploadBytes, files: 1, fields: 10 } });
+  await app.register(rateLimit, {
+    global: true,
+    max: 1200,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'TOO_MANY_ATTEMPTS', message: `rate limit ${ctx.max}/${ctx.after}` }),
+  });
+
+  const transform = createJsonSchemaTransform({});
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'gradphoto API', version: '0.1.0', description: '研究生学历学位证书图像采集 — graduate diploma-photo campaign' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE } } },
+      security: [{ session: [] }],
+    },
+    transform: (args) => {
+      const out = transform(args);
+      if (MULTIPART_FILE_ROUTES.has(args.url)) {
+        (out.schema as Record<string, unknown>).consumes = ['multipart/form-data'];
+        (out.schema as Record<string, unknown>).body = {
+          type: 'object',
+          required: ['file'],
+          properties: { file: { type: 'string', format: 'binary', description: 'the roster, .xlsx or .csv (UTF-8 or GBK)' } },
+        };
+      }
+      return out;
+    },
+  });
+
+  app.addHook('onRequest', async (request) => {
+    request.lang = pickLang(request.headers['accept-language']);
+  });
+
+  // Every /api route needs a session unless it is marked public; public routes still learn who calls.
+  app.addHook('preHandler', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    const isPublic = request.routeOptions.config?.public === true;
+    const token = request.cookies[SESSION_COOKIE];
+    if (!token && isPublic) return;
+    try {
+      const { principal, sessionId } = await authService.authenticate(opts.deps, token);
+      request.principal = principal;
+      request.sessionId = sessionId;
+    } catch (e) {
+      if (isPublic) return;
+      if (isAppError(e) && e.code === 'SESSION_EXPIRED') reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      throw e;
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    // Personal data is never cached by browsers or proxies.
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  await app.register(authRoutes);
+  await app.register(campaignRoutes);
+  await app.register(rosterRoutes);
+  await app.register(studentRoutes);
+  await app.register(auditRoutes);
+  await app.register(userRoutes);
+
+  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  const webRoot = opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
+  if (webRoot) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    if (request.url.startsWith('/api/') || request.method !== 'GET') {
+      return sendAppError(request, reply, new AppError('NOT_FOUND'));
+    }
+    if (!webRoot) {
+      return reply.type('text/plain; charset=utf-8').status(404).send('gradphoto: the web app is not built (npm run build:web). The API is under /api.');
+    }
+    // The single-page app answers every other path.
+    return reply.header('Cache-Control', 'no-cache').sendFile('index.html');
+  });
+
+  return app;
+}

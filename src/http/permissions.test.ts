@@ -1,0 +1,277 @@
+// Who may do what, over real HTTP, once per database: the whole role × route matrix in one table, then
+// what each role sees of a student (masked names for the agency, national ID numbers for admins only,
+// every reveal and every refused look an audit event).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../domain/permissions.js';
+import { computeNationalIdCheckChar } from '../domain/national-id.js';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
+import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
+import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
+
+type Caller = Role | 'anonymous';
+const CALLERS: Caller[] = ['admin', 'secretary', 'operator', 'cashier', 'student', 'anonymous'];
+
+/** The student account's user name is its student number (a 物理学院 student of the roster). */
+const STUDENT_USER_NO = '2101110001';
+const PHYSICS_OTHER_NO = '2101110002';
+const MATH_NO = '2101110003';
+
+function nationalId(first17: string): string {
+  return first17 + computeNationalIdCheckChar(first17);
+}
+const IDS = {
+  [STUDENT_USER_NO]: nationalId('11010819990101001'),
+  [PHYSICS_OTHER_NO]: nationalId('31010419980202002'),
+  [MATH_NO]: nationalId('44030519970303003'),
+};
+
+const ROSTER = rosterCsv([
+  rosterRow(STUDENT_USER_NO, { 姓名: '张小三', 身份证号: IDS[STUDENT_USER_NO], 邮箱: 's1@stu.example.edu.cn', 手机: '13800138000' }),
+  rosterRow(PHYSICS_OTHER_NO, { 姓名: '欧阳娜娜', 身份证号: IDS[PHYSICS_OTHER_NO], 邮箱: 's2@stu.example.edu.cn', 手机: '13900139000' }),
+  rosterRow(MATH_NO, { 姓名: '李四', 院系: '数学科学学院', 身份证号: IDS[MATH_NO], 邮箱: 's3@stu.example.edu.cn', 手机: '15000150000' }),
+]);
+
+/** Same terms as the notice: an admin's update changes no decision, so the matrix leaves data as it was. */
+const SAME_TERMS = { targetTerms: ['2024-01', '2024-07'], retakeBefore: '2023-07', deferTerms: ['2025-01', '2025-07'] };
+
+interface Request {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  json?: unknown;
+  upload?: string;
+}
+
+type Target = 'self' | 'physics' | 'math';
+let userSeq = 0;
+
+/**
+ * THE MATRIX. One row per route (operationId); one column per caller. The secretary is the secretary of
+ * 物理学院; the student is student 2101110001 of 物理学院 ("self"); "physics" is another 物理学院 student,
+ * "math" a 数学科学学院 student.
+ */
+const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, number>][] = [
+  //                                                                                        admin  secretary operator cashier student anonymous
+  ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
+  ['getCampaign', () => ({ method: 'GET', path: '/api/campaign' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
+  ['getCampaignOverview', () => ({ method: 'GET', path: '/api/campaign/overview' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['listStudents', () => ({ method: 'GET', path: '/api/students' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['getStudent (own record of the student)', (ids) => ({ method: 'GET', path: `/api/students/${ids.self}` }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
+  ['getStudent (物理学院, own department)', (ids) => ({ method: 'GET', path: `/api/students/${ids.physics}` }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['getStudent (数学科学学院, other department)', (ids) => ({ method: 'GET', path: `/api/students/${ids.math}` }), { admin: 200, secretary: 403, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['revealNationalId (物理学院)', (ids) => ({ method: 'POST', path: `/api/students/${ids.physics}/national-id` }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['revealNationalId (own record of the student)', (ids) => ({ method: 'POST', path: `/api/students/${ids.self}/national-id` }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportStudents (物理学院, own department)', () => ({ method: 'GET', path: `/api/students/export.xlsx?department=${encodeURIComponent('物理学院')}` }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportStudents (数学科学学院, other department)', () => ({ method: 'GET', path: `/api/students/export.xlsx?department=${encodeURIComponent('数学科学学院')}` }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['previewRosterImport', () => ({ method: 'POST', path: '/api/roster/preview', upload: ROSTER }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['applyRosterImport', () => ({ method: 'POST', path: '/api/roster/apply', upload: ROSTER }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listAuditEvents', () => ({ method: 'GET', path: '/api/audit' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['verifyAuditChain', () => ({ method: 'GET', path: '/api/audit/verify' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listUsers', () => ({ method: 'GET', path: '/api/users' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  [
+    'createUser',
+    () => ({ method: 'POST', path: '/api/users', json: { username: `matrix-user-${++userSeq}`, role: 'operator', password: 'Matrix-password-2024' } }),
+    { admin: 201, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 },
+  ],
+  ['updateCampaignTerms', () => ({ method: 'PUT', path: '/api/campaign/terms', json: SAME_TERMS }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+];
+
+const CASES = MATRIX.flatMap(([route, request, expected]) => CALLERS.map((caller) => ({ route, caller, request, status: expected[caller] })));
+
+interface StudentView {
+  id: string;
+  studentNo: string;
+  name: string;
+  nameMasked: boolean;
+  department: string;
+  nationalIdMasked?: string | null;
+  email?: string | null;
+  phone?: string | null;
+}
+interface AuditList {
+  items: { action: string; actorName: string | null; actorRole: string | null; targetId: string | null; result: string }[];
+  total: number;
+}
+
+describe.each(DIALECTS)('permissions on %s', (dialect) => {
+  let rt: TestRuntime;
+  let server: TestServer;
+  const cookies = {} as Record<Caller, string | undefined>;
+  const ids = {} as Record<Target, string>;
+
+  const call = (caller: Caller, req: Request) => {
+    const headers = new Headers();
+    const cookie = cookies[caller];
+    if (cookie) headers.set('cookie', cookie);
+    let body: BodyInit | undefined;
+    if (req.upload !== undefined) {
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from(req.upload, 'utf8')]), 'roster.csv');
+      body = form;
+    } else if (req.json !== undefined) {
+      headers.set('content-type', 'application/json');
+      body = JSON.stringify(req.json);
+    }
+    return fetch(`${server.url}${req.path}`, { method: req.method, headers, body });
+  };
+  const getJson = async <T>(caller: Caller, path: string): Promise<T> => {
+    const res = await call(caller, { method: 'GET', path });
+    expect(res.status, `${caller} GET ${path}`).toBe(200);
+    return (await res.json()) as T;
+  };
+  const auditOf = (action: string, targetId: string) =>
+    getJson<AuditList>('admin', `/api/audit?action=${encodeURIComponent(action)}&targetId=${encodeURIComponent(targetId)}&pageSize=500`);
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    server = await startTestServer(rt.deps);
+    await createActor(rt.deps, 'admin', [], 'perm-admin');
+    await createActor(rt.deps, 'secretary', ['物理学院'], 'perm-secretary');
+    await createActor(rt.deps, 'operator', [], 'perm-operator');
+    await createActor(rt.deps, 'cashier', [], 'perm-cashier');
+    await createActor(rt.deps, 'student', [], STUDENT_USER_NO);
+    cookies.admin = await loginOverHttp(server.url, 'perm-admin');
+    cookies.secretary = await loginOverHttp(server.url, 'perm-secretary');
+    cookies.operator = await loginOverHttp(server.url, 'perm-operator');
+    cookies.cashier = await loginOverHttp(server.url, 'perm-cashier');
+    cookies.student = await loginOverHttp(server.url, STUDENT_USER_NO);
+    cookies.anonymous = undefined;
+    const applied = await call('admin', { method: 'POST', path: '/api/roster/apply', upload: ROSTER });
+    expect(applied.status).toBe(200);
+    const list = await getJson<{ items: StudentView[] }>('admin', '/api/students');
+    const idOf = (no: string) => list.items.find((s) => s.studentNo === no)!.id;
+    ids.self = idOf(STUDENT_USER_NO);
+    ids.physics = idOf(PHYSICS_OTHER_NO);
+    ids.math = idOf(MATH_NO);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rt?.close();
+  });
+
+  it.each(CASES)('$route as $caller → $status', async ({ caller, request, status }) => {
+    const res = await call(caller, request(ids));
+    const text = await res.text();
+    expect(res.status, text.slice(0, 300)).toBe(status);
+    if (status === 401) expect(JSON.parse(text)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    if (status === 403) expect(JSON.parse(text)).toMatchObject({ error: { code: 'FORBIDDEN', message: '无权访问' } });
+  });
+
+  describe('a department secretary (物理学院)', () => {
+    it('lists only their department, and asking for another department gives an empty list (not other students)', async () => {
+      const own = await getJson<{ items: StudentView[]; total: number }>('secretary', '/api/students');
+      expect(own.total).toBe(2);
+      expect(new Set(own.items.map((s) => s.department))).toEqual(new Set(['物理学院']));
+      const other = await getJson<{ items: StudentView[]; total: number }>('secretary', `/api/students?department=${encodeURIComponent('数学科学学院')}`);
+      expect(other).toMatchObject({ items: [], total: 0 });
+      const search = await getJson<{ items: StudentView[]; total: number }>('secretary', `/api/students?q=${MATH_NO}`);
+      expect(search.total).toBe(0);
+    });
+
+    it('asking for another department’s student by id is 403, without the data, and an audit event student.access_denied', async () => {
+      const before = (await auditOf('student.access_denied', ids.math)).total;
+      const res = await call('secretary', { method: 'GET', path: `/api/students/${ids.math}` });
+      expect(res.status).toBe(403);
+      const text = await res.text();
+      expect(text).not.toContain('李四');
+      expect(text).not.toContain(MATH_NO);
+      const events = await auditOf('student.access_denied', ids.math);
+      expect(events.total).toBe(before + 1);
+      expect(events.items[0]).toMatchObject({ action: 'student.access_denied', actorName: 'perm-secretary', actorRole: 'secretary', targetId: ids.math, result: 'denied' });
+    });
+
+    it('sees full names and contact details of their students, but no national ID number', async () => {
+      const s = await getJson<StudentView>('secretary', `/api/students/${ids.physics}`);
+      expect(s).toMatchObject({ name: '欧阳娜娜', nameMasked: false, nationalIdMasked: null, email: 's2@stu.example.edu.cn', phone: '13900139000' });
+    });
+
+    it('sees the overview of their department only', async () => {
+      const o = await getJson<{ totals: { total: number }; days: { departments: { name: string }[] }[] }>('secretary', '/api/campaign/overview');
+      expect(o.totals.total).toBe(2);
+      expect(o.days.flatMap((d) => d.departments.map((x) => x.name))).toEqual(['物理学院']);
+    });
+  });
+
+  describe.each(['operator', 'cashier'] as const)('the agency’s %s', (role) => {
+    it('sees masked names (张*三) and never national ID numbers, e-mail or phone', async () => {
+      const listRes = await call(role, { method: 'GET', path: '/api/students' });
+      const listText = await listRes.text();
+      const list = JSON.parse(listText) as { items: StudentView[] };
+      expect(list.items).toHaveLength(3);
+      for (const s of list.items) expect(s.nameMasked).toBe(true);
+      expect(Object.fromEntries(list.items.map((s) => [s.studentNo, s.name]))).toEqual({
+        [STUDENT_USER_NO]: '张*三',
+        [PHYSICS_OTHER_NO]: '欧**娜',
+        [MATH_NO]: '李*',
+      });
+      for (const id of Object.values(ids)) {
+        const res = await call(role, { method: 'GET', path: `/api/students/${id}` });
+        const text = await res.text();
+        const s = JSON.parse(text) as StudentView;
+        expect(s.nameMasked).toBe(true);
+        expect(s).toMatchObject({ nationalIdMasked: null, email: null, phone: null });
+        for (const text_ of [text, listText]) {
+          for (const full of ['张小三', '欧阳娜娜', '李四', ...Object.values(IDS), '@stu.example.edu.cn', '13800138000']) expect(text_).not.toContain(full);
+        }
+      }
+    });
+  });
+
+  describe('national ID numbers', () => {
+    it('only admins get nationalIdMasked', async () => {
+      const admin = await getJson<StudentView>('admin', `/api/students/${ids.physics}`);
+      const id = IDS[PHYSICS_OTHER_NO];
+      expect(admin.nationalIdMasked).toBe(`${id.slice(0, 2)}${'*'.repeat(14)}${id.slice(-2)}`);
+      for (const caller of ['secretary', 'operator', 'cashier'] as const) {
+        expect((await getJson<StudentView>(caller, `/api/students/${ids.physics}`)).nationalIdMasked).toBeNull();
+      }
+      expect((await getJson<StudentView>('student', `/api/students/${ids.self}`)).nationalIdMasked).toBeNull();
+    });
+
+    it('revealNationalId gives admins the full number and writes student.national_id_viewed every time', async () => {
+      const before = (await auditOf('student.national_id_viewed', ids.math)).total;
+      for (let i = 1; i <= 2; i++) {
+        const res = await call('admin', { method: 'POST', path: `/api/students/${ids.math}/national-id` });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('cache-control')).toBe('no-store');
+        expect(await res.json()).toEqual({ nationalId: IDS[MATH_NO] });
+        const events = await auditOf('student.national_id_viewed', ids.math);
+        expect(events.total).toBe(before + i);
+        expect(events.items[0]).toMatchObject({ actorName: 'perm-admin', actorRole: 'admin', targetId: ids.math, result: 'ok' });
+      }
+    });
+
+    it('a refused reveal is an audit event student.access_denied and shows nothing', async () => {
+      const before = (await auditOf('student.access_denied', ids.physics)).total;
+      const res = await call('operator', { method: 'POST', path: `/api/students/${ids.physics}/national-id` });
+      expect(res.status).toBe(403);
+      expect(await res.text()).not.toContain(IDS[PHYSICS_OTHER_NO]);
+      const events = await auditOf('student.access_denied', ids.physics);
+      expect(events.total).toBe(before + 1);
+      expect(events.items[0]).toMatchObject({ actorRole: 'operator', result: 'denied' });
+    });
+
+    it('no audit row holds a national ID number', async () => {
+      const rows = await rt.deps.db.db.selectFrom('audit_events').selectAll().execute();
+      expect(rows.length).toBeGreaterThan(0);
+      const dump = JSON.stringify(rows);
+      for (const id of Object.values(IDS)) expect(dump).not.toContain(id);
+    });
+  });
+
+  describe('a student', () => {
+    it('sees only their own record, with the reason of the decision and their own contact details', async () => {
+      const me = await getJson<{ studentId: string | null; role: string }>('student', '/api/me');
+      expect(me).toMatchObject({ role: 'student', studentId: ids.self });
+      const own = await getJson<StudentView & { decision: string; rule: string; reason: { zh: string; en: string } }>('student', `/api/students/${ids.self}`);
+      expect(own).toMatchObject({ studentNo: STUDENT_USER_NO, name: '张小三', nameMasked: false, decision: 'required', rule: 'E1', nationalIdMasked: null, email: 's1@stu.example.edu.cn', phone: '13800138000' });
+      expect(own.reason.zh).toContain('须参加图像采集');
+      for (const other of [ids.physics, ids.math]) {
+        const res = await call('student', { method: 'GET', path: `/api/students/${other}` });
+        expect(res.status).toBe(403);
+      }
+      const list = await call('student', { method: 'GET', path: '/api/students' });
+      expect(list.status).toBe(403);
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorBodySchema } from '../contracts/common.js';
+import {
+  RevealNationalIdResponseSchema,
+  StudentDetailSchema,
+  StudentExportQuerySchema,
+  StudentIdParamsSchema,
+  StudentListQuerySchema,
+  StudentListSchema,
+} from '../contracts/student.js';
+import * as studentService from '../services/student.service.js';
+import { actorOf } from './context.js';
+
+export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/api/students',
+    {
+      schema: {
+        operationId: 'listStudents',
+        tags: ['students'],
+        summary: 'Students the caller may see, with their decision, rule and reason (masked names for the agency)',
+        querystring: StudentListQuerySchema,
+        response: { 200: StudentListSchema },
+      },
+    },
+    async (request) => studentService.listStudents(app.deps, actorOf(request), request.query),
+  );
+
+  // Registered before /:id so that "export.xlsx" is not taken for an id.
+  app.get(
+    '/api/students/export.xlsx',
+    {
+      schema: {
+        operationId: 'exportStudents',
+        tags: ['students'],
+        summary: 'XLSX of the students the caller may see; formula-like cells are neutralised',
+        querystring: StudentExportQuerySchema,
+        response: { 200: z.any(), 403: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const file = await studentService.exportStudentsXlsx(app.deps, actorOf(request), request.query);
+      return reply
+        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
+        .header('Cache-Control', 'no-store')
+        .send(file.body);
+    },
+  );
+
+  app.get(
+    '/api/students/:id',
+    {
+      schema: {
+        operationId: 'getStudent',
+        tags: ['students'],
+        params: StudentIdParamsSchema,
+        response: { 200: StudentDetailSchema, 403: ErrorBodySchema, 404: ErrorBodySchema },
+      },
+    },
+    async (request) => studentService.getStudent(app.deps, actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/api/students/:id/national-id',
+    {
+      schema: {
+        operationId: 'revealNationalId',
+        tags: ['students'],
+        summary: 'The full national ID number (admins only); every call is an audit event',
+        params: StudentIdParamsSchema,
+        response: { 200: RevealNationalIdResponseSchema, 403: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('Cache-Control', 'no-store');
+      return studentService.revealNationalId(app.deps, actorOf(request), request.params.id);
+    },
+  );
+};

@@ -1,0 +1,48 @@
+import type { Insertable, Selectable } from 'kysely';
+import type { Tx } from '../db/database.js';
+import type { UsersTable } from '../db/schema.js';
+
+export type UserRow = Selectable<UsersTable>;
+
+export async function findUserByUsername(db: Tx, username: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+}
+
+export async function findUserById(db: Tx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function countUsers(db: Tx): Promise<number> {
+  const r = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function listUsers(db: Tx): Promise<UserRow[]> {
+  return db.selectFrom('users').selectAll().orderBy('username').execute();
+}
+
+export async function insertUser(tx: Tx, user: Insertable<UsersTable>, departments: string[]): Promise<void> {
+  await tx.insertInto('users').values(user).execute();
+  if (departments.length) {
+    await tx
+      .insertInto('user_departments')
+      .values(departments.map((department) => ({ user_id: user.id, department })))
+      .execute();
+  }
+}
+
+export async function listUserDepartments(db: Tx, userIds: string[]): Promise<Map<string, string[]>> {
+  const map = new Map<string, string[]>();
+  if (userIds.length === 0) return map;
+  const rows = await db.selectFrom('user_departments').selectAll().where('user_id', 'in', userIds).orderBy('department').execute();
+  for (const r of rows) map.set(r.user_id, [...(map.get(r.user_id) ?? []), r.department]);
+  return map;
+}
+
+export async function updateUserPassword(tx: Tx, id: string, passwordHash: string, now: string): Promise<void> {
+  await tx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
+}
+
+export async function updateUserTotp(tx: Tx, id: string, secret: string | null, enabled: boolean, now: string): Promise<void> {
+  await tx.updateTable('users').set({ totp_secret: secret, totp_enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+}

@@ -1,0 +1,195 @@
+import crypto from 'node:crypto';
+import type { Me } from '../contracts/auth.js';
+import { createTotpSecret, totpUri, verifyTotp } from '../adapters/totp.js';
+import { AppError } from '../domain/errors.js';
+import type { Principal, Role } from '../domain/permissions.js';
+import * as sessionRepo from '../repositories/session.repository.js';
+import type { UserRow } from '../repositories/user.repository.js';
+import * as userRepo from '../repositories/user.repository.js';
+import { mutate, recordAuditEvent } from './audit.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { nowIso } from './deps.js';
+
+const minutes = (n: number) => n * 60_000;
+
+export function hashSessionToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+let dummyHash: Promise<string> | undefined;
+/** Unknown users are checked against a real hash too: same answer, same timing (no user enumeration). */
+function getDummyHash(deps: ServiceDeps): Promise<string> {
+  dummyHash ??= deps.hasher.hash(crypto.randomBytes(16).toString('hex'));
+  return dummyHash;
+}
+
+export async function toPrincipal(deps: Pick<ServiceDeps, 'db'>, user: UserRow): Promise<Principal> {
+  const departments = (await userRepo.listUserDepartments(deps.db.db, [user.id])).get(user.id) ?? [];
+  return { userId: user.id, username: user.username, role: user.role as Role, departments, studentNo: user.student_no };
+}
+
+export async function describeMe(deps: ServiceDeps, principal: Principal): Promise<Me> {
+  const user = await userRepo.findUserById(deps.db.db, principal.userId);
+  if (!user) throw new AppError('UNAUTHENTICATED');
+  let studentId: string | null = null;
+  if (principal.studentNo) {
+    const row = await deps.db.db.selectFrom('students').select('id').where('student_no', '=', principal.studentNo).where('removed_at', 'is', null).executeTakeFirst();
+    studentId = row?.id ?? null;
+  }
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.display_name,
+    role: principal.role,
+    departments: principal.departments,
+    studentId,
+    totpEnabled: user.totp_enabled === 1,
+  };
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  totp?: string | undefined;
+}
+
+export interface LoginOutcome {
+  token: string;
+  principal: Principal;
+  me: Me;
+}
+
+/**
+ * Signs in. Attempts are limited per account and per address (PITFALLS F14): an address rotating user
+ * names and a user name attacked from many addresses are both stopped. Unknown users and wrong passwords
+ * get the same answer after the same work. Every sign-in gets a new session id.
+ */
+export async function login(deps: ServiceDeps, input: LoginInput, ip: string | null, userAgent: string | null): Promise<LoginOutcome> {
+  const now = deps.clock();
+  const since = new Date(now.getTime() - minutes(deps.auth.failureWindowMinutes)).toISOString();
+  const userKey = `user:${input.username.toLowerCase()}`;
+  const ipKey = `ip:${ip ?? 'unknown'}`;
+  const actor: Actor = { principal: null, ip };
+  const [userFailures, ipFailures] = await Promise.all([
+    sessionRepo.countLoginFailures(deps.db.db, userKey, since),
+    sessionRepo.countLoginFailures(deps.db.db, ipKey, since),
+  ]);
+  if (userFailures >= deps.auth.maxFailuresPerAccount || ipFailures >= deps.auth.maxFailuresPerAddress) {
+    await recordAuditEvent(deps, actor, { action: 'auth.login_failed', result: 'denied', details: { username: input.username, reason: 'rate-limited' } });
+    throw new AppError('TOO_MANY_ATTEMPTS', { params: { minutes: deps.auth.failureWindowMinutes } });
+  }
+
+  const user = await userRepo.findUserByUsername(deps.db.db, input.username);
+  const passwordOk = user
+    ? await deps.hasher.verify(user.password_hash, input.password)
+    : (await deps.hasher.verify(await getDummyHash(deps), input.password), false);
+
+  const fail = async (code: 'INVALID_CREDENTIALS' | 'TOTP_INVALID' | 'TOTP_REQUIRED', reason: string) => {
+    if (code !== 'TOTP_REQUIRED') await sessionRepo.recordLoginFailure(deps.db.db, [userKey, ipKey], now.toISOString());
+    await recordAuditEvent(deps, actor, {
+      action: 'auth.login_failed',
+      result: 'failed',
+      targetType: user ? 'user' : null,
+      targetId: user?.id ?? null,
+      details: { username: input.username, reason },
+    });
+    return new AppError(code);
+  };
+
+  if (!user || !passwordOk || user.disabled === 1) throw await fail('INVALID_CREDENTIALS', user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user');
+  if (user.totp_enabled === 1 && user.totp_secret) {
+    if (!input.totp) throw await fail('TOTP_REQUIRED', 'totp-missing');
+    if (!verifyTotp(user.totp_secret, input.totp, now)) throw await fail('TOTP_INVALID', 'totp');
+  }
+
+  const principal = await toPrincipal(deps, user);
+  const token = crypto.randomBytes(32).toString('base64url');
+  await mutate(deps, { principal, ip }, async (tx) => {
+    await sessionRepo.clearLoginFailures(tx, userKey);
+    await sessionRepo.insertSession(tx, {
+      id: hashSessionToken(token),
+      user_id: user.id,
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      absolute_expires_at: new Date(now.getTime() + deps.auth.sessionAbsoluteHours * 3_600_000).toISOString(),
+      ip,
+      user_agent: userAgent?.slice(0, 300) ?? null,
+    });
+    return { value: undefined, audit: { action: 'auth.logged_in', targetType: 'user', targetId: user.id } };
+  });
+  return { token, principal, me: await describeMe(deps, principal) };
+}
+
+/** Resolves a session cookie; idle and absolute timeouts end it. */
+export async function authenticate(deps: ServiceDeps, token: string | undefined): Promise<{ principal: Principal; sessionId: string }> {
+  if (!token) throw new AppError('UNAUTHENTICATED');
+  const id = hashSessionToken(token);
+  const session = await sessionRepo.findSession(deps.db.db, id);
+  if (!session) throw new AppError('UNAUTHENTICATED');
+  const now = deps.clock();
+  const idleLimit = new Date(now.getTime() - minutes(deps.auth.sessionIdleMinutes)).toISOString();
+  if (session.last_seen_at < idleLimit || session.absolute_expires_at < now.toISOString()) {
+    await sessionRepo.deleteSession(deps.db.db, id);
+    throw new AppError('SESSION_EXPIRED');
+  }
+  const user = await userRepo.findUserById(deps.db.db, session.user_id);
+  if (!user || user.disabled === 1) throw new AppError('UNAUTHENTICATED');
+  // Refreshing last_seen at most once a minute keeps reads from turning into writes.
+  if (now.getTime() - Date.parse(session.last_seen_at) > 60_000) await sessionRepo.touchSession(deps.db.db, id, now.toISOString());
+  return { principal: await toPrincipal(deps, user), sessionId: id };
+}
+
+export async function logout(deps: ServiceDeps, actor: Actor, token: string | undefined): Promise<void> {
+  if (!token) return;
+  await mutate(deps, actor, async (tx) => {
+    await sessionRepo.deleteSession(tx, hashSessionToken(token));
+    return { value: undefined, audit: actor.principal ? { action: 'auth.logged_out', targetType: 'user', targetId: actor.principal.userId } : null };
+  });
+}
+
+export async function changePassword(deps: ServiceDeps, actor: Actor, currentPassword: string, newPassword: string, sessionId: string): Promise<void> {
+  const principal = actor.principal;
+  if (!principal) throw new AppError('UNAUTHENTICATED');
+  const user = await userRepo.findUserById(deps.db.db, principal.userId);
+  if (!user || !(await deps.hasher.verify(user.password_hash, currentPassword))) throw new AppError('INVALID_CREDENTIALS');
+  const hash = await deps.hasher.hash(newPassword);
+  await mutate(deps, actor, async (tx) => {
+    await userRepo.updateUserPassword(tx, user.id, hash, nowIso(deps));
+    // Other sessions of this user end: a stolen session does not survive a password change.
+    await sessionRepo.deleteUserSessions(tx, user.id, sessionId);
+    return { value: undefined, audit: { action: 'auth.password_changed', targetType: 'user', targetId: user.id } };
+  });
+}
+
+export async function setupTotp(deps: ServiceDeps, actor: Actor): Promise<{ secret: string; uri: string }> {
+  const principal = actor.principal;
+  if (!principal) throw new AppError('UNAUTHENTICATED');
+  const user = await userRepo.findUserById(deps.db.db, principal.userId);
+  if (!user) throw new AppError('UNAUTHENTICATED');
+  if (user.totp_enabled === 1) throw new AppError('CONFLICT');
+  const secret = createTotpSecret();
+  await mutate(deps, actor, async (tx) => {
+    await userRepo.updateUserTotp(tx, user.id, secret, false, nowIso(deps));
+    return { value: undefined, audit: { action: 'auth.totp_setup', targetType: 'user', targetId: user.id } };
+  });
+  return { secret, uri: totpUri(secret, user.username) };
+}
+
+export async function enableTotp(deps: ServiceDeps, actor: Actor, code: string): Promise<void> {
+  const principal = actor.principal;
+  if (!principal) throw new AppError('UNAUTHENTICATED');
+  const user = await userRepo.findUserById(deps.db.db, principal.userId);
+  if (!user?.totp_secret) throw new AppError('CONFLICT');
+  if (!verifyTotp(user.totp_secret, code, deps.clock())) throw new AppError('TOTP_INVALID');
+  await mutate(deps, actor, async (tx) => {
+    await userRepo.updateUserTotp(tx, user.id, user.totp_secret, true, nowIso(deps));
+    return { value: undefined, audit: { action: 'auth.totp_enabled', targetType: 'user', targetId: user.id } };
+  });
+}
+
+/** Housekeeping run at start and hourly: expired sessions and old failure records go. */
+export async function purgeExpiredAuthRecords(deps: ServiceDeps): Promise<void> {
+  const now = deps.clock();
+  await sessionRepo.deleteExpiredSessions(deps.db.db, new Date(now.getTime() - minutes(deps.auth.sessionIdleMinutes)).toISOString(), now.toISOString());
+  await sessionRepo.deleteOldLoginFailures(deps.db.db, new Date(now.getTime() - minutes(deps.auth.failureWindowMinutes * 4)).toISOString());
+}

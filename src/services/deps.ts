@@ -1,0 +1,55 @@
+import type { FieldCipher } from '../adapters/field-cipher.js';
+import type { PasswordHasher } from '../adapters/password-hasher.js';
+import type { Db } from '../db/database.js';
+import { AppError } from '../domain/errors.js';
+import type { Permission, Principal } from '../domain/permissions.js';
+import { hasPermission } from '../domain/permissions.js';
+
+/** What every use case may depend on, passed in as one typed object (no hidden globals; time is injected). */
+export interface ServiceDeps {
+  db: Db;
+  clock: () => Date;
+  cipher: FieldCipher;
+  hasher: PasswordHasher;
+  auth: {
+    sessionIdleMinutes: number;
+    sessionAbsoluteHours: number;
+    /** failed sign-ins per account, then per address, within the window, before further attempts are refused */
+    maxFailuresPerAccount: number;
+    maxFailuresPerAddress: number;
+    failureWindowMinutes: number;
+  };
+}
+
+/** Who is acting and from where: every audit event records both. */
+export interface Actor {
+  principal: Principal | null;
+  ip: string | null;
+  /** The `gradphoto` command on the server's own machine (or start-up): trusted, recorded under `label`. */
+  system?: { label: string };
+}
+
+export const SYSTEM: Actor = { principal: null, ip: null, system: { label: 'system' } };
+
+export function cliActor(osUser: string): Actor {
+  return { principal: null, ip: null, system: { label: `cli:${osUser}` } };
+}
+
+/** The one permission gate of the use cases: the system actor may do anything; users per permissions.ts. */
+export function authorize(actor: Actor, permission: Permission): void {
+  if (actor.system) return;
+  if (!actor.principal) throw new AppError('UNAUTHENTICATED');
+  if (!hasPermission(actor.principal, permission)) throw new AppError('FORBIDDEN');
+}
+
+export const DEFAULT_AUTH_SETTINGS: ServiceDeps['auth'] = {
+  sessionIdleMinutes: 30,
+  sessionAbsoluteHours: 12,
+  maxFailuresPerAccount: 5,
+  maxFailuresPerAddress: 30,
+  failureWindowMinutes: 15,
+};
+
+export function nowIso(deps: Pick<ServiceDeps, 'clock'>): string {
+  return deps.clock().toISOString();
+}

@@ -1,0 +1,380 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { RosterApplyResult, RosterChange, RosterError, RosterPreview, RosterSummary } from '../contracts/roster.js';
+import type { OpenedRosterFile } from '../adapters/roster-file.js';
+import { openRosterFile } from '../adapters/roster-file.js';
+import { canonicalJson } from '../domain/audit.js';
+import type { CampaignDefinition } from '../domain/campaign.js';
+import type { Decision, EligibilityResult, EligibilityRule } from '../domain/eligibility.js';
+import { decideEligibility } from '../domain/eligibility.js';
+import { AppError } from '../domain/errors.js';
+import type { Lang } from '../domain/i18n.js';
+import { maskNationalId } from '../domain/national-id.js';
+import type { RosterField, RosterIssue, RosterStudent } from '../domain/roster.js';
+import { campaignDepartmentSet, fieldLabel, fileIssue, mapHeaders, rowIssue, validateRosterRow } from '../domain/roster.js';
+import * as importRepo from '../repositories/roster-import.repository.js';
+import type { NewStudentRow, StudentRow } from '../repositories/student.repository.js';
+import * as studentRepo from '../repositories/student.repository.js';
+import { mutate } from './audit.service.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { authorize, nowIso } from './deps.js';
+
+export type RosterSource = { path: string } | { buffer: Buffer };
+
+/** At most this many problems are kept and listed; the count covers all of them. */
+const MAX_LISTED_ISSUES = 10_000;
+/** At most this many students per list in a preview; the summary has the full counts. */
+const MAX_LISTED_CHANGES = 1_000;
+
+export interface ParsedRosterStudent {
+  row: number;
+  student: RosterStudent;
+  decision: EligibilityResult;
+}
+
+export interface ParsedRoster {
+  format: OpenedRosterFile['format'];
+  encoding: string | null;
+  sha256: string;
+  rows: number;
+  students: Map<string, ParsedRosterStudent>;
+  issues: RosterIssue[];
+  issueCount: number;
+  unknownColumns: string[];
+}
+
+export type ProgressListener = (p: { phase: 'parse' | 'write'; done: number; total?: number }) => void;
+
+async function sha256Of(source: RosterSource): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  if ('buffer' in source) return hash.update(source.buffer).digest('hex');
+  for await (const chunk of fs.createReadStream(source.path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Reads and validates a whole roster file, streaming it row by row. Every problem is collected (not only
+ * the first): the caller decides nothing is written unless there are none (all-or-nothing).
+ */
+export async function parseRoster(
+  source: RosterSource,
+  campaign: CampaignDefinition,
+  opts: { maxBytes?: number; onProgress?: ProgressListener } = {},
+): Promise<ParsedRoster> {
+  const file = await openRosterFile(source, opts.maxBytes ? { maxBytes: opts.maxBytes } : {});
+  const mapping = mapHeaders(file.headers);
+  const issues: RosterIssue[] = [];
+  let issueCount = 0;
+  const report = (issue: RosterIssue) => {
+    issueCount++;
+    if (issues.length < MAX_LISTED_ISSUES) issues.push(issue);
+  };
+  for (const field of mapping.missing) {
+    const label = fieldLabel(field);
+    report(
+      fileIssue(
+        {
+          zh: `缺少必填列 “${label.zh}”（第 ${file.headerRow} 行应为表头）`,
+          en: `Missing required column "${label.en}" (row ${file.headerRow} should be the header)`,
+        },
+        label.zh,
+      ),
+    );
+  }
+  for (const header of mapping.duplicated) {
+    report(fileIssue({ zh: `第 ${file.headerRow} 行: 列 “${header}” 重复`, en: `Row ${file.headerRow}: column "${header}" appears twice` }, header));
+  }
+
+  const ctx = { departments: campaignDepartmentSet(campaign), headerText: mapping.headerText };
+  const students = new Map<string, ParsedRosterStudent>();
+  let rows = 0;
+  for await (const { row, cells } of file.rows) {
+    rows++;
+    if (mapping.missing.length > 0) continue; // the missing columns are the error; rows can't be read
+    const byField: Partial<Record<RosterField, string>> = {};
+    for (const [index, field] of mapping.columns) byField[field] = cells[index] ?? '';
+    const result = validateRosterRow(row, byField, ctx);
+    if (!result.ok) {
+      result.issues.forEach(report);
+      continue;
+    }
+    const { student } = result;
+    const first = students.get(student.studentNo);
+    if (first) {
+      report(rowIssue(row, mapping.headerText.get('studentNo') ?? '学号', student.studentNo, 'duplicateStudentNo', { other: first.row }));
+      continue;
+    }
+    students.set(student.studentNo, { row, student, decision: decideEligibility(student, campaign) });
+    if (opts.onProgress && rows % 5000 === 0) opts.onProgress({ phase: 'parse', done: rows });
+  }
+  opts.onProgress?.({ phase: 'parse', done: rows });
+  if (rows === 0 && mapping.missing.length === 0) {
+    report(fileIssue({ zh: '名单中没有学生（表头下没有数据行）', en: 'The roster holds no students (no rows below the header)' }));
+  }
+  return {
+    format: file.format,
+    encoding: file.encoding,
+    sha256: await sha256Of(source),
+    rows,
+    students,
+    issues,
+    issueCount,
+    unknownColumns: mapping.unknown,
+  };
+}
+
+export function translateIssues(issues: RosterIssue[], lang: Lang): RosterError[] {
+  return issues.map((i) => ({ row: i.row, column: i.column, value: i.value, message: i.message[lang] }));
+}
+
+/** `gradphoto eligibility FILE`: decides a roster without storing anything. */
+export async function decideRosterFile(source: RosterSource, campaign: CampaignDefinition) {
+  const parsed = await parseRoster(source, campaign);
+  const items = [...parsed.students.values()]
+    .sort((a, b) => a.row - b.row)
+    .map(({ student, decision }) => ({ studentNo: student.studentNo, decision: decision.decision, rule: decision.rule, site: decision.site }));
+  return { parsed, items };
+}
+
+// ---- comparing a roster with what is stored -------------------------------------------------------
+
+const COMPARED_FIELDS: [RosterField, keyof StudentRow][] = [
+  ['name', 'name'],
+  ['department', 'department'],
+  ['level', 'level'],
+  ['certificate', 'certificate'],
+  ['expectedTerm', 'expected_term'],
+  ['finish', 'finish'],
+  ['employed', 'employed'],
+  ['studyCity', 'study_city'],
+  ['priorCaptureTerm', 'prior_capture_term'],
+  ['deferredTo', 'deferred_to'],
+  ['convertingFromCompletion', 'converting_from_completion'],
+  ['nationalId', 'national_id_hmac'],
+  ['email', 'email'],
+  ['phone', 'phone'],
+];
+
+function toColumnValue(field: RosterField, student: RosterStudent, nationalIdHmac: string | null): string | number | null {
+  if (field === 'nationalId') return nationalIdHmac;
+  const v = student[field];
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return v;
+}
+
+function rowHashOf(student: RosterStudent, nationalIdHmac: string | null): string {
+  return crypto.createHash('sha256').update(canonicalJson({ ...student, nationalId: nationalIdHmac })).digest('hex');
+}
+
+interface PlannedChange {
+  incoming: ParsedRosterStudent | null;
+  existing: StudentRow | null;
+  nationalIdHmac: string | null;
+  rowHash: string;
+  fields: RosterChange['fields'];
+}
+
+interface RosterPlan {
+  added: PlannedChange[];
+  changed: PlannedChange[];
+  removed: PlannedChange[];
+  summary: RosterSummary;
+}
+
+function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], deps: Pick<ServiceDeps, 'cipher'>): RosterPlan {
+  const existingByNo = new Map(existingRows.map((r) => [r.student_no, r]));
+  const plan: RosterPlan = {
+    added: [],
+    changed: [],
+    removed: [],
+    summary: { rows: parsed.students.size, added: 0, changed: 0, removed: 0, unchanged: 0, decisionChanged: 0 },
+  };
+  for (const incoming of parsed.students.values()) {
+    const s = incoming.student;
+    const hmac = s.nationalId ? deps.cipher.keyedHash(s.nationalId) : null;
+    const rowHash = rowHashOf(s, hmac);
+    const existing = existingByNo.get(s.studentNo) ?? null;
+    existingByNo.delete(s.studentNo);
+    const d = incoming.decision;
+    if (!existing || existing.removed_at) {
+      plan.added.push({ incoming, existing, nationalIdHmac: hmac, rowHash, fields: [] });
+      continue;
+    }
+    const sameDecision = existing.decision === d.decision && existing.rule === d.rule && existing.site === d.site;
+    if (existing.row_hash === rowHash && sameDecision) {
+      plan.summary.unchanged++;
+      continue;
+    }
+    const fields: RosterChange['fields'] = [];
+    for (const [field, column] of COMPARED_FIELDS) {
+      const before = existing[column] as string | number | null;
+      const after = toColumnValue(field, s, hmac);
+      if ((before ?? null) !== (after ?? null)) {
+        // National ID numbers are never shown in a preview: only that they change.
+        const show = (v: string | number | null) => (v === null ? null : field === 'nationalId' ? '******' : String(v));
+        fields.push({ field, before: show(before), after: show(after) });
+      }
+    }
+    if (!sameDecision) plan.summary.decisionChanged++;
+    plan.changed.push({ incoming, existing, nationalIdHmac: hmac, rowHash, fields });
+  }
+  for (const existing of existingByNo.values()) {
+    if (!existing.removed_at) plan.removed.push({ incoming: null, existing, nationalIdHmac: null, rowHash: existing.row_hash, fields: [] });
+  }
+  plan.summary.added = plan.added.length;
+  plan.summary.changed = plan.changed.length;
+  plan.summary.removed = plan.removed.length;
+  return plan;
+}
+
+function describeChange(c: PlannedChange): RosterChange {
+  const s = c.incoming?.student;
+  const e = c.existing;
+  return {
+    studentNo: s?.studentNo ?? e!.student_no,
+    name: s?.name ?? e!.name,
+    department: s?.department ?? e!.department,
+    fields: c.fields,
+    before: e && !e.removed_at ? { decision: e.decision as Decision, rule: e.rule as EligibilityRule | null } : null,
+    after: c.incoming ? { decision: c.incoming.decision.decision, rule: c.incoming.decision.rule } : null,
+  };
+}
+
+
+/** What an import would change, shown before it is applied; writes nothing. */
+export async function previewRosterImport(
+  deps: ServiceDeps,
+  actor: Actor,
+  source: RosterSource,
+  fileName: string,
+  lang: Lang,
+  opts: { maxBytes?: number; onProgress?: ProgressListener } = {},
+): Promise<RosterPreview> {
+  authorize(actor, 'roster.import');
+  const campaign = await getActiveCampaign(deps);
+  const parsed = await parseRoster(source, campaign, opts);
+  const valid = parsed.issueCount === 0;
+  const plan = valid
+    ? planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(deps.db.db, campaign.id), deps)
+    : { added: [], changed: [], removed: [], summary: { rows: parsed.rows, added: 0, changed: 0, removed: 0, unchanged: 0, decisionChanged: 0 } };
+  return {
+    fileName,
+    sha256: parsed.sha256,
+    format: parsed.format,
+    encoding: parsed.encoding,
+    valid,
+    errors: translateIssues(parsed.issues, lang),
+    errorCount: parsed.issueCount,
+    unknownColumns: parsed.unknownColumns,
+    summary: plan.summary,
+    added: plan.added.slice(0, MAX_LISTED_CHANGES).map(describeChange),
+    changed: plan.changed.slice(0, MAX_LISTED_CHANGES).map(describeChange),
+    removed: plan.removed.slice(0, MAX_LISTED_CHANGES).map(describeChange),
+  };
+}
+
+function toStudentColumns(p: PlannedChange, deps: Pick<ServiceDeps, 'cipher'>) {
+  const s = p.incoming!.student;
+  const d = p.incoming!.decision;
+  return {
+    student_no: s.studentNo,
+    name: s.name,
+    department: s.department,
+    level: s.level,
+    certificate: s.certificate,
+    expected_term: s.expectedTerm,
+    finish: s.finish,
+    employed: s.employed ? 1 : 0,
+    study_city: s.studyCity,
+    prior_capture_term: s.priorCaptureTerm,
+    deferred_to: s.deferredTo,
+    converting_from_completion: s.convertingFromCompletion ? 1 : 0,
+    // rule A3: the national ID is stored encrypted; only its keyed hash is compared.
+    national_id_enc: s.nationalId ? deps.cipher.encrypt(s.nationalId) : null,
+    national_id_hmac: p.nationalIdHmac,
+    national_id_mask: s.nationalId ? maskNationalId(s.nationalId) : null,
+    email: s.email,
+    phone: s.phone,
+    decision: d.decision,
+    rule: d.rule,
+    site: d.site,
+    row_hash: p.rowHash,
+    removed_at: null,
+  };
+}
+
+/**
+ * Applies a roster in one transaction: either every row is valid and the roster is written, or nothing
+ * is written and every error is listed. Importing the same file again changes nothing.
+ */
+export async function applyRosterImport(
+  deps: ServiceDeps,
+  actor: Actor,
+  source: RosterSource,
+  fileName: string,
+  lang: Lang,
+  opts: { maxBytes?: number; onProgress?: ProgressListener } = {},
+): Promise<RosterApplyResult> {
+  authorize(actor, 'roster.import');
+  const campaign = await getActiveCampaign(deps);
+  const parsed = await parseRoster(source, campaign, opts);
+  if (parsed.issueCount > 0) {
+    throw new AppError('ROSTER_INVALID', {
+      params: { count: parsed.issueCount },
+      details: { errorCount: parsed.issueCount, errors: translateIssues(parsed.issues, lang) },
+    });
+  }
+  return mutate<RosterApplyResult>(deps, actor, async (tx) => {
+    // The plan is made again inside the transaction: what is written is what is stored now.
+    const plan = planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(tx, campaign.id), deps);
+    const total = plan.added.length + plan.changed.length + plan.removed.length;
+    if (total === 0) {
+      return { value: { importId: null, applied: false, summary: plan.summary, unknownColumns: parsed.unknownColumns }, audit: null };
+    }
+    const now = nowIso(deps);
+    // Written in batches as they are built, so that the rows to insert never all sit in memory at once.
+    let fresh: NewStudentRow[] = [];
+    let done = 0;
+    for (const p of plan.added) {
+      if (p.existing) await studentRepo.updateStudent(tx, p.existing.id, { ...toStudentColumns(p, deps), updated_at: now });
+      else fresh.push({ id: crypto.randomUUID(), campaign_id: campaign.id, ...toStudentColumns(p, deps), created_at: now, updated_at: now });
+      if (fresh.length >= studentRepo.INSERT_BATCH) {
+        await studentRepo.insertStudents(tx, fresh);
+        fresh = [];
+      }
+      if (++done % 5000 === 0) opts.onProgress?.({ phase: 'write', done, total });
+    }
+    await studentRepo.insertStudents(tx, fresh);
+    for (const p of plan.changed) {
+      await studentRepo.updateStudent(tx, p.existing!.id, { ...toStudentColumns(p, deps), updated_at: now });
+      if (++done % 5000 === 0) opts.onProgress?.({ phase: 'write', done, total });
+    }
+    await studentRepo.markStudentsRemoved(
+      tx,
+      plan.removed.map((p) => p.existing!.id),
+      now,
+    );
+    opts.onProgress?.({ phase: 'write', done: total, total });
+    const importId = crypto.randomUUID();
+    await importRepo.insertRosterImport(tx, {
+      id: importId,
+      campaign_id: campaign.id,
+      file_sha256: parsed.sha256,
+      file_name: fileName.slice(0, 255),
+      format: parsed.format,
+      summary: JSON.stringify(plan.summary),
+      created_by: actor.principal?.userId ?? null,
+      created_at: now,
+    });
+    return {
+      value: { importId, applied: true, summary: plan.summary, unknownColumns: parsed.unknownColumns },
+      audit: {
+        action: 'roster.imported',
+        targetType: 'campaign',
+        targetId: campaign.id,
+        details: { importId, fileSha256: parsed.sha256, format: parsed.format, ...plan.summary },
+      },
+    };
+  });
+}

@@ -1,0 +1,86 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { App as AntApp, ConfigProvider } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import dayjs from 'dayjs';
+import 'dayjs/locale/zh-cn';
+import { lazy, Suspense, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter, Route, Routes } from 'react-router';
+import { ApiError } from './api/client.js';
+import { AppLayout } from './layout/AppLayout.js';
+import { FullPageSpin, RequireAuth, RequireRole, UnauthorizedWatcher } from './session.js';
+
+const LoginPage = lazy(() => import('./pages/LoginPage.js'));
+const OverviewPage = lazy(() => import('./pages/OverviewPage.js'));
+const RosterImportPage = lazy(() => import('./pages/RosterImportPage.js'));
+const StudentsPage = lazy(() => import('./pages/StudentsPage.js'));
+const StudentDetailPage = lazy(() => import('./pages/StudentDetailPage.js'));
+const DepartmentPage = lazy(() => import('./pages/DepartmentPage.js'));
+const AuditPage = lazy(() => import('./pages/AuditPage.js'));
+const UsersPage = lazy(() => import('./pages/UsersPage.js'));
+const NotFoundPage = lazy(() => import('./pages/NotFoundPage.js'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // 4xx answers will not change by asking again.
+      retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+      staleTime: 15_000,
+    },
+  },
+});
+
+const FONT_FAMILY =
+  "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Helvetica Neue', Arial, sans-serif";
+
+function Providers({ children }: { children: ReactNode }): ReactNode {
+  const { i18n } = useTranslation();
+  const en = i18n.language === 'en';
+  dayjs.locale(en ? 'en' : 'zh-cn');
+  return (
+    <ConfigProvider
+      locale={en ? enUS : zhCN}
+      theme={{ token: { colorPrimary: '#1f4e9c', fontFamily: FONT_FAMILY, borderRadius: 4 } }}
+    >
+      <AntApp>{children}</AntApp>
+    </ConfigProvider>
+  );
+}
+
+const ADMIN = ['admin'] as const;
+const STAFF = ['admin', 'secretary'] as const;
+
+export function App(): ReactNode {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Providers>
+        <BrowserRouter>
+          <UnauthorizedWatcher />
+          <Suspense fallback={<FullPageSpin />}>
+            <Routes>
+              <Route path="/login" element={<LoginPage />} />
+              <Route
+                element={
+                  <RequireAuth>
+                    <AppLayout />
+                  </RequireAuth>
+                }
+              >
+                <Route index element={<OverviewPage />} />
+                <Route path="roster/import" element={<RequireRole roles={[...ADMIN]}><RosterImportPage /></RequireRole>} />
+                <Route path="students" element={<StudentsPage />} />
+                <Route path="students/:id" element={<StudentDetailPage />} />
+                <Route path="department" element={<RequireRole roles={[...STAFF]}><DepartmentPage /></RequireRole>} />
+                <Route path="audit" element={<RequireRole roles={[...ADMIN]}><AuditPage /></RequireRole>} />
+                <Route path="users" element={<RequireRole roles={[...ADMIN]}><UsersPage /></RequireRole>} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Route>
+            </Routes>
+          </Suspense>
+        </BrowserRouter>
+      </Providers>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,219 @@
+import {
+  ApartmentOutlined,
+  AuditOutlined,
+  CloudUploadOutlined,
+  DashboardOutlined,
+  GlobalOutlined,
+  IdcardOutlined,
+  LogoutOutlined,
+  MenuFoldOutlined,
+  MenuUnfoldOutlined,
+  TeamOutlined,
+  UserOutlined,
+  UsergroupAddOutlined,
+} from '@ant-design/icons';
+import { useQueryClient } from '@tanstack/react-query';
+import { Avatar, Button, Drawer, Dropdown, Flex, Grid, Layout, Menu, Segmented, Tag, Typography, theme } from 'antd';
+import type { MenuProps } from 'antd';
+import { Suspense, useMemo, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+import type { Me } from '../../contracts/auth.js';
+import type { Role } from '../../contracts/common.js';
+import { endpoints, queryKeys } from '../api/endpoints.js';
+import { setLanguage, type Language } from '../i18n/index.js';
+import { FullPageSpin, useUser } from '../session.js';
+
+interface NavItem {
+  path: string;
+  labelKey: string;
+  icon: ReactNode;
+  roles: Role[];
+}
+
+const NAV: NavItem[] = [
+  { path: '/', labelKey: 'menu.overview', icon: <DashboardOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier', 'student'] },
+  { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, roles: ['admin'] },
+  { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
+  { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, roles: ['admin', 'secretary'] },
+  { path: '/audit', labelKey: 'menu.audit', icon: <AuditOutlined />, roles: ['admin'] },
+  { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, roles: ['admin'] },
+];
+
+function navFor(me: Me): NavItem[] {
+  const items = NAV.filter((n) => n.roles.includes(me.role));
+  if (me.role === 'student' && me.studentId) {
+    items.push({ path: `/students/${me.studentId}`, labelKey: 'menu.myRecord', icon: <IdcardOutlined />, roles: ['student'] });
+  }
+  return items;
+}
+
+/** The menu key of a path: the longest nav path that prefixes it. */
+function selectedKey(pathname: string, items: NavItem[]): string {
+  let best = '/';
+  for (const item of items) {
+    if (item.path === '/') continue;
+    if ((pathname === item.path || pathname.startsWith(`${item.path}/`)) && item.path.length > best.length) best = item.path;
+  }
+  return best;
+}
+
+export function LanguageSwitch({ compact = false }: { compact?: boolean }): ReactNode {
+  const { t, i18n } = useTranslation();
+  const queryClient = useQueryClient();
+  return (
+    <Segmented<Language>
+      size="small"
+      aria-label={t('lang.label')}
+      value={i18n.language === 'en' ? 'en' : 'zh'}
+      options={[
+        { label: compact ? '中' : t('lang.zh'), value: 'zh' },
+        { label: compact ? 'EN' : t('lang.en'), value: 'en' },
+      ]}
+      onChange={(lang) => {
+        setLanguage(lang);
+        // Server messages (errors, roster problems) come in the request's language: ask again.
+        void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+      }}
+    />
+  );
+}
+
+export function AppLayout(): ReactNode {
+  const me = useUser();
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const queryClient = useQueryClient();
+  const screens = Grid.useBreakpoint();
+  const isMobile = !screens.lg;
+  const [collapsed, setCollapsed] = useState(false);
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const { token } = theme.useToken();
+
+  const nav = useMemo(() => navFor(me), [me]);
+  const menuItems: MenuProps['items'] = nav.map((n) => ({ key: n.path, icon: n.icon, label: t(n.labelKey) }));
+  const menu = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      selectedKeys={[selectedKey(location.pathname, nav)]}
+      items={menuItems}
+      onClick={({ key }) => {
+        navigate(key);
+        setDrawerOpen(false);
+      }}
+    />
+  );
+
+  async function logout(): Promise<void> {
+    try {
+      await endpoints.logout();
+    } finally {
+      queryClient.setQueryData(queryKeys.me, null);
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== queryKeys.me[0] });
+      navigate('/login', { replace: true });
+    }
+  }
+
+  const brand = (small: boolean) => (
+    <Flex align="center" gap={10} style={{ height: 64, padding: small ? '0 16px' : '0 20px', overflow: 'hidden', whiteSpace: 'nowrap' }}>
+      <img src="/favicon.svg" alt="" width={28} height={28} />
+      {!small || isMobile ? (
+        <div style={{ lineHeight: 1.25 }}>
+          <div style={{ color: '#fff', fontWeight: 600, fontSize: 15 }}>{t('app.short')}</div>
+          <div style={{ color: 'rgba(255,255,255,0.6)', fontSize: 12 }}>{t('app.org')}</div>
+        </div>
+      ) : null}
+    </Flex>
+  );
+
+  const userMenu: MenuProps['items'] = [
+    { key: 'role', label: t(`roles.${me.role}`), disabled: true },
+    ...(me.departments.length ? [{ key: 'deps', label: me.departments.join('、'), disabled: true }] : []),
+    { type: 'divider' as const },
+    { key: 'logout', icon: <LogoutOutlined />, label: t('header.logout'), danger: true },
+  ];
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      {isMobile ? (
+        <Drawer
+          placement="left"
+          open={drawerOpen}
+          onClose={() => setDrawerOpen(false)}
+          size={240}
+          closable={false}
+          styles={{ body: { padding: 0, background: '#001529' }, header: { display: 'none' } }}
+        >
+          {brand(false)}
+          {menu}
+        </Drawer>
+      ) : (
+        <Layout.Sider width={220} collapsible collapsed={collapsed} onCollapse={setCollapsed} trigger={null}>
+          {/* the sider's background runs the page's full height; its menu stays in view on scroll */}
+          <div style={{ position: 'sticky', top: 0, maxHeight: '100vh', overflowY: 'auto' }}>
+            {brand(collapsed)}
+            {menu}
+          </div>
+        </Layout.Sider>
+      )}
+      <Layout style={{ minWidth: 0 }}>
+        <Layout.Header
+          style={{
+            background: token.colorBgContainer,
+            padding: isMobile ? '0 8px' : '0 16px',
+            display: 'flex',
+            alignItems: 'center',
+            gap: isMobile ? 6 : 12,
+            borderBottom: `1px solid ${token.colorBorderSecondary}`,
+            position: 'sticky',
+            top: 0,
+            zIndex: 10,
+          }}
+        >
+          <Button
+            type="text"
+            aria-label={collapsed || isMobile ? t('header.expand') : t('header.collapse')}
+            icon={isMobile || collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+            onClick={() => (isMobile ? setDrawerOpen(true) : setCollapsed(!collapsed))}
+          />
+          <Typography.Text strong ellipsis style={{ flex: 1, minWidth: 0, fontSize: isMobile ? 14 : 16 }}>
+            {isMobile ? t('app.short') : t('app.title')}
+          </Typography.Text>
+          <GlobalOutlined style={{ color: token.colorTextSecondary, display: isMobile ? 'none' : undefined }} />
+          <LanguageSwitch compact={isMobile} />
+          <Dropdown
+            trigger={['click']}
+            menu={{
+              items: userMenu,
+              onClick: ({ key }) => {
+                if (key === 'logout') void logout();
+              },
+            }}
+          >
+            <Button type="text" data-testid="user-menu" style={{ paddingInline: 4, height: 40 }}>
+              <Flex align="center" gap={6}>
+                <Avatar size="small" icon={<UserOutlined />} style={{ background: token.colorPrimary }} />
+                {isMobile ? null : <span>{me.displayName || me.username}</span>}
+                {screens.sm ? <Tag color="blue" style={{ marginInlineEnd: 0 }}>{t(`roles.${me.role}`)}</Tag> : null}
+              </Flex>
+            </Button>
+          </Dropdown>
+          {isMobile ? null : (
+            <Button type="text" icon={<LogoutOutlined />} onClick={() => void logout()} data-testid="logout">
+              {t('header.logout')}
+            </Button>
+          )}
+        </Layout.Header>
+        <Layout.Content style={{ padding: isMobile ? 12 : 24, minWidth: 0 }}>
+          <Suspense fallback={<FullPageSpin />}>
+            <Outlet />
+          </Suspense>
+        </Layout.Content>
+        <Layout.Footer style={{ textAlign: 'center', color: token.colorTextTertiary, padding: '12px 16px', fontSize: 12 }}>{t('app.footer')}</Layout.Footer>
+      </Layout>
+    </Layout>
+  );
+}
+

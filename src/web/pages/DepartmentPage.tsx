@@ -1,0 +1,81 @@
+import { useQuery } from '@tanstack/react-query';
+import { Card, Col, Empty, Row, Select, Skeleton, Statistic, Typography } from 'antd';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useSearchParams } from 'react-router';
+import { endpoints, queryKeys } from '../api/endpoints.js';
+import { PageHeader } from '../components/PageHeader.js';
+import { StudentTable } from '../components/StudentTable.js';
+import { formatDay } from '../format.js';
+import { currentLanguage } from '../i18n/index.js';
+import { useUser } from '../session.js';
+import { useDepartmentOptions } from '../useDepartments.js';
+
+function DepartmentCounts({ department }: { department: string }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const overview = useQuery({ queryKey: queryKeys.overview, queryFn: endpoints.overview });
+  if (overview.isLoading) return <Skeleton active paragraph={{ rows: 1 }} />;
+  if (overview.error) return <Typography.Text type="danger">{overview.error.message}</Typography.Text>;
+  const day = overview.data?.days.find((d) => d.departments.some((dep) => dep.name === department));
+  const counts = day?.departments.find((dep) => dep.name === department)?.counts;
+  const items = [
+    { key: 'day', title: t('department.day'), value: day ? formatDay(day.date, lang) : t('common.none'), color: undefined },
+    { key: 'required', title: t('overview.required'), value: counts?.required ?? 0, color: '#cf1322' },
+    { key: 'excluded', title: t('overview.excluded'), value: counts?.excluded ?? 0, color: '#595959' },
+    { key: 'nic', title: t('overview.notInCampaign'), value: counts?.notInCampaign ?? 0, color: '#8c8c8c' },
+    { key: 'total', title: t('overview.total'), value: counts?.total ?? 0, color: '#1f4e9c' },
+  ];
+  return (
+    <Row gutter={[12, 12]} style={{ marginBottom: 16 }}>
+      {items.map((item) => (
+        <Col xs={12} sm={8} lg={4} key={item.key} flex="auto">
+          <Card size="small" data-testid={`dept-${item.key}`}>
+            <Statistic title={item.title} value={item.value} styles={{ content: { color: item.color, fontSize: item.key === 'day' ? 18 : undefined } }} />
+          </Card>
+        </Col>
+      ))}
+    </Row>
+  );
+}
+
+export default function DepartmentPage(): ReactNode {
+  const { t } = useTranslation();
+  const me = useUser();
+  const { departments, isLoading } = useDepartmentOptions();
+  const [params, setParams] = useSearchParams();
+  const picked = params.get('dept');
+  const department = picked && departments.includes(picked) ? picked : departments[0];
+
+  const picker =
+    departments.length > 1 ? (
+      <Select
+        showSearch={{ optionFilterProp: 'label' }}
+        style={{ minWidth: 220 }}
+        value={department}
+        options={departments.map((d) => ({ label: d, value: d }))}
+        onChange={(d: string) => setParams({ dept: d }, { replace: true })}
+        aria-label={t('department.pick')}
+        data-testid="department-picker"
+      />
+    ) : null;
+
+  return (
+    <>
+      <PageHeader title={department ? `${t('department.title')}：${department}` : t('department.title')} crumbs={[{ title: t('menu.department') }]} extra={picker} />
+      {isLoading ? (
+        <Skeleton active />
+      ) : !department ? (
+        <Empty description={me.role === 'secretary' ? t('department.none') : undefined} />
+      ) : (
+        <>
+          <DepartmentCounts department={department} />
+          <Card size="small">
+            {/* key: a new department starts with fresh search text */}
+            <StudentTable key={department} departments={[]} lockedDepartment={department} canExport />
+          </Card>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+// Journey (a): the graduate-school admin imports a roster. A file with bad rows shows every error
+// (row, column, value) and imports nothing; the fixed file is previewed, applied, and the student
+// list shows each student with the decision and the rule that made it (rules E1–E6). A name that is
+// HTML stays text.
+import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+
+const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
+
+describe('admin imports a roster', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let api: ApiClient;
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    await addUser(server.dataDir, admin);
+    api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    page = await context.newPage();
+    page.on('dialog', (dialog: Dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('rejects a roster with bad rows, lists every error, imports nothing; then imports the fixed roster', async () => {
+    const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
+    const { rows, expected } = demoRoster(campaign);
+
+    await loginInBrowser(page, server.baseUrl, admin);
+    await screenshot(page, 'a1-overview-empty');
+
+    // --- a roster with two bad rows: an impossible month and a misspelt certificate type
+    const bad = rows.map((r) => ({ ...r }));
+    bad[2]!.预计毕业时间 = '2024-13';
+    bad[5]!.证书类型 = '双正';
+    await page.goto(`${server.baseUrl}/roster/import`);
+    await page.locator('input[type=file]').setInputFiles({ name: 'roster-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(bad)) });
+    await screenshot(page, 'a2-file-chosen');
+    await page.getByTestId('roster-preview').click();
+    await page.getByTestId('roster-invalid').waitFor();
+    const errorTable = page.getByTestId('roster-errors');
+    const termRow = errorTable.locator('tbody tr', { hasText: '2024-13' });
+    await expect(termRow.count()).resolves.toBe(1);
+    const termCells = await termRow.locator('td').allInnerTexts();
+    // header is row 1, so the third data row is row 4 (as Excel numbers it)
+    expect(termCells[0]).toBe('4');
+    expect(termCells[2]).toBe('2024-13');
+    const certRow = errorTable.locator('tbody tr', { hasText: '双正' });
+    await expect(certRow.count()).resolves.toBe(1);
+    expect((await certRow.locator('td').allInnerTexts())[0]).toBe('7');
+    await expect(page.getByTestId('roster-apply').count()).resolves.toBe(0);
+    await screenshot(page, 'a3-preview-invalid');
+    const afterBad = await api.get<{ total: number }>('/api/students');
+    expect(afterBad.total).toBe(0);
+
+    // --- the fixed roster
+    await page.locator('input[type=file]').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(rows)) });
+    await page.getByTestId('roster-preview').click();
+    await page.getByTestId('roster-preview-card').getByText(/校验通过/).waitFor();
+    expect(await page.getByTestId('summary-added').innerText()).toContain(String(rows.length));
+    await expect(page.getByTestId('roster-unknown-columns').innerText()).resolves.toContain('备注');
+    const addedTable = page.getByTestId('roster-added');
+    await expect(addedTable.locator('tbody tr.ant-table-row').count()).resolves.toBe(rows.length);
+    await screenshot(page, 'a4-preview-valid');
+
+    await page.getByTestId('roster-apply').click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: '确认导入' }).click();
+    await page.getByTestId('roster-result').waitFor();
+    expect(await page.getByTestId('roster-result').innerText()).toContain('名单已导入');
+    await screenshot(page, 'a5-applied');
+
+    // --- the student list: every student with its decision tag and rule
+    await page.goto(`${server.baseUrl}/students`);
+    const table = page.getByTestId('student-table');
+    await table.locator('tbody tr.ant-table-row').first().waitFor();
+    await expect(table.locator('tbody tr.ant-table-row').count()).resolves.toBe(rows.length);
+    for (const [studentNo, want] of Object.entries(expected)) {
+      const row = table.locator('tbody tr.ant-table-row', { hasText: studentNo });
+      await expect(row.locator(`[data-decision="${want.decision}"]`).count()).resolves.toBe(1);
+      if (want.rule) await expect(row.locator(`[data-rule="${want.rule}"]`).count()).resolves.toBe(1);
+      else await expect(row.locator('[data-rule]').count()).resolves.toBe(0);
+    }
+    // the injection attempt is shown as text, and no script ran
+    const scriptName = table.getByText('<script>alert(1)</script>', { exact: true });
+    await expect(scriptName.count()).resolves.toBe(1);
+    await screenshot(page, 'a6-students');
+
+    // the student page shows the decision with its rule and reason
+    await table.locator('tbody tr.ant-table-row', { hasText: '2101006' }).getByRole('link', { name: '2101006' }).click();
+    await page.getByTestId('decision-alert').waitFor();
+    const alertText = await page.getByTestId('decision-alert').innerText();
+    expect(alertText).toContain('须参加本次图像采集');
+    expect(alertText).toContain('E3');
+    await screenshot(page, 'a7-student-detail');
+
+    expect(dialogs).toEqual([]);
+  });
+});

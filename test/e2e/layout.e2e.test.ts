@@ -1,0 +1,91 @@
+// The main pages at a laptop size (1366×768) and a phone size (375×812): screenshots for a person
+// to look at, plus checks that nothing overflows the viewport sideways (tables scroll inside
+// themselves) and that Chinese text is rendered with a CJK font.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type RosterRow, type TestServer } from './server.js';
+
+const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
+const SIZES = [
+  { name: 'desktop', width: 1366, height: 768 },
+  { name: 'phone', width: 375, height: 812 },
+] as const;
+
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** Font families Chromium used to draw the first element matching `selector` (DevTools protocol). */
+async function renderedFonts(page: Page, selector: string): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('DOM.enable');
+  await cdp.send('CSS.enable');
+  const { root } = await cdp.send('DOM.getDocument', { depth: -1 });
+  const { nodeId } = await cdp.send('DOM.querySelector', { nodeId: root.nodeId, selector });
+  const { fonts } = await cdp.send('CSS.getPlatformFontsForNode', { nodeId });
+  await cdp.detach();
+  return fonts.map((f) => f.familyName);
+}
+
+describe.each(SIZES)('pages at $name size ($width×$height)', (size) => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let rows: RosterRow[];
+
+  beforeAll(async () => {
+    server = await startServer();
+    await addUser(server.dataDir, admin);
+    const api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
+    const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
+    rows = demoRoster(campaign).rows;
+    // the applied roster lacks the last two rows, so the preview below has added and changed rows
+    const first = rows.slice(0, -2).map((r, i) => (i === 0 ? { ...r, 姓名: '张三丰' } : r));
+    const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(first));
+    expect(applied.status).toBe(200);
+    browser = await launchBrowser();
+    const context = await browser.newContext({
+      viewport: { width: size.width, height: size.height },
+      deviceScaleFactor: 1,
+      isMobile: size.name === 'phone',
+      hasTouch: size.name === 'phone',
+      locale: 'zh-CN',
+    });
+    page = await context.newPage();
+    await loginInBrowser(page, server.baseUrl, admin);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('overview', async () => {
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByTestId('schedule').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(page, `layout-${size.name}-overview`);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    // Chinese glyphs are drawn with a CJK font (no tofu boxes): ask Chromium which fonts it used.
+    const fonts = await renderedFonts(page, 'h4');
+    expect(fonts.some((f) => /CJK|Han Sans|Noto Sans SC|WenQuanYi|Droid Sans Fallback/i.test(f))).toBe(true);
+  });
+
+  it('student list', async () => {
+    await page.goto(`${server.baseUrl}/students`);
+    await page.getByTestId('student-table').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(page, `layout-${size.name}-students`);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  });
+
+  it('import preview', async () => {
+    await page.goto(`${server.baseUrl}/roster/import`);
+    await page.locator('input[type=file]').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(rows)) });
+    await page.getByTestId('roster-preview').click();
+    await page.getByTestId('roster-preview-card').waitFor();
+    await screenshot(page, `layout-${size.name}-import-preview`);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.getByRole('tab', { name: /变更/ }).click();
+    await page.getByTestId('roster-changed').locator('tbody tr.ant-table-row').first().waitFor();
+    await screenshot(page, `layout-${size.name}-import-preview-changed`);
+  });
+});

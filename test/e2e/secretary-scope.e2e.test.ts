@@ -1,0 +1,82 @@
+// Journey (b): a department secretary sees only their own department: the student list, the
+// department filter and the department view are limited to 物理学院, and another department's
+// student opened by URL answers "not allowed" without showing the data.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+
+const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
+const secretary = { username: 'phys-sec', password: 'Phys-secretary-2024', role: 'secretary' as const, departments: ['物理学院'] };
+
+interface StudentList {
+  items: { id: string; studentNo: string; name: string; department: string }[];
+  total: number;
+}
+
+describe('secretary sees only their department', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let physics: StudentList;
+  let mathStudent: StudentList['items'][number];
+
+  beforeAll(async () => {
+    server = await startServer();
+    await addUser(server.dataDir, admin);
+    await addUser(server.dataDir, secretary);
+    const api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
+    const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
+    const applied = await api.upload<{ applied: boolean }>('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));
+    expect(applied.status).toBe(200);
+    physics = await api.get<StudentList>(`/api/students?department=${encodeURIComponent('物理学院')}`);
+    const math = await api.get<StudentList>(`/api/students?department=${encodeURIComponent('数学科学学院')}`);
+    expect(physics.total).toBeGreaterThan(0);
+    mathStudent = math.items[0]!;
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+    await loginInBrowser(page, server.baseUrl, secretary);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lists only 物理学院 students, and the department filter offers only 物理学院', async () => {
+    await page.goto(`${server.baseUrl}/students`);
+    const rows = page.getByTestId('student-table').locator('tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(physics.total);
+    const text = await page.getByTestId('student-table').locator('tbody').innerText();
+    expect(text).toContain('物理学院');
+    expect(text).not.toContain('数学科学学院');
+    expect(text).not.toContain(mathStudent.studentNo);
+
+    await page.getByTestId('filter-department').click();
+    const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
+    await options.first().waitFor();
+    await expect(options.allInnerTexts()).resolves.toEqual(['物理学院']);
+    await screenshot(page, 'b1-secretary-students');
+    await page.keyboard.press('Escape');
+  });
+
+  it('shows the department view of 物理学院 with its counts and list', async () => {
+    await page.goto(`${server.baseUrl}/department`);
+    await page.getByText('院系视图：物理学院').waitFor();
+    const rows = page.getByTestId('student-table').locator('tbody tr.ant-table-row');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(physics.total);
+    expect(await page.getByTestId('dept-total').innerText()).toContain(String(physics.total));
+    await screenshot(page, 'b2-secretary-department');
+  });
+
+  it('refuses another department’s student opened by URL, without showing the data', async () => {
+    await page.goto(`${server.baseUrl}/students/${encodeURIComponent(mathStudent.id)}`);
+    await page.getByTestId('forbidden').waitFor();
+    const body = await page.locator('body').innerText();
+    expect(body).toContain('无权');
+    expect(body).not.toContain(mathStudent.name);
+    await expect(page.getByTestId('decision-alert').count()).resolves.toBe(0);
+    await screenshot(page, 'b3-secretary-forbidden');
+  });
+});

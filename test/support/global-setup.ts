@@ -1,0 +1,26 @@
+// Vitest global setup of the `unit` project: gives every test a PostgreSQL URL through
+// `inject('postgresUrl')`. TEST_DATABASE_URL wins when set; otherwise a throwaway server is
+// started from the local PostgreSQL binaries and removed after the run. Without binaries this
+// throws (with install instructions): PostgreSQL tests are never skipped silently.
+import type { TestProject } from 'vitest/node';
+import { startThrowawayPostgres } from './postgres.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of a PostgreSQL database tests may use (superuser on a throwaway server, unless TEST_DATABASE_URL). */
+    postgresUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const fromEnv = process.env.TEST_DATABASE_URL;
+  if (fromEnv) {
+    project.provide('postgresUrl', fromEnv);
+    return undefined;
+  }
+  const server = await startThrowawayPostgres();
+  project.provide('postgresUrl', server.url);
+  return async () => {
+    await server.stop();
+  };
+}

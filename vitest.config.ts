@@ -1,0 +1,39 @@
+// Vitest 4 configuration: two projects, both run by a plain `npx vitest run` (and `npm test`).
+//   unit: src/**/*.test.ts[x] and test/**/*.test.ts (but not test/e2e). Its global setup provides
+//         a PostgreSQL URL to tests (`inject('postgresUrl')`): TEST_DATABASE_URL when set, else a
+//         throwaway server started from the local PostgreSQL binaries (test/support/postgres.ts).
+//   e2e:  test/e2e/**/*.e2e.test.ts, one file at a time, long timeouts (server + Chromium).
+// One project only: `npx vitest run --project unit` (or `--project e2e`).
+// This file replaces vite.config.ts for Vitest, so the TSX transform is repeated here.
+import { defineConfig } from 'vitest/config';
+
+const oxc = { jsx: { runtime: 'automatic' as const } };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        oxc,
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
+          exclude: ['test/e2e/**', '**/node_modules/**', 'dist/**', 'data/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        oxc,
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          exclude: ['**/node_modules/**', 'dist/**', 'data/**'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
