@@ -676,8 +676,9 @@ async function openRows(
 
 /**
  * Opens a roster upload. Throws AppError UNSUPPORTED_FILE (empty, an image, an .xls, a zip that is
- * not a workbook, binary …) or FILE_TOO_LARGE before any row is read; a CSV that turns out broken
- * further down (unclosed quote, mixed encodings) throws UNSUPPORTED_FILE while `rows` is iterated.
+ * not a workbook, binary …) or FILE_TOO_LARGE. A file broken further down (unclosed quote, mixed
+ * encodings, damaged sheet) throws UNSUPPORTED_FILE too, from here or while `rows` is iterated,
+ * depending on how far the stream had read ahead.
  */
 export async function openRosterFile(source: { path: string } | { buffer: Buffer }, opts: { maxBytes?: number } = {}): Promise<OpenedRosterFile> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_ROSTER_BYTES;

@@ -216,6 +216,7 @@ roster
     const lang = globals().lang;
     ensureReadable(file);
     await withRuntime(async (deps) => {
+      await ensureActiveCampaign(deps, SYSTEM);
       const fileName = path.basename(file);
       const big = fs.statSync(file).size > 512 * 1024;
       const p1 = progressBar(big && !opts.json);

@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import * as foundation from './migrations/0001-foundation.js';
+import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -91,7 +92,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings };
 
 export async function migrateToLatest(handle: Db): Promise<void> {
   const provider: MigrationProvider = {

@@ -110,6 +110,64 @@ export interface RosterImportsTable {
   created_at: string;
 }
 
+export interface SiteSettingsTable {
+  campaign_id: string;
+  site: string;
+  stations: number;
+  minutes_per_student: number;
+  updated_at: string;
+}
+
+export interface ScheduleSessionsTable {
+  id: string;
+  campaign_id: string;
+  site: string;
+  date: string; // YYYY-MM-DD in the campaign's time zone
+  start_time: string; // HH:MM in the campaign's time zone
+  end_time: string;
+  capacity: number;
+  booked: number; // seats taken; CHECK (booked <= capacity); equals count(active bookings)
+  updated_at: string;
+}
+
+export interface BookingsTable {
+  id: string;
+  campaign_id: string;
+  session_id: string;
+  student_id: string;
+  status: string; // active | cancelled
+  created_by: string | null;
+  created_at: string;
+  cancelled_at: string | null;
+}
+
+export interface WaitlistEntriesTable {
+  id: string;
+  session_id: string;
+  student_id: string;
+  status: string; // waiting | promoted | cancelled
+  created_at: string;
+  resolved_at: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_at: string;
+}
+
+export interface NotificationsTable {
+  id: string;
+  student_id: string;
+  kind: string;
+  payload: string;
+  created_at: string;
+  sent_at: string | null;
+}
+
 export interface Database {
   campaigns: CampaignsTable;
   students: StudentsTable;
@@ -120,4 +178,10 @@ export interface Database {
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   roster_imports: RosterImportsTable;
+  site_settings: SiteSettingsTable;
+  schedule_sessions: ScheduleSessionsTable;
+  bookings: BookingsTable;
+  waitlist_entries: WaitlistEntriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  notifications: NotificationsTable;
 }

@@ -50,6 +50,25 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   CONFLICT: { zh: '数据已被修改，请刷新后重试', en: 'The data changed meanwhile; reload and try again' },
   AUDIT_CHAIN_BROKEN: { zh: '审计日志校验失败：第 {seq} 条', en: 'Audit log verification failed at event {seq}' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal server error' },
+  SESSION_FULL: { zh: '该时段已约满，可加入候补', en: 'This session is full; you can join its waitlist' },
+  SESSION_NOT_FOUND: { zh: '未找到该采集时段', en: 'Session not found' },
+  SESSION_IN_PAST: { zh: '该时段已开始或已结束，不能预约', en: 'This session has already started or ended' },
+  STUDENT_NOT_ELIGIBLE: { zh: '该学生无需参加本次采集（{rule}），不能预约', en: 'This student does not take part in this campaign ({rule}) and cannot book' },
+  WRONG_SITE: { zh: '只能预约本人采集地点（{site}）的时段', en: 'Only sessions at the student’s own site ({site}) can be booked' },
+  WEEKEND_NOT_ALLOWED: {
+    zh: '周末时段仅供在职研究生或本院系安排在周末的学生预约',
+    en: 'Weekend sessions are for employed students and departments scheduled on the weekend',
+  },
+  BOOKING_NOT_FOUND: { zh: '没有有效的预约', en: 'No active booking' },
+  ALREADY_WAITLISTED: { zh: '已在该时段的候补名单中', en: 'Already on this session’s waitlist' },
+  IDEMPOTENCY_KEY_REUSED: {
+    zh: 'Idempotency-Key 已用于另一个不同的请求',
+    en: 'This Idempotency-Key was already used for a different request',
+  },
+  CAPACITY_BELOW_BOOKINGS: {
+    zh: '调整后有 {count} 个时段的预约人数超过容量，请先处理受影响的学生',
+    en: 'After this change {count} session(s) would hold more bookings than seats; deal with the affected students first',
+  },
 };
 
 export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {

@@ -190,70 +190,55 @@ export function validateRosterRow(
   cells: Partial<Record<RosterField, string>>,
   ctx: RowValidationContext,
 ): { ok: true; student: RosterStudent } | { ok: false; issues: RosterIssue[] } {
-  const issues: RosterIssue[] = [];
-  const col = (f: RosterField) => ctx.headerText.get(f) ?? fieldLabel(f).zh;
-  const text = (f: RosterField) => (cells[f] ?? '').replace(/\s+/g, ' ').trim();
-  const problem = (f: RosterField, p: RosterProblem, extra?: Record<string, string | number>) =>
-    issues.push(rowIssue(row, col(f), text(f), p, extra));
+  // Each cell normalised once (runs of white space collapsed, trimmed); hot path of large imports.
+  const v = {} as Record<RosterField, string>;
+  for (const spec of ROSTER_FIELDS) {
+    const raw = cells[spec.field];
+    v[spec.field] = raw ? (/\s\s|[\t\n\r]/.test(raw) ? raw.replace(/\s+/g, ' ') : raw).trim() : '';
+  }
+  const check = new RowCheck(row, v, ctx.headerText);
 
   for (const spec of ROSTER_FIELDS) {
-    if (spec.required && text(spec.field) === '') problem(spec.field, 'required');
+    if (spec.required && v[spec.field] === '') check.problem(spec.field, 'required');
     const max = MAX_LENGTH[spec.field];
-    if (max && text(spec.field).length > max) problem(spec.field, 'tooLong', { max });
+    if (max && v[spec.field].length > max) check.problem(spec.field, 'tooLong', { max });
   }
 
-  const studentNo = text('studentNo');
-  if (studentNo && !/^[0-9A-Za-z]+$/.test(studentNo)) problem('studentNo', 'studentNo');
+  const studentNo = v.studentNo;
+  if (studentNo && !/^[0-9A-Za-z]+$/.test(studentNo)) check.problem('studentNo', 'studentNo');
 
-  const department = text('department');
-  if (department && !ctx.departments.has(department)) problem('department', 'department');
+  const department = v.department;
+  if (department && !ctx.departments.has(department)) check.problem('department', 'department');
 
-  const pick = <T>(f: RosterField, table: Record<string, T>, p: RosterProblem): T | undefined => {
-    const raw = text(f);
-    if (raw === '') return undefined;
-    const v = lookup(table, raw);
-    if (v === undefined) problem(f, p);
-    return v;
-  };
-  const level = pick('level', LEVELS, 'level');
-  const certificate = pick('certificate', CERTIFICATES, 'certificate');
-  const finish = pick('finish', FINISHES, 'finish');
-  const employed = pick('employed', BOOLEANS, 'boolean') ?? false;
-  const converting = pick('convertingFromCompletion', BOOLEANS, 'boolean') ?? false;
-  const studyCity = pick('studyCity', CITIES, 'studyCity') ?? null;
-
-  const term = (f: RosterField): Term | null => {
-    const raw = text(f);
-    if (raw === '') return null;
-    const t = parseTerm(raw);
-    if (!t) problem(f, 'term');
-    return t ?? null;
-  };
-  const expectedTerm = term('expectedTerm');
-  const priorCaptureTerm = term('priorCaptureTerm');
-  const deferredTo = term('deferredTo');
+  const level = check.pick('level', LEVELS, 'level');
+  const certificate = check.pick('certificate', CERTIFICATES, 'certificate');
+  const finish = check.pick('finish', FINISHES, 'finish');
+  const employed = check.pick('employed', BOOLEANS, 'boolean') ?? false;
+  const converting = check.pick('convertingFromCompletion', BOOLEANS, 'boolean') ?? false;
+  const studyCity = check.pick('studyCity', CITIES, 'studyCity') ?? null;
+  const expectedTerm = check.term('expectedTerm');
+  const priorCaptureTerm = check.term('priorCaptureTerm');
+  const deferredTo = check.term('deferredTo');
 
   let nationalId: string | null = null;
-  const rawId = text('nationalId');
-  if (rawId) {
-    const v = validateNationalId(rawId);
-    if (v.ok) nationalId = v.value;
-    else problem('nationalId', v.problem === 'format' ? 'nationalIdFormat' : v.problem === 'birthDate' ? 'nationalIdBirthDate' : 'nationalIdCheckDigit');
+  if (v.nationalId) {
+    const id = validateNationalId(v.nationalId);
+    if (id.ok) nationalId = id.value;
+    else check.problem('nationalId', id.problem === 'format' ? 'nationalIdFormat' : id.problem === 'birthDate' ? 'nationalIdBirthDate' : 'nationalIdCheckDigit');
   }
 
-  const email = text('email') || null;
-  if (email && !/^[^\s@<>()'",;]+@[^\s@<>()'",;]+\.[^\s@<>()'",;]+$/.test(email)) problem('email', 'email');
+  const email = v.email || null;
+  if (email && !/^[^\s@<>()'",;]+@[^\s@<>()'",;]+\.[^\s@<>()'",;]+$/.test(email)) check.problem('email', 'email');
 
-  const phoneRaw = text('phone').replace(/[\s-]/g, '').replace(/^\+?86/, '');
-  const phone = phoneRaw || null;
-  if (phone && !/^1[3-9]\d{9}$/.test(phone)) problem('phone', 'phone');
+  const phone = v.phone.replace(/[\s-]/g, '').replace(/^\+?86/, '') || null;
+  if (phone && !/^1[3-9]\d{9}$/.test(phone)) check.problem('phone', 'phone');
 
-  if (issues.length > 0) return { ok: false, issues };
+  if (check.issues.length > 0) return { ok: false, issues: check.issues };
   return {
     ok: true,
     student: {
       studentNo,
-      name: text('name'),
+      name: v.name,
       department,
       level: level!,
       certificate: certificate!,
@@ -269,6 +254,36 @@ export function validateRosterRow(
       phone,
     },
   };
+}
+
+/** Collects the problems of one row; a class rather than per-row closures keeps large imports fast. */
+class RowCheck {
+  readonly issues: RosterIssue[] = [];
+  constructor(
+    private readonly row: number,
+    private readonly v: Record<RosterField, string>,
+    private readonly headerText: Map<RosterField, string>,
+  ) {}
+
+  problem(field: RosterField, p: RosterProblem, extra?: Record<string, string | number>): void {
+    this.issues.push(rowIssue(this.row, this.headerText.get(field) ?? fieldLabel(field).zh, this.v[field], p, extra));
+  }
+
+  pick<T>(field: RosterField, table: Record<string, T>, p: RosterProblem): T | undefined {
+    const raw = this.v[field];
+    if (raw === '') return undefined;
+    const value = lookup(table, raw);
+    if (value === undefined) this.problem(field, p);
+    return value;
+  }
+
+  term(field: RosterField): Term | null {
+    const raw = this.v[field];
+    if (raw === '') return null;
+    const t = parseTerm(raw);
+    if (!t) this.problem(field, 'term');
+    return t ?? null;
+  }
 }
 
 export function campaignDepartmentSet(campaign: CampaignDefinition): Set<string> {

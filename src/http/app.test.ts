@@ -17,6 +17,7 @@ interface OpenApiOperation {
   parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content?: Record<string, { schema?: { type?: string; required?: string[]; properties?: Record<string, { type?: string; format?: string }> } }> };
   responses?: Record<string, unknown>;
+  security?: Record<string, string[]>[];
 }
 
 interface OpenApiDocument {
@@ -24,6 +25,7 @@ interface OpenApiDocument {
   info: { title: string; version: string };
   paths: Record<string, Record<string, OpenApiOperation>>;
   components?: Record<string, unknown>;
+  security?: Record<string, string[]>[];
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -63,7 +65,7 @@ const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0
 
 function multipart(content: Buffer | string, fileName: string, field = 'file'): FormData {
   const form = new FormData();
-  form.append(field, new Blob([typeof content === 'string' ? Buffer.from(content, 'utf8') : content]), fileName);
+  form.append(field, new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), fileName);
   return form;
 }
 
@@ -182,6 +184,14 @@ describe.each(DIALECTS)('HTTP app on %s', (dialect) => {
         expect(schema!.required).toContain('file');
         expect(schema!.properties?.file).toMatchObject({ type: 'string', format: 'binary' });
       }
+    });
+
+    it('documents the session cookie, and no session for the public operations', () => {
+      expect(doc.security).toEqual([{ session: [] }]);
+      expect(resolvePointer(doc, '#/components/securitySchemes/session')).toEqual({ type: 'apiKey', in: 'cookie', name: 'gp_session' });
+      const byId = new Map(collectOperations(doc).map((o) => [o.op.operationId, o.op]));
+      for (const id of ['getHealth', 'login', 'logout', 'getCampaign']) expect(byId.get(id)?.security, id).toEqual([]);
+      for (const id of ['getMe', 'listStudents', 'applyRosterImport', 'listAuditEvents']) expect(byId.get(id)?.security, id).toBeUndefined();
     });
 
     it('describes getCampaign as GET /api/campaign without parameters', () => {

@@ -99,6 +99,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     },
     transform: (args) => {
       const out = transform(args);
+      // Public routes (health, login, logout, the campaign) need no session: override the document-wide security.
+      if (args.route.config?.public === true) (out.schema as Record<string, unknown>).security = [];
       if (MULTIPART_FILE_ROUTES.has(args.url)) {
         (out.schema as Record<string, unknown>).consumes = ['multipart/form-data'];
         (out.schema as Record<string, unknown>).body = {

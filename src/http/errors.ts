@@ -26,6 +26,16 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   AUDIT_CHAIN_BROKEN: 500,
   INTERNAL: 500,
+  SESSION_FULL: 409,
+  SESSION_NOT_FOUND: 404,
+  SESSION_IN_PAST: 422,
+  STUDENT_NOT_ELIGIBLE: 422,
+  WRONG_SITE: 422,
+  WEEKEND_NOT_ALLOWED: 422,
+  BOOKING_NOT_FOUND: 404,
+  ALREADY_WAITLISTED: 409,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  CAPACITY_BELOW_BOOKINGS: 409,
 };
 
 export function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {

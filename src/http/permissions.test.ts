@@ -185,6 +185,16 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
       expect(s).toMatchObject({ name: '欧阳娜娜', nameMasked: false, nationalIdMasked: null, email: 's2@stu.example.edu.cn', phone: '13900139000' });
     });
 
+    it('exports their department as an attachment named without personal data, never cached', async () => {
+      const res = await call('secretary', { method: 'GET', path: '/api/students/export.xlsx' });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="students-2023-10-20.xlsx"');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = Buffer.from(await res.arrayBuffer());
+      expect(body.subarray(0, 2).toString('latin1')).toBe('PK');
+    });
+
     it('sees the overview of their department only', async () => {
       const o = await getJson<{ totals: { total: number }; days: { departments: { name: string }[] }[] }>('secretary', '/api/campaign/overview');
       expect(o.totals.total).toBe(2);

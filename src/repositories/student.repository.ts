@@ -43,6 +43,8 @@ export interface StudentListFilter {
   rule?: string | undefined;
   site?: string | undefined;
   q?: string | undefined;
+  /** false: `q` matches student numbers only (the agency must not confirm a full name by searching it) */
+  searchNames?: boolean;
 }
 
 function escapeLike(text: string): string {
@@ -60,7 +62,12 @@ export async function listStudents(db: Tx, f: StudentListFilter, page: number, p
   if (f.q) {
     const like = `%${escapeLike(f.q)}%`;
     // ESCAPE is explicit: SQLite's LIKE has no escape character by default (PostgreSQL's is the backslash).
-    q = q.where((eb) => eb.or([sql<boolean>`${eb.ref('student_no')} like ${like} escape '\\'`, sql<boolean>`${eb.ref('name')} like ${like} escape '\\'`]));
+    q = q.where((eb) =>
+      eb.or([
+        sql<boolean>`${eb.ref('student_no')} like ${like} escape '\\'`,
+        ...(f.searchNames === false ? [] : [sql<boolean>`${eb.ref('name')} like ${like} escape '\\'`]),
+      ]),
+    );
   }
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const rows = await q

@@ -43,7 +43,8 @@ const CASE_WEIGHTS: [Case, number][] = [
  * sites (S4), employed students (S3), valid national ID numbers, terms written in the formats registrars use.
  */
 export function generateDemoRoster(campaign: CampaignDefinition, count: number, seed = 2024): string[][] {
-  const rnd = createRandom(seed + count);
+  // The seed does not depend on N: a larger demo roster extends a smaller one.
+  const rnd = createRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)]!;
   const departments = listDepartments(campaign);
   const targets = campaign.targetTerms;
@@ -131,8 +132,11 @@ export function toCsv(headers: string[], rows: string[][]): string {
   return [headers, ...rows].map((r) => r.map(esc).join(',')).join('\r\n') + '\r\n';
 }
 
-/** `gradphoto demo --students N`: imports a synthetic roster through the normal import path. */
+/**
+ * `gradphoto demo --students N`: imports a synthetic roster through the normal import path. It adds and
+ * updates students but never removes any (a real roster imported before stays whole).
+ */
 export async function loadDemoRoster(deps: ServiceDeps, actor: Actor, campaign: CampaignDefinition, count: number, lang: Lang = 'zh') {
   const csv = toCsv(DEMO_ROSTER_HEADERS, generateDemoRoster(campaign, count));
-  return applyRosterImport(deps, actor, { buffer: Buffer.from(csv, 'utf8') }, `demo-${count}.csv`, lang);
+  return applyRosterImport(deps, actor, { buffer: Buffer.from(csv, 'utf8') }, `demo-${count}.csv`, lang, { keepMissing: true });
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared roster fixtures live in test/fixtures
 import {
   makeRosterTable,
   PNG_BYTES,
@@ -12,7 +13,9 @@ import {
   writeRosterCsv,
   writeRosterXlsx,
 } from '../../test/fixtures/make-roster-fixtures.js';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { ROSTER_HEADERS, rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { openRosterFile } from '../adapters/roster-file.js';
 import type { RosterError } from '../contracts/roster.js';

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import type { RosterApplyResult, RosterChange, RosterError, RosterPreview, RosterSummary } from '../contracts/roster.js';
 import type { OpenedRosterFile } from '../adapters/roster-file.js';
 import { openRosterFile } from '../adapters/roster-file.js';
-import { canonicalJson } from '../domain/audit.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import type { Decision, EligibilityResult, EligibilityRule } from '../domain/eligibility.js';
 import { decideEligibility } from '../domain/eligibility.js';
@@ -163,8 +162,15 @@ function toColumnValue(field: RosterField, student: RosterStudent, nationalIdHma
   return v;
 }
 
+const HASHED_FIELDS: RosterField[] = [
+  'studentNo', 'name', 'department', 'level', 'certificate', 'expectedTerm', 'finish', 'employed', 'studyCity',
+  'priorCaptureTerm', 'deferredTo', 'convertingFromCompletion', 'nationalId', 'email', 'phone',
+];
+
+/** A digest of the stored facts of a row (the ID number by its keyed hash): equal digests = nothing to update. */
 function rowHashOf(student: RosterStudent, nationalIdHmac: string | null): string {
-  return crypto.createHash('sha256').update(canonicalJson({ ...student, nationalId: nationalIdHmac })).digest('hex');
+  const parts = HASHED_FIELDS.map((f) => (f === 'nationalId' ? nationalIdHmac : student[f]) ?? '\u0000');
+  return crypto.createHash('sha256').update(parts.join('\u001f')).digest('hex');
 }
 
 interface PlannedChange {
@@ -182,7 +188,7 @@ interface RosterPlan {
   summary: RosterSummary;
 }
 
-function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], deps: Pick<ServiceDeps, 'cipher'>): RosterPlan {
+function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], deps: Pick<ServiceDeps, 'cipher'>, keepMissing = false): RosterPlan {
   const existingByNo = new Map(existingRows.map((r) => [r.student_no, r]));
   const plan: RosterPlan = {
     added: [],
@@ -219,7 +225,7 @@ function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], dep
     if (!sameDecision) plan.summary.decisionChanged++;
     plan.changed.push({ incoming, existing, nationalIdHmac: hmac, rowHash, fields });
   }
-  for (const existing of existingByNo.values()) {
+  for (const existing of keepMissing ? [] : existingByNo.values()) {
     if (!existing.removed_at) plan.removed.push({ incoming: null, existing, nationalIdHmac: null, rowHash: existing.row_hash, fields: [] });
   }
   plan.summary.added = plan.added.length;
@@ -314,7 +320,7 @@ export async function applyRosterImport(
   source: RosterSource,
   fileName: string,
   lang: Lang,
-  opts: { maxBytes?: number; onProgress?: ProgressListener } = {},
+  opts: { maxBytes?: number; onProgress?: ProgressListener; keepMissing?: boolean } = {},
 ): Promise<RosterApplyResult> {
   authorize(actor, 'roster.import');
   const campaign = await getActiveCampaign(deps);
@@ -327,7 +333,7 @@ export async function applyRosterImport(
   }
   return mutate<RosterApplyResult>(deps, actor, async (tx) => {
     // The plan is made again inside the transaction: what is written is what is stored now.
-    const plan = planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(tx, campaign.id), deps);
+    const plan = planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(tx, campaign.id), deps, opts.keepMissing);
     const total = plan.added.length + plan.changed.length + plan.removed.length;
     if (total === 0) {
       return { value: { importId: null, applied: false, summary: plan.summary, unknownColumns: parsed.unknownColumns }, audit: null };

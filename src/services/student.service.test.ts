@@ -133,6 +133,11 @@ describe.each(DIALECTS)('students on %s', (dialect) => {
       expect((await list({ q: '不存在的名字' })).total).toBe(0);
     });
 
+    it('q matches only student numbers for the agency: a full name cannot be confirmed by searching it', async () => {
+      expect((await list({ q: '小三' }, operator)).total).toBe(0);
+      expect(numbers(await list({ q: '2101110001' }, operator))).toEqual(['2101110001']);
+    });
+
     it('q takes LIKE wildcards % and _ literally', async () => {
       expect(numbers(await list({ q: '%' }))).toEqual(['2101110006']);
       expect(numbers(await list({ q: '_' }))).toEqual(['2101110007']);

@@ -6,7 +6,7 @@ import { findDepartmentDay } from '../domain/campaign.js';
 import type { Decision, EligibilityRule } from '../domain/eligibility.js';
 import { decideEligibility } from '../domain/eligibility.js';
 import { AppError } from '../domain/errors.js';
-import { maskName, maskPhone } from '../domain/masking.js';
+import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent, hasPermission, seesContactDetails, seesFullNames, studentScope } from '../domain/permissions.js';
 import type { StudentListFilter, StudentRow } from '../repositories/student.repository.js';
@@ -68,7 +68,7 @@ export async function listStudents(deps: ServiceDeps, actor: Actor, query: Stude
   const principal = requirePrincipal(actor);
   if (!hasPermission(principal, 'student.list')) throw new AppError('FORBIDDEN');
   const campaign = await getActiveCampaign(deps);
-  const filter: StudentListFilter = { ...scopedFilter(principal, campaign.id), ...pickFilters(query) };
+  const filter: StudentListFilter = { ...scopedFilter(principal, campaign.id), ...pickFilters(query), searchNames: seesFullNames(principal) };
   const { rows, total } = await studentRepo.listStudents(deps.db.db, filter, query.page, query.pageSize);
   return { items: rows.map((r) => toListItem(r, principal, campaign)), total, page: query.page, pageSize: query.pageSize };
 }
@@ -105,7 +105,7 @@ export async function getStudent(deps: ServiceDeps, actor: Actor, id: string): P
     // The mask was stored at import: showing it decrypts nothing (the full number: revealNationalId).
     nationalIdMasked: isAdmin ? row.national_id_mask : null,
     email: contact ? row.email : null,
-    phone: contact ? row.phone : principal.role === 'student' && row.phone ? maskPhone(row.phone) : null,
+    phone: contact ? row.phone : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -78,6 +78,7 @@ describe('admin imports a roster', () => {
     await page.getByTestId('roster-apply').click();
     await page.locator('.ant-modal-confirm').getByRole('button', { name: '确认导入' }).click();
     await page.getByTestId('roster-result').waitFor();
+    await page.locator('.ant-modal-confirm').waitFor({ state: 'detached' });
     expect(await page.getByTestId('roster-result').innerText()).toContain('名单已导入');
     await screenshot(page, 'a5-applied');
 
@@ -97,6 +98,18 @@ describe('admin imports a roster', () => {
     await expect(scriptName.count()).resolves.toBe(1);
     await screenshot(page, 'a6-students');
 
+    // English: the same list, the reasons in English; the choice survives a reload
+    await page.getByText('English', { exact: true }).click();
+    await page.getByRole('columnheader', { name: 'Student no.' }).waitFor();
+    await page.reload();
+    await page.getByRole('columnheader', { name: 'Student no.' }).waitFor();
+    const row1 = table.locator('tbody tr.ant-table-row', { hasText: '2101001' });
+    expect(await row1.innerText()).toContain('Required');
+    expect(await row1.innerText()).toContain('You are a dual-certificate');
+    await screenshot(page, 'a6-students-en');
+    await page.getByText('中文', { exact: true }).click();
+    await page.getByRole('columnheader', { name: '学号' }).waitFor();
+
     // the student page shows the decision with its rule and reason
     await table.locator('tbody tr.ant-table-row', { hasText: '2101006' }).getByRole('link', { name: '2101006' }).click();
     await page.getByTestId('decision-alert').waitFor();
@@ -104,6 +117,25 @@ describe('admin imports a roster', () => {
     expect(alertText).toContain('须参加本次图像采集');
     expect(alertText).toContain('E3');
     await screenshot(page, 'a7-student-detail');
+
+    // the full national ID only on request, and the request is audited
+    const id = rows.find((r) => r.学号 === '2101006')!.身份证号!;
+    const masked = await page.getByTestId('national-id-masked').innerText();
+    expect(masked).not.toBe(id);
+    expect(masked.slice(0, 2)).toBe(id.slice(0, 2));
+    await page.getByTestId('reveal').click();
+    // antd spaces two-character Chinese button labels: 查 看
+    await page.locator('.ant-popconfirm').getByRole('button', { name: /^查\s?看$/ }).click();
+    await expect(page.getByTestId('national-id').innerText()).resolves.toBe(id);
+    await screenshot(page, 'a8-national-id');
+
+    await page.goto(`${server.baseUrl}/audit`);
+    const audit = page.getByTestId('audit-table');
+    await audit.locator('tbody tr.ant-table-row').first().waitFor();
+    expect(await audit.locator('tbody').innerText()).toContain('查看身份证号');
+    await page.getByTestId('audit-verify').click();
+    await expect(page.getByTestId('audit-verify-result').innerText()).resolves.toContain('日志链完整');
+    await screenshot(page, 'a9-audit');
 
     expect(dialogs).toEqual([]);
   });

@@ -62,7 +62,13 @@ describe.each(SIZES)('pages at $name size ($width×$height)', (size) => {
 
   it('overview', async () => {
     await page.goto(`${server.baseUrl}/`);
-    await page.getByTestId('schedule').locator('tbody tr.ant-table-row').first().waitFor();
+    // a table of days × departments on a laptop; one collapsible panel per day on a phone
+    const schedule = page.getByTestId('schedule');
+    await schedule.waitFor();
+    if (size.name === 'phone') {
+      await schedule.locator('.ant-collapse-header').first().click();
+    }
+    await schedule.locator('tbody tr.ant-table-row').first().waitFor();
     await screenshot(page, `layout-${size.name}-overview`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     // Chinese glyphs are drawn with a CJK font (no tofu boxes): ask Chromium which fonts it used.

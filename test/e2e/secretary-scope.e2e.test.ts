@@ -1,6 +1,7 @@
 // Journey (b): a department secretary sees only their own department: the student list, the
 // department filter and the department view are limited to 物理学院, and another department's
 // student opened by URL answers "not allowed" without showing the data.
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
@@ -68,6 +69,12 @@ describe('secretary sees only their department', () => {
     await expect(rows.count()).resolves.toBe(physics.total);
     expect(await page.getByTestId('dept-total').innerText()).toContain(String(physics.total));
     await screenshot(page, 'b2-secretary-department');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.xlsx$/);
+    const file = await download.path();
+    const head = readFileSync(file).subarray(0, 2).toString('latin1');
+    expect(head).toBe('PK'); // an xlsx is a zip
   });
 
   it('refuses another department’s student opened by URL, without showing the data', async () => {
@@ -78,5 +85,24 @@ describe('secretary sees only their department', () => {
     expect(body).not.toContain(mathStudent.name);
     await expect(page.getByTestId('decision-alert').count()).resolves.toBe(0);
     await screenshot(page, 'b3-secretary-forbidden');
+  });
+
+  it('goes to the sign-in page when the session is gone (any 401), and back after signing in', async () => {
+    await page.goto(`${server.baseUrl}/department`);
+    await page.getByTestId('student-table').waitFor();
+    await page.context().clearCookies();
+    await page.getByRole('menuitem', { name: '学生名单' }).click();
+    await page.waitForURL(`${server.baseUrl}/login`);
+    await page.locator('#username').fill(secretary.username);
+    await page.locator('#password').fill(secretary.password);
+    await page.getByTestId('login-submit').click();
+    await page.waitForURL((url) => url.pathname === '/students');
+  });
+
+  it('signs out', async () => {
+    await page.getByTestId('logout').click();
+    await page.waitForURL(`${server.baseUrl}/login`);
+    await page.goto(`${server.baseUrl}/students`);
+    await page.waitForURL(`${server.baseUrl}/login`);
   });
 });

@@ -154,6 +154,17 @@ export class ApiClient {
     return (await response.json()) as T;
   }
 
+  async post<T>(url: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${url}`, {
+      method: 'POST',
+      headers: { Cookie: this.cookie, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
   async upload<T>(url: string, fileName: string, content: string | Buffer): Promise<{ status: number; body: T }> {
     const form = new FormData();
     form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), fileName);
@@ -201,10 +212,18 @@ export interface RosterRow {
   已采集时间?: string;
   确定延期至?: string;
   结业换毕业?: string;
+  身份证号?: string;
   备注?: string;
 }
 
-const ROSTER_HEADERS: (keyof RosterRow)[] = ['学号', '姓名', '院系', '层次', '证书类型', '预计毕业时间', '毕业类型', '已采集时间', '确定延期至', '结业换毕业', '备注'];
+const ROSTER_HEADERS: (keyof RosterRow)[] = ['学号', '姓名', '院系', '层次', '证书类型', '预计毕业时间', '毕业类型', '已采集时间', '确定延期至', '结业换毕业', '身份证号', '备注'];
+
+/** A PRC national ID (GB 11643): 17 digits and their ISO 7064 MOD 11-2 check character. */
+export function nationalId(first17: string): string {
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((acc, digit, i) => acc + Number(digit) * weights[i]!, 0);
+  return first17 + '10X98765432'[sum % 11]!;
+}
 
 function csvCell(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
@@ -235,7 +254,7 @@ export function demoRoster(campaign: { targetTerms: string[]; retakeBefore: stri
     { 学号: '2101003', 姓名: '王五', 院系: '物理学院', 层次: '硕士', 证书类型: '双证', 预计毕业时间: first, 毕业类型: '毕业', 确定延期至: later },
     { 学号: '2101004', 姓名: '赵六', 院系: '数学科学学院', 层次: '硕士', 证书类型: '单证', 预计毕业时间: first, 毕业类型: '毕业' },
     { 学号: '2101005', 姓名: '<script>alert(1)</script>', 院系: '数学科学学院', 层次: '硕士', 证书类型: '双证', 预计毕业时间: second!, 毕业类型: '毕业' },
-    { 学号: '2101006', 姓名: '钱七', 院系: '数学科学学院', 层次: '博士', 证书类型: '双证', 预计毕业时间: first, 毕业类型: '毕业', 已采集时间: campaign.retakeBefore },
+    { 学号: '2101006', 姓名: '钱七', 院系: '数学科学学院', 层次: '博士', 证书类型: '双证', 预计毕业时间: first, 毕业类型: '毕业', 已采集时间: campaign.retakeBefore, 身份证号: nationalId('11010519900307123') },
     { 学号: '2101007', 姓名: '孙八', 院系: '物理学院', 层次: '博士', 证书类型: '双证', 预计毕业时间: first, 毕业类型: '毕业', 结业换毕业: '是' },
     { 学号: '2101008', 姓名: '周九', 院系: '数学科学学院', 层次: '硕士', 证书类型: '双证', 预计毕业时间: shiftTerm(first, -1), 毕业类型: '毕业' },
   ];

@@ -142,7 +142,7 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
     { title: t('students.name'), dataIndex: 'name', width: 110, render: (_, row) => nameText(row) },
     ...(lockedDepartment ? [] : [{ title: t('students.department'), dataIndex: 'department', width: 150, ellipsis: true }]),
     { title: t('students.level'), dataIndex: 'level', width: 64, render: (level: StudentListItem['level']) => t(`level.${level}`) },
-    { title: t('students.expected'), key: 'expected', width: 124, render: (_, row) => expected(row) },
+    { title: t('students.expected'), key: 'expected', width: 136, render: (_, row) => <span style={{ whiteSpace: 'nowrap' }}>{expected(row)}</span> },
     { title: t('students.decision'), key: 'decision', width: 140, render: (_, row) => decisionTags(row) },
     {
       title: t('students.reason'),

@@ -148,6 +148,14 @@ export function AppLayout(): ReactNode {
         >
           {brand(false)}
           {menu}
+          <div style={{ padding: 16, borderTop: '1px solid rgba(255,255,255,0.12)', marginTop: 8 }}>
+            <div style={{ color: '#fff', marginBottom: 4 }}>{me.displayName || me.username}</div>
+            <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
+            {me.departments.length ? <div style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12, marginTop: 4 }}>{me.departments.join('、')}</div> : null}
+            <Button ghost block icon={<LogoutOutlined />} style={{ marginTop: 12 }} onClick={() => void logout()}>
+              {t('header.logout')}
+            </Button>
+          </div>
         </Drawer>
       ) : (
         <Layout.Sider width={220} collapsible collapsed={collapsed} onCollapse={setCollapsed} trigger={null}>

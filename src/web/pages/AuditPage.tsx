@@ -1,6 +1,6 @@
 import { SafetyCertificateOutlined } from '@ant-design/icons';
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, DatePicker, Input, Popover, Row, Select, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, DatePicker, Input, Popover, Row, Select, Table, Tag, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState, type ReactNode } from 'react';
@@ -42,40 +42,56 @@ export default function AuditPage(): ReactNode {
   }
 
   const roleName = (role: string | null) => (role ? (i18n.exists(`roles.${role}`) ? t(`roles.${role}`) : role) : t('common.none'));
+  const actionName = (action: string) => (i18n.exists(`auditActions.${action}`) ? t(`auditActions.${action}`) : action);
   const columns: TableColumnsType<AuditEventView> = [
-    { title: '#', dataIndex: 'seq', width: 70 },
-    { title: t('audit.at'), dataIndex: 'at', width: 170, render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(at)}</span> },
-    { title: t('audit.actor'), key: 'actor', width: 130, render: (_, e) => e.actorName ?? e.actorId ?? t('common.none') },
-    { title: t('audit.role'), dataIndex: 'actorRole', width: 110, render: roleName },
-    { title: t('audit.action'), dataIndex: 'action', width: 190, render: (a: string) => <Tag>{a}</Tag> },
+    { title: '#', dataIndex: 'seq', width: 60 },
+    { title: t('audit.at'), dataIndex: 'at', width: 160, render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(at)}</span> },
+    { title: t('audit.actor'), key: 'actor', width: 110, ellipsis: true, render: (_, e) => e.actorName ?? e.actorId ?? t('common.none') },
+    { title: t('audit.role'), dataIndex: 'actorRole', width: 100, render: roleName },
+    {
+      title: t('audit.action'),
+      dataIndex: 'action',
+      width: 170,
+      render: (a: string) => (
+        <Tooltip title={a}>
+          <Tag style={{ marginInlineEnd: 0 }}>{actionName(a)}</Tag>
+        </Tooltip>
+      ),
+    },
     {
       title: t('audit.target'),
       key: 'target',
-      width: 200,
-      ellipsis: true,
-      render: (_, e) => (e.targetType || e.targetId ? [e.targetType, e.targetId].filter(Boolean).join(' · ') : t('common.none')),
+      ellipsis: { showTitle: false },
+      render: (_, e) => {
+        const text = e.targetType || e.targetId ? [e.targetType, e.targetId].filter(Boolean).join(' · ') : t('common.none');
+        return (
+          <Tooltip title={text} placement="topLeft">
+            <span>{text}</span>
+          </Tooltip>
+        );
+      },
     },
-    { title: t('audit.ip'), dataIndex: 'ip', width: 130, render: (ip: string | null) => ip ?? t('common.none') },
+    { title: t('audit.ip'), dataIndex: 'ip', width: 120, render: (ip: string | null) => ip ?? t('common.none') },
     {
       title: t('audit.result'),
       dataIndex: 'result',
-      width: 80,
+      width: 72,
       render: (r: AuditEventView['result']) => <Tag color={RESULT_COLORS[r]}>{t(`audit.results.${r}`)}</Tag>,
     },
     {
       title: t('audit.details'),
       dataIndex: 'details',
-      width: 80,
+      width: 72,
       render: (details: unknown) =>
-        details === null || details === undefined ? (
-          t('common.none')
+        details === null || details === undefined || (typeof details === 'object' && Object.keys(details as object).length === 0) ? (
+          <Typography.Text type="secondary">{t('common.none')}</Typography.Text>
         ) : (
           <Popover
             trigger="click"
             title={t('audit.details')}
             content={<pre style={{ maxWidth: 'min(480px, 80vw)', maxHeight: 360, overflow: 'auto', margin: 0, fontSize: 12 }}>{JSON.stringify(details, null, 2)}</pre>}
           >
-            <Button size="small" type="link">
+            <Button size="small" type="link" style={{ paddingInline: 0 }}>
               {t('common.view')}
             </Button>
           </Popover>
@@ -117,11 +133,11 @@ export default function AuditPage(): ReactNode {
           <Col xs={24} sm={12} lg={6}>
             <Select
               allowClear
-              showSearch
+              showSearch={{ optionFilterProp: 'label' }}
               style={full}
               placeholder={t('audit.action')}
               value={filters.action}
-              options={(list.data?.actions ?? []).map((a) => ({ label: a, value: a }))}
+              options={(list.data?.actions ?? []).map((a) => ({ label: `${actionName(a)}（${a}）`, value: a }))}
               onChange={(action?: string) => change({ action })}
             />
           </Col>
@@ -158,7 +174,7 @@ export default function AuditPage(): ReactNode {
             columns={columns}
             dataSource={list.data?.items ?? []}
             loading={list.isFetching}
-            scroll={{ x: 1160 }}
+            scroll={{ x: 1040 }}
             data-testid="audit-table"
             pagination={{
               current: page,

@@ -103,7 +103,7 @@ function CampaignCard({ campaign }: { campaign: Campaign }): ReactNode {
               <Flex vertical gap={2}>
                 {campaign.sites.map((site) => (
                   <span key={site.id}>
-                    {site.id === 'shenzhen' && site.rooms.length === 0 ? t('overview.placeShenzhen') : `${t(`site.${site.id}`)}：${site.place}`}
+                    {site.id === 'shenzhen' && site.rooms.length === 0 ? t('overview.placeShenzhen') : `${t(`site.${site.id}`)}${lang === 'en' ? ': ' : '：'}${site.place}`}
                   </span>
                 ))}
               </Flex>

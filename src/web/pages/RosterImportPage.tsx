@@ -234,7 +234,8 @@ export default function RosterImportPage(): ReactNode {
     });
   }
 
-  const step = phase === 'done' ? 2 : preview?.valid ? (phase === 'applying' ? 2 : 1) : 0;
+  // 3 = past the last step: all three done
+  const step = phase === 'done' ? 3 : preview?.valid ? (phase === 'applying' ? 2 : 1) : 0;
   const busy = phase === 'uploading' || phase === 'processing' || phase === 'applying';
   const fileList: UploadFile[] = file ? [{ uid: 'roster', name: file.name, size: file.size, status: 'done' }] : [];
 

@@ -1,0 +1,108 @@
+import type { CampaignDefinition, SiteId } from './campaign.js';
+import { findDepartmentDay } from './campaign.js';
+import type { Decision, EligibilityRule } from './eligibility.js';
+
+/** Per site: how many stations photograph at once and how many minutes one student takes. */
+export interface SiteSettings {
+  stations: number;
+  minutesPerStudent: number;
+}
+
+export const DEFAULT_SITE_SETTINGS: SiteSettings = { stations: 2, minutesPerStudent: 1 };
+
+/** One (site, day, window) of the campaign (S1): the unit students book. */
+export interface SessionSlot {
+  site: SiteId;
+  date: string;
+  start: string;
+  end: string;
+  capacity: number;
+}
+
+export function minutesBetween(start: string, end: string): number {
+  const [sh, sm] = start.split(':').map(Number);
+  const [eh, em] = end.split(':').map(Number);
+  return eh! * 60 + em! - (sh! * 60 + sm!);
+}
+
+/** Seats of a window: stations × window minutes ÷ minutes per student, rounded down. */
+export function sessionCapacity(start: string, end: string, settings: SiteSettings): number {
+  return Math.max(0, Math.floor((settings.stations * minutesBetween(start, end)) / settings.minutesPerStudent));
+}
+
+/** Every (site, day, window) of the campaign with its capacity (S1, S4: each site has its own sessions). */
+export function planSessionSlots(campaign: CampaignDefinition, settings: (site: SiteId) => SiteSettings): SessionSlot[] {
+  const slots: SessionSlot[] = [];
+  for (const site of campaign.sites) {
+    const s = settings(site.id);
+    for (const day of campaign.days) {
+      for (const w of campaign.windows) {
+        slots.push({ site: site.id, date: day.date, start: w.start, end: w.end, capacity: sessionCapacity(w.start, w.end, s) });
+      }
+    }
+  }
+  return slots;
+}
+
+/**
+ * The instant at which a wall-clock time of the campaign's zone happens (the server's clock may be UTC
+ * while every time is shown and meant in Asia/Shanghai).
+ */
+export function zonedTimeToInstant(date: string, time: string, timeZone: string): Date {
+  const [y, mo, d] = date.split('-').map(Number);
+  const [h, mi] = time.split(':').map(Number);
+  const guess = Date.UTC(y!, mo! - 1, d!, h!, mi!);
+  // The zone's offset at that moment, read back through Intl (correct across DST for zones that have it).
+  const offsetAt = (ms: number) => {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(ms));
+    const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - ms;
+  };
+  const first = guess - offsetAt(guess);
+  return new Date(guess - offsetAt(first));
+}
+
+export type BookingRefusal =
+  | { code: 'STUDENT_NOT_ELIGIBLE'; rule: EligibilityRule | null }
+  | { code: 'WRONG_SITE'; studentSite: SiteId }
+  | { code: 'WEEKEND_NOT_ALLOWED' }
+  | { code: 'SESSION_IN_PAST' };
+
+export interface BookingStudent {
+  decision: Decision;
+  rule: EligibilityRule | null;
+  site: SiteId;
+  department: string;
+  employed: boolean;
+}
+
+/**
+ * Whether a student may book a session, before seats are counted (that is the database's job):
+ * only required students (E1–E3); their own site only (S4); any listed time of it (S2); weekend days
+ * only for employed students or students whose department's day is on the weekend (S3); not in the past.
+ */
+export function checkBookingAllowed(
+  student: BookingStudent,
+  session: { site: SiteId; date: string; start: string },
+  campaign: CampaignDefinition,
+  now: Date,
+): BookingRefusal | null {
+  if (student.decision !== 'required') return { code: 'STUDENT_NOT_ELIGIBLE', rule: student.rule };
+  if (session.site !== student.site) return { code: 'WRONG_SITE', studentSite: student.site };
+  const weekend = new Set(campaign.weekendDays);
+  if (weekend.has(session.date)) {
+    const ownDay = findDepartmentDay(campaign, student.department);
+    if (!student.employed && !(ownDay && weekend.has(ownDay))) return { code: 'WEEKEND_NOT_ALLOWED' };
+  }
+  if (zonedTimeToInstant(session.date, session.start, campaign.timezone).getTime() <= now.getTime()) return { code: 'SESSION_IN_PAST' };
+  return null;
+}
