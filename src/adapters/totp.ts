@@ -9,9 +9,15 @@ export function totpUri(secret: string, username: string): string {
   return new TOTP({ issuer: 'gradphoto', label: username, secret: Secret.fromBase32(secret) }).toString();
 }
 
-export function verifyTotp(secret: string, code: string, now: Date): boolean {
+/** The time step a code belongs to (within ±1 step of `now`), or null when it matches none. */
+export function matchTotpStep(secret: string, code: string, now: Date): number | null {
   const totp = new TOTP({ secret: Secret.fromBase32(secret) });
-  return totp.validate({ token: code, timestamp: now.getTime(), window: 1 }) !== null;
+  const delta = totp.validate({ token: code, timestamp: now.getTime(), window: 1 });
+  return delta === null ? null : Math.floor(now.getTime() / 1000 / totp.period) + delta;
+}
+
+export function verifyTotp(secret: string, code: string, now: Date): boolean {
+  return matchTotpStep(secret, code, now) !== null;
 }
 
 export function generateTotp(secret: string, now: Date): string {

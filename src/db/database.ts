@@ -15,6 +15,7 @@ import {
 import pg from 'pg';
 import * as foundation from './migrations/0001-foundation.js';
 import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
+import * as totpReplay from './migrations/0003-totp-replay.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -92,13 +93,13 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay };
 
 export async function migrateToLatest(handle: Db): Promise<void> {
   const provider: MigrationProvider = {
     getMigrations: async () =>
       Object.fromEntries(
-        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: KyselyType<unknown>) => m.up(db as never, handle.dialect) }]),
+        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: KyselyType<unknown>) => m.up(db as never, handle.dialect as never) }]),
       ),
   };
   const migrator = new Migrator({ db: handle.db, provider });

@@ -50,6 +50,7 @@ export interface UsersTable {
   student_no: string | null;
   totp_secret: string | null;
   totp_enabled: number;
+  totp_last_step: number | null;
   disabled: number;
   created_at: string;
   updated_at: string;

@@ -15,6 +15,13 @@ export const AUDIT_ACTIONS = [
   'student.national_id_viewed',
   'student.access_denied',
   'students.exported',
+  'booking.created',
+  'booking.moved',
+  'booking.cancelled',
+  'waitlist.joined',
+  'waitlist.promoted',
+  'sessions.generated',
+  'site_settings.changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

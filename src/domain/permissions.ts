@@ -22,7 +22,18 @@ export type Permission =
   | 'student.export'
   | 'student.nationalId.read'
   | 'audit.read'
-  | 'user.manage';
+  | 'user.manage'
+  // Schedule and bookings (issue #3). Booking permissions say what a role may do at all; whose booking
+  // (own, own departments', anyone's) is decided by canSeeStudent.
+  | 'session.list'
+  | 'booking.read'
+  | 'booking.create'
+  | 'booking.cancel'
+  | 'waitlist.join'
+  | 'schedule.manage';
+
+/** Booking for oneself (student), for one's departments (secretary) or for anyone (admin). */
+const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'booking.create', 'booking.cancel', 'waitlist.join'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set<Permission>([
@@ -35,11 +46,13 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'student.nationalId.read',
     'audit.read',
     'user.manage',
+    ...BOOKING_PERMISSIONS,
+    'schedule.manage',
   ]),
-  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export']),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read']),
-  cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read']),
-  student: new Set<Permission>(['student.read']),
+  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', ...BOOKING_PERMISSIONS]),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
+  cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
+  student: new Set<Permission>(['student.read', ...BOOKING_PERMISSIONS]),
 };
 
 export function hasPermission(principal: Pick<Principal, 'role'>, permission: Permission): boolean {

@@ -1,6 +1,9 @@
 // The HTTP contract of ARCHITECTURE.md ("Contracts others rely on"), spoken over real HTTP to the real
 // app on a loopback port, once per database: health, OpenAPI, the public campaign, error bodies and
 // their language, roster uploads (multipart field `file`), caching and security headers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
@@ -391,5 +394,41 @@ describe.each(DIALECTS)('HTTP app on %s', (dialect) => {
       expect(res.headers.get('referrer-policy')).toBe('no-referrer');
       expect(res.headers.get('x-powered-by')).toBeNull();
     });
+  });
+});
+
+describe('serving the built web app', () => {
+  let rt: TestRuntime;
+  let server: TestServer;
+  let webRoot: string;
+  beforeAll(async () => {
+    rt = await createTestRuntime('sqlite');
+    webRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-web-'));
+    fs.mkdirSync(path.join(webRoot, 'assets'));
+    fs.writeFileSync(path.join(webRoot, 'index.html'), '<!doctype html><title>gradphoto</title>');
+    fs.writeFileSync(path.join(webRoot, 'assets', 'app-1.js'), 'console.log(1)');
+    server = await startTestServer(rt.deps, { webRoot });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rt?.close();
+    fs.rmSync(webRoot, { recursive: true, force: true });
+  });
+
+  it('answers app paths with index.html, files as they are, and a missing file with 404 (not the page)', async () => {
+    const page = await fetch(`${server.url}/students/some-id`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<title>gradphoto</title>');
+    expect((await fetch(`${server.url}/assets/app-1.js`)).status).toBe(200);
+    const missing = await fetch(`${server.url}/assets/app-0.js`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).not.toContain('text/html');
+  });
+
+  it('serves a file added after start (a rebuilt app needs no restart)', async () => {
+    fs.writeFileSync(path.join(webRoot, 'assets', 'app-2.js'), 'console.log(2)');
+    const res = await fetch(`${server.url}/assets/app-2.js`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('console.log(2)');
   });
 });

@@ -17,6 +17,7 @@ import * as authService from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { auditRoutes } from './audit.routes.js';
 import { authRoutes } from './auth.routes.js';
+import { bookingRoutes } from './booking.routes.js';
 import { campaignRoutes } from './campaign.routes.js';
 import { SESSION_COOKIE } from './context.js';
 import { handleError, sendAppError } from './errors.js';
@@ -146,12 +147,14 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(studentRoutes);
   await app.register(auditRoutes);
   await app.register(userRoutes);
+  await app.register(bookingRoutes);
 
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
   const webRoot = opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
   if (webRoot) {
-    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+    // wildcard: files are looked up at request time, so a rebuilt app is served without a restart.
+    await app.register(fastifyStatic, { root: webRoot, wildcard: true, index: ['index.html'] });
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET') {
@@ -159,6 +162,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     }
     if (!webRoot) {
       return reply.type('text/plain; charset=utf-8').status(404).send('gradphoto: the web app is not built (npm run build:web). The API is under /api.');
+    }
+    // A missing file (an old tab asking for a chunk of the previous build) is a 404, not the app's page.
+    if (/\.[a-z0-9]{1,8}$/i.test(request.url.split('?')[0]!)) {
+      return reply.type('text/plain; charset=utf-8').status(404).send('Not found');
     }
     // The single-page app answers every other path.
     return reply.header('Cache-Control', 'no-cache').sendFile('index.html');

@@ -43,7 +43,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
       const file = await studentService.exportStudentsXlsx(app.deps, actorOf(request), request.query);
       return reply
         .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
+        .header('Content-Disposition', `attachment; filename="${file.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
         .header('Cache-Control', 'no-store')
         .send(file.body);
     },

@@ -6,6 +6,17 @@ export async function findActiveCampaign(db: Tx): Promise<CampaignDefinition | u
   return row ? (JSON.parse(row.definition) as CampaignDefinition) : undefined;
 }
 
+/**
+ * The active campaign, its row locked until the transaction ends (PostgreSQL; on SQLite, BEGIN IMMEDIATE
+ * already serialises writers): a roster import and a change of terms cannot interleave.
+ */
+export async function lockActiveCampaign(tx: Tx, dialect: 'sqlite' | 'postgres'): Promise<CampaignDefinition | undefined> {
+  let q = tx.selectFrom('campaigns').select('definition').where('active', '=', 1);
+  if (dialect === 'postgres') q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  return row ? (JSON.parse(row.definition) as CampaignDefinition) : undefined;
+}
+
 export async function findCampaign(db: Tx, id: string): Promise<CampaignDefinition | undefined> {
   const row = await db.selectFrom('campaigns').select('definition').where('id', '=', id).executeTakeFirst();
   return row ? (JSON.parse(row.definition) as CampaignDefinition) : undefined;

@@ -46,3 +46,7 @@ export async function updateUserPassword(tx: Tx, id: string, passwordHash: strin
 export async function updateUserTotp(tx: Tx, id: string, secret: string | null, enabled: boolean, now: string): Promise<void> {
   await tx.updateTable('users').set({ totp_secret: secret, totp_enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
 }
+
+export async function recordTotpStep(tx: Tx, id: string, step: number): Promise<void> {
+  await tx.updateTable('users').set({ totp_last_step: step }).where('id', '=', id).execute();
+}

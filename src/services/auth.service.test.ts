@@ -288,6 +288,13 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
       expect(ok.status).toBe(200);
       expect(ok.headers.get('set-cookie')).toMatch(/^gp_session=/);
 
+      // The same code a second time is refused: a watched code cannot be replayed (RFC 6238 §5.2).
+      const replay = await tryLogin('lena', TEST_PASSWORD, generateTotp(secret, rt.clock.now()));
+      expect(replay.status).toBe(401);
+      expect((await errorOf(replay)).code).toBe('TOTP_INVALID');
+      rt.clock.advance(MINUTE);
+      expect((await tryLogin('lena', TEST_PASSWORD, generateTotp(secret, rt.clock.now()))).status).toBe(200);
+
       // The secret is a credential: it is not in the audit log.
       const rows = await rt.deps.db.db.selectFrom('audit_events').selectAll().execute();
       expect(JSON.stringify(rows)).not.toContain(secret);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Me } from '../contracts/auth.js';
-import { createTotpSecret, totpUri, verifyTotp } from '../adapters/totp.js';
+import { createTotpSecret, matchTotpStep, totpUri } from '../adapters/totp.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/permissions.js';
 import * as sessionRepo from '../repositories/session.repository.js';
@@ -97,15 +97,20 @@ export async function login(deps: ServiceDeps, input: LoginInput, ip: string | n
   };
 
   if (!user || !passwordOk || user.disabled === 1) throw await fail('INVALID_CREDENTIALS', user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user');
+  let totpStep: number | null = null;
   if (user.totp_enabled === 1 && user.totp_secret) {
     if (!input.totp) throw await fail('TOTP_REQUIRED', 'totp-missing');
-    if (!verifyTotp(user.totp_secret, input.totp, now)) throw await fail('TOTP_INVALID', 'totp');
+    totpStep = matchTotpStep(user.totp_secret, input.totp, now);
+    if (totpStep === null) throw await fail('TOTP_INVALID', 'totp');
+    // A code already used (to enable TOTP, or to sign in) is refused: a watched code cannot be replayed.
+    if (user.totp_last_step !== null && totpStep <= user.totp_last_step) throw await fail('TOTP_INVALID', 'totp-replayed');
   }
 
   const principal = await toPrincipal(deps, user);
   const token = crypto.randomBytes(32).toString('base64url');
   await mutate(deps, { principal, ip }, async (tx) => {
     await sessionRepo.clearLoginFailures(tx, userKey);
+    if (totpStep !== null) await userRepo.recordTotpStep(tx, user.id, totpStep);
     await sessionRepo.insertSession(tx, {
       id: hashSessionToken(token),
       user_id: user.id,
@@ -180,9 +185,11 @@ export async function enableTotp(deps: ServiceDeps, actor: Actor, code: string):
   if (!principal) throw new AppError('UNAUTHENTICATED');
   const user = await userRepo.findUserById(deps.db.db, principal.userId);
   if (!user?.totp_secret) throw new AppError('CONFLICT');
-  if (!verifyTotp(user.totp_secret, code, deps.clock())) throw new AppError('TOTP_INVALID');
+  const step = matchTotpStep(user.totp_secret, code, deps.clock());
+  if (step === null) throw new AppError('TOTP_INVALID');
   await mutate(deps, actor, async (tx) => {
     await userRepo.updateUserTotp(tx, user.id, user.totp_secret, true, nowIso(deps));
+    await userRepo.recordTotpStep(tx, user.id, step);
     return { value: undefined, audit: { action: 'auth.totp_enabled', targetType: 'user', targetId: user.id } };
   });
 }

@@ -24,6 +24,7 @@ import type { Lang } from '../domain/i18n.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
 import type { StudentRow } from '../repositories/student.repository.js';
 import type { Actor } from './deps.js';
+import { updateCampaignTerms } from './campaign.service.js';
 import { applyRosterImport, previewRosterImport, type RosterSource } from './roster.service.js';
 import { exportStudentsXlsx, listStudents } from './student.service.js';
 
@@ -504,6 +505,39 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     await apply({ buffer: csv(third) });
     expect(await studentByNo('3')).toMatchObject({ id: was['3']!.id, removed_at: null, decision: 'required', rule: 'E1', updated_at: rt.clock.now().toISOString() });
     expect((await listStudents(rt.deps, admin, { page: 1, pageSize: 50 })).total).toBe(5);
+  });
+
+  // ---- concurrent writers ---------------------------------------------------------------------------
+
+  it('three imports of the same file at once store it once, with one roster.imported event; the others change nothing', async () => {
+    const file = csv(Array.from({ length: 50 }, (_, i) => rosterRow(String(7000 + i))));
+    const results = await Promise.all([1, 2, 3].map(() => apply({ buffer: file })));
+    expect(results.map((r) => r.applied).sort()).toEqual([false, false, true]);
+    expect(await countStudents()).toBe(50);
+    expect(await countAudit('roster.imported')).toBe(1);
+  });
+
+  it('an import while the terms change decides with the terms in force when it is written (E1 → not in campaign)', async () => {
+    // The terms change starts once the file has been read, before the import writes: whichever
+    // commits first, every stored decision must agree with the terms that are active at the end.
+    let termsChange: Promise<unknown> | undefined;
+    const file = csv([rosterRow('1', { 预计毕业时间: '2024-01' }), rosterRow('2', { 预计毕业时间: '2024-07' })]);
+    const result = await applyRosterImport(rt.deps, admin, { buffer: file }, 'roster.csv', 'zh', {
+      onProgress: (p) => {
+        if (p.phase === 'parse' && !termsChange) {
+          termsChange = updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-07'], retakeBefore: '2023-07', deferTerms: [] });
+        }
+      },
+    });
+    await termsChange;
+    expect(result.applied).toBe(true);
+    const stored = await studentRows();
+    expect(stored.map((s) => [s.student_no, s.decision, s.rule])).toEqual([
+      ['1', 'not-in-campaign', null],
+      ['2', 'required', 'E1'],
+    ]);
+    // The same file again is then the same roster.
+    expect(await apply({ buffer: file })).toMatchObject({ applied: false });
   });
 
   it('an import is refused to anyone but an admin, and writes nothing', async () => {

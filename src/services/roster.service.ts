@@ -11,6 +11,7 @@ import type { Lang } from '../domain/i18n.js';
 import { maskNationalId } from '../domain/national-id.js';
 import type { RosterField, RosterIssue, RosterStudent } from '../domain/roster.js';
 import { campaignDepartmentSet, fieldLabel, fileIssue, mapHeaders, rowIssue, validateRosterRow } from '../domain/roster.js';
+import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as importRepo from '../repositories/roster-import.repository.js';
 import type { NewStudentRow, StudentRow } from '../repositories/student.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
@@ -332,6 +333,14 @@ export async function applyRosterImport(
     });
   }
   return mutate<RosterApplyResult>(deps, actor, async (tx) => {
+    // The campaign row is locked first: imports and changes of terms are serialised, so the decisions
+    // written are those of the terms in force now (they may have changed while the file was read), and
+    // a concurrent import of the same file waits, then finds nothing to change.
+    const current = await campaignRepo.lockActiveCampaign(tx, deps.db.dialect);
+    if (current?.id !== campaign.id) throw new AppError('CONFLICT');
+    if (JSON.stringify(current) !== JSON.stringify(campaign)) {
+      for (const s of parsed.students.values()) s.decision = decideEligibility(s.student, current);
+    }
     // The plan is made again inside the transaction: what is written is what is stored now.
     const plan = planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(tx, campaign.id), deps, opts.keepMissing);
     const total = plan.added.length + plan.changed.length + plan.removed.length;

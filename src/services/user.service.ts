@@ -34,6 +34,7 @@ export async function createUser(deps: ServiceDeps, actor: Actor, req: CreateUse
         student_no: req.role === 'student' ? req.username : null,
         totp_secret: null,
         totp_enabled: 0,
+        totp_last_step: null,
         disabled: 0,
         created_at: now,
         updated_at: now,

@@ -36,9 +36,10 @@ const FONT_FAMILY =
   "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Helvetica Neue', Arial, sans-serif";
 
 function Providers({ children }: { children: ReactNode }): ReactNode {
-  const { i18n } = useTranslation();
+  const { i18n, t } = useTranslation();
   const en = i18n.language === 'en';
   dayjs.locale(en ? 'en' : 'zh-cn');
+  document.title = t('app.title');
   return (
     <ConfigProvider
       locale={en ? enUS : zhCN}

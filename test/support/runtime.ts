@@ -86,11 +86,12 @@ export interface TestServer {
 }
 
 /** The real Fastify app listening on a free loopback port: tests speak real HTTP to it. */
-export async function startTestServer(deps: ServiceDeps, config: { maxUploadBytes?: number } = {}): Promise<TestServer> {
+export async function startTestServer(deps: ServiceDeps, config: { maxUploadBytes?: number; webRoot?: string } = {}): Promise<TestServer> {
   const app = await buildApp({
     deps,
     config: { trustProxyHops: 0, cookieSecure: false, maxUploadBytes: config.maxUploadBytes ?? 100 * 1024 * 1024, logLevel: 'silent' },
     logger: false,
+    webRoot: config.webRoot,
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

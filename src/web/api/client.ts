@@ -112,7 +112,6 @@ export function uploadFile<S extends z.ZodType>(
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url);
-    xhr.withCredentials = false; // same origin: cookies go anyway
     xhr.setRequestHeader('Accept', 'application/json');
     xhr.setRequestHeader('Accept-Language', acceptLanguage());
     xhr.upload.onprogress = (event) => {

@@ -1,18 +1,19 @@
 import { Button, Result } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { useNavigate } from 'react-router';
 import { ApiError } from '../api/client.js';
 
 /** A failed load: 403 and 404 as such, with the server's (translated) message. */
 export function ErrorResult({ error, onRetry, forbiddenText, notFoundText }: { error: unknown; onRetry?: () => void; forbiddenText?: string; notFoundText?: string }): ReactNode {
   const { t } = useTranslation();
+  const navigate = useNavigate();
   const status = error instanceof ApiError ? error.status : 0;
   const message = error instanceof Error ? error.message : String(error);
   const home = (
-    <Link to="/" key="home">
-      <Button>{t('errors.backHome')}</Button>
-    </Link>
+    <Button key="home" onClick={() => navigate('/')}>
+      {t('errors.backHome')}
+    </Button>
   );
   if (status === 403) {
     // the server's message is shown unless it only repeats the title

@@ -9,6 +9,7 @@ import type { StudentListItem } from '../../contracts/student.js';
 import { endpoints, queryKeys, type StudentFilters } from '../api/endpoints.js';
 import { formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
+import { useUser } from '../session.js';
 import { useIsMobile } from '../useIsMobile.js';
 import { ErrorResult } from './ErrorResult.js';
 import { DECISIONS, DecisionTag, RULES, RuleTag } from './tags.js';
@@ -78,6 +79,8 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
   const [search, setSearch] = useState(filters.q ?? '');
   const [exporting, setExporting] = useState(false);
   const isMobile = useIsMobile();
+  // the agency's roles see masked names, so the server searches student numbers only for them
+  const namesSearchable = !['operator', 'cashier'].includes(useUser().role);
 
   const list = useQuery({
     queryKey: queryKeys.students(filters, state.page, state.pageSize),
@@ -163,7 +166,7 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
         <Col xs={24} sm={12} lg={8} xl={5}>
           <Input.Search
             allowClear
-            placeholder={t('students.search')}
+            placeholder={namesSearchable ? t('students.search') : t('students.searchNo')}
             value={search}
             onChange={(e) => setSearch(e.target.value)}
             onSearch={(q) => state.update({ q: q.trim() })}

@@ -204,6 +204,7 @@ export const en: Texts<typeof zh> = {
   students: {
     title: 'Students',
     search: 'Student no. / name',
+    searchNo: 'Student no.',
     department: 'Department',
     decision: 'Eligibility',
     rule: 'Rule',

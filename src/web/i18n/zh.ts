@@ -200,6 +200,7 @@ export const zh = {
   students: {
     title: '学生名单',
     search: '学号 / 姓名',
+    searchNo: '学号',
     department: '院系',
     decision: '采集资格',
     rule: '规则',

@@ -29,7 +29,7 @@ function DepartmentCounts({ department }: { department: string }): ReactNode {
   return (
     <Row gutter={[12, 12]} style={{ marginBottom: 16 }}>
       {items.map((item) => (
-        <Col xs={12} sm={8} lg={4} key={item.key} flex="auto">
+        <Col key={item.key} {...(item.key === 'day' ? { xs: 24, md: 8 } : { xs: 12, sm: 6, md: 4 })}>
           <Card size="small" data-testid={`dept-${item.key}`}>
             <Statistic title={item.title} value={item.value} styles={{ content: { color: item.color, fontSize: item.key === 'day' ? 18 : undefined } }} />
           </Card>

@@ -288,7 +288,8 @@ export default function OverviewPage(): ReactNode {
   const { t } = useTranslation();
   const me = useUser();
   const lang = currentLanguage();
-  const seesCounts = me.role === 'admin' || me.role === 'secretary';
+  // students see the campaign only; staff see the counts (a secretary: own departments, filtered by the server)
+  const seesCounts = me.role !== 'student';
   const isMobile = useIsMobile();
   const campaign = useQuery({ queryKey: queryKeys.campaign, queryFn: endpoints.campaign });
   const overview = useQuery({ queryKey: queryKeys.overview, queryFn: endpoints.overview, enabled: seesCounts });

@@ -1,10 +1,10 @@
-import { CheckCircleOutlined, CloudUploadOutlined, InboxOutlined } from '@ant-design/icons';
+import { CloudUploadOutlined, InboxOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Col, Flex, Progress, Result, Row, Spin, Statistic, Steps, Table, Tabs, Typography, Upload } from 'antd';
 import type { TableColumnsType, UploadFile } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
+import { useNavigate } from 'react-router';
 import { z } from 'zod';
 import { RosterErrorSchema, type RosterApplyResult, type RosterChange, type RosterError, type RosterPreview, type RosterSummary } from '../../contracts/roster.js';
 import { ApiError } from '../api/client.js';
@@ -165,6 +165,7 @@ const ApplyInvalidDetailsSchema = z.object({ errors: z.array(RosterErrorSchema) 
 export default function RosterImportPage(): ReactNode {
   const { t } = useTranslation();
   const { modal } = App.useApp();
+  const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
   const [phase, setPhase] = useState<Phase>('idle');
@@ -255,14 +256,13 @@ export default function RosterImportPage(): ReactNode {
         {phase === 'done' && result ? (
           <Result
             status="success"
-            icon={<CheckCircleOutlined />}
             data-testid="roster-result"
             title={result.applied ? t('roster.appliedTitle') : t('roster.notAppliedTitle')}
             subTitle={t('roster.appliedDesc', { id: result.importId ?? t('common.none'), ...result.summary })}
             extra={[
-              <Link to="/students" key="students">
-                <Button type="primary">{t('roster.toStudents')}</Button>
-              </Link>,
+              <Button type="primary" key="students" onClick={() => navigate('/students')}>
+                {t('roster.toStudents')}
+              </Button>,
               <Button key="again" onClick={reset}>
                 {t('roster.again')}
               </Button>,

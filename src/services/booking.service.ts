@@ -1,0 +1,734 @@
+// Sessions, bookings and the waitlist (issue #3, rules S1–S4, E1–E7).
+//
+// Seats are the database's business (PITFALLS F1–F5): a seat is taken by `UPDATE … SET booked = booked + 1
+// WHERE id = ? AND booked < capacity` with its row count checked, a CHECK keeps booked ≤ capacity, and a
+// partial unique index keeps one active booking per student. Every change runs in one transaction with its
+// audit event (`mutate`), its Idempotency-Key answer, and what it causes (a waitlisted student promoted, a
+// notification written).
+//
+// Decisions (see the report of issue #3):
+// - Booking the session one already holds changes nothing and answers the booking (a double click gets
+//   the same booking twice, with 201 then 200; no second seat, no event).
+// - Booking another session while holding one moves the booking: the new seat is taken first; if the new
+//   session is full nothing changes.
+// - Joining the waitlist of a session with a free seat books that seat (the waitlist is only for full
+//   sessions); the answer says which happened.
+// - A freed seat goes to the first waiting student (created_at, then id) who may still book it and holds no
+//   other booking; a waiting student who holds another booking is passed over but keeps their place.
+import crypto from 'node:crypto';
+import type { z } from 'zod';
+import type {
+  Booking,
+  CreateBookingRequestSchema,
+  JoinWaitlistRequestSchema,
+  MyBookingSchema,
+  Session,
+  SessionListQuerySchema,
+  SessionListSchema,
+  SiteSettingsRequestSchema,
+  SiteSettingsResponseSchema,
+  WaitlistEntrySchema,
+} from '../contracts/booking.js';
+import type { Tx } from '../db/database.js';
+import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
+import { findDepartmentDay } from '../domain/campaign.js';
+import type { Decision, EligibilityRule } from '../domain/eligibility.js';
+import type { ErrorCode } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import type { Principal } from '../domain/permissions.js';
+import { canSeeStudent } from '../domain/permissions.js';
+import type { BookingRefusal, BookingStudent, SiteSettings } from '../domain/schedule.js';
+import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, zonedTimeToInstant } from '../domain/schedule.js';
+import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
+import * as bookingRepo from '../repositories/booking.repository.js';
+import type { AuditInput } from './audit.service.js';
+import { mutate, recordAuditEvent } from './audit.service.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { authorize, nowIso, SYSTEM } from './deps.js';
+
+export type CreateBookingRequest = z.infer<typeof CreateBookingRequestSchema>;
+export type JoinWaitlistRequest = z.infer<typeof JoinWaitlistRequestSchema>;
+export type SiteSettingsRequest = z.input<typeof SiteSettingsRequestSchema>;
+export type SiteSettingsResponse = z.infer<typeof SiteSettingsResponseSchema>;
+export type WaitlistEntry = z.infer<typeof WaitlistEntrySchema>;
+export type MyBooking = z.infer<typeof MyBookingSchema>;
+
+/** What a changing call answers: its value, and whether it created something (201) or changed nothing (200). */
+export interface Done<T> {
+  value: T;
+  created: boolean;
+}
+
+export interface JoinWaitlistResult {
+  /** set when the session had a free seat: the student was booked instead of waiting */
+  booking: Booking | null;
+  waitlistEntry: WaitlistEntry | null;
+}
+
+// ───────────────────────────── idempotency ─────────────────────────────
+
+/** The first answer to one request, as stored under its Idempotency-Key. */
+export type IdempotentOutcome =
+  | { ok: true; created: boolean; value: unknown }
+  | { ok: false; code: ErrorCode; params: Record<string, string | number>; details?: unknown };
+
+export interface IdempotencyInput {
+  key: string;
+  /** a hash of what was asked (method, path, body): the same key with another request is refused */
+  fingerprint: string;
+  /** the status the caller answers for an outcome; stored beside it (the service knows no HTTP) */
+  statusOf: (outcome: IdempotentOutcome) => number;
+}
+
+export interface ChangeOptions {
+  idempotency?: IdempotencyInput | undefined;
+}
+
+/** Refusals are answers too: a retry gets the same one. Transient failures and refused keys are not stored. */
+const UNSTORED_ERRORS = new Set<ErrorCode>(['CONFLICT', 'INTERNAL', 'IDEMPOTENCY_KEY_REUSED', 'UNAUTHENTICATED', 'SESSION_EXPIRED', 'TOO_MANY_ATTEMPTS']);
+
+/** Thrown inside a transaction whose Idempotency-Key was answered by another request meanwhile. */
+class KeyAnsweredMeanwhile extends Error {}
+/** Thrown inside a transaction that lost a race it can win by running again (state changed under it). */
+class RetryTransaction extends Error {}
+
+function idempotencyUser(actor: Actor): string {
+  return actor.principal?.userId ?? `system:${actor.system?.label ?? 'anonymous'}`;
+}
+
+function replay<T>(row: bookingRepo.IdempotencyRow, idem: IdempotencyInput): Done<T> {
+  if (row.request_hash !== idem.fingerprint) throw new AppError('IDEMPOTENCY_KEY_REUSED');
+  const outcome = JSON.parse(row.response) as IdempotentOutcome;
+  if (!outcome.ok) throw new AppError(outcome.code, { params: outcome.params, details: outcome.details });
+  return { value: outcome.value as T, created: outcome.created };
+}
+
+/**
+ * Runs a changing call at most once per Idempotency-Key: an earlier answer to the same key is replayed (the
+ * same request) or refused (another request). A success is stored by the call's own transaction; a
+ * refusal, which changed nothing, is stored after it.
+ */
+async function withIdempotency<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyInput | undefined, call: () => Promise<Done<T>>): Promise<Done<T>> {
+  if (!idem) return call();
+  const userId = idempotencyUser(actor);
+  const earlier = await bookingRepo.findIdempotencyKey(deps.db.db, userId, idem.key);
+  if (earlier && earlier.status_code !== 0) return replay<T>(earlier, idem);
+  try {
+    return await call();
+  } catch (e) {
+    if (!(e instanceof KeyAnsweredMeanwhile)) {
+      if (!isAppError(e) || UNSTORED_ERRORS.has(e.code)) throw e;
+      const outcome: IdempotentOutcome = { ok: false, code: e.code, params: e.params, ...(e.details === undefined ? {} : { details: e.details }) };
+      await bookingRepo.insertIdempotencyAnswer(deps.db.db, {
+        user_id: userId,
+        key: idem.key,
+        request_hash: idem.fingerprint,
+        status_code: idem.statusOf(outcome),
+        response: JSON.stringify(outcome),
+        created_at: nowIso(deps),
+      });
+    }
+    // Whatever was stored first under the key is the answer, ours or a concurrent request's.
+    const stored = await bookingRepo.findIdempotencyKey(deps.db.db, userId, idem.key);
+    if (!stored || stored.status_code === 0) throw e;
+    return replay<T>(stored, idem);
+  }
+}
+
+// ───────────────────────────── transactions ─────────────────────────────
+
+const MAX_ATTEMPTS = 6;
+
+/** Deadlocks and serialisation failures (PostgreSQL) and lost races are worth running again. */
+function isTransient(e: unknown): boolean {
+  if (e instanceof RetryTransaction) return true;
+  const code = (e as { code?: unknown } | null)?.code;
+  // 40P01 deadlock, 40001 serialisation failure, 23505 / SQLITE_CONSTRAINT_UNIQUE: a unique index refused a
+  // row a concurrent transaction wrote first (the next attempt sees that row), 23514 / CHECK: the same for seats.
+  return code === '40P01' || code === '40001' || code === '23505' || code === '23514' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_CHECK';
+}
+
+type Work<T> = (tx: Tx) => Promise<Done<T> & { audit: AuditInput | null }>;
+
+/**
+ * One change in one transaction: the Idempotency-Key is claimed first (a concurrent request with the same
+ * key waits for this one and then replays its answer), then the work, its answer and its audit event.
+ * A transaction that lost a race is run again; after a few losses the caller gets CONFLICT, never a 500.
+ */
+async function runChange<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyInput | undefined, work: Work<T>): Promise<Done<T>> {
+  const userId = idempotencyUser(actor);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mutate(deps, actor, async (tx) => {
+        if (idem && !(await bookingRepo.claimIdempotencyKey(tx, { user_id: userId, key: idem.key, request_hash: idem.fingerprint, created_at: nowIso(deps) }))) {
+          throw new KeyAnsweredMeanwhile();
+        }
+        const { audit, ...done } = await work(tx);
+        if (idem) {
+          const outcome: IdempotentOutcome = { ok: true, created: done.created, value: done.value };
+          await bookingRepo.completeIdempotencyKey(tx, userId, idem.key, idem.statusOf(outcome), JSON.stringify(outcome));
+        }
+        return { value: done, audit };
+      });
+    } catch (e) {
+      if (!isTransient(e)) throw e;
+      if (attempt >= MAX_ATTEMPTS) throw new AppError('CONFLICT', { details: { attempts: attempt } });
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}
+
+// ───────────────────────────── sessions ─────────────────────────────
+
+const ensuredSessions = new WeakMap<object, Set<string>>();
+
+function slotSignature(campaign: CampaignDefinition): string {
+  return JSON.stringify([campaign.id, campaign.sites.map((s) => s.id), campaign.days.map((d) => d.date), campaign.windows]);
+}
+
+function settingsLookup(rows: bookingRepo.SiteSettingsRow[]): (site: SiteId) => SiteSettings {
+  return (site) => {
+    const row = rows.find((r) => r.site === site);
+    return row ? { stations: row.stations, minutesPerStudent: row.minutes_per_student } : DEFAULT_SITE_SETTINGS;
+  };
+}
+
+/**
+ * Every (site, day, window) of the active campaign as a row of schedule_sessions (S1, S4), made on demand
+ * and idempotently: only missing slots are inserted (the slot's unique key decides), with the capacity of
+ * the site's settings. Runs its transaction once per process and campaign layout.
+ */
+export async function ensureSessions(deps: ServiceDeps): Promise<{ created: number }> {
+  const campaign = await getActiveCampaign(deps);
+  const signature = slotSignature(campaign);
+  const done = ensuredSessions.get(deps.db) ?? new Set<string>();
+  if (done.has(signature)) return { created: 0 };
+  const created = await mutate(deps, SYSTEM, async (tx) => {
+    const now = nowIso(deps);
+    const slots = planSessionSlots(campaign, settingsLookup(await bookingRepo.listSiteSettings(tx, campaign.id)));
+    const n = await bookingRepo.insertMissingSessions(
+      tx,
+      slots.map((s) => ({ id: crypto.randomUUID(), campaign_id: campaign.id, site: s.site, date: s.date, start_time: s.start, end_time: s.end, capacity: s.capacity, booked: 0, updated_at: now })),
+    );
+    return { value: n, audit: n > 0 ? { action: 'sessions.generated', targetType: 'campaign', targetId: campaign.id, details: { created: n, slots: slots.length } } : null };
+  });
+  done.add(signature);
+  ensuredSessions.set(deps.db, done);
+  return { created };
+}
+
+/** Whether a stored session is one of the campaign's current slots (days or windows may have changed). */
+function isCurrentSlot(campaign: CampaignDefinition, row: SessionRow): boolean {
+  return (
+    campaign.sites.some((s) => s.id === row.site) &&
+    campaign.days.some((d) => d.date === row.date) &&
+    campaign.windows.some((w) => w.start === row.start_time && w.end === row.end_time)
+  );
+}
+
+/** Splits a whole number over weights, largest remainder first, so that the parts add up to the total. */
+export function shareByWeight(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sum);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  for (const { i } of order) {
+    if (left-- <= 0) break;
+    parts[i]! += 1;
+  }
+  return parts;
+}
+
+/**
+ * The default expectation (S1): required students of the departments of a session's day at its site who
+ * have not booked, shared over the day's windows in proportion to their length.
+ */
+async function expectedLoad(db: Tx, campaign: CampaignDefinition, rows: SessionRow[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (rows.length === 0) return out;
+  const dates = new Set(rows.map((r) => r.date));
+  const sites = new Set(rows.map((r) => r.site));
+  const days = campaign.days.filter((d) => dates.has(d.date));
+  const counts = await bookingRepo.countUnbookedRequiredByDepartment(db, campaign.id, {
+    site: sites.size === 1 ? [...sites][0] : undefined,
+    departments: days.flatMap((d) => d.departments),
+  });
+  const weights = campaign.windows.map((w) => minutesBetween(w.start, w.end));
+  for (const row of rows) {
+    const departments = new Set(days.find((d) => d.date === row.date)?.departments ?? []);
+    const total = counts.filter((c) => c.site === row.site && departments.has(c.department)).reduce((a, c) => a + c.n, 0);
+    const w = campaign.windows.findIndex((x) => x.start === row.start_time);
+    out.set(row.id, w < 0 ? 0 : (shareByWeight(total, weights)[w] ?? 0));
+  }
+  return out;
+}
+
+async function toSessionViews(db: Tx, campaign: CampaignDefinition, rows: SessionRow[]): Promise<Session[]> {
+  const weekend = new Set(campaign.weekendDays);
+  const [expected, waiting] = await Promise.all([expectedLoad(db, campaign, rows), bookingRepo.countWaitingBySession(db, rows.map((r) => r.id))]);
+  return rows.map((r) => ({
+    id: r.id,
+    site: r.site as SiteId,
+    date: r.date,
+    start: r.start_time,
+    end: r.end_time,
+    capacity: r.capacity,
+    booked: r.booked,
+    expected: expected.get(r.id) ?? 0,
+    weekend: weekend.has(r.date),
+    waiting: waiting.get(r.id) ?? 0,
+  }));
+}
+
+export async function listSessions(deps: ServiceDeps, actor: Actor, query: z.infer<typeof SessionListQuerySchema>): Promise<z.infer<typeof SessionListSchema>> {
+  authorize(actor, 'session.list');
+  await ensureSessions(deps);
+  const campaign = await getActiveCampaign(deps);
+  const rows = (await bookingRepo.listCampaignSessions(deps.db.db, campaign.id, query)).filter((r) => isCurrentSlot(campaign, r));
+  return { items: await toSessionViews(deps.db.db, campaign, rows) };
+}
+
+// ───────────────────────────── who books what ─────────────────────────────
+
+interface BookingContext {
+  deps: ServiceDeps;
+  actor: Actor;
+  campaign: CampaignDefinition;
+}
+
+function toBookingStudent(s: BookableStudentRow): BookingStudent {
+  return { decision: s.decision as Decision, rule: s.rule as EligibilityRule | null, site: s.site as SiteId, department: s.department, employed: s.employed === 1 };
+}
+
+function refusalError(refusal: BookingRefusal, student: BookableStudentRow): AppError {
+  switch (refusal.code) {
+    case 'STUDENT_NOT_ELIGIBLE':
+      // The rule that excludes them (E4–E6), or "not-in-campaign" when no rule applies (MISSION: every decision with its rule).
+      return new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule: refusal.rule ?? student.decision }, details: { decision: student.decision, rule: refusal.rule } });
+    case 'WRONG_SITE':
+      return new AppError('WRONG_SITE', { params: { site: refusal.studentSite }, details: { rule: 'S4', studentSite: refusal.studentSite } });
+    case 'WEEKEND_NOT_ALLOWED':
+      return new AppError('WEEKEND_NOT_ALLOWED', { details: { rule: 'S3' } });
+    case 'SESSION_IN_PAST':
+      return new AppError('SESSION_IN_PAST');
+  }
+}
+
+function requirePrincipalOrSystem(actor: Actor): Principal | null {
+  if (actor.system) return null;
+  if (!actor.principal) throw new AppError('UNAUTHENTICATED');
+  return actor.principal;
+}
+
+/**
+ * The student a call is about: a student acts for themself; a secretary for students of their departments;
+ * an admin (or the system) for anyone, naming the student by number. A refused look is an audit event.
+ */
+async function resolveStudent(ctx: BookingContext, studentNo: string | undefined): Promise<BookableStudentRow> {
+  const principal = requirePrincipalOrSystem(ctx.actor);
+  if (principal?.role === 'student' && studentNo !== undefined && studentNo !== principal.studentNo) throw new AppError('FORBIDDEN');
+  const no = studentNo ?? (principal?.role === 'student' ? principal.studentNo : null);
+  if (!no) throw new AppError('VALIDATION_FAILED', { params: { detail: 'studentNo: required when acting for a student' }, details: [{ field: 'studentNo', message: 'required' }] });
+  const student = await bookingRepo.findBookableStudentByNo(ctx.deps.db.db, ctx.campaign.id, no);
+  if (!student) throw new AppError('STUDENT_NOT_FOUND');
+  if (principal && !canSeeStudent(principal, { department: student.department, studentNo: student.student_no })) {
+    await recordAuditEvent(ctx.deps, ctx.actor, { action: 'student.access_denied', result: 'denied', targetType: 'student', targetId: student.id, details: { operation: 'booking' } });
+    throw new AppError('FORBIDDEN');
+  }
+  return student;
+}
+
+async function getCampaignSession(ctx: BookingContext, sessionId: string): Promise<SessionRow> {
+  const session = await bookingRepo.findSession(ctx.deps.db.db, sessionId);
+  if (!session || session.campaign_id !== ctx.campaign.id || !isCurrentSlot(ctx.campaign, session)) throw new AppError('SESSION_NOT_FOUND');
+  return session;
+}
+
+/** Rules S2–S4 and E1–E7 before any seat is counted (seats are the database's job). */
+function assertMayBook(ctx: BookingContext, student: BookableStudentRow, session: SessionRow): void {
+  const refusal = checkBookingAllowed(toBookingStudent(student), { site: session.site as SiteId, date: session.date, start: session.start_time }, ctx.campaign, ctx.deps.clock());
+  if (refusal) throw refusalError(refusal, student);
+}
+
+async function toBookingView(db: Tx, campaign: CampaignDefinition, booking: BookingRow, studentNo: string): Promise<Booking> {
+  const session = await bookingRepo.findSession(db, booking.session_id);
+  if (!session) throw new Error(`booking ${booking.id} refers to a missing session`);
+  const [view] = await toSessionViews(db, campaign, [session]);
+  return {
+    id: booking.id,
+    sessionId: booking.session_id,
+    studentId: booking.student_id,
+    studentNo,
+    status: booking.status as Booking['status'],
+    createdAt: booking.created_at,
+    session: view!,
+  };
+}
+
+// ───────────────────────────── seats, inside a transaction ─────────────────────────────
+
+interface Promotion {
+  studentId: string;
+  bookingId: string;
+  waitlistEntryId: string;
+}
+
+type SeatOutcome =
+  | { kind: 'unchanged'; booking: BookingRow }
+  | { kind: 'created'; booking: BookingRow }
+  | { kind: 'moved'; booking: BookingRow; from: BookingRow; promoted: Promotion[] }
+  | { kind: 'waitlisted'; entry: WaitlistRow };
+
+function newBookingRow(ctx: BookingContext, sessionId: string, studentId: string, now: string): Omit<BookingRow, 'status' | 'cancelled_at'> {
+  return { id: crypto.randomUUID(), campaign_id: ctx.campaign.id, session_id: sessionId, student_id: studentId, created_by: ctx.actor.principal?.userId ?? null, created_at: now };
+}
+
+/**
+ * Gives a student a seat in a session in one step (F1, F5): their current booking, if any, is moved (the
+ * new seat is taken first; if the session is full nothing changes); the seat they leave goes to that
+ * session's waitlist. A full session refuses with SESSION_FULL, or queues the student when asked to.
+ */
+async function takeSeatFor(tx: Tx, ctx: BookingContext, student: BookableStudentRow, session: SessionRow, opts: { waitlistIfFull: boolean }): Promise<SeatOutcome> {
+  const { deps } = ctx;
+  const now = nowIso(deps);
+  await bookingRepo.lockStudent(tx, deps.db.dialect, student.id);
+  const current = await bookingRepo.findActiveBookingOfStudent(tx, student.id);
+  if (current?.session_id === session.id) return { kind: 'unchanged', booking: current };
+  if (current) await bookingRepo.lockSessions(tx, deps.db.dialect, [current.session_id, session.id]);
+  if (!(await bookingRepo.takeSeat(tx, session.id, now))) {
+    if (!opts.waitlistIfFull) throw new AppError('SESSION_FULL', { details: { sessionId: session.id } });
+    const entry = { id: crypto.randomUUID(), session_id: session.id, student_id: student.id, created_at: now };
+    if (!(await bookingRepo.insertWaitingEntry(tx, entry))) throw new AppError('ALREADY_WAITLISTED', { details: { sessionId: session.id } });
+    return { kind: 'waitlisted', entry: { ...entry, status: 'waiting', resolved_at: null } };
+  }
+  if (current) {
+    // Compare-and-swap (F3): a concurrent cancel or move of the same booking makes this attempt run again.
+    if (!(await bookingRepo.cancelActiveBooking(tx, current.id, now))) throw new RetryTransaction();
+    if (!(await bookingRepo.releaseSeat(tx, current.session_id, now))) throw new Error(`seat counter of session ${current.session_id} is out of step (F4)`);
+  }
+  const booking = newBookingRow(ctx, session.id, student.id, now);
+  if (!(await bookingRepo.insertActiveBooking(tx, booking))) throw new RetryTransaction();
+  await bookingRepo.closeWaitingEntry(tx, session.id, student.id, now);
+  const row: BookingRow = { ...booking, status: 'active', cancelled_at: null };
+  if (!current) return { kind: 'created', booking: row };
+  const promoted = await promoteFromWaitlist(tx, ctx, current.session_id);
+  return { kind: 'moved', booking: row, from: current, promoted };
+}
+
+const WAITLIST_PAGE = 50;
+
+/**
+ * Fills the free seats of a session from its waitlist, in queue order, in the caller's transaction: each
+ * promoted student gets a booking, their entry becomes 'promoted', and a notification is written for the
+ * mail job. Entries of students who may no longer book it are closed; students holding another booking
+ * are passed over and keep their place.
+ */
+async function promoteFromWaitlist(tx: Tx, ctx: BookingContext, sessionId: string): Promise<Promotion[]> {
+  const now = nowIso(ctx.deps);
+  const session = await bookingRepo.findSession(tx, sessionId);
+  const promoted: Promotion[] = [];
+  if (!session) return promoted;
+  let free = session.capacity - session.booked;
+  let cursor: { createdAt: string; id: string } | undefined;
+  while (free > 0) {
+    const entries = await bookingRepo.listWaitingEntries(tx, sessionId, WAITLIST_PAGE, cursor);
+    if (entries.length === 0) break;
+    for (const entry of entries) {
+      if (free <= 0) break;
+      cursor = { createdAt: entry.created_at, id: entry.id };
+      const student = await bookingRepo.findBookableStudentById(tx, entry.student_id);
+      const refusal = student
+        ? checkBookingAllowed(toBookingStudent(student), { site: session.site as SiteId, date: session.date, start: session.start_time }, ctx.campaign, ctx.deps.clock())
+        : ({ code: 'STUDENT_NOT_ELIGIBLE', rule: null } as const);
+      if (refusal?.code === 'SESSION_IN_PAST') return promoted;
+      if (refusal || !student) {
+        await bookingRepo.resolveWaitingEntry(tx, entry.id, 'cancelled', now);
+        continue;
+      }
+      if (await bookingRepo.findActiveBookingOfStudent(tx, student.id)) continue;
+      if (!(await bookingRepo.takeSeat(tx, sessionId, now))) return promoted;
+      const booking = newBookingRow(ctx, sessionId, student.id, now);
+      if (!(await bookingRepo.insertActiveBooking(tx, booking))) {
+        // The student booked elsewhere a moment ago: give the seat back and ask the next one.
+        await bookingRepo.releaseSeat(tx, sessionId, now);
+        continue;
+      }
+      await bookingRepo.resolveWaitingEntry(tx, entry.id, 'promoted', now);
+      await bookingRepo.insertNotification(tx, {
+        id: crypto.randomUUID(),
+        student_id: student.id,
+        kind: 'waitlist.promoted',
+        payload: JSON.stringify({ bookingId: booking.id, sessionId, site: session.site, date: session.date, start: session.start_time, end: session.end_time }),
+        created_at: now,
+        sent_at: null,
+      });
+      promoted.push({ studentId: student.id, bookingId: booking.id, waitlistEntryId: entry.id });
+      free--;
+    }
+  }
+  return promoted;
+}
+
+function bookingAudit(outcome: Exclude<SeatOutcome, { kind: 'unchanged' | 'waitlisted' }>, session: SessionRow): AuditInput {
+  const details: Record<string, unknown> = { studentId: outcome.booking.student_id, sessionId: session.id, date: session.date, start: session.start_time, site: session.site };
+  if (outcome.kind === 'moved') {
+    details.fromBookingId = outcome.from.id;
+    details.fromSessionId = outcome.from.session_id;
+    if (outcome.promoted.length) details.promoted = outcome.promoted;
+  }
+  return { action: outcome.kind === 'moved' ? 'booking.moved' : 'booking.created', targetType: 'booking', targetId: outcome.booking.id, details };
+}
+
+// ───────────────────────────── use cases ─────────────────────────────
+
+async function bookingContext(deps: ServiceDeps, actor: Actor): Promise<BookingContext> {
+  await ensureSessions(deps);
+  return { deps, actor, campaign: await getActiveCampaign(deps) };
+}
+
+/**
+ * Books a session for a student (S2–S4, E1–E7), or moves their booking there. 201 when a seat was taken;
+ * the booking unchanged (200) when the student already holds this session; SESSION_FULL when there is no seat.
+ */
+export async function createBooking(deps: ServiceDeps, actor: Actor, req: CreateBookingRequest, opts: ChangeOptions = {}): Promise<Done<Booking>> {
+  authorize(actor, 'booking.create');
+  return withIdempotency(deps, actor, opts.idempotency, async () => {
+    const ctx = await bookingContext(deps, actor);
+    const student = await resolveStudent(ctx, req.studentNo);
+    const session = await getCampaignSession(ctx, req.sessionId);
+    assertMayBook(ctx, student, session);
+    return runChange(deps, actor, opts.idempotency, async (tx) => {
+      const outcome = await takeSeatFor(tx, ctx, student, session, { waitlistIfFull: false });
+      if (outcome.kind === 'waitlisted') throw new Error('unreachable: not asked to wait');
+      const value = await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no);
+      if (outcome.kind === 'unchanged') return { value, created: false, audit: null };
+      return { value, created: true, audit: bookingAudit(outcome, session) };
+    });
+  });
+}
+
+/**
+ * Cancels a booking and gives its seat to the session's waitlist in the same transaction. Cancelling a
+ * cancelled booking changes nothing (a retried DELETE); a session that has started cannot be cancelled.
+ */
+export async function cancelBooking(deps: ServiceDeps, actor: Actor, bookingId: string, opts: ChangeOptions = {}): Promise<Done<Booking>> {
+  authorize(actor, 'booking.cancel');
+  return withIdempotency(deps, actor, opts.idempotency, async () => {
+    const ctx = await bookingContext(deps, actor);
+    const booking = await bookingRepo.findBooking(deps.db.db, bookingId);
+    if (!booking || booking.campaign_id !== ctx.campaign.id) throw new AppError('BOOKING_NOT_FOUND');
+    const student = await bookingRepo.getStudentOfBooking(deps.db.db, booking);
+    const principal = requirePrincipalOrSystem(actor);
+    if (principal && !canSeeStudent(principal, { department: student.department, studentNo: student.student_no })) {
+      await recordAuditEvent(deps, actor, { action: 'student.access_denied', result: 'denied', targetType: 'booking', targetId: booking.id, details: { operation: 'cancel' } });
+      throw new AppError('FORBIDDEN');
+    }
+    const session = await bookingRepo.findSession(deps.db.db, booking.session_id);
+    if (!session) throw new AppError('SESSION_NOT_FOUND');
+    // A session that has started is history: its seat can no longer be given to anyone.
+    if (booking.status === 'active' && zonedTimeToInstant(session.date, session.start_time, ctx.campaign.timezone).getTime() <= deps.clock().getTime()) {
+      throw new AppError('SESSION_IN_PAST');
+    }
+    return runChange(deps, actor, opts.idempotency, async (tx) => {
+      const now = nowIso(deps);
+      await bookingRepo.lockStudent(tx, deps.db.dialect, student.id);
+      if (!(await bookingRepo.cancelActiveBooking(tx, booking.id, now))) {
+        const unchanged = (await bookingRepo.findBooking(tx, booking.id))!;
+        return { value: await toBookingView(tx, ctx.campaign, unchanged, student.student_no), created: false, audit: null };
+      }
+      if (!(await bookingRepo.releaseSeat(tx, booking.session_id, now))) throw new Error(`seat counter of session ${booking.session_id} is out of step (F4)`);
+      const promoted = await promoteFromWaitlist(tx, ctx, booking.session_id);
+      const value = await toBookingView(tx, ctx.campaign, { ...booking, status: 'cancelled', cancelled_at: now }, student.student_no);
+      const details: Record<string, unknown> = { studentId: student.id, sessionId: booking.session_id, date: session.date, start: session.start_time, site: session.site };
+      if (promoted.length) details.promoted = promoted;
+      return { value, created: false, audit: { action: 'booking.cancelled', targetType: 'booking', targetId: booking.id, details } };
+    });
+  });
+}
+
+function toWaitlistEntry(row: WaitlistRow, studentNo: string, position: number): WaitlistEntry {
+  return { id: row.id, sessionId: row.session_id, studentNo, position, status: row.status as WaitlistEntry['status'], createdAt: row.created_at };
+}
+
+/**
+ * Puts a student on a full session's waitlist (S2–S4 and E1–E7 apply as for a booking). A session with a
+ * free seat books it instead (moving the student's booking, as createBooking does): the waitlist is only
+ * for full sessions. A student already booked in this session gets their booking back, unchanged.
+ */
+export async function joinWaitlist(deps: ServiceDeps, actor: Actor, sessionId: string, req: JoinWaitlistRequest, opts: ChangeOptions = {}): Promise<Done<JoinWaitlistResult>> {
+  authorize(actor, 'waitlist.join');
+  return withIdempotency(deps, actor, opts.idempotency, async () => {
+    const ctx = await bookingContext(deps, actor);
+    const student = await resolveStudent(ctx, req.studentNo);
+    const session = await getCampaignSession(ctx, sessionId);
+    assertMayBook(ctx, student, session);
+    return runChange<JoinWaitlistResult>(deps, actor, opts.idempotency, async (tx) => {
+      const outcome = await takeSeatFor(tx, ctx, student, session, { waitlistIfFull: true });
+      if (outcome.kind === 'waitlisted') {
+        const position = (await bookingRepo.listWaitingEntriesOfStudent(tx, student.id)).find((e) => e.id === outcome.entry.id)?.position ?? 0;
+        return {
+          value: { booking: null, waitlistEntry: toWaitlistEntry(outcome.entry, student.student_no, position) },
+          created: true,
+          audit: { action: 'waitlist.joined', targetType: 'waitlist_entry', targetId: outcome.entry.id, details: { studentId: student.id, sessionId: session.id, position } },
+        };
+      }
+      const booking = await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no);
+      if (outcome.kind === 'unchanged') return { value: { booking, waitlistEntry: null }, created: false, audit: null };
+      return { value: { booking, waitlistEntry: null }, created: true, audit: bookingAudit(outcome, session) };
+    });
+  });
+}
+
+/** A student's booking (or their department's day when they have none, S1) and their waitlist places. */
+export async function getMyBooking(deps: ServiceDeps, actor: Actor, query: { studentNo?: string | undefined }): Promise<MyBooking> {
+  authorize(actor, 'booking.read');
+  const ctx = await bookingContext(deps, actor);
+  const student = await resolveStudent(ctx, query.studentNo);
+  const db = deps.db.db;
+  const active = await bookingRepo.findActiveBookingOfStudent(db, student.id);
+  const waiting = await bookingRepo.listWaitingEntriesOfStudent(db, student.id);
+  return {
+    booking: active ? await toBookingView(db, ctx.campaign, active, student.student_no) : null,
+    defaultDay: !active && student.decision === 'required' ? (findDepartmentDay(ctx.campaign, student.department) ?? null) : null,
+    waitlist: waiting.map((w) => toWaitlistEntry(w, student.student_no, w.position)),
+  };
+}
+
+// ───────────────────────────── site settings ─────────────────────────────
+
+interface SeatPlan {
+  row: SessionRow;
+  capacity: number; // after the change
+  booked: number; // as the moves go
+}
+
+interface Affected {
+  studentNo: string;
+  sessionId: string;
+  date: string;
+  start: string;
+}
+
+/**
+ * Changes a site's stations and minutes per student, and so the capacity of its sessions (S1). A change
+ * that leaves a session with more bookings than seats is refused with the affected students (the last
+ * booked ones), unless `moveAffected`: then each of them is moved to the nearest later session of the site
+ * with a free seat that they may book, and notified. Freed or added seats go to the waitlists. One transaction.
+ */
+export async function updateSiteSettings(deps: ServiceDeps, actor: Actor, site: SiteId, req: SiteSettingsRequest): Promise<SiteSettingsResponse> {
+  authorize(actor, 'schedule.manage');
+  const ctx = await bookingContext(deps, actor);
+  if (!ctx.campaign.sites.some((s) => s.id === site)) throw new AppError('NOT_FOUND');
+  const settings: SiteSettings = { stations: req.stations, minutesPerStudent: req.minutesPerStudent };
+  const { value } = await runChange<SiteSettingsResponse>(deps, actor, undefined, async (tx) => {
+    const now = nowIso(deps);
+    await bookingRepo.lockSiteSessions(tx, deps.db.dialect, ctx.campaign.id, site);
+    await bookingRepo.upsertSiteSettings(tx, { campaign_id: ctx.campaign.id, site, stations: settings.stations, minutes_per_student: settings.minutesPerStudent, updated_at: now });
+    const plans: SeatPlan[] = (await bookingRepo.listCampaignSessions(tx, ctx.campaign.id, { site }))
+      .filter((row) => isCurrentSlot(ctx.campaign, row))
+      .map((row) => ({ row, capacity: sessionCapacity(row.start_time, row.end_time, settings), booked: row.booked }));
+    const over = plans.filter((p) => p.booked > p.capacity);
+    if (over.length > 0 && !req.moveAffected) {
+      const affected: Affected[] = [];
+      for (const p of over) affected.push(...(await lastBooked(tx, p)).map((b) => ({ studentNo: b.student_no, sessionId: p.row.id, date: p.row.date, start: p.row.start_time })));
+      throw new AppError('CAPACITY_BELOW_BOOKINGS', {
+        params: { count: over.length },
+        details: { sessions: over.map((p) => ({ sessionId: p.row.id, date: p.row.date, start: p.row.start_time, capacity: p.capacity, booked: p.booked })), affected },
+      });
+    }
+    for (const p of plans) if (p.booked <= p.capacity) await bookingRepo.setSessionCapacity(tx, p.row.id, p.capacity, now);
+    const moved = await moveOverCapacity(tx, ctx, plans, over);
+    const promoted: Promotion[] = [];
+    for (const p of plans) if (p.capacity > p.booked) promoted.push(...(await promoteFromWaitlist(tx, ctx, p.row.id)));
+    return {
+      value: { site, stations: settings.stations, minutesPerStudent: settings.minutesPerStudent, moved },
+      created: false,
+      audit: {
+        action: 'site_settings.changed',
+        targetType: 'site',
+        targetId: site,
+        details: { stations: settings.stations, minutesPerStudent: settings.minutesPerStudent, moveAffected: req.moveAffected ?? false, moved: moved.length, promoted: promoted.length },
+      },
+    };
+  });
+  return value;
+}
+
+/** The students over a session's new capacity: the last booked, oldest of them first. */
+async function lastBooked(tx: Tx, p: SeatPlan) {
+  return (await bookingRepo.listLastBookedOfSession(tx, p.row.id, p.booked - p.capacity)).reverse();
+}
+
+async function moveOverCapacity(tx: Tx, ctx: BookingContext, plans: SeatPlan[], over: SeatPlan[]): Promise<SiteSettingsResponse['moved']> {
+  const now = nowIso(ctx.deps);
+  const chronological = [...plans].sort((a, b) => (a.row.date + a.row.start_time).localeCompare(b.row.date + b.row.start_time));
+  const moved: SiteSettingsResponse['moved'] = [];
+  const unmovable: Affected[] = [];
+  for (const source of over) {
+    for (const victim of await lastBooked(tx, source)) {
+      const student = await bookingRepo.findBookableStudentById(tx, victim.student_id);
+      // A student who holds a booking keeps their right to one: only the day rules (S3, S4, not past) choose the target.
+      const facts = student ? { ...toBookingStudent(student), decision: 'required' as const } : null;
+      const target = chronological.find(
+        (t) =>
+          (t.row.date + t.row.start_time).localeCompare(source.row.date + source.row.start_time) > 0 &&
+          t.booked < t.capacity &&
+          facts !== null &&
+          checkBookingAllowed(facts, { site: t.row.site as SiteId, date: t.row.date, start: t.row.start_time }, ctx.campaign, ctx.deps.clock()) === null,
+      );
+      if (!target || !student) {
+        unmovable.push({ studentNo: victim.student_no, sessionId: source.row.id, date: source.row.date, start: source.row.start_time });
+        continue;
+      }
+      if (!(await bookingRepo.takeSeat(tx, target.row.id, now))) throw new RetryTransaction();
+      if (!(await bookingRepo.cancelActiveBooking(tx, victim.id, now))) throw new RetryTransaction();
+      if (!(await bookingRepo.releaseSeat(tx, source.row.id, now))) throw new Error(`seat counter of session ${source.row.id} is out of step (F4)`);
+      const booking = newBookingRow(ctx, target.row.id, student.id, now);
+      if (!(await bookingRepo.insertActiveBooking(tx, booking))) throw new RetryTransaction();
+      target.booked++;
+      source.booked--;
+      await bookingRepo.insertNotification(tx, {
+        id: crypto.randomUUID(),
+        student_id: student.id,
+        kind: 'booking.moved',
+        payload: JSON.stringify({
+          reason: 'capacity',
+          bookingId: booking.id,
+          fromSessionId: source.row.id,
+          toSessionId: target.row.id,
+          site: target.row.site,
+          date: target.row.date,
+          start: target.row.start_time,
+          end: target.row.end_time,
+        }),
+        created_at: now,
+        sent_at: null,
+      });
+      moved.push({ studentNo: victim.student_no, fromSessionId: source.row.id, toSessionId: target.row.id });
+    }
+    if (source.booked <= source.capacity) await bookingRepo.setSessionCapacity(tx, source.row.id, source.capacity, now);
+  }
+  if (unmovable.length > 0) {
+    throw new AppError('CAPACITY_BELOW_BOOKINGS', {
+      params: { count: new Set(unmovable.map((u) => u.sessionId)).size },
+      details: { reason: 'no later session with a free seat', affected: unmovable },
+    });
+  }
+  return moved;
+}
+
+// ───────────────────────────── invariants (F4) ─────────────────────────────
+
+/** The seat invariants, read from the database: every figure must be 0 (tests and benchmarks assert them). */
+export async function checkSeatInvariants(deps: Pick<ServiceDeps, 'db'>): Promise<{ counterMismatches: number; sessionsOverCapacity: number; studentsWithSeveralBookings: number }> {
+  const db = deps.db.db;
+  const [mismatches, over, several] = await Promise.all([
+    bookingRepo.findSessionCounterMismatches(db),
+    bookingRepo.countSessionsOverCapacity(db),
+    bookingRepo.countStudentsWithSeveralActiveBookings(db),
+  ]);
+  return { counterMismatches: mismatches.length, sessionsOverCapacity: over, studentsWithSeveralBookings: several };
+}
