@@ -180,7 +180,10 @@ function layerOptions(layer, depth, isTest) {
     });
   }
   if (!deep) {
-    const outOfSrc = `^(?:\\./)?(?:\\.\\./){${depth + 2},}`;
+    // A test beside the code may use the shared harness (test/support, test/fixtures) and nothing else outside src/.
+    const outOfSrc = isTest
+      ? `^(?:\\./)?(?:(?:\\.\\./){${depth + 3},}|(?:\\.\\./){${depth + 2}}(?!test/(?:support|fixtures)/))`
+      : `^(?:\\./)?(?:\\.\\./){${depth + 2},}`;
     re.push(outOfSrc);
     patterns.push({
       regex: outOfSrc,
@@ -198,7 +201,8 @@ function layerOptions(layer, depth, isTest) {
       caseSensitive: true,
       message: `Layer rule (ARCHITECTURE.md): src/${layer} runs in the browser: no node built-ins or server-only packages.`,
     });
-  } else if (rule.packages !== 'ANY') {
+  } else if (rule.packages !== 'ANY' && !isTest) {
+    // Tests may use any installed package (exceljs to read an export back, better-sqlite3 to tamper with a file).
     const typeOnly = rule.typeOnly ?? [];
     const allowed = [...rule.packages, ...testExtras, ...typeOnly];
     const r = `^${notRelative}(?!(?:${alt(allowed)})(?:/|$))`;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, startThrowawayPostgres } from '../test/support/postgres.js';
+import { benchBookings } from './booking.bench.js';
 import { benchEligibility } from './eligibility.bench.js';
 import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
@@ -14,12 +15,17 @@ const only = process.argv[2];
 process.stdout.write(`gradphoto benchmarks — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
 
 let pg: Awaited<ReturnType<typeof startThrowawayPostgres>> | undefined;
+/** A scratch PostgreSQL database on one throwaway server shared by the benchmarks (none with BENCH_SKIP_POSTGRES=1). */
+async function postgresScratch(): Promise<(() => ReturnType<typeof createScratchDatabase>) | undefined> {
+  if (process.env.BENCH_SKIP_POSTGRES === '1') return undefined;
+  pg ??= await startThrowawayPostgres();
+  const server = pg;
+  return () => createScratchDatabase(server.url, 'gp_bench');
+}
 try {
   if (!only || only === 'eligibility') await benchEligibility();
-  if (!only || only === 'roster') {
-    if (process.env.BENCH_SKIP_POSTGRES !== '1') pg = await startThrowawayPostgres();
-    await benchRosterImport({ postgresUrl: pg ? () => createScratchDatabase(pg!.url, 'gp_bench') : undefined });
-  }
+  if (!only || only === 'roster') await benchRosterImport({ postgresUrl: await postgresScratch() });
+  if (!only || only === 'booking') await benchBookings({ postgresUrl: await postgresScratch() });
   if (!only || only === 'memory') await benchMemory();
 } finally {
   await pg?.stop();

@@ -25,6 +25,15 @@ async function layerErrors(file: string, code: string): Promise<string[]> {
 }
 
 describe('layer import rules', { timeout: 60_000 }, () => {
+  it('lets a test beside the code use the shared harness, but nothing else outside src/ and no other layer', async () => {
+    const harness = "import { createTestRuntime } from '../../test/support/runtime.js';\nimport { x } from '../../test/fixtures/make-roster-fixtures.js';\nexport const y = [createTestRuntime, x];\n";
+    expect(await layerErrors('src/services/probe.test.ts', harness)).toEqual([]);
+    expect(await layerErrors('src/services/probe.test.ts', "import { z } from '../../bench/lib.js';\nexport const y = z;\n")).toHaveLength(1);
+    expect(await layerErrors('src/domain/probe.test.ts', "import { db } from '../db/database.js';\nexport const y = db;\n")).toHaveLength(1);
+    // the same harness import from production code stays forbidden
+    expect(await layerErrors('src/services/probe.ts', harness)).toHaveLength(2);
+  });
+
   it('refuses src/domain importing src/db', async () => {
     const errors = await layerErrors(
       'src/domain/probe.ts',

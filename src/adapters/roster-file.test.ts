@@ -5,7 +5,6 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared roster fixtures live in test/fixtures
 import {
   docxLikeZipBuffer,
   makeRosterTable,

@@ -7,12 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the test edits the SQLite file behind the CLI's back
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDate } from '../domain/campaign.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

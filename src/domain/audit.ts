@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { scrubNationalIds } from './national-id.js';
 
 /** Audit actions read `noun.past-participle` (STYLE.md). One closed list so reports can rely on it. */
 export const AUDIT_ACTIONS = [
@@ -81,13 +82,11 @@ export function computeAuditHash(prevHash: string, record: AuditRecord): string 
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
 
-const NATIONAL_ID_LIKE = /\b\d{17}[\dXx]\b/g;
-
 /** Details never carry a national ID number or a password (A3): defence in depth on top of callers. */
 export function scrubAuditDetails(details: Record<string, unknown> | undefined): Record<string, unknown> {
   if (!details) return {};
   const scrub = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.replace(NATIONAL_ID_LIKE, '[national-id]');
+    if (typeof v === 'string') return scrubNationalIds(v);
     if (Array.isArray(v)) return v.map(scrub);
     if (v && typeof v === 'object') {
       return Object.fromEntries(

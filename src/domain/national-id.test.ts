@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeNationalIdCheckChar, maskNationalId, validateNationalId } from './national-id.js';
+import { computeNationalIdCheckChar, maskNationalId, scrubNationalIds, validateNationalId } from './national-id.js';
 
 // Check characters worked out by hand with ISO 7064 MOD 11-2 (GB 11643); 11010519491231002X is the standard's example.
 describe('computeNationalIdCheckChar', () => {
@@ -96,4 +96,14 @@ describe('maskNationalId never reveals more than the first 2 and last 2 characte
       expect(masked.slice(2, -2)).toMatch(/^\**$/);
     },
   );
+});
+
+describe('scrubNationalIds (A3: no ID number in a log line or an audit event)', () => {
+  it.each([
+    ['/api/students?q=11010519491231002X', '/api/students?q=[national-id]'],
+    ['id 110105194912310021 and 11010519491231002x', 'id [national-id] and [national-id]'],
+    ['student 2101110001', 'student 2101110001'],
+  ])('%s → %s', (input, expected) => {
+    expect(scrubNationalIds(input)).toBe(expected);
+  });
 });

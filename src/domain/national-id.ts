@@ -30,3 +30,10 @@ export function maskNationalId(id: string): string {
   if (id.length < 6) return '*'.repeat(id.length);
   return id.slice(0, 2) + '*'.repeat(id.length - 4) + id.slice(-2);
 }
+
+const NATIONAL_ID_LIKE = /\d{17}[\dXx]/g;
+
+/** Replaces anything shaped like an 18-character ID number: for log lines and audit details (A3). */
+export function scrubNationalIds(text: string): string {
+  return text.replace(NATIONAL_ID_LIKE, '[national-id]');
+}

@@ -13,6 +13,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/config.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { pickLang } from '../domain/i18n.js';
+import { scrubNationalIds } from '../domain/national-id.js';
 import * as authService from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { auditRoutes } from './audit.routes.js';
@@ -51,6 +52,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
             level: opts.config.logLevel,
             // Never log cookies or bodies: they may hold sessions, passwords and ID numbers (A3).
             redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+            serializers: {
+              // A search box may receive an ID number; it never reaches a log line (A3).
+              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: scrubNationalIds(req.url), ip: req.ip }),
+            },
           },
   }).withTypeProvider<ZodTypeProvider>();
 

@@ -130,7 +130,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: "Joins a full session's waitlist; a session with a free seat is booked instead",
         headers: IdempotencyHeadersSchema,
         params: SessionIdParamsSchema,
-        body: JoinWaitlistRequestSchema.optional(),
+        body: JoinWaitlistRequestSchema.nullish(),
         response: { 201: JoinWaitlistResponseSchema, 200: JoinWaitlistResponseSchema, ...ERRORS },
       },
     },

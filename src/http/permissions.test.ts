@@ -4,9 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../domain/permissions.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 
 type Caller = Role | 'anonymous';
@@ -189,7 +187,7 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
       const res = await call('secretary', { method: 'GET', path: '/api/students/export.xlsx' });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-      expect(res.headers.get('content-disposition')).toBe('attachment; filename="students-2023-10-20.xlsx"');
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename="students-2023-10-20.xlsx"; filename*=UTF-8''students-2023-10-20.xlsx`);
       expect(res.headers.get('cache-control')).toBe('no-store');
       const body = Buffer.from(await res.arrayBuffer());
       expect(body.subarray(0, 2).toString('latin1')).toBe('PK');

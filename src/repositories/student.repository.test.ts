@@ -1,7 +1,6 @@
 // Student queries on a real database (SQLite and PostgreSQL): batched writes past one batch, scope
 // filters, search with LIKE wildcards taken literally, and counts that leave removed students out.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import type { NewStudentRow } from './student.repository.js';
 import {

@@ -2,9 +2,7 @@
 // event, the hash chain detects edits and deletions, and no event holds a national ID number or a
 // password (rule A3).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, TEST_PASSWORD, type TestRuntime } from '../../test/support/runtime.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { computeAuditHash, type AuditResult } from '../domain/audit.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';

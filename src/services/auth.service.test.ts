@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateTotp } from '../adapters/totp.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import { AppError } from '../domain/errors.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, TEST_PASSWORD, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { verifyAuditChain } from './audit.service.js';
 import { login } from './auth.service.js';

@@ -2,9 +2,7 @@
 // decision in one transaction; the overview counts per day and department within the viewer's scope;
 // the demo campaign is the notice moved forward by whole weeks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { listDepartments } from '../domain/campaign.js';
 import type { StudentRow } from '../repositories/student.repository.js';

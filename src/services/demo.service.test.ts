@@ -1,7 +1,6 @@
 // The demo roster on a real database (SQLite and PostgreSQL): imported through the normal import path,
 // it shows every eligibility case (E1–E6, not in campaign), both sites (S4) and employed students (S3).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { validateNationalId } from '../domain/national-id.js';

@@ -4,7 +4,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared roster fixtures live in test/fixtures
 import {
   makeRosterTable,
   PNG_BYTES,
@@ -13,9 +12,7 @@ import {
   writeRosterCsv,
   writeRosterXlsx,
 } from '../../test/fixtures/make-roster-fixtures.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { ROSTER_HEADERS, rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { openRosterFile } from '../adapters/roster-file.js';
 import type { RosterError } from '../contracts/roster.js';
@@ -24,7 +21,7 @@ import type { Lang } from '../domain/i18n.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
 import type { StudentRow } from '../repositories/student.repository.js';
 import type { Actor } from './deps.js';
-import { updateCampaignTerms } from './campaign.service.js';
+import { loadCampaign, readPublishedDemoCampaign, updateCampaignTerms } from './campaign.service.js';
 import { applyRosterImport, previewRosterImport, type RosterSource } from './roster.service.js';
 import { exportStudentsXlsx, listStudents } from './student.service.js';
 
@@ -538,6 +535,35 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     ]);
     // The same file again is then the same roster.
     expect(await apply({ buffer: file })).toMatchObject({ applied: false });
+  });
+
+  it('an import while another campaign is loaded is written before the switch or refused with CONFLICT, never after', async () => {
+    let switchCampaign: Promise<unknown> | undefined;
+    const other = { ...readPublishedDemoCampaign(), id: 'other-campaign' };
+    const outcome = await applyRosterImport(rt.deps, admin, { buffer: csv([rosterRow('1'), rosterRow('2')]) }, 'roster.csv', 'zh', {
+      onProgress: (p) => {
+        if (p.phase === 'parse' && !switchCampaign) switchCampaign = loadCampaign(rt.deps, admin, other);
+      },
+    }).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    await switchCampaign;
+    const stored = await studentRows();
+    if (outcome instanceof AppError) {
+      expect(outcome.code).toBe('CONFLICT');
+      expect(stored).toEqual([]);
+      expect(await countAudit('roster.imported')).toBe(0);
+    } else {
+      expect(outcome).toMatchObject({ applied: true });
+      expect(stored.map((s) => s.campaign_id)).toEqual(['2024-graduates', '2024-graduates']);
+      // Written before the switch: the audit chain orders the two commits.
+      const order = await db().selectFrom('audit_events').select(['action', 'target_id']).where('action', 'in', ['roster.imported', 'campaign.loaded']).orderBy('seq').execute();
+      expect(order.slice(-2)).toEqual([
+        { action: 'roster.imported', target_id: '2024-graduates' },
+        { action: 'campaign.loaded', target_id: 'other-campaign' },
+      ]);
+    }
   });
 
   it('an import is refused to anyone but an admin, and writes nothing', async () => {

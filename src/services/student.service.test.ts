@@ -1,12 +1,9 @@
 // Student lists and exports on a real database, once per dialect: filters, search (LIKE wildcards are
 // literal), pagination, the reason of each decision in both languages, and the XLSX export read back.
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the test reads the export back with the library users' spreadsheets agree with
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
-// eslint-disable-next-line @typescript-eslint/no-restricted-imports -- the shared test harness lives in test/support
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import type { StudentListQuery } from '../contracts/student.js';
 import { AppError } from '../domain/errors.js';
