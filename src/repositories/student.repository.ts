@@ -60,12 +60,13 @@ export async function listStudents(db: Tx, f: StudentListFilter, page: number, p
   if (f.rule) q = q.where('rule', '=', f.rule);
   if (f.site) q = q.where('site', '=', f.site);
   if (f.q) {
-    const like = `%${escapeLike(f.q)}%`;
+    const like = `%${escapeLike(f.q.toLowerCase())}%`;
     // ESCAPE is explicit: SQLite's LIKE has no escape character by default (PostgreSQL's is the backslash).
+    // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not; both now behave alike.
     q = q.where((eb) =>
       eb.or([
-        sql<boolean>`${eb.ref('student_no')} like ${like} escape '\\'`,
-        ...(f.searchNames === false ? [] : [sql<boolean>`${eb.ref('name')} like ${like} escape '\\'`]),
+        sql<boolean>`lower(${eb.ref('student_no')}) like ${like} escape '\\'`,
+        ...(f.searchNames === false ? [] : [sql<boolean>`lower(${eb.ref('name')}) like ${like} escape '\\'`]),
       ]),
     );
   }

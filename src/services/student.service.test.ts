@@ -128,6 +128,9 @@ describe.each(DIALECTS)('students on %s', (dialect) => {
       expect(numbers(await list({ q: '小三' }))).toEqual(['2101110001']);
       expect(numbers(await list({ q: '李' }))).toEqual(['2101110002']);
       expect((await list({ q: '不存在的名字' })).total).toBe(0);
+      // Latin letters match whatever their case, on SQLite and PostgreSQL alike.
+      expect(numbers(await list({ q: 'hyperlink' }))).toEqual(['2101110008']);
+      expect(numbers(await list({ q: 'HyperLink' }))).toEqual(['2101110008']);
     });
 
     it('q matches only student numbers for the agency: a full name cannot be confirmed by searching it', async () => {
