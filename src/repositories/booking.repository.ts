@@ -89,13 +89,27 @@ export async function lockSiteSessions(tx: Tx, dialect: Dialect, campaignId: str
  * (F1). Returns false when the session is full.
  */
 export async function takeSeat(tx: Tx, sessionId: string, now: string): Promise<boolean> {
-  const result = await tx
+  return (await takeSeatReturning(tx, sessionId, now)) !== undefined;
+}
+
+/** takeSeat, answering the session's seats after it (undefined: full). RETURNING: SQLite ≥ 3.35 and PostgreSQL. */
+export async function takeSeatReturning(tx: Tx, sessionId: string, now: string): Promise<{ booked: number; capacity: number } | undefined> {
+  const rows = await tx
     .updateTable('schedule_sessions')
     .set((eb) => ({ booked: eb('booked', '+', 1), updated_at: now }))
     .where('id', '=', sessionId)
     .where((eb) => eb('booked', '<', eb.ref('capacity')))
-    .executeTakeFirst();
-  return affected(result.numUpdatedRows) === 1;
+    .returning(['booked', 'capacity'])
+    .execute();
+  if (rows.length > 1) throw new Error(`session id ${sessionId} is not unique`);
+  return rows[0];
+}
+
+/** A session's seats, locked until the end of the transaction (PostgreSQL; SQLite writers are serialised). */
+export async function readSeatsForUpdate(tx: Tx, dialect: Dialect, sessionId: string): Promise<{ booked: number; capacity: number } | undefined> {
+  let q = tx.selectFrom('schedule_sessions').select(['booked', 'capacity']).where('id', '=', sessionId);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return q.executeTakeFirst();
 }
 
 /** Gives one seat back; false when there was none to give back (the counter would have drifted, F4). */

@@ -335,6 +335,15 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       expect(await bookingRepo.countActiveBookings(db(), s.id)).toBe(5);
     });
 
+    it('the conditional UPDATE alone refuses a seat in a full session, whatever the caller read before', async () => {
+      await smallBeijing();
+      const s = slot('2023-11-01', 'am');
+      for (let i = 0; i < 5; i++) await book(fillerNo(i), s.id);
+      expect(await bookingRepo.takeSeat(db(), s.id, '2023-10-20T02:00:00.000Z')).toBe(false);
+      expect(await bookingRepo.takeSeatReturning(db(), s.id, '2023-10-20T02:00:00.000Z')).toBeUndefined();
+      expect((await sessionRow(s.id)).booked).toBe(5);
+    });
+
     it('the database refuses a seat counter above capacity even if code tried (CHECK backstop)', async () => {
       const s = slot('2023-11-01', 'am');
       await expect(db().updateTable('schedule_sessions').set({ booked: 301 }).where('id', '=', s.id).execute()).rejects.toThrow();

@@ -9,7 +9,7 @@
 // Decisions (see the report of issue #3):
 // - Booking the session one already holds changes nothing and answers the booking (a double click gets
 //   the same booking twice, with 201 then 200; no second seat, no event).
-// - Booking another session while holding one moves the booking: the new seat is taken first; if the new
+// - Booking another session while holding one moves the booking in one transaction; if the new
 //   session is full nothing changes.
 // - Joining the waitlist of a session with a free seat books that seat (the waitlist is only for full
 //   sessions); the answer says which happened.
@@ -199,8 +199,8 @@ function settingsLookup(rows: bookingRepo.SiteSettingsRow[]): (site: SiteId) => 
  * and idempotently: only missing slots are inserted (the slot's unique key decides), with the capacity of
  * the site's settings. Runs its transaction once per process and campaign layout.
  */
-export async function ensureSessions(deps: ServiceDeps): Promise<{ created: number }> {
-  const campaign = await getActiveCampaign(deps);
+export async function ensureSessions(deps: ServiceDeps, active?: CampaignDefinition): Promise<{ created: number }> {
+  const campaign = active ?? (await getActiveCampaign(deps));
   const signature = slotSignature(campaign);
   const done = ensuredSessions.get(deps.db) ?? new Set<string>();
   if (done.has(signature)) return { created: 0 };
@@ -285,8 +285,8 @@ async function toSessionViews(db: Tx, campaign: CampaignDefinition, rows: Sessio
 
 export async function listSessions(deps: ServiceDeps, actor: Actor, query: z.infer<typeof SessionListQuerySchema>): Promise<z.infer<typeof SessionListSchema>> {
   authorize(actor, 'session.list');
-  await ensureSessions(deps);
   const campaign = await getActiveCampaign(deps);
+  await ensureSessions(deps, campaign);
   const rows = (await bookingRepo.listCampaignSessions(deps.db.db, campaign.id, query)).filter((r) => isCurrentSlot(campaign, r));
   return { items: await toSessionViews(deps.db.db, campaign, rows) };
 }
@@ -357,15 +357,7 @@ async function toBookingView(db: Tx, campaign: CampaignDefinition, booking: Book
   const session = await bookingRepo.findSession(db, booking.session_id);
   if (!session) throw new Error(`booking ${booking.id} refers to a missing session`);
   const [view] = await toSessionViews(db, campaign, [session]);
-  return {
-    id: booking.id,
-    sessionId: booking.session_id,
-    studentId: booking.student_id,
-    studentNo,
-    status: booking.status as Booking['status'],
-    createdAt: booking.created_at,
-    session: view!,
-  };
+  return toBooking(booking, studentNo, view!);
 }
 
 // ───────────────────────────── seats, inside a transaction ─────────────────────────────
@@ -378,8 +370,8 @@ interface Promotion {
 
 type SeatOutcome =
   | { kind: 'unchanged'; booking: BookingRow }
-  | { kind: 'created'; booking: BookingRow }
-  | { kind: 'moved'; booking: BookingRow; from: BookingRow; promoted: Promotion[] }
+  | { kind: 'created'; booking: BookingRow; session: Session }
+  | { kind: 'moved'; booking: BookingRow; session: Session; from: BookingRow; promoted: Promotion[] }
   | { kind: 'waitlisted'; entry: WaitlistRow };
 
 function newBookingRow(ctx: BookingContext, sessionId: string, studentId: string, now: string): Omit<BookingRow, 'status' | 'cancelled_at'> {
@@ -387,35 +379,57 @@ function newBookingRow(ctx: BookingContext, sessionId: string, studentId: string
 }
 
 /**
- * Gives a student a seat in a session in one step (F1, F5): their current booking, if any, is moved (the
- * new seat is taken first; if the session is full nothing changes); the seat they leave goes to that
- * session's waitlist. A full session refuses with SESSION_FULL, or queues the student when asked to.
+ * Gives a student a seat in a session in one step (F1, F5): their current booking, if any, is moved (if
+ * the new session is full nothing changes, the transaction is rolled back); the seat they leave goes to
+ * that session's waitlist. A full session refuses with SESSION_FULL, or queues the student when asked to.
+ *
+ * The booking rows are written first and the seat is taken last: the session's row, which every student
+ * of that session wants, then stays locked (PostgreSQL) only for the audit event and the commit.
  */
 async function takeSeatFor(tx: Tx, ctx: BookingContext, student: BookableStudentRow, session: SessionRow, opts: { waitlistIfFull: boolean }): Promise<SeatOutcome> {
   const { deps } = ctx;
+  const dialect = deps.db.dialect;
   const now = nowIso(deps);
-  await bookingRepo.lockStudent(tx, deps.db.dialect, student.id);
+  await bookingRepo.lockStudent(tx, dialect, student.id);
   const current = await bookingRepo.findActiveBookingOfStudent(tx, student.id);
   if (current?.session_id === session.id) return { kind: 'unchanged', booking: current };
-  if (current) await bookingRepo.lockSessions(tx, deps.db.dialect, [current.session_id, session.id]);
-  if (!(await bookingRepo.takeSeat(tx, session.id, now))) {
-    if (!opts.waitlistIfFull) throw new AppError('SESSION_FULL', { details: { sessionId: session.id } });
-    const entry = { id: crypto.randomUUID(), session_id: session.id, student_id: student.id, created_at: now };
-    if (!(await bookingRepo.insertWaitingEntry(tx, entry))) throw new AppError('ALREADY_WAITLISTED', { details: { sessionId: session.id } });
-    return { kind: 'waitlisted', entry: { ...entry, status: 'waiting', resolved_at: null } };
+  if (opts.waitlistIfFull) {
+    // Waiting is for full sessions only. Decided on the locked row, so no seat frees between the look and the queueing.
+    const seats = await bookingRepo.readSeatsForUpdate(tx, dialect, session.id);
+    if (seats && seats.booked >= seats.capacity) {
+      const entry = { id: crypto.randomUUID(), session_id: session.id, student_id: student.id, created_at: now };
+      if (!(await bookingRepo.insertWaitingEntry(tx, entry))) throw new AppError('ALREADY_WAITLISTED', { details: { sessionId: session.id } });
+      return { kind: 'waitlisted', entry: { ...entry, status: 'waiting', resolved_at: null } };
+    }
   }
-  if (current) {
-    // Compare-and-swap (F3): a concurrent cancel or move of the same booking makes this attempt run again.
-    if (!(await bookingRepo.cancelActiveBooking(tx, current.id, now))) throw new RetryTransaction();
-    if (!(await bookingRepo.releaseSeat(tx, current.session_id, now))) throw new Error(`seat counter of session ${current.session_id} is out of step (F4)`);
-  }
+  // Compare-and-swap (F3): a concurrent cancel or move of the same booking makes this attempt run again.
+  if (current && !(await bookingRepo.cancelActiveBooking(tx, current.id, now))) throw new RetryTransaction();
   const booking = newBookingRow(ctx, session.id, student.id, now);
   if (!(await bookingRepo.insertActiveBooking(tx, booking))) throw new RetryTransaction();
   await bookingRepo.closeWaitingEntry(tx, session.id, student.id, now);
+  const [view] = await toSessionViews(tx, ctx.campaign, [session]);
+  if (current) await bookingRepo.lockSessions(tx, dialect, [current.session_id, session.id]);
+  // The seat: `booked < capacity` is evaluated by the database on the row it updates (F1).
+  const seats = await bookingRepo.takeSeatReturning(tx, session.id, now);
+  if (!seats) throw new AppError('SESSION_FULL', { details: { sessionId: session.id } });
   const row: BookingRow = { ...booking, status: 'active', cancelled_at: null };
-  if (!current) return { kind: 'created', booking: row };
+  const sessionView: Session = { ...view!, booked: seats.booked, capacity: seats.capacity };
+  if (!current) return { kind: 'created', booking: row, session: sessionView };
+  if (!(await bookingRepo.releaseSeat(tx, current.session_id, now))) throw new Error(`seat counter of session ${current.session_id} is out of step (F4)`);
   const promoted = await promoteFromWaitlist(tx, ctx, current.session_id);
-  return { kind: 'moved', booking: row, from: current, promoted };
+  return { kind: 'moved', booking: row, session: sessionView, from: current, promoted };
+}
+
+function toBooking(booking: BookingRow, studentNo: string, session: Session): Booking {
+  return {
+    id: booking.id,
+    sessionId: booking.session_id,
+    studentId: booking.student_id,
+    studentNo,
+    status: booking.status as Booking['status'],
+    createdAt: booking.created_at,
+    session,
+  };
 }
 
 const WAITLIST_PAGE = 50;
@@ -485,8 +499,9 @@ function bookingAudit(outcome: Exclude<SeatOutcome, { kind: 'unchanged' | 'waitl
 // ───────────────────────────── use cases ─────────────────────────────
 
 async function bookingContext(deps: ServiceDeps, actor: Actor): Promise<BookingContext> {
-  await ensureSessions(deps);
-  return { deps, actor, campaign: await getActiveCampaign(deps) };
+  const campaign = await getActiveCampaign(deps);
+  await ensureSessions(deps, campaign);
+  return { deps, actor, campaign };
 }
 
 /**
@@ -500,12 +515,17 @@ export async function createBooking(deps: ServiceDeps, actor: Actor, req: Create
     const student = await resolveStudent(ctx, req.studentNo);
     const session = await getCampaignSession(ctx, req.sessionId);
     assertMayBook(ctx, student, session);
+    // A full session is refused without a transaction: this read only ever refuses (a seat that frees a moment
+    // later is missed as it would be by arriving a moment earlier); a seat is only ever granted by the
+    // conditional UPDATE in the transaction. The student's own seat in it is not "full" (a double click).
+    if (session.booked >= session.capacity && (await bookingRepo.findActiveBookingOfStudent(deps.db.db, student.id))?.session_id !== session.id) {
+      throw new AppError('SESSION_FULL', { details: { sessionId: session.id } });
+    }
     return runChange(deps, actor, opts.idempotency, async (tx) => {
       const outcome = await takeSeatFor(tx, ctx, student, session, { waitlistIfFull: false });
       if (outcome.kind === 'waitlisted') throw new Error('unreachable: not asked to wait');
-      const value = await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no);
-      if (outcome.kind === 'unchanged') return { value, created: false, audit: null };
-      return { value, created: true, audit: bookingAudit(outcome, session) };
+      if (outcome.kind === 'unchanged') return { value: await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no), created: false, audit: null };
+      return { value: toBooking(outcome.booking, student.student_no, outcome.session), created: true, audit: bookingAudit(outcome, session) };
     });
   });
 }
@@ -575,9 +595,10 @@ export async function joinWaitlist(deps: ServiceDeps, actor: Actor, sessionId: s
           audit: { action: 'waitlist.joined', targetType: 'waitlist_entry', targetId: outcome.entry.id, details: { studentId: student.id, sessionId: session.id, position } },
         };
       }
-      const booking = await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no);
-      if (outcome.kind === 'unchanged') return { value: { booking, waitlistEntry: null }, created: false, audit: null };
-      return { value: { booking, waitlistEntry: null }, created: true, audit: bookingAudit(outcome, session) };
+      if (outcome.kind === 'unchanged') {
+        return { value: { booking: await toBookingView(tx, ctx.campaign, outcome.booking, student.student_no), waitlistEntry: null }, created: false, audit: null };
+      }
+      return { value: { booking: toBooking(outcome.booking, student.student_no, outcome.session), waitlistEntry: null }, created: true, audit: bookingAudit(outcome, session) };
     });
   });
 }

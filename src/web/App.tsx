@@ -6,10 +6,10 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { BrowserRouter, Route, Routes } from 'react-router';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client.js';
 import { AppLayout } from './layout/AppLayout.js';
-import { FullPageSpin, RequireAuth, RequireRole, UnauthorizedWatcher } from './session.js';
+import { FullPageSpin, RequireAuth, RequireRole, UnauthorizedWatcher, useUser } from './session.js';
 
 const LoginPage = lazy(() => import('./pages/LoginPage.js'));
 const OverviewPage = lazy(() => import('./pages/OverviewPage.js'));
@@ -20,6 +20,8 @@ const DepartmentPage = lazy(() => import('./pages/DepartmentPage.js'));
 const AuditPage = lazy(() => import('./pages/AuditPage.js'));
 const UsersPage = lazy(() => import('./pages/UsersPage.js'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage.js'));
+const SchedulePage = lazy(() => import('./pages/SchedulePage.js'));
+const MyPage = lazy(() => import('./pages/MyPage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -52,6 +54,14 @@ function Providers({ children }: { children: ReactNode }): ReactNode {
 
 const ADMIN = ['admin'] as const;
 const STAFF = ['admin', 'secretary'] as const;
+const SCHEDULE = ['admin', 'secretary', 'operator', 'cashier'] as const;
+const STUDENT = ['student'] as const;
+
+/** `/`: a student's home is their own page; everyone else's the overview. */
+function Home(): ReactNode {
+  const me = useUser();
+  return me.role === 'student' ? <Navigate to="/my" replace /> : <OverviewPage />;
+}
 
 export function App(): ReactNode {
   return (
@@ -69,7 +79,9 @@ export function App(): ReactNode {
                   </RequireAuth>
                 }
               >
-                <Route index element={<OverviewPage />} />
+                <Route index element={<Home />} />
+                <Route path="my" element={<RequireRole roles={[...STUDENT]}><MyPage /></RequireRole>} />
+                <Route path="schedule" element={<RequireRole roles={[...SCHEDULE]}><SchedulePage /></RequireRole>} />
                 <Route path="roster/import" element={<RequireRole roles={[...ADMIN]}><RosterImportPage /></RequireRole>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

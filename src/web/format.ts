@@ -44,3 +44,41 @@ export function formatTerm(term: string, lang: Language): string {
   }
   return `${year}年${Number(month)}月`;
 }
+
+/** A session's window as the campaign writes it: `09:30–12:00` (wall-clock strings, never converted). */
+export function formatWindow(window: { start: string; end: string }): string {
+  return `${window.start}–${window.end}`;
+}
+
+/** A session as people say it: `11月1日（周五） 09:30–12:00`. */
+export function formatSession(session: { date: string; start: string; end: string }, lang: Language, withYear = false): string {
+  return `${formatDay(session.date, lang, withYear)} ${formatWindow(session)}`;
+}
+
+/** The campaign's wall clock now (`2024-11-01 09:30`), whatever the browser's time zone. */
+export function wallClockNow(timeZone: string = TIME_ZONE, now: Date = new Date()): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(now);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+/** Whether a session has started, comparing the campaign's wall-clock strings (no browser time zone involved). */
+export function hasStarted(session: { date: string; start: string }, nowWallClock: string): boolean {
+  return `${session.date} ${session.start}` <= nowWallClock;
+}
+
+/** A calendar day plus `days` (negative: before). */
+export function addDays(date: string, days: number): string {
+  const day = new Date(`${date}T00:00:00Z`);
+  if (Number.isNaN(day.getTime())) return date;
+  day.setUTCDate(day.getUTCDate() + days);
+  return day.toISOString().slice(0, 10);
+}

@@ -49,12 +49,14 @@ describe('sign-in with a one-time code', () => {
     await page.getByTestId('login-submit').click();
     await page.locator('#totp').waitFor();
     await screenshot(page, 'c1-login-totp');
-    const right = totp.generate();
+    const right = totp.generate({ timestamp: Date.now() + 30_000 });
     const wrong = String((Number(right) + 500_000) % 1_000_000).padStart(6, '0');
     await page.locator('#totp').fill(wrong);
     await page.getByTestId('login-submit').click();
     await page.getByTestId('login-error').waitFor();
-    await page.locator('#totp').fill(totp.generate());
+    // The code that enabled TOTP was used once and is refused now (no replay): the next step's code is
+    // within the server's ±1-step window and has not been used.
+    await page.locator('#totp').fill(totp.generate({ timestamp: Date.now() + 30_000 }));
     await page.getByTestId('login-submit').click();
     await page.getByTestId('user-menu').waitFor();
     expect(await page.getByTestId('user-menu').innerText()).toContain('管理员');

@@ -165,6 +165,30 @@ export class ApiClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
+  /**
+   * Any call, never throwing on an error status: the status and the parsed body (errors included), in the
+   * language asked for (the server translates error messages by Accept-Language).
+   */
+  async request<T = unknown>(
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    url: string,
+    options: { body?: unknown; headers?: Record<string, string>; lang?: 'zh' | 'en' } = {},
+  ): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = {
+      Cookie: this.cookie,
+      'Accept-Language': options.lang === 'en' ? 'en' : 'zh-CN,zh;q=0.9',
+      ...options.headers,
+    };
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${this.baseUrl}${url}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
   async upload<T>(url: string, fileName: string, content: string | Buffer): Promise<{ status: number; body: T }> {
     const form = new FormData();
     form.append('file', new Blob([typeof content === 'string' ? content : new Uint8Array(content)]), fileName);

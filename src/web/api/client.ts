@@ -60,6 +60,8 @@ interface RequestOptions<S extends z.ZodType> {
   body?: unknown;
   schema?: S;
   signal?: AbortSignal;
+  /** extra request headers (Idempotency-Key) */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -67,7 +69,7 @@ interface RequestOptions<S extends z.ZodType> {
  * given: a mismatch is a bug on one side and is reported as such, not silently accepted.
  */
 export async function api<S extends z.ZodType = z.ZodUnknown>(url: string, options: RequestOptions<S> = {}): Promise<z.infer<S>> {
-  const headers: Record<string, string> = { Accept: 'application/json', 'Accept-Language': acceptLanguage() };
+  const headers: Record<string, string> = { ...options.headers, Accept: 'application/json', 'Accept-Language': acceptLanguage() };
   let body: BodyInit | undefined;
   if (options.body !== undefined) {
     headers['Content-Type'] = 'application/json';

@@ -1,4 +1,13 @@
+import { z } from 'zod';
 import { AuditListSchema, AuditVerifySchema } from '../../contracts/audit.js';
+import {
+  BookingSchema,
+  MyBookingSchema,
+  SessionListSchema,
+  SiteSettingsResponseSchema,
+  WaitlistEntrySchema,
+} from '../../contracts/booking.js';
+import type { SiteSchema } from '../../contracts/common.js';
 import { LoginResponseSchema, MeSchema, type LoginRequest } from '../../contracts/auth.js';
 import { CampaignOverviewSchema, CampaignSchema } from '../../contracts/campaign.js';
 import { RosterApplyResultSchema, RosterPreviewSchema } from '../../contracts/roster.js';
@@ -11,8 +20,38 @@ import {
 import { UserListSchema, type CreateUserRequest } from '../../contracts/user.js';
 import { ApiError, api, download, toQuery, uploadFile } from './client.js';
 
+export type Site = z.infer<typeof SiteSchema>;
+
 /** Filters of the student list and export, as strings (URL search params). */
 export type StudentFilters = Partial<Record<Exclude<keyof StudentListQuery, 'page' | 'pageSize'>, string>>;
+
+/**
+ * The answer of joinWaitlist (POST /api/sessions/:id/waitlist): the server books a free seat instead of
+ * queueing, so it answers either a booking or a waitlist entry. Not (yet) in contracts/booking.ts; this is
+ * the shape src/http/booking.routes.ts declares.
+ */
+export const JoinWaitlistResponseSchema = z.object({
+  booking: BookingSchema.nullable(),
+  waitlistEntry: WaitlistEntrySchema.nullable(),
+});
+
+/** CAPACITY_BELOW_BOOKINGS `details`: the sessions over capacity and the students who would lose their seat. */
+export const CapacityRefusalDetailsSchema = z.object({
+  sessions: z.array(z.object({ sessionId: z.string(), date: z.string(), start: z.string(), capacity: z.number(), booked: z.number() })).optional(),
+  affected: z.array(z.object({ studentNo: z.string(), sessionId: z.string(), date: z.string(), start: z.string() })).default([]),
+  reason: z.string().optional(),
+});
+
+export interface SiteSettingsBody {
+  stations: number;
+  minutesPerStudent: number;
+  moveAffected: boolean;
+}
+
+/** The header that makes a retried change return the first answer. */
+function idempotent(key: string): Record<string, string> {
+  return { 'Idempotency-Key': key };
+}
 
 export interface AuditFilters {
   action?: string;
@@ -53,6 +92,22 @@ export const endpoints = {
   users: () => api('/api/users', { schema: UserListSchema }),
   /** The answer's shape is not part of the brief; the list is fetched again after a creation. */
   createUser: (body: CreateUserRequest) => api('/api/users', { method: 'POST', body }),
+  /** listSessions: every (site, day, window) with capacity, booked, expected load and waiting count. */
+  sessions: (site?: Site, date?: string) => api(`/api/sessions${toQuery({ site, date })}`, { schema: SessionListSchema }),
+  /** getMyBooking: a student's own (no studentNo), or a student's named by staff. */
+  myBooking: (studentNo?: string) => api(`/api/bookings/me${toQuery({ studentNo })}`, { schema: MyBookingSchema }),
+  /** createBooking: books a session, or moves the student's booking there. */
+  createBooking: (body: { sessionId: string; studentNo?: string }, key: string) =>
+    api('/api/bookings', { method: 'POST', body, schema: BookingSchema, headers: idempotent(key) }),
+  /** cancelBooking */
+  cancelBooking: (id: string, key: string) =>
+    api(`/api/bookings/${encodeURIComponent(id)}`, { method: 'DELETE', schema: BookingSchema, headers: idempotent(key) }),
+  /** joinWaitlist */
+  joinWaitlist: (sessionId: string, body: { studentNo?: string }, key: string) =>
+    api(`/api/sessions/${encodeURIComponent(sessionId)}/waitlist`, { method: 'POST', body, schema: JoinWaitlistResponseSchema, headers: idempotent(key) }),
+  /** updateSiteSettings: 409 CAPACITY_BELOW_BOOKINGS unless moveAffected. */
+  updateSiteSettings: (site: Site, body: SiteSettingsBody) =>
+    api(`/api/sites/${encodeURIComponent(site)}/settings`, { method: 'PUT', body, schema: SiteSettingsResponseSchema }),
 };
 
 export const queryKeys = {
@@ -63,4 +118,8 @@ export const queryKeys = {
   student: (id: string) => ['student', id] as const,
   audit: (filters: AuditFilters, page: number, pageSize: number) => ['audit', filters, page, pageSize] as const,
   users: ['users'] as const,
+  /** every sessions query starts with 'sessions' (invalidated together after a booking change) */
+  sessions: (site?: Site) => ['sessions', site ?? 'all'] as const,
+  /** every booking query starts with 'booking' */
+  myBooking: (studentNo?: string) => ['booking', studentNo ?? 'me'] as const,
 };

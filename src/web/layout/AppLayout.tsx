@@ -1,6 +1,7 @@
 import {
   ApartmentOutlined,
   AuditOutlined,
+  CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   GlobalOutlined,
@@ -8,6 +9,7 @@ import {
   LogoutOutlined,
   MenuFoldOutlined,
   MenuUnfoldOutlined,
+  ScheduleOutlined,
   TeamOutlined,
   UserOutlined,
   UsergroupAddOutlined,
@@ -32,7 +34,9 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
-  { path: '/', labelKey: 'menu.overview', icon: <DashboardOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier', 'student'] },
+  { path: '/', labelKey: 'menu.overview', icon: <DashboardOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
+  { path: '/my', labelKey: 'menu.my', icon: <ScheduleOutlined />, roles: ['student'] },
+  { path: '/schedule', labelKey: 'menu.schedule', icon: <CalendarOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
   { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, roles: ['admin'] },
   { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, roles: ['admin', 'secretary'] },
@@ -48,14 +52,14 @@ function navFor(me: Me): NavItem[] {
   return items;
 }
 
-/** The menu key of a path: the longest nav path that prefixes it. */
+/** The menu key of a path: the longest nav path that prefixes it (the home entry otherwise). */
 function selectedKey(pathname: string, items: NavItem[]): string {
-  let best = '/';
+  let best = '';
   for (const item of items) {
     if (item.path === '/') continue;
     if ((pathname === item.path || pathname.startsWith(`${item.path}/`)) && item.path.length > best.length) best = item.path;
   }
-  return best;
+  return best || (items[0]?.path ?? '/');
 }
 
 export function LanguageSwitch({ compact = false }: { compact?: boolean }): ReactNode {

@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import type { StudentDetail } from '../../contracts/student.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
+import { BookingCard } from '../components/BookingCard.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { DecisionTag, RuleTag } from '../components/tags.js';
@@ -154,6 +155,7 @@ export default function StudentDetailPage(): ReactNode {
         }
       />
       <DecisionAlert student={s} />
+      {me.role === 'admin' || me.role === 'secretary' ? <BookingCard student={s} /> : null}
       <Card size="small" title={t('student.basic')} style={{ marginBottom: 16 }}>
         <Descriptions bordered size="small" column={column} items={basic} />
       </Card>

@@ -1,0 +1,357 @@
+import { CalendarOutlined, CheckCircleOutlined, ClockCircleOutlined, EnvironmentOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
+import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Popconfirm, Row, Skeleton, Space, Tag, Typography } from 'antd';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Session } from '../../contracts/booking.js';
+import type { Campaign } from '../../contracts/campaign.js';
+import type { StudentDetail } from '../../contracts/student.js';
+import { endpoints, queryKeys } from '../api/endpoints.js';
+import { ErrorResult } from '../components/ErrorResult.js';
+import { PageHeader } from '../components/PageHeader.js';
+import { DecisionTag, RuleTag } from '../components/tags.js';
+import { addDays, formatDay, formatSession, formatWindow, hasStarted, wallClockNow } from '../format.js';
+import { currentLanguage } from '../i18n/index.js';
+import { useUser } from '../session.js';
+import { isSessionFull, useBookingActions } from '../useBookingActions.js';
+
+type Actions = ReturnType<typeof useBookingActions>;
+type MyBooking = Awaited<ReturnType<typeof endpoints.myBooking>>;
+
+function DecisionCard({ student }: { student: StudentDetail }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const required = student.decision === 'required';
+  const title = required ? t('my.decisionRequired') : student.decision === 'excluded' ? t('my.decisionExcluded') : t('my.decisionNotInCampaign');
+  return (
+    <Alert
+      data-testid="my-decision"
+      type={required ? 'warning' : 'success'}
+      showIcon
+      style={{ marginBottom: 16 }}
+      title={
+        <Space wrap size={4}>
+          <Typography.Text strong style={{ fontSize: 16 }}>
+            {title}
+          </Typography.Text>
+          <DecisionTag decision={student.decision} rule={student.rule} />
+          {student.rule ? <RuleTag rule={student.rule} showName /> : null}
+        </Space>
+      }
+      description={
+        <>
+          <Typography.Paragraph style={{ marginBottom: 4, fontSize: 15 }} data-testid="my-reason">
+            {student.reason[lang]}
+          </Typography.Paragraph>
+          {student.rule ? (
+            <Typography.Paragraph type="secondary" style={{ marginBottom: required ? 0 : 8 }}>
+              {t('student.ruleLabel', { rule: student.rule, name: t(`ruleDesc.${student.rule}`) })}
+            </Typography.Paragraph>
+          ) : null}
+          {required ? null : (
+            <Typography.Text strong data-testid="my-need-not-come">
+              {t('my.needNotCome')}
+            </Typography.Text>
+          )}
+        </>
+      }
+    />
+  );
+}
+
+function placeOf(campaign: Campaign, site: StudentDetail['site'], t: (key: string) => string): string {
+  const entry = campaign.sites.find((s) => s.id === site);
+  if (!entry) return t('common.none');
+  if (entry.rooms.length === 0 && site === 'shenzhen') return t('overview.placeShenzhen');
+  return entry.place;
+}
+
+function MyTimeCard({ student, mine, campaign, sessions, actions }: { student: StudentDetail; mine: MyBooking; campaign: Campaign; sessions: Session[]; actions: Actions }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const booking = mine.booking?.status === 'active' ? mine.booking : null;
+  const waiting = mine.waitlist.filter((w) => w.status === 'waiting');
+  const sessionById = new Map(sessions.map((s) => [s.id, s]));
+  const cancelFailure = actions.failure?.action === 'cancel' ? actions.failure : null;
+  return (
+    <Card size="small" title={<span><CalendarOutlined /> {t('my.myTime')}</span>} style={{ marginBottom: 16 }} data-testid="my-time">
+      {booking ? (
+        <div data-testid="my-booking" data-session-id={booking.sessionId}>
+          <Flex align="center" gap={8} wrap>
+            <Tag color="green" icon={<CheckCircleOutlined />} style={{ marginInlineEnd: 0 }}>
+              {t('my.bookedTitle')}
+            </Tag>
+            <Typography.Text strong style={{ fontSize: 18 }} data-testid="my-booking-when">
+              {formatSession(booking.session, lang, true)}
+            </Typography.Text>
+          </Flex>
+          <Typography.Paragraph type="secondary" style={{ margin: '6px 0 8px' }}>
+            <EnvironmentOutlined /> {placeOf(campaign, student.site, t)}
+          </Typography.Paragraph>
+          <Typography.Paragraph style={{ marginBottom: 8 }}>{t('my.bookedHint')}</Typography.Paragraph>
+          <Popconfirm
+            title={t('booking.cancelConfirm')}
+            okText={t('booking.cancel')}
+            cancelText={t('common.close')}
+            okButtonProps={{ danger: true }}
+            onConfirm={() => actions.cancel(booking.id)}
+            disabled={actions.busy}
+          >
+            <Button danger loading={actions.cancelling} disabled={actions.busy && !actions.cancelling} data-testid="my-cancel">
+              {t('booking.cancel')}
+            </Button>
+          </Popconfirm>
+        </div>
+      ) : mine.defaultDay ? (
+        <div data-testid="my-default-day" data-date={mine.defaultDay}>
+          <Typography.Text strong style={{ fontSize: 16 }}>
+            {t('my.defaultTitle')}
+          </Typography.Text>
+          <Typography.Paragraph style={{ margin: '6px 0 4px', fontSize: 15 }}>
+            {t('my.defaultText', {
+              department: student.department,
+              day: formatDay(mine.defaultDay, lang, true),
+              windows: campaign.windows.map(formatWindow).join(lang === 'en' ? ' or ' : ' 或 '),
+            })}
+          </Typography.Paragraph>
+          <Typography.Paragraph type="secondary" style={{ margin: '0 0 4px' }}>
+            <EnvironmentOutlined /> {placeOf(campaign, student.site, t)}
+          </Typography.Paragraph>
+          <Typography.Text type="secondary">{t('my.defaultHint')}</Typography.Text>
+        </div>
+      ) : (
+        <Typography.Text data-testid="my-no-day">{t('my.noDay')}</Typography.Text>
+      )}
+      {cancelFailure ? <Alert type="error" showIcon title={cancelFailure.error.message} style={{ marginTop: 12 }} closable={{ onClose: actions.clearFailure }} /> : null}
+      {waiting.length ? (
+        <div style={{ marginTop: 12 }} data-testid="my-waitlist">
+          <Typography.Text strong>{t('booking.waitlist')}</Typography.Text>
+          {waiting.map((w) => {
+            const s = sessionById.get(w.sessionId);
+            return (
+              <div key={w.id} data-testid="my-waitlist-entry" data-position={w.position}>
+                <ClockCircleOutlined /> {t('booking.waitlistEntry', { session: s ? formatSession(s, lang) : w.sessionId, position: w.position })}
+              </div>
+            );
+          })}
+        </div>
+      ) : null}
+    </Card>
+  );
+}
+
+function SessionChoice({ session, mine, now, actions }: { session: Session; mine: MyBooking; now: string; actions: Actions }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const booking = mine.booking?.status === 'active' ? mine.booking : null;
+  const waitingEntry = mine.waitlist.find((w) => w.status === 'waiting' && w.sessionId === session.id);
+  const full = session.booked >= session.capacity;
+  const pending = actions.pendingSessionId === session.id;
+  let action: ReactNode;
+  if (booking?.sessionId === session.id) {
+    action = (
+      <Tag color="green" icon={<CheckCircleOutlined />} style={{ marginInlineEnd: 0 }}>
+        {t('booking.thisOne')}
+      </Tag>
+    );
+  } else if (hasStarted(session, now)) {
+    action = <Tag style={{ marginInlineEnd: 0 }}>{t('booking.past')}</Tag>;
+  } else if (waitingEntry) {
+    action = (
+      <Tag color="purple" style={{ marginInlineEnd: 0 }}>
+        {t('booking.waiting')} #{waitingEntry.position}
+      </Tag>
+    );
+  } else if (full) {
+    action = (
+      <Button size="small" loading={pending} disabled={actions.busy && !pending} onClick={() => actions.joinWaitlist(session)} data-testid={`waitlist-${session.id}`}>
+        {t('booking.joinWaitlist')}
+      </Button>
+    );
+  } else {
+    action = (
+      <Button
+        size="small"
+        type={booking ? 'default' : 'primary'}
+        loading={pending}
+        disabled={actions.busy && !pending}
+        onClick={() => actions.book(session, booking !== null)}
+        data-testid={`book-${session.id}`}
+      >
+        {booking ? t('booking.move') : t('booking.book')}
+      </Button>
+    );
+  }
+  return (
+    <Flex
+      justify="space-between"
+      align="center"
+      gap={8}
+      style={{ padding: '8px 0', borderBottom: '1px solid #f0f0f0' }}
+      data-testid={`choice-${session.id}`}
+      data-date={session.date}
+      data-window={formatWindow(session)}
+    >
+      <div style={{ minWidth: 0 }}>
+        <div>
+          <Typography.Text strong>{formatDay(session.date, lang)}</Typography.Text>{' '}
+          <Typography.Text style={{ fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }}>{formatWindow(session)}</Typography.Text>
+        </div>
+        <Flex align="center" gap={6} wrap>
+          {session.weekend ? (
+            <Tag color="gold" style={{ marginInlineEnd: 0 }}>
+              {t('schedule.weekend')}
+            </Tag>
+          ) : null}
+          <Typography.Text type={full ? 'danger' : 'secondary'} style={{ fontSize: 12, whiteSpace: 'nowrap' }}>
+            {full ? t('booking.full') : t('booking.seatsLeft', { count: session.capacity - session.booked })}
+          </Typography.Text>
+        </Flex>
+      </div>
+      <div style={{ flex: 'none' }}>{action}</div>
+    </Flex>
+  );
+}
+
+function SessionsCard({ student, mine, sessions, campaign, actions }: { student: StudentDetail; mine: MyBooking; sessions: Session[]; campaign: Campaign; actions: Actions }): ReactNode {
+  const { t } = useTranslation();
+  const now = wallClockNow(campaign.timezone);
+  const sorted = [...sessions].sort((a, b) => (a.date + a.start).localeCompare(b.date + b.start));
+  const failure = actions.failure && actions.failure.action !== 'cancel' ? actions.failure : null;
+  const fullSession = isSessionFull(failure) ? sessions.find((s) => s.id === failure.sessionId) : undefined;
+  return (
+    <Card size="small" title={t('my.sessions', { site: t(`site.${student.site}`) })} data-testid="my-sessions">
+      <Typography.Paragraph type="secondary" style={{ fontSize: 12, marginBottom: 4 }}>
+        {t('my.sessionsHint')}
+      </Typography.Paragraph>
+      {failure ? (
+        <Alert
+          type={fullSession ? 'warning' : 'error'}
+          showIcon
+          closable={{ onClose: actions.clearFailure }}
+          style={{ margin: '8px 0' }}
+          data-testid="booking-error"
+          title={failure.error.message}
+          description={
+            fullSession ? (
+              <Flex vertical gap={8} align="flex-start">
+                <span>{t('booking.fullOffer')}</span>
+                <Button type="primary" size="small" loading={actions.pendingSessionId === fullSession.id} disabled={actions.busy} onClick={() => actions.joinWaitlist(fullSession)} data-testid="offer-waitlist">
+                  {t('booking.joinWaitlist')}
+                </Button>
+              </Flex>
+            ) : undefined
+          }
+        />
+      ) : null}
+      {sorted.length === 0 ? (
+        <Empty description={t('schedule.noSessions')} />
+      ) : (
+        sorted.map((s) => <SessionChoice key={s.id} session={s} mine={mine} now={now} actions={actions} />)
+      )}
+    </Card>
+  );
+}
+
+function BringCard({ student, campaign, day }: { student: StudentDetail; campaign: Campaign; day: string | null }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const amount = campaign.price.currency === 'CNY' ? String(campaign.price.amount) : `${campaign.price.amount} ${campaign.price.currency}`;
+  return (
+    <Card size="small" title={t('my.bring')} data-testid="my-bring" style={{ marginBottom: 16 }}>
+      <Descriptions
+        column={1}
+        size="small"
+        styles={{ label: { whiteSpace: 'nowrap' } }}
+        items={[
+          {
+            key: 'code',
+            label: t('my.code'),
+            children: (
+              <span>
+                {t('my.codeText')}
+                {day ? (
+                  <Typography.Text strong style={{ display: 'block' }}>
+                    {t('my.codeBy', { date: formatDay(addDays(day, -3), lang) })}
+                  </Typography.Text>
+                ) : null}
+              </span>
+            ),
+          },
+          { key: 'clothes', label: t('my.clothes'), children: t('my.clothesText') },
+          { key: 'price', label: t('my.price'), children: <span data-testid="my-price">{t('my.priceText', { amount })}</span> },
+          { key: 'place', label: t('my.place'), children: <span data-testid="my-place">{placeOf(campaign, student.site, t)}</span> },
+        ]}
+      />
+    </Card>
+  );
+}
+
+function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
+  const mine = useQuery({ queryKey: queryKeys.myBooking(), queryFn: () => endpoints.myBooking() });
+  const sessions = useQuery({ queryKey: queryKeys.sessions(student.site), queryFn: () => endpoints.sessions(student.site) });
+  const actions = useBookingActions();
+  const error = mine.error ?? sessions.error;
+  if (error && (!mine.data || !sessions.data)) {
+    return (
+      <ErrorResult
+        error={error}
+        onRetry={() => {
+          void mine.refetch();
+          void sessions.refetch();
+        }}
+      />
+    );
+  }
+  if (!mine.data || !sessions.data) return <Skeleton active />;
+  const day = mine.data.booking?.status === 'active' ? mine.data.booking.session.date : mine.data.defaultDay;
+  return (
+    <Row gutter={[16, 0]}>
+      <Col xs={24} lg={14}>
+        <MyTimeCard student={student} mine={mine.data} campaign={campaign} sessions={sessions.data.items} actions={actions} />
+        <div style={{ marginBottom: 16 }}>
+          <SessionsCard student={student} mine={mine.data} sessions={sessions.data.items} campaign={campaign} actions={actions} />
+        </div>
+      </Col>
+      <Col xs={24} lg={10}>
+        <BringCard student={student} campaign={campaign} day={day} />
+      </Col>
+    </Row>
+  );
+}
+
+export default function MyPage(): ReactNode {
+  const { t } = useTranslation();
+  const me = useUser();
+  const studentId = me.studentId ?? '';
+  const student = useQuery({ queryKey: queryKeys.student(studentId), queryFn: () => endpoints.student(studentId), enabled: Boolean(studentId) });
+  const campaign = useQuery({ queryKey: queryKeys.campaign, queryFn: endpoints.campaign });
+  const header = (sub?: string) => <PageHeader title={t('my.title')} sub={sub} crumbs={[{ title: t('menu.my') }]} />;
+
+  if (!studentId) {
+    return (
+      <>
+        {header()}
+        <Alert type="info" showIcon title={t('my.notLinked')} data-testid="my-not-linked" />
+      </>
+    );
+  }
+  const error = student.error ?? campaign.error;
+  if (error) {
+    return (
+      <>
+        {header()}
+        <ErrorResult error={error} onRetry={() => void (student.error ? student.refetch() : campaign.refetch())} />
+      </>
+    );
+  }
+  const s = student.data;
+  if (!s || !campaign.data) return <Skeleton active />;
+  return (
+    <>
+      {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
+      <DecisionCard student={s} />
+      {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : null}
+    </>
+  );
+}
