@@ -73,9 +73,13 @@ export function useBookingActions(studentNo?: string) {
   const queryClient = useQueryClient();
   const keys = useIdempotencyKeys();
   const [failure, setFailure] = useState<BookingFailure | null>(null);
+  // Set synchronously on the first click: the second click of a double click arrives before React has
+  // re-rendered the button as disabled, so `isPending` alone lets it through.
+  const inFlight = useRef(false);
   const who = studentNo ? { studentNo } : {};
 
   const refresh = () => {
+    inFlight.current = false;
     void queryClient.invalidateQueries({ queryKey: ['booking'] });
     void queryClient.invalidateQueries({ queryKey: ['sessions'] });
   };
@@ -111,6 +115,13 @@ export function useBookingActions(studentNo?: string) {
   });
 
   const busy = book.isPending || cancel.isPending || waitlist.isPending;
+  /** claims the one request in flight; false when one is already running */
+  const claim = (): boolean => {
+    if (inFlight.current || busy) return false;
+    inFlight.current = true;
+    setFailure(null);
+    return true;
+  };
 
   return {
     busy,
@@ -120,20 +131,17 @@ export function useBookingActions(studentNo?: string) {
     pendingSessionId: book.isPending ? book.variables.session.id : waitlist.isPending ? waitlist.variables.session.id : null,
     cancelling: cancel.isPending,
     book(session: Session, moving: boolean): void {
-      if (busy) return;
-      setFailure(null);
+      if (!claim()) return;
       const action = `book:${session.id}`;
       book.mutate({ session, key: keys.keyFor(action), moving }, { onSettled: (_data, error) => keys.settle(action, error) });
     },
     cancel(bookingId: string): void {
-      if (busy) return;
-      setFailure(null);
+      if (!claim()) return;
       const action = `cancel:${bookingId}`;
       cancel.mutate({ bookingId, key: keys.keyFor(action) }, { onSettled: (_data, error) => keys.settle(action, error) });
     },
     joinWaitlist(session: Session): void {
-      if (busy) return;
-      setFailure(null);
+      if (!claim()) return;
       const action = `waitlist:${session.id}`;
       waitlist.mutate({ session, key: keys.keyFor(action) }, { onSettled: (_data, error) => keys.settle(action, error) });
     },

@@ -62,8 +62,9 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
   /** the physics department's day, morning and afternoon (S1) */
   let dayAm: Session;
   let dayPm: Session;
-  /** the next working day's morning */
+  /** the next working day's morning and afternoon */
   let nextAm: Session;
+  let nextPm: Session;
   const ids: Record<string, string> = {};
   let studentContext: BrowserContext;
   let studentPage: Page;
@@ -94,7 +95,8 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     dayAm = sorted.find((s) => s.date === physicsDay && s.start === '09:30')!;
     dayPm = sorted.find((s) => s.date === physicsDay && s.start === '13:00')!;
     nextAm = sorted.find((s) => s.date > physicsDay && !s.weekend && s.start === '09:30')!;
-    expect(dayAm && dayPm && nextAm).toBeTruthy();
+    nextPm = sorted.find((s) => s.date === nextAm.date && s.start === '13:00')!;
+    expect(dayAm && dayPm && nextAm && nextPm).toBeTruthy();
 
     browser = await launchBrowser();
     // The student's browser is in Los Angeles: the campaign's times (Asia/Shanghai) must not move.
@@ -202,10 +204,18 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     for (const weekend of campaign.weekendDays) expect(await adminPage.getByTestId(`day-${weekend}`).innerText()).toContain('周末');
     expect(await adminPage.locator('.ant-layout-sider .ant-menu').innerText()).toContain('采集日程');
     await screenshot(adminPage, 'd3-schedule');
+    // the Shenzhen site has its own sessions (S4)
+    await adminPage.getByTestId('site-tab-shenzhen').click();
+    await adminPage.getByTestId('settings-shenzhen').waitFor();
+    expect(await adminPage.locator('[data-testid^="day-"]').count()).toBeGreaterThan(0);
+    await screenshot(adminPage, 'd3-schedule-shenzhen');
+    await adminPage.getByTestId('site-tab-beijing').click();
+    await adminPage.getByTestId('settings-beijing').waitFor();
 
     // 1 station, 120 minutes per student: 1 seat in the morning, 2 in the afternoon
     await adminPage.getByTestId('settings-stations').fill('1');
     await adminPage.getByTestId('settings-minutes').fill('120');
+    await adminPage.getByTestId('settings-resulting').getByText(/09:30–12:00 共 1 位，13:00–17:30 共 2 位/).waitFor();
     await adminPage.getByTestId('settings-save').click();
     const refusal = adminPage.getByTestId('capacity-refusal');
     await refusal.waitFor();
@@ -226,6 +236,11 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     expect([session(dayAm.id).capacity, session(dayAm.id).booked]).toEqual([1, 1]);
     expect([session(dayPm.id).capacity, session(dayPm.id).booked]).toEqual([2, 2]);
     await adminPage.locator(`[data-testid="session-${dayAm.id}"] [data-testid="session-booked"]`).getByText(/1\s*\/\s*1/).waitFor();
+    // the saved settings are shown again after a reload
+    await adminPage.reload();
+    await adminPage.getByTestId(`session-${dayAm.id}`).waitFor();
+    await expect(adminPage.getByTestId('settings-stations').inputValue()).resolves.toBe('1');
+    await expect(adminPage.getByTestId('settings-minutes').inputValue()).resolves.toBe('120');
   });
 
   it('a full session (SESSION_FULL) offers the waitlist, with the place shown', async () => {
@@ -282,7 +297,7 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
 
     // the server refuses the student's own booking, with the rule, in the asked language
     const self = await ApiClient.login(server.baseUrl, excluded.username, excluded.password);
-    const refused = await self.request<ErrorBody>('POST', '/api/bookings', { body: { sessionId: nextAm.id }, headers: { 'Idempotency-Key': crypto.randomUUID() } });
+    const refused = await self.request<ErrorBody>('POST', '/api/bookings', { body: { sessionId: nextPm.id }, headers: { 'Idempotency-Key': crypto.randomUUID() } });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('STUDENT_NOT_ELIGIBLE');
     expect(refused.body.error.message).toContain('E6');
@@ -293,7 +308,7 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     const card = adminPage.getByTestId('staff-booking-card');
     await card.getByTestId('staff-booking-none').waitFor();
     await card.getByTestId('staff-session-select').click();
-    await adminPage.locator('.ant-select-item-option').filter({ hasText: chineseDay(nextAm.date) }).filter({ hasText: '09:30–12:00' }).first().click();
+    await adminPage.locator('.ant-select-item-option').filter({ hasText: chineseDay(nextPm.date) }).filter({ hasText: '13:00–17:30' }).first().click();
     await card.getByTestId('staff-book').click();
     const error = card.getByTestId('staff-booking-error');
     await error.waitFor();
@@ -312,12 +327,23 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     await studentPhone.getByTestId(`choice-${nextAm.id}`).waitFor();
     await screenshot(studentPhone, 'd9-phone-my');
     expect(await horizontalOverflow(studentPhone)).toBeLessThanOrEqual(0);
+    // English: the same page, the server's reason in English
+    await studentPhone.getByText('EN', { exact: true }).click();
+    await studentPhone.getByTestId('my-decision').getByText('You must take part in this photo campaign').waitFor();
+    expect(await studentPhone.getByTestId('my-reason').innerText()).toMatch(/dual-certificate/);
+    await screenshot(studentPhone, 'd9-phone-my-en');
+    expect(await horizontalOverflow(studentPhone)).toBeLessThanOrEqual(0);
+    await studentPhone.getByText('中', { exact: true }).click();
 
     const adminPhone = await (await browser.newContext(phone)).newPage();
     await loginInBrowser(adminPhone, server.baseUrl, admin);
     await adminPhone.goto(`${server.baseUrl}/schedule`);
     await adminPhone.getByTestId(`session-${dayAm.id}`).waitFor();
     await screenshot(adminPhone, 'd9-phone-schedule');
+    expect(await horizontalOverflow(adminPhone)).toBeLessThanOrEqual(0);
+    await adminPhone.getByText('EN', { exact: true }).click();
+    await adminPhone.getByText('Schedule and bookings').waitFor();
+    await screenshot(adminPhone, 'd9-phone-schedule-en');
     expect(await horizontalOverflow(adminPhone)).toBeLessThanOrEqual(0);
   });
 });

@@ -279,7 +279,7 @@ export const zh = {
     updated: '每 15 秒自动刷新 · 更新于 {{time}}',
     refresh: '刷新',
     window: '时段',
-    booked: '已预约 / 容量',
+    booked: '已预约 / 容量：',
     expected: '院系日预计',
     expectedHint: '当天安排的院系中须采集、尚未预约的学生，按时段长短分摊（S1）',
     waiting: '候补',

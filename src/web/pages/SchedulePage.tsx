@@ -111,7 +111,8 @@ function SessionRow({ session }: { session: Session }): ReactNode {
           {formatWindow(session)}
         </Typography.Text>
         <Typography.Text style={{ fontVariantNumeric: 'tabular-nums' }} data-testid="session-booked">
-          {t('schedule.booked')}：<Typography.Text strong>{session.booked}</Typography.Text> / {session.capacity}
+          {t('schedule.booked')}
+          <Typography.Text strong>{session.booked}</Typography.Text> / {session.capacity}
         </Typography.Text>
       </Flex>
       <Progress
