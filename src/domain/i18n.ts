@@ -71,6 +71,15 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
 };
 
+/** Code-like values that error messages carry as parameters, shown in words. */
+const PARAM_WORDS: Record<string, Text> = {
+  beijing: { zh: '北京', en: 'Beijing' },
+  shenzhen: { zh: '深圳', en: 'Shenzhen' },
+  'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },
+};
+
 export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
-  return fill(ERROR_MESSAGES[code][lang], params);
+  const words: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(params)) words[k] = typeof v === 'string' && PARAM_WORDS[v] ? PARAM_WORDS[v][lang] : v;
+  return fill(ERROR_MESSAGES[code][lang], words);
 }
