@@ -291,22 +291,40 @@ export async function countWaitingBySession(db: Tx, sessionIds: string[]): Promi
 
 // ───────────────────────────── expected load (S1) ─────────────────────────────
 
-/** Required students without an active booking, per site and department (the default expectation, S1). */
+/**
+ * Required students without an active booking, per site and department (the default expectation, S1).
+ * Two plain counts subtracted (required students, minus those of them holding a booking) rather than one
+ * NOT EXISTS: the anti-join's plan depends on table statistics, which are stale while a campaign's bookings
+ * pour in (PostgreSQL then probed the bookings table once per student).
+ */
 export async function countUnbookedRequiredByDepartment(
   db: Tx,
   campaignId: string,
   filter: { site?: string | undefined; departments?: string[] | undefined } = {},
 ): Promise<{ site: string; department: string; n: number }[]> {
-  let q = db
-    .selectFrom('students as s')
-    .where('s.campaign_id', '=', campaignId)
+  if (filter.departments && filter.departments.length === 0) return [];
+  let required = db
+    .selectFrom('students')
+    .where('campaign_id', '=', campaignId)
+    .where('removed_at', 'is', null)
+    .where('decision', '=', 'required');
+  if (filter.site) required = required.where('site', '=', filter.site);
+  if (filter.departments) required = required.where('department', 'in', filter.departments);
+  let booked = db
+    .selectFrom('bookings as b')
+    .innerJoin('students as s', 's.id', 'b.student_id')
+    .where('b.campaign_id', '=', campaignId)
+    .where('b.status', '=', 'active')
     .where('s.removed_at', 'is', null)
-    .where('s.decision', '=', 'required')
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('bookings as b').select('b.id').whereRef('b.student_id', '=', 's.id').where('b.status', '=', 'active'))));
-  if (filter.site) q = q.where('s.site', '=', filter.site);
-  if (filter.departments) q = filter.departments.length ? q.where('s.department', 'in', filter.departments) : q.where(({ lit }) => lit(false));
-  const rows = await q.select(['s.site', 's.department', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['s.site', 's.department']).execute();
-  return rows.map((r) => ({ site: r.site, department: r.department, n: Number(r.n) }));
+    .where('s.decision', '=', 'required');
+  if (filter.site) booked = booked.where('s.site', '=', filter.site);
+  if (filter.departments) booked = booked.where('s.department', 'in', filter.departments);
+  const [all, withBooking] = await Promise.all([
+    required.select(['site', 'department', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['site', 'department']).execute(),
+    booked.select(['s.site', 's.department', (eb) => eb.fn.countAll<number>().as('n')]).groupBy(['s.site', 's.department']).execute(),
+  ]);
+  const bookedBy = new Map(withBooking.map((r) => [`${r.site}\u0000${r.department}`, Number(r.n)]));
+  return all.map((r) => ({ site: r.site, department: r.department, n: Number(r.n) - (bookedBy.get(`${r.site}\u0000${r.department}`) ?? 0) }));
 }
 
 // ───────────────────────────── notifications ─────────────────────────────

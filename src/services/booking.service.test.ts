@@ -289,6 +289,16 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       expect(evts).toEqual([]);
     });
 
+    it('the holder of the last seat of a full session who books it again gets their booking, not SESSION_FULL', async () => {
+      await smallBeijing();
+      const s = slot('2023-11-01', 'am');
+      for (let i = 0; i < 4; i++) await book(fillerNo(i), s.id);
+      const last = await book(NO.physics, s.id);
+      expect((await sessionRow(s.id)).booked).toBe(5);
+      expect(await book(NO.physics, s.id)).toEqual({ created: false, value: last.value });
+      expect((await joinWaitlist(rt.deps, admin, s.id, { studentNo: NO.physics })).value).toEqual({ booking: last.value, waitlistEntry: null });
+    });
+
     it('a double click (two identical concurrent calls) gives one booking; the other call answers the same booking', async () => {
       const s = slot('2023-11-03', 'am');
       const [x, y] = await Promise.all([book(NO.physics, s.id), book(NO.physics, s.id)]);

@@ -181,7 +181,8 @@ async function runChange<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyIn
 
 // ───────────────────────────── sessions ─────────────────────────────
 
-const ensuredSessions = new WeakMap<object, Set<string>>();
+/** Per database handle and campaign layout: the one generation run (concurrent first requests share it). */
+const ensuredSessions = new WeakMap<object, Map<string, Promise<number>>>();
 
 function slotSignature(campaign: CampaignDefinition): string {
   return JSON.stringify([campaign.id, campaign.sites.map((s) => s.id), campaign.days.map((d) => d.date), campaign.windows]);
@@ -202,9 +203,14 @@ function settingsLookup(rows: bookingRepo.SiteSettingsRow[]): (site: SiteId) => 
 export async function ensureSessions(deps: ServiceDeps, active?: CampaignDefinition): Promise<{ created: number }> {
   const campaign = active ?? (await getActiveCampaign(deps));
   const signature = slotSignature(campaign);
-  const done = ensuredSessions.get(deps.db) ?? new Set<string>();
-  if (done.has(signature)) return { created: 0 };
-  const created = await mutate(deps, SYSTEM, async (tx) => {
+  const runs = ensuredSessions.get(deps.db) ?? new Map<string, Promise<number>>();
+  ensuredSessions.set(deps.db, runs);
+  const earlier = runs.get(signature);
+  if (earlier) {
+    await earlier;
+    return { created: 0 };
+  }
+  const run = mutate(deps, SYSTEM, async (tx) => {
     const now = nowIso(deps);
     const slots = planSessionSlots(campaign, settingsLookup(await bookingRepo.listSiteSettings(tx, campaign.id)));
     const n = await bookingRepo.insertMissingSessions(
@@ -213,9 +219,10 @@ export async function ensureSessions(deps: ServiceDeps, active?: CampaignDefinit
     );
     return { value: n, audit: n > 0 ? { action: 'sessions.generated', targetType: 'campaign', targetId: campaign.id, details: { created: n, slots: slots.length } } : null };
   });
-  done.add(signature);
-  ensuredSessions.set(deps.db, done);
-  return { created };
+  runs.set(signature, run);
+  // A failed run is forgotten, so that the next call tries again.
+  run.catch(() => runs.delete(signature));
+  return { created: await run };
 }
 
 /** Whether a stored session is one of the campaign's current slots (days or windows may have changed). */
