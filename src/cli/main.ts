@@ -167,13 +167,7 @@ program
     const lang = globals().lang;
     let campaign;
     if (opts.campaign) {
-      let json: unknown;
-      try {
-        json = JSON.parse(fs.readFileSync(opts.campaign, 'utf8'));
-      } catch (e) {
-        throw new AppError('VALIDATION_FAILED', { params: { detail: `--campaign ${opts.campaign}: ${(e as Error).message}` } });
-      }
-      campaign = parseCampaignDefinition(json);
+      campaign = readCampaignFile(opts.campaign);
     } else {
       const cfg = config();
       campaign = (await peekActiveCampaign({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey })) ?? demoCampaign(new Date());
@@ -197,6 +191,18 @@ program
       process.stderr.write(`${items.length} students: ${JSON.stringify(counts)}\n`);
     }
   });
+
+/** A campaign document in the format of campaign-2024.json; unreadable or invalid → exit 2 with the reason. */
+function readCampaignFile(file: string) {
+  ensureReadable(file);
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AppError('VALIDATION_FAILED', { params: { detail: `${file}: ${(e as Error).message}` } });
+  }
+  return parseCampaignDefinition(json);
+}
 
 function ensureReadable(file: string): void {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
@@ -322,8 +328,7 @@ campaignCmd
   .command('load <file>')
   .description('load a campaign JSON (format of campaign-2024.json) and make it active')
   .action(async (file: string) => {
-    ensureReadable(file);
-    const definition = parseCampaignDefinition(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const definition = readCampaignFile(file);
     await withRuntime(async (deps) => {
       const r = await loadCampaign(deps, actor(), definition);
       process.stdout.write(`${definition.id}: ${r.decisionsChanged} decisions changed\n`);
