@@ -18,6 +18,7 @@ import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, p
 import { loadDemoRoster } from '../services/demo.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import { cliActor, SYSTEM } from '../services/deps.js';
+import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
 import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
@@ -332,6 +333,36 @@ campaignCmd
     await withRuntime(async (deps) => {
       const r = await loadCampaign(deps, actor(), definition);
       process.stdout.write(`${definition.id}: ${r.decisionsChanged} decisions changed\n`);
+    });
+  });
+
+// ---- plan -----------------------------------------------------------------------------------------
+
+program
+  .command('plan')
+  .description('propose a department → day table minimising the busiest window (Beijing site), beside today’s table')
+  .option('--stations <n>', 'stations (default: the site’s setting)')
+  .option('--minutes <m>', 'minutes per student (default: the site’s setting)')
+  .option('--json', 'print the proposal as JSON')
+  .action(async (opts: { stations?: string; minutes?: string; json?: boolean }) => {
+    const whole = (flag: string, v: string | undefined, max: number) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > max) throw new AppError('VALIDATION_FAILED', { params: { detail: `${flag} ${v}` } });
+      return n;
+    };
+    const stations = whole('--stations', opts.stations, 100);
+    const minutesPerStudent = whole('--minutes', opts.minutes, 120);
+    await withRuntime(async (deps) => {
+      const plan = await proposeCampaignPlan(deps, actor(), { stations, minutesPerStudent });
+      if (opts.json) return printJson(plan);
+      const en = globals().lang === 'en';
+      const names = en ? ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] : ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+      const weekday = (date: string) => names[new Date(`${date}T00:00:00Z`).getUTCDay()];
+      const pct = (r: number | undefined) => `${((r ?? 0) * 100).toFixed(1)}%`;
+      for (const d of plan.proposal) process.stdout.write(`${d.date} (${weekday(d.date)}): ${d.departments.map((x) => x.name).join('、')}\n`);
+      const b = plan.busiest;
+      process.stdout.write(`busiest window: proposal ${pct(b?.ratio)}${b ? ` (${b.date} ${b.start})` : ''} vs current table ${pct(plan.current.busiest?.ratio)}\n`);
     });
   });
 

@@ -22,6 +22,7 @@ import { bookingRoutes } from './booking.routes.js';
 import { campaignRoutes } from './campaign.routes.js';
 import { SESSION_COOKIE } from './context.js';
 import { handleError, sendAppError } from './errors.js';
+import { plannerRoutes } from './planner.routes.js';
 import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
 import { studentRoutes } from './student.routes.js';
 import { userRoutes } from './user.routes.js';
@@ -153,6 +154,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(auditRoutes);
   await app.register(userRoutes);
   await app.register(bookingRoutes);
+  await app.register(plannerRoutes);
 
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorBodySchema } from '../contracts/common.js';
+import { PlanQuerySchema, PlanResponseSchema } from '../contracts/planner.js';
+import * as plannerService from '../services/planner.service.js';
+import { actorOf } from './context.js';
+
+export const plannerRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/api/plan',
+    {
+      schema: {
+        operationId: 'proposePlan',
+        tags: ['bookings'],
+        summary: "A department → day table for the Beijing site minimising the busiest window, beside today's table (S1, S3)",
+        querystring: PlanQuerySchema,
+        response: { 200: PlanResponseSchema, 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema },
+      },
+    },
+    async (request) => plannerService.proposeCampaignPlan(app.deps, actorOf(request), request.query),
+  );
+};
