@@ -22,6 +22,7 @@ const UsersPage = lazy(() => import('./pages/UsersPage.js'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage.js'));
 const SchedulePage = lazy(() => import('./pages/SchedulePage.js'));
 const MyPage = lazy(() => import('./pages/MyPage.js'));
+const PlanPage = lazy(() => import('./pages/PlanPage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -82,6 +83,7 @@ export function App(): ReactNode {
                 <Route index element={<Home />} />
                 <Route path="my" element={<RequireRole roles={[...STUDENT]}><MyPage /></RequireRole>} />
                 <Route path="schedule" element={<RequireRole roles={[...SCHEDULE]}><SchedulePage /></RequireRole>} />
+                <Route path="plan" element={<RequireRole roles={[...SCHEDULE]}><PlanPage /></RequireRole>} />
                 <Route path="roster/import" element={<RequireRole roles={[...ADMIN]}><RosterImportPage /></RequireRole>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

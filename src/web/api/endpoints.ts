@@ -10,6 +10,7 @@ import {
 import type { SiteSchema } from '../../contracts/common.js';
 import { LoginResponseSchema, MeSchema, type LoginRequest } from '../../contracts/auth.js';
 import { CampaignOverviewSchema, CampaignSchema } from '../../contracts/campaign.js';
+import { PlanResponseSchema } from '../../contracts/planner.js';
 import { RosterApplyResultSchema, RosterPreviewSchema } from '../../contracts/roster.js';
 import {
   RevealNationalIdResponseSchema,
@@ -108,6 +109,9 @@ export const endpoints = {
   /** updateSiteSettings: 409 CAPACITY_BELOW_BOOKINGS unless moveAffected. */
   updateSiteSettings: (site: Site, body: SiteSettingsBody) =>
     api(`/api/sites/${encodeURIComponent(site)}/settings`, { method: 'PUT', body, schema: SiteSettingsResponseSchema }),
+  /** proposePlan: a proposed department → day table for the Beijing site (omitted numbers: the site's current settings). */
+  plan: (stations?: number, minutesPerStudent?: number) =>
+    api(`/api/plan${toQuery({ stations, minutesPerStudent })}`, { schema: PlanResponseSchema }),
 };
 
 export const queryKeys = {
@@ -122,4 +126,5 @@ export const queryKeys = {
   sessions: (site?: Site) => ['sessions', site ?? 'all'] as const,
   /** every booking query starts with 'booking' */
   myBooking: (studentNo?: string) => ['booking', studentNo ?? 'me'] as const,
+  plan: (stations?: number, minutesPerStudent?: number) => ['plan', stations ?? 'current', minutesPerStudent ?? 'current'] as const,
 };
