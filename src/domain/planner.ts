@@ -15,7 +15,7 @@
 // choice is ordered by ratio, then by name or date (code-point order, not locale).
 import { AppError } from './errors.js';
 import type { SiteSettings } from './schedule.js';
-import { DEFAULT_SITE_SETTINGS, sessionCapacity } from './schedule.js';
+import { DEFAULT_SITE_SETTINGS, sessionCapacity, shareByWeight } from './schedule.js';
 
 export interface PlanWindow {
   start: string;
@@ -89,21 +89,6 @@ const EPS = 1e-12;
 
 function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Splits a whole number over weights, largest remainder first (ties: earlier first); parts add up to the total. */
-function shareByWeight(total: number, weights: number[]): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  if (sum <= 0 || total <= 0) return weights.map(() => 0);
-  const exact = weights.map((w) => (total * w) / sum);
-  const parts = exact.map(Math.floor);
-  let left = total - parts.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
-  for (const { i } of order) {
-    if (left-- <= 0) break;
-    parts[i]! += 1;
-  }
-  return parts;
 }
 
 function windowRatio(load: number, capacity: number): number {

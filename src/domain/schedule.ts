@@ -119,3 +119,18 @@ export function checkBookingAllowed(
   if (zonedTimeToInstant(session.date, session.start, campaign.timezone).getTime() <= now.getTime()) return { code: 'SESSION_IN_PAST' };
   return null;
 }
+
+/** Splits a whole number over weights, largest remainder first (ties: earlier first); parts add up to the total. */
+export function shareByWeight(total: number, weights: number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0 || total <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sum);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
+  for (const { i } of order) {
+    if (left-- <= 0) break;
+    parts[i]! += 1;
+  }
+  return parts;
+}

@@ -16,11 +16,11 @@ import {
   getMyBooking,
   joinWaitlist,
   listSessions,
-  shareByWeight,
   updateSiteSettings,
   type IdempotencyInput,
   type IdempotentOutcome,
 } from './booking.service.js';
+import { shareByWeight } from '../domain/schedule.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { applyRosterImport } from './roster.service.js';

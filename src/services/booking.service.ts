@@ -38,7 +38,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent } from '../domain/permissions.js';
 import type { BookingRefusal, BookingStudent, SiteSettings } from '../domain/schedule.js';
-import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, zonedTimeToInstant } from '../domain/schedule.js';
+import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, shareByWeight, zonedTimeToInstant } from '../domain/schedule.js';
 import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import type { AuditInput } from './audit.service.js';
@@ -234,20 +234,6 @@ function isCurrentSlot(campaign: CampaignDefinition, row: SessionRow): boolean {
   );
 }
 
-/** Splits a whole number over weights, largest remainder first, so that the parts add up to the total. */
-export function shareByWeight(total: number, weights: number[]): number[] {
-  const sum = weights.reduce((a, b) => a + b, 0);
-  if (sum <= 0 || total <= 0) return weights.map(() => 0);
-  const exact = weights.map((w) => (total * w) / sum);
-  const parts = exact.map(Math.floor);
-  let left = total - parts.reduce((a, b) => a + b, 0);
-  const order = exact.map((x, i) => ({ i, r: x - Math.floor(x) })).sort((a, b) => b.r - a.r || a.i - b.i);
-  for (const { i } of order) {
-    if (left-- <= 0) break;
-    parts[i]! += 1;
-  }
-  return parts;
-}
 
 /**
  * The default expectation (S1): required students of the departments of a session's day at its site who
