@@ -16,9 +16,6 @@ export function matchTotpStep(secret: string, code: string, now: Date): number |
   return delta === null ? null : Math.floor(now.getTime() / 1000 / totp.period) + delta;
 }
 
-export function verifyTotp(secret: string, code: string, now: Date): boolean {
-  return matchTotpStep(secret, code, now) !== null;
-}
 
 export function generateTotp(secret: string, now: Date): string {
   return new TOTP({ secret: Secret.fromBase32(secret) }).generate({ timestamp: now.getTime() });

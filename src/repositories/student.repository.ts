@@ -2,8 +2,23 @@ import type { Insertable, Selectable, Updateable } from 'kysely';
 import { sql } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { StudentsTable } from '../db/schema.js';
+import type { EligibilityFacts } from '../domain/eligibility.js';
 
 export type StudentRow = Selectable<StudentsTable>;
+
+/** The stored facts of a student that eligibility and site depend on (rules E1–E6, S4). */
+export function eligibilityFactsOf(row: StudentRow): EligibilityFacts {
+  return {
+    department: row.department,
+    certificate: row.certificate as EligibilityFacts['certificate'],
+    expectedTerm: row.expected_term,
+    finish: row.finish as EligibilityFacts['finish'],
+    studyCity: row.study_city as EligibilityFacts['studyCity'],
+    priorCaptureTerm: row.prior_capture_term,
+    deferredTo: row.deferred_to,
+    convertingFromCompletion: row.converting_from_completion === 1,
+  };
+}
 export type NewStudentRow = Insertable<StudentsTable>;
 
 /** Every student of a campaign, removed ones included (a re-import can bring them back). */

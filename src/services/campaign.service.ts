@@ -150,19 +150,7 @@ export async function recomputeDecisions(tx: Tx, deps: Pick<ServiceDeps, 'clock'
   let changed = 0;
   const now = deps.clock().toISOString();
   for (const row of rows) {
-    const d = decideEligibility(
-      {
-        department: row.department,
-        certificate: row.certificate as 'dual' | 'single',
-        expectedTerm: row.expected_term,
-        finish: row.finish as 'graduate' | 'complete',
-        studyCity: row.study_city as 'beijing' | 'shenzhen' | null,
-        priorCaptureTerm: row.prior_capture_term,
-        deferredTo: row.deferred_to,
-        convertingFromCompletion: row.converting_from_completion === 1,
-      },
-      campaign,
-    );
+    const d = decideEligibility(studentRepo.eligibilityFactsOf(row), campaign);
     if (d.decision !== row.decision || d.rule !== row.rule || d.site !== row.site) {
       await studentRepo.updateStudent(tx, row.id, { decision: d.decision, rule: d.rule, site: d.site, updated_at: now });
       changed++;

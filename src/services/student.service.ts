@@ -16,19 +16,7 @@ import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 
 function decisionOf(row: StudentRow, campaign: CampaignDefinition) {
-  return decideEligibility(
-    {
-      department: row.department,
-      certificate: row.certificate as 'dual' | 'single',
-      expectedTerm: row.expected_term,
-      finish: row.finish as 'graduate' | 'complete',
-      studyCity: row.study_city as 'beijing' | 'shenzhen' | null,
-      priorCaptureTerm: row.prior_capture_term,
-      deferredTo: row.deferred_to,
-      convertingFromCompletion: row.converting_from_completion === 1,
-    },
-    campaign,
-  );
+  return decideEligibility(studentRepo.eligibilityFactsOf(row), campaign);
 }
 
 function toListItem(row: StudentRow, principal: Principal, campaign: CampaignDefinition): StudentListItem {
