@@ -23,6 +23,20 @@ export const AUDIT_ACTIONS = [
   'waitlist.promoted',
   'sessions.generated',
   'site_settings.changed',
+  'campaign.schedule_changed',
+  'photo.uploaded',
+  'photo.upload_refused',
+  'photo.viewed',
+  'photo.confirmed',
+  'photo.confirmation_voided',
+  'photo.flagged_invalid',
+  'keys.rotated',
+  'blobs.orphans_removed',
+  'auth.signin_link_sent',
+  'auth.signin_link_used',
+  'auth.oidc_logged_in',
+  'auth.oidc_refused',
+  'reminders.queued',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

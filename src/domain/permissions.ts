@@ -30,7 +30,14 @@ export type Permission =
   | 'booking.create'
   | 'booking.cancel'
   | 'waitlist.join'
-  | 'schedule.manage';
+  | 'schedule.manage'
+  // Photos (issue #4): upload and confirm at a station, read reports and images, void a confirmation (admin).
+  | 'photo.upload'
+  | 'photo.read'
+  | 'photo.confirm'
+  | 'photo.void'
+  | 'keys.manage'
+  | 'reminders.manage';
 
 /** Booking for oneself (student), for one's departments (secretary) or for anyone (admin). */
 const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'booking.create', 'booking.cancel', 'waitlist.join'];
@@ -48,11 +55,17 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'user.manage',
     ...BOOKING_PERMISSIONS,
     'schedule.manage',
+    'photo.upload',
+    'photo.read',
+    'photo.confirm',
+    'photo.void',
+    'keys.manage',
+    'reminders.manage',
   ]),
   secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', ...BOOKING_PERMISSIONS]),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'photo.upload', 'photo.read', 'photo.confirm']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
-  student: new Set<Permission>(['student.read', ...BOOKING_PERMISSIONS]),
+  student: new Set<Permission>(['student.read', ...BOOKING_PERMISSIONS, 'photo.read']),
 };
 
 export function hasPermission(principal: Pick<Principal, 'role'>, permission: Permission): boolean {
