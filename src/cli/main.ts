@@ -14,16 +14,19 @@ import { translateError } from '../domain/i18n.js';
 import { buildApp } from '../http/app.js';
 import { verifyAuditChain } from '../services/audit.service.js';
 import { purgeExpiredAuthRecords } from '../services/auth.service.js';
+import { purgeIdempotencyKeys } from '../services/booking.service.js';
 import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
 import { loadDemoRoster } from '../services/demo.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import { cliActor, SYSTEM } from '../services/deps.js';
+import { rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js';
 import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
 import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
+import { addStationWatchCommand } from './station-watch.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -50,7 +53,7 @@ function config(): AppConfig {
 
 async function withRuntime<T>(work: (deps: ServiceDeps, cfg: AppConfig) => Promise<T>): Promise<T> {
   const cfg = config();
-  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey });
+  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey });
   try {
     return await work(deps, cfg);
   } finally {
@@ -98,10 +101,13 @@ program
   .option('--port <port>', 'port (overrides $PORT)')
   .action(async (opts: { port?: string }) => {
     const cfg = config();
-    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours } });
+    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours }, oidc: cfg.oidc });
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
+    await purgeIdempotencyKeys(deps);
+    // Blobs of uploads interrupted before their row was committed (kill -9, power cut): issue #4 part 7.
+    await sweepOrphanBlobs(deps, SYSTEM);
     const app = await buildApp({ deps, config: cfg, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
     const port = opts.port ? Number(opts.port) : cfg.port;
     const address = await app.listen({ port, host: cfg.host });
@@ -123,8 +129,12 @@ program
     process.stdout.write(lines.join('\n') + '\n\n');
     const timer = setInterval(() => void purgeExpiredAuthRecords(deps).catch((e) => app.log.error(e)), 3_600_000);
     timer.unref();
+    // Idempotency-Key answers are replayed for 24 h, then forgotten.
+    const idemTimer = setInterval(() => void purgeIdempotencyKeys(deps).catch((e) => app.log.error(e)), 3_600_000);
+    idemTimer.unref();
     const stop = async () => {
       clearInterval(timer);
+      clearInterval(idemTimer);
       await app.close();
       await deps.close();
       process.exit(0);
@@ -366,6 +376,13 @@ program
     });
   });
 
+// ---- station ---------------------------------------------------------------------------------------
+
+// `--lang` when given (or $GRADPHOTO_LANG), else the terminal's $LANG.
+addStationWatchCommand(program.command('station').description('capture stations: the hot-folder agent of a tethered camera'), () =>
+  program.getOptionValueSource('lang') === 'cli' || process.env.GRADPHOTO_LANG ? globals().lang : /^en/i.test(process.env.LANG ?? '') ? 'en' : 'zh',
+);
+
 // ---- audit ----------------------------------------------------------------------------------------
 
 const audit = program.command('audit').description('the audit log');
@@ -379,6 +396,24 @@ audit
       if (opts.json) printJson(r);
       else process.stdout.write(r.ok ? `OK: ${r.checked} events\n` : `BROKEN at event ${r.brokenAt}: ${r.problem} (${r.checked} verified before it)\n`);
       if (!r.ok) process.exitCode = EXIT_CODE.AUDIT_CHAIN_BROKEN;
+    });
+  });
+
+// ---- keys -----------------------------------------------------------------------------------------
+
+const keys = program.command('keys').description('the photo encryption keys');
+keys
+  .command('rotate')
+  .description('a new photo key version; every photo\'s data key re-wrapped with it (photos are not re-encrypted); unused old versions removed')
+  .option('--json')
+  .action(async (opts: { json?: boolean }) => {
+    await withRuntime(async (deps) => {
+      const r = await rotatePhotoKeys(deps, actor());
+      if (opts.json) printJson(r);
+      else {
+        process.stdout.write(`photo key version ${r.toVersion}: ${r.rewrapped} data keys re-wrapped` + (r.fromVersions.length ? ` (from version ${r.fromVersions.join(', ')})` : '') + '\n');
+        if (r.removedVersions.length) process.stdout.write(`removed unused key version ${r.removedVersions.join(', ')}\n`);
+      }
     });
   });
 

@@ -13,6 +13,10 @@ const EnvSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** Base64 of 32 bytes; overrides the key file in the data directory (several machines share one key). */
   GRADPHOTO_MASTER_KEY: z.string().optional(),
+  /** Photo key-encryption key(s): base64 of 32 bytes, or `1:<b64>,2:<b64>`; overrides <data>/keys/photo-kek.v*.key. */
+  GRADPHOTO_PHOTO_KEY: z.string().optional(),
+  /** Blobs without a row younger than this survive the start-up sweep (default 0 on SQLite, 10 on PostgreSQL). */
+  GRADPHOTO_ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).max(10_080).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Exact number of reverse-proxy hops in front of the server (PITFALLS F14); 0 = none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
@@ -23,6 +27,21 @@ const EnvSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1024).default(100),
+  /** The address users reach the server at (links in mail, the sign-on redirect), e.g. https://photo.example.edu.cn */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Outgoing mail (reminders, sign-in links): `smtp://host:port` or `smtps://user:pass@host:465`; absent = no mail. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://').optional().or(z.literal('').transform(() => undefined)),
+  /** The sender of those mails, e.g. 图像采集 <photo@example.edu.cn> */
+  MAIL_FROM: z.string().min(3).default('gradphoto@localhost'),
+  /** Campus sign-on (OpenID Connect) for students; all four of issuer, client id, secret and a redirect (or PUBLIC_URL) turn it on. */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_REDIRECT_URI: z.string().url().optional(),
+  /** the ID-token claim holding the student number (campuses also use preferred_username or sub) */
+  OIDC_STUDENT_CLAIM: z.string().min(1).default('student_no'),
+  /** tests and development only: an http:// provider; refused when NODE_ENV=production */
+  OIDC_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
 });
 
 export type AppConfig = {
@@ -31,12 +50,19 @@ export type AppConfig = {
   dataDir: string;
   databaseUrl: string | undefined;
   masterKey: string | undefined;
+  photoKey: string | undefined;
+  orphanGraceMinutes: number | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   trustProxyHops: number;
   cookieSecure: boolean | 'auto';
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   maxUploadBytes: number;
+  publicUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** campus sign-on; undefined when not configured */
+  oidc: OidcConfig | undefined;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { dataDir?: string | undefined } = {}): AppConfig {
@@ -52,11 +78,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { da
     dataDir: path.resolve(overrides.dataDir ?? e.GRADPHOTO_DATA),
     databaseUrl: e.DATABASE_URL,
     masterKey: e.GRADPHOTO_MASTER_KEY,
+    photoKey: e.GRADPHOTO_PHOTO_KEY,
+    orphanGraceMinutes: e.GRADPHOTO_ORPHAN_GRACE_MINUTES,
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     cookieSecure: e.COOKIE_SECURE,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
     maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+    publicUrl: e.PUBLIC_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    oidc: readOidcConfig(e, env.NODE_ENV),
+  };
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  studentClaim: string;
+  allowHttp: boolean;
+}
+
+/** Campus sign-on settings, checked together: a half-configured provider is an error at start, not at sign-in. */
+function readOidcConfig(e: z.infer<typeof EnvSchema>, nodeEnv: string | undefined): OidcConfig | undefined {
+  if (!e.OIDC_ISSUER) return undefined;
+  const problems: string[] = [];
+  const allowHttp = e.OIDC_ALLOW_HTTP === 'true';
+  if (!e.OIDC_CLIENT_ID) problems.push('OIDC_CLIENT_ID is required with OIDC_ISSUER');
+  if (!e.OIDC_CLIENT_SECRET) problems.push('OIDC_CLIENT_SECRET is required with OIDC_ISSUER');
+  const redirectUri = e.OIDC_REDIRECT_URI ?? (e.PUBLIC_URL ? `${e.PUBLIC_URL.replace(/\/+$/, '')}/api/auth/oidc/callback` : undefined);
+  if (!redirectUri) problems.push('OIDC_REDIRECT_URI (or PUBLIC_URL) is required with OIDC_ISSUER');
+  if (allowHttp && nodeEnv === 'production') problems.push('OIDC_ALLOW_HTTP=true is for tests and development only, never with NODE_ENV=production');
+  if (!allowHttp && !e.OIDC_ISSUER.startsWith('https://')) problems.push('OIDC_ISSUER must be https:// (OIDC_ALLOW_HTTP=true only for tests and development)');
+  if (problems.length) throw new Error(`invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return {
+    issuer: e.OIDC_ISSUER,
+    clientId: e.OIDC_CLIENT_ID!,
+    clientSecret: e.OIDC_CLIENT_SECRET!,
+    redirectUri: redirectUri!,
+    studentClaim: e.OIDC_STUDENT_CLAIM,
+    allowHttp,
   };
 }

@@ -21,6 +21,9 @@ export type Me = z.infer<typeof MeSchema>;
 
 export const LoginResponseSchema = z.object({ user: MeSchema });
 
+/** getOidcStatus: whether campus sign-on (OpenID Connect) is offered to students. */
+export const OidcStatusSchema = z.object({ enabled: z.boolean() });
+
 export const TotpSetupResponseSchema = z.object({ secret: z.string(), uri: z.string() });
 export const TotpEnableRequestSchema = z.object({ code: z.string().regex(/^\d{6}$/) });
 

@@ -69,3 +69,58 @@ export const SiteSettingsResponseSchema = z.object({
   minutesPerStudent: z.number(),
   moved: z.array(z.object({ studentNo: z.string(), fromSessionId: z.string(), toSessionId: z.string() })),
 });
+
+/** joinWaitlist's answer: the server books a free seat instead of queueing, so it answers one or the other. */
+export const JoinWaitlistResponseSchema = z.object({
+  /** set when the session had a free seat: the student was booked instead of queued */
+  booking: BookingSchema.nullable(),
+  waitlistEntry: WaitlistEntrySchema.nullable(),
+});
+
+export const SiteSettingsSchema = z.object({ site: SiteSchema, stations: z.number(), minutesPerStudent: z.number() });
+
+/**
+ * CAPACITY_BELOW_BOOKINGS `details` (updateSiteSettings and updateCampaignSchedule): the sessions that would
+ * hold more bookings than seats and the students who would lose their seat.
+ */
+export const CapacityRefusalDetailsSchema = z.object({
+  sessions: z.array(z.object({ sessionId: z.string(), date: z.string(), start: z.string(), capacity: z.number(), booked: z.number() })).optional(),
+  affected: z.array(z.object({ studentNo: z.string(), sessionId: z.string(), date: z.string(), start: z.string() })).default([]),
+  reason: z.string().optional(),
+});
+export type CapacityRefusalDetails = z.infer<typeof CapacityRefusalDetailsSchema>;
+
+// ───────────────────────────── the campaign's days and windows (S1) ─────────────────────────────
+
+const TimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+export const ScheduleWindowSchema = z.object({ start: TimeSchema, end: TimeSchema });
+
+/** One day: its departments (S1) and, per site, its windows in the campaign's time zone (Asia/Shanghai). */
+export const ScheduleDaySchema = z.object({
+  date: DateSchema,
+  departments: z.array(z.string().trim().min(1).max(100)).max(200),
+  windows: z.partialRecord(SiteSchema, z.array(ScheduleWindowSchema).max(8)),
+});
+
+export const CampaignScheduleSchema = z.object({
+  timezone: z.string(),
+  /** the first and last day a schedule may use (the campaign's span as loaded) */
+  firstDay: DateSchema,
+  lastDay: DateSchema,
+  sites: z.array(SiteSchema),
+  /** every department of the campaign: each must be on exactly one day */
+  departments: z.array(z.string()),
+  days: z.array(ScheduleDaySchema.extend({ weekend: z.boolean() })),
+});
+
+export const UpdateCampaignScheduleRequestSchema = z.object({
+  days: z.array(ScheduleDaySchema).min(1).max(60),
+  /** when sessions disappear or lose seats below their bookings: move the affected students (each is notified) */
+  moveAffected: z.boolean().default(false),
+});
+
+export const UpdateCampaignScheduleResponseSchema = z.object({
+  sessions: z.object({ kept: z.number(), added: z.number(), removed: z.number() }),
+  moved: z.array(z.object({ studentNo: z.string(), fromSessionId: z.string(), toSessionId: z.string() })),
+  cancelled: z.array(z.object({ studentNo: z.string(), sessionId: z.string() })),
+});

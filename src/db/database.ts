@@ -16,6 +16,10 @@ import pg from 'pg';
 import * as foundation from './migrations/0001-foundation.js';
 import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
 import * as totpReplay from './migrations/0003-totp-replay.js';
+import * as photos from './migrations/0004-photos.js';
+import * as oidc from './migrations/0007-oidc.js';
+import * as mailJobs from './migrations/0006-mail-jobs.js';
+import * as stations from './migrations/0005-stations.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -98,7 +102,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc };
 
 export async function migrateToLatest(handle: Db): Promise<void> {
   const provider: MigrationProvider = {

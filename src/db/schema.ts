@@ -39,6 +39,8 @@ export interface StudentsTable {
   removed_at: string | null;
   created_at: string;
   updated_at: string;
+  /** set when a mail to `email` bounced permanently (550 …); an admin sees it (issue #3 part 7) */
+  email_bounced_at?: string | null;
 }
 
 export interface UsersTable {
@@ -167,6 +169,91 @@ export interface NotificationsTable {
   payload: string;
   created_at: string;
   sent_at: string | null;
+  /** a permanent delivery failure (bounce, invalid address): when and why (0006) */
+  failed_at?: string | null;
+  failure?: string | null;
+}
+
+/** Durable background jobs (mail), see docs/decisions/0007-jobs-and-mail.md. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  dedupe_key: string;
+  payload: string; // JSON
+  student_id: string | null;
+  run_at: string;
+  state: string; // queued | running | sending | done | failed | dead | uncertain
+  attempts: number;
+  last_error: string | null;
+  lease_until: string | null;
+  lease_owner: string | null;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SigninLinksTable {
+  token_hash: string; // SHA-256 of the token; the token itself is only in the mail
+  student_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A capture station (migration 0005): the student being photographed there now, or null. */
+export interface StationsTable {
+  id: string; // lowercase [a-z0-9-]{1,32}, chosen by the operator (e.g. beijing-1)
+  current_student_id: string | null;
+  updated_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A pending campus sign-on (migration 0007): taken once when the provider sends the browser back. */
+export interface OidcAuthRequestsTable {
+  state_hash: string;
+  browser_hash: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface PhotosTable {
+  id: string; // random and opaque (A3)
+  campaign_id: string;
+  student_id: string;
+  sha256: string; // of the bytes received: the same upload twice is one photo
+  size: number;
+  station: string | null;
+  report: string; // JSON: { checks: [{ id, status, value, threshold, message: { zh, en } }], accepted }
+  accepted: number;
+  invalid_reason: string | null; // E7: the rule that excludes the student, set after a decision changed
+  invalid_at: string | null;
+  uploaded_by: string | null;
+  created_at: string;
+}
+
+export interface PhotoBlobsTable {
+  id: string; // the blob file's name under <data>/blobs/ab/cdef…
+  photo_id: string;
+  kind: string; // original | standard
+  wrapped_key: string; // the blob's AES-256-GCM data key, wrapped by the campaign key of kek_version
+  kek_version: number;
+  size: number;
+  created_at: string;
+}
+
+export interface PhotoConfirmationsTable {
+  id: string;
+  photo_id: string;
+  student_id: string;
+  confirmed_at: string;
+  confirmed_by: string | null;
+  voided_at: string | null;
+  voided_by: string | null;
+  void_reason: string | null;
 }
 
 export interface Database {
@@ -185,4 +272,11 @@ export interface Database {
   waitlist_entries: WaitlistEntriesTable;
   idempotency_keys: IdempotencyKeysTable;
   notifications: NotificationsTable;
+  oidc_auth_requests: OidcAuthRequestsTable;
+  jobs: JobsTable;
+  signin_links: SigninLinksTable;
+  stations: StationsTable;
+  photos: PhotosTable;
+  photo_blobs: PhotoBlobsTable;
+  photo_confirmations: PhotoConfirmationsTable;
 }

@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = [
   'auth.oidc_logged_in',
   'auth.oidc_refused',
   'reminders.queued',
+  'station.student_set',
+  'station.student_cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

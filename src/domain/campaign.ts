@@ -19,6 +19,8 @@ export interface CampaignSite {
 export interface CampaignDay {
   date: string; // YYYY-MM-DD, campaign time zone
   departments: string[];
+  /** This day's windows per site when they differ from the campaign's `windows` (set by updateCampaignSchedule). */
+  windows?: Partial<Record<SiteId, CampaignWindow[]>>;
 }
 
 /** The campaign document, in the shape of spec/campaign-2024.json. */
@@ -33,8 +35,11 @@ export interface CampaignDefinition {
   windows: CampaignWindow[];
   sites: CampaignSite[];
   weekendDays: string[];
-  makeUp: { city: string; where: string; fee: number };
+  /** S6: the make-up capture; `deadline` (YYYY-MM-DD) when the graduate school has set one. */
+  makeUp: { city: string; where: string; fee: number; deadline?: string };
   days: CampaignDay[];
+  /** The first and last day a schedule change may use: the campaign's span as loaded (kept by updateCampaignSchedule). */
+  schedulePeriod?: { firstDay: string; lastDay: string };
   /** Optional department → home site; a department not listed is at the Beijing site except 深圳研究生院 (S4). */
   departmentSites?: Record<string, SiteId>;
 }

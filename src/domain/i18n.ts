@@ -69,6 +69,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     zh: '调整后有 {count} 个时段的预约人数超过容量，请先处理受影响的学生',
     en: 'After this change {count} session(s) would hold more bookings than seats; deal with the affected students first',
   },
+  TOO_MANY_CONNECTIONS: { zh: '实时更新的连接已满（上限 {limit}），页面将定时刷新', en: 'Too many live-update connections (limit {limit}); the page will refresh periodically' },
   PHOTO_EMPTY: { zh: '照片文件为空（0 字节）', en: 'The photo file is empty (0 bytes)' },
   PHOTO_FORMAT_UNSUPPORTED: { zh: '不支持的照片格式：{format}。只接受相机拍摄的 JPEG（.jpg）照片', en: 'Unsupported photo format: {format}. Only camera JPEG (.jpg) photos are accepted' },
   PHOTO_TOO_MANY_PIXELS: { zh: '照片像素过多：{width} × {height}（上限 {limit} 像素）', en: 'The photo has too many pixels: {width} × {height} (limit {limit} pixels)' },
@@ -94,6 +95,15 @@ const PARAM_WORDS: Record<string, Text> = {
   beijing: { zh: '北京', en: 'Beijing' },
   shenzhen: { zh: '深圳', en: 'Shenzhen' },
   'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },
+  // why a campus sign-on failed (OIDC_FAILED {reason}); the web login page has the same words
+  'oidc-state': { zh: '登录请求无效、已使用或已过期，请重新登录', en: 'the sign-in request is invalid, already used or expired; please sign in again' },
+  'oidc-denied': { zh: '您在统一身份认证页面拒绝了授权', en: 'access was denied at the campus sign-on page' },
+  'oidc-provider-error': { zh: '统一身份认证服务返回了错误', en: 'the campus sign-on service returned an error' },
+  'oidc-id-token': { zh: '身份令牌校验未通过', en: 'the identity token could not be verified' },
+  'oidc-unreachable': { zh: '统一身份认证服务暂时无法连接，请稍后再试', en: 'the campus sign-on service cannot be reached; please try again later' },
+  'oidc-no-claim': { zh: '认证结果中没有学号', en: 'the sign-on answer carries no student number' },
+  'oidc-account-disabled': { zh: '该账号已停用', en: 'this account is disabled' },
+  'oidc-not-student-account': { zh: '该学号对应的账号不是学生账号', en: 'the account with this student number is not a student account' },
 };
 
 export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {

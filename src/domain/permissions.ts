@@ -31,6 +31,8 @@ export type Permission =
   | 'booking.cancel'
   | 'waitlist.join'
   | 'schedule.manage'
+  // live booked / capacity per session over SSE (issue #3, part 8): the admin, secretary and operator pages
+  | 'session.live'
   // Photos (issue #4): upload and confirm at a station, read reports and images, void a confirmation (admin).
   | 'photo.upload'
   | 'photo.read'
@@ -55,6 +57,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'user.manage',
     ...BOOKING_PERMISSIONS,
     'schedule.manage',
+    'session.live',
     'photo.upload',
     'photo.read',
     'photo.confirm',
@@ -62,8 +65,8 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'keys.manage',
     'reminders.manage',
   ]),
-  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', ...BOOKING_PERMISSIONS]),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'photo.upload', 'photo.read', 'photo.confirm']),
+  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', ...BOOKING_PERMISSIONS, 'session.live']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
   student: new Set<Permission>(['student.read', ...BOOKING_PERMISSIONS, 'photo.read']),
 };

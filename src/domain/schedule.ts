@@ -1,4 +1,4 @@
-import type { CampaignDefinition, SiteId } from './campaign.js';
+import type { CampaignDefinition, CampaignWindow, SiteId } from './campaign.js';
 import { findDepartmentDay } from './campaign.js';
 import type { Decision, EligibilityRule } from './eligibility.js';
 
@@ -30,13 +30,20 @@ export function sessionCapacity(start: string, end: string, settings: SiteSettin
   return Math.max(0, Math.floor((settings.stations * minutesBetween(start, end)) / settings.minutesPerStudent));
 }
 
+/** The windows of one day at one site (S1): the day's own when the admin changed them, else the campaign's. */
+export function windowsOf(campaign: CampaignDefinition, date: string, site: SiteId): CampaignWindow[] {
+  const day = campaign.days.find((d) => d.date === date);
+  if (!day) return [];
+  return day.windows?.[site] ?? campaign.windows;
+}
+
 /** Every (site, day, window) of the campaign with its capacity (S1, S4: each site has its own sessions). */
 export function planSessionSlots(campaign: CampaignDefinition, settings: (site: SiteId) => SiteSettings): SessionSlot[] {
   const slots: SessionSlot[] = [];
   for (const site of campaign.sites) {
     const s = settings(site.id);
     for (const day of campaign.days) {
-      for (const w of campaign.windows) {
+      for (const w of windowsOf(campaign, day.date, site.id)) {
         slots.push({ site: site.id, date: day.date, start: w.start, end: w.end, capacity: sessionCapacity(w.start, w.end, s) });
       }
     }

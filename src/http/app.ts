@@ -20,10 +20,16 @@ import { auditRoutes } from './audit.routes.js';
 import { authRoutes } from './auth.routes.js';
 import { bookingRoutes } from './booking.routes.js';
 import { campaignRoutes } from './campaign.routes.js';
+import { eventsRoutes } from './events.routes.js';
 import { SESSION_COOKIE } from './context.js';
 import { handleError, sendAppError } from './errors.js';
+import { PHOTO_UPLOAD_OPENAPI, PHOTO_UPLOAD_URL, photoRoutes } from './photo.routes.js';
 import { plannerRoutes } from './planner.routes.js';
+import { noticeRoutes } from './notice.routes.js';
+import { oidcRoutes } from './oidc.routes.js';
+import { signInLinkRoutes } from './signin-link.routes.js';
 import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
+import { stationRoutes } from './station.routes.js';
 import { studentRoutes } from './student.routes.js';
 import { userRoutes } from './user.routes.js';
 
@@ -55,7 +61,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
             redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
             serializers: {
               // A search box may receive an ID number; it never reaches a log line (A3).
-              req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: scrubNationalIds(req.url), ip: req.ip }),
+              // The sign-on callback's query (code, state) is a credential for a few seconds: its path only.
+              req: (req: { method: string; url: string; ip?: string }) => ({
+                method: req.method,
+                // A sign-in link's page carries its token in the path: `/signin/…` only (issue #3 part 6).
+                url: scrubNationalIds(req.url.startsWith('/api/auth/oidc/callback') ? req.url.split('?')[0]! : req.url).replace(/^\/signin\/[^?#]+/, '/signin/…'),
+                ip: req.ip,
+              }),
             },
           },
   }).withTypeProvider<ZodTypeProvider>();
@@ -116,6 +128,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
           properties: { file: { type: 'string', format: 'binary', description: 'the roster, .xlsx or .csv (UTF-8 or GBK)' } },
         };
       }
+      if (args.url === PHOTO_UPLOAD_URL && args.route.method === 'POST') Object.assign(out.schema as Record<string, unknown>, PHOTO_UPLOAD_OPENAPI);
       return out;
     },
   });
@@ -148,13 +161,19 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   await app.register(authRoutes);
+  await app.register(oidcRoutes);
+  await app.register(signInLinkRoutes);
   await app.register(campaignRoutes);
   await app.register(rosterRoutes);
   await app.register(studentRoutes);
   await app.register(auditRoutes);
   await app.register(userRoutes);
   await app.register(bookingRoutes);
+  await app.register(eventsRoutes);
   await app.register(plannerRoutes);
+  await app.register(photoRoutes);
+  await app.register(noticeRoutes);
+  await app.register(stationRoutes);
 
   app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 

@@ -6,7 +6,7 @@ import { ErrorBodySchema } from '../contracts/common.js';
 import * as authService from '../services/auth.service.js';
 import { actorOf, requirePrincipal, SESSION_COOKIE } from './context.js';
 
-function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
   const mode = request.server.httpSettings.cookieSecure;
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,

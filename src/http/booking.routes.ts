@@ -5,8 +5,10 @@ import { z } from 'zod';
 import {
   BookingIdParamsSchema,
   BookingSchema,
+  CampaignScheduleSchema,
   CreateBookingRequestSchema,
   JoinWaitlistRequestSchema,
+  JoinWaitlistResponseSchema,
   MyBookingQuerySchema,
   MyBookingSchema,
   SessionIdParamsSchema,
@@ -14,7 +16,9 @@ import {
   SessionListSchema,
   SiteSettingsRequestSchema,
   SiteSettingsResponseSchema,
-  WaitlistEntrySchema,
+  SiteSettingsSchema,
+  UpdateCampaignScheduleRequestSchema,
+  UpdateCampaignScheduleResponseSchema,
 } from '../contracts/booking.js';
 import { ErrorBodySchema, SiteSchema } from '../contracts/common.js';
 import { canonicalJson } from '../domain/audit.js';
@@ -23,13 +27,6 @@ import type { IdempotencyInput, IdempotentOutcome } from '../services/booking.se
 import * as bookingService from '../services/booking.service.js';
 import { actorOf } from './context.js';
 import { HTTP_STATUS } from './errors.js';
-
-// TODO(#3): move to src/contracts/booking.ts (owned by another change) so the web app can share it.
-const JoinWaitlistResponseSchema = z.object({
-  /** set when the session had a free seat: the student was booked instead of queued */
-  booking: BookingSchema.nullable(),
-  waitlistEntry: WaitlistEntrySchema.nullable(),
-});
 
 /** Documents the optional Idempotency-Key header; other headers pass through untouched. */
 const IdempotencyHeadersSchema = z.looseObject({
@@ -153,5 +150,47 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => bookingService.updateSiteSettings(app.deps, actorOf(request), request.params.site, request.body),
+  );
+
+  app.get(
+    '/api/sites/:site/settings',
+    {
+      schema: {
+        operationId: 'getSiteSettings',
+        tags: ['bookings'],
+        summary: "A site's stations and minutes per student (the defaults, 2 and 1, until the admin sets them)",
+        params: z.object({ site: SiteSchema }),
+        response: { 200: SiteSettingsSchema, ...ERRORS },
+      },
+    },
+    async (request) => bookingService.getSiteSettings(app.deps, actorOf(request), request.params.site),
+  );
+
+  app.get(
+    '/api/campaign/schedule',
+    {
+      schema: {
+        operationId: 'getCampaignSchedule',
+        tags: ['bookings'],
+        summary: "The campaign's days, each with its departments and each site's windows (Asia/Shanghai wall clock)",
+        response: { 200: CampaignScheduleSchema, ...ERRORS },
+      },
+    },
+    async (request) => bookingService.getCampaignSchedule(app.deps, actorOf(request)),
+  );
+
+  app.put(
+    '/api/campaign/schedule',
+    {
+      schema: {
+        operationId: 'updateCampaignSchedule',
+        tags: ['bookings'],
+        summary:
+          'Changes the days, their departments and the windows per site, and regenerates the sessions; 409 CAPACITY_BELOW_BOOKINGS when bookings would lose their seat unless moveAffected',
+        body: UpdateCampaignScheduleRequestSchema,
+        response: { 200: UpdateCampaignScheduleResponseSchema, ...ERRORS },
+      },
+    },
+    async (request) => bookingService.updateCampaignSchedule(app.deps, actorOf(request), request.body, request.lang),
   );
 };

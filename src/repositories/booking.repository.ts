@@ -123,6 +123,36 @@ export async function releaseSeat(tx: Tx, sessionId: string, now: string): Promi
   return affected(result.numUpdatedRows) === 1;
 }
 
+/** Locks every session of a campaign (schedule changes), in id order. */
+export async function lockCampaignSessions(tx: Tx, dialect: Dialect, campaignId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx.selectFrom('schedule_sessions').select('id').where('campaign_id', '=', campaignId).orderBy('id').forUpdate().execute();
+}
+
+/** Moves a kept session to its new window (its id, bookings and waitlist stay). */
+export async function setSessionWindow(tx: Tx, sessionId: string, window: { start: string; end: string }, now: string): Promise<void> {
+  await tx.updateTable('schedule_sessions').set({ start_time: window.start, end_time: window.end, updated_at: now }).where('id', '=', sessionId).execute();
+}
+
+/** Seats and waiting students of the given sessions (live counts). */
+export async function readSessionCounts(db: Tx, sessionIds: string[]): Promise<{ sessionId: string; booked: number; capacity: number; waitlist: number }[]> {
+  if (sessionIds.length === 0) return [];
+  const ids = [...new Set(sessionIds)];
+  const [rows, waiting] = await Promise.all([
+    db.selectFrom('schedule_sessions').select(['id', 'booked', 'capacity']).where('id', 'in', ids).orderBy('id').execute(),
+    countWaitingBySession(db, ids),
+  ]);
+  return rows.map((r) => ({ sessionId: r.id, booked: r.booked, capacity: r.capacity, waitlist: waiting.get(r.id) ?? 0 }));
+}
+
+/**
+ * NOTIFY inside the caller's transaction (PostgreSQL): delivered to every listening process when, and only
+ * when, the transaction commits.
+ */
+export async function notifyChannel(tx: Tx, channel: string, payload: string): Promise<void> {
+  await sql`SELECT pg_notify(${channel}, ${payload})`.execute(tx);
+}
+
 /** Sets a session's capacity; the CHECK constraint refuses a capacity below the seats taken. */
 export async function setSessionCapacity(tx: Tx, sessionId: string, capacity: number, now: string): Promise<void> {
   await tx.updateTable('schedule_sessions').set({ capacity, updated_at: now }).where('id', '=', sessionId).execute();
@@ -231,6 +261,23 @@ export async function listWaitingEntries(db: Tx, sessionId: string, limit: numbe
     q = q.where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]));
   }
   return q.orderBy('created_at').orderBy('id').limit(limit).execute();
+}
+
+/** A removed session's queue is closed: nobody can be promoted into it any more. */
+export async function cancelWaitingEntriesOfSession(tx: Tx, sessionId: string, now: string): Promise<number> {
+  const result = await tx
+    .updateTable('waitlist_entries')
+    .set({ status: 'cancelled', resolved_at: now })
+    .where('session_id', '=', sessionId)
+    .where('status', '=', 'waiting')
+    .executeTakeFirst();
+  return affected(result.numUpdatedRows);
+}
+
+/** The students who will be notified when a waiting queue is closed. */
+export async function listWaitingStudentsOfSession(db: Tx, sessionId: string): Promise<string[]> {
+  const rows = await db.selectFrom('waitlist_entries').select('student_id').where('session_id', '=', sessionId).where('status', '=', 'waiting').execute();
+  return rows.map((r) => r.student_id);
 }
 
 /** Compare-and-swap waiting → promoted | cancelled. */
@@ -355,6 +402,12 @@ export async function claimIdempotencyKey(tx: Tx, row: Omit<IdempotencyRow, 'sta
 
 export async function completeIdempotencyKey(tx: Tx, userId: string, key: string, statusCode: number, response: string): Promise<void> {
   await tx.updateTable('idempotency_keys').set({ status_code: statusCode, response }).where('user_id', '=', userId).where('key', '=', key).execute();
+}
+
+/** Forgets the answers stored before `before` (ISO instant); returns how many were removed. */
+export async function deleteIdempotencyKeysBefore(db: Tx, before: string): Promise<number> {
+  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
+  return affected(result.numDeletedRows);
 }
 
 /** Stores an answer outside a booking transaction (a refusal, which changed nothing); keeps an earlier one. */

@@ -47,6 +47,11 @@ export async function mutate<T>(
   });
 }
 
+/** Appends events inside a caller's transaction: for a change that touches several targets (one event each). */
+export async function appendAuditEvents(tx: Tx, deps: ServiceDeps, actor: Actor, events: AuditInput[]): Promise<void> {
+  for (const event of events) await append(tx, deps, actor, event);
+}
+
 /** Records an event that goes with no data change: a read of an ID number, a refused access, a failed sign-in. */
 export async function recordAuditEvent(deps: ServiceDeps, actor: Actor, event: AuditInput): Promise<void> {
   await deps.db.db.transaction().execute((tx) => append(tx, deps, actor, event));

@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import type { Me } from '../contracts/auth.js';
 import { createTotpSecret, matchTotpStep, totpUri } from '../adapters/totp.js';
+import type { Tx } from '../db/database.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/permissions.js';
+import * as oidcRepo from '../repositories/oidc.repository.js';
 import * as sessionRepo from '../repositories/session.repository.js';
 import type { UserRow } from '../repositories/user.repository.js';
 import * as userRepo from '../repositories/user.repository.js';
@@ -107,22 +109,32 @@ export async function login(deps: ServiceDeps, input: LoginInput, ip: string | n
   }
 
   const principal = await toPrincipal(deps, user);
-  const token = crypto.randomBytes(32).toString('base64url');
-  await mutate(deps, { principal, ip }, async (tx) => {
+  const token = await mutate(deps, { principal, ip }, async (tx) => {
     await sessionRepo.clearLoginFailures(tx, userKey);
     if (totpStep !== null) await userRepo.recordTotpStep(tx, user.id, totpStep);
-    await sessionRepo.insertSession(tx, {
-      id: hashSessionToken(token),
-      user_id: user.id,
-      created_at: now.toISOString(),
-      last_seen_at: now.toISOString(),
-      absolute_expires_at: new Date(now.getTime() + deps.auth.sessionAbsoluteHours * 3_600_000).toISOString(),
-      ip,
-      user_agent: userAgent?.slice(0, 300) ?? null,
-    });
-    return { value: undefined, audit: { action: 'auth.logged_in', targetType: 'user', targetId: user.id } };
+    const token = await insertNewSession(tx, deps, user.id, ip, userAgent);
+    return { value: token, audit: { action: 'auth.logged_in', targetType: 'user', targetId: user.id } };
   });
   return { token, principal, me: await describeMe(deps, principal) };
+}
+
+/**
+ * A new session (a new random id at every sign-in) inside the caller's transaction; returns the cookie
+ * token. Every way of signing in (password, campus sign-on, mail link) ends here.
+ */
+export async function insertNewSession(tx: Tx, deps: Pick<ServiceDeps, 'clock' | 'auth'>, userId: string, ip: string | null, userAgent: string | null): Promise<string> {
+  const now = deps.clock();
+  const token = crypto.randomBytes(32).toString('base64url');
+  await sessionRepo.insertSession(tx, {
+    id: hashSessionToken(token),
+    user_id: userId,
+    created_at: now.toISOString(),
+    last_seen_at: now.toISOString(),
+    absolute_expires_at: new Date(now.getTime() + deps.auth.sessionAbsoluteHours * 3_600_000).toISOString(),
+    ip,
+    user_agent: userAgent?.slice(0, 300) ?? null,
+  });
+  return token;
 }
 
 /** Resolves a session cookie; idle and absolute timeouts end it. */
@@ -199,4 +211,5 @@ export async function purgeExpiredAuthRecords(deps: ServiceDeps): Promise<void> 
   const now = deps.clock();
   await sessionRepo.deleteExpiredSessions(deps.db.db, new Date(now.getTime() - minutes(deps.auth.sessionIdleMinutes)).toISOString(), now.toISOString());
   await sessionRepo.deleteOldLoginFailures(deps.db.db, new Date(now.getTime() - minutes(deps.auth.failureWindowMinutes * 4)).toISOString());
+  await oidcRepo.deleteOldOidcAuthRequests(deps.db.db, now.toISOString());
 }

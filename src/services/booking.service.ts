@@ -16,9 +16,12 @@
 // - A freed seat goes to the first waiting student (created_at, then id) who may still book it and holds no
 //   other booking; a waiting student who holds another booking is passed over but keeps their place.
 import crypto from 'node:crypto';
+import type { LiveMessage, SessionCounts } from '../adapters/event-bus.js';
+import { encodeLiveMessage, SESSIONS_CHANNEL } from '../adapters/event-bus.js';
 import type { z } from 'zod';
 import type {
   Booking,
+  CampaignScheduleSchema,
   CreateBookingRequestSchema,
   JoinWaitlistRequestSchema,
   MyBookingSchema,
@@ -26,21 +29,28 @@ import type {
   SessionListQuerySchema,
   SessionListSchema,
   SiteSettingsRequestSchema,
+  ScheduleDaySchema,
   SiteSettingsResponseSchema,
+  SiteSettingsSchema,
+  UpdateCampaignScheduleRequestSchema,
+  UpdateCampaignScheduleResponseSchema,
   WaitlistEntrySchema,
 } from '../contracts/booking.js';
 import type { Tx } from '../db/database.js';
-import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
-import { findDepartmentDay } from '../domain/campaign.js';
+import type { CampaignDay, CampaignDefinition, CampaignWindow, SiteId } from '../domain/campaign.js';
+import { findDepartmentDay, listDepartments } from '../domain/campaign.js';
 import type { Decision, EligibilityRule } from '../domain/eligibility.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
+import type { Lang, Text } from '../domain/i18n.js';
+import { fill } from '../domain/i18n.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent } from '../domain/permissions.js';
-import type { BookingRefusal, BookingStudent, SiteSettings } from '../domain/schedule.js';
-import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, shareByWeight, zonedTimeToInstant } from '../domain/schedule.js';
+import type { BookingRefusal, BookingStudent, SessionSlot, SiteSettings } from '../domain/schedule.js';
+import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, shareByWeight, windowsOf, zonedTimeToInstant } from '../domain/schedule.js';
 import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
+import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { mutate, recordAuditEvent } from './audit.service.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -53,6 +63,11 @@ export type SiteSettingsRequest = z.input<typeof SiteSettingsRequestSchema>;
 export type SiteSettingsResponse = z.infer<typeof SiteSettingsResponseSchema>;
 export type WaitlistEntry = z.infer<typeof WaitlistEntrySchema>;
 export type MyBooking = z.infer<typeof MyBookingSchema>;
+export type SiteSettingsView = z.infer<typeof SiteSettingsSchema>;
+export type ScheduleDayInput = z.input<typeof ScheduleDaySchema>;
+export type CampaignSchedule = z.infer<typeof CampaignScheduleSchema>;
+export type UpdateCampaignScheduleRequest = z.input<typeof UpdateCampaignScheduleRequestSchema>;
+export type UpdateCampaignScheduleResponse = z.infer<typeof UpdateCampaignScheduleResponseSchema>;
 
 /** What a changing call answers: its value, and whether it created something (201) or changed nothing (200). */
 export interface Done<T> {
@@ -159,8 +174,9 @@ type Work<T> = (tx: Tx) => Promise<Done<T> & { audit: AuditInput | null }>;
 async function runChange<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyInput | undefined, work: Work<T>): Promise<Done<T>> {
   const userId = idempotencyUser(actor);
   for (let attempt = 1; ; attempt++) {
+    let live: LiveMessage | null = null;
     try {
-      return await mutate(deps, actor, async (tx) => {
+      const committed = await mutate(deps, actor, async (tx) => {
         if (idem && !(await bookingRepo.claimIdempotencyKey(tx, { user_id: userId, key: idem.key, request_hash: idem.fingerprint, created_at: nowIso(deps) }))) {
           throw new KeyAnsweredMeanwhile();
         }
@@ -169,8 +185,12 @@ async function runChange<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyIn
           const outcome: IdempotentOutcome = { ok: true, created: done.created, value: done.value };
           await bookingRepo.completeIdempotencyKey(tx, userId, idem.key, idem.statusOf(outcome), JSON.stringify(outcome));
         }
+        live = await announceInTransaction(tx, deps);
         return { value: done, audit };
       });
+      // Committed: only now may this process's subscribers hear of it (PostgreSQL did it through NOTIFY).
+      await announceAfterCommit(deps, live);
+      return committed;
     } catch (e) {
       if (!isTransient(e)) throw e;
       if (attempt >= MAX_ATTEMPTS) throw new AppError('CONFLICT', { details: { attempts: attempt } });
@@ -179,13 +199,58 @@ async function runChange<T>(deps: ServiceDeps, actor: Actor, idem: IdempotencyIn
   }
 }
 
+// ───────────────────────────── live counts ─────────────────────────────
+
+/** Sessions whose seats or waitlist a transaction changed (or `resync` for a change of the schedule). */
+const liveChanges = new WeakMap<Tx, { sessions: Set<string>; resync: boolean }>();
+
+function changesOf(tx: Tx) {
+  let c = liveChanges.get(tx);
+  if (!c) liveChanges.set(tx, (c = { sessions: new Set(), resync: false }));
+  return c;
+}
+
+/** Marks sessions whose booked / capacity / waitlist figures change in this transaction. */
+function seatsChanged(tx: Tx, ...sessionIds: string[]): void {
+  const c = changesOf(tx);
+  for (const id of sessionIds) c.sessions.add(id);
+}
+
+/**
+ * The message a transaction's changes make, read at its end (inside it, so the figures are its own). On
+ * PostgreSQL it is NOTIFYed in the transaction: delivered to every process only if it commits.
+ */
+async function announceInTransaction(tx: Tx, deps: ServiceDeps): Promise<LiveMessage | null> {
+  const c = liveChanges.get(tx);
+  liveChanges.delete(tx);
+  if (!c || !deps.events) return null;
+  let message: LiveMessage | null = null;
+  if (c.resync) message = { type: 'resync', reason: 'schedule' };
+  else if (c.sessions.size > 0) message = { type: 'counts', items: await bookingRepo.readSessionCounts(tx, [...c.sessions]) };
+  if (message && deps.events.crossProcess && deps.db.dialect === 'postgres') await bookingRepo.notifyChannel(tx, SESSIONS_CHANNEL, encodeLiveMessage(message));
+  return message;
+}
+
+async function announceAfterCommit(deps: ServiceDeps, message: LiveMessage | null): Promise<void> {
+  if (!message || !deps.events || (deps.events.crossProcess && deps.db.dialect === 'postgres')) return;
+  await deps.events.publish(message);
+}
+
+/** Booked / capacity / waiting of every current session of the active campaign (the SSE stream's first event). */
+export async function readCurrentSessionCounts(deps: ServiceDeps): Promise<SessionCounts[]> {
+  const campaign = await getActiveCampaign(deps);
+  await ensureSessions(deps, campaign);
+  const rows = (await bookingRepo.listCampaignSessions(deps.db.db, campaign.id)).filter((r) => isCurrentSlot(campaign, r));
+  return bookingRepo.readSessionCounts(deps.db.db, rows.map((r) => r.id));
+}
+
 // ───────────────────────────── sessions ─────────────────────────────
 
 /** Per database handle and campaign layout: the one generation run (concurrent first requests share it). */
 const ensuredSessions = new WeakMap<object, Map<string, Promise<number>>>();
 
 function slotSignature(campaign: CampaignDefinition): string {
-  return JSON.stringify([campaign.id, campaign.sites.map((s) => s.id), campaign.days.map((d) => d.date), campaign.windows]);
+  return JSON.stringify([campaign.id, campaign.sites.map((s) => s.id), campaign.days.map((d) => [d.date, d.windows ?? null]), campaign.windows]);
 }
 
 function settingsLookup(rows: bookingRepo.SiteSettingsRow[]): (site: SiteId) => SiteSettings {
@@ -227,11 +292,7 @@ export async function ensureSessions(deps: ServiceDeps, active?: CampaignDefinit
 
 /** Whether a stored session is one of the campaign's current slots (days or windows may have changed). */
 function isCurrentSlot(campaign: CampaignDefinition, row: SessionRow): boolean {
-  return (
-    campaign.sites.some((s) => s.id === row.site) &&
-    campaign.days.some((d) => d.date === row.date) &&
-    campaign.windows.some((w) => w.start === row.start_time && w.end === row.end_time)
-  );
+  return campaign.sites.some((s) => s.id === row.site) && windowsOf(campaign, row.date, row.site as SiteId).some((w) => w.start === row.start_time && w.end === row.end_time);
 }
 
 
@@ -249,12 +310,12 @@ async function expectedLoad(db: Tx, campaign: CampaignDefinition, rows: SessionR
     site: sites.size === 1 ? [...sites][0] : undefined,
     departments: days.flatMap((d) => d.departments),
   });
-  const weights = campaign.windows.map((w) => minutesBetween(w.start, w.end));
   for (const row of rows) {
     const departments = new Set(days.find((d) => d.date === row.date)?.departments ?? []);
     const total = counts.filter((c) => c.site === row.site && departments.has(c.department)).reduce((a, c) => a + c.n, 0);
-    const w = campaign.windows.findIndex((x) => x.start === row.start_time);
-    out.set(row.id, w < 0 ? 0 : (shareByWeight(total, weights)[w] ?? 0));
+    const windows = windowsOf(campaign, row.date, row.site as SiteId);
+    const w = windows.findIndex((x) => x.start === row.start_time);
+    out.set(row.id, w < 0 ? 0 : (shareByWeight(total, windows.map((x) => minutesBetween(x.start, x.end)))[w] ?? 0));
   }
   return out;
 }
@@ -392,6 +453,7 @@ async function takeSeatFor(tx: Tx, ctx: BookingContext, student: BookableStudent
     if (seats && seats.booked >= seats.capacity) {
       const entry = { id: crypto.randomUUID(), session_id: session.id, student_id: student.id, created_at: now };
       if (!(await bookingRepo.insertWaitingEntry(tx, entry))) throw new AppError('ALREADY_WAITLISTED', { details: { sessionId: session.id } });
+      seatsChanged(tx, session.id);
       return { kind: 'waitlisted', entry: { ...entry, status: 'waiting', resolved_at: null } };
     }
   }
@@ -405,10 +467,12 @@ async function takeSeatFor(tx: Tx, ctx: BookingContext, student: BookableStudent
   // The seat: `booked < capacity` is evaluated by the database on the row it updates (F1).
   const seats = await bookingRepo.takeSeatReturning(tx, session.id, now);
   if (!seats) throw new AppError('SESSION_FULL', { details: { sessionId: session.id } });
+  seatsChanged(tx, session.id);
   const row: BookingRow = { ...booking, status: 'active', cancelled_at: null };
   const sessionView: Session = { ...view!, booked: seats.booked, capacity: seats.capacity };
   if (!current) return { kind: 'created', booking: row, session: sessionView };
   if (!(await bookingRepo.releaseSeat(tx, current.session_id, now))) throw new Error(`seat counter of session ${current.session_id} is out of step (F4)`);
+  seatsChanged(tx, current.session_id);
   const promoted = await promoteFromWaitlist(tx, ctx, current.session_id);
   return { kind: 'moved', booking: row, session: sessionView, from: current, promoted };
 }
@@ -438,6 +502,7 @@ async function promoteFromWaitlist(tx: Tx, ctx: BookingContext, sessionId: strin
   const session = await bookingRepo.findSession(tx, sessionId);
   const promoted: Promotion[] = [];
   if (!session) return promoted;
+  seatsChanged(tx, sessionId);
   let free = session.capacity - session.booked;
   let cursor: { createdAt: string; id: string } | undefined;
   while (free > 0) {
@@ -553,6 +618,7 @@ export async function cancelBooking(deps: ServiceDeps, actor: Actor, bookingId: 
         return { value: await toBookingView(tx, ctx.campaign, unchanged, student.student_no), created: false, audit: null };
       }
       if (!(await bookingRepo.releaseSeat(tx, booking.session_id, now))) throw new Error(`seat counter of session ${booking.session_id} is out of step (F4)`);
+      seatsChanged(tx, booking.session_id);
       const promoted = await promoteFromWaitlist(tx, ctx, booking.session_id);
       const value = await toBookingView(tx, ctx.campaign, { ...booking, status: 'cancelled', cancelled_at: now }, student.student_no);
       const details: Record<string, unknown> = { studentId: student.id, sessionId: booking.session_id, date: session.date, start: session.start_time, site: session.site };
@@ -644,6 +710,7 @@ export async function updateSiteSettings(deps: ServiceDeps, actor: Actor, site: 
     const plans: SeatPlan[] = (await bookingRepo.listCampaignSessions(tx, ctx.campaign.id, { site }))
       .filter((row) => isCurrentSlot(ctx.campaign, row))
       .map((row) => ({ row, capacity: sessionCapacity(row.start_time, row.end_time, settings), booked: row.booked }));
+    seatsChanged(tx, ...plans.map((p) => p.row.id));
     const over = plans.filter((p) => p.booked > p.capacity);
     if (over.length > 0 && !req.moveAffected) {
       const affected: Affected[] = [];
@@ -745,4 +812,322 @@ export async function checkSeatInvariants(deps: Pick<ServiceDeps, 'db'>): Promis
     bookingRepo.countStudentsWithSeveralActiveBookings(db),
   ]);
   return { counterMismatches: mismatches.length, sessionsOverCapacity: over, studentsWithSeveralBookings: several };
+}
+
+// ───────────────────────────── site settings: read ─────────────────────────────
+
+/** A site's stations and minutes per student (the defaults until the admin sets them). */
+export async function getSiteSettings(deps: ServiceDeps, actor: Actor, site: SiteId): Promise<SiteSettingsView> {
+  authorize(actor, 'session.list');
+  const campaign = await getActiveCampaign(deps);
+  if (!campaign.sites.some((s) => s.id === site)) throw new AppError('NOT_FOUND');
+  const settings = settingsLookup(await bookingRepo.listSiteSettings(deps.db.db, campaign.id))(site);
+  return { site, stations: settings.stations, minutesPerStudent: settings.minutesPerStudent };
+}
+
+// ───────────────────────────── idempotency keys: purge ─────────────────────────────
+
+/** How long a stored answer is replayed: a client retries within minutes, never a day later. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3_600_000;
+
+/** Forgets answers older than a day (called when the server starts and every hour). */
+export async function purgeIdempotencyKeys(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<{ removed: number }> {
+  const before = new Date(deps.clock().getTime() - IDEMPOTENCY_KEY_TTL_MS).toISOString();
+  return { removed: await bookingRepo.deleteIdempotencyKeysBefore(deps.db.db, before) };
+}
+
+// ───────────────────────────── the campaign's days and windows (S1) ─────────────────────────────
+
+function schedulePeriod(campaign: CampaignDefinition): { firstDay: string; lastDay: string } {
+  if (campaign.schedulePeriod) return campaign.schedulePeriod;
+  const dates = campaign.days.map((d) => d.date).sort();
+  return { firstDay: dates[0]!, lastDay: dates.at(-1)! };
+}
+
+function isSaturdayOrSunday(date: string): boolean {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return day === 0 || day === 6;
+}
+
+/** The days, their departments and each site's windows, as the admin's editor shows them. */
+export async function getCampaignSchedule(deps: ServiceDeps, actor: Actor): Promise<CampaignSchedule> {
+  authorize(actor, 'session.list');
+  const campaign = await getActiveCampaign(deps);
+  const weekend = new Set(campaign.weekendDays);
+  return {
+    timezone: campaign.timezone,
+    ...schedulePeriod(campaign),
+    sites: campaign.sites.map((s) => s.id),
+    departments: listDepartments(campaign),
+    days: campaign.days.map((d) => ({
+      date: d.date,
+      weekend: weekend.has(d.date),
+      departments: d.departments,
+      windows: Object.fromEntries(campaign.sites.map((s) => [s.id, windowsOf(campaign, d.date, s.id)])),
+    })),
+  };
+}
+
+export interface ScheduleIssue {
+  /** the day's date as sent (null: the schedule as a whole) */
+  day: string | null;
+  field: string;
+  value: string;
+  message: string;
+}
+
+const SCHEDULE_MESSAGES = {
+  dateTwice: { zh: '日期 {date} 出现了两次', en: 'The date {date} is listed twice' },
+  dateOutside: { zh: '日期 {date} 不在采集活动期间（{first} 至 {last}）', en: 'The date {date} is outside the campaign ({first} to {last})' },
+  siteUnknown: { zh: '{date}：采集地点“{site}”不属于本次活动', en: '{date}: "{site}" is not a site of this campaign' },
+  endNotAfterStart: { zh: '{date} {site}第 {n} 个时段：结束时间 {end} 不晚于开始时间 {start}', en: '{date}, {site} window {n}: the end {end} is not after the start {start}' },
+  overlap: { zh: '{date} {site}：时段 {a} 与 {b} 重叠', en: '{date}, {site}: the windows {a} and {b} overlap' },
+  departmentUnknown: { zh: '{date}：院系“{department}”不在本次采集活动中', en: '{date}: "{department}" is not a department of this campaign' },
+  departmentTwice: { zh: '院系“{department}”同时安排在 {first} 和 {second}', en: '"{department}" is scheduled on both {first} and {second}' },
+  departmentMissing: { zh: '院系“{department}”没有安排采集日', en: '"{department}" has no day' },
+} satisfies Record<string, Text>;
+
+const SITE_WORDS: Record<SiteId, Text> = { beijing: { zh: '北京', en: 'Beijing' }, shenzhen: { zh: '深圳', en: 'Shenzhen' } };
+
+/**
+ * What is wrong with a proposed schedule, every problem at once, each naming its day, field and value (in
+ * the caller's language): dates twice or outside the campaign, windows that end before they start or
+ * overlap, departments unknown, on two days or on none (every department keeps exactly one day, S1, so
+ * that no decision changes with the schedule).
+ */
+export function validateCampaignSchedule(campaign: CampaignDefinition, days: ScheduleDayInput[], lang: Lang): ScheduleIssue[] {
+  const issues: ScheduleIssue[] = [];
+  const say = (key: keyof typeof SCHEDULE_MESSAGES, params: Record<string, string | number>) => fill(SCHEDULE_MESSAGES[key][lang], params);
+  const { firstDay, lastDay } = schedulePeriod(campaign);
+  const known = new Set(listDepartments(campaign));
+  const sites = new Set(campaign.sites.map((s) => s.id));
+  const seenDates = new Set<string>();
+  const dayOf = new Map<string, string>();
+  days.forEach((day, i) => {
+    const date = day.date;
+    if (seenDates.has(date)) issues.push({ day: date, field: `days[${i}].date`, value: date, message: say('dateTwice', { date }) });
+    seenDates.add(date);
+    if (date < firstDay || date > lastDay) issues.push({ day: date, field: `days[${i}].date`, value: date, message: say('dateOutside', { date, first: firstDay, last: lastDay }) });
+    for (const [site, windows] of Object.entries(day.windows) as [SiteId, { start: string; end: string }[]][]) {
+      const siteName = SITE_WORDS[site]?.[lang] ?? site;
+      if (!sites.has(site)) {
+        issues.push({ day: date, field: `days[${i}].windows.${site}`, value: site, message: say('siteUnknown', { date, site }) });
+        continue;
+      }
+      windows.forEach((w, j) => {
+        if (w.end <= w.start) {
+          issues.push({ day: date, field: `days[${i}].windows.${site}[${j}].end`, value: w.end, message: say('endNotAfterStart', { date, site: siteName, n: j + 1, start: w.start, end: w.end }) });
+        }
+      });
+      const sorted = windows.map((w, j) => ({ ...w, j })).filter((w) => w.end > w.start).sort((a, b) => a.start.localeCompare(b.start));
+      for (let k = 1; k < sorted.length; k++) {
+        const a = sorted[k - 1]!;
+        const b = sorted[k]!;
+        if (b.start < a.end) {
+          issues.push({
+            day: date,
+            field: `days[${i}].windows.${site}[${b.j}].start`,
+            value: b.start,
+            message: say('overlap', { date, site: siteName, a: `${a.start}–${a.end}`, b: `${b.start}–${b.end}` }),
+          });
+        }
+      }
+    }
+    day.departments.forEach((department, j) => {
+      if (!known.has(department)) {
+        issues.push({ day: date, field: `days[${i}].departments[${j}]`, value: department, message: say('departmentUnknown', { date, department }) });
+        return;
+      }
+      const first = dayOf.get(department);
+      if (first !== undefined) {
+        issues.push({ day: date, field: `days[${i}].departments[${j}]`, value: department, message: say('departmentTwice', { department, first, second: date }) });
+      } else dayOf.set(department, date);
+    });
+  });
+  for (const department of known) {
+    if (!dayOf.has(department)) issues.push({ day: null, field: 'days', value: department, message: say('departmentMissing', { department }) });
+  }
+  return issues;
+}
+
+/** The campaign with the new days: windows stored per day only where they differ from the campaign's. */
+function withSchedule(campaign: CampaignDefinition, days: ScheduleDayInput[]): CampaignDefinition {
+  const same = (a: { start: string; end: string }[], b: { start: string; end: string }[]) => a.length === b.length && a.every((w, i) => w.start === b[i]!.start && w.end === b[i]!.end);
+  const sorted = [...days].sort((a, b) => a.date.localeCompare(b.date));
+  const next: CampaignDay[] = sorted.map((d) => {
+    const windows: Partial<Record<SiteId, CampaignWindow[]>> = {};
+    for (const site of campaign.sites) {
+      const own = [...(d.windows[site.id] ?? campaign.windows)].sort((a, b) => a.start.localeCompare(b.start)).map((w) => ({ start: w.start, end: w.end }));
+      if (!same(own, campaign.windows)) windows[site.id] = own;
+    }
+    return Object.keys(windows).length ? { date: d.date, departments: d.departments, windows } : { date: d.date, departments: d.departments };
+  });
+  // A day added on a Saturday or Sunday is a weekend day (S3); the campaign's own list is kept.
+  const weekendDays = [...new Set([...campaign.weekendDays, ...next.map((d) => d.date).filter(isSaturdayOrSunday)])].sort();
+  return { ...campaign, days: next, weekendDays, schedulePeriod: schedulePeriod(campaign) };
+}
+
+interface ScheduleTarget {
+  id: string;
+  site: SiteId;
+  date: string;
+  start: string;
+  end: string;
+  capacity: number;
+  booked: number;
+}
+
+const slotKey = (site: string, date: string, start: string) => `${site}\u0000${date}\u0000${start}`;
+
+/**
+ * Changes the campaign's days, their departments and each site's windows, and regenerates the sessions in
+ * one transaction. A session whose (site, day, start) stays, or whose window moved but still overlaps, keeps
+ * its id, bookings and waitlist; new windows get new sessions. A removed session, or one whose window
+ * shrinks below its bookings, is refused with the affected students (CAPACITY_BELOW_BOOKINGS) unless
+ * `moveAffected`: each of them is then moved to the nearest session of their site with a free seat they may
+ * book, or their booking is cancelled when there is none; each is notified. Decisions do not change (every
+ * department keeps one day); the students' default day (S1) follows the new table.
+ */
+export async function updateCampaignSchedule(deps: ServiceDeps, actor: Actor, req: UpdateCampaignScheduleRequest, lang: Lang = 'zh'): Promise<UpdateCampaignScheduleResponse> {
+  authorize(actor, 'schedule.manage');
+  const ctx = await bookingContext(deps, actor);
+  const issues = validateCampaignSchedule(ctx.campaign, req.days, lang);
+  if (issues.length > 0) {
+    throw new AppError('VALIDATION_FAILED', { params: { detail: issues.map((i) => i.message).join(lang === 'en' ? '; ' : '；') }, details: issues });
+  }
+  const { value } = await runChange<UpdateCampaignScheduleResponse>(deps, actor, undefined, async (tx) => {
+    const now = nowIso(deps);
+    const dialect = deps.db.dialect;
+    const current = await campaignRepo.lockActiveCampaign(tx, dialect);
+    if (!current || current.id !== ctx.campaign.id) throw new AppError('CONFLICT');
+    const next = withSchedule(current, req.days);
+    await bookingRepo.lockCampaignSessions(tx, dialect, current.id);
+    const settings = settingsLookup(await bookingRepo.listSiteSettings(tx, current.id));
+    const rows = await bookingRepo.listCampaignSessions(tx, current.id);
+    const slots = planSessionSlots(next, settings);
+
+    // Which stored session each new slot is: the same start first, then a moved window that overlaps.
+    const byKey = new Map(rows.map((r) => [slotKey(r.site, r.date, r.start_time), r]));
+    const rowOf = new Map<SessionSlot, SessionRow>();
+    const used = new Set<string>();
+    for (const s of slots) {
+      const r = byKey.get(slotKey(s.site, s.date, s.start));
+      if (r) {
+        rowOf.set(s, r);
+        used.add(r.id);
+      }
+    }
+    const wasCurrent = rows.filter((r) => isCurrentSlot(current, r));
+    for (const s of slots) {
+      if (rowOf.has(s)) continue;
+      const r = wasCurrent.find((o) => !used.has(o.id) && o.site === s.site && o.date === s.date && o.start_time < s.end && s.start < o.end_time);
+      if (r) {
+        rowOf.set(s, r);
+        used.add(r.id);
+      }
+    }
+    const removed = wasCurrent.filter((r) => !used.has(r.id));
+    const targets: ScheduleTarget[] = slots.map((s) => {
+      const r = rowOf.get(s);
+      return { id: r?.id ?? crypto.randomUUID(), site: s.site, date: s.date, start: s.start, end: s.end, capacity: s.capacity, booked: r?.booked ?? 0 };
+    });
+    const kept = targets.filter((t) => used.has(t.id));
+
+    // Who would lose their seat: the last booked of a shrunk session, everyone of a removed one.
+    const over = kept.filter((t) => t.booked > t.capacity);
+    const sources: { row: SessionRow; capacity: number; victims: (BookingRow & { student_no: string })[] }[] = [];
+    for (const t of over) sources.push({ row: rows.find((r) => r.id === t.id)!, capacity: t.capacity, victims: (await bookingRepo.listLastBookedOfSession(tx, t.id, t.booked - t.capacity)).reverse() });
+    for (const r of removed) if (r.booked > 0) sources.push({ row: r, capacity: 0, victims: (await bookingRepo.listLastBookedOfSession(tx, r.id, r.booked)).reverse() });
+    const affected: Affected[] = sources.flatMap((s) => s.victims.map((v) => ({ studentNo: v.student_no, sessionId: s.row.id, date: s.row.date, start: s.row.start_time })));
+    if (affected.length > 0 && !req.moveAffected) {
+      throw new AppError('CAPACITY_BELOW_BOOKINGS', {
+        params: { count: sources.length },
+        details: { sessions: sources.map((s) => ({ sessionId: s.row.id, date: s.row.date, start: s.row.start_time, capacity: s.capacity, booked: s.row.booked })), affected },
+      });
+    }
+
+    await campaignRepo.saveActiveCampaign(tx, next, now);
+    for (const t of kept) {
+      const r = rows.find((x) => x.id === t.id)!;
+      if (r.start_time !== t.start || r.end_time !== t.end) await bookingRepo.setSessionWindow(tx, t.id, t, now);
+      if (t.booked <= t.capacity && r.capacity !== t.capacity) await bookingRepo.setSessionCapacity(tx, t.id, t.capacity, now);
+    }
+    const added = targets.filter((t) => !used.has(t.id));
+    await bookingRepo.insertMissingSessions(
+      tx,
+      added.map((t) => ({ id: t.id, campaign_id: current.id, site: t.site, date: t.date, start_time: t.start, end_time: t.end, capacity: t.capacity, booked: 0, updated_at: now })),
+    );
+    for (const r of removed) await bookingRepo.cancelWaitingEntriesOfSession(tx, r.id, now);
+
+    const nextCtx: BookingContext = { ...ctx, campaign: next };
+    const instant = (date: string, start: string) => zonedTimeToInstant(date, start, next.timezone).getTime();
+    const moved: UpdateCampaignScheduleResponse['moved'] = [];
+    const cancelled: UpdateCampaignScheduleResponse['cancelled'] = [];
+    for (const source of sources) {
+      const from = instant(source.row.date, source.row.start_time);
+      for (const victim of source.victims) {
+        const student = await bookingRepo.findBookableStudentById(tx, victim.student_id);
+        // A student who holds a booking keeps their right to one: only the day rules (S3, S4, not past) choose.
+        const facts = student ? { ...toBookingStudent(student), decision: 'required' as const } : null;
+        const target = facts
+          ? targets
+              .filter((t) => t.id !== source.row.id && t.booked < t.capacity && checkBookingAllowed(facts, { site: t.site, date: t.date, start: t.start }, next, deps.clock()) === null)
+              .sort((a, b) => Math.abs(instant(a.date, a.start) - from) - Math.abs(instant(b.date, b.start) - from) || instant(a.date, a.start) - instant(b.date, b.start))[0]
+          : undefined;
+        if (!(await bookingRepo.cancelActiveBooking(tx, victim.id, now))) throw new RetryTransaction();
+        if (!(await bookingRepo.releaseSeat(tx, source.row.id, now))) throw new Error(`seat counter of session ${source.row.id} is out of step (F4)`);
+        const place = { site: source.row.site, date: source.row.date, start: source.row.start_time, end: source.row.end_time };
+        if (!target) {
+          await bookingRepo.insertNotification(tx, {
+            id: crypto.randomUUID(),
+            student_id: victim.student_id,
+            kind: 'booking.cancelled',
+            payload: JSON.stringify({ reason: 'schedule', bookingId: victim.id, sessionId: source.row.id, ...place }),
+            created_at: now,
+            sent_at: null,
+          });
+          cancelled.push({ studentNo: victim.student_no, sessionId: source.row.id });
+          continue;
+        }
+        if (!(await bookingRepo.takeSeat(tx, target.id, now))) throw new RetryTransaction();
+        const booking = newBookingRow(nextCtx, target.id, victim.student_id, now);
+        if (!(await bookingRepo.insertActiveBooking(tx, booking))) throw new RetryTransaction();
+        await bookingRepo.closeWaitingEntry(tx, target.id, victim.student_id, now);
+        target.booked++;
+        await bookingRepo.insertNotification(tx, {
+          id: crypto.randomUUID(),
+          student_id: victim.student_id,
+          kind: 'booking.moved',
+          payload: JSON.stringify({ reason: 'schedule', bookingId: booking.id, fromSessionId: source.row.id, toSessionId: target.id, site: target.site, date: target.date, start: target.start, end: target.end }),
+          created_at: now,
+          sent_at: null,
+        });
+        moved.push({ studentNo: victim.student_no, fromSessionId: source.row.id, toSessionId: target.id });
+      }
+    }
+    for (const t of over) await bookingRepo.setSessionCapacity(tx, t.id, t.capacity, now);
+    const promoted: Promotion[] = [];
+    for (const t of targets) if (t.capacity > t.booked) promoted.push(...(await promoteFromWaitlist(tx, nextCtx, t.id)));
+    // Sessions came and went: every live page reads the schedule again.
+    changesOf(tx).resync = true;
+    const sessions = { kept: kept.length, added: added.length, removed: removed.length };
+    return {
+      value: { sessions, moved, cancelled },
+      created: false,
+      audit: {
+        action: 'campaign.schedule_changed',
+        targetType: 'campaign',
+        targetId: current.id,
+        details: {
+          days: next.days.map((d) => ({ date: d.date, departments: d.departments.length, windows: Object.fromEntries(next.sites.map((s) => [s.id, windowsOf(next, d.date, s.id).map((w) => `${w.start}-${w.end}`)])) })),
+          sessions,
+          moveAffected: req.moveAffected ?? false,
+          moved: moved.length,
+          cancelled: cancelled.length,
+          promoted: promoted.length,
+        },
+      },
+    };
+  });
+  return value;
 }

@@ -11,6 +11,7 @@ import { studentScope } from '../domain/permissions.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
 import { mutate } from './audit.service.js';
+import { flagInvalidConfirmedPhotos } from './photo.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 
@@ -51,6 +52,7 @@ export async function loadCampaign(deps: ServiceDeps, actor: Actor, definition: 
   return mutate(deps, actor, async (tx) => {
     await campaignRepo.saveActiveCampaign(tx, definition, nowIso(deps));
     const decisionsChanged = await recomputeDecisions(tx, deps, definition);
+    await flagInvalidConfirmedPhotos(tx, deps, actor, definition.id); // E7
     return {
       value: { decisionsChanged },
       audit: {
@@ -171,6 +173,7 @@ export async function updateCampaignTerms(
     const updated: CampaignDefinition = { ...campaign, ...terms };
     await campaignRepo.saveActiveCampaign(tx, updated, nowIso(deps));
     const decisionsChanged = await recomputeDecisions(tx, deps, updated);
+    await flagInvalidConfirmedPhotos(tx, deps, actor, updated.id); // E7
     return {
       value: { decisionsChanged },
       audit: {

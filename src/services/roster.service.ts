@@ -16,6 +16,7 @@ import * as importRepo from '../repositories/roster-import.repository.js';
 import type { NewStudentRow, StudentRow } from '../repositories/student.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
 import { mutate } from './audit.service.js';
+import { flagInvalidConfirmedPhotos } from './photo.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -371,6 +372,7 @@ export async function applyRosterImport(
       now,
     );
     opts.onProgress?.({ phase: 'write', done: total, total });
+    await flagInvalidConfirmedPhotos(tx, deps, actor, campaign.id); // E7
     const importId = crypto.randomUUID();
     await importRepo.insertRosterImport(tx, {
       id: importId,

@@ -1,9 +1,13 @@
+import { createMemoryEventBus, createPgEventBus } from '../adapters/event-bus.js';
 import { createFieldCipher } from '../adapters/field-cipher.js';
 import { loadOrCreateMasterKey } from '../adapters/key-store.js';
+import { createSmtpMailer } from '../adapters/mailer.js';
+import { createOidcClient, type OidcSettings } from '../adapters/oidc-client.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/database.js';
 import { findActiveCampaign } from './campaign.service.js';
+import { openPhotoDeps } from './photo.service.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUTH_SETTINGS } from './deps.js';
 
@@ -11,10 +15,20 @@ export interface RuntimeOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
   masterKey?: string | undefined;
+  /** GRADPHOTO_PHOTO_KEY; else <data>/keys/photo-kek.v1.key, created on first start */
+  photoKey?: string | undefined;
+  /** blobs without a row younger than this survive the start-up sweep (default: 0 on SQLite, 10 on PostgreSQL) */
+  orphanGraceMinutes?: number | undefined;
   pgSchema?: string;
   clock?: () => Date;
   hasher?: PasswordHasher;
   auth?: Partial<ServiceDeps['auth']>;
+  /** campus sign-on settings (config OIDC_*); absent = not offered */
+  oidc?: OidcSettings | undefined;
+  /** SMTP_URL / MAIL_FROM; absent = no mail is sent (jobs wait) */
+  mail?: { smtpUrl: string | undefined; from: string } | undefined;
+  /** PUBLIC_URL, for links in mail */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -30,13 +44,26 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
     throw e;
   }
   const master = loadOrCreateMasterKey(opts.dataDir, opts.masterKey);
+  // One SQLite data directory has one server; on PostgreSQL another process may be mid-upload (docs/decisions/0006).
+  const photos = openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? (db.dialect === 'sqlite' ? 0 : 10)) * 60_000 });
+  // Live counts: PostgreSQL carries them between processes (LISTEN/NOTIFY); SQLite serves one process.
+  const events = opts.databaseUrl ? createPgEventBus({ connectionString: opts.databaseUrl }) : createMemoryEventBus();
   return {
     db,
     clock: opts.clock ?? (() => new Date()),
     cipher: createFieldCipher(master),
     hasher: opts.hasher ?? createArgon2Hasher(),
     auth: { ...DEFAULT_AUTH_SETTINGS, ...opts.auth },
-    close: () => db.destroy(),
+    ...(opts.oidc ? { oidc: createOidcClient(opts.oidc) } : {}),
+    events,
+    photos,
+    ...(opts.mail?.smtpUrl ? { mailer: createSmtpMailer({ url: opts.mail.smtpUrl, from: opts.mail.from }) } : {}),
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+    close: async () => {
+      await photos.close();
+      await events.close();
+      await db.destroy();
+    },
   };
 }
 

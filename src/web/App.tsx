@@ -23,6 +23,8 @@ const NotFoundPage = lazy(() => import('./pages/NotFoundPage.js'));
 const SchedulePage = lazy(() => import('./pages/SchedulePage.js'));
 const MyPage = lazy(() => import('./pages/MyPage.js'));
 const PlanPage = lazy(() => import('./pages/PlanPage.js'));
+const StationPage = lazy(() => import('./pages/StationPage.js'));
+const NoticePage = lazy(() => import('./pages/NoticePage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -73,6 +75,8 @@ export function App(): ReactNode {
           <Suspense fallback={<FullPageSpin />}>
             <Routes>
               <Route path="/login" element={<LoginPage />} />
+              {/* public: the campaign notice, signed in or not */}
+              <Route path="/notice" element={<NoticePage />} />
               <Route
                 element={
                   <RequireAuth>
@@ -84,6 +88,7 @@ export function App(): ReactNode {
                 <Route path="my" element={<RequireRole roles={[...STUDENT]}><MyPage /></RequireRole>} />
                 <Route path="schedule" element={<RequireRole roles={[...SCHEDULE]}><SchedulePage /></RequireRole>} />
                 <Route path="plan" element={<RequireRole roles={[...SCHEDULE]}><PlanPage /></RequireRole>} />
+                <Route path="station" element={<RequireRole roles={['operator', 'admin']}><StationPage /></RequireRole>} />
                 <Route path="roster/import" element={<RequireRole roles={[...ADMIN]}><RosterImportPage /></RequireRole>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

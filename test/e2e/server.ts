@@ -27,7 +27,7 @@ export interface Account {
   departments?: string[];
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();
@@ -89,16 +89,19 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, log: () => st
   throw new Error(`server not healthy after ${timeoutMs} ms (last: ${last}):\n${log()}`);
 }
 
-/** Starts `gradphoto serve --data DIR` on a free port (first start loads the demo campaign). */
-export async function startServer(): Promise<TestServer> {
+/**
+ * Starts `gradphoto serve --data DIR` on a free port (first start loads the demo campaign). `env` adds
+ * settings (e.g. OIDC_*); `port` fixes the port when another process must know the address first.
+ */
+export async function startServer(options: { env?: Record<string, string>; port?: number } = {}): Promise<TestServer> {
   await ensureWebBuilt();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gradphoto-e2e-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test' },
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

@@ -35,6 +35,8 @@ export interface TestRuntime {
   clock: FakeClock;
   dataDir: string;
   dialect: Dialect;
+  /** the scratch PostgreSQL database (undefined on SQLite): a second runtime over the same data opens it */
+  databaseUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -63,6 +65,7 @@ export async function createTestRuntime(dialect: Dialect, opts: { loadDemoCampai
     clock,
     dataDir,
     dialect,
+    databaseUrl,
     close: async () => {
       await deps.close();
       await dropDb?.();

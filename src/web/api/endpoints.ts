@@ -2,15 +2,21 @@ import { z } from 'zod';
 import { AuditListSchema, AuditVerifySchema } from '../../contracts/audit.js';
 import {
   BookingSchema,
+  CampaignScheduleSchema,
+  CapacityRefusalDetailsSchema,
+  JoinWaitlistResponseSchema,
   MyBookingSchema,
   SessionListSchema,
   SiteSettingsResponseSchema,
-  WaitlistEntrySchema,
+  SiteSettingsSchema,
+  UpdateCampaignScheduleResponseSchema,
+  type ScheduleDaySchema,
 } from '../../contracts/booking.js';
 import type { SiteSchema } from '../../contracts/common.js';
-import { LoginResponseSchema, MeSchema, type LoginRequest } from '../../contracts/auth.js';
+import { LoginResponseSchema, MeSchema, OidcStatusSchema, type LoginRequest } from '../../contracts/auth.js';
 import { CampaignOverviewSchema, CampaignSchema } from '../../contracts/campaign.js';
 import { PlanResponseSchema } from '../../contracts/planner.js';
+import { MySessionsSchema, NoticeSchema } from '../../contracts/notice.js';
 import { RosterApplyResultSchema, RosterPreviewSchema } from '../../contracts/roster.js';
 import {
   RevealNationalIdResponseSchema,
@@ -22,26 +28,13 @@ import { UserListSchema, type CreateUserRequest } from '../../contracts/user.js'
 import { ApiError, api, download, toQuery, uploadFile } from './client.js';
 
 export type Site = z.infer<typeof SiteSchema>;
+export type ScheduleDay = z.infer<typeof ScheduleDaySchema>;
 
 /** Filters of the student list and export, as strings (URL search params). */
 export type StudentFilters = Partial<Record<Exclude<keyof StudentListQuery, 'page' | 'pageSize'>, string>>;
 
-/**
- * The answer of joinWaitlist (POST /api/sessions/:id/waitlist): the server books a free seat instead of
- * queueing, so it answers either a booking or a waitlist entry. Not (yet) in contracts/booking.ts; this is
- * the shape src/http/booking.routes.ts declares.
- */
-export const JoinWaitlistResponseSchema = z.object({
-  booking: BookingSchema.nullable(),
-  waitlistEntry: WaitlistEntrySchema.nullable(),
-});
-
-/** CAPACITY_BELOW_BOOKINGS `details`: the sessions over capacity and the students who would lose their seat. */
-export const CapacityRefusalDetailsSchema = z.object({
-  sessions: z.array(z.object({ sessionId: z.string(), date: z.string(), start: z.string(), capacity: z.number(), booked: z.number() })).optional(),
-  affected: z.array(z.object({ studentNo: z.string(), sessionId: z.string(), date: z.string(), start: z.string() })).default([]),
-  reason: z.string().optional(),
-});
+// joinWaitlist's answer and CAPACITY_BELOW_BOOKINGS `details` are contracts shared with the server.
+export { CapacityRefusalDetailsSchema, JoinWaitlistResponseSchema };
 
 export interface SiteSettingsBody {
   stations: number;
@@ -74,6 +67,8 @@ export const endpoints = {
   },
   login: (body: LoginRequest) => api('/api/auth/login', { method: 'POST', body, schema: LoginResponseSchema }),
   logout: () => api('/api/auth/logout', { method: 'POST' }),
+  /** getOidcStatus: is campus sign-on offered (the login page shows its button)? */
+  oidcStatus: () => api('/api/auth/oidc', { schema: OidcStatusSchema }),
   campaign: () => api('/api/campaign', { schema: CampaignSchema }),
   overview: () => api('/api/campaign/overview', { schema: CampaignOverviewSchema }),
   students: (filters: StudentFilters, page: number, pageSize: number) =>
@@ -109,13 +104,25 @@ export const endpoints = {
   /** updateSiteSettings: 409 CAPACITY_BELOW_BOOKINGS unless moveAffected. */
   updateSiteSettings: (site: Site, body: SiteSettingsBody) =>
     api(`/api/sites/${encodeURIComponent(site)}/settings`, { method: 'PUT', body, schema: SiteSettingsResponseSchema }),
+  /** getSiteSettings: a site's stations and minutes per student. */
+  siteSettings: (site: Site) => api(`/api/sites/${encodeURIComponent(site)}/settings`, { schema: SiteSettingsSchema }),
+  /** getCampaignSchedule: days, departments and each site's windows. */
+  campaignSchedule: () => api('/api/campaign/schedule', { schema: CampaignScheduleSchema }),
+  /** updateCampaignSchedule: 400 naming day/field/value; 409 CAPACITY_BELOW_BOOKINGS unless moveAffected. */
+  updateCampaignSchedule: (body: { days: ScheduleDay[]; moveAffected: boolean }) =>
+    api('/api/campaign/schedule', { method: 'PUT', body, schema: UpdateCampaignScheduleResponseSchema }),
   /** proposePlan: a proposed department → day table for the Beijing site (omitted numbers: the site's current settings). */
   plan: (stations?: number, minutesPerStudent?: number) =>
     api(`/api/plan${toQuery({ stations, minutesPerStudent })}`, { schema: PlanResponseSchema }),
+  /** getNotice: the public campaign notice in one language. */
+  notice: (lang: 'zh' | 'en') => api(`/api/notice${toQuery({ lang })}`, { schema: NoticeSchema }),
+  /** listMySessions: the signed-in student's sessions, each bookable or not with the reason, their day and code date. */
+  mySessions: () => api('/api/me/sessions', { schema: MySessionsSchema }),
 };
 
 export const queryKeys = {
   me: ['me'] as const,
+  oidcStatus: ['oidc-status'] as const,
   campaign: ['campaign'] as const,
   overview: ['campaign', 'overview'] as const,
   students: (filters: StudentFilters, page: number, pageSize: number) => ['students', filters, page, pageSize] as const,
@@ -124,7 +131,12 @@ export const queryKeys = {
   users: ['users'] as const,
   /** every sessions query starts with 'sessions' (invalidated together after a booking change) */
   sessions: (site?: Site) => ['sessions', site ?? 'all'] as const,
+  siteSettings: (site: Site) => ['sessions', 'settings', site] as const,
+  schedule: ['sessions', 'schedule'] as const,
   /** every booking query starts with 'booking' */
   myBooking: (studentNo?: string) => ['booking', studentNo ?? 'me'] as const,
   plan: (stations?: number, minutesPerStudent?: number) => ['plan', stations ?? 'current', minutesPerStudent ?? 'current'] as const,
+  notice: (lang: 'zh' | 'en') => ['notice', lang] as const,
+  /** starts with 'sessions': refreshed with the others after a booking change */
+  mySessions: ['sessions', 'me'] as const,
 };

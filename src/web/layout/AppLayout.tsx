@@ -1,9 +1,11 @@
 import {
   ApartmentOutlined,
   AuditOutlined,
+  CameraOutlined,
   CalendarOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
+  FileTextOutlined,
   FundProjectionScreenOutlined,
   GlobalOutlined,
   IdcardOutlined,
@@ -39,11 +41,13 @@ const NAV: NavItem[] = [
   { path: '/my', labelKey: 'menu.my', icon: <ScheduleOutlined />, roles: ['student'] },
   { path: '/schedule', labelKey: 'menu.schedule', icon: <CalendarOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
   { path: '/plan', labelKey: 'menu.plan', icon: <FundProjectionScreenOutlined />, roles: ['admin'] },
+  { path: '/station', labelKey: 'menu.station', icon: <CameraOutlined />, roles: ['operator', 'admin'] },
   { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, roles: ['admin'] },
   { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, roles: ['admin', 'secretary'] },
   { path: '/audit', labelKey: 'menu.audit', icon: <AuditOutlined />, roles: ['admin'] },
   { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, roles: ['admin'] },
+  { path: '/notice', labelKey: 'notice.menu', icon: <FileTextOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier', 'student'] },
 ];
 
 function navFor(me: Me): NavItem[] {

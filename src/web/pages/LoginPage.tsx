@@ -1,6 +1,6 @@
-import { LockOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
+import { BankOutlined, LockOutlined, SafetyOutlined, UserOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Card, Divider, Flex, Form, Input, Typography } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
@@ -9,6 +9,38 @@ import { ApiError } from '../api/client.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { LanguageSwitch } from '../layout/AppLayout.js';
 import { useMe } from '../session.js';
+
+/** The campus sign-on failure the server redirected here with (`/login?error=CODE&reason=…&account=…`). */
+function useOidcError(search: string): string | null {
+  const { t } = useTranslation();
+  const query = new URLSearchParams(search);
+  const code = query.get('error');
+  if (!code || !code.startsWith('OIDC_')) return null;
+  const reason = query.get('reason') ?? 'other';
+  const known = ['OIDC_NOT_CONFIGURED', 'OIDC_FAILED', 'OIDC_NO_STUDENT'].includes(code) ? code : 'other';
+  return t(`oidc.errors.${known}`, {
+    reason: t(`oidc.reasons.${reason}`, { defaultValue: t('oidc.reasons.other') }),
+    account: query.get('account') ?? '',
+  });
+}
+
+/** "统一身份认证登录 / Campus sign-on": a full-page navigation to the server, which sends the browser to the provider. */
+function CampusSignOn(): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <>
+      <Button type="primary" size="large" block icon={<BankOutlined />} href="/api/auth/oidc/start" data-testid="login-oidc" style={{ height: 48, fontSize: 16 }}>
+        {t('oidc.button')}
+      </Button>
+      <Typography.Paragraph type="secondary" style={{ textAlign: 'center', margin: '8px 0 0', fontSize: 13 }}>
+        {t('oidc.hint')}
+      </Typography.Paragraph>
+      <Divider plain style={{ margin: '16px 0 8px', fontSize: 13 }}>
+        <Typography.Text type="secondary">{t('oidc.or')}</Typography.Text>
+      </Divider>
+    </>
+  );
+}
 
 export default function LoginPage(): ReactNode {
   const { t } = useTranslation();
@@ -19,6 +51,11 @@ export default function LoginPage(): ReactNode {
   const [needTotp, setNeedTotp] = useState(false);
   const [form] = Form.useForm<LoginRequest>();
   const from = (location.state as { from?: string } | null)?.from;
+  const oidcError = useOidcError(location.search);
+  const oidcStatus = useQuery({ queryKey: queryKeys.oidcStatus, queryFn: endpoints.oidcStatus, staleTime: 60_000, retry: false });
+  // With campus sign-on, students take the campus button; the password form is the staff's way in.
+  const campusSignOn = oidcStatus.data?.enabled === true;
+  const oidcNoStudent = new URLSearchParams(location.search).get('error') === 'OIDC_NO_STUDENT';
   const target = from && from.startsWith('/') && !from.startsWith('/login') ? from : '/';
 
   const login = useMutation({
@@ -59,6 +96,10 @@ export default function LoginPage(): ReactNode {
           </Typography.Title>
           <Typography.Text type="secondary">{t('login.subtitle')}</Typography.Text>
         </Flex>
+        {oidcError && !login.isPending && !error ? (
+          <Alert type="error" showIcon title={oidcError} description={oidcNoStudent ? t('oidc.noStudentHelp') : undefined} style={{ marginBottom: 16 }} data-testid="login-oidc-error" />
+        ) : null}
+        {campusSignOn ? <CampusSignOn /> : null}
         {error && !totpAsked ? <Alert type="error" showIcon title={error.message} style={{ marginBottom: 16 }} data-testid="login-error" /> : null}
         {needTotp ? <Alert type="info" showIcon title={totpAsked ? error.message : t('login.totpHint')} description={totpAsked ? t('login.totpHint') : undefined} style={{ marginBottom: 16 }} /> : null}
         <Form<LoginRequest>
@@ -79,11 +120,14 @@ export default function LoginPage(): ReactNode {
               <Input prefix={<SafetyOutlined />} inputMode="numeric" autoComplete="one-time-code" maxLength={6} autoFocus id="totp" />
             </Form.Item>
           ) : null}
-          <Button type="primary" htmlType="submit" block loading={login.isPending} data-testid="login-submit">
+          <Button type={campusSignOn ? 'default' : 'primary'} htmlType="submit" block loading={login.isPending} data-testid="login-submit">
             {t('login.submit')}
           </Button>
         </Form>
       </Card>
+      <a href="/notice" data-testid="login-notice-link" style={{ color: '#fff', marginTop: 16, fontSize: 14, textDecoration: 'underline' }}>
+        {t('notice.loginLink')}
+      </a>
       <Typography.Text style={{ color: 'rgba(255,255,255,0.75)', marginTop: 16, fontSize: 12 }}>{t('app.footer')}</Typography.Text>
     </Flex>
   );

@@ -1,16 +1,16 @@
-import { CalendarOutlined, CheckCircleOutlined, ClockCircleOutlined, EnvironmentOutlined } from '@ant-design/icons';
+import { CalendarOutlined, CheckCircleOutlined, ClockCircleOutlined, EnvironmentOutlined, FileTextOutlined, StopOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { Alert, Button, Card, Col, Descriptions, Empty, Flex, Popconfirm, Row, Skeleton, Space, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Collapse, Descriptions, Empty, Flex, Popconfirm, Row, Skeleton, Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Session } from '../../contracts/booking.js';
 import type { Campaign } from '../../contracts/campaign.js';
+import type { MySession } from '../../contracts/notice.js';
 import type { StudentDetail } from '../../contracts/student.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { DecisionTag, RuleTag } from '../components/tags.js';
-import { addDays, formatDay, formatSession, formatWindow, hasStarted, wallClockNow } from '../format.js';
+import { formatDay, formatSession, formatWindow, hasStarted, wallClockNow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
@@ -66,7 +66,7 @@ function placeOf(campaign: Campaign, site: StudentDetail['site'], t: (key: strin
   return entry.place;
 }
 
-function MyTimeCard({ student, mine, campaign, sessions, actions }: { student: StudentDetail; mine: MyBooking; campaign: Campaign; sessions: Session[]; actions: Actions }): ReactNode {
+function MyTimeCard({ student, mine, campaign, sessions, actions }: { student: StudentDetail; mine: MyBooking; campaign: Campaign; sessions: MySession[]; actions: Actions }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const booking = mine.booking?.status === 'active' ? mine.booking : null;
@@ -140,7 +140,7 @@ function MyTimeCard({ student, mine, campaign, sessions, actions }: { student: S
   );
 }
 
-function SessionChoice({ session, mine, now, actions }: { session: Session; mine: MyBooking; now: string; actions: Actions }): ReactNode {
+function SessionChoice({ session, mine, now, actions }: { session: MySession; mine: MyBooking; now: string; actions: Actions }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const booking = mine.booking?.status === 'active' ? mine.booking : null;
@@ -148,14 +148,22 @@ function SessionChoice({ session, mine, now, actions }: { session: Session; mine
   const full = session.booked >= session.capacity;
   const pending = actions.pendingSessionId === session.id;
   let action: ReactNode;
+  // Why the server would refuse it (S3 weekend, S4 other site, E4–E6), told instead of offering a button.
+  const refusal = !session.bookable && session.reason && session.reason.code !== 'SESSION_IN_PAST' ? session.reason : null;
   if (booking?.sessionId === session.id) {
     action = (
       <Tag color="green" icon={<CheckCircleOutlined />} style={{ marginInlineEnd: 0 }}>
         {t('booking.thisOne')}
       </Tag>
     );
-  } else if (hasStarted(session, now)) {
+  } else if (hasStarted(session, now) || session.reason?.code === 'SESSION_IN_PAST') {
     action = <Tag style={{ marginInlineEnd: 0 }}>{t('booking.past')}</Tag>;
+  } else if (refusal) {
+    action = (
+      <Tag icon={<StopOutlined />} style={{ marginInlineEnd: 0 }} data-testid={`not-bookable-${session.id}`} data-reason={refusal.code}>
+        {t('notice.notBookable')}
+      </Tag>
+    );
   } else if (waitingEntry) {
     action = (
       <Tag color="purple" style={{ marginInlineEnd: 0 }}>
@@ -207,16 +215,27 @@ function SessionChoice({ session, mine, now, actions }: { session: Session; mine
             {full ? t('booking.full') : t('booking.seatsLeft', { count: session.capacity - session.booked })}
           </Typography.Text>
         </Flex>
+        {refusal ? (
+          <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }} data-testid={`reason-${session.id}`}>
+            {refusal.message[lang]}
+            {refusal.rule ? `（${refusal.rule}）` : ''}
+          </Typography.Text>
+        ) : null}
       </div>
       <div style={{ flex: 'none' }}>{action}</div>
     </Flex>
   );
 }
 
-function SessionsCard({ student, mine, sessions, campaign, actions }: { student: StudentDetail; mine: MyBooking; sessions: Session[]; campaign: Campaign; actions: Actions }): ReactNode {
+function SessionsCard({ student, mine, sessions, campaign, actions }: { student: StudentDetail; mine: MyBooking; sessions: MySession[]; campaign: Campaign; actions: Actions }): ReactNode {
   const { t } = useTranslation();
+  const lang = currentLanguage();
   const now = wallClockNow(campaign.timezone);
-  const sorted = [...sessions].sort((a, b) => (a.date + a.start).localeCompare(b.date + b.start));
+  const byTime = (a: MySession, b: MySession) => (a.date + a.start).localeCompare(b.date + b.start);
+  const sorted = sessions.filter((s) => s.site === student.site).sort(byTime);
+  // S4: the other site's sessions are not for this student; shown folded, with the reason, not as buttons.
+  const elsewhere = sessions.filter((s) => s.site !== student.site).sort(byTime);
+  const otherSites = [...new Set(elsewhere.map((s) => s.site))];
   const failure = actions.failure && actions.failure.action !== 'cancel' ? actions.failure : null;
   const fullSession = isSessionFull(failure) ? sessions.find((s) => s.id === failure.sessionId) : undefined;
   return (
@@ -249,11 +268,42 @@ function SessionsCard({ student, mine, sessions, campaign, actions }: { student:
       ) : (
         sorted.map((s) => <SessionChoice key={s.id} session={s} mine={mine} now={now} actions={actions} />)
       )}
+      {otherSites.length ? (
+        <Collapse
+          ghost
+          size="small"
+          style={{ marginTop: 8 }}
+          data-testid="my-other-site"
+          items={otherSites.map((site) => {
+            const list = elsewhere.filter((s) => s.site === site);
+            const reason = list.find((s) => s.reason)?.reason;
+            return {
+              key: site,
+              label: t('notice.otherSite', { site: t(`site.${site}`) }),
+              children: (
+                <>
+                  {reason ? (
+                    <Typography.Paragraph type="secondary" style={{ fontSize: 12 }} data-testid={`my-other-site-reason-${site}`}>
+                      <StopOutlined /> {reason.message[lang]}
+                      {reason.rule ? `（${reason.rule}）` : ''}
+                    </Typography.Paragraph>
+                  ) : null}
+                  {list.map((s) => (
+                    <div key={s.id} style={{ color: 'rgba(0,0,0,0.45)' }} data-testid={`other-${s.id}`}>
+                      {formatSession(s, lang)}
+                    </div>
+                  ))}
+                </>
+              ),
+            };
+          })}
+        />
+      ) : null}
     </Card>
   );
 }
 
-function BringCard({ student, campaign, day }: { student: StudentDetail; campaign: Campaign; day: string | null }): ReactNode {
+function BringCard({ student, campaign, codeBy }: { student: StudentDetail; campaign: Campaign; codeBy: string | null }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const amount = campaign.price.currency === 'CNY' ? String(campaign.price.amount) : `${campaign.price.amount} ${campaign.price.currency}`;
@@ -270,9 +320,10 @@ function BringCard({ student, campaign, day }: { student: StudentDetail; campaig
             children: (
               <span>
                 {t('my.codeText')}
-                {day ? (
-                  <Typography.Text strong style={{ display: 'block' }}>
-                    {t('my.codeBy', { date: formatDay(addDays(day, -3), lang) })}
+                {codeBy ? (
+                  // Counted by the server in Asia/Shanghai from the booking, else the department's day (C1).
+                  <Typography.Text strong style={{ display: 'block' }} data-testid="my-code-by" data-date={codeBy}>
+                    {t('notice.codeBy', { date: formatDay(codeBy, lang, true) })}
                   </Typography.Text>
                 ) : null}
               </span>
@@ -281,15 +332,27 @@ function BringCard({ student, campaign, day }: { student: StudentDetail; campaig
           { key: 'clothes', label: t('my.clothes'), children: t('my.clothesText') },
           { key: 'price', label: t('my.price'), children: <span data-testid="my-price">{t('my.priceText', { amount })}</span> },
           { key: 'place', label: t('my.place'), children: <span data-testid="my-place">{placeOf(campaign, student.site, t)}</span> },
+          { key: 'onSite', label: t('notice.onSite'), children: t('notice.onSiteText') },
         ]}
       />
+      <NoticeLink />
     </Card>
+  );
+}
+
+/** The full notice, public (`/notice`). */
+function NoticeLink(): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <a href="/notice" data-testid="my-notice-link" style={{ display: 'inline-block', marginTop: 8 }}>
+      <FileTextOutlined /> {t('notice.readNotice')}
+    </a>
   );
 }
 
 function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
   const mine = useQuery({ queryKey: queryKeys.myBooking(), queryFn: () => endpoints.myBooking() });
-  const sessions = useQuery({ queryKey: queryKeys.sessions(student.site), queryFn: () => endpoints.sessions(student.site) });
+  const sessions = useQuery({ queryKey: queryKeys.mySessions, queryFn: endpoints.mySessions });
   const actions = useBookingActions();
   const error = mine.error ?? sessions.error;
   if (error && (!mine.data || !sessions.data)) {
@@ -304,7 +367,6 @@ function RequiredStudent({ student, campaign }: { student: StudentDetail; campai
     );
   }
   if (!mine.data || !sessions.data) return <Skeleton active />;
-  const day = mine.data.booking?.status === 'active' ? mine.data.booking.session.date : mine.data.defaultDay;
   return (
     <Row gutter={[16, 0]}>
       <Col xs={24} lg={14}>
@@ -314,7 +376,7 @@ function RequiredStudent({ student, campaign }: { student: StudentDetail; campai
         </div>
       </Col>
       <Col xs={24} lg={10}>
-        <BringCard student={student} campaign={campaign} day={day} />
+        <BringCard student={student} campaign={campaign} codeBy={sessions.data.collectionCodeBy} />
       </Col>
     </Row>
   );
@@ -351,7 +413,7 @@ export default function MyPage(): ReactNode {
     <>
       {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
       <DecisionCard student={s} />
-      {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : null}
+      {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : <NoticeLink />}
     </>
   );
 }

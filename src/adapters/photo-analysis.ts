@@ -1,0 +1,475 @@
+// From a decoded camera photo to the standard 480 × 640 JPEG and its checks report (issue #4, parts 3–5).
+// Measuring happens here, on raw pixels from sharp; judging happens in src/domain/photo-standard.ts.
+// Cost: the camera JPEG is decoded twice with libjpeg's shrink-on-load: once to a ≤ DETECT_MAX_SIDE copy
+// (detection, background colour, hair), then only the region of the crop at the coarsest scale (1/8 … 1/1)
+// that keeps the face larger than in the output. Every per-pixel JavaScript loop runs on the small copy's
+// columns or on the 480 × 640 output.
+// How each step works and why: docs/decisions/0005-photo-analysis.md.
+import sharp from 'sharp';
+import type { Sharp } from 'sharp';
+import {
+  checkBackground,
+  checkExposure,
+  checkFaces,
+  checkFormat,
+  checkGeometry,
+  checkPose,
+  checkSharpness,
+  checksWithoutFace,
+  deltaE2000,
+  deltaE76,
+  faceWidthOf,
+  mapToOutput,
+  PHOTO_STANDARD,
+  planStandardCrop,
+  rollDegrees,
+  rotatePoint,
+  summarisePhotoChecks,
+  yawDegrees,
+} from '../domain/photo-standard.js';
+import type { CropPlan, Lab, PhotoChecks, Point } from '../domain/photo-standard.js';
+import type { DetectedFace, FaceDetector } from './face-detector.js';
+
+/** What analysePhoto needs of a decoded photo (src/adapters/image-decode.ts's DecodedPhoto has it). */
+export interface DecodedPhotoSource {
+  width: number;
+  height: number;
+  /** A fresh pipeline over the oriented sRGB image, metadata not kept. */
+  open(): Sharp;
+}
+
+export interface PhotoAnalysis {
+  /** The F1 JPEG, or null when no crop is possible (no face, or no 480 × 640 frame fits in the camera image). */
+  standardJpeg: Buffer | null;
+  checks: PhotoChecks;
+  /** The face the crop is built on, in the decoded image's pixels. */
+  face: DetectedFace | null;
+  /** decode, detect, crop, checks, encode, total. */
+  timingsMs: Record<string, number>;
+}
+
+/** Longest side of the copy given to the detector (256 × 256 input; the second pass looks closer). */
+export const DETECT_MAX_SIDE = 512;
+/** The working copy keeps the face at least this many times wider than in the output (the last resize only shrinks). */
+const WORK_OVERSAMPLE = 1.25;
+const JPEG_QUALITY = { min: PHOTO_STANDARD.minQuality, max: 95 } as const;
+
+interface RawImage {
+  data: Buffer;
+  width: number;
+  height: number;
+}
+
+const rawInput = (img: RawImage) => ({ raw: { width: img.width, height: img.height, channels: 3 as const } });
+
+async function toRaw(pipeline: Sharp): Promise<RawImage> {
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+  return { data, width: info.width, height: info.height };
+}
+
+// ---------------------------------------------------------------- colour helpers (LUT: no pow per pixel)
+
+const LINEAR = Float64Array.from({ length: 256 }, (_, c) => {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+});
+
+function labAt(d: Buffer, i: number): Lab {
+  const R = LINEAR[d[i]!]!;
+  const G = LINEAR[d[i + 1]!]!;
+  const B = LINEAR[d[i + 2]!]!;
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+  const fx = f((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
+  const fy = f(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
+  const fz = f((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
+  return { L: 116 * fy - 16, a: 500 * (fx - fy), b: 200 * (fy - fz) };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+/** Background colour: per-channel median of two patches in the top corners (where an ID photo shows only background). */
+function sampleCornerColour(img: RawImage): { r: number; g: number; b: number } {
+  const size = Math.max(2, Math.round(img.width * 0.04));
+  const margin = Math.max(1, Math.round(img.width * 0.01));
+  const rs: number[] = [];
+  const gs: number[] = [];
+  const bs: number[] = [];
+  for (const x0 of [margin, img.width - margin - size]) {
+    for (let y = margin; y < margin + size && y < img.height; y++) {
+      for (let x = Math.max(0, x0); x < x0 + size && x < img.width; x++) {
+        const i = (y * img.width + x) * 3;
+        rs.push(img.data[i]!);
+        gs.push(img.data[i + 1]!);
+        bs.push(img.data[i + 2]!);
+      }
+    }
+  }
+  return { r: median(rs), g: median(gs), b: median(bs) };
+}
+
+/** ΔE76 beyond which a pixel is no longer background (hair, skin, clothes, another object). */
+const HAIR_DELTA_E = 14;
+
+/**
+ * Top of the hair: in columns across the face, the first row (from the top) where the colour leaves the
+ * background colour for `run` consecutive pixels. The crown is the topmost such row over the columns
+ * (the second-topmost, so that one noisy column does not decide). null when the head already touches
+ * the top edge.
+ */
+function findHairTop(img: RawImage, bg: Lab, centreX: number, eyeY: number, faceWidth: number): Point | null {
+  const run = Math.max(2, Math.round(img.height / 400));
+  const x0 = Math.max(0, Math.round(centreX - faceWidth * 0.35));
+  const x1 = Math.min(img.width - 1, Math.round(centreX + faceWidth * 0.35));
+  const stepX = Math.max(1, Math.round((x1 - x0) / 48));
+  const yMax = Math.min(img.height - 1, Math.round(eyeY));
+  const tops: Point[] = [];
+  for (let x = x0; x <= x1; x += stepX) {
+    let streak = 0;
+    for (let y = 0; y <= yMax; y++) {
+      const far = deltaE76(labAt(img.data, (y * img.width + x) * 3), bg) > HAIR_DELTA_E;
+      streak = far ? streak + 1 : 0;
+      if (streak >= run) {
+        tops.push({ x, y: y - run + 1 });
+        break;
+      }
+    }
+  }
+  if (tops.length === 0) return { x: centreX, y: yMax };
+  tops.sort((a, b) => a.y - b.y);
+  const crown = tops[Math.min(1, tops.length - 1)]!;
+  return crown.y <= 1 ? null : crown;
+}
+
+// ---------------------------------------------------------------- crop rendering
+
+/** The plan with every length multiplied by k (from the detection copy's pixels to the working copy's). */
+function scalePlan(plan: CropPlan, k: number): CropPlan {
+  return {
+    ...plan,
+    pivot: { x: plan.pivot.x * k, y: plan.pivot.y * k },
+    scale: plan.scale / k,
+    rect: { left: plan.rect.left * k, top: plan.rect.top * k, width: plan.rect.width * k, height: plan.rect.height * k },
+  };
+}
+
+/**
+ * Cuts the plan's frame out of the working copy (size workW × workH, of which only the region needed is
+ * decoded): region → rotate about its centre (levels the eyes) → extract → resize to 480 × 640.
+ */
+async function renderCrop(
+  fetchRegion: (box: { left: number; top: number; width: number; height: number }) => Promise<RawImage>,
+  workW: number,
+  workH: number,
+  plan: CropPlan,
+  fill: { r: number; g: number; b: number },
+): Promise<RawImage> {
+  const corners = [
+    { x: plan.rect.left, y: plan.rect.top },
+    { x: plan.rect.left + plan.rect.width, y: plan.rect.top },
+    { x: plan.rect.left, y: plan.rect.top + plan.rect.height },
+    { x: plan.rect.left + plan.rect.width, y: plan.rect.top + plan.rect.height },
+  ].map((c) => rotatePoint(c, plan.pivot, -plan.angle));
+  const x0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.x))) - 2);
+  const y0 = Math.max(0, Math.floor(Math.min(...corners.map((c) => c.y))) - 2);
+  const x1 = Math.min(workW, Math.ceil(Math.max(...corners.map((c) => c.x))) + 2);
+  const y1 = Math.min(workH, Math.ceil(Math.max(...corners.map((c) => c.y))) + 2);
+  let region = await fetchRegion({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 });
+  const regionCentre = { x: x0 + region.width / 2, y: y0 + region.height / 2 };
+  let left: number;
+  let top: number;
+  if (Math.abs(plan.angle) >= 0.1) {
+    region = await toRaw(sharp(region.data, rawInput(region)).rotate(plan.angle, { background: fill }));
+    // The rotated canvas keeps the region's centre at its own centre.
+    const pivotInRegion = rotatePoint(plan.pivot, regionCentre, plan.angle);
+    left = region.width / 2 + (pivotInRegion.x - regionCentre.x) + (plan.rect.left - plan.pivot.x);
+    top = region.height / 2 + (pivotInRegion.y - regionCentre.y) + (plan.rect.top - plan.pivot.y);
+  } else {
+    left = plan.rect.left - x0;
+    top = plan.rect.top - y0;
+  }
+  const l = Math.max(0, Math.min(region.width - 1, Math.round(left)));
+  const t = Math.max(0, Math.min(region.height - 1, Math.round(top)));
+  const w = Math.max(1, Math.min(region.width - l, Math.round(plan.rect.width)));
+  const h = Math.max(1, Math.min(region.height - t, Math.round(plan.rect.height)));
+  return toRaw(
+    sharp(region.data, rawInput(region))
+      .extract({ left: l, top: t, width: w, height: h })
+      .resize(PHOTO_STANDARD.width, PHOTO_STANDARD.height, { fit: 'fill', kernel: 'lanczos3' }),
+  );
+}
+
+// ---------------------------------------------------------------- encoding (F1)
+
+/** JFIF APP0 with 300 dots per inch. sharp writes density only as EXIF, and the output must carry no EXIF. */
+const JFIF_300_DPI = Buffer.from([0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x01, 0x01, 0x2c, 0x01, 0x2c, 0x00, 0x00]);
+
+async function encodeJpeg(img: RawImage, quality: number): Promise<Buffer> {
+  // Baseline, 4:2:0, Huffman tables optimised; no metadata of any kind (no withMetadata/keep*).
+  const body = await sharp(img.data, rawInput(img)).jpeg({ quality, optimiseCoding: true, chromaSubsampling: '4:2:0' }).toBuffer();
+  return Buffer.concat([body.subarray(0, 2), JFIF_300_DPI, body.subarray(2)]);
+}
+
+/** The highest quality (60–95) whose file is at most 40 KB; quality 60 when even that is larger (F1: quality first). */
+export async function encodeStandardJpeg(img: RawImage): Promise<{ jpeg: Buffer; quality: number }> {
+  let lo: number = JPEG_QUALITY.min;
+  let hi: number = JPEG_QUALITY.max;
+  let best = { jpeg: await encodeJpeg(img, lo), quality: lo };
+  if (best.jpeg.length > PHOTO_STANDARD.bytes.max) return best;
+  const top = await encodeJpeg(img, hi);
+  if (top.length <= PHOTO_STANDARD.bytes.max) return { jpeg: top, quality: hi };
+  // Invariant: lo fits, hi does not.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const jpeg = await encodeJpeg(img, mid);
+    if (jpeg.length <= PHOTO_STANDARD.bytes.max) {
+      lo = mid;
+      best = { jpeg, quality: mid };
+    } else {
+      hi = mid;
+    }
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------- measurements on the 480 × 640 output
+
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+function clampBox(b: Box, img: RawImage): Box {
+  return {
+    x0: Math.max(0, Math.round(b.x0)),
+    y0: Math.max(0, Math.round(b.y0)),
+    x1: Math.min(img.width, Math.round(b.x1)),
+    y1: Math.min(img.height, Math.round(b.y1)),
+  };
+}
+
+function measureBackground(img: RawImage, regions: Box[]) {
+  const means: { lab: Lab; n: number }[] = [];
+  const all: Lab[] = [];
+  let r = 0;
+  let g = 0;
+  let b = 0;
+  for (const raw of regions) {
+    const box = clampBox(raw, img);
+    const acc = { L: 0, a: 0, b: 0 };
+    let n = 0;
+    // Every other pixel: plenty of samples, half the work.
+    for (let y = box.y0; y < box.y1; y += 2) {
+      for (let x = box.x0; x < box.x1; x += 2) {
+        const i = (y * img.width + x) * 3;
+        const lab = labAt(img.data, i);
+        all.push(lab);
+        acc.L += lab.L;
+        acc.a += lab.a;
+        acc.b += lab.b;
+        r += img.data[i]!;
+        g += img.data[i + 1]!;
+        b += img.data[i + 2]!;
+        n++;
+      }
+    }
+    if (n >= 30) means.push({ lab: { L: acc.L / n, a: acc.a / n, b: acc.b / n }, n });
+  }
+  const count = all.length;
+  if (count === 0) return { meanLab: { L: 0, a: 0, b: 0 }, meanRgb: { r: 0, g: 0, b: 0 }, spread: 0, gradient: 0, samples: 0 };
+  const meanLab = all.reduce((m, p) => ({ L: m.L + p.L / count, a: m.a + p.a / count, b: m.b + p.b / count }), { L: 0, a: 0, b: 0 });
+  // 90th percentile of the distance to the mean: a few hair strands at a band's edge do not count, clutter does.
+  const distances = all.map((p) => deltaE76(p, meanLab)).sort((a, b) => a - b);
+  const spread = distances[Math.floor(0.9 * (count - 1))]!;
+  let gradient = 0;
+  for (let i = 0; i < means.length; i++) {
+    for (let j = i + 1; j < means.length; j++) gradient = Math.max(gradient, deltaE2000(means[i]!.lab, means[j]!.lab));
+  }
+  return { meanLab, meanRgb: { r: r / count, g: g / count, b: b / count }, spread, gradient, samples: count };
+}
+
+/** Luma statistics and variance of the (4-neighbour) Laplacian over a box of the output. */
+function measureFace(img: RawImage, raw: Box) {
+  const box = clampBox(raw, img);
+  const w = box.x1 - box.x0;
+  const h = box.y1 - box.y0;
+  if (w < 3 || h < 3) return { exposure: { meanLuma: 0, highlights: 0, shadows: 0, contrast: 0 }, laplacianVariance: 0, lumaVariance: 0 };
+  const luma = new Float32Array(w * h);
+  let sum = 0;
+  let sum2 = 0;
+  let high = 0;
+  let low = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = ((y + box.y0) * img.width + x + box.x0) * 3;
+      const v = 0.299 * img.data[i]! + 0.587 * img.data[i + 1]! + 0.114 * img.data[i + 2]!;
+      luma[y * w + x] = v;
+      sum += v;
+      sum2 += v * v;
+      if (v >= 250) high++;
+      if (v <= 8) low++;
+    }
+  }
+  const n = w * h;
+  const mean = sum / n;
+  let lsum = 0;
+  let lsum2 = 0;
+  let ln = 0;
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const k = y * w + x;
+      const lap = luma[k - 1]! + luma[k + 1]! + luma[k - w]! + luma[k + w]! - 4 * luma[k]!;
+      lsum += lap;
+      lsum2 += lap * lap;
+      ln++;
+    }
+  }
+  return {
+    exposure: { meanLuma: mean, highlights: high / n, shadows: low / n, contrast: Math.sqrt(Math.max(0, sum2 / n - mean * mean)) },
+    laplacianVariance: ln > 0 ? lsum2 / ln - (lsum / ln) ** 2 : 0,
+    lumaVariance: Math.max(0, sum2 / n - mean * mean),
+  };
+}
+
+// ---------------------------------------------------------------- the pipeline
+
+function scaleFace(f: DetectedFace, k: number): DetectedFace {
+  const p = (q: Point) => ({ x: q.x * k, y: q.y * k });
+  return {
+    score: f.score,
+    box: { x: f.box.x * k, y: f.box.y * k, width: f.box.width * k, height: f.box.height * k },
+    rightEye: p(f.rightEye),
+    leftEye: p(f.leftEye),
+    nose: p(f.nose),
+    mouth: p(f.mouth),
+    rightEar: p(f.rightEar),
+    leftEar: p(f.leftEar),
+  };
+}
+
+/**
+ * Analyses one camera photo: finds the face, crops and encodes the F1/F2 JPEG, and measures every check.
+ * With two or more faces the largest one is cropped and `faces` fails; with none there is no crop.
+ */
+export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDetector): Promise<PhotoAnalysis> {
+  const timingsMs: Record<string, number> = {};
+  const start = performance.now();
+  let mark = start;
+  const lap = (name: string) => {
+    const now = performance.now();
+    timingsMs[name] = Math.round((now - mark) * 10) / 10;
+    mark = now;
+  };
+
+  // decode (1): a small copy by JPEG shrink-on-load, for the detector, the background colour and the hair.
+  const small = await toRaw(decoded.open().resize(DETECT_MAX_SIDE, DETECT_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }));
+  const cameraPerSmall = decoded.width / small.width;
+  lap('decode');
+
+  const faces = await detector.detect(small.data, small.width, small.height);
+  lap('detect');
+  const finish = (standardJpeg: Buffer | null, checks: PhotoChecks, face: DetectedFace | null): PhotoAnalysis => {
+    timingsMs.total = Math.round((performance.now() - start) * 10) / 10;
+    return { standardJpeg, checks, face: face && scaleFace(face, cameraPerSmall), timingsMs };
+  };
+  if (faces.length === 0) return finish(null, checksWithoutFace(0), null);
+  // The subject is the largest face; any other face fails the faces check (C2: nobody else in the picture).
+  const face = faces.reduce((a, b) => (faceWidthOf(b) > faceWidthOf(a) ? b : a));
+
+  const bgRgb = sampleCornerColour(small);
+  const bgLab = labAt(Buffer.from([bgRgb.r, bgRgb.g, bgRgb.b]), 0);
+  const eyeMid = { x: (face.rightEye.x + face.leftEye.x) / 2, y: (face.rightEye.y + face.leftEye.y) / 2 };
+  const fw = faceWidthOf(face);
+  const hairTop = findHairTop(small, bgLab, (face.rightEar.x + face.leftEar.x) / 2, eyeMid.y - fw * 0.15, fw);
+  const plan = planStandardCrop({ imageWidth: small.width, imageHeight: small.height, sourcePxPerImagePx: cameraPerSmall, face, hairTop });
+  const pose = checkPose({ roll: rollDegrees(face.rightEye, face.leftEye), yaw: yawDegrees(face) });
+  const facesCheck = checkFaces(faces.length);
+  if (!plan) {
+    const notMeasured = checksWithoutFace(faces.length).checks.filter((c) => c.id !== 'faces' && c.id !== 'pose' && c.id !== 'geometry');
+    lap('crop');
+    return finish(
+      null,
+      summarisePhotoChecks([facesCheck, pose, checkGeometry({ cropPossible: false, eyeY: 0, faceWidth: 0, hairTop: null, offsetX: 0, upscale: 0, cameraFaceWidth: fw * cameraPerSmall }), ...notMeasured]),
+      face,
+    );
+  }
+
+  // decode (2): only the region of the frame, at the coarsest JPEG scale (1, 1/2, 1/4, 1/8) that still
+  // leaves the face at least WORK_OVERSAMPLE × its output width, so that the final resize only shrinks.
+  const cameraFaceWidth = fw * cameraPerSmall;
+  let shrink = 8;
+  while (shrink > 1 && cameraFaceWidth / shrink < plan.predicted.faceWidth * WORK_OVERSAMPLE) shrink /= 2;
+  const workW = Math.max(1, Math.round(decoded.width / shrink));
+  const workH = Math.max(1, Math.round(decoded.height / shrink));
+  const workPlan = scalePlan(plan, workW / small.width);
+  const out = await renderCrop(
+    (box) => toRaw(decoded.open().resize(workW, workH, { fit: 'fill' }).extract(box)),
+    workW,
+    workH,
+    workPlan,
+    bgRgb,
+  );
+  lap('crop');
+
+  // checks, measured on the output itself.
+  const m = (p: Point) => mapToOutput(plan, p);
+  const re = m(face.rightEye);
+  const le = m(face.leftEye);
+  const rEar = m(face.rightEar);
+  const lEar = m(face.leftEar);
+  const mouth = m(face.mouth);
+  const eyeY = (re.y + le.y) / 2;
+  const faceWidth = Math.hypot(lEar.x - rEar.x, lEar.y - rEar.y);
+  const centreX = (rEar.x + lEar.x) / 2;
+  let hairTopOut: number | null = null;
+  if (hairTop) {
+    const outBg = sampleCornerColour(out);
+    const found = findHairTop(out, labAt(Buffer.from([outBg.r, outBg.g, outBg.b]), 0), centreX, eyeY - faceWidth * 0.15, faceWidth);
+    hairTopOut = found ? found.y : 0;
+  }
+  const geometry = checkGeometry({
+    cropPossible: true,
+    eyeY,
+    faceWidth,
+    hairTop: hairTopOut,
+    offsetX: centreX - PHOTO_STANDARD.width / 2,
+    upscale: plan.predicted.upscale,
+    cameraFaceWidth,
+  });
+
+  // Background: a band above the hair and two bands beside the head, down to the eye line.
+  const margin = 6;
+  const headHalf = faceWidth * 0.72;
+  const topBandBottom = Math.min(hairTopOut ?? 0, 60) - 8;
+  const background = checkBackground(
+    measureBackground(out, [
+      { x0: margin, y0: margin, x1: PHOTO_STANDARD.width - margin, y1: topBandBottom },
+      { x0: margin, y0: margin, x1: Math.min(70, centreX - headHalf - 8), y1: eyeY },
+      { x0: Math.max(PHOTO_STANDARD.width - 70, centreX + headHalf + 8), y0: margin, x1: PHOTO_STANDARD.width - margin, y1: eyeY },
+    ]),
+  );
+  // Exposure and sharpness on the inner face: between the ears' inner 70 %, from just above the eyes to the mouth.
+  const faceStats = measureFace(out, { x0: centreX - faceWidth * 0.35, y0: eyeY - faceWidth * 0.12, x1: centreX + faceWidth * 0.35, y1: mouth.y + faceWidth * 0.05 });
+  const exposure = checkExposure(faceStats.exposure);
+  const sharpness = checkSharpness({ laplacianVariance: faceStats.laplacianVariance, lumaVariance: faceStats.lumaVariance });
+  lap('checks');
+
+  const { jpeg, quality } = await encodeStandardJpeg(out);
+  const meta = await sharp(jpeg).metadata();
+  const format = checkFormat({
+    width: meta.width ?? 0,
+    height: meta.height ?? 0,
+    channels: meta.channels ?? 0,
+    dpi: meta.density ?? 0,
+    quality,
+    bytes: jpeg.length,
+    metadataStripped: !meta.exif && !meta.xmp && !meta.iptc && !meta.icc,
+  });
+  lap('encode');
+  return finish(jpeg, summarisePhotoChecks([format, geometry, background, exposure, sharpness, facesCheck, pose]), face);
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/** Check ids of the report (issue #4 part 10); F1–F4 of MISSION.md. */
+export const PhotoCheckIdSchema = z.enum(['format', 'geometry', 'background', 'exposure', 'sharpness', 'faces', 'pose']);
+export const PhotoCheckStatusSchema = z.enum(['pass', 'warn', 'fail']);
+
+export const PhotoCheckSchema = z.object({
+  id: PhotoCheckIdSchema,
+  status: PhotoCheckStatusSchema,
+  value: z.unknown(),
+  threshold: z.unknown(),
+  /** in the request's language */
+  message: z.string(),
+});
+
+/** A shot and its checks report, as the station shows it (no name, no student number, no ID number). */
+export const PhotoReportSchema = z.object({
+  id: z.string(),
+  studentId: z.string(),
+  createdAt: z.string(),
+  station: z.string().nullable(),
+  checks: z.array(PhotoCheckSchema),
+  accepted: z.boolean(),
+  /** this shot is the student's confirmed photo (C3) */
+  confirmed: z.boolean(),
+  /** E7: the confirmed photo of a student who should not have been photographed (decision changed since) */
+  invalid: z.object({ rule: z.string() }).nullable(),
+  /** a standard 480×640 JPEG exists (getPhotoImage) */
+  hasImage: z.boolean(),
+});
+export type PhotoReport = z.infer<typeof PhotoReportSchema>;
+
+export const PhotoListSchema = z.object({ items: z.array(PhotoReportSchema) });
+
+export const Sha256HexSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 in hexadecimal (64 characters)')
+  .transform((s) => s.toLowerCase());
+
+/** The text fields of uploadPhoto's multipart body (the file is the field `file`). */
+export const UploadPhotoFieldsSchema = z.object({
+  studentNo: z.string().trim().min(1).max(32),
+  sha256: Sha256HexSchema.optional(),
+  station: z.string().trim().min(1).max(64).optional(),
+});
+
+/** Opaque ids only (A3): a photo id is random, a student id is the students table's random id. */
+export const PhotoIdParamsSchema = z.object({ id: z.string().min(1).max(64) });
+export const StudentIdParamsSchema = z.object({ studentId: z.string().min(1).max(64) });
+
+export const VoidConfirmationRequestSchema = z.object({ reason: z.string().trim().min(2).max(500) });
+
+export const KeysRotateResultSchema = z.object({
+  toVersion: z.number(),
+  fromVersions: z.array(z.number()),
+  rewrapped: z.number(),
+  removedVersions: z.array(z.number()),
+});
+export type KeysRotateResult = z.infer<typeof KeysRotateResultSchema>;

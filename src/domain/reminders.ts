@@ -1,0 +1,243 @@
+// Who gets which reminder when, and what the mails say (issue #3 part 7; MISSION S1, S2, C1, C2, P1).
+// Pure: the clock, the campaign and the students are passed in; times are the campaign's wall clock
+// (Asia/Shanghai) whatever the server's clock.
+import type { CampaignDefinition, SiteId } from './campaign.js';
+import { findDepartmentDay } from './campaign.js';
+import { zonedTimeToInstant } from './schedule.js';
+
+/** Reminders go out at this local time: the evening before a booking, and a week before a department's day. */
+export const REMINDER_LOCAL_TIME = '18:00';
+/** A required student without a booking is reminded this many days before their department's day (S1). */
+export const DAY_REMINDER_DAYS_BEFORE = 7;
+
+const DAY_MS = 86_400_000;
+
+/** A plain mailbox `local@domain.tld`, no display name, no spaces or brackets (the roster column may hold junk). */
+export function isValidMailAddress(address: string): boolean {
+  if (address.length > 254) return false;
+  return /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/.test(address);
+}
+
+/** An address for logs and audit events: `z***@example.edu.cn` (never the whole mailbox, A3). */
+export function maskMailAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return '*'.repeat(Math.min(address.length, 8));
+  return `${address[0]}***${address.slice(at)}`;
+}
+
+export function shiftDate(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y!, m! - 1, d!) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+export interface ReminderStudent {
+  id: string;
+  studentNo: string;
+  name: string;
+  email: string | null;
+  department: string;
+  decision: string; // required | excluded | not_in_campaign …
+  site: SiteId;
+  /** already photographed and confirmed (when that is known): no reminder */
+  photographed?: boolean;
+}
+
+export interface ReminderBooking {
+  bookingId: string;
+  studentId: string;
+  site: SiteId;
+  date: string; // YYYY-MM-DD, campaign time zone
+  start: string; // HH:MM
+  end: string;
+}
+
+export type ReminderKind = 'reminder.booking' | 'reminder.day';
+
+export interface ReminderIntent {
+  kind: ReminderKind;
+  /** one mail per student and occasion: `reminder:booking:<bookingId>:<date>` / `reminder:day:<studentId>:<date>` */
+  dedupeKey: string;
+  studentId: string;
+  email: string | null;
+  /** when it was due (for the record); due intents are sent now */
+  dueAt: string;
+  site: SiteId;
+  date: string;
+  windows: { start: string; end: string }[];
+  bookingId: string | null;
+}
+
+/**
+ * The reminders due at `now`:
+ * - a student with an active booking: from 18:00 the evening before the session until it starts;
+ * - a `required` student without a booking: from 18:00 seven days before their department's day (S1) until
+ *   the day's first window starts;
+ * - nobody who is not `required` (E4–E6, not in the campaign), nobody already photographed.
+ * Students without an address are returned too (email null): the caller records that nothing can be sent.
+ */
+export function planDueReminders(input: { campaign: CampaignDefinition; now: Date; students: ReminderStudent[]; bookings: ReminderBooking[] }): ReminderIntent[] {
+  const { campaign, now } = input;
+  const tz = campaign.timezone;
+  const t = now.getTime();
+  const bookingOf = new Map(input.bookings.map((b) => [b.studentId, b]));
+  const firstWindow = [...campaign.windows].sort((a, b) => a.start.localeCompare(b.start))[0];
+  const out: ReminderIntent[] = [];
+  for (const s of input.students) {
+    if (s.decision !== 'required' || s.photographed) continue;
+    const booking = bookingOf.get(s.id);
+    if (booking) {
+      const due = zonedTimeToInstant(shiftDate(booking.date, -1), REMINDER_LOCAL_TIME, tz);
+      const starts = zonedTimeToInstant(booking.date, booking.start, tz);
+      if (t < due.getTime() || t >= starts.getTime()) continue;
+      out.push({
+        kind: 'reminder.booking',
+        dedupeKey: `reminder:booking:${booking.bookingId}:${booking.date}`,
+        studentId: s.id,
+        email: s.email,
+        dueAt: due.toISOString(),
+        site: booking.site,
+        date: booking.date,
+        windows: [{ start: booking.start, end: booking.end }],
+        bookingId: booking.bookingId,
+      });
+      continue;
+    }
+    const day = findDepartmentDay(campaign, s.department);
+    if (!day || !firstWindow) continue;
+    const due = zonedTimeToInstant(shiftDate(day, -DAY_REMINDER_DAYS_BEFORE), REMINDER_LOCAL_TIME, tz);
+    const starts = zonedTimeToInstant(day, firstWindow.start, tz);
+    if (t < due.getTime() || t >= starts.getTime()) continue;
+    out.push({
+      kind: 'reminder.day',
+      dedupeKey: `reminder:day:${s.id}:${day}`,
+      studentId: s.id,
+      email: s.email,
+      dueAt: due.toISOString(),
+      site: s.site,
+      date: day,
+      windows: campaign.windows.map((w) => ({ start: w.start, end: w.end })),
+      bookingId: null,
+    });
+  }
+  return out;
+}
+
+// ───────────────────────────── messages ─────────────────────────────
+
+export interface MailContent {
+  subject: string;
+  text: string;
+}
+
+const ZH_WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
+const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** `2023年11月1日（星期三）` — the date is already the campaign's local date. */
+export function formatDateZh(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay();
+  return `${y}年${m}月${d}日（星期${ZH_WEEKDAYS[weekday]}）`;
+}
+
+/** `Wednesday 1 November 2023` */
+export function formatDateEn(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay();
+  return `${EN_WEEKDAYS[weekday]} ${d} ${EN_MONTHS[m! - 1]} ${y}`;
+}
+
+function placeOf(campaign: CampaignDefinition, site: SiteId): string {
+  return campaign.sites.find((s) => s.id === site)?.place ?? site;
+}
+
+function price(campaign: CampaignDefinition): { zh: string; en: string } {
+  const electronicOnly = campaign.price.methods.length === 1 && campaign.price.methods[0] === 'electronic';
+  return {
+    zh: `费用 ${campaign.price.amount} 元/套，现场${electronicOnly ? '仅支持电子支付（不收现金）' : '支付'}（P1）。`,
+    en: `Price: ${campaign.price.amount} yuan per set, paid on site${electronicOnly ? ' by electronic payment only (no cash)' : ''} (P1).`,
+  };
+}
+
+const BRING_ZH = [
+  '请至少提前 3 天在学信网（学信档案 → 图像校对）或其 App 获取本人的采集码，现场出示（C1）；',
+  '请穿深色正装，不戴帽子（C2）。',
+];
+const BRING_EN = [
+  'Fetch your collection code (采集码) from CHSI (学信档案 → 图像校对) or its app at least 3 days ahead and show it at the station (C1);',
+  'wear dark formal clothes and no hat (C2).',
+];
+
+const TIME_ZONE_NOTE = { zh: '（北京时间）', en: ' (Beijing time, UTC+8)' };
+
+/** The reminder mail, in Chinese then English, with the time in the campaign's zone. */
+export function renderReminderMail(intent: Pick<ReminderIntent, 'kind' | 'site' | 'date' | 'windows'>, campaign: CampaignDefinition, studentName: string): MailContent {
+  const windowsText = intent.windows.map((w) => `${w.start}–${w.end}`).join('、');
+  const windowsEn = intent.windows.map((w) => `${w.start}–${w.end}`).join(' or ');
+  const place = placeOf(campaign, intent.site);
+  const p = price(campaign);
+  const booking = intent.kind === 'reminder.booking';
+  const zh = booking
+    ? [`${studentName} 同学：`, '', `你预约的图像采集时间是 ${formatDateZh(intent.date)} ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place}。`]
+    : [
+        `${studentName} 同学：`,
+        '',
+        `你所在院系的图像采集日是 ${formatDateZh(intent.date)}，时段 ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place}（S1）。`,
+        '如当天不能前来，可登录系统预约其他时段（S2）。',
+      ];
+  zh.push('', '请携带与注意：', ...BRING_ZH.map((l) => `· ${l}`), `· ${p.zh}`);
+  const en = booking
+    ? [`Your diploma-photo session is on ${formatDateEn(intent.date)}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place}.`]
+    : [
+        `Your department's photo day is ${formatDateEn(intent.date)}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place} (S1).`,
+        'If you cannot come that day, sign in and book another listed time (S2).',
+      ];
+  en.push('', 'Bring and note:', ...BRING_EN.map((l) => `- ${l}`), `- ${p.en}`);
+  const subject = booking
+    ? `【图像采集】明天 ${intent.date} ${windowsText} 请按时前来 / Your photo session is tomorrow`
+    : `【图像采集】${intent.date} 是你所在院系的采集日 / Your department's photo day`;
+  return { subject, text: [...zh, '', '—', '', ...en, ''].join('\n') };
+}
+
+export interface NotificationPayload {
+  date?: string;
+  start?: string;
+  end?: string;
+  site?: string;
+  reason?: string;
+}
+
+/** The mail for a `notifications` row the booking service wrote: a move (capacity lowered) or a waitlist promotion. */
+export function renderNotificationMail(kind: string, payload: NotificationPayload, campaign: CampaignDefinition, studentName: string): MailContent {
+  const site = (payload.site === 'shenzhen' ? 'shenzhen' : 'beijing') as SiteId;
+  const when = payload.date && payload.start && payload.end ? { zh: `${formatDateZh(payload.date)} ${payload.start}–${payload.end}${TIME_ZONE_NOTE.zh}`, en: `${formatDateEn(payload.date)}, ${payload.start}–${payload.end}${TIME_ZONE_NOTE.en}` } : { zh: '', en: '' };
+  const place = placeOf(campaign, site);
+  const promoted = kind === 'waitlist.promoted';
+  const zh = promoted
+    ? `${studentName} 同学：你候补的时段有了空位，已为你预约：${when.zh}，地点：${place}。如不能前来，请登录系统取消，把名额留给他人。`
+    : `${studentName} 同学：由于采集时段容量调整，你的预约已改到 ${when.zh}，地点：${place}。如不方便，可登录系统改约其他时段。`;
+  const en = promoted
+    ? `A seat opened in the session you were waiting for, and it is now booked for you: ${when.en}, at ${place}. If you cannot come, sign in and cancel so that someone else gets the seat.`
+    : `Because the capacity of your session changed, your booking was moved to ${when.en}, at ${place}. If that does not suit you, sign in and book another time.`;
+  const subject = promoted ? '【图像采集】候补成功，已为你预约 / A seat is booked for you' : '【图像采集】你的预约时段已调整 / Your booking was moved';
+  return { subject, text: [zh, '', ...BRING_ZH.map((l) => `· ${l}`), `· ${price(campaign).zh}`, '', '—', '', en, ''].join('\n') };
+}
+
+/** The one-time sign-in link mail. */
+export function renderSigninLinkMail(link: string, validMinutes: number): MailContent {
+  return {
+    subject: '【图像采集】登录链接 / Your sign-in link',
+    text: [
+      `请在 ${validMinutes} 分钟内打开以下链接登录（只能使用一次）：`,
+      link,
+      '如果不是你本人申请的，请忽略本邮件。',
+      '',
+      '—',
+      '',
+      `Open this link within ${validMinutes} minutes to sign in (it works once):`,
+      link,
+      'If you did not ask for it, ignore this mail.',
+      '',
+    ].join('\n'),
+  };
+}

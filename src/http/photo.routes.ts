@@ -1,0 +1,194 @@
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ErrorBodySchema } from '../contracts/common.js';
+import {
+  PhotoIdParamsSchema,
+  PhotoListSchema,
+  PhotoReportSchema,
+  StudentIdParamsSchema,
+  UploadPhotoFieldsSchema,
+  VoidConfirmationRequestSchema,
+} from '../contracts/photo.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { authorize } from '../services/deps.js';
+import * as photoService from '../services/photo.service.js';
+import { actorOf } from './context.js';
+
+/** Largest camera file accepted (a 24 MP JPEG is 8–15 MB); the decoder's own byte limit is the same. */
+export const PHOTO_MAX_BYTES = 40 * 1024 * 1024;
+const PHOTO_LIMIT_TEXT = '40 MB';
+
+export const PHOTO_UPLOAD_URL = '/api/photos';
+
+/** The multipart body of uploadPhoto, for the OpenAPI document (the route itself reads the parts). */
+export const PHOTO_UPLOAD_OPENAPI = {
+  consumes: ['multipart/form-data'],
+  body: {
+    type: 'object',
+    required: ['file', 'studentNo'],
+    properties: {
+      file: { type: 'string', format: 'binary', description: 'the camera JPEG, at most 40 MB' },
+      studentNo: { type: 'string', description: 'the student photographed' },
+      sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: "the file's SHA-256 as the station computed it; a mismatch is refused" },
+      station: { type: 'string', description: 'the station label' },
+    },
+  },
+};
+
+class UploadAborted extends Error {}
+
+/**
+ * Reads the multipart body in memory (never spooled to disk: no plain-text face on disk, A3), whatever
+ * the order of the file and the fields, with the photo byte limit.
+ */
+async function readPhotoUpload(request: FastifyRequest): Promise<{ bytes: Buffer; fields: Record<string, string> }> {
+  if (!request.isMultipart()) {
+    throw new AppError('VALIDATION_FAILED', { params: { detail: 'multipart/form-data with a "file" field expected' } });
+  }
+  const fields: Record<string, string> = {};
+  let bytes: Buffer | undefined;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: PHOTO_MAX_BYTES, files: 1, fields: 10, fieldSize: 4096 } })) {
+      if (part.type === 'file') {
+        const buffer = await part.toBuffer();
+        if (part.fieldname !== 'file') throw new AppError('VALIDATION_FAILED', { params: { detail: `unexpected file field "${part.fieldname}", expected "file"` } });
+        bytes = buffer;
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (e) {
+    if (request.raw.aborted || request.raw.destroyed) throw new UploadAborted('upload cut off');
+    const code = (e as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('FILE_TOO_LARGE', { params: { limit: PHOTO_LIMIT_TEXT } });
+    throw e;
+  }
+  // A request cut off half-way is never stored, whatever the parser made of its end.
+  if (!request.raw.complete) throw new UploadAborted('upload cut off');
+  if (!bytes) throw new AppError('VALIDATION_FAILED', { params: { detail: 'the "file" field is missing' }, details: [{ field: 'file', message: 'required' }] });
+  return { bytes, fields };
+}
+
+function parseFields(fields: Record<string, string>) {
+  const parsed = UploadPhotoFieldsSchema.safeParse(fields);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    throw new AppError('VALIDATION_FAILED', { params: { detail: issues.map((i) => `${i.field}: ${i.message}`).join('; ') }, details: issues });
+  }
+  return parsed.data;
+}
+
+const ERRORS = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema };
+
+export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    PHOTO_UPLOAD_URL,
+    {
+      schema: {
+        operationId: 'uploadPhoto',
+        tags: ['photos'],
+        summary: 'A station uploads a camera JPEG for a student (multipart: file, studentNo, optional sha256 and station); answers the checks report. The same bytes again answer the first photo (200)',
+        response: { 201: PhotoReportSchema, 200: PhotoReportSchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      authorize(actor, 'photo.upload');
+      let upload: { bytes: Buffer; fields: Record<string, string> };
+      try {
+        upload = await readPhotoUpload(request);
+      } catch (e) {
+        const code = e instanceof UploadAborted ? 'UPLOAD_ABORTED' : isAppError(e) ? e.code : 'UPLOAD_FAILED';
+        await photoService.recordUploadRefused(app.deps, actor, code, {});
+        if (e instanceof UploadAborted) {
+          // Nobody is listening any more; nothing was stored.
+          return reply.hijack();
+        }
+        throw e;
+      }
+      let fields;
+      try {
+        fields = parseFields(upload.fields);
+      } catch (e) {
+        await photoService.recordUploadRefused(app.deps, actor, 'VALIDATION_FAILED', { size: upload.bytes.length });
+        throw e;
+      }
+      const done = await photoService.uploadPhoto(app.deps, actor, { bytes: upload.bytes, ...fields }, request.lang);
+      return reply.status(done.created ? 201 : 200).send(done.value);
+    },
+  );
+
+  app.get(
+    '/api/photos/:id/report',
+    {
+      schema: {
+        operationId: 'getPhotoReport',
+        tags: ['photos'],
+        summary: "A shot's checks report (format, geometry, background, exposure, sharpness, faces, pose), whether it is confirmed, and the E7 flag",
+        params: PhotoIdParamsSchema,
+        response: { 200: PhotoReportSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.getPhotoReport(app.deps, actorOf(request), request.params.id, request.lang),
+  );
+
+  app.get(
+    '/api/photos/:id/image',
+    {
+      schema: {
+        operationId: 'getPhotoImage',
+        tags: ['photos'],
+        summary: 'The standard 480×640 JPEG (image/jpeg, Cache-Control: no-store); every view is an audit event',
+        params: PhotoIdParamsSchema,
+        produces: ['image/jpeg'],
+      },
+    },
+    async (request, reply) => {
+      const jpeg = await photoService.getPhotoImage(app.deps, actorOf(request), request.params.id);
+      return reply.type('image/jpeg').header('Cache-Control', 'no-store').header('Content-Disposition', 'inline').send(jpeg);
+    },
+  );
+
+  app.post(
+    '/api/photos/:id/confirm',
+    {
+      schema: {
+        operationId: 'confirmPhoto',
+        tags: ['photos'],
+        summary: "Locks this shot as the student's photo (C3): no retakes afterwards unless an admin voids it",
+        params: PhotoIdParamsSchema,
+        response: { 200: PhotoReportSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.confirmPhoto(app.deps, actorOf(request), request.params.id, request.lang),
+  );
+
+  app.post(
+    '/api/photos/:id/void-confirmation',
+    {
+      schema: {
+        operationId: 'voidPhotoConfirmation',
+        tags: ['photos'],
+        summary: 'An admin voids the confirmation of this shot with a reason (audited); the student may be photographed again',
+        params: PhotoIdParamsSchema,
+        body: VoidConfirmationRequestSchema,
+        response: { 200: PhotoReportSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.voidPhotoConfirmation(app.deps, actorOf(request), request.params.id, request.body.reason, request.lang),
+  );
+
+  app.get(
+    '/api/students/:studentId/photos',
+    {
+      schema: {
+        operationId: 'listStudentPhotos',
+        tags: ['photos'],
+        summary: "A student's shots, newest first, each with its report (a student sees only their own)",
+        params: StudentIdParamsSchema,
+        response: { 200: PhotoListSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.listStudentPhotos(app.deps, actorOf(request), request.params.studentId, request.lang),
+  );
+};

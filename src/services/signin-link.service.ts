@@ -1,0 +1,143 @@
+// One-time sign-in links by mail for students (issue #3 part 6, the embedded default beside campus sign-on).
+//
+// - Asking for a link answers the same whether or not the student exists (no account enumeration); the mail
+//   goes through the durable job runner, nudged right away but never awaited by the request, so the answer
+//   takes the same time for a known and an unknown student and a mail server that is down only delays it.
+// - The token is 32 random bytes (base64url); only its SHA-256 is stored; it works once, for 15 minutes
+//   (`UPDATE … WHERE used_at IS NULL AND expires_at > now`, row count checked: PITFALLS F15).
+// - Using it signs the student in like a password sign-in (a new session, the same cookie); the student's
+//   account (role student, user name = student number) is created on first use.
+import crypto from 'node:crypto';
+import type { Me } from '../contracts/auth.js';
+import { AppError } from '../domain/errors.js';
+import type { Principal } from '../domain/permissions.js';
+import { isValidMailAddress, maskMailAddress, renderSigninLinkMail } from '../domain/reminders.js';
+import * as jobRepo from '../repositories/job.repository.js';
+import * as linkRepo from '../repositories/signin-link.repository.js';
+import * as userRepo from '../repositories/user.repository.js';
+import { mutate, recordAuditEvent } from './audit.service.js';
+import { describeMe, hashSessionToken, insertNewSession, toPrincipal } from './auth.service.js';
+import { findActiveCampaign } from './campaign.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { nowIso } from './deps.js';
+import { enqueueMail } from './job-runner.js';
+
+export const SIGNIN_LINK_MINUTES = 15;
+/** At most this many links per student within SIGNIN_LINK_MINUTES; more requests are answered alike and send nothing. */
+export const MAX_SIGNIN_LINKS_PER_WINDOW = 3;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export interface SignInLinkRequest {
+  studentNo?: string | undefined;
+  email?: string | undefined;
+}
+
+export function signInLinkUrl(deps: Pick<ServiceDeps, 'publicUrl'>, token: string): string {
+  return `${(deps.publicUrl ?? 'http://localhost:8080').replace(/\/+$/, '')}/signin/${token}`;
+}
+
+/**
+ * Creates a link and queues its mail when the student is on the current roster with an address; returns the
+ * mail job to nudge (null when nothing was sent). The caller answers 202 either way.
+ */
+export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkRequest, ip: string | null): Promise<{ jobId: string | null }> {
+  const actor: Actor = { principal: null, ip };
+  const asked = req.studentNo ? { studentNo: req.studentNo } : { email: req.email ? maskMailAddress(req.email) : null };
+  const campaign = await findActiveCampaign(deps);
+  const student = campaign ? await linkRepo.findSigninStudent(deps.db.db, campaign.id, req) : undefined;
+  const refuse = async (reason: string) => {
+    await recordAuditEvent(deps, actor, { action: 'auth.signin_link_sent', result: 'failed', targetType: student ? 'student' : null, targetId: student?.id ?? null, details: { ...asked, reason } });
+    return { jobId: null };
+  };
+  if (!student) return refuse('unknown-student');
+  if (!student.email) return refuse('no-address');
+  if (!isValidMailAddress(student.email)) return refuse('invalid-address');
+  const now = deps.clock();
+  const since = new Date(now.getTime() - SIGNIN_LINK_MINUTES * 60_000).toISOString();
+  if ((await linkRepo.countRecentSigninLinks(deps.db.db, student.id, since)) >= MAX_SIGNIN_LINKS_PER_WINDOW) return refuse('rate-limited');
+
+  const token = crypto.randomBytes(32).toString('base64url');
+  const tokenHash = hashSessionToken(token);
+  const jobId = await mutate(deps, actor, async (tx) => {
+    await linkRepo.insertSigninLink(tx, {
+      token_hash: tokenHash,
+      student_id: student.id,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + SIGNIN_LINK_MINUTES * 60_000).toISOString(),
+      used_at: null,
+    });
+    const dedupeKey = `signin:${tokenHash}`;
+    await enqueueMail(tx, deps, { kind: 'signin.link', dedupeKey, studentId: student.id, to: student.email!, content: renderSigninLinkMail(signInLinkUrl(deps, token), SIGNIN_LINK_MINUTES) });
+    const job = await jobRepo.findJobByDedupeKey(tx, dedupeKey);
+    return {
+      value: job?.id ?? null,
+      audit: { action: 'auth.signin_link_sent', targetType: 'student', targetId: student.id, details: { ...asked, to: maskMailAddress(student.email!) } },
+    };
+  });
+  return { jobId };
+}
+
+export interface SignInLinkOutcome {
+  token: string;
+  principal: Principal;
+  me: Me;
+  accountCreated: boolean;
+}
+
+/** Uses a link once: a new session for the student's account (created on first use). */
+export async function consumeSignInLink(deps: ServiceDeps, linkToken: string, ip: string | null, userAgent: string | null): Promise<SignInLinkOutcome> {
+  const actor: Actor = { principal: null, ip };
+  const invalid = async (reason: string) => {
+    await recordAuditEvent(deps, actor, { action: 'auth.signin_link_used', result: 'failed', details: { reason } });
+    return new AppError('SIGNIN_LINK_INVALID');
+  };
+  if (!TOKEN_PATTERN.test(linkToken)) throw await invalid('malformed');
+  const tokenHash = hashSessionToken(linkToken);
+  // A new account needs a password hash: an unusable random one (the student signs in by link or campus sign-on).
+  const spareHash = await deps.hasher.hash(crypto.randomBytes(32).toString('base64url'));
+  let reason = 'unknown-or-used-or-expired';
+  const outcome = await mutate(deps, actor, async (tx) => {
+    const now = nowIso(deps);
+    const studentId = await linkRepo.useSigninLink(tx, tokenHash, now);
+    const student = studentId ? await linkRepo.findStudentById(tx, studentId) : undefined;
+    if (!student) return { value: null, audit: null };
+    let user = await userRepo.findUserByUsername(tx, student.student_no);
+    if (user && (user.role !== 'student' || user.disabled === 1)) {
+      reason = user.disabled === 1 ? 'account-disabled' : 'not-a-student-account';
+      return { value: null, audit: null };
+    }
+    let created = false;
+    if (!user) {
+      const id = crypto.randomUUID();
+      await userRepo.insertUser(
+        tx,
+        {
+          id,
+          username: student.student_no,
+          password_hash: spareHash,
+          role: 'student',
+          display_name: student.name,
+          student_no: student.student_no,
+          totp_secret: null,
+          totp_enabled: 0,
+          totp_last_step: null,
+          disabled: 0,
+          created_at: now,
+          updated_at: now,
+        },
+        [],
+      );
+      user = (await userRepo.findUserById(tx, id))!;
+      created = true;
+    }
+    const token = await insertNewSession(tx, deps, user.id, ip, userAgent);
+    return {
+      value: { user, token, created },
+      audit: { action: 'auth.signin_link_used', targetType: 'user', targetId: user.id, details: { username: user.username, studentId: student.id, accountCreated: created } },
+    };
+  });
+  // Nothing was changed when the link was not usable (the transaction wrote nothing): record the refusal.
+  if (!outcome) throw await invalid(reason);
+  const principal = await toPrincipal(deps, outcome.user);
+  return { token: outcome.token, principal, me: await describeMe(deps, principal), accountCreated: outcome.created };
+}

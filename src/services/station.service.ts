@@ -1,0 +1,98 @@
+// Capture stations (issue #4 parts 1 and 5, C3): the operator names the student being photographed at a
+// station; the hot-folder agent uploads each camera file for that student, and the review screen shows the
+// newest shot of that student. Who stands at which station is a change of whom photos are attributed to, so
+// naming and clearing are audited (`station.student_set`, `station.student_cleared`).
+//
+// Decisions:
+// - A station row is created the first time it is used; an unknown station reads as empty (no 404): the agent
+//   and the page can be set up before the operator names the first student.
+// - Any student of the current roster can be named, whatever their decision: the screen shows the decision
+//   (须采集 / 不参加) so the operator sees at once that they should not be photographed; the upload itself is
+//   refused by the photo pipeline for excluded students (E4–E6).
+// - Stations are the agency's and the graduate school's business: reading one needs `photo.read` and a view
+//   of all students (a student's own `photo.read` does not show them who is at a station).
+// - Naming the student already named, or clearing an empty station, changes nothing and writes no event.
+import type { Station, StationStudent } from '../contracts/station.js';
+import { SetStationStudentRequestSchema, StationIdSchema } from '../contracts/station.js';
+import type { Decision } from '../domain/eligibility.js';
+import { AppError } from '../domain/errors.js';
+import { maskName } from '../domain/masking.js';
+import type { Principal } from '../domain/permissions.js';
+import { seesFullNames, studentScope } from '../domain/permissions.js';
+import type { StationRow, StationStudentRow } from '../repositories/station.repository.js';
+import * as stationRepo from '../repositories/station.repository.js';
+import { mutate } from './audit.service.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { authorize, nowIso } from './deps.js';
+
+function checkStationId(stationId: string): string {
+  const parsed = StationIdSchema.safeParse(stationId);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `station "${stationId.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters` } });
+  return parsed.data;
+}
+
+/** Stations show whoever stands there: only principals who see every student (admin, operator) read them. */
+function authorizeStationRead(actor: Actor): void {
+  authorize(actor, 'photo.read');
+  if (actor.principal && studentScope(actor.principal).kind !== 'all') throw new AppError('FORBIDDEN');
+}
+
+function toStationStudent(row: StationStudentRow, principal: Principal | null): StationStudent {
+  // The agency's screens show 张*三 (MISSION); the trusted command line (no principal) too: it needs no name.
+  const full = principal !== null && seesFullNames(principal);
+  return {
+    studentId: row.id,
+    studentNo: row.student_no,
+    name: full ? row.name : maskName(row.name),
+    nameMasked: !full,
+    department: row.department,
+    decision: row.decision as Decision,
+  };
+}
+
+async function toStation(deps: ServiceDeps, actor: Actor, id: string, row: StationRow | undefined): Promise<Station> {
+  const studentRow = row?.current_student_id ? await stationRepo.findStationStudentById(deps.db.db, row.current_student_id) : undefined;
+  return { id, currentStudent: studentRow ? toStationStudent(studentRow, actor.principal) : null, updatedAt: row?.updated_at ?? null };
+}
+
+/** getStation: the station's current student, or null; a station never used reads as empty. */
+export async function getStation(deps: ServiceDeps, actor: Actor, stationId: string): Promise<Station> {
+  authorizeStationRead(actor);
+  const id = checkStationId(stationId);
+  return toStation(deps, actor, id, await stationRepo.findStation(deps.db.db, id));
+}
+
+/** setStationStudent: names the student photographed at the station from now on (audited). */
+export async function setStationStudent(deps: ServiceDeps, actor: Actor, stationId: string, body: { studentNo: string }): Promise<Station> {
+  authorize(actor, 'photo.upload');
+  const id = checkStationId(stationId);
+  const parsed = SetStationStudentRequestSchema.safeParse(body);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` } });
+  const campaign = await getActiveCampaign(deps);
+  await mutate(deps, actor, async (tx) => {
+    const student = await stationRepo.findStationStudentByNo(tx, campaign.id, parsed.data.studentNo);
+    if (!student) throw new AppError('STUDENT_NOT_FOUND');
+    const before = await stationRepo.findStation(tx, id);
+    if (before?.current_student_id === student.id) return { value: undefined, audit: null };
+    await stationRepo.upsertStationStudent(tx, { id, studentId: student.id, by: actor.principal?.userId ?? null, at: nowIso(deps) });
+    return {
+      value: undefined,
+      audit: { action: 'station.student_set', targetType: 'station', targetId: id, details: { studentId: student.id, previousStudentId: before?.current_student_id ?? null } },
+    };
+  });
+  return toStation(deps, actor, id, await stationRepo.findStation(deps.db.db, id));
+}
+
+/** clearStationStudent: nobody is photographed at the station; new camera files wait (audited). */
+export async function clearStationStudent(deps: ServiceDeps, actor: Actor, stationId: string): Promise<Station> {
+  authorize(actor, 'photo.upload');
+  const id = checkStationId(stationId);
+  await mutate(deps, actor, async (tx) => {
+    const before = await stationRepo.findStation(tx, id);
+    if (!before?.current_student_id) return { value: undefined, audit: null };
+    await stationRepo.upsertStationStudent(tx, { id, studentId: null, by: actor.principal?.userId ?? null, at: nowIso(deps) });
+    return { value: undefined, audit: { action: 'station.student_cleared', targetType: 'station', targetId: id, details: { previousStudentId: before.current_student_id } } };
+  });
+  return toStation(deps, actor, id, await stationRepo.findStation(deps.db.db, id));
+}

@@ -1,0 +1,73 @@
+import { CheckCircleFilled, CloseCircleFilled, ExclamationCircleFilled } from '@ant-design/icons';
+import { Flex, Tag, Typography } from 'antd';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PhotoReport } from '../../../contracts/photo.js';
+
+type Check = PhotoReport['checks'][number];
+
+const STATUS_STYLE: Record<Check['status'], { color: string; tag: string; icon: ReactNode }> = {
+  pass: { color: '#389e0d', tag: 'success', icon: <CheckCircleFilled style={{ color: '#52c41a' }} /> },
+  warn: { color: '#d46b08', tag: 'warning', icon: <ExclamationCircleFilled style={{ color: '#fa8c16' }} /> },
+  fail: { color: '#cf1322', tag: 'error', icon: <CloseCircleFilled style={{ color: '#f5222d' }} /> },
+};
+
+/** A measured value or a threshold, compactly: `{ roll: 1.2, yaw: 3 }` → `roll 1.2 · yaw 3`, `[20480, 40960]` → `20480–40960`. */
+export function formatMeasure(value: unknown, depth = 0): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
+  if (typeof value === 'string' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map((v) => formatMeasure(v, depth + 1)).join('–');
+  if (typeof value === 'object') {
+    const parts = Object.entries(value as Record<string, unknown>).map(([k, v]) => {
+      const inner = formatMeasure(v, depth + 1);
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? `${k} (${inner})` : `${k} ${inner}`;
+    });
+    return parts.join(depth === 0 ? ' · ' : ', ');
+  }
+  return String(value);
+}
+
+/** The checks report (issue #4 part 5): one row per check, worst first so a failure is seen at once. */
+export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
+  const { t } = useTranslation();
+  const rank = { fail: 0, warn: 1, pass: 2 } as const;
+  const sorted = [...checks].sort((a, b) => rank[a.status] - rank[b.status]);
+  return (
+    <ul style={{ listStyle: 'none', margin: 0, padding: 0 }} data-testid="checks">
+      {sorted.map((check) => {
+        const style = STATUS_STYLE[check.status];
+        return (
+          <li
+            key={check.id}
+            data-testid={`check-${check.id}`}
+            data-status={check.status}
+            style={{ padding: '8px 0', borderBottom: '1px solid rgba(5,5,5,0.06)' }}
+          >
+            <Flex gap={8} align="flex-start">
+              <span style={{ fontSize: 18, lineHeight: '22px' }}>{style.icon}</span>
+              <div style={{ flex: 1, minWidth: 0 }}>
+                <Flex gap={8} align="center" wrap>
+                  <Typography.Text strong>{t(`station.checks.${check.id}`)}</Typography.Text>
+                  <Tag color={style.tag} style={{ marginInlineEnd: 0 }}>
+                    {t(`station.status.${check.status}`)}
+                  </Tag>
+                </Flex>
+                <div style={{ color: check.status === 'pass' ? undefined : style.color }}>{check.message}</div>
+                <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-word' }}>
+                  {t('station.value')}: {formatMeasure(check.value)}
+                  {check.threshold === null || check.threshold === undefined ? null : (
+                    <>
+                      {'；'}
+                      {t('station.threshold')}: {formatMeasure(check.threshold)}
+                    </>
+                  )}
+                </Typography.Text>
+              </div>
+            </Flex>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

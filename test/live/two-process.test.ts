@@ -1,0 +1,118 @@
+// Live counts across processes (issue #3, part 8): two real `gradphoto serve` processes on one PostgreSQL
+// database. A page subscribed to process B sees a booking made through process A, carried by
+// NOTIFY (sent inside A's transaction) and B's LISTEN connection.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { SessionListSchema } from '../../src/contracts/booking.js';
+import type { SessionCounts } from '../../src/adapters/event-bus.js';
+import { demoCampaign, loadCampaign } from '../../src/services/campaign.service.js';
+import { SYSTEM } from '../../src/services/deps.js';
+import { applyRosterImport } from '../../src/services/roster.service.js';
+import { openRuntime } from '../../src/services/runtime.js';
+import { createUser } from '../../src/services/user.service.js';
+import { createScratchDatabase } from '../support/postgres.js';
+import { rosterCsv, rosterRow } from '../support/rosters.js';
+import { loginOverHttp, TEST_PASSWORD } from '../support/runtime.js';
+import { openSse, type SseStream } from '../support/sse.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const STUDENT = '2601000001'; // 物理学院, required (E1)
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** `node bin/gradphoto.js serve --port 0`, resolved with its URL once it prints it. */
+function serve(env: NodeJS.ProcessEnv, dataDir: string): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gradphoto.js'), 'serve', '--port', '0'], {
+    cwd: REPO,
+    env: { ...process.env, ...env, GRADPHOTO_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const m = /is running: (http:\/\/\S+)/.exec(output);
+      if (m) resolve({ url: m[1]!.replace('localhost', '127.0.0.1'), child, output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`gradphoto serve exited with ${code}:\n${output}`)));
+  });
+}
+
+async function stop(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+describe('live counts across two server processes (PostgreSQL LISTEN/NOTIFY)', () => {
+  let drop: (() => Promise<void>) | undefined;
+  const dirs: string[] = [];
+  let a: Server | undefined;
+  let b: Server | undefined;
+  let stream: SseStream | undefined;
+
+  beforeAll(async () => {
+    const scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_live');
+    drop = scratch.drop;
+    const masterKey = crypto.randomBytes(32).toString('base64');
+    const mkdir = () => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-live-'));
+      dirs.push(d);
+      return d;
+    };
+    // The database as an operator would prepare it: the demo campaign (days in the future), an admin, a roster.
+    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey });
+    try {
+      const campaign = demoCampaign(new Date());
+      await loadCampaign(deps, SYSTEM, campaign);
+      await createUser(deps, SYSTEM, { username: 'live-admin', role: 'admin', departments: [], password: TEST_PASSWORD });
+      await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(rosterCsv([rosterRow(STUDENT, { 预计毕业时间: campaign.targetTerms.at(-1)! })])) }, 'roster.csv', 'zh');
+    } finally {
+      await deps.close();
+    }
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey };
+    [a, b] = await Promise.all([serve(env, mkdir()), serve(env, mkdir())]);
+  }, 180_000);
+
+  afterAll(async () => {
+    stream?.close();
+    await Promise.all([stop(a), stop(b)]);
+    await drop?.();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a booking made through process A reaches the stream of process B within a few seconds', async () => {
+    const cookieA = await loginOverHttp(a!.url, 'live-admin');
+    const cookieB = await loginOverHttp(b!.url, 'live-admin');
+    stream = await openSse(`${b!.url}/api/sessions/events`, { cookie: cookieB });
+    expect(stream.status).toBe(200);
+    const snapshot = (await stream.next((e) => e.event === 'snapshot')).data as { items: SessionCounts[] };
+    const sessions = SessionListSchema.parse(await (await fetch(`${a!.url}/api/sessions?site=beijing`, { headers: { cookie: cookieA } })).json()).items;
+    const target = sessions.find((s) => !s.weekend)!;
+    expect(snapshot.items.find((i) => i.sessionId === target.id)).toMatchObject({ booked: 0 });
+
+    const booked = await fetch(`${a!.url}/api/bookings`, {
+      method: 'POST',
+      headers: { cookie: cookieA, 'content-type': 'application/json' },
+      body: JSON.stringify({ sessionId: target.id, studentNo: STUDENT }),
+    });
+    expect(booked.status, await booked.clone().text()).toBe(201);
+
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`process B sent no event within 5 s; it sent ${JSON.stringify(stream!.events)}`)), 5_000).unref());
+    const event = await Promise.race([stream.next((e) => e.event === 'session' && (e.data as SessionCounts).sessionId === target.id), deadline]);
+    expect(event.data).toEqual({ sessionId: target.id, booked: 1, capacity: target.capacity, waitlist: 0 });
+  }, 60_000);
+});
