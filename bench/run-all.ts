@@ -9,6 +9,7 @@ import { benchBookings } from './booking.bench.js';
 import { benchEligibility } from './eligibility.bench.js';
 import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
+import { benchPhoto } from './photo.bench.js';
 import { benchPlanner } from './planner.bench.js';
 import { benchRosterImport } from './roster-import.bench.js';
 
@@ -29,6 +30,7 @@ try {
   if (!only || only === 'booking') await benchBookings({ postgresUrl: await postgresScratch() });
   if (!only || only === 'memory') await benchMemory();
   if (!only || only === 'planner') await benchPlanner();
+  if (!only || only === 'photo') await benchPhoto();
 } finally {
   await pg?.stop();
 }

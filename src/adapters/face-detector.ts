@@ -39,6 +39,8 @@ const LAYERS = [
 const IOU_THRESHOLD = 0.3;
 /** Real faces in our portraits score 0.75–0.95 (a blown-out one about 0.77); the spurious hits seen (0.6–0.7, on a collar) sit inside the real face and are dropped as nested. */
 export const DEFAULT_MIN_SCORE = 0.6;
+/** At most this many candidates are looked at closely (an ID photo has one face; a group photo fails anyway). */
+const MAX_FACES = 4;
 /** The face box is widened this much around its centre for the second, close-up pass. */
 const REFINE_MARGIN = 2.2;
 
@@ -64,35 +66,59 @@ function fillTensor(t: Float32Array, rgb: Buffer, width: number, height: number,
   const N = INPUT_SIZE;
   t.fill(0);
   const taps = Math.max(1, Math.min(4, Math.round(sq.step)));
+  // Per axis, for each tensor coordinate and tap: the two source pixels and the weight of the second (-1: outside).
+  const table = (origin: number, size: number) => {
+    const a = new Int32Array(N * taps);
+    const b = new Int32Array(N * taps);
+    const f = new Float32Array(N * taps);
+    for (let k = 0; k < N; k++) {
+      for (let j = 0; j < taps; j++) {
+        const src = origin + (k + (j + 0.5) / taps) * sq.step - 0.5;
+        const idx = k * taps + j;
+        if (src < -0.5 || src > size - 0.5) {
+          a[idx] = -1;
+          continue;
+        }
+        const lo = Math.max(0, Math.min(size - 1, Math.floor(src)));
+        a[idx] = lo;
+        b[idx] = Math.min(size - 1, lo + 1);
+        f[idx] = Math.max(0, Math.min(1, src - lo));
+      }
+    }
+    return { a, b, f };
+  };
+  const X = table(sq.x0, width);
+  const Y = table(sq.y0, height);
   for (let ty = 0; ty < N; ty++) {
     for (let tx = 0; tx < N; tx++) {
       let r = 0;
       let g = 0;
-      let b = 0;
+      let bl = 0;
       let n = 0;
       for (let j = 0; j < taps; j++) {
-        const sy = sq.y0 + (ty + (j + 0.5) / taps) * sq.step - 0.5;
-        if (sy < -0.5 || sy > height - 0.5) continue;
+        const yi = ty * taps + j;
+        const ya = Y.a[yi]!;
+        if (ya < 0) continue;
+        const rowA = ya * width;
+        const rowB = Y.b[yi]! * width;
+        const fy = Y.f[yi]!;
         for (let i = 0; i < taps; i++) {
-          const sx = sq.x0 + (tx + (i + 0.5) / taps) * sq.step - 0.5;
-          if (sx < -0.5 || sx > width - 0.5) continue;
-          const xa = Math.max(0, Math.min(width - 1, Math.floor(sx)));
-          const ya = Math.max(0, Math.min(height - 1, Math.floor(sy)));
-          const xb = Math.min(width - 1, xa + 1);
-          const yb = Math.min(height - 1, ya + 1);
-          const fx = Math.max(0, Math.min(1, sx - xa));
-          const fy = Math.max(0, Math.min(1, sy - ya));
+          const xi = tx * taps + i;
+          const xa = X.a[xi]!;
+          if (xa < 0) continue;
+          const xb = X.b[xi]!;
+          const fx = X.f[xi]!;
           const w00 = (1 - fx) * (1 - fy);
           const w10 = fx * (1 - fy);
           const w01 = (1 - fx) * fy;
           const w11 = fx * fy;
-          const p00 = (ya * width + xa) * 3;
-          const p10 = (ya * width + xb) * 3;
-          const p01 = (yb * width + xa) * 3;
-          const p11 = (yb * width + xb) * 3;
+          const p00 = (rowA + xa) * 3;
+          const p10 = (rowA + xb) * 3;
+          const p01 = (rowB + xa) * 3;
+          const p11 = (rowB + xb) * 3;
           r += rgb[p00]! * w00 + rgb[p10]! * w10 + rgb[p01]! * w01 + rgb[p11]! * w11;
           g += rgb[p00 + 1]! * w00 + rgb[p10 + 1]! * w10 + rgb[p01 + 1]! * w01 + rgb[p11 + 1]! * w11;
-          b += rgb[p00 + 2]! * w00 + rgb[p10 + 2]! * w10 + rgb[p01 + 2]! * w01 + rgb[p11 + 2]! * w11;
+          bl += rgb[p00 + 2]! * w00 + rgb[p10 + 2]! * w10 + rgb[p01 + 2]! * w01 + rgb[p11 + 2]! * w11;
           n++;
         }
       }
@@ -100,7 +126,7 @@ function fillTensor(t: Float32Array, rgb: Buffer, width: number, height: number,
       const o = (ty * N + tx) * 3;
       t[o] = r / n / 127.5 - 1;
       t[o + 1] = g / n / 127.5 - 1;
-      t[o + 2] = b / n / 127.5 - 1;
+      t[o + 2] = bl / n / 127.5 - 1;
     }
   }
 }
@@ -224,7 +250,7 @@ export async function createFaceDetector(opts: { modelPath?: string; minScore?: 
     const coarse = await runSquare(rgb, width, height, whole, minScore * 0.7);
     // Pass 2: each face again, close up, for landmarks precise enough to measure roll and F2 geometry.
     const refined: RawDetection[] = [];
-    for (const c of coarse.slice(0, 8)) {
+    for (const c of coarse.slice(0, MAX_FACES)) {
       const size = Math.max(c.g[2]!, c.g[3]!) * REFINE_MARGIN;
       const sq: Square = { x0: c.g[0]! - size / 2, y0: c.g[1]! - size / 2, step: size / N };
       const fine = await runSquare(rgb, width, height, sq, minScore * 0.7);

@@ -169,7 +169,7 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
     pos++;
     if (marker === EOI) {
       if (!frame) throw unreadable('no frame header (SOF) before the end of the image');
-      if (scans === 0) throw truncated();
+      if (scans === 0) throw unreadable('no image data (SOS) before the end of the image');
       return { ...frame, progressive: isProgressive(frame.sofMarker), hasIccProfile, adobeTransform, endOfImage: pos };
     }
     if (isRst(marker) || marker === TEM || marker === SOI) continue;

@@ -75,15 +75,24 @@ const LINEAR = Float64Array.from({ length: 256 }, (_, c) => {
   return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
 });
 
-function labAt(d: Buffer, i: number): Lab {
+const labF = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+
+/** CIELAB of the pixel at byte offset i, written into `out` (no allocation in pixel loops). */
+function labInto(d: Buffer, i: number, out: Lab): Lab {
   const R = LINEAR[d[i]!]!;
   const G = LINEAR[d[i + 1]!]!;
   const B = LINEAR[d[i + 2]!]!;
-  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
-  const fx = f((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
-  const fy = f(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
-  const fz = f((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
-  return { L: 116 * fy - 16, a: 500 * (fx - fy), b: 200 * (fy - fz) };
+  const fx = labF((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
+  const fy = labF(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
+  const fz = labF((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
+  out.L = 116 * fy - 16;
+  out.a = 500 * (fx - fy);
+  out.b = 200 * (fy - fz);
+  return out;
+}
+
+function labAt(d: Buffer, i: number): Lab {
+  return labInto(d, i, { L: 0, a: 0, b: 0 });
 }
 
 function median(values: number[]): number {
@@ -127,10 +136,11 @@ function findHairTop(img: RawImage, bg: Lab, centreX: number, eyeY: number, face
   const stepX = Math.max(1, Math.round((x1 - x0) / 48));
   const yMax = Math.min(img.height - 1, Math.round(eyeY));
   const tops: Point[] = [];
+  const lab: Lab = { L: 0, a: 0, b: 0 };
   for (let x = x0; x <= x1; x += stepX) {
     let streak = 0;
     for (let y = 0; y <= yMax; y++) {
-      const far = deltaE76(labAt(img.data, (y * img.width + x) * 3), bg) > HAIR_DELTA_E;
+      const far = deltaE76(labInto(img.data, (y * img.width + x) * 3, lab), bg) > HAIR_DELTA_E;
       streak = far ? streak + 1 : 0;
       if (streak >= run) {
         tops.push({ x, y: y - run + 1 });
@@ -254,41 +264,59 @@ function clampBox(b: Box, img: RawImage): Box {
 }
 
 function measureBackground(img: RawImage, regions: Box[]) {
-  const means: { lab: Lab; n: number }[] = [];
-  const all: Lab[] = [];
+  const means: Lab[] = [];
+  // Every other pixel of every region: plenty of samples, a quarter of the work.
+  const capacity = regions.reduce((n, r) => n + Math.max(0, Math.ceil((r.x1 - r.x0) / 2) * Math.ceil((r.y1 - r.y0) / 2)), 0);
+  const Ls = new Float32Array(capacity);
+  const As = new Float32Array(capacity);
+  const Bs = new Float32Array(capacity);
+  const lab: Lab = { L: 0, a: 0, b: 0 };
+  let count = 0;
   let r = 0;
   let g = 0;
   let b = 0;
   for (const raw of regions) {
     const box = clampBox(raw, img);
-    const acc = { L: 0, a: 0, b: 0 };
-    let n = 0;
-    // Every other pixel: plenty of samples, half the work.
+    const from = count;
     for (let y = box.y0; y < box.y1; y += 2) {
       for (let x = box.x0; x < box.x1; x += 2) {
         const i = (y * img.width + x) * 3;
-        const lab = labAt(img.data, i);
-        all.push(lab);
-        acc.L += lab.L;
-        acc.a += lab.a;
-        acc.b += lab.b;
+        labInto(img.data, i, lab);
+        Ls[count] = lab.L;
+        As[count] = lab.a;
+        Bs[count] = lab.b;
         r += img.data[i]!;
         g += img.data[i + 1]!;
         b += img.data[i + 2]!;
-        n++;
+        count++;
       }
     }
-    if (n >= 30) means.push({ lab: { L: acc.L / n, a: acc.a / n, b: acc.b / n }, n });
+    const n = count - from;
+    if (n >= 30) {
+      const m = { L: 0, a: 0, b: 0 };
+      for (let k = from; k < count; k++) {
+        m.L += Ls[k]! / n;
+        m.a += As[k]! / n;
+        m.b += Bs[k]! / n;
+      }
+      means.push(m);
+    }
   }
-  const count = all.length;
   if (count === 0) return { meanLab: { L: 0, a: 0, b: 0 }, meanRgb: { r: 0, g: 0, b: 0 }, spread: 0, gradient: 0, samples: 0 };
-  const meanLab = all.reduce((m, p) => ({ L: m.L + p.L / count, a: m.a + p.a / count, b: m.b + p.b / count }), { L: 0, a: 0, b: 0 });
+  const meanLab = { L: 0, a: 0, b: 0 };
+  for (let k = 0; k < count; k++) {
+    meanLab.L += Ls[k]! / count;
+    meanLab.a += As[k]! / count;
+    meanLab.b += Bs[k]! / count;
+  }
   // 90th percentile of the distance to the mean: a few hair strands at a band's edge do not count, clutter does.
-  const distances = all.map((p) => deltaE76(p, meanLab)).sort((a, b) => a - b);
+  const distances = new Float32Array(count);
+  for (let k = 0; k < count; k++) distances[k] = Math.hypot(Ls[k]! - meanLab.L, As[k]! - meanLab.a, Bs[k]! - meanLab.b);
+  distances.sort();
   const spread = distances[Math.floor(0.9 * (count - 1))]!;
   let gradient = 0;
   for (let i = 0; i < means.length; i++) {
-    for (let j = i + 1; j < means.length; j++) gradient = Math.max(gradient, deltaE2000(means[i]!.lab, means[j]!.lab));
+    for (let j = i + 1; j < means.length; j++) gradient = Math.max(gradient, deltaE2000(means[i]!, means[j]!));
   }
   return { meanLab, meanRgb: { r: r / count, g: g / count, b: b / count }, spread, gradient, samples: count };
 }

@@ -23,6 +23,8 @@ import { rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js'
 import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
 import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
+import { startJobRunner } from '../services/job-runner.js';
+import { listMailProblems, runReminders } from '../services/reminder.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
@@ -53,7 +55,7 @@ function config(): AppConfig {
 
 async function withRuntime<T>(work: (deps: ServiceDeps, cfg: AppConfig) => Promise<T>): Promise<T> {
   const cfg = config();
-  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey });
+  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${cfg.port}` });
   try {
     return await work(deps, cfg);
   } finally {
@@ -101,7 +103,7 @@ program
   .option('--port <port>', 'port (overrides $PORT)')
   .action(async (opts: { port?: string }) => {
     const cfg = config();
-    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours }, oidc: cfg.oidc });
+    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
@@ -132,9 +134,14 @@ program
     // Idempotency-Key answers are replayed for 24 h, then forgotten.
     const idemTimer = setInterval(() => void purgeIdempotencyKeys(deps).catch((e) => app.log.error(e)), 3_600_000);
     idemTimer.unref();
+    // Reminders and other mail: a scheduler pass and the due jobs every minute (issue #3 part 7; docs/decisions/0007).
+    const mailRunner = deps.mailer
+      ? startJobRunner(() => runReminders(deps, SYSTEM, { log: app.log }), { intervalMs: 60_000, onError: (e) => app.log.error(e) })
+      : (app.log.warn('SMTP_URL is not set: reminders and sign-in links are queued but not sent'), null);
     const stop = async () => {
       clearInterval(timer);
       clearInterval(idemTimer);
+      await mailRunner?.stop();
       await app.close();
       await deps.close();
       process.exit(0);
@@ -382,6 +389,28 @@ program
 addStationWatchCommand(program.command('station').description('capture stations: the hot-folder agent of a tethered camera'), () =>
   program.getOptionValueSource('lang') === 'cli' || process.env.GRADPHOTO_LANG ? globals().lang : /^en/i.test(process.env.LANG ?? '') ? 'en' : 'zh',
 );
+
+// ---- reminders --------------------------------------------------------------------------------------
+
+const reminders = program.command('reminders').description('reminder mail (SMTP_URL, MAIL_FROM)');
+reminders
+  .command('run')
+  .description('one scheduler pass (who is due now), then deliver every due mail job; prints the counts')
+  .option('--json')
+  .action(async (opts: { json?: boolean }) => {
+    await withRuntime(async (deps) => {
+      const r = await runReminders(deps, actor());
+      const problems = await listMailProblems(deps, actor(), 50);
+      if (opts.json) return printJson({ ...r, problems });
+      const q = r.queued;
+      const d = r.delivery;
+      process.stdout.write(
+        `queued: ${q.booking} booking, ${q.day} department-day, ${q.notification} notification; ${q.invalidAddress} invalid address, ${q.noAddress} without address\n` +
+          `sent: ${d.delivered}; retry later: ${d.retried}; bounced: ${d.failed}; given up: ${d.dead}; uncertain: ${d.uncertain}\n`,
+      );
+      for (const p of problems) process.stdout.write(`  ${p.state} ${p.kind} ${p.studentNo ?? '-'}: ${p.error ?? ''}\n`);
+    });
+  });
 
 // ---- audit ----------------------------------------------------------------------------------------
 

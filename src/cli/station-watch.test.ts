@@ -340,6 +340,23 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     expect(await photosOf(studentId)).toHaveLength(1);
   });
 
+  it('refuses a second agent on the same folder; a lock left by a dead process is taken over', async () => {
+    const { station } = await freshStation();
+    const dir = tempDir();
+    const run = startAgent(dir, station);
+    await waitFor('agent started', () => run.events.some((e) => e.event === 'scanned'));
+    const second = startAgent(dir, 'other-station');
+    await expect(second.agent.done).rejects.toMatchObject({ code: 'VALIDATION_FAILED', params: { detail: expect.stringContaining('another agent') } });
+    await run.agent.stop();
+    // a lock naming a process that no longer exists (kill -9)
+    const dead = spawn(process.execPath, ['-e', '']);
+    await new Promise((r) => dead.once('exit', r));
+    fs.writeFileSync(`${defaultStateFile(dir)}.lock`, String(dead.pid));
+    const third = startAgent(dir, station, { once: true });
+    expect(await third.agent.done).toEqual({ uploaded: 0, refused: 0, pending: 0 });
+    expect(fs.existsSync(`${defaultStateFile(dir)}.lock`)).toBe(false);
+  });
+
   it('waits while no student is set, says so, and sends the file to the student named next', async () => {
     const { station, studentNo, studentId } = await freshStation();
     await clearStationStudent(rt.deps, operator, station);

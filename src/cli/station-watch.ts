@@ -172,6 +172,39 @@ export async function writeStateFile(file: string, state: StateFile): Promise<vo
   }
 }
 
+/**
+ * One agent per state file: two agents on one folder (say with two --station values) would send each photo
+ * to two students. The lock holds the agent's pid; a lock left by a process that died (kill -9) is taken over.
+ */
+export function takeLock(file: string, lang: Lang): () => void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+        const detail = lang === 'en' ? `another agent (pid ${pid}) is already watching this folder (lock ${file})` : `已有另一个上传程序（进程 ${pid}）在监视该文件夹（锁文件 ${file}）`;
+        throw new AppError('VALIDATION_FAILED', { params: { detail } });
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot take the lock ${file}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 // ───────────────────────────── files ─────────────────────────────
 
 /** Camera files: .jpg/.jpeg in any case; hidden files, temp names (~x, x.tmp, x.part, x.crdownload) are not. */
@@ -320,6 +353,7 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
   const stopping = new AbortController();
   const signal = (ms: number) => AbortSignal.any([stopping.signal, AbortSignal.timeout(ms)]);
   const counts = { uploaded: 0, refused: 0 };
+  let releaseLock = () => {};
   let firstScanDone = false;
 
   const emit = (event: AgentEvent, checkMessages?: string[]) => {
@@ -675,9 +709,10 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
   }
 
   async function run(): Promise<{ uploaded: number; refused: number; pending: number }> {
+    await fsp.mkdir(path.dirname(stateFile), { recursive: true, mode: 0o700 });
+    releaseLock = takeLock(`${stateFile}.lock`, opts.lang);
     state = readStateFileReporting();
     for (const r of Object.values(state.files)) index(r);
-    await fsp.mkdir(path.dirname(stateFile), { recursive: true, mode: 0o700 });
     emit({ event: 'started', station, dir, server, stateFile });
     try {
       watcher = fs.watch(dir, { persistent: false }, () => {
@@ -730,10 +765,17 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     return loaded;
   }
 
-  const done = run().catch((e: unknown) => {
-    watcher?.close();
-    throw e;
-  });
+  const done = run().then(
+    (summary) => {
+      releaseLock();
+      return summary;
+    },
+    (e: unknown) => {
+      watcher?.close();
+      releaseLock();
+      throw e;
+    },
+  );
 
   return {
     done,

@@ -250,47 +250,57 @@ export function planStandardCrop(input: CropInput): CropPlan | null {
   const hairY = input.hairTop ? lv(input.hairTop).y : null;
   const W = input.imageWidth;
   const H = input.imageHeight;
+  const cos = Math.cos((-angle * Math.PI) / 180);
+  const sin = Math.sin((-angle * Math.PI) / 180);
   const inside = (x: number, y: number) => {
-    const p = rotatePoint({ x, y }, pivot, -angle);
-    return p.x >= -0.5 && p.y >= -0.5 && p.x <= W + 0.5 && p.y <= H + 0.5;
+    const px = pivot.x + (x - pivot.x) * cos - (y - pivot.y) * sin;
+    const py = pivot.y + (x - pivot.x) * sin + (y - pivot.y) * cos;
+    return px >= -0.5 && py >= -0.5 && px <= W + 0.5 && py <= H + 0.5;
   };
 
+  const fits = (left: number, top: number, cw: number, ch: number) =>
+    inside(left, top) && inside(left + cw, top) && inside(left, top + ch) && inside(left + cw, top + ch);
+
   let best: { cost: number; plan: CropPlan } | null = null;
-  for (let fwOut = 150; fwOut <= 330; fwOut += 4) {
+  for (let fwOut = 150; fwOut <= 330; fwOut += 3) {
     const scale = fwOut / fw;
-    const upscale = scale * input.sourcePxPerImagePx === 0 ? 0 : scale / input.sourcePxPerImagePx;
+    const upscale = scale / input.sourcePxPerImagePx;
     const cw = S.width / scale;
     const ch = S.height / scale;
     for (let eyeOut = 150; eyeOut <= 350; eyeOut += 2) {
       const top = eyeY - eyeOut / scale;
       const hairOut = hairY === null ? null : (hairY - top) * scale;
-      for (let offset = -160; offset <= 160; offset += 4) {
-        const left = centreX - (S.width / 2 + offset) / scale;
-        if (!inside(left, top) || !inside(left + cw, top) || !inside(left, top + ch) || !inside(left + cw, top + ch)) continue;
-        const hard =
-          violation(fwOut, S.faceWidth.min, S.faceWidth.max) +
-          violation(eyeOut, S.eyeLine.min, S.eyeLine.max) +
-          (hairOut === null ? 0 : violation(hairOut, S.hairTop.min, S.hairTop.max)) +
-          violation(Math.abs(offset), 0, S.maxOffsetX) +
-          100 * violation(upscale, 0, S.maxUpscale);
-        const soft =
-          ((fwOut - S.faceWidth.target) / 60) ** 2 +
-          ((eyeOut - S.eyeLine.target) / 50) ** 2 +
-          (hairOut === null ? 0 : ((hairOut - S.hairTop.target) / 30) ** 2) +
-          (offset / 24) ** 2;
-        const cost = 1000 * hard + soft;
-        if (!best || cost < best.cost) {
-          best = {
-            cost,
-            plan: {
-              angle,
-              pivot,
-              scale,
-              rect: { left, top, width: cw, height: ch },
-              predicted: { eyeY: eyeOut, faceWidth: fwOut, hairTop: hairOut, offsetX: offset, upscale },
-            },
-          };
-        }
+      // Centred when it fits; otherwise the smallest shift (output px, either side) that does.
+      let offset: number | null = null;
+      for (let d = 0; d <= 200 && offset === null; d += 4) {
+        if (fits(centreX - (S.width / 2 + d) / scale, top, cw, ch)) offset = d;
+        else if (d > 0 && fits(centreX - (S.width / 2 - d) / scale, top, cw, ch)) offset = -d;
+      }
+      if (offset === null) continue;
+      const left = centreX - (S.width / 2 + offset) / scale;
+      const hard =
+        violation(fwOut, S.faceWidth.min, S.faceWidth.max) +
+        violation(eyeOut, S.eyeLine.min, S.eyeLine.max) +
+        (hairOut === null ? 0 : violation(hairOut, S.hairTop.min, S.hairTop.max)) +
+        violation(Math.abs(offset), 0, S.maxOffsetX) +
+        1000 * violation(upscale, 0, S.maxUpscale);
+      const soft =
+        ((fwOut - S.faceWidth.target) / 60) ** 2 +
+        ((eyeOut - S.eyeLine.target) / 50) ** 2 +
+        (hairOut === null ? 0 : ((hairOut - S.hairTop.target) / 30) ** 2) +
+        (offset / 24) ** 2;
+      const cost = 1000 * hard + soft;
+      if (!best || cost < best.cost) {
+        best = {
+          cost,
+          plan: {
+            angle,
+            pivot,
+            scale,
+            rect: { left, top, width: cw, height: ch },
+            predicted: { eyeY: eyeOut, faceWidth: fwOut, hairTop: hairOut, offsetX: offset, upscale },
+          },
+        };
       }
     }
   }

@@ -8,11 +8,14 @@ import { setSessionCookie } from './auth.routes.js';
 
 // One-time sign-in links by mail (issue #3 part 6). The link's page is `/signin/<token>` in the web app; the
 // token reaches the API only in a POST body, and the request log never shows it (app.ts).
+export const SIGNIN_LINK_REQUESTS_PER_MINUTE = 30;
+
 export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/auth/signin-link',
     {
-      config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } },
+      // per address here (like login), and per student in the service (MAX_SIGNIN_LINKS_PER_WINDOW)
+      config: { public: true, rateLimit: { max: SIGNIN_LINK_REQUESTS_PER_MINUTE, timeWindow: '1 minute' } },
       schema: {
         operationId: 'requestSignInLink',
         tags: ['auth'],

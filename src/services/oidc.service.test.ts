@@ -158,6 +158,16 @@ describe.each(DIALECTS)('campus sign-on (OIDC) on %s', (dialect) => {
     expect(JSON.parse(refused.at(-1)!.details)).toMatchObject({ code: 'OIDC_FAILED', reason: 'oidc-state', why: 'unknown-used-or-expired' });
   });
 
+  it('lets exactly one of two simultaneous callbacks with the same state through (double click, PITFALLS F15)', async () => {
+    const back = await throughProvider({ account: 'li.si' });
+    const results = await Promise.allSettled([finish(back), finish(back), finish(back)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason).toBeInstanceOf(AppError);
+      expect((r.reason as AppError).params).toEqual({ reason: 'oidc-state' });
+    }
+  });
+
   it('refuses a state that does not match a request, a missing state, and a callback brought by another browser', async () => {
     const back = await throughProvider({ account: 'li.si' });
     const wrongState = new URLSearchParams(back.callbackParams);

@@ -3,7 +3,7 @@
 // of the campaign's terms, and the sweep of orphan blobs.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { isAppError } from '../domain/errors.js';
@@ -23,6 +23,9 @@ function shot(jpeg: Buffer, label: string): Buffer {
 }
 
 const NO = { race: '2401200001', confirm: '2401200002', terms: '2401200003', early: '2401200004' } as const;
+
+// Each upload runs the whole pipeline (decode, detect, crop, check, encrypt) on a 12 MP photo.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe.each(DIALECTS)('photo service on %s', (dialect) => {
   let rt: TestRuntime;

@@ -3,6 +3,7 @@
 // started from the local PostgreSQL binaries and removed after the run. Without binaries this
 // throws (with install instructions): PostgreSQL tests are never skipped silently.
 import type { TestProject } from 'vitest/node';
+import { makePhotoFixtures } from '../fixtures/make-photo-fixtures.js';
 import { startThrowawayPostgres } from './postgres.js';
 
 declare module 'vitest' {
@@ -13,6 +14,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  // Photo fixtures (issue #4) from Debian's portraits into test/fixtures/photos; a cache check when built.
+  await makePhotoFixtures();
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) {
     project.provide('postgresUrl', fromEnv);

@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { Mailer } from '../../src/adapters/mailer.js';
+import { createSmtpMailer } from '../../src/adapters/mailer.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
@@ -33,12 +35,17 @@ export interface SmtpSink {
   waitForMessages(count: number, timeoutMs?: number): Promise<SinkMessage[]>;
   /** kills the server process: connections are refused until `start` */
   stop(): Promise<void>;
-  /** starts it again on the same port */
+  /** starts it again on the same port (nothing when it is running) */
   start(): Promise<void>;
   close(): Promise<void>;
 }
 
 // ───────────────────────────── the parent side (tests) ─────────────────────────────
+
+/** The app's own SMTP adapter pointed at a sink (for tests in layers that may not import adapters). */
+export function createSinkMailer(sink: Pick<SmtpSink, 'url'>, from = 'photo@example.edu.cn'): Mailer {
+  return createSmtpMailer({ url: sink.url, from });
+}
 
 export async function startSmtpSink(opts: { reject?: string[] } = {}): Promise<SmtpSink> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-smtp-'));
@@ -46,6 +53,7 @@ export async function startSmtpSink(opts: { reject?: string[] } = {}): Promise<S
   let port = 0;
 
   const spawnChild = async (): Promise<void> => {
+    if (child && child.exitCode === null) return;
     const proc = spawn(process.execPath, ['--import', 'tsx', THIS_FILE], {
       env: { ...process.env, SMTP_SINK_CHILD: '1', SINK_PORT: String(port), SINK_DIR: dir, SINK_REJECT: (opts.reject ?? []).join(',') },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,15 +1,16 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Col, Empty, Row, Select, Skeleton, Statistic, Typography } from 'antd';
+import { Card, Col, Empty, Progress, Row, Select, Skeleton, Statistic, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
-import { endpoints, queryKeys } from '../api/endpoints.js';
+import { endpoints, queryKeys, type Site } from '../api/endpoints.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { StudentTable } from '../components/StudentTable.js';
-import { formatDay } from '../format.js';
+import { formatDay, formatWindow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
 import { useDepartmentOptions } from '../useDepartments.js';
+import { useLiveSessions } from '../useLiveSessions.js';
 
 function DepartmentCounts({ department }: { department: string }): ReactNode {
   const { t } = useTranslation();
@@ -36,6 +37,61 @@ function DepartmentCounts({ department }: { department: string }): ReactNode {
         </Col>
       ))}
     </Row>
+  );
+}
+
+/** The department's day at its site: booked / capacity per window, updated live (issue #3, part 8). */
+function DaySessions({ department }: { department: string }): ReactNode {
+  const { t } = useTranslation();
+  const lang = currentLanguage();
+  const overview = useQuery({ queryKey: queryKeys.overview, queryFn: endpoints.overview });
+  const day = overview.data?.days.find((d) => d.departments.some((dep) => dep.name === department));
+  const site = day?.departments.find((dep) => dep.name === department)?.site ?? 'beijing';
+  if (!overview.data) return null;
+  if (!day) return <Empty description={t('live.noDay')} style={{ marginBottom: 16 }} />;
+  return <DaySessionsOf date={day.date} site={site} title={t('live.daySessions', { day: formatDay(day.date, lang), site: t(`site.${site}`) })} />;
+}
+
+function DaySessionsOf({ date, site, title }: { date: string; site: Site; title: string }): ReactNode {
+  const { t } = useTranslation();
+  const sessions = useLiveSessions(site, date);
+  return (
+    <Card
+      size="small"
+      title={title}
+      style={{ marginBottom: 16 }}
+      data-testid="dept-sessions"
+      extra={
+        <Tag color={sessions.live === 'live' ? 'green' : sessions.live === 'polling' ? 'orange' : 'default'} data-testid="live-status" data-status={sessions.live}>
+          {t(`live.${sessions.live}`)}
+        </Tag>
+      }
+    >
+      {sessions.error ? <Typography.Text type="danger">{sessions.error.message}</Typography.Text> : null}
+      {!sessions.data ? (
+        <Skeleton active paragraph={{ rows: 1 }} />
+      ) : (
+        <Row gutter={[12, 12]}>
+          {sessions.data.items.map((s) => (
+            <Col key={s.id} xs={24} sm={12} md={8}>
+              <div data-testid={`session-${s.id}`}>
+                <Typography.Text strong style={{ fontVariantNumeric: 'tabular-nums' }}>
+                  {formatWindow(s)}
+                </Typography.Text>{' '}
+                <Typography.Text style={{ fontVariantNumeric: 'tabular-nums' }} data-testid="session-booked">
+                  {t('schedule.booked')}
+                  <Typography.Text strong>{s.booked}</Typography.Text> / {s.capacity}
+                </Typography.Text>
+                <Progress percent={s.capacity > 0 ? Math.min(100, (s.booked / s.capacity) * 100) : 100} showInfo={false} size="small" status={s.booked >= s.capacity ? 'exception' : 'normal'} />
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                  {t('schedule.expected')} {s.expected} · {t('schedule.waiting')} {s.waiting}
+                </Typography.Text>
+              </div>
+            </Col>
+          ))}
+        </Row>
+      )}
+    </Card>
   );
 }
 
@@ -70,6 +126,7 @@ export default function DepartmentPage(): ReactNode {
       ) : (
         <>
           <DepartmentCounts department={department} />
+          <DaySessions department={department} />
           <Card size="small">
             {/* key: a new department starts with fresh search text */}
             <StudentTable key={department} departments={[]} lockedDepartment={department} canExport />

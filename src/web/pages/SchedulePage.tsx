@@ -1,4 +1,4 @@
-import { ReloadOutlined, SaveOutlined, SwapOutlined } from '@ant-design/icons';
+import { CalendarOutlined, ReloadOutlined, SaveOutlined, SwapOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Col, Empty, Flex, Form, InputNumber, Progress, Row, Skeleton, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { useState, type ReactNode } from 'react';
@@ -9,12 +9,12 @@ import type { Campaign } from '../../contracts/campaign.js';
 import { ApiError } from '../api/client.js';
 import { CapacityRefusalDetailsSchema, endpoints, queryKeys, type Site, type SiteSettingsBody } from '../api/endpoints.js';
 import { ErrorResult } from '../components/ErrorResult.js';
+import { ScheduleEditor } from '../components/ScheduleEditor.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { formatDay, formatInstant, formatSession, formatWindow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
-
-const REFRESH_MS = 15_000;
+import { useLiveSessions, type LiveStatus } from '../useLiveSessions.js';
 
 interface Day {
   date: string;
@@ -49,55 +49,6 @@ interface Settings {
   minutesPerStudent: number;
 }
 
-function fits(sessions: Session[], settings: Settings): boolean {
-  return sessions.every((s) => capacityOf(s, settings.stations, settings.minutesPerStudent) === s.capacity);
-}
-
-const SAVED_KEY = 'gradphoto.siteSettings';
-
-/** The settings last saved from this browser for a campaign's site (the API has no read of them). */
-function savedSettings(campaignId: string, site: Site): Settings | null {
-  try {
-    const all = JSON.parse(localStorage.getItem(SAVED_KEY) ?? '{}') as Record<string, Settings>;
-    const entry = all[`${campaignId}/${site}`];
-    return entry && Number.isInteger(entry.stations) && Number.isInteger(entry.minutesPerStudent) ? entry : null;
-  } catch {
-    return null;
-  }
-}
-
-function rememberSettings(campaignId: string, site: Site, settings: Settings): void {
-  try {
-    const all = JSON.parse(localStorage.getItem(SAVED_KEY) ?? '{}') as Record<string, Settings>;
-    all[`${campaignId}/${site}`] = { stations: settings.stations, minutesPerStudent: settings.minutesPerStudent };
-    localStorage.setItem(SAVED_KEY, JSON.stringify(all));
-  } catch {
-    /* private mode: not remembered */
-  }
-}
-
-/**
- * A site's current settings. The API has no read of them: the ones last saved from this browser when they
- * still give every window its seats, else the (stations, minutes per student) that give the seats with the
- * least rounding (2 × 150 ÷ 1 = 300 exactly rather than 1 × 150 ÷ 91 = 1.6 → 1), fewest stations first.
- */
-function currentSettings(campaignId: string, site: Site, sessions: Session[]): Settings & { inferred: boolean } {
-  const windows = new Map<string, Session>();
-  for (const s of sessions) windows.set(`${s.start}-${s.end}`, s);
-  const samples = [...windows.values()];
-  const saved = savedSettings(campaignId, site);
-  if (saved && fits(samples, saved)) return { ...saved, inferred: false };
-  let best: (Settings & { loss: number }) | null = null;
-  for (let stations = 1; stations <= 100 && samples.length > 0; stations++) {
-    for (let minutes = 1; minutes <= 120; minutes++) {
-      const candidate = { stations, minutesPerStudent: minutes };
-      if (!fits(samples, candidate)) continue;
-      const loss = samples.reduce((sum, s) => sum + ((stations * minutesOf(s)) / minutes - s.capacity), 0);
-      if (!best || loss < best.loss - 1e-9) best = { ...candidate, loss };
-    }
-  }
-  return best ? { stations: best.stations, minutesPerStudent: best.minutesPerStudent, inferred: true } : { stations: 2, minutesPerStudent: 1, inferred: true };
-}
 
 function SessionRow({ session }: { session: Session }): ReactNode {
   const { t } = useTranslation();
@@ -187,13 +138,11 @@ interface Refusal {
   body: SiteSettingsBody;
 }
 
-function SettingsCard({ site, sessions, campaign }: { site: Site; sessions: Session[]; campaign: Campaign }): ReactNode {
+function SettingsCard({ site, sessions, initial }: { site: Site; sessions: Session[]; initial: Settings }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
-  // computed once per mount (the tab), so that a refresh every 15 s does not overwrite what is being typed
-  const [initial] = useState(() => currentSettings(campaign.id, site, sessions));
   const [form] = Form.useForm<{ stations: number; minutesPerStudent: number }>();
   const stations = Form.useWatch('stations', form) ?? initial.stations;
   const minutes = Form.useWatch('minutesPerStudent', form) ?? initial.minutesPerStudent;
@@ -204,7 +153,7 @@ function SettingsCard({ site, sessions, campaign }: { site: Site; sessions: Sess
     mutationFn: (body: SiteSettingsBody) => endpoints.updateSiteSettings(site, body),
     onSuccess: (result) => {
       setRefusal(null);
-      rememberSettings(campaign.id, site, result);
+      queryClient.setQueryData(queryKeys.siteSettings(site), { site, stations: result.stations, minutesPerStudent: result.minutesPerStudent });
       void message.success(result.moved.length ? t('schedule.savedMoved', { site: siteName, count: result.moved.length }) : t('schedule.saved', { site: siteName }));
     },
     onError: (error, body) => {
@@ -220,7 +169,9 @@ function SettingsCard({ site, sessions, campaign }: { site: Site; sessions: Sess
   });
 
   const sessionById = new Map(sessions.map((s) => [s.id, s]));
-  const capacities = campaign.windows
+  // the site's distinct windows (days may have their own since the admin can edit them)
+  const windows = [...new Map(sessions.map((s) => [`${s.start}-${s.end}`, { start: s.start, end: s.end }])).values()].sort((a, b) => a.start.localeCompare(b.start) || a.end.localeCompare(b.end));
+  const capacities = windows
     .map((w) => t('schedule.windowSeats', { window: formatWindow(w), count: stations > 0 && minutes > 0 ? capacityOf(w, stations, minutes) : 0 }))
     .join(lang === 'en' ? ', ' : '，');
   const otherError = save.error && !(save.error instanceof ApiError && save.error.code === 'CAPACITY_BELOW_BOOKINGS') ? save.error : null;
@@ -250,7 +201,6 @@ function SettingsCard({ site, sessions, campaign }: { site: Site; sessions: Sess
         {t('schedule.settingsHint')}
         <br />
         <span data-testid="settings-resulting">{t('schedule.resulting', { capacities })}</span>
-        {initial.inferred ? ` ${t('schedule.inferred')}` : ''}
       </Typography.Paragraph>
       {otherError ? <Alert type="error" showIcon title={otherError.message} style={{ marginTop: 12 }} /> : null}
       {refusal ? (
@@ -313,14 +263,29 @@ function SettingsCard({ site, sessions, campaign }: { site: Site; sessions: Sess
   );
 }
 
+/** The settings form, once the site's current settings are read (getSiteSettings). */
+function SiteSettingsCard({ site, sessions }: { site: Site; sessions: Session[] }): ReactNode {
+  const settings = useQuery({ queryKey: queryKeys.siteSettings(site), queryFn: () => endpoints.siteSettings(site), staleTime: Infinity });
+  if (settings.error) return <Alert type="error" showIcon title={settings.error.message} style={{ marginBottom: 16 }} />;
+  if (!settings.data) return <Skeleton active paragraph={{ rows: 2 }} />;
+  return <SettingsCard site={site} sessions={sessions} initial={settings.data} />;
+}
+
+function LiveTag({ status }: { status: LiveStatus }): ReactNode {
+  const { t } = useTranslation();
+  const color = status === 'live' ? 'green' : status === 'polling' ? 'orange' : 'default';
+  return (
+    <Tooltip title={status === 'live' ? t('live.liveHint') : status === 'polling' ? t('live.pollingHint') : undefined}>
+      <Tag color={color} data-testid="live-status" data-status={status} style={{ marginInlineEnd: 0 }}>
+        {t(`live.${status}`)}
+      </Tag>
+    </Tooltip>
+  );
+}
+
 function SiteSchedule({ site, campaign, canManage }: { site: Site; campaign: Campaign; canManage: boolean }): ReactNode {
   const { t } = useTranslation();
-  const sessions = useQuery({
-    queryKey: queryKeys.sessions(site),
-    queryFn: () => endpoints.sessions(site),
-    refetchInterval: REFRESH_MS,
-    staleTime: 0,
-  });
+  const sessions = useLiveSessions(site);
   if (sessions.error && !sessions.data) return <ErrorResult error={sessions.error} onRetry={() => void sessions.refetch()} />;
   if (!sessions.data) return <Skeleton active />;
   const items = sessions.data.items;
@@ -334,14 +299,15 @@ function SiteSchedule({ site, campaign, canManage }: { site: Site; campaign: Cam
   const sum = (pick: (s: Session) => number) => items.reduce((n, s) => n + pick(s), 0);
   return (
     <>
-      {canManage && items.length ? <SettingsCard site={site} sessions={items} campaign={campaign} /> : null}
+      {canManage && items.length ? <SiteSettingsCard site={site} sessions={items} /> : null}
       <Flex justify="space-between" align="center" wrap gap={8} style={{ marginBottom: 12 }}>
         <Typography.Text data-testid="site-totals">
           {t('schedule.totalsText', { booked: sum((s) => s.booked), capacity: sum((s) => s.capacity), expected: sum((s) => s.expected), waiting: sum((s) => s.waiting) })}
         </Typography.Text>
         <Flex align="center" gap={8}>
+          <LiveTag status={sessions.live} />
           <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="schedule-updated">
-            {t('schedule.updated', { time: formatInstant(new Date(sessions.dataUpdatedAt).toISOString()).slice(11) })}
+            {t('live.updated', { time: formatInstant(new Date(sessions.dataUpdatedAt).toISOString()).slice(11) })}
           </Typography.Text>
           <Tooltip title={t('schedule.refresh')}>
             <Button size="small" icon={<ReloadOutlined />} loading={sessions.isFetching} onClick={() => void sessions.refetch()} aria-label={t('schedule.refresh')} />
@@ -368,6 +334,7 @@ export default function SchedulePage(): ReactNode {
   const { t } = useTranslation();
   const me = useUser();
   const [params, setParams] = useSearchParams();
+  const [editing, setEditing] = useState(false);
   const campaign = useQuery({ queryKey: queryKeys.campaign, queryFn: endpoints.campaign });
   if (campaign.error) return <ErrorResult error={campaign.error} onRetry={() => void campaign.refetch()} />;
   if (!campaign.data) return <Skeleton active />;
@@ -376,7 +343,19 @@ export default function SchedulePage(): ReactNode {
   const site = sites.find((s) => s === picked) ?? sites[0]!;
   return (
     <>
-      <PageHeader title={t('schedule.title')} sub={t('schedule.sub')} crumbs={[{ title: t('menu.schedule') }]} />
+      <PageHeader
+        title={t('schedule.title')}
+        sub={t('schedule.sub')}
+        crumbs={[{ title: t('menu.schedule') }]}
+        extra={
+          me.role === 'admin' ? (
+            <Button icon={<CalendarOutlined />} onClick={() => setEditing(true)} data-testid="schedule-edit">
+              {t('scheduleEdit.open')}
+            </Button>
+          ) : null
+        }
+      />
+      {me.role === 'admin' ? <ScheduleEditor open={editing} onClose={() => setEditing(false)} /> : null}
       <Tabs
         activeKey={site}
         onChange={(key) => setParams({ site: key }, { replace: true })}

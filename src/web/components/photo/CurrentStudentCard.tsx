@@ -69,7 +69,7 @@ export function CurrentStudentCard({ stationId, station }: { stationId: string; 
       >
         <Form.Item
           name="studentNo"
-          label={student ? t('station.nextStudent') : t('station.studentNo')}
+          label={t('station.studentNo')}
           rules={[{ required: true, whitespace: true, message: t('station.studentNoRequired') }]}
           style={{ marginBottom: 12 }}
         >

@@ -1,0 +1,181 @@
+// Journey (f): the photographer's station (issue #4 parts 1, 5 and 8; C3). An operator signs in, picks the
+// station (remembered), sets the student by number (masked name, department, decision), uploads a camera
+// JPEG through the page, sees the 480×640 photo and its checks report, and the student confirms after being
+// asked once more; a second upload for the student is then refused with the C3 message. A student who must
+// not be photographed is flagged as soon as they are set. Screens at 1366×768 and on a phone.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+
+const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
+const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
+// 2101001 张三: 物理学院, required (E1). 2101004 赵六: single certificate (E6), not to be photographed.
+const STUDENT = '2101001';
+const EXCLUDED = '2101004';
+const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
+
+interface PhotoList {
+  items: { id: string; accepted: boolean; confirmed: boolean; checks: { id: string; status: string }[] }[];
+}
+
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+describe('the photographer’s station: set the student, see the shot and its checks, the student confirms (C3)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let api: ApiClient;
+  let context: BrowserContext;
+  let page: Page;
+  let studentId: string;
+
+  beforeAll(async () => {
+    server = await startServer();
+    await addUser(server.dataDir, admin);
+    await addUser(server.dataDir, operator);
+    api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
+    const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
+    const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));
+    expect(applied.status).toBe(200);
+    studentId = (await api.get<{ items: { id: string; studentNo: string }[] }>(`/api/students?q=${STUDENT}`)).items.find((s) => s.studentNo === STUDENT)!.id;
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN' });
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('the operator opens the station from the menu and picks a station, which is remembered', async () => {
+    await loginInBrowser(page, server.baseUrl, operator);
+    await page.locator('.ant-layout-sider .ant-menu').getByText('拍摄工位').click();
+    await page.waitForURL((url) => url.pathname === '/station');
+    await page.getByTestId('station-page').waitFor();
+    // a bad station id is refused on the page, with the reason
+    await page.getByTestId('station-id-input').fill('Beijing 2');
+    await page.getByTestId('station-id-switch').click();
+    await page.getByText('工位编号只能包含小写字母、数字和 -，最多 32 个字符').waitFor();
+    await page.getByTestId('station-id-input').fill('beijing-2');
+    await page.getByTestId('station-id-switch').click();
+    await page.locator('[data-testid="station-page"][data-station="beijing-2"]').waitFor();
+    await page.getByTestId('station-no-student').waitFor();
+    await page.reload();
+    await page.locator('[data-testid="station-page"][data-station="beijing-2"]').waitFor();
+  });
+
+  it('a student who must not be photographed is flagged at once (E6)', async () => {
+    await page.getByTestId('station-student-input').fill(EXCLUDED);
+    await page.getByTestId('station-set-student').click();
+    const decision = page.getByTestId('station-student-decision');
+    await decision.waitFor();
+    expect(await decision.innerText()).toBe('不参加');
+    expect(await page.getByTestId('station-current').innerText()).toContain('该学生本次不需要采集');
+    // an unknown number: the server's message, the station unchanged
+    await page.getByTestId('station-student-input').fill('2109999');
+    await page.getByTestId('station-set-student').click();
+    expect(await page.getByTestId('station-student-error').innerText()).toContain('未找到该学生');
+    expect(await page.getByTestId('station-student-no').innerText()).toBe(EXCLUDED);
+  });
+
+  it('sets the student: masked name, number, department and decision; the live area waits for a photo', async () => {
+    await page.getByTestId('station-student-input').fill(STUDENT);
+    await page.getByTestId('station-set-student').click();
+    await page.locator(`[data-testid="station-student"][data-student-id="${studentId}"]`).waitFor();
+    // an operator sees 张*, never the full name (MISSION: who uses it)
+    expect(await page.getByTestId('station-student-name').innerText()).toBe('张*');
+    expect(await page.getByTestId('station-student-decision').innerText()).toBe('须采集');
+    expect(await page.getByTestId('station-current').innerText()).toContain('物理学院');
+    await page.getByTestId('station-waiting').waitFor();
+    const station = await api.get<{ currentStudent: { studentNo: string; name: string } | null }>('/api/stations/beijing-2');
+    expect(station.currentStudent?.studentNo).toBe(STUDENT);
+    await screenshot(page, 'station-desktop-waiting');
+  });
+
+  it('uploads a camera JPEG through the page and shows the 480×640 photo with its checks report', async () => {
+    await page.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0001.JPG', mimeType: 'image/jpeg', buffer: readFileSync(PHOTO) });
+    const shot = page.locator('[data-testid="station-shot"][data-photo-id]');
+    await shot.waitFor({ timeout: 60_000 });
+    const photoId = await shot.getAttribute('data-photo-id');
+    const list = await api.get<PhotoList>(`/api/students/${studentId}/photos`);
+    expect(list.items.map((p) => p.id)).toEqual([photoId]);
+    const report = list.items[0]!;
+    expect(report.accepted).toBe(true);
+
+    // the image came from getPhotoImage at its standard size
+    const image = page.getByTestId('station-image');
+    await image.waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid="station-image"]');
+      return img !== null && img.complete && img.naturalWidth > 0;
+    });
+    expect(await image.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([480, 640]);
+
+    // one row per check, with the status the server gave
+    for (const check of report.checks) {
+      await expect(page.getByTestId(`check-${check.id}`).getAttribute('data-status')).resolves.toBe(check.status);
+    }
+    expect(await page.getByTestId('checks').locator('li').count()).toBe(7);
+    const checksText = await page.getByTestId('checks').innerText();
+    for (const label of ['格式（F1）', '构图（F2）', '背景（F3）', '曝光与对比度', '清晰度', '人脸数量', '姿态与倾斜', '测得', '标准']) expect(checksText).toContain(label);
+    expect(await page.getByTestId('station-verdict').innerText()).toBe('检测通过');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'station-desktop-report');
+  });
+
+  it('the student confirms after being asked once more (C3); the shot is locked', async () => {
+    await page.getByTestId('station-confirm').click();
+    const dialog = page.locator('.ant-modal-confirm');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('确认后不可重拍或修改（C3）');
+    // "look again" changes nothing
+    await dialog.getByRole('button', { name: '再看看' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items[0]!.confirmed).toBe(false);
+
+    await page.getByTestId('station-confirm').click();
+    await page.getByTestId('station-confirm-ok').click();
+    await page.getByTestId('station-confirmed').waitFor();
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items[0]!.confirmed).toBe(true);
+    expect(await page.getByTestId('station-confirm').count()).toBe(0);
+    await screenshot(page, 'station-desktop-confirmed');
+  });
+
+  it('a second upload for the confirmed student is refused with the C3 message', async () => {
+    const second = Buffer.concat([readFileSync(PHOTO).subarray(0, 2), Buffer.from([0xff, 0xfe, 0x00, 0x08]), Buffer.from('retake'), readFileSync(PHOTO).subarray(2)]);
+    await page.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0002.JPG', mimeType: 'image/jpeg', buffer: second });
+    const error = page.getByTestId('station-upload-error');
+    await error.waitFor({ timeout: 60_000 });
+    const text = await error.innerText();
+    expect(text).toContain('照片被拒收');
+    expect(text).toContain('该学生已确认照片，不能再拍摄或修改（C3）');
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items).toHaveLength(1);
+    await screenshot(page, 'station-desktop-refused');
+  });
+
+  it('works on a phone: nothing overflows sideways, the buttons are big', async () => {
+    const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    const p = await phone.newPage();
+    await loginInBrowser(p, server.baseUrl, operator);
+    await p.evaluate(() => localStorage.setItem('gradphoto.station', 'beijing-2'));
+    await p.goto(`${server.baseUrl}/station`);
+    await p.getByTestId('station-confirmed').waitFor();
+    await p.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('[data-testid="station-image"]');
+      return img !== null && img.complete && img.naturalWidth > 0;
+    });
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    const button = await p.getByTestId('station-set-student').boundingBox();
+    expect(button!.height).toBeGreaterThanOrEqual(44);
+    await screenshot(p, 'station-phone');
+    // the next student: the station empties
+    await p.getByTestId('station-clear-student').click();
+    await p.getByTestId('station-no-student').waitFor();
+    await screenshot(p, 'station-phone-next');
+    await phone.close();
+  });
+});
