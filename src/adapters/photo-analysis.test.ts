@@ -233,6 +233,30 @@ describe('analysePhoto on the faults: each fails (or warns) on its own check', (
   });
 });
 
+describe('analysePhoto on backgrounds spoiled in the camera image (F3: uniform, no shadow, no objects)', () => {
+  /** The good 12 MP portrait with an SVG drawn over it (coordinates in the 3000 × 4000 frame). */
+  async function spoiled(svgBody: string): Promise<PhotoAnalysis> {
+    const svg = Buffer.from(`<svg width="3000" height="4000" xmlns="http://www.w3.org/2000/svg">${svgBody}</svg>`);
+    const bytes = await sharp(join(DEFAULT_PHOTO_FIXTURE_DIR, 'id-blue-12mp.jpg')).composite([{ input: svg }]).jpeg({ quality: 90 }).toBuffer();
+    return analysePhoto(await decodeCameraPhoto(bytes), detector);
+  }
+
+  it('a shadow over the right side: the bands differ (gradient), background is not a pass', async () => {
+    const a = await spoiled('<rect x="1500" y="0" width="1500" height="4000" fill="black" fill-opacity="0.3"/>');
+    const c = check(a, 'background');
+    expect(c.status).not.toBe('pass');
+    expect((c.value as { gradient: number }).gradient).toBeGreaterThan(6);
+    expect(c.message.en).toContain('gradient or shadow');
+  });
+
+  it('an object beside the head: the background is not uniform', async () => {
+    const a = await spoiled('<rect x="0" y="600" width="1150" height="900" fill="#c83c28"/><rect x="1900" y="500" width="1100" height="1000" fill="#f0e6c8"/>');
+    const c = check(a, 'background');
+    expect(c.status).toBe('fail');
+    expect((c.value as { spread: number }).spread).toBeGreaterThan(15);
+  });
+});
+
 describe('encodeStandardJpeg (F1: quality ≥ 60, searched so that the file is at most 40 KB)', () => {
   const raw = (data: Buffer) => ({ data, width: 480, height: 640 });
 

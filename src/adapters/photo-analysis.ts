@@ -29,14 +29,10 @@ import {
 } from '../domain/photo-standard.js';
 import type { CropPlan, Lab, PhotoChecks, Point } from '../domain/photo-standard.js';
 import type { DetectedFace, FaceDetector } from './face-detector.js';
+import type { DecodedPhoto } from './image-decode.js';
 
-/** What analysePhoto needs of a decoded photo (src/adapters/image-decode.ts's DecodedPhoto has it). */
-export interface DecodedPhotoSource {
-  width: number;
-  height: number;
-  /** A fresh pipeline over the oriented sRGB image, metadata not kept. */
-  open(): Sharp;
-}
+/** What analysePhoto needs of a decoded photo: its oriented size and a fresh pipeline over it. */
+export type DecodedPhotoSource = Pick<DecodedPhoto, 'width' | 'height' | 'open'>;
 
 export interface PhotoAnalysis {
   /** The F1 JPEG, or null when no crop is possible (no face, or no 480 × 640 frame fits in the camera image). */
@@ -264,7 +260,7 @@ function clampBox(b: Box, img: RawImage): Box {
 }
 
 function measureBackground(img: RawImage, regions: Box[]) {
-  const means: Lab[] = [];
+  const medians: Lab[] = [];
   // Every other pixel of every region: plenty of samples, a quarter of the work.
   const capacity = regions.reduce((n, r) => n + Math.max(0, Math.ceil((r.x1 - r.x0) / 2) * Math.ceil((r.y1 - r.y0) / 2)), 0);
   const Ls = new Float32Array(capacity);
@@ -291,15 +287,11 @@ function measureBackground(img: RawImage, regions: Box[]) {
         count++;
       }
     }
+    // Each band's median colour: a lock of hair reaching into a band does not make a gradient.
     const n = count - from;
     if (n >= 30) {
-      const m = { L: 0, a: 0, b: 0 };
-      for (let k = from; k < count; k++) {
-        m.L += Ls[k]! / n;
-        m.a += As[k]! / n;
-        m.b += Bs[k]! / n;
-      }
-      means.push(m);
+      const mid = (v: Float32Array) => Float32Array.from(v.subarray(from, count)).sort()[Math.floor(n / 2)]!;
+      medians.push({ L: mid(Ls), a: mid(As), b: mid(Bs) });
     }
   }
   if (count === 0) return { meanLab: { L: 0, a: 0, b: 0 }, meanRgb: { r: 0, g: 0, b: 0 }, spread: 0, gradient: 0, samples: 0 };
@@ -315,8 +307,8 @@ function measureBackground(img: RawImage, regions: Box[]) {
   distances.sort();
   const spread = distances[Math.floor(0.9 * (count - 1))]!;
   let gradient = 0;
-  for (let i = 0; i < means.length; i++) {
-    for (let j = i + 1; j < means.length; j++) gradient = Math.max(gradient, deltaE2000(means[i]!, means[j]!));
+  for (let i = 0; i < medians.length; i++) {
+    for (let j = i + 1; j < medians.length; j++) gradient = Math.max(gradient, deltaE2000(medians[i]!, medians[j]!));
   }
   return { meanLab, meanRgb: { r: r / count, g: g / count, b: b / count }, spread, gradient, samples: count };
 }

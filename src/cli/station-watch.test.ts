@@ -340,6 +340,37 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     expect(await photosOf(studentId)).toHaveLength(1);
   });
 
+  it('after the student confirmed (C3), a new camera file is refused with the C3 message and recorded', async () => {
+    const { station, studentId } = await freshStation();
+    const dir = tempDir();
+    const run = startAgent(dir, station, { lang: 'zh' });
+    fs.copyFileSync(path.join(PHOTOS, 'id-blue-12mp.jpg'), path.join(dir, 'IMG_0600.jpg'));
+    const shot = await waitFor('upload', () => uploaded(run, 'IMG_0600.jpg')[0]);
+    expect(shot.accepted).toBe(true);
+    cookie ??= await loginOverHttp(server.url, OPERATOR);
+    expect((await fetch(`${server.url}/api/photos/${shot.photoId}/confirm`, { method: 'POST', headers: { cookie } })).status).toBe(200);
+    fs.writeFileSync(path.join(dir, 'IMG_0601.jpg'), uniqueJpeg('retake'));
+    const refusal = await waitFor('C3 refusal', () => refused(run, 'IMG_0601.jpg')[0]);
+    expect(refusal.code).toBe('PHOTO_ALREADY_CONFIRMED');
+    expect(run.lines.join('\n')).toContain('不能再拍摄或修改（C3）');
+    expect(await photosOf(studentId)).toHaveLength(1);
+  });
+
+  it('keeps a damaged state file aside and starts afresh: the server recognises what it already has', async () => {
+    const { station, studentId } = await freshStation();
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'IMG_0500.jpg'), uniqueJpeg('damaged'));
+    const first = startAgent(dir, station, { once: true });
+    expect(await first.agent.done).toMatchObject({ uploaded: 1, pending: 0 });
+    fs.writeFileSync(defaultStateFile(dir), '{"version":1,"files":{"IMG');
+    const second = startAgent(dir, station, { once: true });
+    expect(await second.agent.done).toMatchObject({ uploaded: 1, pending: 0 });
+    expect(uploaded(second)[0]).toMatchObject({ duplicate: true, photoId: uploaded(first)[0]!.photoId });
+    expect(second.lines.join('\n')).toContain('The state file was damaged');
+    expect(fs.readdirSync(path.dirname(defaultStateFile(dir))).some((f) => f.startsWith('state.json.damaged-'))).toBe(true);
+    expect(await photosOf(studentId)).toHaveLength(1);
+  });
+
   it('refuses a second agent on the same folder; a lock left by a dead process is taken over', async () => {
     const { station } = await freshStation();
     const dir = tempDir();

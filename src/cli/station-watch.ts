@@ -760,7 +760,8 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
   function readStateFileReporting(): StateFile {
     const { state: loaded, damaged } = readStateFile(stateFile);
     if (damaged) {
-      print(opts.lang === 'en' ? `The state file was damaged and was kept as ${damaged}; starting afresh (the server recognises files it already has).` : `状态文件已损坏，已另存为 ${damaged}；重新开始（服务器会识别已收到的文件）。`);
+      const message = opts.lang === 'en' ? `The state file was damaged and was kept as ${damaged}; starting afresh (the server recognises files it already has).` : `状态文件已损坏，已另存为 ${damaged}；重新开始（服务器会识别已收到的文件）。`;
+      print(opts.json ? JSON.stringify({ event: 'warning', message }) : message);
     }
     return loaded;
   }

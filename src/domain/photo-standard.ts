@@ -58,7 +58,7 @@ export const BACKGROUND_LIMITS = {
   deltaE: { warn: 10, fail: 20 },
   /** Spread of the background pixels: 90th percentile of their CIE76 distance to their own mean. */
   spread: { warn: 8, fail: 15 },
-  /** Largest CIEDE2000 distance between the means of the top band and the two side bands (gradient, shadow). */
+  /** Largest CIEDE2000 distance between the median colours of the top band and the two side bands (gradient, shadow). */
   gradient: { warn: 6, fail: 12 },
 } as const;
 
@@ -480,7 +480,7 @@ export interface BackgroundMeasure {
   meanRgb: { r: number; g: number; b: number };
   /** 90th percentile of the samples' CIE76 distance to their mean. */
   spread: number;
-  /** Largest CIEDE2000 distance between the regions' means (top band, left band, right band). */
+  /** Largest CIEDE2000 distance between the regions' median colours (top band, left band, right band). */
   gradient: number;
   /** Number of pixels sampled; 0 when no background could be sampled. */
   samples: number;

@@ -34,7 +34,7 @@ const ROSTER = rosterCsv([
 const SAME_TERMS = { targetTerms: ['2024-01', '2024-07'], retakeBefore: '2023-07', deferTerms: ['2025-01', '2025-07'] };
 
 interface Request {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   json?: unknown;
   upload?: string;
@@ -72,6 +72,9 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
     { admin: 201, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 },
   ],
   ['updateCampaignTerms', () => ({ method: 'PUT', path: '/api/campaign/terms', json: SAME_TERMS }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['getStation', () => ({ method: 'GET', path: '/api/stations/matrix-1' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['setStationStudent', () => ({ method: 'PUT', path: '/api/stations/matrix-1/current-student', json: { studentNo: '2101110001' } }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['clearStationStudent', () => ({ method: 'DELETE', path: '/api/stations/matrix-1/current-student' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
 ];
 
 const CASES = MATRIX.flatMap(([route, request, expected]) => CALLERS.map((caller) => ({ route, caller, request, status: expected[caller] })));

@@ -5,6 +5,8 @@
 // `session` event per changed session; a `resync` from the bus (the schedule changed, or the PostgreSQL
 // LISTEN connection was lost and reopened) sends everyone a fresh snapshot.
 import type { LiveMessage, SessionCounts } from '../adapters/event-bus.js';
+
+export type { SessionCounts };
 import { AppError } from '../domain/errors.js';
 import { readCurrentSessionCounts } from './booking.service.js';
 import type { Actor, ServiceDeps } from './deps.js';

@@ -5,7 +5,7 @@ import type { SiteId } from '../domain/campaign.js';
 import { AppError } from '../domain/errors.js';
 import type { Assignment, PlanDay, PlanDepartment, PlanEvaluation, PlanInput } from '../domain/planner.js';
 import { evaluatePlan, proposePlan } from '../domain/planner.js';
-import { DEFAULT_SITE_SETTINGS } from '../domain/schedule.js';
+import { DEFAULT_SITE_SETTINGS, windowsOf } from '../domain/schedule.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -38,7 +38,7 @@ export async function proposeCampaignPlan(deps: ServiceDeps, actor: Actor, opts:
   const required = new Map(rows.map((r) => [r.department, Number(r.n)]));
 
   const weekend = new Set(campaign.weekendDays);
-  const days: PlanDay[] = campaign.days.map((d) => ({ date: d.date, weekend: weekend.has(d.date), windows: campaign.windows }));
+  const days: PlanDay[] = campaign.days.map((d) => ({ date: d.date, weekend: weekend.has(d.date), windows: windowsOf(campaign, d.date, 'beijing') }));
   const current: Assignment = {};
   for (const d of campaign.days) for (const name of d.departments) current[name] = d.date;
   for (const [name, date] of Object.entries(opts.pinned ?? {})) {

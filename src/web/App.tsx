@@ -12,6 +12,7 @@ import { AppLayout } from './layout/AppLayout.js';
 import { FullPageSpin, RequireAuth, RequireRole, UnauthorizedWatcher, useUser } from './session.js';
 
 const LoginPage = lazy(() => import('./pages/LoginPage.js'));
+const SignInLinkPage = lazy(() => import('./pages/SignInLinkPage.js'));
 const OverviewPage = lazy(() => import('./pages/OverviewPage.js'));
 const RosterImportPage = lazy(() => import('./pages/RosterImportPage.js'));
 const StudentsPage = lazy(() => import('./pages/StudentsPage.js'));
@@ -75,6 +76,9 @@ export function App(): ReactNode {
           <Suspense fallback={<FullPageSpin />}>
             <Routes>
               <Route path="/login" element={<LoginPage />} />
+              {/* public: ask for a sign-in link by mail, and the link's own page (issue #3 part 6) */}
+              <Route path="/signin" element={<SignInLinkPage />} />
+              <Route path="/signin/:token" element={<SignInLinkPage />} />
               {/* public: the campaign notice, signed in or not */}
               <Route path="/notice" element={<NoticePage />} />
               <Route

@@ -95,7 +95,7 @@ describe('live counts: a booking appears on the staff pages without a reload', (
 
   it('the admin edits a day’s windows; a bad window is refused naming it, a good one regenerates the sessions live', async () => {
     await adminPage.getByTestId('schedule-edit').click();
-    const editor = adminPage.locator('.ant-drawer-content');
+    const editor = adminPage.getByTestId('schedule-editor');
     await editor.getByTestId(`edit-day-${target.date}`).waitFor();
     await screenshot(adminPage, 'live-schedule-editor', false);
 

@@ -172,6 +172,13 @@ describe('the photographer’s station: set the student, see the shot and its ch
     const button = await p.getByTestId('station-set-student').boundingBox();
     expect(button!.height).toBeGreaterThanOrEqual(44);
     await screenshot(p, 'station-phone');
+    // in English
+    await p.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+    await p.reload();
+    await p.getByTestId('station-confirmed').waitFor();
+    expect(await p.getByTestId('station-confirmed').innerText()).toBe('Confirmed (C3)');
+    expect(await p.getByTestId('checks').innerText()).toContain('Background (F3)');
+    await screenshot(p, 'station-phone-en');
     // the next student: the station empties
     await p.getByTestId('station-clear-student').click();
     await p.getByTestId('station-no-student').waitFor();

@@ -48,7 +48,8 @@ export function errorFromResponse(status: number, bodyText: string, url: string)
     parsed = undefined;
   }
   const body = ErrorBodySchema.safeParse(parsed);
-  if (status === 401 && !url.startsWith('/api/auth/login')) {
+  // A refused sign-in (password or mail link) is an answer on its page, not a session that ended.
+  if (status === 401 && !url.startsWith('/api/auth/login') && !url.startsWith('/api/auth/signin-link')) {
     for (const listener of unauthorizedListeners) listener();
   }
   if (body.success) return new ApiError(status, body.data.error.code, body.data.error.message, body.data.error.details);

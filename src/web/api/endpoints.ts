@@ -16,6 +16,7 @@ import type { SiteSchema } from '../../contracts/common.js';
 import { LoginResponseSchema, MeSchema, OidcStatusSchema, type LoginRequest } from '../../contracts/auth.js';
 import { CampaignOverviewSchema, CampaignSchema } from '../../contracts/campaign.js';
 import { PlanResponseSchema } from '../../contracts/planner.js';
+import { SignInLinkAcceptedSchema, type SignInLinkRequest } from '../../contracts/signin-link.js';
 import { MySessionsSchema, NoticeSchema } from '../../contracts/notice.js';
 import { RosterApplyResultSchema, RosterPreviewSchema } from '../../contracts/roster.js';
 import {
@@ -67,6 +68,9 @@ export const endpoints = {
   },
   login: (body: LoginRequest) => api('/api/auth/login', { method: 'POST', body, schema: LoginResponseSchema }),
   logout: () => api('/api/auth/logout', { method: 'POST' }),
+  /** requestSignInLink / consumeSignInLink: one-time sign-in links by mail (issue #3 part 6) */
+  requestSignInLink: (body: SignInLinkRequest) => api('/api/auth/signin-link', { method: 'POST', body, schema: SignInLinkAcceptedSchema }),
+  consumeSignInLink: (token: string) => api('/api/auth/signin-link/consume', { method: 'POST', body: { token }, schema: LoginResponseSchema }),
   /** getOidcStatus: is campus sign-on offered (the login page shows its button)? */
   oidcStatus: () => api('/api/auth/oidc', { schema: OidcStatusSchema }),
   campaign: () => api('/api/campaign', { schema: CampaignSchema }),

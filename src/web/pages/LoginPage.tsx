@@ -128,6 +128,9 @@ export default function LoginPage(): ReactNode {
       <a href="/notice" data-testid="login-notice-link" style={{ color: '#fff', marginTop: 16, fontSize: 14, textDecoration: 'underline' }}>
         {t('notice.loginLink')}
       </a>
+      <a href="/signin" data-testid="login-signin-link" style={{ color: '#fff', marginTop: 8, fontSize: 14, textDecoration: 'underline' }}>
+        {t('signinLink.loginLink')}
+      </a>
       <Typography.Text style={{ color: 'rgba(255,255,255,0.75)', marginTop: 16, fontSize: 12 }}>{t('app.footer')}</Typography.Text>
     </Flex>
   );
