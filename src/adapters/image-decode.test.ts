@@ -68,7 +68,7 @@ describe('decodeCameraPhoto: the bytes alone decide', () => {
     expect(e.params).toEqual({ width: 30000, height: 30000, limit: '60,000,000' });
     expect(messages(e).zh).toBe('照片像素过多：30000 × 30000（上限 60,000,000 像素）');
     expect(messages(e).en).toBe('The photo has too many pixels: 30000 × 30000 (limit 60,000,000 pixels)');
-  });
+  }, 60_000);
 
   it('refuses a file under 1 KB whose frame header claims 30,000 × 30,000 the same way, from its SOF alone', async () => {
     const bytes = await fixture('claims-30000.jpg');
@@ -251,7 +251,7 @@ describe('decodeCameraPhoto: camera photos', () => {
       const b = await photo.open().resize(48, 64).raw().toBuffer();
       expect(a.equals(b)).toBe(true);
     }
-  });
+  }, 60_000);
 
   it('ignores data after the end of the image (camera trailers, MPF) and reads a hand-made baseline JPEG', async () => {
     const small = craftGreyJpeg(64, 64);

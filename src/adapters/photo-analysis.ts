@@ -219,26 +219,26 @@ async function encodeJpeg(img: RawImage, quality: number): Promise<Buffer> {
   return Buffer.concat([body.subarray(0, 2), JFIF_300_DPI, body.subarray(2)]);
 }
 
-/** The highest quality (60–95) whose file is at most 40 KB; quality 60 when even that is larger (F1: quality first). */
+/**
+ * The highest quality (60–95) whose file is at most 40 KB; quality 60 when even that is larger (F1: quality
+ * first). Interpolation search on the file size (monotone in the quality): about 4–5 encodes of ~5 ms.
+ */
 export async function encodeStandardJpeg(img: RawImage): Promise<{ jpeg: Buffer; quality: number }> {
-  let lo: number = JPEG_QUALITY.min;
-  let hi: number = JPEG_QUALITY.max;
-  let best = { jpeg: await encodeJpeg(img, lo), quality: lo };
-  if (best.jpeg.length > PHOTO_STANDARD.bytes.max) return best;
-  const top = await encodeJpeg(img, hi);
-  if (top.length <= PHOTO_STANDARD.bytes.max) return { jpeg: top, quality: hi };
+  const max = PHOTO_STANDARD.bytes.max;
+  const top = { quality: JPEG_QUALITY.max, jpeg: await encodeJpeg(img, JPEG_QUALITY.max) };
+  if (top.jpeg.length <= max) return top;
+  let lo = { quality: JPEG_QUALITY.min, jpeg: await encodeJpeg(img, JPEG_QUALITY.min) };
+  if (lo.jpeg.length > max) return lo;
+  let hi = top;
   // Invariant: lo fits, hi does not.
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    const jpeg = await encodeJpeg(img, mid);
-    if (jpeg.length <= PHOTO_STANDARD.bytes.max) {
-      lo = mid;
-      best = { jpeg, quality: mid };
-    } else {
-      hi = mid;
-    }
+  while (hi.quality - lo.quality > 1) {
+    const t = (max - lo.jpeg.length) / (hi.jpeg.length - lo.jpeg.length);
+    const q = Math.min(hi.quality - 1, Math.max(lo.quality + 1, Math.round(lo.quality + t * (hi.quality - lo.quality))));
+    const probe = { quality: q, jpeg: await encodeJpeg(img, q) };
+    if (probe.jpeg.length <= max) lo = probe;
+    else hi = probe;
   }
-  return best;
+  return lo;
 }
 
 // ---------------------------------------------------------------- measurements on the 480 × 640 output

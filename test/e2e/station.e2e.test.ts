@@ -178,6 +178,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await p.getByTestId('station-confirmed').waitFor();
     expect(await p.getByTestId('station-confirmed').innerText()).toBe('Confirmed (C3)');
     expect(await p.getByTestId('checks').innerText()).toContain('Background (F3)');
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
     await screenshot(p, 'station-phone-en');
     // the next student: the station empties
     await p.getByTestId('station-clear-student').click();

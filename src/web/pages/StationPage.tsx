@@ -27,6 +27,7 @@ function rememberedStation(): string {
 
 function StationPicker({ value, onChange }: { value: string; onChange: (id: string) => void }): ReactNode {
   const { t } = useTranslation();
+  const narrow = !Grid.useBreakpoint().sm;
   const [form] = Form.useForm<{ station: string }>();
   return (
     <Form
@@ -34,15 +35,15 @@ function StationPicker({ value, onChange }: { value: string; onChange: (id: stri
       layout="inline"
       initialValues={{ station: value }}
       onFinish={(v) => onChange(v.station.trim())}
-      style={{ rowGap: 8 }}
+      style={{ rowGap: 8, width: narrow ? '100%' : 380 }}
     >
-      <Space.Compact>
+      <Space.Compact block>
         <Form.Item
           name="station"
           noStyle
           rules={[{ validator: async (_r, v: string) => (StationIdSchema.safeParse((v ?? '').trim()).success ? undefined : Promise.reject(new Error(t('station.stationInvalid')))) }]}
         >
-          <Input addonBefore={t('station.station')} placeholder={t('station.stationPlaceholder')} style={{ width: 230 }} data-testid="station-id-input" />
+          <Input addonBefore={t('station.station')} placeholder={t('station.stationPlaceholder')} style={{ flex: 1, minWidth: 0 }} data-testid="station-id-input" />
         </Form.Item>
         <Button htmlType="submit" icon={<SwapOutlined />} data-testid="station-id-switch">
           {t('station.switchStation')}

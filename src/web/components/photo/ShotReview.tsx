@@ -84,26 +84,25 @@ export function ShotReview({ studentId, photos, loading }: { studentId: string |
       onOk: () => confirm.mutateAsync(shot.id).catch(() => undefined),
     });
 
+  const status = (
+    <Flex gap={8} align="center" wrap>
+      <Typography.Text type="secondary">{t('station.shotAt', { time: timeOf(shot.createdAt, i18n.language) })}</Typography.Text>
+      {shot.confirmed ? (
+        <Tag color="green" icon={<SafetyCertificateFilled />}>
+          {t('station.confirmed')}
+        </Tag>
+      ) : (
+        <Tag color={shot.accepted ? 'success' : 'error'} data-testid="station-verdict">
+          {shot.accepted ? t('station.accepted') : t('station.rejected')}
+        </Tag>
+      )}
+    </Flex>
+  );
+
   return (
-    <Card
-      title={title}
-      data-testid="station-shot"
-      data-photo-id={shot.id}
-      extra={
-        <Flex gap={8} align="center" wrap>
-          <Typography.Text type="secondary">{t('station.shotAt', { time: timeOf(shot.createdAt, i18n.language) })}</Typography.Text>
-          {shot.confirmed ? (
-            <Tag color="green" icon={<SafetyCertificateFilled />}>
-              {t('station.confirmed')}
-            </Tag>
-          ) : (
-            <Tag color={shot.accepted ? 'success' : 'error'} data-testid="station-verdict">
-              {shot.accepted ? t('station.accepted') : t('station.rejected')}
-            </Tag>
-          )}
-        </Flex>
-      }
-    >
+    <Card title={title} data-testid="station-shot" data-photo-id={shot.id} extra={screens.sm ? status : null}>
+      {/* on a phone the card's header has no room: the time and the verdict open the body */}
+      {screens.sm ? null : <div style={{ marginBottom: 12 }}>{status}</div>}
       {photos && photos.length > 1 ? (
         <div style={{ marginBottom: 12, overflowX: 'auto' }}>
           <Segmented<string>
