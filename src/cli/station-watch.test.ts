@@ -3,6 +3,7 @@
 // that is killed with SIGKILL and started again. Counts are read back from the server (listStudentPhotos),
 // never from the agent's own word.
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, loginOverHttp, startTestServer, TEST_PASSWORD, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
 import type { Actor } from '../services/deps.js';
+import { enableTotp, setupTotp } from '../services/auth.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 import { clearStationStudent, setStationStudent } from '../services/station.service.js';
 import type { AgentEvent, StationAgent, StationWatchOptions } from './station-watch.js';
@@ -31,6 +33,19 @@ function uniqueJpeg(tag: string): Buffer {
   const text = Buffer.from(`gradphoto test ${tag} ${Math.random()}`);
   const len = text.length + 2;
   return Buffer.concat([base.subarray(0, 2), Buffer.from([0xff, 0xfe, len >> 8, len & 0xff]), text, base.subarray(2)]);
+}
+
+/** RFC 6238 (HMAC-SHA1, 30 s, 6 digits) from a base32 secret, as an authenticator app computes it. */
+function totpCode(secretBase32: string, now: Date): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(now.getTime() / 30_000)));
+  const mac = crypto.createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -353,6 +368,30 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     const refusal = await waitFor('C3 refusal', () => refused(run, 'IMG_0601.jpg')[0]);
     expect(refusal.code).toBe('PHOTO_ALREADY_CONFIRMED');
     expect(run.lines.join('\n')).toContain('不能再拍摄或修改（C3）');
+    expect(await photosOf(studentId)).toHaveLength(1);
+  });
+
+  it('signs in with a one-time code when the account has two-step sign-in; without one it stops at once', async () => {
+    const admin = await createActor(rt.deps, 'admin', [], 'station-admin-totp');
+    const { secret } = await setupTotp(rt.deps, admin);
+    await enableTotp(rt.deps, admin, totpCode(secret, rt.clock.now()));
+    rt.clock.advance(120_000); // the code that enabled it is used up (one use per step)
+    const { station, studentId } = await freshStation();
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'IMG_0700.jpg'), uniqueJpeg('totp'));
+    const without = startAgent(dir, station, { user: 'station-admin-totp', once: true });
+    await expect(without.agent.done).rejects.toMatchObject({ code: 'TOTP_REQUIRED' });
+    let asked = 0;
+    const run = startAgent(dir, station, {
+      user: 'station-admin-totp',
+      once: true,
+      totp: async () => {
+        asked++;
+        return totpCode(secret, rt.clock.now());
+      },
+    });
+    expect(await run.agent.done).toMatchObject({ uploaded: 1, pending: 0 });
+    expect(asked).toBe(1);
     expect(await photosOf(studentId)).toHaveLength(1);
   });
 

@@ -40,7 +40,7 @@ export interface StudentsTable {
   created_at: string;
   updated_at: string;
   /** set when a mail to `email` bounced permanently (550 …); an admin sees it (issue #3 part 7) */
-  email_bounced_at?: string | null;
+  email_bounced_at: string | null;
 }
 
 export interface UsersTable {
@@ -170,8 +170,8 @@ export interface NotificationsTable {
   created_at: string;
   sent_at: string | null;
   /** a permanent delivery failure (bounce, invalid address): when and why (0006) */
-  failed_at?: string | null;
-  failure?: string | null;
+  failed_at: string | null;
+  failure: string | null;
 }
 
 /** Durable background jobs (mail), see docs/decisions/0007-jobs-and-mail.md. */

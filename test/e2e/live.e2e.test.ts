@@ -99,8 +99,25 @@ describe('live counts: a booking appears on the staff pages without a reload', (
     await editor.getByTestId(`edit-day-${target.date}`).waitFor();
     await screenshot(adminPage, 'live-schedule-editor', false);
 
-    // Through the API, a bad window names its day, field and value (the editor shows the same messages).
+    // In the editor: 物理学院 added to a second day is refused, naming the department and both days.
     const schedule = await api.get<{ days: { date: string; departments: string[]; windows: Record<string, { start: string; end: string }[]> }[] }>('/api/campaign/schedule');
+    const secondDate = schedule.days.find((d) => d.date !== target.date)!.date;
+    await editor.getByTestId(`edit-day-${secondDate}`).locator('.ant-select').first().click();
+    await adminPage.keyboard.type('物理学院');
+    await adminPage.keyboard.press('Enter');
+    await adminPage.keyboard.press('Escape');
+    await editor.getByTestId('schedule-save').click();
+    const problems = editor.getByTestId('schedule-problems');
+    await problems.waitFor();
+    expect(await problems.innerText()).toContain(`院系“物理学院”同时安排在 ${[target.date, secondDate].sort().join(' 和 ')}`);
+    await screenshot(adminPage, 'live-schedule-editor-refused', false);
+    // closing the editor drops the edits
+    await adminPage.locator('.ant-drawer-close').click();
+    await problems.waitFor({ state: 'detached' });
+    await adminPage.getByTestId('schedule-edit').click();
+    await editor.getByTestId(`edit-day-${target.date}`).waitFor();
+
+    // Through the API, a bad window names its day, field and value (the editor shows the same messages).
     const bad = schedule.days.map((d) => (d.date === target.date ? { ...d, windows: { ...d.windows, beijing: [{ start: '12:00', end: '09:30' }] } } : d));
     const refused = await api.request<{ error: { code: string; message: string } }>('PUT', '/api/campaign/schedule', { body: { days: bad } });
     expect(refused.status).toBe(400);
