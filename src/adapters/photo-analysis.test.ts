@@ -149,6 +149,18 @@ describe('analysePhoto on the good blue-background portraits (F1, F2, F3 all met
   });
 });
 
+describe('analysePhoto after the EXIF orientation (orientation-1 … orientation-8 show the same upright picture)', () => {
+  it.each([2, 3, 4, 5, 6, 7, 8])('orientation %i: the face is found where orientation 1 has it, eyes level', async (n) => {
+    const upright = (await analyse('orientation-1.jpg')).face!;
+    const f = (await analyse(`orientation-${n}.jpg`)).face!;
+    for (const k of ['rightEye', 'leftEye', 'nose', 'mouth'] as const) {
+      expect(Math.abs(f[k].x - upright[k].x)).toBeLessThan(6);
+      expect(Math.abs(f[k].y - upright[k].y)).toBeLessThan(6);
+    }
+    expect(Math.abs(rollDegrees(f.rightEye, f.leftEye))).toBeLessThan(5);
+  });
+});
+
 describe('analysePhoto on the faults: each fails (or warns) on its own check', () => {
   it('the fixture set has a fault for every check this test expects', () => {
     const failing = new Set(manifest.fixtures.map((f) => f.expect.failingCheck).filter(Boolean));

@@ -96,24 +96,39 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)] ?? 0;
 }
 
-/** Background colour: per-channel median of two patches in the top corners (where an ID photo shows only background). */
-function sampleCornerColour(img: RawImage): { r: number; g: number; b: number } {
+/**
+ * Background colour: the per-channel median of four patches where an ID photo shows only background (the
+ * two top corners, and both edges at a third of the height); of those four, the patch agreeing best with the
+ * others wins, so one object in a corner does not become "the background".
+ */
+function sampleBackgroundColour(img: RawImage): { r: number; g: number; b: number } {
   const size = Math.max(2, Math.round(img.width * 0.04));
   const margin = Math.max(1, Math.round(img.width * 0.01));
-  const rs: number[] = [];
-  const gs: number[] = [];
-  const bs: number[] = [];
-  for (const x0 of [margin, img.width - margin - size]) {
-    for (let y = margin; y < margin + size && y < img.height; y++) {
-      for (let x = Math.max(0, x0); x < x0 + size && x < img.width; x++) {
+  const third = Math.round(img.height / 3);
+  const corners = [
+    [margin, margin],
+    [img.width - margin - size, margin],
+    [margin, third],
+    [img.width - margin - size, third],
+  ];
+  const patches = corners.map(([x0, y0]) => {
+    const rs: number[] = [];
+    const gs: number[] = [];
+    const bs: number[] = [];
+    for (let y = Math.max(0, y0!); y < y0! + size && y < img.height; y++) {
+      for (let x = Math.max(0, x0!); x < x0! + size && x < img.width; x++) {
         const i = (y * img.width + x) * 3;
         rs.push(img.data[i]!);
         gs.push(img.data[i + 1]!);
         bs.push(img.data[i + 2]!);
       }
     }
-  }
-  return { r: median(rs), g: median(gs), b: median(bs) };
+    return { r: median(rs), g: median(gs), b: median(bs) };
+  });
+  const dist = (p: { r: number; g: number; b: number }, q: { r: number; g: number; b: number }) => Math.hypot(p.r - q.r, p.g - q.g, p.b - q.b);
+  return patches.reduce((best, p) =>
+    patches.reduce((s, q) => s + dist(p, q), 0) < patches.reduce((s, q) => s + dist(best, q), 0) ? p : best,
+  );
 }
 
 /** ΔE76 beyond which a pixel is no longer background (hair, skin, clothes, another object). */
@@ -414,7 +429,7 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
   // The subject is the largest face; any other face fails the faces check (C2: nobody else in the picture).
   const face = faces.reduce((a, b) => (faceWidthOf(b) > faceWidthOf(a) ? b : a));
 
-  const bgRgb = sampleCornerColour(small);
+  const bgRgb = sampleBackgroundColour(small);
   const bgLab = labAt(Buffer.from([bgRgb.r, bgRgb.g, bgRgb.b]), 0);
   const eyeMid = { x: (face.rightEye.x + face.leftEye.x) / 2, y: (face.rightEye.y + face.leftEye.y) / 2 };
   const fw = faceWidthOf(face);
@@ -461,7 +476,7 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
   const centreX = (rEar.x + lEar.x) / 2;
   let hairTopOut: number | null = null;
   if (hairTop) {
-    const outBg = sampleCornerColour(out);
+    const outBg = sampleBackgroundColour(out);
     const found = findHairTop(out, labAt(Buffer.from([outBg.r, outBg.g, outBg.b]), 0), centreX, eyeY - faceWidth * 0.15, faceWidth);
     hairTopOut = found ? found.y : 0;
   }

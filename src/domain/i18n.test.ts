@@ -68,8 +68,8 @@ describe('translateError shows code-like parameters in words', () => {
   it.each([
     ['WRONG_SITE', { site: 'beijing' }, 'zh', '只能预约本人采集地点（北京）的时段'],
     ['WRONG_SITE', { site: 'shenzhen' }, 'en', 'Only sessions at the student’s own site (Shenzhen) can be booked'],
-    ['STUDENT_NOT_ELIGIBLE', { rule: 'not-in-campaign' }, 'zh', '该学生无需参加本次采集（不在本次采集范围），不能预约'],
-    ['STUDENT_NOT_ELIGIBLE', { rule: 'E6' }, 'en', 'This student does not take part in this campaign (E6) and cannot book'],
+    ['STUDENT_NOT_ELIGIBLE', { rule: 'not-in-campaign' }, 'zh', '该学生无需参加本次采集（不在本次采集范围），不能预约或拍摄'],
+    ['STUDENT_NOT_ELIGIBLE', { rule: 'E6' }, 'en', 'This student does not take part in this campaign (E6) and cannot book or be photographed'],
   ] as const)('%s %j (%s)', (code, params, lang, expected) => {
     expect(translateError(code, params, lang)).toBe(expected);
   });

@@ -53,7 +53,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   SESSION_FULL: { zh: '该时段已约满，可加入候补', en: 'This session is full; you can join its waitlist' },
   SESSION_NOT_FOUND: { zh: '未找到该采集时段', en: 'Session not found' },
   SESSION_IN_PAST: { zh: '该时段已开始或已结束，不能预约', en: 'This session has already started or ended' },
-  STUDENT_NOT_ELIGIBLE: { zh: '该学生无需参加本次采集（{rule}），不能预约', en: 'This student does not take part in this campaign ({rule}) and cannot book' },
+  STUDENT_NOT_ELIGIBLE: { zh: '该学生无需参加本次采集（{rule}），不能预约或拍摄', en: 'This student does not take part in this campaign ({rule}) and cannot book or be photographed' },
   WRONG_SITE: { zh: '只能预约本人采集地点（{site}）的时段', en: 'Only sessions at the student’s own site ({site}) can be booked' },
   WEEKEND_NOT_ALLOWED: {
     zh: '周末时段仅供在职研究生或本院系安排在周末的学生预约',
