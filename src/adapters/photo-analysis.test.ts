@@ -62,7 +62,7 @@ function hairTopOf(data: Buffer, width: number, centreX: number): number {
 }
 
 describe('analysePhoto on the good blue-background portraits (F1, F2, F3 all met)', () => {
-  const goodFiles = ['id-blue-12mp.jpg', 'id-blue-24mp.jpg', 'id-blue-12mp-loose.jpg', 'id-blue-24mp-rotated-tag6.jpg'];
+  const goodFiles = ['id-blue-12mp.jpg', 'id-blue-24mp.jpg', 'id-blue-12mp-loose.jpg', 'id-blue-24mp-rotated-tag6.jpg', 'id-blue-12mp-grain.jpg', 'id-blue-24mp-grain.jpg'];
 
   it('the fixture set has the portraits this test expects', () => {
     expect(fixtures((f) => f.kind === 'portrait')()).toEqual(expect.arrayContaining(goodFiles));
@@ -266,6 +266,37 @@ describe('analysePhoto on backgrounds spoiled in the camera image (F3: uniform, 
     const c = check(a, 'background');
     expect(c.status).toBe('fail');
     expect((c.value as { spread: number }).spread).toBeGreaterThan(15);
+  });
+});
+
+describe('analysePhoto on framings that make F2 impossible', () => {
+  async function framed(extract: { left: number; top: number; width: number; height: number }): Promise<PhotoAnalysis> {
+    const bytes = await sharp(join(DEFAULT_PHOTO_FIXTURE_DIR, 'id-blue-12mp.jpg')).extract(extract).jpeg({ quality: 90 }).toBuffer();
+    return analysePhoto(await decodeCameraPhoto(bytes), detector);
+  }
+
+  it('the face close to the right edge of the camera image: geometry fails and names that edge; the best crop is still made', async () => {
+    const a = await framed({ left: 0, top: 0, width: 1900, height: 4000 });
+    const c = check(a, 'geometry');
+    expect(c.status).toBe('fail');
+    expect(c.message.en).toContain('too close to the right edge');
+    expect(c.message.zh).toContain('右');
+    expect(a.standardJpeg).not.toBeNull();
+  });
+
+  it('a close-up that leaves no room for any 480 × 640 frame: no JPEG, geometry says so, the face is still found', async () => {
+    const a = await framed({ left: 900, top: 700, width: 1200, height: 1500 });
+    expect(a.standardJpeg).toBeNull();
+    expect(a.face).not.toBeNull();
+    expect(check(a, 'faces').status).toBe('pass');
+    expect(check(a, 'geometry').message.en).toContain('No 480 × 640 frame fits');
+    expect(check(a, 'format').message.en).toBe('not checked: no 480 × 640 frame could be cut');
+    expect(a.checks.accepted).toBe(false);
+  });
+
+  it('the face close to the left edge: names the left edge', async () => {
+    const a = await framed({ left: 1100, top: 0, width: 1900, height: 4000 });
+    expect(check(a, 'geometry').message.en).toContain('too close to the left edge');
   });
 });
 

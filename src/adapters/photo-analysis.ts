@@ -1,9 +1,9 @@
 // From a decoded camera photo to the standard 480 × 640 JPEG and its checks report (issue #4, parts 3–5).
 // Measuring happens here, on raw pixels from sharp; judging happens in src/domain/photo-standard.ts.
-// Cost: the camera JPEG is decoded twice with libjpeg's shrink-on-load: once to a ≤ DETECT_MAX_SIDE copy
-// (detection, background colour, hair), then only the region of the crop at the coarsest scale (1/8 … 1/1)
-// that keeps the face larger than in the output. Every per-pixel JavaScript loop runs on the small copy's
-// columns or on the 480 × 640 output.
+// Cost: the camera JPEG is decoded once, with libjpeg's shrink-on-load, to a working copy of ≥ 1500 px on
+// its long side (a second, region-only decode happens only for a loosely framed face); detection, background
+// colour and hair work on a ≤ DETECT_MAX_SIDE copy of it; every per-pixel JavaScript loop runs on that small
+// copy's columns or on the 480 × 640 output.
 // How each step works and why: docs/decisions/0005-photo-analysis.md.
 import sharp from 'sharp';
 import type { Sharp } from 'sharp';
@@ -16,6 +16,7 @@ import {
   checkPose,
   checkSharpness,
   checksWithoutFace,
+  notChecked,
   deltaE2000,
   deltaE76,
   faceWidthOf,
@@ -46,7 +47,9 @@ export interface PhotoAnalysis {
 
 /** Longest side of the copy given to the detector (256 × 256 input; the second pass looks closer). */
 export const DETECT_MAX_SIDE = 512;
-/** The working copy keeps the face at least this many times wider than in the output (the last resize only shrinks). */
+/** The working copy's long side is at least this (then shrink-on-load by 1/2, 1/4 or 1/8 does the work). */
+const WORK_MIN_LONG_SIDE = 1500;
+/** The crop's source keeps the face at least this many times wider than in the output (the last resize only shrinks). */
 const WORK_OVERSAMPLE = 1.25;
 const JPEG_QUALITY = { min: PHOTO_STANDARD.minQuality, start: 85, max: 95 } as const;
 
@@ -146,6 +149,7 @@ function findHairTop(img: RawImage, bg: Lab, centreX: number, eyeY: number, face
   const x1 = Math.min(img.width - 1, Math.round(centreX + faceWidth * 0.35));
   const stepX = Math.max(1, Math.round((x1 - x0) / 48));
   const yMax = Math.min(img.height - 1, Math.round(eyeY));
+  if (yMax <= 1) return null; // the forehead is at the top edge already
   const tops: Point[] = [];
   const lab: Lab = { L: 0, a: 0, b: 0 };
   for (let x = x0; x <= x1; x += stepX) {
@@ -414,8 +418,15 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
     mark = now;
   };
 
-  // decode (1): a small copy by JPEG shrink-on-load, for the detector, the background colour and the hair.
-  const small = await toRaw(decoded.open().resize(DETECT_MAX_SIDE, DETECT_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }));
+  // decode: once, with JPEG shrink-on-load by the largest power of two that keeps WORK_MIN_LONG_SIDE pixels
+  // (24 MP → 1/4, 12 MP → 1/2); a ≤ DETECT_MAX_SIDE copy of it feeds the detector, the background and the hair.
+  const longSide = Math.max(decoded.width, decoded.height);
+  let shrink = 8;
+  while (shrink > 1 && longSide / shrink < WORK_MIN_LONG_SIDE) shrink /= 2;
+  const workW = Math.max(1, Math.round(decoded.width / shrink));
+  const workH = Math.max(1, Math.round(decoded.height / shrink));
+  const work = await toRaw(shrink === 1 ? decoded.open() : decoded.open().resize(workW, workH, { fit: 'fill' }));
+  const small = await toRaw(sharp(work.data, rawInput(work)).resize(DETECT_MAX_SIDE, DETECT_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }));
   const cameraPerSmall = decoded.width / small.width;
   lap('decode');
 
@@ -438,30 +449,29 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
   const pose = checkPose({ roll: rollDegrees(face.rightEye, face.leftEye), yaw: yawDegrees(face) });
   const facesCheck = checkFaces(faces.length);
   if (!plan) {
-    const notMeasured = checksWithoutFace(faces.length).checks.filter((c) => c.id !== 'faces' && c.id !== 'pose' && c.id !== 'geometry');
+    const because = { zh: '无法裁出 480 × 640 的标准照', en: 'no 480 × 640 frame could be cut' };
+    const geometry = checkGeometry({ cropPossible: false, eyeY: 0, faceWidth: 0, hairTop: null, offsetX: 0, upscale: 0, cameraFaceWidth: fw * cameraPerSmall });
+    const notMeasured = (['format', 'background', 'exposure', 'sharpness'] as const).map((id) => notChecked(id, because));
     lap('crop');
-    return finish(
-      null,
-      summarisePhotoChecks([facesCheck, pose, checkGeometry({ cropPossible: false, eyeY: 0, faceWidth: 0, hairTop: null, offsetX: 0, upscale: 0, cameraFaceWidth: fw * cameraPerSmall }), ...notMeasured]),
-      face,
-    );
+    return finish(null, summarisePhotoChecks([facesCheck, pose, geometry, ...notMeasured]), face);
   }
 
-  // decode (2): only the region of the frame, at the coarsest JPEG scale (1, 1/2, 1/4, 1/8) that still
-  // leaves the face at least WORK_OVERSAMPLE × its output width, so that the final resize only shrinks.
+  // The crop comes from the working copy when the face there is at least WORK_OVERSAMPLE × its output width
+  // (the final resize then only shrinks); otherwise (a loosely framed face) its region is decoded again at
+  // the coarsest finer scale that is.
   const cameraFaceWidth = fw * cameraPerSmall;
-  let shrink = 8;
-  while (shrink > 1 && cameraFaceWidth / shrink < plan.predicted.faceWidth * WORK_OVERSAMPLE) shrink /= 2;
-  const workW = Math.max(1, Math.round(decoded.width / shrink));
-  const workH = Math.max(1, Math.round(decoded.height / shrink));
-  const workPlan = scalePlan(plan, workW / small.width);
-  const out = await renderCrop(
-    (box) => toRaw(decoded.open().resize(workW, workH, { fit: 'fill' }).extract(box)),
-    workW,
-    workH,
-    workPlan,
-    bgRgb,
-  );
+  const needed = plan.predicted.faceWidth * WORK_OVERSAMPLE;
+  let cropShrink = shrink;
+  while (cropShrink > 1 && cameraFaceWidth / cropShrink < needed) cropShrink /= 2;
+  let out: RawImage;
+  if (cropShrink === shrink) {
+    out = await renderCrop((box) => toRaw(sharp(work.data, rawInput(work)).extract(box)), work.width, work.height, scalePlan(plan, work.width / small.width), bgRgb);
+  } else {
+    const w = Math.max(1, Math.round(decoded.width / cropShrink));
+    const h = Math.max(1, Math.round(decoded.height / cropShrink));
+    const source = () => (cropShrink === 1 ? decoded.open() : decoded.open().resize(w, h, { fit: 'fill' }));
+    out = await renderCrop((box) => toRaw(source().extract(box)), w, h, scalePlan(plan, w / small.width), bgRgb);
+  }
   lap('crop');
 
   // checks, measured on the output itself.

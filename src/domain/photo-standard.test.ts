@@ -281,5 +281,6 @@ describe('summarisePhotoChecks', () => {
     expect(r.accepted).toBe(false);
     expect(r.checks.map((c) => c.id)).toEqual(['format', 'geometry', 'background', 'exposure', 'sharpness', 'faces', 'pose']);
     expect(r.checks.find((c) => c.id === 'faces')!.message.en).toContain('no face');
+    expect(r.checks.find((c) => c.id === 'background')!.message).toEqual({ zh: '未检查：没有检测到人脸', en: 'not checked: there is no face' });
   });
 });

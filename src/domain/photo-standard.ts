@@ -233,8 +233,8 @@ function violation(v: number, lo: number, hi: number): number {
 /**
  * Chooses the crop of F2: searches scale, eye height and horizontal shift for the frame that keeps eyes,
  * face width and hair top inside their ranges (aiming at the middle of each), centred on the face, inside
- * the camera image, without upscaling the camera's pixels. Returns null only when no frame fits inside the image at
- * all; a frame that fits but breaks a range is returned and the geometry check says which range.
+ * the camera image, without upscaling the camera's pixels. Returns null only when no frame fits inside the
+ * image at all; a frame that fits but breaks a range is returned and the geometry check says which range.
  */
 export function planStandardCrop(input: CropInput): CropPlan | null {
   const S = PHOTO_STANDARD;
@@ -644,14 +644,14 @@ export function summarisePhotoChecks(checks: PhotoCheck[]): PhotoChecks {
   return { checks: sorted, accepted: sorted.every((c) => c.status !== 'fail') };
 }
 
-/** When there is no single face, only what can be said without one: the face count (and pose/geometry cannot be measured). */
+/** A check that could not be measured (no face, or no frame to measure on): it fails, saying why. */
+export function notChecked(id: CheckId, because: { zh: string; en: string }): PhotoCheck {
+  return { id, status: 'fail', value: null, threshold: null, message: { zh: `未检查：${because.zh}`, en: `not checked: ${because.en}` } };
+}
+
+/** Without a face only the face count can be measured; every other check says why it was not. */
 export function checksWithoutFace(count: number): PhotoChecks {
-  const notMeasured = (id: CheckId): PhotoCheck => ({
-    id,
-    status: 'fail',
-    value: null,
-    threshold: null,
-    message: { zh: '没有唯一的人脸，无法检查', en: 'not checked: there is no single face' },
-  });
-  return summarisePhotoChecks([checkFaces(count), notMeasured('format'), notMeasured('geometry'), notMeasured('background'), notMeasured('exposure'), notMeasured('sharpness'), notMeasured('pose')]);
+  const because = { zh: '没有检测到人脸', en: 'there is no face' };
+  const ids: CheckId[] = ['format', 'geometry', 'background', 'exposure', 'sharpness', 'pose'];
+  return summarisePhotoChecks([checkFaces(count), ...ids.map((id) => notChecked(id, because))]);
 }

@@ -142,6 +142,12 @@ describe.each(DIALECTS)('reminders and the mail job runner on %s', (dialect) => 
     expect(again.delivery).toEqual({ delivered: 0, retried: 0, failed: 0, dead: 0, uncertain: 0 });
     expect((await jobOf(NO.bounce))[0]).toMatchObject({ state: 'failed', attempts: 1 });
     expect(mailsTo(BOUNCE)).toEqual([]);
+
+    // the roster gives the student another address: it is no longer marked bounced
+    const fixed = ROSTER.map((r) => (r.学号 === NO.bounce ? { ...r, 邮箱: 'fixed@example.edu.cn' } : r));
+    await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(fixed)) }, 'roster.csv', 'zh');
+    expect((await db().selectFrom('students').select('email_bounced_at').where('student_no', '=', NO.bounce).executeTakeFirstOrThrow()).email_bounced_at).toBeNull();
+    await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
   });
 
   it('the scheduler run twice enqueues and sends each mail once', async () => {

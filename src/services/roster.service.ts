@@ -309,6 +309,8 @@ function toStudentColumns(p: PlannedChange, deps: Pick<ServiceDeps, 'cipher'>) {
     site: d.site,
     row_hash: p.rowHash,
     removed_at: null,
+    // a new address is tried again by the reminders even if the old one bounced (issue #3 part 7)
+    ...(p.existing && p.existing.email !== s.email ? { email_bounced_at: null } : {}),
   };
 }
 
