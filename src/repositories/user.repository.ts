@@ -50,3 +50,40 @@ export async function updateUserTotp(tx: Tx, id: string, secret: string | null, 
 export async function recordTotpStep(tx: Tx, id: string, step: number): Promise<void> {
   await tx.updateTable('users').set({ totp_last_step: step }).where('id', '=', id).execute();
 }
+
+/**
+ * The student's account (username = student number), created on first use by campus sign-on or a mail link.
+ * `unusablePasswordHash` is the hash of a random secret: such an account signs in only by those routes (or is
+ * given a password later). Race-safe: two first sign-ins at once both end with the one row (ON CONFLICT DO NOTHING).
+ */
+export async function findOrCreateStudentAccount(
+  tx: Tx,
+  student: { student_no: string; name: string },
+  newAccount: { id: string; unusablePasswordHash: string },
+  now: string,
+): Promise<{ user: UserRow; created: boolean }> {
+  const existing = await findUserByUsername(tx, student.student_no);
+  if (existing) return { user: existing, created: false };
+  const id = newAccount.id;
+  await tx
+    .insertInto('users')
+    .values({
+      id,
+      username: student.student_no,
+      password_hash: newAccount.unusablePasswordHash,
+      role: 'student',
+      display_name: student.name,
+      student_no: student.student_no,
+      totp_secret: null,
+      totp_enabled: 0,
+      totp_last_step: null,
+      disabled: 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('username').doNothing())
+    .execute();
+  const user = await findUserByUsername(tx, student.student_no);
+  if (!user) throw new Error(`student account ${id} vanished after insert`);
+  return { user, created: user.id === id };
+}

@@ -154,31 +154,7 @@ export async function finishOidcSignIn(deps: ServiceDeps, input: OidcFinishInput
   const userId = existing?.id ?? crypto.randomUUID();
   const principal: Principal = { userId, username: student.student_no, role: 'student', departments: [], studentNo: student.student_no };
   const { user, created, token } = await mutate(deps, { principal, ip: input.ip }, async (tx) => {
-    let user = await userRepo.findUserByUsername(tx, student.student_no);
-    let created = false;
-    if (!user) {
-      const id = userId;
-      await userRepo.insertUser(
-        tx,
-        {
-          id,
-          username: student.student_no,
-          password_hash: passwordHash!,
-          role: 'student',
-          display_name: student.name,
-          student_no: student.student_no,
-          totp_secret: null,
-          totp_enabled: 0,
-          totp_last_step: null,
-          disabled: 0,
-          created_at: now,
-          updated_at: now,
-        },
-        [],
-      );
-      user = (await userRepo.findUserById(tx, id))!;
-      created = true;
-    }
+    const { user, created } = await userRepo.findOrCreateStudentAccount(tx, student, { id: userId, unusablePasswordHash: passwordHash ?? existing!.password_hash }, now);
     const token = await insertNewSession(tx, deps, user.id, input.ip, input.userAgent);
     return {
       value: { user, created, token },

@@ -107,29 +107,7 @@ export async function consumeSignInLink(deps: ServiceDeps, linkToken: string, ip
       return { value: null, audit: null };
     }
     let created = false;
-    if (!user) {
-      const id = crypto.randomUUID();
-      await userRepo.insertUser(
-        tx,
-        {
-          id,
-          username: student.student_no,
-          password_hash: spareHash,
-          role: 'student',
-          display_name: student.name,
-          student_no: student.student_no,
-          totp_secret: null,
-          totp_enabled: 0,
-          totp_last_step: null,
-          disabled: 0,
-          created_at: now,
-          updated_at: now,
-        },
-        [],
-      );
-      user = (await userRepo.findUserById(tx, id))!;
-      created = true;
-    }
+    if (!user) ({ user, created } = await userRepo.findOrCreateStudentAccount(tx, student, { id: crypto.randomUUID(), unusablePasswordHash: spareHash }, now));
     const token = await insertNewSession(tx, deps, user.id, ip, userAgent);
     return {
       value: { user, token, created },
