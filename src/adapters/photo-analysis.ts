@@ -48,7 +48,7 @@ export interface PhotoAnalysis {
 /** Longest side of the copy given to the detector (256 × 256 input; the second pass looks closer). */
 export const DETECT_MAX_SIDE = 512;
 /** The working copy's long side is at least this (then shrink-on-load by 1/2, 1/4 or 1/8 does the work). */
-const WORK_MIN_LONG_SIDE = Number(process.env.H2_WMLS ?? 1500);
+const WORK_MIN_LONG_SIDE = 1500;
 /** The crop's source keeps the face at least this many times wider than in the output (the last resize only shrinks). */
 const WORK_OVERSAMPLE = 1.25;
 const JPEG_QUALITY = { min: PHOTO_STANDARD.minQuality, start: 85, max: 95 } as const;

@@ -130,6 +130,8 @@ export interface ReminderStudentRow {
   decision: string;
   site: string;
   email_bounced_at: string | null;
+  /** holds a confirmed photo (C3), not voided: nothing to remind them of */
+  photographed: boolean;
 }
 
 /** The campaign's current students who must be photographed (others get no reminder, E4–E6). */
@@ -137,11 +139,17 @@ export async function listRequiredStudents(db: Tx, campaignId: string): Promise<
   const rows = await db
     .selectFrom('students')
     .select(['id', 'student_no', 'name', 'email', 'department', 'decision', 'site', 'email_bounced_at'])
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('photo_confirmations').select('photo_confirmations.id').whereRef('photo_confirmations.student_id', '=', 'students.id').where('photo_confirmations.voided_at', 'is', null))
+        .as('photographed'),
+    )
     .where('campaign_id', '=', campaignId)
     .where('removed_at', 'is', null)
     .where('decision', '=', 'required')
     .execute();
-  return rows.map((r) => ({ ...r, email_bounced_at: r.email_bounced_at ?? null }));
+  // SQLite answers EXISTS with 0/1, PostgreSQL with a boolean
+  return rows.map((r) => ({ ...r, email_bounced_at: r.email_bounced_at ?? null, photographed: Boolean(Number(r.photographed)) }));
 }
 
 export interface ActiveBookingRow {

@@ -120,6 +120,32 @@ describe.each(DIALECTS)('reminders and the mail job runner on %s', (dialect) => 
     expect(events.map((e) => e.details).join()).not.toContain('@');
   });
 
+  it('a student who has already confirmed a photo (C3) gets no reminder; a voided confirmation brings it back', async () => {
+    const student = await db().selectFrom('students').select(['id', 'campaign_id']).where('student_no', '=', NO.plain).executeTakeFirstOrThrow();
+    const at = '2023-10-20T02:00:00.000Z';
+    await db()
+      .insertInto('photos')
+      .values({ id: 'photo-reminder-test', campaign_id: student.campaign_id, student_id: student.id, sha256: 'ab'.repeat(32), size: 1, station: null, report: '{}', accepted: 1, invalid_reason: null, invalid_at: null, uploaded_by: null, created_at: at })
+      .execute();
+    await db()
+      .insertInto('photo_confirmations')
+      .values({ id: 'confirmation-reminder-test', photo_id: 'photo-reminder-test', student_id: student.id, confirmed_at: at, confirmed_by: null, voided_at: null, voided_by: null, void_reason: null })
+      .execute();
+    try {
+      rt.clock.set(WEEK_BEFORE);
+      const run = await runReminders(deps, SYSTEM);
+      expect(mailsTo(MAIL(NO.plain))).toEqual([]);
+      expect(run.queued.day).toBe(1); // 物理学院's other required student with a good address is still reminded
+
+      await db().updateTable('photo_confirmations').set({ voided_at: at, voided_by: null, void_reason: 'test' }).where('id', '=', 'confirmation-reminder-test').execute();
+      await runReminders(deps, SYSTEM);
+      expect(mailsTo(MAIL(NO.plain))).toHaveLength(1);
+    } finally {
+      await db().deleteFrom('photo_confirmations').where('id', '=', 'confirmation-reminder-test').execute();
+      await db().deleteFrom('photos').where('id', '=', 'photo-reminder-test').execute();
+    }
+  });
+
   it('an invalid address is recorded as failed with MAIL_ADDRESS_INVALID and nothing goes to the server', async () => {
     rt.clock.set(WEEK_BEFORE);
     await runReminders(deps, SYSTEM);

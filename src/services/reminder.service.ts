@@ -58,6 +58,7 @@ export async function scheduleReminders(deps: ServiceDeps, actor: Actor): Promis
         department: s.department,
         decision: s.decision,
         site: s.site as SiteId,
+        photographed: s.photographed,
       }),
     ),
     bookings: bookings.map((b) => ({ bookingId: b.booking_id, studentId: b.student_id, site: b.site as SiteId, date: b.date, start: b.start_time, end: b.end_time })),
