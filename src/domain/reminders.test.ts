@@ -133,6 +133,17 @@ describe('messages', () => {
     expect(moved.text).toContain('Friday 3 November 2023, 13:00–17:30');
   });
 
+  it('notifications from a schedule edit: a move says the schedule changed; a cancellation says so and names the lost session', () => {
+    const moved = renderNotificationMail('booking.moved', { date: '2023-11-03', start: '13:00', end: '17:30', site: 'beijing', reason: 'schedule' }, CAMPAIGN, '王五');
+    expect(moved.text).toContain('由于采集日程调整');
+    expect(moved.text).toContain('Because the campaign schedule changed');
+    const cancelled = renderNotificationMail('booking.cancelled', { date: '2023-11-03', start: '13:00', end: '17:30', site: 'beijing', reason: 'schedule' }, CAMPAIGN, '王五');
+    expect(cancelled.subject).toContain('已取消');
+    expect(cancelled.text).toContain('2023年11月3日（星期五） 13:00–17:30');
+    expect(cancelled.text).not.toContain('已改到');
+    expect(cancelled.text).toContain('was cancelled');
+  });
+
   it('the sign-in link mail carries the link twice and its validity', () => {
     const m = renderSigninLinkMail('http://localhost:8080/signin/abc', 15);
     expect(m.text.split('http://localhost:8080/signin/abc')).toHaveLength(3);

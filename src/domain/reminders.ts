@@ -207,19 +207,33 @@ export interface NotificationPayload {
   reason?: string;
 }
 
-/** The mail for a `notifications` row the booking service wrote: a move (capacity lowered) or a waitlist promotion. */
+/**
+ * The mail for a `notifications` row the booking service wrote: a waitlist promotion, a booking moved (capacity
+ * lowered, or the schedule edited: `reason: 'schedule'`), or a booking cancelled because its session was removed
+ * and no other seat was free.
+ */
 export function renderNotificationMail(kind: string, payload: NotificationPayload, campaign: CampaignDefinition, studentName: string): MailContent {
   const site = (payload.site === 'shenzhen' ? 'shenzhen' : 'beijing') as SiteId;
   const when = payload.date && payload.start && payload.end ? { zh: `${formatDateZh(payload.date)} ${payload.start}–${payload.end}${TIME_ZONE_NOTE.zh}`, en: `${formatDateEn(payload.date)}, ${payload.start}–${payload.end}${TIME_ZONE_NOTE.en}` } : { zh: '', en: '' };
   const place = placeOf(campaign, site);
-  const promoted = kind === 'waitlist.promoted';
-  const zh = promoted
-    ? `${studentName} 同学：你候补的时段有了空位，已为你预约：${when.zh}，地点：${place}。如不能前来，请登录系统取消，把名额留给他人。`
-    : `${studentName} 同学：由于采集时段容量调整，你的预约已改到 ${when.zh}，地点：${place}。如不方便，可登录系统改约其他时段。`;
-  const en = promoted
-    ? `A seat opened in the session you were waiting for, and it is now booked for you: ${when.en}, at ${place}. If you cannot come, sign in and cancel so that someone else gets the seat.`
-    : `Because the capacity of your session changed, your booking was moved to ${when.en}, at ${place}. If that does not suit you, sign in and book another time.`;
-  const subject = promoted ? '【图像采集】候补成功，已为你预约 / A seat is booked for you' : '【图像采集】你的预约时段已调整 / Your booking was moved';
+  const bySchedule = payload.reason === 'schedule';
+  const cause = bySchedule ? { zh: '由于采集日程调整', en: 'Because the campaign schedule changed' } : { zh: '由于采集时段容量调整', en: 'Because the capacity of your session changed' };
+  let zh: string;
+  let en: string;
+  let subject: string;
+  if (kind === 'waitlist.promoted') {
+    zh = `${studentName} 同学：你候补的时段有了空位，已为你预约：${when.zh}，地点：${place}。如不能前来，请登录系统取消，把名额留给他人。`;
+    en = `A seat opened in the session you were waiting for, and it is now booked for you: ${when.en}, at ${place}. If you cannot come, sign in and cancel so that someone else gets the seat.`;
+    subject = '【图像采集】候补成功，已为你预约 / A seat is booked for you';
+  } else if (kind === 'booking.cancelled') {
+    zh = `${studentName} 同学：${cause.zh}，你预约的时段 ${when.zh} 已取消，且没有其他空余时段可以改约。请按本院系的采集日前来，或登录系统预约其他时段。`;
+    en = `${cause.en}, your booking for ${when.en} was cancelled and no other seat was free to move it to. Come on your department's day, or sign in and book another time.`;
+    subject = '【图像采集】你的预约已取消 / Your booking was cancelled';
+  } else {
+    zh = `${studentName} 同学：${cause.zh}，你的预约已改到 ${when.zh}，地点：${place}。如不方便，可登录系统改约其他时段。`;
+    en = `${cause.en}, your booking was moved to ${when.en}, at ${place}. If that does not suit you, sign in and book another time.`;
+    subject = '【图像采集】你的预约时段已调整 / Your booking was moved';
+  }
   return { subject, text: [zh, '', ...BRING_ZH.map((l) => `· ${l}`), `· ${price(campaign).zh}`, '', '—', '', en, ''].join('\n') };
 }
 
