@@ -20,6 +20,10 @@ export default defineConfig({
           include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
           exclude: ['test/e2e/**', '**/node_modules/**', 'dist/**', 'data/**'],
           globalSetup: ['test/support/global-setup.ts'],
+          // Photo analysis, child processes (CLI, SMTP sink, OpenID provider) and two databases per file:
+          // a loaded CI machine can take seconds where an idle one takes milliseconds.
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -34,7 +34,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 
-describe('gradphoto reminders run', () => {
+describe('gradphoto reminders run', { timeout: 120_000 }, () => {
   let tmp: string;
   let data: string;
   let sink: SmtpSink;
