@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CampaignDefinition, SiteId } from './campaign.js';
+import type { SiteId } from './campaign.js';
+import { campaign2024 } from '../../test/fixtures/campaign-2024.js';
 import {
   SHENZHEN_GRADUATE_SCHOOL,
   departmentHomeSite,
@@ -8,48 +9,6 @@ import {
   localDate,
   shiftCampaignForward,
 } from './campaign.js';
-
-/** spec/campaign-2024.json, copied inline (the shared spec may not be at a fixed path in every checkout). */
-function campaign2024(): CampaignDefinition {
-  return {
-    id: '2024-graduates',
-    name: { zh: '2024年1月、7月毕/结业研究生图像采集', en: 'Diploma photos for graduate students finishing in January or July 2024' },
-    targetTerms: ['2024-01', '2024-07'],
-    retakeBefore: '2023-07',
-    deferTerms: ['2025-01', '2025-07'],
-    timezone: 'Asia/Shanghai',
-    price: { amount: 20, currency: 'CNY', unit: 'set', methods: ['electronic'] },
-    windows: [
-      { start: '09:30', end: '12:00' },
-      { start: '13:00', end: '17:30' },
-    ],
-    sites: [
-      { id: 'beijing', city: 'Beijing', rooms: ['新太阳学生活动中心 105', '新太阳学生活动中心 106'], place: '新太阳学生活动中心105、106 事务中心大厅' },
-      { id: 'shenzhen', city: 'Shenzhen', rooms: [], place: "arranged by the Shenzhen graduate school's academic office" },
-    ],
-    weekendDays: ['2023-11-04', '2023-11-05'],
-    makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20 },
-    days: [
-      {
-        date: '2023-11-01',
-        departments: ['数学科学学院', '物理学院', '化学与分子工程学院', '生命科学学院', '地球与空间科学学院', '心理与认知科学学院', '新闻与传播学院', '中国语言文学系', '历史学系', '考古文博学院', '哲学系', '国际关系学院', '经济学院'],
-      },
-      {
-        date: '2023-11-02',
-        departments: ['信息管理系', '社会学系', '外国语学院', '马克思主义学院', '体育教研部', '艺术学院', '对外汉语教育学院', '深圳研究生院', '人口研究所', '前沿交叉学科研究院', '工学院'],
-      },
-      {
-        date: '2023-11-03',
-        departments: ['集成电路学院', '计算机学院', '智能学院', '电子学院', '城市与环境学院', '环境科学与工程学院', '歌剧研究院', '建筑与景观设计学院', '新媒体研究院', '未来技术学院'],
-      },
-      {
-        date: '2023-11-04',
-        departments: ['法学院', '教育学院', '燕京学堂', '现代农学院', '南南合作与发展学院', '习近平新时代中国特色社会主义思想研究院', '材料科学与工程学院'],
-      },
-      { date: '2023-11-05', departments: ['软件与微电子学院', '光华管理学院', '政府管理学院', '国家发展研究院'] },
-    ],
-  };
-}
 
 const DAY_MS = 86_400_000;
 const utc = (date: string) => Date.parse(`${date}T00:00:00Z`);

@@ -3,26 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';
 import type { ReminderBooking, ReminderStudent } from './reminders.js';
+import { campaign2024 } from '../../test/fixtures/campaign-2024.js';
 import { isValidMailAddress, maskMailAddress, planDueReminders, renderNotificationMail, renderReminderMail, renderSigninLinkMail, shiftDate } from './reminders.js';
 
 const CAMPAIGN: CampaignDefinition = {
-  id: '2024-graduates',
-  name: { zh: '2024届', en: '2024' },
-  targetTerms: ['2024-01', '2024-07'],
-  retakeBefore: '2023-07',
-  deferTerms: ['2025-01', '2025-07'],
-  timezone: 'Asia/Shanghai',
-  price: { amount: 20, currency: 'CNY', unit: 'set', methods: ['electronic'] },
-  windows: [
-    { start: '09:30', end: '12:00' },
-    { start: '13:00', end: '17:30' },
-  ],
-  sites: [
-    { id: 'beijing', city: 'Beijing', rooms: ['105', '106'], place: '新太阳学生活动中心105、106 事务中心大厅' },
-    { id: 'shenzhen', city: 'Shenzhen', rooms: [], place: 'Shenzhen office' },
-  ],
-  weekendDays: ['2023-11-04', '2023-11-05'],
-  makeUp: { city: 'Beijing', where: 'branch', fee: 20 },
+  ...campaign2024(),
   days: [
     { date: '2023-11-01', departments: ['物理学院'] },
     { date: '2023-11-02', departments: ['数学科学学院'] },

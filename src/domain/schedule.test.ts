@@ -4,27 +4,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';
 import type { BookingRefusal, BookingStudent, SiteSettings } from './schedule.js';
+import { campaign2024 } from '../../test/fixtures/campaign-2024.js';
 import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, zonedTimeToInstant } from './schedule.js';
 
-/** The structure of spec/campaign-2024.json (copied: the shared spec may not be at a fixed path), a few departments per day. */
+/** spec/campaign-2024.json with a few departments per day. */
 const CAMPAIGN: CampaignDefinition = {
-  id: '2024-graduates',
-  name: { zh: '2024年1月、7月毕/结业研究生图像采集', en: 'Diploma photos for graduate students finishing in January or July 2024' },
-  targetTerms: ['2024-01', '2024-07'],
-  retakeBefore: '2023-07',
-  deferTerms: ['2025-01', '2025-07'],
-  timezone: 'Asia/Shanghai',
-  price: { amount: 20, currency: 'CNY', unit: 'set', methods: ['electronic'] },
-  windows: [
-    { start: '09:30', end: '12:00' },
-    { start: '13:00', end: '17:30' },
-  ],
-  sites: [
-    { id: 'beijing', city: 'Beijing', rooms: ['新太阳学生活动中心 105', '新太阳学生活动中心 106'], place: '新太阳学生活动中心105、106 事务中心大厅' },
-    { id: 'shenzhen', city: 'Shenzhen', rooms: [], place: "arranged by the Shenzhen graduate school's academic office" },
-  ],
-  weekendDays: ['2023-11-04', '2023-11-05'],
-  makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20 },
+  ...campaign2024(),
   days: [
     { date: '2023-11-01', departments: ['数学科学学院', '物理学院'] },
     { date: '2023-11-02', departments: ['信息管理系', '深圳研究生院'] },
