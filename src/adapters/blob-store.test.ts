@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBlobStore } from './blob-store.js';
+import { writeFileDurably } from './durable-file.js';
 
 describe('blob store', () => {
   let dir: string;
@@ -47,5 +48,17 @@ describe('blob store', () => {
     const store = createBlobStore(path.join(dir, 'blobs'));
     await expect(store.write('../../etc/passwd', Buffer.from('x'))).rejects.toThrow(/not a blob id/);
     await expect(store.read('2401000001')).rejects.toThrow(/not a blob id/);
+  });
+
+  it('the durable write shared with the keyring: replaces by default, never replaces when exclusive, leaves no temporary file', async () => {
+    const file = path.join(dir, 'photo-kek.v1.key');
+    expect(await writeFileDurably(file, 'first\n', { mode: 0o600, exclusive: true })).toBe(true);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(await writeFileDurably(file, 'second\n', { exclusive: true })).toBe(false);
+    expect(fs.readFileSync(file, 'utf8')).toBe('first\n');
+    expect(await writeFileDurably(file, Buffer.from('third\n'))).toBe(true);
+    expect(fs.readFileSync(file, 'utf8')).toBe('third\n');
+    expect(fs.readdirSync(dir)).toEqual(['photo-kek.v1.key']);
+    await expect(writeFileDurably(path.join(dir, 'missing', 'x'), 'x')).rejects.toThrow(/ENOENT/);
   });
 });

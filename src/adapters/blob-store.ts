@@ -1,15 +1,16 @@
 // Encrypted photo blobs on disk (issue #4 parts 6–7): `<data>/blobs/ab/cdef…`, named by a random id,
 // never by a student number or an ID number (A3). Only sealed bytes reach this module (envelope-crypto).
 //
-// A write is durable before it returns (PITFALLS F17): temp file → fsync → rename → fsync the directory.
+// A write is durable before it returns (PITFALLS F17, durable-file.ts): temp file → fsync → rename → fsync
+// the directory (and the root when the `ab/` directory is new).
 // The caller commits the database row only afterwards, so a crash leaves at worst a blob without a row
 // (an orphan, swept at the next start), never a row without its blob.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, writeFileDurably } from './durable-file.js';
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
-const TEMP_SUFFIX = '.tmp';
 
 export interface BlobEntry {
   /** the blob id, or null for a temporary file left by an interrupted write */
@@ -28,15 +29,6 @@ export interface BlobStore {
   /** every file under the root: blobs and leftover temporary files */
   list(): AsyncGenerator<BlobEntry>;
   removeFile(file: string): Promise<void>;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.promises.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 export function createBlobStore(root: string): BlobStore {
@@ -59,19 +51,7 @@ export function createBlobStore(root: string): BlobStore {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       if (madeDir) await fsyncDir(root);
-      const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
-      const handle = await fs.promises.open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(sealed);
-        await handle.sync();
-      } catch (e) {
-        await handle.close();
-        await fs.promises.rm(tmp, { force: true });
-        throw e;
-      }
-      await handle.close();
-      await fs.promises.rename(tmp, file);
-      await fsyncDir(dir);
+      await writeFileDurably(file, sealed, { mode: 0o600 });
     },
     async read(id) {
       return fs.promises.readFile(pathOf(id));

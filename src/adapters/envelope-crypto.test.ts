@@ -12,6 +12,10 @@ const ID = 'a'.repeat(32);
 const OTHER_ID = 'b'.repeat(32);
 const plain = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF\0 a face, in clear'), crypto.randomBytes(4096)]);
 
+async function expectRejected(p: Promise<unknown>): Promise<void> {
+  await expect(p).rejects.toMatchObject({ code: 'KEY_UNAVAILABLE' });
+}
+
 function expectKeyUnavailable(fn: () => unknown): void {
   try {
     fn();
@@ -29,19 +33,19 @@ describe('envelope crypto', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('creates the key file on first start with mode 0600, and reuses it', () => {
-    const ring = openPhotoKeyring(dir);
+  it('creates the key file on first start with mode 0600, and reuses it', async () => {
+    const ring = await openPhotoKeyring(dir);
     const file = path.join(dir, 'keys', 'photo-kek.v1.key');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(fs.statSync(path.join(dir, 'keys')).mode & 0o077).toBe(0);
     const sealed = sealBlob(ring, ID, plain);
-    const again = openPhotoKeyring(dir);
+    const again = await openPhotoKeyring(dir);
     expect(again.versions()).toEqual([1]);
     expect(openBlob(again, ID, sealed.sealed, sealed.wrappedKey, sealed.kekVersion).equals(plain)).toBe(true);
   });
 
-  it('seals each blob under its own data key: no plaintext, no JPEG magic, two seals differ', () => {
-    const ring = openPhotoKeyring(dir);
+  it('seals each blob under its own data key: no plaintext, no JPEG magic, two seals differ', async () => {
+    const ring = await openPhotoKeyring(dir);
     const a = sealBlob(ring, ID, plain);
     const b = sealBlob(ring, ID, plain);
     expect(a.sealed.subarray(0, 4).toString('ascii')).toBe('GPB1');
@@ -52,8 +56,8 @@ describe('envelope crypto', () => {
     expect(a.kekVersion).toBe(1);
   });
 
-  it('refuses a tampered blob, a blob under another id, and a tampered wrapped key', () => {
-    const ring = openPhotoKeyring(dir);
+  it('refuses a tampered blob, a blob under another id, and a tampered wrapped key', async () => {
+    const ring = await openPhotoKeyring(dir);
     const s = sealBlob(ring, ID, plain);
     const tampered = Buffer.from(s.sealed);
     tampered[tampered.length - 10]! ^= 1;
@@ -66,47 +70,53 @@ describe('envelope crypto', () => {
     expectKeyUnavailable(() => openBlob(ring, ID, plain, s.wrappedKey, s.kekVersion));
   });
 
-  it('rotation: a new version wraps new keys, old keys re-wrap without touching the blob, the old version is removed', () => {
-    const ring = openPhotoKeyring(dir);
+  it('rotation: a new version wraps new keys, old keys re-wrap without touching the blob, the old version is removed', async () => {
+    const ring = await openPhotoKeyring(dir);
     const s = sealBlob(ring, ID, plain);
-    expect(ring.createVersion()).toBe(2);
+    expect(await ring.createVersion()).toBe(2);
     expect(fs.statSync(path.join(dir, 'keys', 'photo-kek.v2.key')).mode & 0o777).toBe(0o600);
     // another process (the server) sees the new version without restarting
-    const server = openPhotoKeyring(dir);
+    const server = await openPhotoKeyring(dir);
     expect(server.currentVersion()).toBe(2);
     expect(sealBlob(server, OTHER_ID, plain).kekVersion).toBe(2);
     const rewrapped = rewrapKey(ring, ID, s.wrappedKey, s.kekVersion, 2);
     expect(rewrapped.kekVersion).toBe(2);
-    ring.removeVersion(1);
+    await ring.markRetired(1, new Date('2024-01-01T00:00:00Z'));
+    expect(ring.retiredAt(1)?.toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(ring.retiredAt(2)).toBeNull();
+    await ring.removeVersion(1);
+    expect(fs.readdirSync(path.join(dir, 'keys')).sort()).toEqual(['photo-kek.v2.key']);
     expect(fs.existsSync(path.join(dir, 'keys', 'photo-kek.v1.key'))).toBe(false);
-    expect(openBlob(openPhotoKeyring(dir), ID, s.sealed, rewrapped.wrappedKey, 2).equals(plain)).toBe(true);
-    expectKeyUnavailable(() => openBlob(openPhotoKeyring(dir), ID, s.sealed, s.wrappedKey, 1));
-    expect(() => ring.removeVersion(2)).toThrow(/newest/);
+    const reopened = await openPhotoKeyring(dir);
+    expect(openBlob(reopened, ID, s.sealed, rewrapped.wrappedKey, 2).equals(plain)).toBe(true);
+    expectKeyUnavailable(() => openBlob(reopened, ID, s.sealed, s.wrappedKey, 1));
+    await expect(ring.removeVersion(2)).rejects.toThrow(/newest/);
   });
 
-  it('takes the key from GRADPHOTO_PHOTO_KEY (one key, or VERSION:BASE64 entries) and writes no key file', () => {
+  it('takes the key from GRADPHOTO_PHOTO_KEY (one key, or VERSION:BASE64 entries) and writes no key file', async () => {
     const k1 = crypto.randomBytes(32).toString('base64');
     const k2 = crypto.randomBytes(32).toString('base64');
-    const one = openPhotoKeyring(dir, k1);
+    const one = await openPhotoKeyring(dir, k1);
     const s = sealBlob(one, ID, plain);
     expect(s.kekVersion).toBe(1);
     expect(fs.existsSync(path.join(dir, 'keys'))).toBe(false);
-    const two = openPhotoKeyring(dir, `1:${k1},2:${k2}`);
+    const two = await openPhotoKeyring(dir, `1:${k1},2:${k2}`);
     expect(two.currentVersion()).toBe(2);
     expect(openBlob(two, ID, s.sealed, s.wrappedKey, 1).equals(plain)).toBe(true);
-    expectKeyUnavailable(() => two.createVersion());
+    await expectRejected(two.createVersion());
+    expect(two.retiredAt(1)).toBeNull();
   });
 
   it.each([
     ['not 32 bytes', Buffer.alloc(16).toString('base64')],
     ['two keys without versions', `${Buffer.alloc(32).toString('base64')},${Buffer.alloc(32, 1).toString('base64')}`],
     ['a version twice', `1:${Buffer.alloc(32).toString('base64')},1:${Buffer.alloc(32, 1).toString('base64')}`],
-  ])('refuses GRADPHOTO_PHOTO_KEY with %s', (_label, value) => {
-    expectKeyUnavailable(() => openPhotoKeyring(dir, value));
+  ])('refuses GRADPHOTO_PHOTO_KEY with %s', async (_label, value) => {
+    await expectRejected(openPhotoKeyring(dir, value));
   });
 
-  it('a missing key version is a clear KEY_UNAVAILABLE naming the version', () => {
-    const ring = openPhotoKeyring(dir);
+  it('a missing key version is a clear KEY_UNAVAILABLE naming the version', async () => {
+    const ring = await openPhotoKeyring(dir);
     const s = sealBlob(ring, ID, plain);
     try {
       openBlob(ring, ID, s.sealed, s.wrappedKey, 7);

@@ -12,12 +12,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../domain/errors.js';
+import { fsyncDir, writeFileDurably } from './durable-file.js';
 
 const BLOB_MAGIC = Buffer.from('GPB1', 'ascii');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEK_FILE = /^photo-kek\.v([1-9][0-9]{0,8})\.key$/;
+/** `photo-kek.v<N>.retired` beside a key file: when version N stopped wrapping new keys (ISO time). */
+const RETIRED_SUFFIX = '.retired';
 
 export interface PhotoKeyring {
   /** where the keys come from: files under <data>/keys, or the environment */
@@ -30,9 +33,16 @@ export interface PhotoKeyring {
   wrap(dataKey: Buffer, context: string, version?: number): { wrappedKey: string; kekVersion: number };
   unwrap(wrappedKey: string, kekVersion: number, context: string): Buffer;
   /** a new version, newest from now on (file keyrings only) */
-  createVersion(): number;
+  createVersion(): Promise<number>;
+  /**
+   * Records when an older version was retired (file keyrings; kept beside its key file). A retired version
+   * stays readable for a grace period: an upload that wrapped with it just before the rotation may still commit.
+   */
+  markRetired(version: number, at: Date): Promise<void>;
+  /** when `version` was marked retired, or null (never marked; env keyrings) */
+  retiredAt(version: number): Date | null;
   /** deletes an old version's key file once no wrapped key uses it (file keyrings only; never the newest) */
-  removeVersion(version: number): void;
+  removeVersion(version: number): Promise<void>;
 }
 
 function keyUnavailable(reason: string): AppError {
@@ -75,36 +85,9 @@ function parseEnvKeys(value: string): Map<number, Buffer> {
   return keys;
 }
 
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Writes a new key file atomically (temp, fsync, link — fails if it exists —, fsync the directory). */
-function createKeyFile(file: string): boolean {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, crypto.randomBytes(KEY_BYTES).toString('base64') + '\n');
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  let created = true;
-  try {
-    fs.linkSync(tmp, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    created = false; // another process made this version meanwhile: both use the one that won
-  } finally {
-    fs.unlinkSync(tmp);
-  }
-  fsyncDir(path.dirname(file));
-  return created;
+/** Writes a new key file durably; false when another process made this version meanwhile (both use the one that won). */
+async function createKeyFile(file: string): Promise<boolean> {
+  return writeFileDurably(file, crypto.randomBytes(KEY_BYTES).toString('base64') + '\n', { mode: 0o600, exclusive: true });
 }
 
 function readKeyFile(file: string): Buffer {
@@ -113,7 +96,7 @@ function readKeyFile(file: string): Buffer {
   return decodeKey(fs.readFileSync(file, 'utf8'), file);
 }
 
-function fileKeyring(dir: string): PhotoKeyring {
+async function fileKeyring(dir: string): Promise<PhotoKeyring> {
   const cache = new Map<number, Buffer>();
   const listVersions = (): number[] =>
     (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
@@ -122,6 +105,7 @@ function fileKeyring(dir: string): PhotoKeyring {
       .map((m) => Number(m[1]))
       .sort((a, b) => a - b);
   const fileOf = (v: number) => path.join(dir, `photo-kek.v${v}.key`);
+  const retiredFileOf = (v: number) => path.join(dir, `photo-kek.v${v}${RETIRED_SUFFIX}`);
   const keyOf = (v: number): Buffer => {
     const cached = cache.get(v);
     if (cached) return cached;
@@ -130,8 +114,8 @@ function fileKeyring(dir: string): PhotoKeyring {
     cache.set(v, key);
     return key;
   };
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (listVersions().length === 0) createKeyFile(fileOf(1));
+  await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  if (listVersions().length === 0) await createKeyFile(fileOf(1));
   const ring: PhotoKeyring = {
     source: 'file',
     currentVersion() {
@@ -147,28 +131,42 @@ function fileKeyring(dir: string): PhotoKeyring {
     unwrap(wrappedKey, kekVersion, context) {
       return unwrapWith(keyOf(kekVersion), wrappedKey, kekVersion, context);
     },
-    createVersion() {
+    async createVersion() {
       for (;;) {
         const next = ring.currentVersion() + 1;
-        if (createKeyFile(fileOf(next))) return next;
+        if (await createKeyFile(fileOf(next))) return next;
       }
     },
-    removeVersion(version) {
+    async markRetired(version, at) {
+      if (version >= ring.currentVersion()) throw new Error(`photo key version ${version} is the newest; it is not retired`);
+      await writeFileDurably(retiredFileOf(version), at.toISOString() + '\n', { mode: 0o600 });
+    },
+    retiredAt(version) {
+      let text: string;
+      try {
+        text = fs.readFileSync(retiredFileOf(version), 'utf8');
+      } catch {
+        return null;
+      }
+      const t = Date.parse(text.trim());
+      return Number.isNaN(t) ? null : new Date(t);
+    },
+    async removeVersion(version) {
       if (version >= ring.currentVersion()) throw new Error(`photo key version ${version} is the newest; it is never removed`);
       const file = fileOf(version);
       if (fs.existsSync(file)) {
         // Overwritten before unlinking, so that the key is not left readable in the freed blocks of a plain file system.
-        const size = fs.statSync(file).size;
-        const fd = fs.openSync(file, 'r+');
+        const handle = await fs.promises.open(file, 'r+');
         try {
-          fs.writeSync(fd, crypto.randomBytes(size));
-          fs.fsyncSync(fd);
+          await handle.write(crypto.randomBytes((await handle.stat()).size), 0, undefined, 0);
+          await handle.sync();
         } finally {
-          fs.closeSync(fd);
+          await handle.close();
         }
-        fs.unlinkSync(file);
-        fsyncDir(dir);
+        await fs.promises.unlink(file);
       }
+      await fs.promises.rm(retiredFileOf(version), { force: true });
+      await fsyncDir(dir);
       cache.delete(version);
     },
   };
@@ -192,15 +190,16 @@ function envKeyring(value: string): PhotoKeyring {
       return { wrappedKey: wrapWith(keyOf(v), dataKey, context), kekVersion: v };
     },
     unwrap: (wrappedKey, kekVersion, context) => unwrapWith(keyOf(kekVersion), wrappedKey, kekVersion, context),
-    createVersion: () => {
-      throw keyUnavailable('the photo key comes from GRADPHOTO_PHOTO_KEY: add a new VERSION:BASE64 entry there, then rotate');
-    },
-    removeVersion: () => {},
+    createVersion: () => Promise.reject(keyUnavailable('the photo key comes from GRADPHOTO_PHOTO_KEY: add a new VERSION:BASE64 entry there, then rotate')),
+    // The operator drops old entries from the variable; nothing is stored here.
+    markRetired: () => Promise.resolve(),
+    retiredAt: () => null,
+    removeVersion: () => Promise.resolve(),
   };
 }
 
-/** The photo keyring of a data directory, or of GRADPHOTO_PHOTO_KEY when set. */
-export function openPhotoKeyring(dataDir: string, fromEnv?: string): PhotoKeyring {
+/** The photo keyring of a data directory (its first key file created, durably, on first start), or of GRADPHOTO_PHOTO_KEY when set. */
+export async function openPhotoKeyring(dataDir: string, fromEnv?: string): Promise<PhotoKeyring> {
   if (fromEnv) return envKeyring(fromEnv);
   return fileKeyring(path.join(dataDir, 'keys'));
 }

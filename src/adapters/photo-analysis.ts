@@ -31,6 +31,7 @@ import {
 import type { CropPlan, Lab, PhotoChecks, Point } from '../domain/photo-standard.js';
 import type { DetectedFace, FaceDetector } from './face-detector.js';
 import type { DecodedPhoto } from './image-decode.js';
+import { photoErrorFromSharp } from './image-decode.js';
 
 /** What analysePhoto needs of a decoded photo: its oriented size and a fresh pipeline over it. */
 export type DecodedPhotoSource = Pick<DecodedPhoto, 'width' | 'height' | 'open'>;
@@ -65,6 +66,19 @@ async function toRaw(pipeline: Sharp): Promise<RawImage> {
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
   return { data, width: info.width, height: info.height };
+}
+
+/**
+ * Decodes (part of) the camera file. The segment walk before it does not read the scan data: corrupt
+ * compressed data fails only here, and libvips' plain Error becomes the photographer's PHOTO_TRUNCATED /
+ * PHOTO_UNREADABLE {reason} (422, audited as a refused upload) instead of a server error.
+ */
+async function decodeRaw(pipeline: Sharp): Promise<RawImage> {
+  try {
+    return await toRaw(pipeline);
+  } catch (e) {
+    throw photoErrorFromSharp(e);
+  }
 }
 
 // ---------------------------------------------------------------- colour helpers (LUT: no pow per pixel)
@@ -425,7 +439,7 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
   while (shrink > 1 && longSide / shrink < WORK_MIN_LONG_SIDE) shrink /= 2;
   const workW = Math.max(1, Math.round(decoded.width / shrink));
   const workH = Math.max(1, Math.round(decoded.height / shrink));
-  const work = await toRaw(shrink === 1 ? decoded.open() : decoded.open().resize(workW, workH, { fit: 'fill' }));
+  const work = await decodeRaw(shrink === 1 ? decoded.open() : decoded.open().resize(workW, workH, { fit: 'fill' }));
   const small = await toRaw(sharp(work.data, rawInput(work)).resize(DETECT_MAX_SIDE, DETECT_MAX_SIDE, { fit: 'inside', withoutEnlargement: true }));
   const cameraPerSmall = decoded.width / small.width;
   lap('decode');
@@ -470,7 +484,7 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
     const w = Math.max(1, Math.round(decoded.width / cropShrink));
     const h = Math.max(1, Math.round(decoded.height / cropShrink));
     const source = () => (cropShrink === 1 ? decoded.open() : decoded.open().resize(w, h, { fit: 'fill' }));
-    out = await renderCrop((box) => toRaw(source().extract(box)), w, h, scalePlan(plan, w / small.width), bgRgb);
+    out = await renderCrop((box) => decodeRaw(source().extract(box)), w, h, scalePlan(plan, w / small.width), bgRgb);
   }
   lap('crop');
 

@@ -23,7 +23,8 @@ import { rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js'
 import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
 import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
-import { startJobRunner } from '../services/job-runner.js';
+import { purgeFinishedJobs, startJobRunner } from '../services/job-runner.js';
+import { purgeSigninLinks } from '../services/signin-link.service.js';
 import { listMailProblems, runReminders } from '../services/reminder.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers } from '../services/user.service.js';
@@ -108,6 +109,7 @@ program
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
     await purgeIdempotencyKeys(deps);
+    await Promise.all([purgeFinishedJobs(deps), purgeSigninLinks(deps)]);
     // Blobs of uploads interrupted before their row was committed (kill -9, power cut): issue #4 part 7.
     await sweepOrphanBlobs(deps, SYSTEM);
     const app = await buildApp({ deps, config: cfg, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
@@ -132,7 +134,8 @@ program
     const timer = setInterval(() => void purgeExpiredAuthRecords(deps).catch((e) => app.log.error(e)), 3_600_000);
     timer.unref();
     // Idempotency-Key answers are replayed for 24 h, then forgotten.
-    const idemTimer = setInterval(() => void purgeIdempotencyKeys(deps).catch((e) => app.log.error(e)), 3_600_000);
+    // … and, in the same hourly purge, mail jobs finished 30 days ago and expired sign-in links (docs/decisions/0007).
+    const idemTimer = setInterval(() => void Promise.all([purgeIdempotencyKeys(deps), purgeFinishedJobs(deps), purgeSigninLinks(deps)]).catch((e) => app.log.error(e)), 3_600_000);
     idemTimer.unref();
     // Reminders and other mail: a scheduler pass and the due jobs every minute (issue #3 part 7; docs/decisions/0007).
     const mailRunner = deps.mailer

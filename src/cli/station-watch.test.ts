@@ -247,7 +247,8 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     expect(inFlight).toHaveLength(1);
     expect(await photosOf(studentId)).toHaveLength(4);
 
-    // Meanwhile the operator moved on to the next student: the in-flight file still belongs to the first one.
+    // Meanwhile the operator moved on to the next student: the in-flight file, and the two the first agent saw
+    // but had not sent yet, still belong to the first one (bound when first seen, kept in the state file).
     const next = await freshStation();
     await setStationStudent(rt.deps, operator, station, { studentNo: next.studentNo });
     const second = startAgent(dir, station);
@@ -256,11 +257,47 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     const resent = uploaded(second, inFlight[0]!.name)[0]!;
     expect(resent.duplicate).toBe(true);
     expect(second.events.find((e) => e.event === 'scanned')).toMatchObject({ files: 6, alreadyDone: 3 });
-    // the 4 files of the first student (the re-sent one recognised), the 2 new ones for the next student
+    // all 6 files are the first student's (the re-sent one recognised); a file shot now is the next student's
     const ids = (await photosOf(studentId)).map((p) => p.id);
-    expect(ids).toHaveLength(4);
+    expect(ids).toHaveLength(6);
     expect(ids).toContain(resent.photoId);
-    expect(await photosOf(next.studentId)).toHaveLength(2);
+    expect(await photosOf(next.studentId)).toHaveLength(0);
+    fs.writeFileSync(path.join(dir, 'IMG_6.jpg'), uniqueJpeg('resume-6'));
+    await waitFor('the new one', () => uploaded(second, 'IMG_6.jpg').length === 1);
+    expect(await photosOf(next.studentId)).toHaveLength(1);
+    expect(Object.keys(readStateFile(defaultStateFile(dir)).state.bindings ?? {})).toEqual([]);
+  });
+
+  it('binds a file to the student set when it first appeared, not when it settled, also across a restart', async () => {
+    const a = await freshStation();
+    const b = await freshStation();
+    const station = a.station;
+    const dir = tempDir();
+    const boundTo = (name: string) => readStateFile(defaultStateFile(dir)).state.bindings?.[name]?.studentId;
+    // a long settle interval: the operator names the next student while the last shot is still settling
+    const run = startAgent(dir, station, { settleMs: 2500 });
+    await waitFor('agent started', () => run.events.some((e) => e.event === 'scanned'));
+    fs.writeFileSync(path.join(dir, 'IMG_0800.jpg'), uniqueJpeg('bound-a'));
+    await waitFor('bound to A', () => boundTo('IMG_0800.jpg') === a.studentId);
+    await setStationStudent(rt.deps, operator, station, { studentNo: b.studentNo });
+    expect(uploaded(run)).toHaveLength(0);
+    await waitFor('upload', () => uploaded(run, 'IMG_0800.jpg').length === 1);
+    expect((await photosOf(a.studentId)).map((p) => p.id)).toEqual([uploaded(run)[0]!.photoId]);
+    expect(await photosOf(b.studentId)).toHaveLength(0);
+
+    // a shot for B seen by the agent, which stops before it settles; A is named again; after the restart it is B's
+    fs.writeFileSync(path.join(dir, 'IMG_0801.jpg'), uniqueJpeg('bound-b'));
+    await waitFor('bound to B', () => boundTo('IMG_0801.jpg') === b.studentId);
+    await run.agent.stop();
+    expect(uploaded(run)).toHaveLength(1);
+    await setStationStudent(rt.deps, operator, station, { studentNo: a.studentNo });
+    const again = startAgent(dir, station);
+    await waitFor('upload after the restart', () => uploaded(again, 'IMG_0801.jpg').length === 1);
+    expect((await photosOf(b.studentId)).map((p) => p.id)).toEqual([uploaded(again)[0]!.photoId]);
+    expect(await photosOf(a.studentId)).toHaveLength(1);
+    const state = readStateFile(defaultStateFile(dir)).state;
+    expect(state.bindings ?? {}).toEqual({});
+    expect(JSON.stringify(state)).not.toContain(b.studentNo);
   });
 
   it('keeps the file while the server is down and uploads it once it is back', async () => {

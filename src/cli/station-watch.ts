@@ -15,13 +15,28 @@
 // - The file's SHA-256 goes with it, computed from the very bytes sent: the server refuses what it did not
 //   receive intact (PHOTO_CHECKSUM_MISMATCH); such a refusal is a transport failure, retried a few times
 //   with the file read again, then recorded.
-// - The student is the station's current student (getStation) when the file has settled; with nobody named
-//   the file waits, and the agent says so, until the operator names someone.
+// - The student is bound when the agent first sees the file, not when it has settled (the operator may name
+//   the next student a second after the last shot, while that shot is still settling): the watch event, or
+//   the scan, that first notices a camera file asks the station at once (getStation, never a cached answer; a
+//   watch event asks even while another file is being uploaded) and the file belongs to the student it names,
+//   through settling, retries and restarts. A file seen while nobody is named (or while the server gave no
+//   answer) waits, and the agent says so once it is written, and goes to the first student named after it was
+//   seen. The binding is kept in the state file (`bindings`: stored name → opaque student id + inode, the
+//   inode so that after a restart a new file with the same name is not taken for the bound one) until the
+//   file is uploaded or refused (its record then has the student id) or leaves the folder. The student number
+//   the upload needs stays in memory only: after a restart a bound file asks the server for its student's
+//   number by student id (as an in-flight one does), so a restart costs one request per bound file, and a
+//   student removed from the roster meanwhile makes the file refused and recorded. The station's `updatedAt`
+//   is not compared with file times: it is the server's clock and a file's mtime the camera computer's, and a
+//   skew of a second (the very size of the race) would bind wrongly; the rule relies only on the agent's own
+//   order of events (first sight, then the question). What is left: a file noticed only by the periodic
+//   rescan (no watch events, e.g. some network shares) can be seen up to --rescan-ms late, and a file written
+//   while the agent was not running is bound to the student named when the agent starts.
 // - Refusals (4xx) are recorded and never retried; network errors, 5xx, 429 and 403 (a role being fixed) are
 //   retried with exponential backoff; a 401 signs in again. A file is never given up because the server was
 //   away.
 // - No national ID number in its output or state (scrubbed as well); the student number is only sent to the
-//   server, the state keeps the opaque student id and the photo id.
+//   server, the state keeps the opaque student id (records and bindings) and the photo id.
 import { constants as fsConstants } from 'node:fs';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -111,7 +126,19 @@ const StateRecordSchema = z.object({
 });
 export type StateRecord = z.infer<typeof StateRecordSchema>;
 
-const StateFileSchema = z.object({ version: z.literal(1), files: z.record(z.string(), StateRecordSchema) });
+/**
+ * The student a camera file was bound to when the agent first saw it, until the file is uploaded or refused
+ * (its record then carries the student id) or leaves the folder. Keyed by the stored name; `ino` tells, after a
+ * restart, a new file that took the same name from the one that was bound. The opaque student id only.
+ */
+const BindingSchema = z.object({ studentId: z.string(), ino: z.number(), at: z.string() });
+
+const StateFileSchema = z.object({
+  version: z.literal(1),
+  files: z.record(z.string(), StateRecordSchema),
+  /** absent in state files written before bindings existed */
+  bindings: z.record(z.string(), BindingSchema).optional(),
+});
 type StateFile = z.infer<typeof StateFileSchema>;
 
 export function defaultStateFile(dir: string): string {
@@ -316,6 +343,15 @@ interface Candidate {
   announced?: WaitingReason | undefined;
   /** present at the first scan (what --once processes) */
   initial: boolean;
+  /** the file's inode (a binding restored after a restart must be of the same file) */
+  ino: number;
+}
+
+/** The student a file is for, bound at first sight; the number is kept in memory only (absent after a restart). */
+interface Bound {
+  studentId: string;
+  studentNo?: string | undefined;
+  ino: number;
 }
 
 type HttpResult = { kind: 'answer'; status: number; body: unknown } | { kind: 'network'; error: unknown };
@@ -355,6 +391,16 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
   const counts = { uploaded: 0, refused: 0 };
   let releaseLock = () => {};
   let firstScanDone = false;
+  let signedIn = false;
+  /** camera files bound to a student when first seen (by name) */
+  const bindings = new Map<string, Bound>();
+  /** files whose first-sight question to the server is under way */
+  const asking = new Set<string>();
+  /** files not bound at first sight (nobody named, or no answer): agent time of first sight */
+  const unboundSince = new Map<string, number>();
+  /** first sights started by watch events, awaited before the agent stops */
+  const notices = new Set<Promise<void>>();
+  let writing: Promise<void> = Promise.resolve();
 
   const emit = (event: AgentEvent, checkMessages?: string[]) => {
     opts.onEvent?.(event);
@@ -370,11 +416,35 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     if (r.status !== 'in-flight') bySha.set(r.sha256, r);
   };
 
+  /** State writes one after the other, each of the whole state as it is then: the last one holds everything. */
+  const persist = () => {
+    const next = writing.then(() => writeStateFile(stateFile, state));
+    writing = next.catch(() => undefined);
+    return next;
+  };
+
+  /** Drops a file's binding (uploaded, refused, gone); true when the state file has to be written. */
+  const forgetBinding = (name: string): boolean => {
+    bindings.delete(name);
+    unboundSince.delete(name);
+    const key = storedName(name);
+    if (!state.bindings || !(key in state.bindings)) return false;
+    delete state.bindings[key];
+    return true;
+  };
+
+  const bind = (name: string, student: { studentId: string; studentNo?: string | undefined }, ino: number) => {
+    bindings.set(name, { studentId: student.studentId, studentNo: student.studentNo, ino });
+    unboundSince.delete(name);
+    (state.bindings ??= {})[storedName(name)] = { studentId: student.studentId, ino, at: new Date().toISOString() };
+  };
+
   const saveRecord = async (input: StateRecord) => {
     const r = { ...input, name: storedName(input.name) };
     state.files[recordKey(r.name, r.size, r.mtimeMs, r.sha256)] = r;
     index(r);
-    await writeStateFile(stateFile, state);
+    if (r.status !== 'in-flight') forgetBinding(input.name);
+    await persist();
   };
 
   const sleep = (ms: number) =>
@@ -494,6 +564,8 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
       return;
     }
     const present = new Set<string>();
+    const firstSeen: { name: string; ino: number }[] = [];
+    let stateChanged = false;
     let alreadyDone = 0;
     let files = 0;
     for (const name of names) {
@@ -514,9 +586,25 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
       const record = storedName(name) === name ? byStat.get(statKey(name, st.size, st.mtimeMs)) : undefined;
       if (record && record.status !== 'in-flight') {
         alreadyDone++;
-        candidates.set(name, { name, size: st.size, mtimeMs: st.mtimeMs, changedAt: Date.now(), phase: 'done', nextAttemptAt: 0, attempts: 0, checksumFailures: 0, initial: !firstScanDone });
+        candidates.set(name, { name, size: st.size, mtimeMs: st.mtimeMs, changedAt: Date.now(), phase: 'done', nextAttemptAt: 0, attempts: 0, checksumFailures: 0, initial: !firstScanDone, ino: st.ino });
+        stateChanged = forgetBinding(name) || stateChanged;
         continue;
       }
+      // The file's student: kept if bound already (in memory, or in the state file before a restart) to this
+      // very file; otherwise this is its first sight. A name that stayed in the folder keeps its binding when the
+      // writer replaces the file (a new inode, noted); after a restart only the same inode is the same file.
+      const bound = bindings.get(name);
+      const kept = state.bindings?.[storedName(name)];
+      if (bound && bound.ino !== st.ino) {
+        bound.ino = st.ino;
+        if (kept) kept.ino = st.ino;
+        stateChanged = true;
+      }
+      if (!bindings.has(name) && kept) {
+        if (kept.ino === st.ino) bindings.set(name, { studentId: kept.studentId, ino: st.ino });
+        else stateChanged = forgetBinding(name) || stateChanged;
+      }
+      if (!bindings.has(name) && !asking.has(name) && !unboundSince.has(name)) firstSeen.push({ name, ino: st.ino });
       candidates.set(name, {
         name,
         size: st.size,
@@ -527,9 +615,21 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
         attempts: 0,
         checksumFailures: 0,
         initial: known?.initial ?? !firstScanDone,
+        ino: st.ino,
       });
     }
     for (const name of [...candidates.keys()]) if (!present.has(name)) candidates.delete(name);
+    // Bindings of files that left the folder (or never stayed: a watch event for a temp file) go too.
+    for (const name of [...bindings.keys(), ...unboundSince.keys()]) if (!present.has(name)) stateChanged = forgetBinding(name) || stateChanged;
+    const presentKeys = new Set([...present].map(storedName));
+    for (const key of Object.keys(state.bindings ?? {})) {
+      if (!presentKeys.has(key)) {
+        delete state.bindings![key];
+        stateChanged = true;
+      }
+    }
+    if (stateChanged) await persist();
+    await sight(firstSeen);
     if (!firstScanDone) {
       firstScanDone = true;
       emit({ event: 'scanned', files, alreadyDone });
@@ -575,11 +675,13 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     const record = state.files[key];
     if (record && record.status !== 'in-flight') {
       c.phase = 'done';
+      if (forgetBinding(c.name)) await persist();
       return;
     }
     const same = bySha.get(c.sha256);
     if (same && same.status === 'uploaded' && !record) {
       c.phase = 'done';
+      if (forgetBinding(c.name)) await persist();
       emit({ event: 'skipped', file: c.name, reason: 'same-bytes', photoId: same.photoId ?? null });
       return;
     }
@@ -598,23 +700,84 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     return { result };
   }
 
-  let stationCache: { at: number; value: z.infer<typeof StationSchema> } | null = null;
+  /** the last answer of getStation, with the agent time its question left */
+  let stationCache: { askedAt: number; value: z.infer<typeof StationSchema> } | null = null;
 
   /**
-   * The station's student now. A file that has just settled always asks afresh (the operator may have named the
-   * next student a moment ago); files already waiting for a student share one look per half second.
+   * The station's student. `notBefore` null: asked now (a first sight). Otherwise an answer to a question asked
+   * at or after `notBefore` and less than half a second ago is shared (files waiting for a student).
    */
-  async function currentStudent(waiting: boolean): Promise<{ student: { studentId: string; studentNo: string } | null } | { result: HttpResult }> {
-    if (waiting && stationCache && Date.now() - stationCache.at < 500) return { student: stationCache.value.currentStudent };
+  async function currentStudent(notBefore: number | null): Promise<{ student: { studentId: string; studentNo: string } | null } | { result: HttpResult }> {
+    if (notBefore !== null && stationCache && stationCache.askedAt >= notBefore && Date.now() - stationCache.askedAt < 500) return { student: stationCache.value.currentStudent };
+    const askedAt = Date.now();
     const result = await authed('GET', `/api/stations/${station}`);
     if (result.kind === 'answer' && result.status === 200) {
       const parsed = StationSchema.safeParse(result.body);
       if (parsed.success) {
-        stationCache = { at: Date.now(), value: parsed.data };
+        if (!stationCache || stationCache.askedAt <= askedAt) stationCache = { askedAt, value: parsed.data };
         return { student: parsed.data.currentStudent };
       }
     }
     return { result };
+  }
+
+  /** First sight of camera files: the station is asked now, and the files are bound to whoever it names. */
+  async function sight(files: { name: string; ino: number }[]): Promise<void> {
+    const fresh = files.filter((f) => !bindings.has(f.name) && !asking.has(f.name) && !unboundSince.has(f.name));
+    if (fresh.length === 0 || stopped) return;
+    const seenAt = Date.now();
+    for (const f of fresh) asking.add(f.name);
+    let current: Awaited<ReturnType<typeof currentStudent>>;
+    try {
+      current = await currentStudent(null);
+    } finally {
+      for (const f of fresh) asking.delete(f.name);
+    }
+    if (stopped) return;
+    const student = 'student' in current ? current.student : null;
+    // Nobody named, or no answer: the file goes to the first student named after it was seen.
+    for (const f of fresh) {
+      if (student) bind(f.name, student, f.ino);
+      else unboundSince.set(f.name, seenAt);
+    }
+    if (student) await persist();
+  }
+
+  /** A watch event names a file: its first sight, even while the loop is busy uploading another one. */
+  async function noticed(name: string): Promise<void> {
+    if (stopped || !isCandidateName(name) || name !== path.basename(name) || bindings.has(name) || asking.has(name) || unboundSince.has(name)) return;
+    let st: fs.Stats;
+    try {
+      st = await fsp.stat(path.join(dir, name));
+    } catch {
+      return;
+    }
+    if (!st.isFile()) return;
+    const known = candidates.get(name);
+    if (known?.phase === 'done' && known.size === st.size && known.mtimeMs === st.mtimeMs) return;
+    const record = storedName(name) === name ? byStat.get(statKey(name, st.size, st.mtimeMs)) : undefined;
+    if (record && record.status !== 'in-flight') return;
+    const kept = state.bindings?.[storedName(name)];
+    if (kept) return; // bound before a restart: the scan takes it up
+    await sight([{ name, ino: st.ino }]);
+  }
+
+  /** Files not bound at first sight go to the first student named after they were seen. */
+  async function bindLate(files: Candidate[]): Promise<{ result: HttpResult } | null> {
+    const now = Date.now();
+    for (const c of files) if (!unboundSince.has(c.name)) unboundSince.set(c.name, now);
+    const notBefore = Math.max(...files.map((c) => unboundSince.get(c.name)!));
+    const current = await currentStudent(notBefore);
+    if ('result' in current) return current;
+    if (!current.student || stopped) return null;
+    let changed = false;
+    for (const c of files) {
+      if (bindings.has(c.name) || asking.has(c.name) || !candidates.has(c.name)) continue;
+      bind(c.name, current.student, c.ino);
+      changed = true;
+    }
+    if (changed) await persist();
+    return null;
   }
 
   function retryLater(c: Candidate, result: HttpResult): void {
@@ -649,17 +812,32 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
       studentId = inFlight.studentId;
       studentNo = found.studentNo;
     } else {
-      const current = await currentStudent(c.announced === 'no-student');
-      if ('result' in current) return retryLater(c, current.result);
-      if (!current.student) {
+      if (asking.has(c.name)) return; // its first-sight question is under way
+      let bound = bindings.get(c.name);
+      if (!bound) {
+        const late = await bindLate([c]);
+        if (late) return retryLater(c, late.result);
+        bound = bindings.get(c.name);
+      }
+      if (!bound) {
         if (c.announced !== 'no-student') {
           c.announced = 'no-student';
           emit({ event: 'waiting', file: c.name, reason: 'no-student' });
         }
         return;
       }
-      studentId = current.student.studentId;
-      studentNo = current.student.studentNo;
+      studentId = bound.studentId;
+      if (bound.studentNo === undefined) {
+        // Bound before a restart: the state file keeps no student number, so it is asked for by the student id.
+        const found = await studentNoOf(studentId);
+        if ('result' in found) {
+          if (isTransient(found.result)) return retryLater(c, found.result);
+          const err = answerError(found.result);
+          return refuse(c, err.code, err.message, studentId);
+        }
+        bound.studentNo = found.studentNo;
+      }
+      studentNo = bound.studentNo;
       await saveRecord({ name: c.name, size: c.size, mtimeMs: c.mtimeMs, sha256: c.sha256!, status: 'in-flight', studentId, at: new Date().toISOString() });
     }
     c.announced = undefined;
@@ -715,8 +893,14 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     for (const r of Object.values(state.files)) index(r);
     emit({ event: 'started', station, dir, server, stateFile });
     try {
-      watcher = fs.watch(dir, { persistent: false }, () => {
+      watcher = fs.watch(dir, { persistent: false }, (_type, filename) => {
         rescanDue = true;
+        if (signedIn && !stopped && typeof filename === 'string') {
+          const notice: Promise<void> = noticed(filename)
+            .catch(() => undefined)
+            .finally(() => notices.delete(notice));
+          notices.add(notice);
+        }
         wake?.();
       });
       watcher.on('error', () => {
@@ -728,16 +912,26 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     }
     // Sign in first: a wrong password or a missing one-time code stops the agent at once.
     for (let attempt = 1; !stopped; attempt++) {
-      const signedIn = await login();
-      if (signedIn.kind === 'answer' && signedIn.status === 200) break;
-      if (opts.once && attempt >= opts.onceAttempts) throw new Error(answerError(signedIn).message);
+      const answer = await login();
+      if (answer.kind === 'answer' && answer.status === 200) break;
+      if (opts.once && attempt >= opts.onceAttempts) throw new Error(answerError(answer).message);
       const inMs = backoff(attempt);
-      emit({ event: 'retrying', file: null, reason: answerError(signedIn).message, inMs });
+      emit({ event: 'retrying', file: null, reason: answerError(answer).message, inMs });
       await sleep(inMs);
     }
+    signedIn = true;
+    let nextLateAsk = 0;
+    let lateFailures = 0;
     while (!stopped) {
       if (rescanDue || Date.now() - lastScan >= opts.rescanMs) await scan();
       const ordered = [...candidates.values()].filter((c) => c.phase !== 'done' && (!opts.once || c.initial)).sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+      // Files still being written that nobody was named for at first sight: bound as soon as someone is.
+      const unbound = ordered.filter((c) => c.phase === 'settling' && !bindings.has(c.name) && !asking.has(c.name));
+      if (unbound.length > 0 && Date.now() >= nextLateAsk) {
+        const failed = await bindLate(unbound);
+        lateFailures = failed ? lateFailures + 1 : 0;
+        nextLateAsk = Date.now() + (failed ? backoff(lateFailures) : 500);
+      }
       for (const c of ordered) {
         if (stopped) break;
         if (c.phase === 'settling') await settle(c);
@@ -751,6 +945,8 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
       await sleep(tickMs);
     }
     watcher?.close();
+    await Promise.allSettled([...notices]);
+    await writing;
     const pending = opts.once ? [...candidates.values()].filter((c) => c.initial && c.phase !== 'done').length : pendingCount();
     const summary = { ...counts, pending };
     emit({ event: 'stopped', ...summary });
@@ -772,6 +968,7 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
       return summary;
     },
     (e: unknown) => {
+      stopped = true;
       watcher?.close();
       releaseLock();
       throw e;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskName, maskPhone } from './masking.js';
+import { maskAccount, maskName, maskPhone } from './masking.js';
 
 describe('maskName: an operator sees 张*三, never the full name', () => {
   it.each([
@@ -62,5 +62,23 @@ describe('maskPhone', () => {
     ['', ''],
   ])('%j → %j', (phone, masked) => {
     expect(maskPhone(phone)).toBe(masked);
+  });
+});
+
+describe('maskAccount: an OIDC account in a message is recognisable, not collectable', () => {
+  it.each([
+    ['2399999999', '23******99'],
+    ['2101001', '21***01'],
+    ['zhang.san', 'zh*****an'],
+    ['abcdef', 'ab**ef'],
+    ['abcde', 'a***e'],
+    ['abc', 'a*c'],
+    ['ab', '**'],
+    ['a', '*'],
+    ['', ''],
+    // at most 8 stars: a long account does not give away its length
+    ['12345678901234567890', '12********90'],
+  ])('%j → %j', (account, masked) => {
+    expect(maskAccount(account)).toBe(masked);
   });
 });

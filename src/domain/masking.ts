@@ -24,3 +24,13 @@ export function maskName(name: string): string {
 export function maskPhone(phone: string): string {
   return phone.length === 11 ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '*'.repeat(phone.length);
 }
+
+/**
+ * A campus account in a message (OIDC_NO_STUDENT): `2101001` → `21***01`, enough for the student to recognise
+ * their account, not enough to collect numbers. At most 8 stars, so the length of a long account stays hidden.
+ */
+export function maskAccount(account: string): string {
+  if (account.length <= 2) return '*'.repeat(account.length);
+  if (account.length <= 5) return `${account[0]}${'*'.repeat(account.length - 2)}${account[account.length - 1]}`;
+  return `${account.slice(0, 2)}${'*'.repeat(Math.min(account.length - 4, 8))}${account.slice(-2)}`;
+}

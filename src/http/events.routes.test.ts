@@ -11,14 +11,14 @@ import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServe
 import { openSse, type SseEvent, type SseStream } from '../../test/support/sse.js';
 import { SessionListSchema, type Session } from '../contracts/booking.js';
 import type { Principal } from '../domain/permissions.js';
-import { getCampaignSchedule, updateCampaignSchedule, updateSiteSettings } from '../services/booking.service.js';
+import { getCampaignSchedule, readCurrentSessionCounts, updateCampaignSchedule, updateSiteSettings } from '../services/booking.service.js';
 import type { Actor } from '../services/deps.js';
-import { createLiveHub, type SessionCounts } from '../services/live.service.js';
+import { createLiveHub, type LiveClient, type SessionCounts } from '../services/live.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 import { handleError } from './errors.js';
 import { eventsRoutes } from './events.routes.js';
 
-const STUDENTS = Array.from({ length: 6 }, (_, i) => `2501${String(i).padStart(6, '0')}`);
+const STUDENTS = Array.from({ length: 8 }, (_, i) => `2501${String(i).padStart(6, '0')}`);
 const EXCLUDED = '2509000001'; // 单证 (E6): may not book
 
 const isSession = (sessionId: string, booked?: number) => (e: SseEvent) =>
@@ -194,6 +194,99 @@ describe.each(DIALECTS)('live session counts (SSE) on %s', (dialect) => {
     } finally {
       await app.close();
     }
+  });
+
+  describe('a booking committed while a snapshot is read (its event arrives before the snapshot is sent)', () => {
+    /** Books over HTTP and waits until the bus has delivered the booking's event (to the hub, subscribed earlier). */
+    const bookAndAwaitEvent = async (studentNo: string, sessionId: string) => {
+      const bus = rt.deps.events!;
+      let off = () => {};
+      const delivered = new Promise<void>((resolve) => {
+        off = bus.subscribe((m) => {
+          if (m.type === 'counts' && m.items.some((i) => i.sessionId === sessionId)) resolve();
+        });
+      });
+      try {
+        expect((await book(studentNo, sessionId)).status).toBe(201);
+        await delivered;
+      } finally {
+        off();
+      }
+    };
+    /** A client that records what it is sent, and the figures a browser ends up showing (applied in order). */
+    const recorder = () => {
+      const received: { event: string; data: unknown }[] = [];
+      const client: LiveClient = { send: (event, data) => void received.push({ event, data }), end: () => {} };
+      const shown = () => {
+        const figures = new Map<string, SessionCounts>();
+        for (const e of received) {
+          const items = e.event === 'snapshot' ? (e.data as { items: SessionCounts[] }).items : [e.data as SessionCounts];
+          for (const i of items) figures.set(i.sessionId, i);
+        }
+        return figures;
+      };
+      return { client, received, shown };
+    };
+    /** A hub whose snapshot read, once armed, lets a booking commit (and its event arrive) after reading. */
+    const hubWithSlowRead = () => {
+      let during: (() => Promise<void>) | null = null;
+      const hub = createLiveHub(rt.deps, {
+        readCounts: async (deps) => {
+          const items = await readCurrentSessionCounts(deps);
+          const interleave = during;
+          during = null;
+          await interleave?.();
+          return items;
+        },
+      });
+      return { hub, arm: (f: () => Promise<void>) => void (during = f) };
+    };
+
+    it('on connecting: the newer figures are sent after the snapshot, and are what the client shows', async () => {
+      const am = slot('2023-11-01', '09:30');
+      const before = (await readCurrentSessionCounts(rt.deps)).find((i) => i.sessionId === am.id)!;
+      const { hub, arm } = hubWithSlowRead();
+      const r = recorder();
+      arm(() => bookAndAwaitEvent(STUDENTS[6]!, am.id));
+      const { ready, release } = hub.connect(admin, r.client);
+      try {
+        await ready;
+        const snapshot = r.received.find((e) => e.event === 'snapshot')!.data as { items: SessionCounts[] };
+        expect(snapshot.items.find((i) => i.sessionId === am.id)).toEqual(before);
+        expect(r.shown().get(am.id)).toEqual({ ...before, booked: before.booked + 1 });
+        expect(r.received.map((e) => e.event)).toEqual(['snapshot', 'session']);
+      } finally {
+        release();
+        hub.close();
+      }
+    });
+
+    it('on a resync: the same, for every client already connected', async () => {
+      const am = slot('2023-11-01', '09:30');
+      const { hub, arm } = hubWithSlowRead();
+      const r = recorder();
+      const { ready, release } = hub.connect(admin, r.client);
+      try {
+        await ready;
+        const before = r.shown().get(am.id)!;
+        const mark = r.received.length;
+        arm(() => bookAndAwaitEvent(STUDENTS[7]!, am.id));
+        await rt.deps.events!.publish({ type: 'resync', reason: 'reconnected' });
+        await vi.waitFor(
+          () => {
+            const after = r.received.slice(mark);
+            expect(after.some((e) => e.event === 'snapshot' && (e.data as { reason: string }).reason === 'reconnected')).toBe(true);
+            expect(after.some((e) => e.event === 'session' && (e.data as SessionCounts).sessionId === am.id)).toBe(true);
+          },
+          { timeout: 10_000 },
+        );
+        expect(r.shown().get(am.id)).toEqual({ ...before, booked: before.booked + 1 });
+        expect(r.received.slice(mark).map((e) => e.event)).toEqual(['snapshot', 'session']);
+      } finally {
+        release();
+        hub.close();
+      }
+    });
   });
 
   it('the hub refuses a subscriber beyond its cap and one without the permission', () => {

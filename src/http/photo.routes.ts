@@ -101,8 +101,11 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
         const code = e instanceof UploadAborted ? 'UPLOAD_ABORTED' : isAppError(e) ? e.code : 'UPLOAD_FAILED';
         await photoService.recordUploadRefused(app.deps, actor, code, {});
         if (e instanceof UploadAborted) {
-          // Nobody is listening any more; nothing was stored.
-          return reply.hijack();
+          // Nothing was stored and no answer is sent. The connection is closed, not left open: a client whose
+          // body stopped short of its Content-Length (the socket still open) would otherwise wait forever.
+          reply.hijack();
+          request.raw.destroy();
+          return reply;
         }
         throw e;
       }

@@ -182,16 +182,6 @@ export async function getStudentOfBooking(db: Tx, booking: Pick<BookingRow, 'stu
   return db.selectFrom('students').select(['id', 'student_no', 'department']).where('id', '=', booking.student_id).executeTakeFirstOrThrow();
 }
 
-/**
- * Serialises one student's booking changes (PostgreSQL: a row lock on the student; SQLite: write
- * transactions are serialised already). After it, the student's active booking read in the same
- * transaction is the committed one: two tabs cannot both see "no booking" (F5).
- */
-export async function lockStudent(tx: Tx, dialect: Dialect, studentId: string): Promise<void> {
-  if (dialect !== 'postgres') return;
-  await tx.selectFrom('students').select('id').where('id', '=', studentId).forUpdate().execute();
-}
-
 // ───────────────────────────── bookings ─────────────────────────────
 
 export async function findBooking(db: Tx, id: string): Promise<BookingRow | undefined> {

@@ -60,8 +60,11 @@ export async function markJobSending(db: Tx, id: string, owner: string, now: str
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** Ends a send this runner owns: done, failed, dead, uncertain, or back to queued for a later attempt. */
-export async function finishJob(db: Tx, id: string, owner: string, change: { state: JobState; now: string; lastError?: string | null; runAt?: string }): Promise<boolean> {
+/**
+ * Ends a send this runner owns: done, failed, dead, uncertain, or back to queued for a later attempt. A
+ * finished job is given `payload` without its body (the body is kept only while the mail may still be sent).
+ */
+export async function finishJob(db: Tx, id: string, owner: string, change: { state: JobState; now: string; lastError?: string | null; runAt?: string; payload?: string }): Promise<boolean> {
   const r = await db
     .updateTable('jobs')
     .set({
@@ -71,6 +74,7 @@ export async function finishJob(db: Tx, id: string, owner: string, change: { sta
       updated_at: change.now,
       ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
       ...(change.runAt ? { run_at: change.runAt } : {}),
+      ...(change.payload !== undefined ? { payload: change.payload } : {}),
     })
     .where('id', '=', id)
     .where('state', 'in', ['running', 'sending'])
@@ -83,14 +87,27 @@ export async function finishJob(db: Tx, id: string, owner: string, change: { sta
  * A job left in `sending` past its lease: its runner stopped between handing the message to the server and
  * recording the answer. It may have been delivered, so it is never sent again automatically.
  */
-export async function markAbandonedSendsUncertain(db: Tx, now: string): Promise<number> {
-  const r = await db
-    .updateTable('jobs')
-    .set({ state: 'uncertain', last_error: 'the runner stopped while sending; delivery unknown', lease_owner: null, lease_until: null, updated_at: now })
-    .where('state', '=', 'sending')
-    .where('lease_until', '<', now)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+export async function markAbandonedSendsUncertain(db: Tx, now: string, withoutBody: (payload: string) => string): Promise<number> {
+  const rows = await db.selectFrom('jobs').select(['id', 'payload']).where('state', '=', 'sending').where('lease_until', '<', now).execute();
+  let changed = 0;
+  for (const row of rows) {
+    // the same condition again: another runner may have done it in between
+    const r = await db
+      .updateTable('jobs')
+      .set({ state: 'uncertain', last_error: 'the runner stopped while sending; delivery unknown', lease_owner: null, lease_until: null, updated_at: now, payload: withoutBody(row.payload) })
+      .where('id', '=', row.id)
+      .where('state', '=', 'sending')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    changed += Number(r.numUpdatedRows);
+  }
+  return changed;
+}
+
+/** Forgets finished jobs (done, failed, dead) last changed before `before`; `uncertain` ones wait for an admin. */
+export async function deleteFinishedJobsBefore(db: Tx, before: string): Promise<number> {
+  const r = await db.deleteFrom('jobs').where('state', 'in', ['done', 'failed', 'dead']).where('updated_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 export async function countJobsByState(db: Tx): Promise<Record<string, number>> {

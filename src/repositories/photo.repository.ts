@@ -18,12 +18,6 @@ export async function findStudentById(db: Tx, id: string): Promise<PhotoStudentR
   return db.selectFrom('students').select(STUDENT_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-/** Serialises uploads, confirmations and voids of one student (PostgreSQL; SQLite writes are serial already). */
-export async function lockStudent(tx: Tx, dialect: DialectName, studentId: string): Promise<void> {
-  if (dialect !== 'postgres') return;
-  await tx.selectFrom('students').select('id').where('id', '=', studentId).forUpdate().execute();
-}
-
 export async function findPhoto(db: Tx, id: string): Promise<PhotoRow | undefined> {
   return db.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirst();
 }

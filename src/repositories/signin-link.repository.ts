@@ -1,11 +1,20 @@
 // One-time sign-in links (issue #3 part 6). Only a SHA-256 of each token is stored; using a link is a
 // conditional UPDATE whose row count is checked, so a link works once (PITFALLS F15).
 import type { Insertable } from 'kysely';
-import type { Tx } from '../db/database.js';
+import type { DialectName, Tx } from '../db/database.js';
 import type { SigninLinksTable } from '../db/schema.js';
 
 export async function insertSigninLink(tx: Tx, row: Insertable<SigninLinksTable>): Promise<void> {
   await tx.insertInto('signin_links').values(row).execute();
+}
+
+/**
+ * Locks the student's row (PostgreSQL; SQLite write transactions are serialised by BEGIN IMMEDIATE), so that
+ * counting the recent links and inserting one are not interleaved with another request for the same student.
+ */
+export async function lockSigninStudent(tx: Tx, dialect: DialectName, studentId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx.selectFrom('students').select('id').where('id', '=', studentId).forUpdate().execute();
 }
 
 export async function countRecentSigninLinks(db: Tx, studentId: string, since: string): Promise<number> {
@@ -32,8 +41,16 @@ export async function useSigninLink(tx: Tx, tokenHash: string, now: string): Pro
   return row?.student_id;
 }
 
-export async function deleteOldSigninLinks(db: Tx, before: string): Promise<void> {
-  await db.deleteFrom('signin_links').where('expires_at', '<', before).execute();
+/** The student of an unused, unexpired link (a read: the link is spent only by useSigninLink). */
+export async function findUsableSigninLinkStudent(db: Tx, tokenHash: string, now: string): Promise<string | undefined> {
+  const row = await db.selectFrom('signin_links').select('student_id').where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
+  return row?.student_id;
+}
+
+/** Deletes links that expired before `before`; returns how many. */
+export async function deleteOldSigninLinks(db: Tx, before: string): Promise<number> {
+  const r = await db.deleteFrom('signin_links').where('expires_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
 }
 
 export interface SigninStudentRow {

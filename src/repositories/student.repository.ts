@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { sql } from 'kysely';
-import type { Tx } from '../db/database.js';
+import type { DialectName, Tx } from '../db/database.js';
 import type { StudentsTable } from '../db/schema.js';
 import type { EligibilityFacts } from '../domain/eligibility.js';
 
@@ -20,6 +20,16 @@ export function eligibilityFactsOf(row: StudentRow): EligibilityFacts {
   };
 }
 export type NewStudentRow = Insertable<StudentsTable>;
+
+/**
+ * Serialises one student's changes — bookings (F5), uploads, confirmations and voids of photos (C3) —
+ * with a row lock on the student (PostgreSQL; SQLite write transactions are serialised already). After
+ * it, what the transaction reads about the student's booking or confirmation is the committed state.
+ */
+export async function lockStudent(tx: Tx, dialect: DialectName, studentId: string): Promise<void> {
+  if (dialect !== 'postgres') return;
+  await tx.selectFrom('students').select('id').where('id', '=', studentId).forUpdate().execute();
+}
 
 /** Every student of a campaign, removed ones included (a re-import can bring them back). */
 export async function listCampaignStudentRows(db: Tx, campaignId: string): Promise<StudentRow[]> {

@@ -14,6 +14,7 @@ import { nowIso } from './deps.js';
 
 const minutes = (n: number) => n * 60_000;
 
+/** SHA-256 hex of a secret token: session and sign-in link ids, OIDC state and browser binding (the one helper). */
 export function hashSessionToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }

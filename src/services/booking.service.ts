@@ -51,6 +51,7 @@ import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSession
 import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
+import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { mutate, recordAuditEvent } from './audit.service.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -444,7 +445,7 @@ async function takeSeatFor(tx: Tx, ctx: BookingContext, student: BookableStudent
   const { deps } = ctx;
   const dialect = deps.db.dialect;
   const now = nowIso(deps);
-  await bookingRepo.lockStudent(tx, dialect, student.id);
+  await lockStudent(tx, dialect, student.id);
   const current = await bookingRepo.findActiveBookingOfStudent(tx, student.id);
   if (current?.session_id === session.id) return { kind: 'unchanged', booking: current };
   if (opts.waitlistIfFull) {
@@ -612,7 +613,7 @@ export async function cancelBooking(deps: ServiceDeps, actor: Actor, bookingId: 
     }
     return runChange(deps, actor, opts.idempotency, async (tx) => {
       const now = nowIso(deps);
-      await bookingRepo.lockStudent(tx, deps.db.dialect, student.id);
+      await lockStudent(tx, deps.db.dialect, student.id);
       if (!(await bookingRepo.cancelActiveBooking(tx, booking.id, now))) {
         const unchanged = (await bookingRepo.findBooking(tx, booking.id))!;
         return { value: await toBookingView(tx, ctx.campaign, unchanged, student.student_no), created: false, audit: null };

@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Tx } from '../db/database.js';
 import type { JobsTable } from '../db/schema.js';
+import type { MailResult } from '../adapters/mailer.js';
 import { AppError } from '../domain/errors.js';
 import type { MailContent } from '../domain/reminders.js';
 import { isValidMailAddress, maskMailAddress } from '../domain/reminders.js';
@@ -30,11 +31,37 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(2 ** Math.max(0, attempts - 1), 120) * 60_000;
 }
 
+/**
+ * `jobs.payload` of a mail. The body is sealed with the field cipher (AES-256-GCM, deps.cipher) and kept only
+ * while the mail may still be sent: a finished job (done, failed, dead, uncertain) keeps the masked address and
+ * the subject, never the body, so a sign-in link's token is never stored in clear (docs/decisions/0007).
+ */
 export interface MailJobPayload {
+  /** the recipient; masked (`z***@example.edu.cn`) once the job is finished */
   to: string;
   subject: string;
-  text: string;
+  /** the body, sealed (deps.cipher); absent once the job is finished */
+  sealedText?: string;
+  /** a body in clear, from a job queued before bodies were sealed (read, never written) */
+  text?: string;
   notificationId?: string;
+}
+
+/** Purged this long after they finished: done, failed and dead jobs (the audit log keeps the facts). */
+export const FINISHED_JOB_RETENTION_DAYS = 30;
+
+/** The mail a job sends: its address, subject and body, the body unsealed. */
+export function openMailJobPayload(deps: Pick<ServiceDeps, 'cipher'>, payloadJson: string): { to: string; subject: string; text: string | null; notificationId?: string } {
+  const payload = JSON.parse(payloadJson) as MailJobPayload;
+  const text = payload.sealedText !== undefined ? deps.cipher.decrypt(payload.sealedText) : (payload.text ?? null);
+  return { to: payload.to, subject: payload.subject, text, ...(payload.notificationId ? { notificationId: payload.notificationId } : {}) };
+}
+
+/** What a finished job keeps: the masked address, the subject, the notification; no body. */
+export function withoutMailBody(payloadJson: string): string {
+  const payload = JSON.parse(payloadJson) as MailJobPayload;
+  const kept: MailJobPayload = { to: maskMailAddress(payload.to), subject: payload.subject, ...(payload.notificationId ? { notificationId: payload.notificationId } : {}) };
+  return JSON.stringify(kept);
 }
 
 export interface EnqueueMailInput {
@@ -53,10 +80,14 @@ export type EnqueueOutcome = 'queued' | 'invalid' | 'known';
  * Enqueues one mail, once per dedupe key, in the caller's transaction. An address that is not a mailbox is
  * recorded at once as `failed` with MAIL_ADDRESS_INVALID: nothing is sent, an admin sees it.
  */
-export async function enqueueMail(tx: Tx, deps: Pick<ServiceDeps, 'clock'>, input: EnqueueMailInput): Promise<EnqueueOutcome> {
+export async function enqueueMail(tx: Tx, deps: Pick<ServiceDeps, 'clock' | 'cipher'>, input: EnqueueMailInput): Promise<EnqueueOutcome> {
   const now = nowIso(deps);
   const valid = isValidMailAddress(input.to);
-  const payload: MailJobPayload = { to: input.to, subject: input.content.subject, text: input.content.text, ...(input.notificationId ? { notificationId: input.notificationId } : {}) };
+  const notification = input.notificationId ? { notificationId: input.notificationId } : {};
+  // An address that is not a mailbox is finished at once: nothing will be sent, so no body is kept.
+  const payload: MailJobPayload = valid
+    ? { to: input.to, subject: input.content.subject, sealedText: deps.cipher.encrypt(input.content.text), ...notification }
+    : { to: maskMailAddress(input.to), subject: input.content.subject, ...notification };
   const row: Insertable<JobsTable> = {
     id: crypto.randomUUID(),
     kind: input.kind,
@@ -110,7 +141,7 @@ export async function deliverDueJobs(deps: ServiceDeps, opts: DeliverOptions = {
   if (!mailer) throw new AppError('MAIL_NOT_CONFIGURED');
   const owner = opts.owner ?? `runner-${crypto.randomUUID()}`;
   const counts: DeliveryCounts = { delivered: 0, retried: 0, failed: 0, dead: 0, uncertain: 0 };
-  counts.uncertain += await jobRepo.markAbandonedSendsUncertain(deps.db.db, nowIso(deps));
+  counts.uncertain += await jobRepo.markAbandonedSendsUncertain(deps.db.db, nowIso(deps), withoutMailBody);
   const tried = new Set<string>();
   for (;;) {
     const now = nowIso(deps);
@@ -123,15 +154,29 @@ export async function deliverDueJobs(deps: ServiceDeps, opts: DeliverOptions = {
       if (!(await jobRepo.claimJob(deps.db.db, id, owner, new Date(claimedAt).toISOString(), lease))) continue;
       const job = await jobRepo.findJob(deps.db.db, id);
       if (!job) continue;
+      const finished = withoutMailBody(job.payload);
       const payload = JSON.parse(job.payload) as MailJobPayload;
-      const messageId = messageIdFor(job.id, mailer.from);
-      if (!(await jobRepo.markJobSending(deps.db.db, id, owner, nowIso(deps), lease, messageId))) continue;
-      const result = await mailer.send({ to: payload.to, subject: payload.subject, text: payload.text, messageId });
-      const done = nowIso(deps);
+      let text: string | null;
+      try {
+        text = openMailJobPayload(deps, job.payload).text;
+      } catch {
+        text = null;
+      }
       const who = { job: job.id, kind: job.kind, to: maskMailAddress(payload.to), attempt: job.attempts };
+      let result: MailResult;
+      if (text === null) {
+        // sealed under another master key (a server started with another MASTER_KEY): not sent, retried, and
+        // after MAX_MAIL_ATTEMPTS `dead` for an admin; a runner with the right key may send it meanwhile
+        result = { ok: false, kind: 'temporary', responseCode: null, message: 'the mail body cannot be unsealed (another master key?)' };
+      } else {
+        const messageId = messageIdFor(job.id, mailer.from);
+        if (!(await jobRepo.markJobSending(deps.db.db, id, owner, nowIso(deps), lease, messageId))) continue;
+        result = await mailer.send({ to: payload.to, subject: payload.subject, text, messageId });
+      }
+      const done = nowIso(deps);
       if (result.ok) {
         await deps.db.db.transaction().execute(async (tx) => {
-          if (!(await jobRepo.finishJob(tx, id, owner, { state: 'done', now: done, lastError: null }))) return;
+          if (!(await jobRepo.finishJob(tx, id, owner, { state: 'done', now: done, lastError: null, payload: finished }))) return;
           if (payload.notificationId) await jobRepo.markNotificationSent(tx, payload.notificationId, done);
         });
         counts.delivered++;
@@ -140,7 +185,11 @@ export async function deliverDueJobs(deps: ServiceDeps, opts: DeliverOptions = {
       }
       if (result.kind === 'temporary') {
         if (job.attempts >= MAX_MAIL_ATTEMPTS) {
-          await jobRepo.finishJob(deps.db.db, id, owner, { state: 'dead', now: done, lastError: result.message });
+          // given up: the notification is failed too (else it would wait forever, and be queued again once purged)
+          await deps.db.db.transaction().execute(async (tx) => {
+            if (!(await jobRepo.finishJob(tx, id, owner, { state: 'dead', now: done, lastError: result.message, payload: finished }))) return;
+            if (payload.notificationId) await jobRepo.markNotificationFailed(tx, payload.notificationId, done, result.message);
+          });
           counts.dead++;
         } else {
           const runAt = new Date(deps.clock().getTime() + retryDelayMs(job.attempts)).toISOString();
@@ -151,13 +200,13 @@ export async function deliverDueJobs(deps: ServiceDeps, opts: DeliverOptions = {
         continue;
       }
       if (result.kind === 'uncertain') {
-        await jobRepo.finishJob(deps.db.db, id, owner, { state: 'uncertain', now: done, lastError: result.message });
+        await jobRepo.finishJob(deps.db.db, id, owner, { state: 'uncertain', now: done, lastError: result.message, payload: finished });
         counts.uncertain++;
         opts.log?.warn({ ...who, error: result.message }, 'mail delivery uncertain; not resent');
         continue;
       }
       await deps.db.db.transaction().execute(async (tx) => {
-        if (!(await jobRepo.finishJob(tx, id, owner, { state: 'failed', now: done, lastError: result.message }))) return;
+        if (!(await jobRepo.finishJob(tx, id, owner, { state: 'failed', now: done, lastError: result.message, payload: finished }))) return;
         if (payload.notificationId) await jobRepo.markNotificationFailed(tx, payload.notificationId, done, result.message);
         if (job.student_id) await jobRepo.markStudentEmailBounced(tx, job.student_id, done);
       });
@@ -166,6 +215,16 @@ export async function deliverDueJobs(deps: ServiceDeps, opts: DeliverOptions = {
     }
   }
   return counts;
+}
+
+/**
+ * Forgets done, failed and dead jobs finished more than FINISHED_JOB_RETENTION_DAYS ago (called when the server
+ * starts and every hour). Uncertain ones stay for an admin. No dedupe key is reused after that long: a reminder
+ * is due at most 7 days before its day, a notification that is sent or failed is not queued again.
+ */
+export async function purgeFinishedJobs(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<{ removed: number }> {
+  const before = new Date(deps.clock().getTime() - FINISHED_JOB_RETENTION_DAYS * 86_400_000).toISOString();
+  return { removed: await jobRepo.deleteFinishedJobsBefore(deps.db.db, before) };
 }
 
 export interface RunningJobRunner {

@@ -37,31 +37,79 @@ export interface LiveHub {
 
 export const DEFAULT_MAX_LIVE_CLIENTS = 1000;
 
-export function createLiveHub(deps: ServiceDeps, opts: { maxClients?: number; onError?: (e: unknown) => void } = {}): LiveHub {
+export interface LiveHubOptions {
+  maxClients?: number;
+  onError?: (e: unknown) => void;
+  /** reads every current session's figures (default readCurrentSessionCounts; tests slow it down) */
+  readCounts?: (deps: ServiceDeps) => Promise<SessionCounts[]>;
+}
+
+/** A client, and the `session` events held back while a snapshot for it is being read. */
+interface Subscriber {
+  client: LiveClient;
+  /** snapshots being read for this client (its own first one, a resync) */
+  reading: number;
+  held: SessionCounts[];
+}
+
+/**
+ * Ordering: a snapshot is read from the database while `session` events keep arriving (from any process),
+ * so an event may be newer than the snapshot being read, yet arrive before it. Each client therefore holds
+ * its `session` events back while a snapshot for it is pending, and gets them after the snapshot. Events
+ * carry absolute figures in commit order, so applying them after the snapshot always ends on the newest
+ * figures (an event already contained in the snapshot only repeats it).
+ */
+export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): LiveHub {
   const maxClients = opts.maxClients ?? DEFAULT_MAX_LIVE_CLIENTS;
-  const clients = new Set<LiveClient>();
+  const readCounts = opts.readCounts ?? readCurrentSessionCounts;
+  const subscribers = new Map<LiveClient, Subscriber>();
   let unsubscribe: (() => void) | null = null;
 
-  const broadcast = (event: 'snapshot' | 'session', data: unknown) => {
-    for (const c of clients) c.send(event, data);
+  const sendSession = (s: Subscriber, item: SessionCounts) => {
+    if (s.reading > 0) s.held.push(item);
+    else s.client.send('session', item);
   };
+
+  /**
+   * Reads a snapshot for subscribers already holding back (`reading` counted for each; `before` runs first),
+   * sends it, then what was held back.
+   */
+  async function readAndSend(targets: Subscriber[], reason: LiveSnapshot['reason'], before?: () => Promise<void>): Promise<void> {
+    let snapshot: LiveSnapshot | undefined;
+    try {
+      await before?.();
+      snapshot = { items: await readCounts(deps), reason };
+    } finally {
+      for (const s of targets) {
+        s.reading--;
+        // a client that left meanwhile gets nothing
+        if (subscribers.get(s.client) !== s) continue;
+        if (snapshot) s.client.send('snapshot', snapshot);
+        if (s.reading > 0) continue;
+        // newer than (or equal to) the snapshot: after it. Also after a failed read: they are still right.
+        for (const item of s.held.splice(0)) s.client.send('session', item);
+      }
+    }
+  }
 
   async function onMessage(message: LiveMessage): Promise<void> {
     if (message.type === 'counts') {
-      for (const item of message.items) broadcast('session', item);
+      for (const item of message.items) for (const s of subscribers.values()) sendSession(s, item);
       return;
     }
+    // Only the clients present now: one that connects meanwhile reads its own, newer, snapshot.
+    const targets = [...subscribers.values()];
+    for (const s of targets) s.reading++;
     try {
-      const snapshot: LiveSnapshot = { items: await readCurrentSessionCounts(deps), reason: message.reason };
-      broadcast('snapshot', snapshot);
+      await readAndSend(targets, message.reason);
     } catch (e) {
       opts.onError?.(e);
     }
   }
 
   function release(client: LiveClient): void {
-    if (!clients.delete(client)) return;
-    if (clients.size === 0 && unsubscribe) {
+    if (!subscribers.delete(client)) return;
+    if (subscribers.size === 0 && unsubscribe) {
       unsubscribe();
       unsubscribe = null;
     }
@@ -70,20 +118,20 @@ export function createLiveHub(deps: ServiceDeps, opts: { maxClients?: number; on
   return {
     connect(actor, client) {
       authorize(actor, 'session.live');
-      if (clients.size >= maxClients) throw new AppError('TOO_MANY_CONNECTIONS', { params: { limit: maxClients } });
-      clients.add(client);
+      if (subscribers.size >= maxClients) throw new AppError('TOO_MANY_CONNECTIONS', { params: { limit: maxClients } });
+      // Held back from now until its first snapshot is sent (see above).
+      const subscriber: Subscriber = { client, reading: 1, held: [] };
+      subscribers.set(client, subscriber);
       if (!unsubscribe && deps.events) unsubscribe = deps.events.subscribe((m) => void onMessage(m));
       // The figures are read after subscribing: a change committed meanwhile is in them or arrives after them.
-      const ready = (async () => {
+      const ready = readAndSend([subscriber], 'connected', async () => {
         await deps.events?.listening();
-        const snapshot: LiveSnapshot = { items: await readCurrentSessionCounts(deps), reason: 'connected' };
-        if (clients.has(client)) client.send('snapshot', snapshot);
-      })();
+      });
       return { ready, release: () => release(client) };
     },
-    clientCount: () => clients.size,
+    clientCount: () => subscribers.size,
     close() {
-      for (const c of [...clients]) {
+      for (const c of [...subscribers.keys()]) {
         c.end();
         release(c);
       }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOidcClient, type OidcSettings } from '../adapters/oidc-client.js';
 import { AppError } from '../domain/errors.js';
+import { maskAccount } from '../domain/masking.js';
 import { translateError } from '../domain/i18n.js';
 import { CookieJar, signInAtProvider, startOidcProvider, type ProviderChoice, type RunningProvider } from '../../test/support/oidc-provider-process.js';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
@@ -13,7 +14,7 @@ import { verifyAuditChain } from './audit.service.js';
 import { authenticate, describeMe } from './auth.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { SYSTEM } from './deps.js';
-import { finishOidcSignIn, maskAccount, startOidcSignIn } from './oidc.service.js';
+import { finishOidcSignIn, startOidcSignIn } from './oidc.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { getStudent } from './student.service.js';
 import { createUser } from './user.service.js';
@@ -277,16 +278,5 @@ describe.each(DIALECTS)('campus sign-on (OIDC) on %s', (dialect) => {
   it('answers OIDC_NOT_CONFIGURED without a provider', async () => {
     await expectOidcError(startOidcSignIn(rt.deps), 'OIDC_NOT_CONFIGURED');
     await expectOidcError(finishOidcSignIn(rt.deps, { callbackParams: new URLSearchParams('code=x&state=y'), browserToken: 'z', ip: null, userAgent: null }), 'OIDC_NOT_CONFIGURED');
-  });
-});
-
-describe('maskAccount', () => {
-  it.each([
-    ['2399999999', '23******99'],
-    ['zhang.san', 'zh*****an'],
-    ['abcde', 'a***e'],
-    ['ab', '**'],
-  ])('%s → %s', (account, masked) => {
-    expect(maskAccount(account)).toBe(masked);
   });
 });

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import { createOidcClient, type OidcClient, type OidcSettings } from '../adapters/oidc-client.js';
 import { AppError } from '../domain/errors.js';
+import { maskAccount } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import * as oidcRepo from '../repositories/oidc.repository.js';
 import type { UserRow } from '../repositories/user.repository.js';
 import * as userRepo from '../repositories/user.repository.js';
 import { mutate, recordAuditEvent } from './audit.service.js';
-import { insertNewSession, toPrincipal } from './auth.service.js';
+import { hashSessionToken, insertNewSession, toPrincipal } from './auth.service.js';
 import { findActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { nowIso } from './deps.js';
@@ -17,21 +18,10 @@ export const OIDC_REQUEST_MINUTES = 10;
 /** Why a sign-on failed here (beyond the provider's own reasons, see adapters/oidc-client.ts). */
 type LocalFailure = 'oidc-state' | 'oidc-no-claim' | 'oidc-account-disabled' | 'oidc-not-student-account';
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}
-
 function sameHash(a: string, b: string): boolean {
   const x = Buffer.from(a, 'hex');
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && crypto.timingSafeEqual(x, y);
-}
-
-/** `2101001` → `21***01`: enough for the student to recognise their account, not enough to collect numbers. */
-export function maskAccount(account: string): string {
-  if (account.length <= 2) return '*'.repeat(account.length);
-  if (account.length <= 5) return `${account[0]}${'*'.repeat(account.length - 2)}${account[account.length - 1]}`;
-  return `${account.slice(0, 2)}${'*'.repeat(Math.min(account.length - 4, 8))}${account.slice(-2)}`;
 }
 
 /** The relying party for `deps.oidc` (the composition root for http and cli lives in services). */
@@ -61,8 +51,8 @@ export async function startOidcSignIn(deps: ServiceDeps): Promise<OidcStart> {
   const browserToken = crypto.randomBytes(32).toString('base64url');
   const now = deps.clock();
   await oidcRepo.insertOidcAuthRequest(deps.db.db, {
-    state_hash: sha256(authorization.state),
-    browser_hash: sha256(browserToken),
+    state_hash: hashSessionToken(authorization.state),
+    browser_hash: hashSessionToken(browserToken),
     nonce: authorization.nonce,
     code_verifier: authorization.codeVerifier,
     created_at: now.toISOString(),
@@ -111,9 +101,9 @@ export async function finishOidcSignIn(deps: ServiceDeps, input: OidcFinishInput
   const failed = (reason: LocalFailure) => new AppError('OIDC_FAILED', { params: { reason } });
 
   const state = input.callbackParams.get('state');
-  const request = state ? await oidcRepo.takeOidcAuthRequest(deps.db.db, sha256(state), nowIso(deps)) : undefined;
+  const request = state ? await oidcRepo.takeOidcAuthRequest(deps.db.db, hashSessionToken(state), nowIso(deps)) : undefined;
   // No such request, already used, expired, or started in another browser: all the same answer.
-  if (!state || !request || !input.browserToken || !sameHash(request.browser_hash, sha256(input.browserToken))) {
+  if (!state || !request || !input.browserToken || !sameHash(request.browser_hash, hashSessionToken(input.browserToken))) {
     throw await refuse(failed('oidc-state'), { why: !state ? 'no-state' : !request ? 'unknown-used-or-expired' : 'other-browser' });
   }
 

@@ -6,12 +6,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { isAppError } from '../domain/errors.js';
 import { updateCampaignTerms } from './campaign.service.js';
-import type { Actor } from './deps.js';
+import type { Actor, ServiceDeps } from './deps.js';
 import { SYSTEM } from './deps.js';
-import { confirmPhoto, getPhotoImage, getPhotoReport, sweepOrphanBlobs, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
+import { rewrapKey } from '../adapters/envelope-crypto.js';
+import {
+  confirmPhoto,
+  getPhotoImage,
+  getPhotoReport,
+  KEY_RETIREMENT_GRACE_MS,
+  removeRetiredPhotoKeys,
+  rotatePhotoKeys,
+  sweepOrphanBlobs,
+  uploadPhoto,
+  voidPhotoConfirmation,
+} from './photo.service.js';
 import { applyRosterImport } from './roster.service.js';
+import { openRuntime } from './runtime.js';
 
 const PORTRAIT = path.resolve('test/fixtures/photos/id-blue-12mp.jpg');
 
@@ -22,7 +35,7 @@ function shot(jpeg: Buffer, label: string): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
 }
 
-const NO = { race: '2401200001', confirm: '2401200002', terms: '2401200003', early: '2401200004' } as const;
+const NO = { race: '2401200001', confirm: '2401200002', terms: '2401200003', early: '2401200004', rotate: '2401200005' } as const;
 
 // Each upload runs the whole pipeline (decode, detect, crop, check, encrypt) on a 12 MP photo.
 vi.setConfig({ testTimeout: 60_000 });
@@ -51,7 +64,7 @@ describe.each(DIALECTS)('photo service on %s', (dialect) => {
     rt = await createTestRuntime(dialect);
     admin = await createActor(rt.deps, 'admin', [], 'ps-admin');
     operator = await createActor(rt.deps, 'operator', [], 'ps-operator');
-    const rows = [rosterRow(NO.race), rosterRow(NO.confirm), rosterRow(NO.terms), rosterRow(NO.early, { 预计毕业时间: '2024-01' })];
+    const rows = [rosterRow(NO.race), rosterRow(NO.confirm), rosterRow(NO.terms), rosterRow(NO.early, { 预计毕业时间: '2024-01' }), rosterRow(NO.rotate, { 预计毕业时间: '2024-01' })];
     await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(rows)) }, 'roster.csv', 'zh');
     portrait = fs.readFileSync(PORTRAIT);
   }, 120_000);
@@ -117,6 +130,78 @@ describe.each(DIALECTS)('photo service on %s', (dialect) => {
     // a second recompute with nothing new flags nothing again
     await updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-01'], retakeBefore: '2024-01', deferTerms: ['2025-01'] });
     expect(await countEvents('photo.flagged_invalid')).toBe(events.length);
+  });
+
+  /** Runs `fn` on a second runtime over the same data: nothing cached, as after a restart of the server. */
+  const afterRestart = async <T>(fn: (deps: ServiceDeps) => Promise<T>): Promise<T> => {
+    const other = await openRuntime({ dataDir: rt.dataDir, databaseUrl: rt.databaseUrl, clock: rt.clock.now, hasher: createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
+    try {
+      return await fn(other);
+    } finally {
+      await other.close();
+    }
+  };
+  /** Opens every stored blob through the use case; the codes of those that fail (none expected). */
+  const unreadable = async (deps: ServiceDeps): Promise<string[]> => {
+    const failures: string[] = [];
+    for (const b of await deps.db.db.selectFrom('photo_blobs').select(['photo_id', 'kind', 'kek_version']).execute()) {
+      const code = await codeOf(getPhotoImage(deps, SYSTEM, b.photo_id, b.kind as 'original' | 'standard'));
+      if (code !== 'ok') failures.push(`${b.photo_id} ${b.kind} v${b.kek_version}: ${code}`);
+    }
+    return failures;
+  };
+  const keyFiles = () => fs.readdirSync(path.join(rt.dataDir, 'keys')).filter((f) => f.startsWith('photo-kek')).sort();
+
+  it('a rotation while an upload is between sealing and commit loses no key: every photo opens after a restart; the retired version goes after its grace period', async () => {
+    const photos = rt.deps.photos!;
+    const write = photos.blobs.write;
+    let reached!: () => void;
+    let release!: () => void;
+    const atWrite = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (release = r));
+    // The upload stops after sealing its original with the current version, before the file and the row exist.
+    photos.blobs.write = async (id, sealed) => {
+      photos.blobs.write = write;
+      reached();
+      await gate;
+      return write(id, sealed);
+    };
+    const sealedWith = photos.keyring.currentVersion();
+    const pending = uploadPhoto(rt.deps, operator, { bytes: next(), studentNo: NO.rotate }, 'zh');
+    let rotation;
+    try {
+      await Promise.race([atWrite, pending]);
+      rotation = await rotatePhotoKeys(rt.deps, SYSTEM);
+    } finally {
+      photos.blobs.write = write;
+      release();
+    }
+    const up = await pending;
+    expect(up.created).toBe(true);
+    expect(rotation.toVersion).toBe(sealedWith + 1);
+    // the replaced version is retired, not deleted, in the run that replaced it
+    expect(rotation.removedVersions).toEqual([]);
+    expect(keyFiles()).toContain(`photo-kek.v${sealedWith}.key`);
+    expect(await afterRestart(unreadable)).toEqual([]);
+    // the upload re-wrapped its keys with the new version inside its transaction
+    const mine = await db().selectFrom('photo_blobs').select(['id', 'kek_version', 'wrapped_key']).where('photo_id', '=', up.value.id).execute();
+    expect(mine.map((b) => b.kek_version)).toEqual([rotation.toVersion, rotation.toVersion]);
+
+    // a straggler the rotation missed (committed under the retired version) still opens after a restart…
+    const straggler = mine[0]!;
+    const back = rewrapKey(photos.keyring, straggler.id, straggler.wrapped_key, straggler.kek_version, sealedWith);
+    await db().updateTable('photo_blobs').set({ wrapped_key: back.wrappedKey, kek_version: back.kekVersion }).where('id', '=', straggler.id).execute();
+    expect(await afterRestart(unreadable)).toEqual([]);
+    // …within the grace period the sweep leaves the retired version alone
+    expect(await removeRetiredPhotoKeys(rt.deps, SYSTEM)).toEqual({ rewrapped: 0, removedVersions: [] });
+    // after it, the sweep re-wraps the straggler, then deletes the version; everything still opens
+    rt.clock.advance(KEY_RETIREMENT_GRACE_MS + 60_000);
+    const sweptKeys = await removeRetiredPhotoKeys(rt.deps, SYSTEM);
+    expect(sweptKeys).toEqual({ rewrapped: 1, removedVersions: [sealedWith] });
+    expect(keyFiles()).toEqual([`photo-kek.v${rotation.toVersion}.key`]);
+    expect(await afterRestart(unreadable)).toEqual([]);
+    const event = (await db().selectFrom('audit_events').selectAll().where('action', '=', 'keys.rotated').orderBy('seq').execute()).at(-1)!;
+    expect(JSON.parse(event.details)).toMatchObject({ trigger: 'sweep', removedVersions: [sealedWith], rewrapped: 1 });
   });
 
   it('sweeps orphan blobs and leftover temporary files older than the grace period, keeps younger ones and every blob with a row', async () => {

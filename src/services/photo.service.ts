@@ -26,6 +26,7 @@ import type { PhotoCheck } from '../domain/photo-standard.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { PhotoRow, PhotoStudentRow } from '../repositories/photo.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
+import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { appendAuditEvents, mutate, recordAuditEvent } from './audit.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -58,8 +59,8 @@ export interface OpenPhotoDepsOptions {
  * Blob store and keyring of a data directory (the photo key file is created on first start with mode
  * 0600), and the analysis pipeline whose face detector is created at first use and closed by close().
  */
-export function openPhotoDeps(opts: OpenPhotoDepsOptions): PhotoDeps {
-  const keyring = openPhotoKeyring(opts.dataDir, opts.photoKey);
+export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDeps> {
+  const keyring = await openPhotoKeyring(opts.dataDir, opts.photoKey);
   const blobs = createBlobStore(path.join(opts.dataDir, 'blobs'));
   let detector: Promise<FaceDetector> | undefined;
   // Loaded on first use: the CLI and the services that only flag photos (E7) never load ONNX Runtime or sharp.
@@ -223,6 +224,17 @@ async function writeSealedBlobs(photos: PhotoDeps, items: { kind: 'original' | '
   }
 }
 
+/**
+ * The blobs' data keys wrapped with the newest key version, read inside the upload's transaction: a blob
+ * sealed just before a rotation (`keys rotate` in another process) is re-wrapped here rather than committed
+ * under the version being retired. What a rotation still misses is caught by the grace period of retired
+ * versions (rotatePhotoKeys).
+ */
+function wrapWithCurrentKey(keyring: PhotoKeyring, blobs: WrittenBlob[]): WrittenBlob[] {
+  const current = keyring.currentVersion();
+  return blobs.map((b) => (b.kekVersion >= current ? b : { ...b, ...rewrapKey(keyring, b.id, b.wrappedKey, b.kekVersion, current) }));
+}
+
 async function removeBlobs(photos: PhotoDeps, blobs: { id: string }[]): Promise<void> {
   // Best effort: a blob left behind has no row and is swept at the next start.
   await Promise.all(blobs.map((b) => photos.blobs.remove(b.id).catch(() => undefined)));
@@ -264,8 +276,9 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
     let outcome: Outcome;
     try {
       outcome = await mutate<Outcome>(deps, actor, async (tx) => {
-        await photoRepo.lockStudent(tx, deps.db.dialect, student.id);
+        await lockStudent(tx, deps.db.dialect, student.id);
         if (await photoRepo.findActiveConfirmationOfStudent(tx, student.id)) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+        const wrapped = wrapWithCurrentKey(photos.keyring, blobs);
         const row: PhotoRow = {
           id: photoId,
           campaign_id: campaign.id,
@@ -283,7 +296,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
         if (!(await photoRepo.insertPhotoUnlessDuplicate(tx, row))) return { value: { inserted: false }, audit: null };
         await photoRepo.insertPhotoBlobs(
           tx,
-          blobs.map((b) => ({ id: b.id, photo_id: photoId, kind: b.kind, wrapped_key: b.wrappedKey, kek_version: b.kekVersion, size: b.size, created_at: now })),
+          wrapped.map((b) => ({ id: b.id, photo_id: photoId, kind: b.kind, wrapped_key: b.wrappedKey, kek_version: b.kekVersion, size: b.size, created_at: now })),
         );
         const audit: AuditInput = {
           action: 'photo.uploaded',
@@ -367,7 +380,7 @@ export async function confirmPhoto(deps: ServiceDeps, actor: Actor, photoId: str
   }
   assertRequired(student);
   await mutate(deps, actor, async (tx) => {
-    await photoRepo.lockStudent(tx, deps.db.dialect, student.id);
+    await lockStudent(tx, deps.db.dialect, student.id);
     const fresh = await photoRepo.findStudentById(tx, student.id);
     if (!fresh) throw new AppError('STUDENT_NOT_FOUND');
     assertRequired(fresh);
@@ -394,7 +407,7 @@ export async function voidPhotoConfirmation(deps: ServiceDeps, actor: Actor, pho
   if (why.length < 2) throw new AppError('VALIDATION_FAILED', { params: { detail: 'reason: required (at least 2 characters)' }, details: [{ field: 'reason', message: 'required' }] });
   const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
   await mutate(deps, actor, async (tx) => {
-    await photoRepo.lockStudent(tx, deps.db.dialect, student.id);
+    await lockStudent(tx, deps.db.dialect, student.id);
     const active = await photoRepo.findActiveConfirmationOfStudent(tx, student.id);
     if (active?.photo_id !== photo.id) throw new AppError('CONFIRMATION_NOT_FOUND');
     if (!(await photoRepo.voidConfirmation(tx, active.id, actor.principal?.userId ?? null, why, nowIso(deps)))) throw new AppError('CONFIRMATION_NOT_FOUND');
@@ -436,16 +449,15 @@ export async function flagInvalidConfirmedPhotos(tx: Tx, deps: ServiceDeps, acto
 // ───────────────────────────── keys and blobs ─────────────────────────────
 
 /**
- * `gradphoto keys rotate`: a new campaign key (file keyrings; with GRADPHOTO_PHOTO_KEY its newest version),
- * every data key re-wrapped with it in one transaction per batch (blobs untouched), then older key
- * versions that no wrapped key uses any more are removed. Audited `keys.rotated`.
+ * How long a retired key version stays on disk (file keyrings). An upload wraps its data keys with the
+ * newest version and commits seconds later; a rotation that ran in between may miss that row. Keeping the
+ * retired version for this long, and deleting it only when no wrapped key uses it any more (stragglers are
+ * re-wrapped first), means such a photo never loses its key, whatever the timing.
  */
-export async function rotatePhotoKeys(deps: ServiceDeps, actor: Actor, opts: { batchSize?: number } = {}): Promise<KeysRotateResult> {
-  authorize(actor, 'keys.manage');
-  const { keyring } = photosOf(deps);
-  const batchSize = opts.batchSize ?? 500;
-  const before = await photoRepo.countBlobsByKekVersion(deps.db.db);
-  const toVersion = keyring.source === 'file' ? keyring.createVersion() : keyring.currentVersion();
+export const KEY_RETIREMENT_GRACE_MS = 60 * 60_000;
+
+/** Re-wraps every data key of a version older than `toVersion`, in one transaction per batch; until none is left. */
+async function rewrapOlderKeys(deps: ServiceDeps, keyring: PhotoKeyring, toVersion: number, batchSize: number): Promise<number> {
   let rewrapped = 0;
   // Repeated until nothing older is left: a server that wrapped a key with the old version just before the
   // new one appeared may commit its row while this runs.
@@ -463,29 +475,92 @@ export async function rotatePhotoKeys(deps: ServiceDeps, actor: Actor, opts: { b
       batch = await photoRepo.listBlobsNotWrappedBy(deps.db.db, toVersion, batchSize);
     }
   }
-  const after = await photoRepo.countBlobsByKekVersion(deps.db.db);
-  const removedVersions: number[] = [];
-  if (keyring.source === 'file') {
-    for (const v of keyring.versions()) {
-      if (v < toVersion && !after.has(v)) {
-        keyring.removeVersion(v);
-        removedVersions.push(v);
-      }
-    }
+  return rewrapped;
+}
+
+/**
+ * File keyrings: marks the versions older than `current` retired (now, when not marked yet), re-wraps any
+ * data key still under a version retired longer than the grace period, then deletes those versions when
+ * no wrapped key uses them. A version retired more recently is kept, even unused: an upload that sealed
+ * with it may not have committed yet.
+ */
+async function retireOldVersions(deps: ServiceDeps, keyring: PhotoKeyring, current: number, graceMs: number, batchSize: number): Promise<{ rewrapped: number; removedVersions: number[] }> {
+  if (keyring.source !== 'file') return { rewrapped: 0, removedVersions: [] };
+  const now = deps.clock();
+  const due: number[] = [];
+  for (const v of keyring.versions()) {
+    if (v >= current) continue;
+    const since = keyring.retiredAt(v);
+    if (!since) await keyring.markRetired(v, now);
+    else if (now.getTime() - since.getTime() >= graceMs) due.push(v);
   }
-  const result: KeysRotateResult = { toVersion, fromVersions: [...before.keys()].filter((v) => v !== toVersion).sort((a, b) => a - b), rewrapped, removedVersions };
+  if (due.length === 0) return { rewrapped: 0, removedVersions: [] };
+  const rewrapped = await rewrapOlderKeys(deps, keyring, current, batchSize);
+  const inUse = await photoRepo.countBlobsByKekVersion(deps.db.db);
+  const removedVersions: number[] = [];
+  for (const v of due) {
+    if (inUse.has(v)) continue;
+    await keyring.removeVersion(v);
+    removedVersions.push(v);
+  }
+  return { rewrapped, removedVersions };
+}
+
+/**
+ * `gradphoto keys rotate`: a new campaign key (file keyrings; with GRADPHOTO_PHOTO_KEY its newest version),
+ * every data key re-wrapped with it in one transaction per batch (blobs untouched). The versions it
+ * replaces are retired, not deleted: they are deleted by a later rotation or start-up sweep once retired
+ * longer than KEY_RETIREMENT_GRACE_MS and used by no wrapped key. Audited `keys.rotated`.
+ */
+export async function rotatePhotoKeys(deps: ServiceDeps, actor: Actor, opts: { batchSize?: number; graceMs?: number } = {}): Promise<KeysRotateResult> {
+  authorize(actor, 'keys.manage');
+  const { keyring } = photosOf(deps);
+  const batchSize = opts.batchSize ?? 500;
+  const before = await photoRepo.countBlobsByKekVersion(deps.db.db);
+  const toVersion = keyring.source === 'file' ? await keyring.createVersion() : keyring.currentVersion();
+  // Retirement times first (the older versions are retired from now), then the re-wrap.
+  const retired = await retireOldVersions(deps, keyring, toVersion, opts.graceMs ?? KEY_RETIREMENT_GRACE_MS, batchSize);
+  const rewrapped = retired.rewrapped + (await rewrapOlderKeys(deps, keyring, toVersion, batchSize));
+  const result: KeysRotateResult = {
+    toVersion,
+    fromVersions: [...before.keys()].filter((v) => v !== toVersion).sort((a, b) => a - b),
+    rewrapped,
+    removedVersions: retired.removedVersions,
+  };
   await recordAuditEvent(deps, actor, { action: 'keys.rotated', targetType: 'photo_keys', targetId: String(toVersion), details: { ...result, source: keyring.source } });
   return result;
+}
+
+/**
+ * The key half of the start-up sweep: deletes key versions retired longer than the grace period and no
+ * longer used (stragglers re-wrapped first). Audited `keys.rotated` (`trigger: 'sweep'`) when it changed anything.
+ */
+export async function removeRetiredPhotoKeys(deps: ServiceDeps, actor: Actor, opts: { graceMs?: number } = {}): Promise<{ rewrapped: number; removedVersions: number[] }> {
+  const { keyring } = photosOf(deps);
+  const current = keyring.currentVersion();
+  const done = await retireOldVersions(deps, keyring, current, opts.graceMs ?? KEY_RETIREMENT_GRACE_MS, 500);
+  if (done.rewrapped > 0 || done.removedVersions.length > 0) {
+    await recordAuditEvent(deps, actor, {
+      action: 'keys.rotated',
+      targetType: 'photo_keys',
+      targetId: String(current),
+      details: { toVersion: current, rewrapped: done.rewrapped, removedVersions: done.removedVersions, source: keyring.source, trigger: 'sweep' },
+    });
+  }
+  return done;
 }
 
 /**
  * Removes blob files that no row refers to (an upload interrupted between its blob and its commit) and
  * temporary files of interrupted writes, when older than the grace period: with several processes on one
  * PostgreSQL a younger blob may belong to an upload still in flight elsewhere. Audited with a count.
- * File ages are wall-clock (the files' mtime), not the service clock.
+ * File ages are wall-clock (the files' mtime), not the service clock. Also removes retired key versions
+ * whose grace period is over (removeRetiredPhotoKeys).
  */
 export async function sweepOrphanBlobs(deps: ServiceDeps, actor: Actor, opts: { graceMs?: number } = {}): Promise<{ removed: number; kept: number }> {
   const photos = photosOf(deps);
+  // Key versions retired by an earlier `keys rotate` are deleted here once their grace period is over.
+  await removeRetiredPhotoKeys(deps, actor);
   const graceMs = opts.graceMs ?? photos.orphanGraceMs;
   const cutoff = Date.now() - graceMs;
   let removed = 0;

@@ -45,7 +45,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   }
   const master = loadOrCreateMasterKey(opts.dataDir, opts.masterKey);
   // One SQLite data directory has one server; on PostgreSQL another process may be mid-upload (docs/decisions/0006).
-  const photos = openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? (db.dialect === 'sqlite' ? 0 : 10)) * 60_000 });
+  const photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? (db.dialect === 'sqlite' ? 0 : 10)) * 60_000 });
   // Live counts: PostgreSQL carries them between processes (LISTEN/NOTIFY); SQLite serves one process.
   const events = opts.databaseUrl ? createPgEventBus({ connectionString: opts.databaseUrl }) : createMemoryEventBus();
   return {

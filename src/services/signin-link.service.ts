@@ -4,7 +4,9 @@
 //   goes through the durable job runner, nudged right away but never awaited by the request, so the answer
 //   takes the same time for a known and an unknown student and a mail server that is down only delays it.
 // - The token is 32 random bytes (base64url); only its SHA-256 is stored; it works once, for 15 minutes
-//   (`UPDATE … WHERE used_at IS NULL AND expires_at > now`, row count checked: PITFALLS F15).
+//   (`UPDATE … WHERE used_at IS NULL AND expires_at > now`, row count checked: PITFALLS F15). The queued mail's
+//   body is sealed with the field cipher and removed once the job is finished; spent links are purged hourly.
+// - A made-up token costs one read: the argon2 hash of a new account is made only after the link checked out.
 // - Using it signs the student in like a password sign-in (a new session, the same cookie); the student's
 //   account (role student, user name = student number) is created on first use.
 import crypto from 'node:crypto';
@@ -54,11 +56,13 @@ export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkReques
   if (!isValidMailAddress(student.email)) return refuse('invalid-address');
   const now = deps.clock();
   const since = new Date(now.getTime() - SIGNIN_LINK_MINUTES * 60_000).toISOString();
-  if ((await linkRepo.countRecentSigninLinks(deps.db.db, student.id, since)) >= MAX_SIGNIN_LINKS_PER_WINDOW) return refuse('rate-limited');
-
   const token = crypto.randomBytes(32).toString('base64url');
   const tokenHash = hashSessionToken(token);
+  // The count and the insert in one transaction, the student's row locked first (PostgreSQL; SQLite writers
+  // are serialised by BEGIN IMMEDIATE): requests at the same moment cannot all see "fewer than 3".
   const jobId = await mutate(deps, actor, async (tx) => {
+    await linkRepo.lockSigninStudent(tx, deps.db.dialect, student.id);
+    if ((await linkRepo.countRecentSigninLinks(tx, student.id, since)) >= MAX_SIGNIN_LINKS_PER_WINDOW) return { value: undefined, audit: null };
     await linkRepo.insertSigninLink(tx, {
       token_hash: tokenHash,
       student_id: student.id,
@@ -67,6 +71,7 @@ export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkReques
       used_at: null,
     });
     const dedupeKey = `signin:${tokenHash}`;
+    // the body (with the token) is sealed in the job and removed once the job is finished (job-runner.ts)
     await enqueueMail(tx, deps, { kind: 'signin.link', dedupeKey, studentId: student.id, to: student.email!, content: renderSigninLinkMail(signInLinkUrl(deps, token), SIGNIN_LINK_MINUTES) });
     const job = await jobRepo.findJobByDedupeKey(tx, dedupeKey);
     return {
@@ -74,6 +79,7 @@ export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkReques
       audit: { action: 'auth.signin_link_sent', targetType: 'student', targetId: student.id, details: { ...asked, to: maskMailAddress(student.email!) } },
     };
   });
+  if (jobId === undefined) return refuse('rate-limited');
   return { jobId };
 }
 
@@ -93,9 +99,15 @@ export async function consumeSignInLink(deps: ServiceDeps, linkToken: string, ip
   };
   if (!TOKEN_PATTERN.test(linkToken)) throw await invalid('malformed');
   const tokenHash = hashSessionToken(linkToken);
-  // A new account needs a password hash: an unusable random one (the student signs in by link or campus sign-on).
-  const spareHash = await deps.hasher.hash(crypto.randomBytes(32).toString('base64url'));
   let reason = 'unknown-or-used-or-expired';
+  // Checked before any costly work: a made-up token costs one indexed read, never an argon2 hash.
+  const pending = await linkRepo.findUsableSigninLinkStudent(deps.db.db, tokenHash, nowIso(deps));
+  const pendingStudent = pending ? await linkRepo.findStudentById(deps.db.db, pending) : undefined;
+  if (!pendingStudent) throw await invalid(reason);
+  // A new account needs a password hash: an unusable random one (the student signs in by link or campus
+  // sign-on). Made only when the link is good and the account does not exist yet, outside the transaction.
+  const unusableHash = () => deps.hasher.hash(crypto.randomBytes(32).toString('base64url'));
+  let spareHash = (await userRepo.findUserByUsername(deps.db.db, pendingStudent.student_no)) ? null : await unusableHash();
   const outcome = await mutate(deps, actor, async (tx) => {
     const now = nowIso(deps);
     const studentId = await linkRepo.useSigninLink(tx, tokenHash, now);
@@ -107,7 +119,10 @@ export async function consumeSignInLink(deps: ServiceDeps, linkToken: string, ip
       return { value: null, audit: null };
     }
     let created = false;
-    if (!user) ({ user, created } = await userRepo.findOrCreateStudentAccount(tx, student, { id: crypto.randomUUID(), unusablePasswordHash: spareHash }, now));
+    if (!user) {
+      spareHash ??= await unusableHash(); // the account was removed since the check above (rare)
+      ({ user, created } = await userRepo.findOrCreateStudentAccount(tx, student, { id: crypto.randomUUID(), unusablePasswordHash: spareHash }, now));
+    }
     const token = await insertNewSession(tx, deps, user.id, ip, userAgent);
     return {
       value: { user, token, created },
@@ -118,4 +133,13 @@ export async function consumeSignInLink(deps: ServiceDeps, linkToken: string, ip
   if (!outcome) throw await invalid(reason);
   const principal = await toPrincipal(deps, outcome.user);
   return { token: outcome.token, principal, me: await describeMe(deps, principal), accountCreated: outcome.created };
+}
+
+/**
+ * Forgets links that expired (called when the server starts and every hour): a used or expired link's hash is
+ * of no further use, and the per-student limit counts only the last SIGNIN_LINK_MINUTES. The audit log keeps
+ * who asked for and used a link.
+ */
+export async function purgeSigninLinks(deps: Pick<ServiceDeps, 'db' | 'clock'>): Promise<{ removed: number }> {
+  return { removed: await linkRepo.deleteOldSigninLinks(deps.db.db, nowIso(deps)) };
 }
