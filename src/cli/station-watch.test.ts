@@ -19,7 +19,7 @@ import { enableTotp, setupTotp } from '../services/auth.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 import { clearStationStudent, setStationStudent } from '../services/station.service.js';
 import type { AgentEvent, StationAgent, StationWatchOptions } from './station-watch.js';
-import { buildUploadForm, defaultStateFile, isCandidateName, jpegCompleteness, readStateFile, sha256Hex, startStationWatch } from './station-watch.js';
+import { buildUploadForm, defaultStateFile, isCandidateName, isLoopbackHost, jpegCompleteness, readStateFile, sha256Hex, startStationWatch } from './station-watch.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = path.join(REPO, 'bin', 'gradphoto.js');
@@ -550,6 +550,18 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     expect(first.out.stderr + second.out.stderr).toBe('');
   });
 
+  it.each([
+    ['localhost', true],
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['[::1]', true],
+    ['10.0.0.5', false],
+    ['photo.example.edu.cn', false],
+    ['127.0.0.1.evil.example', false],
+  ])('isLoopbackHost(%s) = %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+
   it('refuses bad arguments before doing anything (exit 2, the reason named)', async () => {
     const run = (args: string[], env: Record<string, string> = {}) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -567,6 +579,10 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
     expect(noDir.stderr).toContain('no such folder');
     const badServer = await run([dir, '--station', 'beijing-1', '--server', 'ftp://x', '--user', OPERATOR]);
     expect(badServer.code).toBe(2);
+    // A3: faces and the password never go over plain http to another computer unless explicitly allowed
+    const plainHttp = await run([dir, '--station', 'beijing-1', '--server', 'http://10.0.0.5:8080', '--user', OPERATOR, '--once']);
+    expect(plainHttp.code).toBe(2);
+    expect(plainHttp.stderr).toContain('unencrypted');
     const wrongPassword = await run([dir, '--station', 'beijing-1', '--server', server.url, '--user', OPERATOR, '--once'], { GRADPHOTO_PASSWORD: 'wrong password!' });
     expect(wrongPassword.code).toBe(4);
     expect(wrongPassword.stderr).toContain('Wrong username or password');

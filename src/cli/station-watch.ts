@@ -1021,6 +1021,13 @@ interface WatchCliOptions {
   incompleteMs?: string;
   rescanMs?: string;
   state?: string;
+  allowHttp?: boolean;
+}
+
+/** localhost, 127.0.0.0/8 and ::1: traffic that never leaves this computer. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** `gradphoto station watch …`, registered by main.ts on its `station` command. */
@@ -1029,7 +1036,8 @@ export function addStationWatchCommand(stationCommand: Command, langOf: () => La
     .command('watch <dir>')
     .description('hot-folder agent: uploads each new camera JPEG in DIR once, for the student set at the station (password: $GRADPHOTO_PASSWORD or asked)')
     .requiredOption('--station <id>', 'station id, e.g. beijing-1')
-    .requiredOption('--server <url>', 'gradphoto server, e.g. http://10.0.0.5:8080')
+    .requiredOption('--server <url>', 'gradphoto server, e.g. https://photo.example.edu.cn')
+    .option('--allow-http', 'accept plain http:// to a host other than this computer (faces and the password travel unencrypted: A3 forbids it in production)')
     .addOption(new Option('--user <name>', 'account (operator)').env('GRADPHOTO_USER'))
     .addOption(new Option('--totp <code>', 'one-time code, when the account has two-step sign-in').env('GRADPHOTO_TOTP'))
     .option('--once', 'process the files present now, then exit')
@@ -1049,6 +1057,14 @@ export function addStationWatchCommand(stationCommand: Command, langOf: () => La
         throw bad(`--server ${o.server}`);
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`--server ${o.server}: http:// or https://`);
+      // A3: capture data is transferred encrypted. Plain http only to this computer, or when asked for explicitly.
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !o.allowHttp) {
+        throw bad(
+          lang === 'en'
+            ? `--server ${o.server}: photos and the password would travel unencrypted; use https:// (or --allow-http on a test network)`
+            : `--server ${o.server}：照片和密码将以明文传输，请使用 https://（测试网络可加 --allow-http）`,
+        );
+      }
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw bad(lang === 'en' ? `no such folder: ${dir}` : `文件夹不存在：${dir}`);
       if (!o.user) throw bad(lang === 'en' ? '--user (or $GRADPHOTO_USER) is required' : '需要 --user（或环境变量 GRADPHOTO_USER）');
       let password = process.env.GRADPHOTO_PASSWORD;

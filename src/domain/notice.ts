@@ -7,6 +7,7 @@
 // the campaign's time zone, whatever the server's clock.
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import { departmentHomeSite, localDate } from './campaign.js';
+import { formatCampaignDate, MONTHS_EN, priceSentence, priceText, SITE_NAMES, sitePlace } from './campaign-text.js';
 import type { EligibilityFacts, EligibilityRule } from './eligibility.js';
 import { decideEligibility } from './eligibility.js';
 import type { Lang, Text } from './i18n.js';
@@ -78,30 +79,9 @@ export interface NoticeContent {
 
 // ───────────────────────────── dates and terms, in words ─────────────────────────────
 
-const WEEKDAYS: Record<Lang, { long: string[]; short: string[] }> = {
-  zh: { long: ['星期日', '星期一', '星期二', '星期三', '星期四', '星期五', '星期六'], short: ['周日', '周一', '周二', '周三', '周四', '周五', '周六'] },
-  en: { long: ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'], short: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] },
-};
-const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-function parseDate(date: string): { y: number; m: number; d: number; weekday: number } {
-  const [y, m, d] = date.split('-').map(Number);
-  // A calendar day of the campaign: no time zone is involved, only the weekday is read.
-  return { y: y!, m: m!, d: d!, weekday: new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay() };
-}
-
-/** `2023-11-01` → `2023年11月1日（星期三）` / `Wednesday 1 November 2023`; `short` drops the year. */
-export function formatNoticeDate(date: string, lang: Lang, opts: { short?: boolean; weekday?: boolean } = {}): string {
-  const { y, m, d, weekday } = parseDate(date);
-  const withWeekday = opts.weekday ?? true;
-  if (lang === 'en') {
-    const wd = withWeekday ? `${(opts.short ? WEEKDAYS.en.short : WEEKDAYS.en.long)[weekday]} ` : '';
-    const month = opts.short ? MONTHS_EN[m - 1]!.slice(0, 3) : MONTHS_EN[m - 1]!;
-    return `${wd}${d} ${month}${opts.short ? '' : ` ${y}`}`;
-  }
-  const wd = withWeekday ? `（${(opts.short ? WEEKDAYS.zh.short : WEEKDAYS.zh.long)[weekday]}）` : '';
-  return `${opts.short ? '' : `${y}年`}${m}月${d}日${wd}`;
-}
+// The date, place and price wording is shared with the mails (campaign-text.ts); the notice's name for the
+// date format is kept for its readers.
+export { formatCampaignDate as formatNoticeDate } from './campaign-text.js';
 
 /** `2024-07` → `2024年7月` / `July 2024`. */
 export function formatNoticeTerm(term: Term, lang: Lang): string {
@@ -219,35 +199,10 @@ function eligibilitySections(campaign: CampaignDefinition, lang: Lang): NoticeSe
   ];
 }
 
-// ───────────────────────────── place, price ─────────────────────────────
-
-const SITE_NAMES: Record<SiteId, Text> = { beijing: { zh: '北京', en: 'Beijing' }, shenzhen: { zh: '深圳', en: 'Shenzhen' } };
-
-function placeOf(campaign: CampaignDefinition, site: SiteId, lang: Lang): string {
-  const s = campaign.sites.find((x) => x.id === site);
-  if (!s) return '';
-  // The data writes the Shenzhen arrangement in English only: say it in the reader's language.
-  if (s.rooms.length === 0 && site === 'shenzhen') return lang === 'zh' ? '由深圳研究生院教务办公室在深圳另行安排' : "arranged in Shenzhen by the Shenzhen graduate school's academic office";
-  return s.place;
-}
+// ───────────────────────────── rooms ─────────────────────────────
 
 function roomNumbers(rooms: string[]): string[] {
   return rooms.map((r) => r.match(/(\d+)\s*$/)?.[1] ?? r);
-}
-
-function priceText(campaign: CampaignDefinition, lang: Lang): { amount: string; payment: string } {
-  const { amount, currency, methods } = campaign.price;
-  const money = currency === 'CNY' ? (lang === 'zh' ? `${amount} 元` : `CNY ${amount}`) : `${amount} ${currency}`;
-  const unit = lang === 'zh' ? '/套' : ' per set';
-  const electronicOnly = methods.length > 0 && methods.every((m) => m === 'electronic');
-  const payment = electronicOnly
-    ? lang === 'zh'
-      ? '现场缴费，仅限电子支付，不收现金'
-      : 'paid on site by electronic payment only (no cash)'
-    : lang === 'zh'
-      ? `现场缴费（${methods.map((m) => (m === 'electronic' ? '电子支付' : m === 'cash' ? '现金' : m)).join('、')}）`
-      : `paid on site (${methods.join(', ')})`;
-  return { amount: `${money}${unit}`, payment };
 }
 
 // ───────────────────────────── the notice ─────────────────────────────
@@ -264,12 +219,12 @@ export function buildDepartmentTable(campaign: CampaignDefinition, lang: Lang): 
       const codeByDate = collectionCodeDeadline({ date: d.date, start: dayWindows[0]?.start ?? '00:00' }, campaign.timezone);
       return {
         date: d.date,
-        day: formatNoticeDate(d.date, lang, { short: true }),
+        day: formatCampaignDate(d.date, lang, { short: true }),
         weekend: weekend.has(d.date),
         windows: formatWindows(campaign, lang, dayWindows),
         departments: [...d.departments],
         codeByDate,
-        codeBy: formatNoticeDate(codeByDate, lang, { short: true }),
+        codeBy: formatCampaignDate(codeByDate, lang, { short: true }),
       };
     });
   return {
@@ -302,7 +257,7 @@ function scheduleSection(campaign: CampaignDefinition, lang: Lang): NoticeSectio
   ];
   if (campaign.weekendDays.length) {
     const days = joinList(
-      campaign.weekendDays.map((d) => formatNoticeDate(d, lang, { short: true })),
+      campaign.weekendDays.map((d) => formatCampaignDate(d, lang, { short: true })),
       lang,
     );
     lines.push({
@@ -318,14 +273,14 @@ function scheduleSection(campaign: CampaignDefinition, lang: Lang): NoticeSectio
     lines.push({
       rule: 'S4',
       text: zh
-        ? `${names}在北京学习的同学，可按下表在北京参加；在深圳学习的同学${placeOf(campaign, 'shenzhen', lang) || '在深圳另行安排'}，不在北京采集。`
-        : `Students of ${names} studying in Beijing may take part in Beijing as listed below; those studying in Shenzhen are photographed in Shenzhen (${placeOf(campaign, 'shenzhen', lang) || 'arranged there'}), not in Beijing.`,
+        ? `${names}在北京学习的同学，可按下表在北京参加；在深圳学习的同学${sitePlace(campaign, 'shenzhen', lang) || '在深圳另行安排'}，不在北京采集。`
+        : `Students of ${names} studying in Beijing may take part in Beijing as listed below; those studying in Shenzhen are photographed in Shenzhen (${sitePlace(campaign, 'shenzhen', lang) || 'arranged there'}), not in Beijing.`,
     });
   }
   const beijing = campaign.sites.find((s) => s.id === mainSite(campaign));
   if (beijing) {
     const rooms = roomNumbers(beijing.rooms);
-    const place = placeOf(campaign, beijing.id, lang);
+    const place = sitePlace(campaign, beijing.id, lang);
     lines.push({
       rule: 'S5',
       text: zh
@@ -360,7 +315,6 @@ function bringSection(campaign: CampaignDefinition, lang: Lang): NoticeSection {
 
 function onSiteSection(campaign: CampaignDefinition, lang: Lang): NoticeSection {
   const zh = lang === 'zh';
-  const price = priceText(campaign, lang);
   return {
     id: 'onSite',
     heading: zh ? '五、现场流程与费用' : '5. On site, and the price',
@@ -375,7 +329,7 @@ function onSiteSection(campaign: CampaignDefinition, lang: Lang): NoticeSection 
           ? '拍摄后请当场核对照片并确认；确认后不再重拍，也不作修改。'
           : 'Check your photo on the spot and confirm it; after confirmation there are no retakes and no edits.',
       },
-      { rule: 'P1', text: zh ? `费用：${price.amount}，${price.payment}。` : `Price: ${price.amount}, ${price.payment}.` },
+      { rule: 'P1', text: `${priceSentence(campaign, lang)}${zh ? '。' : '.'}` },
     ],
   };
 }
@@ -389,8 +343,8 @@ function makeUpSection(campaign: CampaignDefinition, lang: Lang): NoticeSection 
   const where = zh ? `图片社${city}分店` : campaign.makeUp.where;
   const by = deadline
     ? zh
-      ? `于 ${formatNoticeDate(deadline, lang)} 前`
-      : `by ${formatNoticeDate(deadline, lang)}`
+      ? `于 ${formatCampaignDate(deadline, lang)} 前`
+      : `by ${formatCampaignDate(deadline, lang)}`
     : zh
       ? '在研究生院规定的截止日期前'
       : 'by the deadline the graduate school sets';
@@ -430,7 +384,7 @@ export function buildNotice(campaign: CampaignDefinition, lang: Lang): NoticeCon
   const dates = [...campaign.days.map((d) => d.date)].sort();
   const first = dates[0];
   const last = dates[dates.length - 1];
-  const range = !first || !last ? '' : first === last ? formatNoticeDate(first, lang) : `${formatNoticeDate(first, lang)}${zh ? ' 至 ' : ' to '}${formatNoticeDate(last, lang)}`;
+  const range = !first || !last ? '' : first === last ? formatCampaignDate(first, lang) : `${formatCampaignDate(first, lang)}${zh ? ' 至 ' : ' to '}${formatCampaignDate(last, lang)}`;
   const price = priceText(campaign, lang);
   const main = mainSite(campaign);
   return {
@@ -441,7 +395,7 @@ export function buildNotice(campaign: CampaignDefinition, lang: Lang): NoticeCon
     facts: [
       { key: 'dates', label: zh ? '采集日期' : 'Dates', value: range },
       { key: 'windows', label: zh ? '采集时段' : 'Windows', value: zh ? `每天 ${formatWindows(campaign, lang)}（${zoneLabel(campaign, lang)}）` : `each day ${formatWindows(campaign, lang)} (${zoneLabel(campaign, lang)})` },
-      { key: 'place', label: zh ? '地点' : 'Place', value: placeOf(campaign, main, lang) },
+      { key: 'place', label: zh ? '地点' : 'Place', value: sitePlace(campaign, main, lang) },
       { key: 'price', label: zh ? '费用' : 'Price', value: `${price.amount}${zh ? '，' : ', '}${price.payment}` },
     ],
     sections: [...eligibilitySections(campaign, lang), scheduleSection(campaign, lang), bringSection(campaign, lang), onSiteSection(campaign, lang), makeUpSection(campaign, lang), privacySection(lang)],

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';
 import type { ReminderBooking, ReminderStudent } from './reminders.js';
 import { campaign2024 } from '../../test/fixtures/campaign-2024.js';
+import { buildNotice, formatNoticeDate, noticeLines } from './notice.js';
 import { isValidMailAddress, maskMailAddress, planDueReminders, renderNotificationMail, renderReminderMail, renderSigninLinkMail, shiftDate } from './reminders.js';
 
 const CAMPAIGN: CampaignDefinition = {
@@ -96,7 +97,7 @@ describe('messages', () => {
     expect(m.text).toContain('至少提前 3 天');
     expect(m.text).toContain('深色正装，不戴帽子');
     expect(m.text).toContain('20 元/套');
-    expect(m.text).toContain('仅支持电子支付');
+    expect(m.text).toContain('仅限电子支付，不收现金'); // the notice's wording (P1), one source: campaign-text.ts
     expect(m.text).toContain('Thursday 2 November 2023, 13:00–17:30 (Beijing time, UTC+8)');
     expect(m.text).toContain('no hat');
     expect(m.text.indexOf('张小三')).toBeLessThan(m.text.indexOf('Thursday'));
@@ -127,6 +128,27 @@ describe('messages', () => {
     expect(cancelled.text).toContain('2023年11月3日（星期五） 13:00–17:30');
     expect(cancelled.text).not.toContain('已改到');
     expect(cancelled.text).toContain('was cancelled');
+  });
+
+  it('a Shenzhen student is told where in their language, in the notice’s words (S4), not the data’s English in the Chinese part', () => {
+    const m = renderReminderMail({ kind: 'reminder.day', site: 'shenzhen', date: '2023-11-01', windows: CAMPAIGN.windows }, CAMPAIGN, '李四');
+    const [zh, en] = m.text.split('\n—\n');
+    expect(zh).toContain('地点：由深圳研究生院教务办公室在深圳另行安排（S1）');
+    expect(zh).not.toContain('arranged');
+    expect(en).toContain("at arranged in Shenzhen by the Shenzhen graduate school's academic office (S1)");
+    const moved = renderNotificationMail('booking.moved', { date: '2023-11-03', start: '13:00', end: '17:30', site: 'shenzhen' }, CAMPAIGN, '王五');
+    expect(moved.text).toContain('地点：由深圳研究生院教务办公室在深圳另行安排。');
+  });
+
+  it('dates, places and the price read exactly as in the notice (one wording for both)', () => {
+    const notice = { zh: buildNotice(CAMPAIGN, 'zh'), en: buildNotice(CAMPAIGN, 'en') };
+    const m = renderReminderMail({ kind: 'reminder.day', site: 'beijing', date: '2023-11-05', windows: CAMPAIGN.windows }, CAMPAIGN, '李四');
+    for (const lang of ['zh', 'en'] as const) {
+      const p1 = noticeLines(notice[lang]).find((l) => l.rule === 'P1')!.text;
+      expect(m.text).toContain(p1.slice(0, -1)); // without the final stop: the mail cites the rule after it
+      expect(m.text).toContain(formatNoticeDate('2023-11-05', lang));
+      expect(m.text).toContain(notice[lang].facts.find((f) => f.key === 'place')!.value);
+    }
   });
 
   it('the sign-in link mail carries the link twice and its validity', () => {

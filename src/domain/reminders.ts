@@ -3,6 +3,8 @@
 // (Asia/Shanghai) whatever the server's clock.
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import { findDepartmentDay } from './campaign.js';
+import { formatCampaignDate, priceSentence, sitePlace } from './campaign-text.js';
+import type { Lang } from './i18n.js';
 import { zonedTimeToInstant } from './schedule.js';
 
 /** Reminders go out at this local time: the evening before a booking, and a week before a department's day. */
@@ -129,34 +131,14 @@ export interface MailContent {
   text: string;
 }
 
-const ZH_WEEKDAYS = ['日', '一', '二', '三', '四', '五', '六'];
-const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const EN_MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/** `2023年11月1日（星期三）` — the date is already the campaign's local date. */
-export function formatDateZh(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const weekday = new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay();
-  return `${y}年${m}月${d}日（星期${ZH_WEEKDAYS[weekday]}）`;
+/** Where a site photographs, in the mail's language (the notice's wording, S4); the site id if unknown. */
+function placeOf(campaign: CampaignDefinition, site: SiteId, lang: Lang): string {
+  return sitePlace(campaign, site, lang) || site;
 }
 
-/** `Wednesday 1 November 2023` */
-export function formatDateEn(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const weekday = new Date(Date.UTC(y!, m! - 1, d!)).getUTCDay();
-  return `${EN_WEEKDAYS[weekday]} ${d} ${EN_MONTHS[m! - 1]} ${y}`;
-}
-
-function placeOf(campaign: CampaignDefinition, site: SiteId): string {
-  return campaign.sites.find((s) => s.id === site)?.place ?? site;
-}
-
-function price(campaign: CampaignDefinition): { zh: string; en: string } {
-  const electronicOnly = campaign.price.methods.length === 1 && campaign.price.methods[0] === 'electronic';
-  return {
-    zh: `费用 ${campaign.price.amount} 元/套，现场${electronicOnly ? '仅支持电子支付（不收现金）' : '支付'}（P1）。`,
-    en: `Price: ${campaign.price.amount} yuan per set, paid on site${electronicOnly ? ' by electronic payment only (no cash)' : ''} (P1).`,
-  };
+/** The price line of the mails: the notice's wording (P1). */
+function priceLine(campaign: CampaignDefinition): { zh: string; en: string } {
+  return { zh: `${priceSentence(campaign, 'zh')}（P1）。`, en: `${priceSentence(campaign, 'en')} (P1).` };
 }
 
 const BRING_ZH = [
@@ -174,22 +156,22 @@ const TIME_ZONE_NOTE = { zh: '（北京时间）', en: ' (Beijing time, UTC+8)' 
 export function renderReminderMail(intent: Pick<ReminderIntent, 'kind' | 'site' | 'date' | 'windows'>, campaign: CampaignDefinition, studentName: string): MailContent {
   const windowsText = intent.windows.map((w) => `${w.start}–${w.end}`).join('、');
   const windowsEn = intent.windows.map((w) => `${w.start}–${w.end}`).join(' or ');
-  const place = placeOf(campaign, intent.site);
-  const p = price(campaign);
+  const place = { zh: placeOf(campaign, intent.site, 'zh'), en: placeOf(campaign, intent.site, 'en') };
+  const p = priceLine(campaign);
   const booking = intent.kind === 'reminder.booking';
   const zh = booking
-    ? [`${studentName} 同学：`, '', `你预约的图像采集时间是 ${formatDateZh(intent.date)} ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place}。`]
+    ? [`${studentName} 同学：`, '', `你预约的图像采集时间是 ${formatCampaignDate(intent.date, 'zh')} ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place.zh}。`]
     : [
         `${studentName} 同学：`,
         '',
-        `你所在院系的图像采集日是 ${formatDateZh(intent.date)}，时段 ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place}（S1）。`,
+        `你所在院系的图像采集日是 ${formatCampaignDate(intent.date, 'zh')}，时段 ${windowsText}${TIME_ZONE_NOTE.zh}，地点：${place.zh}（S1）。`,
         '如当天不能前来，可登录系统预约其他时段（S2）。',
       ];
   zh.push('', '请携带与注意：', ...BRING_ZH.map((l) => `· ${l}`), `· ${p.zh}`);
   const en = booking
-    ? [`Your diploma-photo session is on ${formatDateEn(intent.date)}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place}.`]
+    ? [`Your diploma-photo session is on ${formatCampaignDate(intent.date, 'en')}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place.en}.`]
     : [
-        `Your department's photo day is ${formatDateEn(intent.date)}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place} (S1).`,
+        `Your department's photo day is ${formatCampaignDate(intent.date, 'en')}, ${windowsEn}${TIME_ZONE_NOTE.en}, at ${place.en} (S1).`,
         'If you cannot come that day, sign in and book another listed time (S2).',
       ];
   en.push('', 'Bring and note:', ...BRING_EN.map((l) => `- ${l}`), `- ${p.en}`);
@@ -214,27 +196,27 @@ export interface NotificationPayload {
  */
 export function renderNotificationMail(kind: string, payload: NotificationPayload, campaign: CampaignDefinition, studentName: string): MailContent {
   const site = (payload.site === 'shenzhen' ? 'shenzhen' : 'beijing') as SiteId;
-  const when = payload.date && payload.start && payload.end ? { zh: `${formatDateZh(payload.date)} ${payload.start}–${payload.end}${TIME_ZONE_NOTE.zh}`, en: `${formatDateEn(payload.date)}, ${payload.start}–${payload.end}${TIME_ZONE_NOTE.en}` } : { zh: '', en: '' };
-  const place = placeOf(campaign, site);
+  const when = payload.date && payload.start && payload.end ? { zh: `${formatCampaignDate(payload.date, 'zh')} ${payload.start}–${payload.end}${TIME_ZONE_NOTE.zh}`, en: `${formatCampaignDate(payload.date, 'en')}, ${payload.start}–${payload.end}${TIME_ZONE_NOTE.en}` } : { zh: '', en: '' };
+  const place = { zh: placeOf(campaign, site, 'zh'), en: placeOf(campaign, site, 'en') };
   const bySchedule = payload.reason === 'schedule';
   const cause = bySchedule ? { zh: '由于采集日程调整', en: 'Because the campaign schedule changed' } : { zh: '由于采集时段容量调整', en: 'Because the capacity of your session changed' };
   let zh: string;
   let en: string;
   let subject: string;
   if (kind === 'waitlist.promoted') {
-    zh = `${studentName} 同学：你候补的时段有了空位，已为你预约：${when.zh}，地点：${place}。如不能前来，请登录系统取消，把名额留给他人。`;
-    en = `A seat opened in the session you were waiting for, and it is now booked for you: ${when.en}, at ${place}. If you cannot come, sign in and cancel so that someone else gets the seat.`;
+    zh = `${studentName} 同学：你候补的时段有了空位，已为你预约：${when.zh}，地点：${place.zh}。如不能前来，请登录系统取消，把名额留给他人。`;
+    en = `A seat opened in the session you were waiting for, and it is now booked for you: ${when.en}, at ${place.en}. If you cannot come, sign in and cancel so that someone else gets the seat.`;
     subject = '【图像采集】候补成功，已为你预约 / A seat is booked for you';
   } else if (kind === 'booking.cancelled') {
     zh = `${studentName} 同学：${cause.zh}，你预约的时段 ${when.zh} 已取消，且没有其他空余时段可以改约。请按本院系的采集日前来，或登录系统预约其他时段。`;
     en = `${cause.en}, your booking for ${when.en} was cancelled and no other seat was free to move it to. Come on your department's day, or sign in and book another time.`;
     subject = '【图像采集】你的预约已取消 / Your booking was cancelled';
   } else {
-    zh = `${studentName} 同学：${cause.zh}，你的预约已改到 ${when.zh}，地点：${place}。如不方便，可登录系统改约其他时段。`;
-    en = `${cause.en}, your booking was moved to ${when.en}, at ${place}. If that does not suit you, sign in and book another time.`;
+    zh = `${studentName} 同学：${cause.zh}，你的预约已改到 ${when.zh}，地点：${place.zh}。如不方便，可登录系统改约其他时段。`;
+    en = `${cause.en}, your booking was moved to ${when.en}, at ${place.en}. If that does not suit you, sign in and book another time.`;
     subject = '【图像采集】你的预约时段已调整 / Your booking was moved';
   }
-  return { subject, text: [zh, '', ...BRING_ZH.map((l) => `· ${l}`), `· ${price(campaign).zh}`, '', '—', '', en, ''].join('\n') };
+  return { subject, text: [zh, '', ...BRING_ZH.map((l) => `· ${l}`), `· ${priceLine(campaign).zh}`, '', '—', '', en, ''].join('\n') };
 }
 
 /** The one-time sign-in link mail. */

@@ -14,7 +14,7 @@ import { ErrorBodySchema } from '../contracts/common.js';
 import { PhotoListSchema, PhotoReportSchema, type PhotoReport } from '../contracts/photo.js';
 import type { Actor } from '../services/deps.js';
 import { SYSTEM } from '../services/deps.js';
-import { getPhotoImage, rotatePhotoKeys } from '../services/photo.service.js';
+import { getPhotoImage, KEY_RETIREMENT_GRACE_MS, rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 
 const FIXTURES = path.resolve('test/fixtures/photos');
@@ -298,6 +298,81 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     expect(blobFiles().length).toBe(before);
   }, 120_000);
 
+  it('a JPEG whose headers are sound but whose compressed data is corrupt is refused 422 PHOTO_UNREADABLE and audited, not a 500', async () => {
+    // A progressive copy of the portrait, with the second scan's spectral range made impossible (Ss > Se):
+    // every segment and the EOI are in place, so only decoding the pixels finds the fault.
+    const progressive = await sharp(portrait).jpeg({ progressive: true, quality: 85 }).toBuffer();
+    const corrupt = Buffer.from(progressive);
+    let pos = 2;
+    let scans = 0;
+    while (scans < 2) {
+      const marker = corrupt[pos + 1]!;
+      const length = corrupt.readUInt16BE(pos + 2);
+      if (marker !== 0xda) {
+        pos += 2 + length;
+        continue;
+      }
+      if (++scans === 2) {
+        const ss = pos + 5 + 2 * corrupt[pos + 4]!;
+        corrupt[ss] = 0x30;
+        corrupt[ss + 1] = 0x10;
+        break;
+      }
+      // skip the entropy-coded data: up to the next marker that is not FF00, a restart or a fill byte
+      pos += 2 + length;
+      for (;;) {
+        const ff = corrupt.indexOf(0xff, pos);
+        const next = corrupt[ff + 1]!;
+        if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) pos = ff + 1;
+        else {
+          pos = ff;
+          break;
+        }
+      }
+    }
+    expect(corrupt.subarray(-2).equals(Buffer.from([0xff, 0xd9]))).toBe(true);
+    const before = { refused: (await events('photo.upload_refused')).length, blobs: blobFiles().length };
+    for (const lang of ['zh', 'en']) {
+      const error = expectError(await upload('operator', corrupt, { studentNo: NO.c, station: 'A-9' }, { lang }), 422, 'PHOTO_UNREADABLE');
+      expect(error.message).toMatch(/progressive/);
+    }
+    const refusals = (await events('photo.upload_refused')).slice(before.refused);
+    expect(refusals.map((e) => [e.target_id, JSON.parse(e.details).code, JSON.parse(e.details).station])).toEqual([
+      [await studentId(NO.c), 'PHOTO_UNREADABLE', 'A-9'],
+      [await studentId(NO.c), 'PHOTO_UNREADABLE', 'A-9'],
+    ]);
+    expect(blobFiles().length).toBe(before.blobs);
+  });
+
+  it('an upload whose body stops short of its Content-Length while the connection stays open is not left hanging: the server closes it', async () => {
+    const boundary = '----gradphoto' + crypto.randomBytes(8).toString('hex');
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="studentNo"\r\n\r\n${NO.aborted}\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="IMG_0003.JPG"\r\nContent-Type: image/jpeg\r\n\r\n`),
+      nextShot(),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const before = { rows: (await photoRows(NO.aborted)).length, blobs: blobFiles().length };
+    const { port } = new URL(server.url);
+    // The whole multipart body, then silence: the declared length promises 1000 bytes more.
+    const answered = await new Promise<string>((resolve, reject) => {
+      let received = '';
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /api/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ${cookies.get('operator')}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${body.length + 1000}\r\n\r\n`,
+        );
+        socket.write(body);
+      });
+      socket.on('data', (d) => (received += d.toString('latin1')));
+      socket.on('close', () => resolve(received));
+      socket.on('error', reject);
+    });
+    // closed, or answered with an error: never a stored photo
+    expect(answered === '' || /^HTTP\/1\.1 4\d\d/.test(answered), answered.slice(0, 200)).toBe(true);
+    expect((await photoRows(NO.aborted)).length).toBe(before.rows);
+    expect(blobFiles().length).toBe(before.blobs);
+  });
+
   it('an upload cut off half-way stores nothing: no row, no blob, and the server carries on', async () => {
     const bytes = nextShot();
     const boundary = '----gradphoto' + crypto.randomBytes(8).toString('hex');
@@ -347,15 +422,17 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     for (const file of everything(rt.dataDir)) expect(fs.readFileSync(file).includes(probes[1]!), file).toBe(false);
   });
 
-  it('keys rotate: a new key version, every data key re-wrapped, blobs untouched, every photo still decrypts to its bytes', async () => {
+  it('keys rotate: a new key version, every data key re-wrapped, blobs untouched, every photo still decrypts to its bytes; the old version goes after its grace period', async () => {
     const bytes = nextShot();
     const r = report(await upload('operator', bytes, { studentNo: NO.d }));
     const filesBefore = new Map(blobFiles().map((f) => [f, sha256(fs.readFileSync(f))]));
     const result = await rotatePhotoKeys(rt.deps, SYSTEM);
     expect(result.toVersion).toBeGreaterThan(1);
     expect(result.rewrapped).toBe(filesBefore.size);
-    expect(result.removedVersions).toEqual(result.fromVersions);
-    expect(fs.readdirSync(path.join(rt.dataDir, 'keys')).filter((f) => f.startsWith('photo-kek'))).toEqual([`photo-kek.v${result.toVersion}.key`]);
+    // the replaced version is retired (an upload may have wrapped with it a moment ago), deleted only later
+    const keyFiles = () => fs.readdirSync(path.join(rt.dataDir, 'keys')).filter((f) => f.startsWith('photo-kek') && f.endsWith('.key')).sort();
+    expect(result.removedVersions).toEqual([]);
+    expect(keyFiles()).toEqual([...result.fromVersions.map((v) => `photo-kek.v${v}.key`), `photo-kek.v${result.toVersion}.key`].sort());
     expect(new Map(blobFiles().map((f) => [f, sha256(fs.readFileSync(f))]))).toEqual(filesBefore);
     const rows = await db().selectFrom('photo_blobs').selectAll().execute();
     expect(rows.every((b) => b.kek_version === result.toVersion)).toBe(true);
@@ -371,6 +448,13 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     expect(sha256(await getPhotoImage(rt.deps, SYSTEM, r.id, 'original'))).toBe(sha256(bytes));
     expect((await request('admin', `/api/photos/${r.id}/image`)).status).toBe(200);
     expect(await events('keys.rotated')).toHaveLength(1);
+    // the start-up sweep after the grace period deletes the unused retired versions
+    rt.clock.advance(KEY_RETIREMENT_GRACE_MS + 60_000);
+    await sweepOrphanBlobs(rt.deps, SYSTEM, { graceMs: 24 * 60 * 60_000 });
+    expect(keyFiles()).toEqual([`photo-kek.v${result.toVersion}.key`]);
+    expect(fs.readdirSync(path.join(rt.dataDir, 'keys')).filter((f) => f.startsWith('photo-kek'))).toEqual([`photo-kek.v${result.toVersion}.key`]);
+    expect(JSON.parse((await events('keys.rotated')).at(-1)!.details)).toMatchObject({ trigger: 'sweep', removedVersions: result.fromVersions });
+    expect((await request('admin', `/api/photos/${r.id}/image`)).status).toBe(200);
   });
 
   it('E7: the confirmed photo of a student the roster now excludes is flagged invalid with the rule, one event; back to required clears it', async () => {

@@ -64,6 +64,8 @@ describe.each(DIALECTS)('sign-in links on %s', (dialect) => {
     const stored = await rt.deps.db.db.selectFrom('signin_links').select('token_hash').execute();
     expect(stored).toHaveLength(1);
     expect(stored[0]!.token_hash).not.toContain(token);
+    // … and the mail job holds no token in clear (its body is sealed, then removed once sent)
+    expect(JSON.stringify(await rt.deps.db.db.selectFrom('jobs').selectAll().execute())).not.toContain(token);
 
     const used = await post('/api/auth/signin-link/consume', { token });
     expect(used.status).toBe(200);

@@ -7,7 +7,10 @@ import type { Mailer } from '../adapters/mailer.js';
 import { createSmtpMailer } from '../adapters/mailer.js';
 import * as jobRepo from '../repositories/job.repository.js';
 import type { ServiceDeps } from './deps.js';
-import { deliverDueJobs, enqueueMail, JOB_LEASE_MS, MAX_MAIL_ATTEMPTS, retryDelayMs, startJobRunner } from './job-runner.js';
+import crypto from 'node:crypto';
+import { createFieldCipher } from '../adapters/field-cipher.js';
+import type { MailJobPayload } from './job-runner.js';
+import { deliverDueJobs, enqueueMail, FINISHED_JOB_RETENTION_DAYS, JOB_LEASE_MS, MAX_MAIL_ATTEMPTS, openMailJobPayload, purgeFinishedJobs, retryDelayMs, startJobRunner } from './job-runner.js';
 
 const CONTENT = { subject: '测试 / test', text: '正文 / body' };
 
@@ -143,6 +146,81 @@ describe.each(DIALECTS)('mail jobs on %s', (dialect) => {
     }
     expect(await jobRepo.findJobByDedupeKey(db(), 'k3')).toMatchObject({ state: 'dead', last_error: '421 try later' });
     expect(await deliverDueJobs(deps)).toMatchObject({ delivered: 0 });
+  });
+
+  // ── the body: sealed while queued, removed once the job is finished (docs/decisions/0007) ──
+  const payloadOf = async (key: string) => JSON.parse((await jobRepo.findJobByDedupeKey(db(), key))!.payload) as MailJobPayload;
+  const answering = (result: Awaited<ReturnType<Mailer['send']>>): ServiceDeps => ({ ...rt.deps, mailer: { from: 'photo@example.edu.cn', close: () => {}, send: async () => result } });
+
+  it('a queued body is sealed with the field cipher: neither the body nor a word of it is in the row', async () => {
+    await enqueue('sealed');
+    const row = (await jobRepo.findJobByDedupeKey(db(), 'sealed'))!;
+    expect(row.payload).not.toContain('正文');
+    expect(row.payload).not.toContain('body');
+    expect(JSON.parse(row.payload)).toMatchObject({ to: 'a@example.edu.cn', subject: CONTENT.subject, sealedText: expect.stringMatching(/^v1\./) });
+    expect(openMailJobPayload(rt.deps, row.payload)).toMatchObject({ to: 'a@example.edu.cn', text: CONTENT.text });
+  });
+
+  it('a delivered job keeps the masked address and the subject, not the body; the mail itself has the body', async () => {
+    await enqueue('done', 'zhang@example.edu.cn');
+    expect((await deliverDueJobs(deps)).delivered).toBe(1);
+    expect(sink.messages()[0]!.text).toContain(CONTENT.text);
+    expect((await jobRepo.findJobByDedupeKey(db(), 'done'))!.state).toBe('done');
+    expect(await payloadOf('done')).toEqual({ to: 'z***@example.edu.cn', subject: CONTENT.subject });
+  });
+
+  it.each([
+    ['failed', { ok: false, kind: 'permanent', responseCode: 550, message: '550 user unknown' }],
+    ['uncertain', { ok: false, kind: 'uncertain', responseCode: null, message: 'connection lost after the message' }],
+  ] as const)('a job that ends %s keeps no body', async (state, result) => {
+    await enqueue(`end-${state}`, 'zhang@example.edu.cn');
+    await deliverDueJobs(answering(result));
+    expect((await jobRepo.findJobByDedupeKey(db(), `end-${state}`))!.state).toBe(state);
+    expect(await payloadOf(`end-${state}`)).toEqual({ to: 'z***@example.edu.cn', subject: CONTENT.subject });
+  });
+
+  it('a dead job, an invalid address and a send abandoned mid-way (uncertain) keep no body', async () => {
+    await enqueue('dead');
+    await db().updateTable('jobs').set({ attempts: MAX_MAIL_ATTEMPTS - 1 }).where('dedupe_key', '=', 'dead').execute();
+    expect(await deliverDueJobs(answering({ ok: false, kind: 'temporary', responseCode: 421, message: '421 try later' }))).toMatchObject({ dead: 1 });
+    expect(await payloadOf('dead')).toEqual({ to: 'a***@example.edu.cn', subject: CONTENT.subject });
+
+    expect(await enqueue('junk', 'zhang@@example.edu.cn')).toBe('invalid');
+    expect(await payloadOf('junk')).toEqual({ to: 'z***@example.edu.cn', subject: CONTENT.subject });
+
+    await enqueue('abandoned');
+    const job = (await jobRepo.findJobByDedupeKey(db(), 'abandoned'))!;
+    const now = rt.clock.now().toISOString();
+    const lease = new Date(rt.clock.now().getTime() + JOB_LEASE_MS).toISOString();
+    expect(await jobRepo.claimJob(db(), job.id, 'crashed', now, lease)).toBe(true);
+    expect(await jobRepo.markJobSending(db(), job.id, 'crashed', now, lease, '<m@x>')).toBe(true);
+    rt.clock.advance(JOB_LEASE_MS + 1);
+    expect(await deliverDueJobs(deps)).toMatchObject({ uncertain: 1, delivered: 0 });
+    expect((await jobRepo.findJobByDedupeKey(db(), 'abandoned'))!.state).toBe('uncertain');
+    expect(await payloadOf('abandoned')).toEqual({ to: 'a***@example.edu.cn', subject: CONTENT.subject });
+  });
+
+  it('a body sealed under another master key is not sent and not lost: retried later (temporary)', async () => {
+    await enqueue('other-key');
+    const otherKey = { ...deps, cipher: createFieldCipher(crypto.randomBytes(32)) };
+    expect(await deliverDueJobs(otherKey)).toMatchObject({ retried: 1, delivered: 0 });
+    expect(sink.messages()).toEqual([]);
+    expect(await jobRepo.findJobByDedupeKey(db(), 'other-key')).toMatchObject({ state: 'queued', attempts: 1, last_error: expect.stringContaining('unsealed') });
+    rt.clock.advance(retryDelayMs(1));
+    expect(await deliverDueJobs(deps)).toMatchObject({ delivered: 1 });
+  });
+
+  it(`purgeFinishedJobs forgets done, failed and dead jobs ${FINISHED_JOB_RETENTION_DAYS} days after they finished; queued and uncertain ones stay`, async () => {
+    for (const key of ['p-done', 'p-failed', 'p-dead', 'p-uncertain', 'p-queued', 'p-young']) await enqueue(key);
+    const states: Record<string, string> = { 'p-done': 'done', 'p-failed': 'failed', 'p-dead': 'dead', 'p-uncertain': 'uncertain', 'p-queued': 'queued', 'p-young': 'done' };
+    for (const [key, state] of Object.entries(states)) await db().updateTable('jobs').set({ state }).where('dedupe_key', '=', key).execute();
+    rt.clock.advance(FINISHED_JOB_RETENTION_DAYS * 86_400_000 - 1);
+    expect(await purgeFinishedJobs(rt.deps)).toEqual({ removed: 0 });
+    await db().updateTable('jobs').set({ updated_at: rt.clock.now().toISOString() }).where('dedupe_key', '=', 'p-young').execute();
+    rt.clock.advance(2);
+    expect(await purgeFinishedJobs(rt.deps)).toEqual({ removed: 3 });
+    const left = await db().selectFrom('jobs').select('dedupe_key').orderBy('dedupe_key').execute();
+    expect(left.map((j) => j.dedupe_key)).toEqual(['p-queued', 'p-uncertain', 'p-young']);
   });
 
   it('without a mailer, delivery is refused with MAIL_NOT_CONFIGURED and the jobs wait', async () => {
