@@ -12,6 +12,7 @@ import type { Session } from '../contracts/booking.js';
 import { cancelBooking, createBooking, joinWaitlist, listSessions, updateSiteSettings } from './booking.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { SYSTEM } from './deps.js';
+import { FINISHED_JOB_RETENTION_DAYS, MAX_MAIL_ATTEMPTS, purgeFinishedJobs } from './job-runner.js';
 import { listMailProblems, runReminders, scheduleReminders } from './reminder.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { openRuntime } from './runtime.js';
@@ -305,6 +306,21 @@ describe.each(DIALECTS)('reminders and the mail job runner on %s', (dialect) => 
     rt.clock.advance(60_000);
     expect((await runReminders(deps, SYSTEM)).queued.notification).toBe(0);
     expect(sink.messages()).toHaveLength(2);
+  });
+
+  it('a notification whose mail is given up (dead) is marked failed, and is not queued again once its job is purged', async () => {
+    const student = await db().selectFrom('students').select('id').where('student_no', '=', NO.x).executeTakeFirstOrThrow();
+    const payload = JSON.stringify({ date: '2023-11-03', start: '09:30', end: '12:00', site: 'beijing' });
+    await db().insertInto('notifications').values({ id: `note-dead-${dialect}`, student_id: student.id, kind: 'waitlist.promoted', payload, created_at: rt.clock.now().toISOString(), sent_at: null, failed_at: null, failure: null }).execute();
+    const down = { ...deps, mailer: { from: 'photo@example.edu.cn', close: () => {}, send: async () => ({ ok: false as const, kind: 'temporary' as const, responseCode: 421, message: '421 try later' }) } };
+    expect((await scheduleReminders(deps, SYSTEM)).notification).toBe(1);
+    await db().updateTable('jobs').set({ attempts: MAX_MAIL_ATTEMPTS - 1 }).where('dedupe_key', '=', `notification:note-dead-${dialect}`).execute();
+    expect((await runReminders(down, SYSTEM)).delivery).toMatchObject({ dead: 1 });
+    expect(await db().selectFrom('notifications').select(['failed_at', 'failure']).where('id', '=', `note-dead-${dialect}`).executeTakeFirstOrThrow()).toEqual({ failed_at: rt.clock.now().toISOString(), failure: '421 try later' });
+    rt.clock.advance((FINISHED_JOB_RETENTION_DAYS + 1) * 86_400_000);
+    expect((await purgeFinishedJobs(rt.deps)).removed).toBeGreaterThanOrEqual(1);
+    expect((await scheduleReminders(deps, SYSTEM)).notification).toBe(0);
+    expect(sink.messages()).toEqual([]);
   });
 
   it('without a mail server configured, a run is refused with MAIL_NOT_CONFIGURED; staff other than admins may not run it', async () => {
