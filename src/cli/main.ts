@@ -436,7 +436,7 @@ audit
 const keys = program.command('keys').description('the photo encryption keys');
 keys
   .command('rotate')
-  .description('a new photo key version; every photo\'s data key re-wrapped with it (photos are not re-encrypted); unused old versions removed')
+  .description('a new photo key version; every photo\'s data key re-wrapped with it (photos are not re-encrypted); old versions are kept an hour, then removed by the next rotation or start once nothing uses them')
   .option('--json')
   .action(async (opts: { json?: boolean }) => {
     await withRuntime(async (deps) => {

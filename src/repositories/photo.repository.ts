@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import { sql } from 'kysely';
-import type { DialectName, Tx } from '../db/database.js';
+import type { Tx } from '../db/database.js';
 import type { PhotoBlobsTable, PhotoConfirmationsTable, PhotosTable, StudentsTable } from '../db/schema.js';
 
 export type PhotoRow = Selectable<PhotosTable>;

@@ -88,15 +88,17 @@ describe('secretary sees only their department', () => {
   });
 
   it('goes to the sign-in page when the session is gone (any 401), and back after signing in', async () => {
-    await page.goto(`${server.baseUrl}/department`);
+    // Start on the student list (no background requests: the department page keeps a live-counts stream,
+    // whose own 401 would race the click), lose the session, then open the department view.
+    await page.goto(`${server.baseUrl}/students`);
     await page.getByTestId('student-table').waitFor();
     await page.context().clearCookies();
-    await page.getByRole('menuitem', { name: '学生名单' }).click();
+    await page.getByRole('menuitem', { name: '院系视图' }).click();
     await page.waitForURL(`${server.baseUrl}/login`);
     await page.locator('#username').fill(secretary.username);
     await page.locator('#password').fill(secretary.password);
     await page.getByTestId('login-submit').click();
-    await page.waitForURL((url) => url.pathname === '/students');
+    await page.waitForURL((url) => url.pathname === '/department');
   });
 
   it('signs out', async () => {
