@@ -11,6 +11,9 @@ const oxc = { jsx: { runtime: 'automatic' as const } };
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core minus one: a single worker on CI's 2 cores. Most test files
+    // wait on I/O (two databases, child processes, Chromium), so three workers use the cores better.
+    maxWorkers: 3,
     projects: [
       {
         oxc,
