@@ -8,20 +8,14 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { Point } from '../domain/photo-standard.js';
+import type { FaceLandmarks, Point } from '../domain/photo-standard.js';
 
 export type { Point } from '../domain/photo-standard.js';
 
 /** Pixels of the image given to detect(). "right"/"left" are the subject's: the right eye is on the image's left. */
-export interface DetectedFace {
+export interface DetectedFace extends FaceLandmarks {
   score: number;
   box: { x: number; y: number; width: number; height: number };
-  rightEye: Point;
-  leftEye: Point;
-  nose: Point;
-  mouth: Point;
-  rightEar: Point;
-  leftEar: Point;
 }
 
 export interface FaceDetector {
