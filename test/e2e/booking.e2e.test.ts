@@ -6,7 +6,7 @@
 // the server's message. The student's browser runs in another time zone: times stay the campaign's.
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 // 2101001: 物理学院, dual certificate, graduates in a target term (E1). 2101004: single certificate (E6).
@@ -47,10 +47,6 @@ interface ErrorBody {
 /** `2024-11-03` → `11月3日`, as the pages write a day. */
 function chineseDay(date: string): string {
   return `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
-}
-
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 describe('bookings: a student books, moves, cancels; the admin manages capacity', () => {

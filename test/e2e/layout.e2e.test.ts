@@ -3,17 +3,13 @@
 // themselves) and that Chinese text is rendered with a CJK font.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type RosterRow, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, type RosterRow, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const SIZES = [
   { name: 'desktop', width: 1366, height: 768 },
   { name: 'phone', width: 375, height: 812 },
 ] as const;
-
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-}
 
 /** Font families Chromium used to draw the first element matching `selector` (DevTools protocol). */
 async function renderedFonts(page: Page, selector: string): Promise<string[]> {

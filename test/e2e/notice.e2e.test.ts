@@ -3,9 +3,9 @@
 // English. A required student's page (/my) shows the date by which to fetch the collection code (C1, counted
 // in Asia/Shanghai while the browser is in Los Angeles), and a weekend session (S3) and the other site's
 // sessions (S4) as not bookable, with the reason, instead of a button the server would refuse.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-notice-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 // 2101001: 物理学院, dual certificate, graduates in a target term (E1), not employed: no weekend (S3).
@@ -35,10 +35,6 @@ function minusDays(date: string, days: number): string {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() - days);
   return d.toISOString().slice(0, 10);
-}
-
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 describe('the notice: public page and PDF; the student’s page', () => {

@@ -219,6 +219,11 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
 }
 
 /** Signs in through the login page and waits for the app shell. */
+/** How far the page is wider than the window (px): 0 when nothing scrolls sideways. */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
 export async function loginInBrowser(page: Page, baseUrl: string, account: Pick<Account, 'username' | 'password'>): Promise<void> {
   await page.goto(`${baseUrl}/login`);
   await page.locator('#username').fill(account.username);

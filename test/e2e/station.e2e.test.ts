@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
@@ -18,10 +18,6 @@ const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
 
 interface PhotoList {
   items: { id: string; accepted: boolean; confirmed: boolean; checks: { id: string; status: string }[] }[];
-}
-
-async function horizontalOverflow(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
 describe('the photographer’s station: set the student, see the shot and its checks, the student confirms (C3)', () => {
