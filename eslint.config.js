@@ -1,8 +1,9 @@
 // ESLint flat config for gradphoto.
 //
 // Besides typescript-eslint's `recommended` set (NOT type-aware, to stay fast), this file
-// enforces the layer import table of /work/shared/design/ARCHITECTURE.md ("Layers and what may
-// import what"). Keep LAYER_RULES below and that table in step.
+// enforces the layer import table of docs/architecture.md ("Layers and what may import what").
+// Keep LAYER_RULES below and that table in step: test/architecture-doc.test.ts reads both and fails
+// when they differ. A change of the table gets a decision record in docs/decisions/.
 //
 // How the layer rule works, and its limits
 // ----------------------------------------
@@ -25,8 +26,8 @@
 //     "outside src/" check is skipped;
 //   - files directly in src/ (no layer folder) are not restricted.
 // npm packages and node built-ins are checked by allow-lists (`packages`) or, for the web app,
-// a deny-list of server-only packages. Widen a list here (and in ARCHITECTURE.md if it changes
-// the table) rather than disabling the rule in a file.
+// a deny-list of server-only packages. Widen a list here (and in docs/architecture.md, which the
+// test above checks) rather than disabling the rule in a file.
 //
 // Test files inside src (`*.test.ts[x]`) keep their folder's LAYER restrictions (a unit test of a
 // layer should not reach into layers its code may not use) but may also import `vitest` and node
@@ -37,7 +38,8 @@ import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-const LAYERS = [
+// Exported (with the lists below) for test/architecture-doc.test.ts; ESLint reads only the default export.
+export const LAYERS = [
   'domain',
   'contracts',
   'db',
@@ -52,9 +54,9 @@ const LAYERS = [
 
 /** Node built-ins, bare (`fs`, `fs/promises`) or prefixed (`node:fs`). */
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const BUILTIN = `node:[^/]+|${builtinModules.filter((m) => !m.startsWith('_')).map(escapeRe).join('|')}`;
+export const BUILTIN = `node:[^/]+|${builtinModules.filter((m) => !m.startsWith('_')).map(escapeRe).join('|')}`;
 
-const SERVER_ONLY_PACKAGES = [
+export const SERVER_ONLY_PACKAGES = [
   'fastify',
   'fastify-[^/]+',
   '@fastify/[^/]+',
@@ -80,7 +82,7 @@ const SERVER_ONLY_PACKAGES = [
  *   typeOnly:     bare specifiers allowed with `import type` only
  *   note:         why, shown in the lint message
  */
-const LAYER_RULES = {
+export const LAYER_RULES = {
   domain: {
     layers: [],
     // Pure rules: no I/O, no clock, no npm packages. node:crypto only for hashing (see PATHS).
@@ -134,7 +136,7 @@ const LAYER_RULES = {
 };
 
 /** Extra `paths` entries (name-level restrictions) per layer. */
-const PATHS = {
+export const PATHS = {
   domain: [
     {
       name: 'node:crypto',
@@ -176,7 +178,7 @@ function layerOptions(layer, depth, isTest) {
     patterns.push({
       regex: r,
       caseSensitive: true,
-      message: `Layer rule (ARCHITECTURE.md): src/${layer} may import ${allowedText}.`,
+      message: `Layer rule (docs/architecture.md): src/${layer} may import ${allowedText}.`,
     });
   }
   if (!deep) {
@@ -188,7 +190,7 @@ function layerOptions(layer, depth, isTest) {
     patterns.push({
       regex: outOfSrc,
       caseSensitive: true,
-      message: `Layer rule (ARCHITECTURE.md): src/${layer} must not import from outside src/ (nor reach another layer via ../../src/…).`,
+      message: `Layer rule (docs/architecture.md): src/${layer} must not import from outside src/ (nor reach another layer via ../../src/…).`,
     });
   }
 
@@ -199,7 +201,7 @@ function layerOptions(layer, depth, isTest) {
     patterns.push({
       regex: r,
       caseSensitive: true,
-      message: `Layer rule (ARCHITECTURE.md): src/${layer} runs in the browser: no node built-ins or server-only packages.`,
+      message: `Layer rule (docs/architecture.md): src/${layer} runs in the browser: no node built-ins or server-only packages.`,
     });
   } else if (rule.packages !== 'ANY' && !isTest) {
     // Tests may use any installed package (exceljs to read an export back, better-sqlite3 to tamper with a file).
@@ -210,7 +212,7 @@ function layerOptions(layer, depth, isTest) {
     patterns.push({
       regex: r,
       caseSensitive: true,
-      message: `Layer rule (ARCHITECTURE.md): this package or built-in is not allowed in src/${layer}; allowed here: ${
+      message: `Layer rule (docs/architecture.md): this package or built-in is not allowed in src/${layer}; allowed here: ${
         allowed.map((a) => (a === BUILTIN ? 'node built-ins' : a)).join(', ') || 'none'
       }. Put I/O behind src/adapters, or widen LAYER_RULES in eslint.config.js if the architecture changed.`,
     });
@@ -221,7 +223,7 @@ function layerOptions(layer, depth, isTest) {
         regex: t,
         caseSensitive: true,
         allowTypeImports: true,
-        message: `Layer rule (ARCHITECTURE.md): src/${layer} may use ${typeOnly.join(', ')} for types only (\`import type\`).`,
+        message: `Layer rule (docs/architecture.md): src/${layer} may use ${typeOnly.join(', ')} for types only (\`import type\`).`,
       });
     }
   }
@@ -230,7 +232,7 @@ function layerOptions(layer, depth, isTest) {
   // esquery regex literal: escape the slashes.
   const esq = (r) => r.replace(/\//g, '\\/');
   const dynamicRe = re.map(esq).join('|');
-  const dynMsg = `Layer rule (ARCHITECTURE.md): this dynamic import is not allowed in src/${layer} (same table as static imports).`;
+  const dynMsg = `Layer rule (docs/architecture.md): this dynamic import is not allowed in src/${layer} (same table as static imports).`;
   // Name-level bans (PATHS) are not applied to dynamic imports; a dynamic import of such a
   // module yields a namespace object, which the static rule would also refuse.
   const pathNames = paths.map((p) => `^${escapeRe(p.name)}$`).map(esq);

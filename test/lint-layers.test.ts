@@ -1,4 +1,4 @@
-// Self-test of the layer import rules in eslint.config.js (ARCHITECTURE.md, "Layers and what may
+// Self-test of the layer import rules in eslint.config.js (docs/architecture.md, "Layers and what may
 // import what"). Lints snippets as if they were files at the given paths; the files need not exist.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
