@@ -20,6 +20,7 @@ import * as photos from './migrations/0004-photos.js';
 import * as oidc from './migrations/0007-oidc.js';
 import * as mailJobs from './migrations/0006-mail-jobs.js';
 import * as stations from './migrations/0005-stations.js';
+import * as loginThrottle from './migrations/0010-login-throttle.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -102,7 +103,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0010-login-throttle': loginThrottle };
 
 export async function migrateToLatest(handle: Db): Promise<void> {
   const provider: MigrationProvider = {

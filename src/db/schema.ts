@@ -75,8 +75,15 @@ export interface SessionsTable {
 
 export interface LoginFailuresTable {
   id: Generated<number>;
-  key: string; // 'user:<name>' or 'ip:<address>'
+  key: string; // 'user:<name>', 'ip:<address>' or 'pair:<keyed hash of name and address>'
   at: string;
+}
+
+/** Addresses an account signed in from with its password, as keyed hashes (0010-login-throttle). */
+export interface LoginKnownAddressesTable {
+  user_id: string;
+  address_hash: string;
+  last_success_at: string;
 }
 
 export interface AuditEventsTable {
@@ -263,6 +270,7 @@ export interface Database {
   user_departments: UserDepartmentsTable;
   sessions: SessionsTable;
   login_failures: LoginFailuresTable;
+  login_known_addresses: LoginKnownAddressesTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
   roster_imports: RosterImportsTable;

@@ -54,3 +54,22 @@ export async function clearLoginFailures(db: Tx, key: string): Promise<void> {
 export async function deleteOldLoginFailures(db: Tx, before: string): Promise<void> {
   await db.deleteFrom('login_failures').where('at', '<', before).execute();
 }
+
+/** Whether the account signed in with its password from this address before (the address as a keyed hash). */
+export async function isKnownLoginAddress(db: Tx, userId: string, addressHash: string): Promise<boolean> {
+  const row = await db.selectFrom('login_known_addresses').select('user_id').where('user_id', '=', userId).where('address_hash', '=', addressHash).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function recordKnownLoginAddress(tx: Tx, userId: string, addressHash: string, at: string): Promise<void> {
+  await tx
+    .insertInto('login_known_addresses')
+    .values({ user_id: userId, address_hash: addressHash, last_success_at: at })
+    .onConflict((oc) => oc.columns(['user_id', 'address_hash']).doUpdateSet({ last_success_at: at }))
+    .execute();
+}
+
+/** Addresses not used to sign in for a long time stop counting as known (housekeeping). */
+export async function deleteStaleKnownLoginAddresses(db: Tx, before: string): Promise<void> {
+  await db.deleteFrom('login_known_addresses').where('last_success_at', '<', before).execute();
+}

@@ -6,7 +6,7 @@ import type { PasswordHasher } from '../adapters/password-hasher.js';
 import { AppError } from '../domain/errors.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, TEST_PASSWORD, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { verifyAuditChain } from './audit.service.js';
-import { login } from './auth.service.js';
+import { enableTotp, login, setupTotp } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
 
 const MINUTE = 60_000;
@@ -135,9 +135,9 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
   });
 
   describe('failed sign-ins', () => {
-    it('locks an account after maxFailuresPerAccount wrong passwords, even for the right one, until the window passes', async () => {
+    it('refuses an address after maxFailuresPerAccountAndAddress wrong passwords for an account, even the right one, until the window passes', async () => {
       await createActor(rt.deps, 'admin', [], 'frank');
-      const max = rt.deps.auth.maxFailuresPerAccount;
+      const max = rt.deps.auth.maxFailuresPerAccountAndAddress;
       const statuses: string[] = [];
       for (let i = 0; i < 10; i++) {
         const res = await tryLogin('frank', WRONG_PASSWORD);
@@ -159,13 +159,79 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
       expect((await tryLogin('frank', WRONG_PASSWORD)).status).toBe(401);
     });
 
-    it('locks an account attacked from many addresses, for every address', async () => {
-      await createActor(rt.deps, 'admin', [], 'grace');
-      const max = rt.deps.auth.maxFailuresPerAccount;
-      for (let i = 0; i < max; i++) await expectAppError(login(rt.deps, { username: 'grace', password: WRONG_PASSWORD }, `198.51.100.${i}`, null), 'INVALID_CREDENTIALS');
-      await expectAppError(login(rt.deps, { username: 'grace', password: TEST_PASSWORD }, '203.0.113.50', null), 'TOO_MANY_ATTEMPTS');
-      // The user name is matched without regard to case.
-      await expectAppError(login(rt.deps, { username: 'GRACE', password: TEST_PASSWORD }, '203.0.113.51', null), 'TOO_MANY_ATTEMPTS');
+    // Issue 8 finding 7: five wrong passwords from anywhere used to lock the account from every address.
+    describe('throttling per account and address (docs/decisions/0010-login-throttling.md)', () => {
+      const USUAL = '10.20.0.5';
+      const ATTACKER = '203.0.113.9';
+      const signIn = (username: string, ip: string, password = TEST_PASSWORD, totp?: string) => login(rt.deps, { username, password, ...(totp ? { totp } : {}) }, ip, null);
+
+      it('an attacker’s wrong passwords refuse the attacker’s address only: the owner still signs in from their usual and from a new address', async () => {
+        await createActor(rt.deps, 'secretary', ['物理学院'], 'quinn');
+        await signIn('quinn', USUAL);
+        const perPair = rt.deps.auth.maxFailuresPerAccountAndAddress;
+        for (let i = 0; i < perPair; i++) await expectAppError(signIn('quinn', ATTACKER, WRONG_PASSWORD), 'INVALID_CREDENTIALS');
+        // The attacker's address is refused, whatever the password (the answer does not tell a right one).
+        await expectAppError(signIn('quinn', ATTACKER, WRONG_PASSWORD), 'TOO_MANY_ATTEMPTS');
+        await expectAppError(signIn('quinn', ATTACKER), 'TOO_MANY_ATTEMPTS');
+        await expectAppError(signIn('QUINN', ATTACKER), 'TOO_MANY_ATTEMPTS');
+        expect((await signIn('quinn', USUAL)).principal.username).toBe('quinn');
+        // Far below the account-wide limit: an address never seen before is not held either.
+        expect((await signIn('quinn', '10.20.0.77')).principal.username).toBe('quinn');
+        // The owner's sign-ins do not reset the attacker's count.
+        await expectAppError(signIn('quinn', ATTACKER), 'TOO_MANY_ATTEMPTS');
+        rt.clock.advance((rt.deps.auth.failureWindowMinutes + 1) * MINUTE);
+        expect((await signIn('quinn', ATTACKER)).principal.username).toBe('quinn');
+      });
+
+      it('an address never used by the account is held only after the account-wide limit; the right password from a known address still passes it', async () => {
+        rt = await replaceRuntime(rt, dialect, { maxFailuresPerAccount: 12 });
+        await createActor(rt.deps, 'admin', [], 'rupert');
+        await signIn('rupert', USUAL);
+        // 12 wrong passwords spread over three addresses, each under the per-address limit of 5.
+        const attackers = ['198.51.100.1', '198.51.100.2', '198.51.100.3'];
+        for (const [i, address] of attackers.entries()) {
+          for (let n = 0; n < 4; n++) await expectAppError(signIn('rupert', address, WRONG_PASSWORD), 'INVALID_CREDENTIALS');
+          if (i === 1) expect((await signIn('rupert', '10.20.0.8')).principal.username).toBe('rupert'); // 8 of 12: still open
+        }
+        const fresh = await expectAppError(signIn('rupert', '10.20.0.99'), 'TOO_MANY_ATTEMPTS');
+        expect(fresh.params).toEqual({ minutes: rt.deps.auth.failureWindowMinutes });
+        await expectAppError(signIn('rupert', '198.51.100.4', WRONG_PASSWORD), 'TOO_MANY_ATTEMPTS');
+        // From an address it signed in from before, the right password passes; a wrong one gets the lock's answer.
+        expect((await signIn('rupert', USUAL)).principal.username).toBe('rupert');
+        expect((await signIn('rupert', '10.20.0.8')).principal.username).toBe('rupert');
+        await expectAppError(signIn('rupert', USUAL, WRONG_PASSWORD), 'TOO_MANY_ATTEMPTS');
+        // Known addresses are stored as keyed hashes only.
+        const known = await rt.deps.db.db.selectFrom('login_known_addresses').selectAll().execute();
+        expect(known).toHaveLength(2);
+        expect(JSON.stringify(known)).not.toContain('10.20.0');
+        const audit = await rt.deps.db.db.selectFrom('audit_events').select(['result', 'details']).where('action', '=', 'auth.login_failed').where('result', '=', 'denied').execute();
+        expect(audit.length).toBeGreaterThanOrEqual(3);
+        rt.clock.advance((rt.deps.auth.failureWindowMinutes + 1) * MINUTE);
+        expect((await signIn('rupert', '10.20.0.99')).principal.username).toBe('rupert');
+      });
+
+      it('a valid one-time code with the right password passes every limit, even from the attacker’s address', async () => {
+        rt = await replaceRuntime(rt, dialect, { maxFailuresPerAccount: 6 });
+        const owner = await createActor(rt.deps, 'admin', [], 'sybil');
+        const { secret } = await setupTotp(rt.deps, owner);
+        await enableTotp(rt.deps, owner, generateTotp(secret, rt.clock.now()));
+        for (let i = 0; i < 5; i++) await expectAppError(signIn('sybil', ATTACKER, WRONG_PASSWORD), 'INVALID_CREDENTIALS');
+        await expectAppError(signIn('sybil', '198.51.100.7', WRONG_PASSWORD), 'INVALID_CREDENTIALS'); // the 6th: account-wide limit reached
+        rt.clock.advance(MINUTE);
+        // Without the code, or with a wrong one, the lock answers; with it, the owner is in from anywhere.
+        await expectAppError(signIn('sybil', '10.20.0.50'), 'TOO_MANY_ATTEMPTS');
+        const now = rt.clock.now();
+        const valid = new Set([-30_000, 0, 30_000].map((d) => generateTotp(secret, new Date(now.getTime() + d))));
+        const wrongCode = ['000000', '111111', '222222', '333333'].find((c) => !valid.has(c))!;
+        await expectAppError(signIn('sybil', '10.20.0.50', TEST_PASSWORD, wrongCode), 'TOO_MANY_ATTEMPTS');
+        await expectAppError(signIn('sybil', '10.20.0.50', WRONG_PASSWORD, generateTotp(secret, now)), 'TOO_MANY_ATTEMPTS');
+        expect((await signIn('sybil', '10.20.0.50', TEST_PASSWORD, generateTotp(secret, now))).principal.username).toBe('sybil');
+        rt.clock.advance(MINUTE);
+        // A shared address (campus NAT) held for this account: the code still lets the owner in.
+        expect((await signIn('sybil', ATTACKER, TEST_PASSWORD, generateTotp(secret, rt.clock.now()))).principal.username).toBe('sybil');
+        // A code is good once, during a lock too.
+        await expectAppError(signIn('sybil', '10.20.0.51', TEST_PASSWORD, generateTotp(secret, rt.clock.now())), 'TOO_MANY_ATTEMPTS');
+      });
     });
 
     it('limits one address trying many user names (429), while other addresses still sign in', async () => {

@@ -62,33 +62,72 @@ export interface LoginOutcome {
   me: Me;
 }
 
+/** How long an address stays "known" for an account after its last password sign-in from there. */
+const KNOWN_ADDRESS_DAYS = 180;
+
+/** The keyed hash that stands for "this address, for this account" (failure counts and known addresses). */
+function accountAddressHash(deps: Pick<ServiceDeps, 'cipher'>, username: string, ip: string | null): string {
+  return deps.cipher.keyedHash(`login-address\u0000${username.toLowerCase()}\u0000${ip ?? 'unknown'}`);
+}
+
 /**
- * Signs in. Attempts are limited per account and per address (PITFALLS F14): an address rotating user
- * names and a user name attacked from many addresses are both stopped. Unknown users and wrong passwords
- * get the same answer after the same work. Every sign-in gets a new session id.
+ * Signs in. Failed attempts are counted three ways within `failureWindowMinutes` (issue 8 finding 7,
+ * docs/decisions/0010-login-throttling.md):
+ * - per account from one address (`maxFailuresPerAccountAndAddress`, 5): the attacker's own address is refused;
+ * - per account from all addresses (`maxFailuresPerAccount`, 100) and per address over all accounts
+ *   (`maxFailuresPerAddress`, 30): a spread attack is stopped, but these two are a lock that the right password
+ *   from an address this account signed in from before still passes, so nobody can lock a victim out from
+ *   elsewhere;
+ * - a valid one-time code with the right password passes every limit (a guesser without the code gains nothing).
+ * While limited, the password is still checked (the same work, the same answer for right and wrong), so the
+ * answer tells nothing. Unknown users and wrong passwords get the same answer after the same work. Every
+ * sign-in gets a new session id.
  */
 export async function login(deps: ServiceDeps, input: LoginInput, ip: string | null, userAgent: string | null): Promise<LoginOutcome> {
   const now = deps.clock();
-  const since = new Date(now.getTime() - minutes(deps.auth.failureWindowMinutes)).toISOString();
+  const limits = deps.auth;
+  const since = new Date(now.getTime() - minutes(limits.failureWindowMinutes)).toISOString();
   const userKey = `user:${input.username.toLowerCase()}`;
   const ipKey = `ip:${ip ?? 'unknown'}`;
+  const addressHash = accountAddressHash(deps, input.username, ip);
+  const pairKey = `pair:${addressHash}`;
   const actor: Actor = { principal: null, ip };
-  const [userFailures, ipFailures] = await Promise.all([
+  const [userFailures, ipFailures, pairFailures] = await Promise.all([
     sessionRepo.countLoginFailures(deps.db.db, userKey, since),
     sessionRepo.countLoginFailures(deps.db.db, ipKey, since),
+    sessionRepo.countLoginFailures(deps.db.db, pairKey, since),
   ]);
-  if (userFailures >= deps.auth.maxFailuresPerAccount || ipFailures >= deps.auth.maxFailuresPerAddress) {
-    await recordAuditEvent(deps, actor, { action: 'auth.login_failed', result: 'denied', details: { username: input.username, reason: 'rate-limited' } });
-    throw new AppError('TOO_MANY_ATTEMPTS', { params: { minutes: deps.auth.failureWindowMinutes } });
-  }
+  const pairLimited = pairFailures >= limits.maxFailuresPerAccountAndAddress;
+  const widelyLimited = userFailures >= limits.maxFailuresPerAccount || ipFailures >= limits.maxFailuresPerAddress;
 
   const user = await userRepo.findUserByUsername(deps.db.db, input.username);
   const passwordOk = user
     ? await deps.hasher.verify(user.password_hash, input.password)
     : (await deps.hasher.verify(await getDummyHash(deps), input.password), false);
+  const usable = user !== undefined && passwordOk && user.disabled !== 1;
+  const totpOn = user?.totp_enabled === 1 && !!user.totp_secret;
+  const totpStep = usable && totpOn && input.totp ? matchTotpStep(user.totp_secret!, input.totp, now) : null;
+  // A code already used (to enable TOTP, or to sign in) is refused: a watched code cannot be replayed.
+  const totpFresh = totpStep !== null && (user!.totp_last_step === null || totpStep > user!.totp_last_step);
+
+  if (pairLimited || widelyLimited) {
+    const passes = usable && (totpFresh || (!pairLimited && (await sessionRepo.isKnownLoginAddress(deps.db.db, user.id, addressHash))));
+    if (!passes) {
+      // Only wrong passwords count: the owner trying from a new address during a lock does not prolong it.
+      if (!passwordOk) await sessionRepo.recordLoginFailure(deps.db.db, [userKey, ipKey, pairKey], now.toISOString());
+      await recordAuditEvent(deps, actor, {
+        action: 'auth.login_failed',
+        result: 'denied',
+        targetType: user ? 'user' : null,
+        targetId: user?.id ?? null,
+        details: { username: input.username, reason: 'rate-limited' },
+      });
+      throw new AppError('TOO_MANY_ATTEMPTS', { params: { minutes: limits.failureWindowMinutes } });
+    }
+  }
 
   const fail = async (code: 'INVALID_CREDENTIALS' | 'TOTP_INVALID' | 'TOTP_REQUIRED', reason: string) => {
-    if (code !== 'TOTP_REQUIRED') await sessionRepo.recordLoginFailure(deps.db.db, [userKey, ipKey], now.toISOString());
+    if (code !== 'TOTP_REQUIRED') await sessionRepo.recordLoginFailure(deps.db.db, [userKey, ipKey, pairKey], now.toISOString());
     await recordAuditEvent(deps, actor, {
       action: 'auth.login_failed',
       result: 'failed',
@@ -100,18 +139,18 @@ export async function login(deps: ServiceDeps, input: LoginInput, ip: string | n
   };
 
   if (!user || !passwordOk || user.disabled === 1) throw await fail('INVALID_CREDENTIALS', user ? (user.disabled ? 'disabled' : 'password') : 'unknown-user');
-  let totpStep: number | null = null;
-  if (user.totp_enabled === 1 && user.totp_secret) {
+  if (totpOn) {
     if (!input.totp) throw await fail('TOTP_REQUIRED', 'totp-missing');
-    totpStep = matchTotpStep(user.totp_secret, input.totp, now);
     if (totpStep === null) throw await fail('TOTP_INVALID', 'totp');
-    // A code already used (to enable TOTP, or to sign in) is refused: a watched code cannot be replayed.
-    if (user.totp_last_step !== null && totpStep <= user.totp_last_step) throw await fail('TOTP_INVALID', 'totp-replayed');
+    if (!totpFresh) throw await fail('TOTP_INVALID', 'totp-replayed');
   }
 
   const principal = await toPrincipal(deps, user);
   const token = await mutate(deps, { principal, ip }, async (tx) => {
-    await sessionRepo.clearLoginFailures(tx, userKey);
+    // Only this address's count for this account is cleared: the account-wide count keeps limiting a
+    // guesser elsewhere even while the owner signs in.
+    await sessionRepo.clearLoginFailures(tx, pairKey);
+    await sessionRepo.recordKnownLoginAddress(tx, user.id, addressHash, now.toISOString());
     if (totpStep !== null) await userRepo.recordTotpStep(tx, user.id, totpStep);
     const token = await insertNewSession(tx, deps, user.id, ip, userAgent);
     return { value: token, audit: { action: 'auth.logged_in', targetType: 'user', targetId: user.id } };
@@ -212,5 +251,6 @@ export async function purgeExpiredAuthRecords(deps: ServiceDeps): Promise<void> 
   const now = deps.clock();
   await sessionRepo.deleteExpiredSessions(deps.db.db, new Date(now.getTime() - minutes(deps.auth.sessionIdleMinutes)).toISOString(), now.toISOString());
   await sessionRepo.deleteOldLoginFailures(deps.db.db, new Date(now.getTime() - minutes(deps.auth.failureWindowMinutes * 4)).toISOString());
+  await sessionRepo.deleteStaleKnownLoginAddresses(deps.db.db, new Date(now.getTime() - KNOWN_ADDRESS_DAYS * 86_400_000).toISOString());
   await oidcRepo.deleteOldOidcAuthRequests(deps.db.db, now.toISOString());
 }

@@ -28,7 +28,12 @@ export interface ServiceDeps {
   auth: {
     sessionIdleMinutes: number;
     sessionAbsoluteHours: number;
-    /** failed sign-ins per account, then per address, within the window, before further attempts are refused */
+    /**
+     * failed sign-ins within the window before further attempts are refused (docs/decisions/0010): per account
+     * from one address; per account from all addresses together (a right password from an address the account
+     * signed in from before, or a valid one-time code, still passes this one); per address over all accounts
+     */
+    maxFailuresPerAccountAndAddress: number;
     maxFailuresPerAccount: number;
     maxFailuresPerAddress: number;
     failureWindowMinutes: number;
@@ -59,7 +64,8 @@ export function authorize(actor: Actor, permission: Permission): void {
 export const DEFAULT_AUTH_SETTINGS: ServiceDeps['auth'] = {
   sessionIdleMinutes: 30,
   sessionAbsoluteHours: 12,
-  maxFailuresPerAccount: 5,
+  maxFailuresPerAccountAndAddress: 5,
+  maxFailuresPerAccount: 100,
   maxFailuresPerAddress: 30,
   failureWindowMinutes: 15,
 };
