@@ -8,6 +8,23 @@ export function neutraliseCell(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+const SHEET_NAME_MAX = 31;
+
+/**
+ * A name Excel accepts for a sheet (issue 8 finding 10: a department named `a/b` made the export a 500):
+ * at most 31 characters, none of \ / * ? : [ ] nor control characters, not starting or ending with an
+ * apostrophe, not empty, not the reserved "History". Forbidden characters become "_"; the sheet name is a
+ * label only — the cells keep the department exactly as written.
+ */
+export function toSheetName(name: string, fallback = 'Sheet1'): string {
+  let safe = name.replace(/[\\/*?:[\]\p{Cc}\p{Cf}\p{Cs}]/gu, '_').trim();
+  // Excel counts UTF-16 units; half of a surrogate pair left at the cut is dropped.
+  safe = safe.slice(0, SHEET_NAME_MAX).replace(/[\uD800-\uDBFF]$/, '');
+  safe = safe.replace(/^'+|'+$/g, '').trim();
+  if (safe === '' || safe.toLowerCase() === 'history') return fallback;
+  return safe;
+}
+
 export interface SheetSpec {
   name: string;
   columns: { header: string; key: string; width?: number }[];
@@ -17,8 +34,13 @@ export interface SheetSpec {
 export async function writeXlsx(sheets: SheetSpec[]): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'gradphoto';
-  for (const spec of sheets) {
-    const ws = wb.addWorksheet(spec.name.slice(0, 31));
+  const used = new Set<string>();
+  for (const [i, spec] of sheets.entries()) {
+    let name = toSheetName(spec.name, `Sheet${i + 1}`);
+    // Excel compares sheet names without regard to case; two names made alike by the rules get a number.
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${toSheetName(spec.name, 'Sheet').slice(0, SHEET_NAME_MAX - String(n).length - 1)}-${n}`;
+    used.add(name.toLowerCase());
+    const ws = wb.addWorksheet(name);
     ws.columns = spec.columns.map((c) => ({ header: c.header, key: c.key, width: c.width ?? 16 }));
     ws.getRow(1).font = { bold: true };
     ws.views = [{ state: 'frozen', ySplit: 1 }];

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { StudentDetail, StudentExportQuerySchema, StudentListItem, StudentListQuery, StudentListSchema } from '../contracts/student.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
-import { findDepartmentDay } from '../domain/campaign.js';
+import { findDepartmentDay, listDepartments } from '../domain/campaign.js';
 import type { Decision, EligibilityRule } from '../domain/eligibility.js';
 import { decideEligibility } from '../domain/eligibility.js';
 import { AppError } from '../domain/errors.js';
@@ -118,6 +118,10 @@ export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query:
   const principal = requirePrincipal(actor);
   if (!hasPermission(principal, 'student.export')) throw new AppError('FORBIDDEN');
   const campaign = await getActiveCampaign(deps);
+  // Only the campaign's own departments (issue 8 finding 10): anything else is named back, never written.
+  if (query.department && !listDepartments(campaign).includes(query.department)) {
+    throw new AppError('DEPARTMENT_UNKNOWN', { params: { department: query.department.slice(0, 80) } });
+  }
   const scope = scopedFilter(principal, campaign.id);
   if (query.department && scope.departments && !scope.departments.includes(query.department)) {
     await recordAuditEvent(deps, actor, { action: 'student.access_denied', result: 'denied', targetType: 'department', targetId: query.department });
@@ -144,7 +148,7 @@ export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query:
   }
   const body = await writeXlsx([
     {
-      name: query.department ?? '学生名单',
+      name: query.department || '学生名单',
       columns: [
         { header: '学号', key: 'studentNo', width: 14 },
         { header: '姓名', key: 'name', width: 12 },
