@@ -1,4 +1,4 @@
-// Mail over SMTP (nodemailer), behind a small interface (ARCHITECTURE: adapters). Every failure is
+// Mail over SMTP (nodemailer), behind a small interface (docs/architecture.md: adapters). Every failure is
 // classified, because the job runner's promise "never lost, never sent twice" depends on it:
 // - temporary: the server certainly did not take the message (connection refused, timeout before the
 //   message was handed over, a 4xx reply) → retry later;

@@ -65,7 +65,7 @@ function writeLine(doc: Doc, line: NoticeLine): void {
     return;
   }
   doc.text(line.text, MARGIN.left, doc.y, { ...options, continued: true });
-  // The rule ID after the sentence, so a reader can look it up (MISSION.md).
+  // The rule ID after the sentence, so a reader can look it up (docs/rules/campaign-rules.md).
   doc.fillColor(COLOR.muted).fontSize(SIZE.small).text(`  ${line.rule}`, options);
   doc.fillColor(COLOR.text).fontSize(SIZE.body);
 }

@@ -1,5 +1,5 @@
 /**
- * Opens an uploaded roster (roster-format.md) as a stream of rows, whatever the user sent: .xlsx, or
+ * Opens an uploaded roster (docs/rules/roster-format.md) as a stream of rows, whatever the user sent: .xlsx, or
  * CSV in UTF-8 (with or without BOM), GBK/GB18030 or Excel's "Unicode text" (UTF-16). The content is
  * sniffed; the file name is never trusted. Files from a path are streamed, so memory stays flat for
  * rosters of hundreds of thousands of rows.

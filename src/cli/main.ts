@@ -182,7 +182,7 @@ program
 program
   .command('eligibility <file>')
   .description('decide a roster file (.csv/.xlsx) without storing anything')
-  .option('--campaign <file>', 'campaign JSON in the format of campaign-2024.json (default: the data directory’s active campaign)')
+  .option('--campaign <file>', 'campaign JSON (docs/rules/campaign-file.md; default: the data directory’s active campaign)')
   .option('--json', 'print a JSON array of { studentNo, decision, rule, site }')
   .action(async (file: string, opts: { campaign?: string; json?: boolean }) => {
     const lang = globals().lang;
@@ -213,7 +213,7 @@ program
     }
   });
 
-/** A campaign document in the format of campaign-2024.json; unreadable or invalid → exit 2 with the reason. */
+/** A campaign document (docs/rules/campaign-file.md); unreadable or invalid → exit 2 with the reason. */
 function readCampaignFile(file: string) {
   ensureReadable(file);
   let json: unknown;
@@ -347,7 +347,7 @@ campaignCmd
   });
 campaignCmd
   .command('load <file>')
-  .description('load a campaign JSON (format of campaign-2024.json) and make it active')
+  .description('load a campaign JSON (docs/rules/campaign-file.md) and make it active')
   .action(async (file: string) => {
     const definition = readCampaignFile(file);
     await withRuntime(async (deps) => {

@@ -3,7 +3,7 @@ import { DateSchema, SiteSchema, TermSchema, TextSchema } from './common.js';
 
 const TimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 
-/** The campaign document, in the shape of spec/campaign-2024.json. */
+/** The campaign document: docs/rules/campaign-file.md. */
 export const CampaignDefinitionSchema = z
   .object({
     id: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Check ids of the report (issue #4 part 10); F1–F4 of MISSION.md. */
+/** Check ids of the report (issue #4 part 10); F1–F4 of docs/rules/campaign-rules.md. */
 export const PhotoCheckIdSchema = z.enum(['format', 'geometry', 'background', 'exposure', 'sharpness', 'faces', 'pose']);
 export const PhotoCheckStatusSchema = z.enum(['pass', 'warn', 'fail']);
 

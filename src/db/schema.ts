@@ -6,7 +6,7 @@ import type { Generated } from 'kysely';
  */
 export interface CampaignsTable {
   id: string;
-  definition: string; // JSON, the shape of spec/campaign-2024.json
+  definition: string; // JSON, the campaign file of docs/rules/campaign-file.md
   active: number;
   created_at: string;
   updated_at: string;

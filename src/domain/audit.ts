@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { scrubNationalIds } from './national-id.js';
 
-/** Audit actions read `noun.past-participle` (STYLE.md). One closed list so reports can rely on it. */
+/** Audit actions read `noun.past-participle` (docs/architecture.md). One closed list so reports can rely on it. */
 export const AUDIT_ACTIONS = [
   'auth.logged_in',
   'auth.login_failed',

@@ -1,6 +1,6 @@
 // The campaign's facts in words, one wording for every text that states them: the notice (notice.ts), the
 // reminder and notification mails (reminders.ts). Dates are the campaign's calendar days (no time zone is
-// involved); places and the price come from the campaign's data (MISSION S4, S5, P1).
+// involved); places and the price come from the campaign's data (rules S4, S5, P1 of docs/rules/campaign-rules.md).
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import type { Lang, Text } from './i18n.js';
 

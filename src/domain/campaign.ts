@@ -23,7 +23,7 @@ export interface CampaignDay {
   windows?: Partial<Record<SiteId, CampaignWindow[]>>;
 }
 
-/** The campaign document, in the shape of spec/campaign-2024.json. */
+/** The campaign document: docs/rules/campaign-file.md. */
 export interface CampaignDefinition {
   id: string;
   name: Text;

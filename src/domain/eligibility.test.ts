@@ -3,7 +3,7 @@ import type { SiteId } from './campaign.js';
 import type { Decision, EligibilityFacts, EligibilityResult, EligibilityRule, EligibilityTerms } from './eligibility.js';
 import { decideEligibility, decideSite } from './eligibility.js';
 
-// Values copied from spec/campaign-2024.json (the file may not be at a fixed path in every checkout).
+// Values of the demo campaign (src/services/demo/campaign-2024.json), copied so each case reads on its own.
 const CAMPAIGN = { targetTerms: ['2024-01', '2024-07'], retakeBefore: '2023-07' };
 
 /** A dual-certificate student graduating in 2024-07 at a Beijing department: E1 unless a case changes it. */

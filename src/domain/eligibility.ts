@@ -109,7 +109,7 @@ class Decided implements EligibilityResult {
 }
 
 /**
- * The eligibility algorithm of roster-format.md, applied in its order; the first rule that applies decides.
+ * The eligibility algorithm of docs/rules/roster-format.md, applied in its order; the first rule that applies decides.
  * Pure: the campaign's terms are passed in.
  */
 export function decideEligibility(

@@ -1,5 +1,5 @@
 /**
- * The one error model (STYLE.md). Services throw AppError with a code from this closed list;
+ * The one error model (docs/architecture.md). Services throw AppError with a code from this closed list;
  * only http/ maps codes to statuses and only cli/ maps them to exit codes.
  */
 export const ERROR_CODES = [

@@ -1,5 +1,5 @@
 /**
- * Masked names for the agency's screens (MISSION: an operator sees 张*三, never the full name).
+ * Masked names for the agency's screens (docs/rules/campaign-rules.md: an operator sees 张*三, never the full name).
  * Chinese names keep the first and the last character; two-character names keep the first.
  * Latin names keep the first letter of each word.
  */

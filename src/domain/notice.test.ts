@@ -9,7 +9,7 @@ import type { Lang } from './i18n.js';
 import type { NoticeContent, NoticeRule } from './notice.js';
 import { buildDepartmentTable, buildNotice, collectionCodeDeadline, eligibilityExamples, formatNoticeDate, NOTICE_RULES, noticeLines } from './notice.js';
 
-/** The notice's campaign as the product ships it (a copy of spec/campaign-2024.json). */
+/** The notice's campaign as the product ships it (src/services/demo/campaign-2024.json). */
 function campaign2024(): CampaignDefinition {
   return JSON.parse(fs.readFileSync(new URL('../services/demo/campaign-2024.json', import.meta.url), 'utf8')) as CampaignDefinition;
 }
@@ -20,7 +20,7 @@ function lineOf(notice: NoticeContent, rule: NoticeRule): string {
   return lines[0]!.text;
 }
 
-/** What each rule's line must say, in words a student recognises (MISSION.md). */
+/** What each rule's line must say, in words a student recognises (docs/rules/campaign-rules.md). */
 const PLAIN_WORDS: Record<NoticeRule, Record<Lang, string[]>> = {
   E1: { zh: ['双证', '2024年1月、2024年7月', '须参加'], en: ['Dual-certificate', 'January 2024 or July 2024', 'must be photographed'] },
   E2: { zh: ['结业', '结业换毕业时不再重新采集'], en: ['complete', 'convert to graduation'] },
@@ -43,7 +43,7 @@ const PLAIN_WORDS: Record<NoticeRule, Record<Lang, string[]>> = {
   A3: { zh: ['加密', '明文身份', '记录', '删除'], en: ['encrypted', 'plain identities', 'logged', 'deleted'] },
 };
 
-describe('buildNotice: every rule in plain words (MISSION.md)', () => {
+describe('buildNotice: every rule in plain words (docs/rules/campaign-rules.md)', () => {
   for (const lang of ['zh', 'en'] as const) {
     it.each(NOTICE_RULES.map((r) => [r]))(`${lang}: the line of %s says it in words`, (rule) => {
       const text = lineOf(buildNotice(campaign2024(), lang), rule);

@@ -1,5 +1,5 @@
 // The campaign notice (issue #3 part 5), built from the campaign's data only: the same content feeds the
-// public page (GET /api/notice) and the PDF. Every line cites the rule of MISSION.md it states, so a test can
+// public page (GET /api/notice) and the PDF. Every line cites the rule of docs/rules/campaign-rules.md it states, so a test can
 // check that no rule is missing and a reader can find the rule behind a sentence.
 //
 // Times are the campaign's wall clock (Asia/Shanghai): windows are printed as the campaign writes them and
@@ -16,7 +16,7 @@ import { windowsOf, zonedTimeToInstant } from './schedule.js';
 import type { Term } from './term.js';
 import { compareTerms, shiftTermByYears } from './term.js';
 
-/** The rules a notice line can state (MISSION.md). */
+/** The rules a notice line can state (docs/rules/campaign-rules.md). */
 export type NoticeRule = EligibilityRule | 'E7' | 'S1' | 'S2' | 'S3' | 'S4' | 'S5' | 'S6' | 'C1' | 'C2' | 'C3' | 'C4' | 'P1' | 'A3';
 
 /** Every rule the notice must state in plain words (the tests check each one is there). */

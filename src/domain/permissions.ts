@@ -1,6 +1,6 @@
 /**
- * Who may do what: the one place (STYLE.md). Routes and services ask here; nothing else decides.
- * The agency's roles (operator, cashier) see masked names and never national ID numbers (MISSION, A3).
+ * Who may do what: the one place (docs/architecture.md). Routes and services ask here; nothing else decides.
+ * The agency's roles (operator, cashier) see masked names and never national ID numbers (docs/rules/campaign-rules.md, rule A3).
  */
 export type Role = 'admin' | 'secretary' | 'operator' | 'cashier' | 'student';
 export const ROLES: Role[] = ['admin', 'secretary', 'operator', 'cashier', 'student'];
@@ -98,7 +98,7 @@ export function canSeeStudent(principal: Principal, student: { department: strin
   return scope.studentNo !== null && scope.studentNo === student.studentNo;
 }
 
-/** Whether full names are shown; the agency's screens show 张*三 (MISSION: who uses it). */
+/** Whether full names are shown; the agency's screens show 张*三 (docs/rules/campaign-rules.md: who uses the product). */
 export function seesFullNames(principal: Pick<Principal, 'role'>): boolean {
   return principal.role === 'admin' || principal.role === 'secretary' || principal.role === 'student';
 }

@@ -1,4 +1,4 @@
-// The photo standard's pure rules (F1–F4, C2 of spec/MISSION.md), table by table: colour distance, pose from
+// The photo standard's pure rules (F1–F4, C2 of docs/rules/campaign-rules.md), table by table: colour distance, pose from
 // landmarks, where the 480 × 640 crop goes (F2), and how measured numbers become pass / warn / fail.
 import { describe, expect, it } from 'vitest';
 import type { CheckStatus, CropInput, FaceLandmarks, Lab } from './photo-standard.js';

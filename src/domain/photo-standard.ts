@@ -1,4 +1,4 @@
-// The national photo standard (F1–F4 of spec/MISSION.md) as pure rules: where the 480 × 640 crop goes
+// The national photo standard (F1–F4 of docs/rules/campaign-rules.md) as pure rules: where the 480 × 640 crop goes
 // (F2), and how measured numbers become the checks report shown to the photographer (F1–F4, C2).
 // No I/O and no image library here: the adapter (src/adapters/photo-analysis.ts) measures pixels and
 // calls these functions with plain numbers. Thresholds and their reasons: docs/decisions/0005-photo-analysis.md.

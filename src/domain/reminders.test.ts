@@ -1,4 +1,4 @@
-// Who gets which reminder when (issue #3 part 7; rules S1, S2, C1, C2, P1, E4–E6 of spec/MISSION.md), with
+// Who gets which reminder when (issue #3 part 7; rules S1, S2, C1, C2, P1, E4–E6 of docs/rules/campaign-rules.md), with
 // the server's clock in UTC and every time meant in Asia/Shanghai, and what the mails say.
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';

@@ -1,4 +1,4 @@
-// Who gets which reminder when, and what the mails say (issue #3 part 7; MISSION S1, S2, C1, C2, P1).
+// Who gets which reminder when, and what the mails say (issue #3 part 7; rules S1, S2, C1, C2, P1 of docs/rules/campaign-rules.md).
 // Pure: the clock, the campaign and the students are passed in; times are the campaign's wall clock
 // (Asia/Shanghai) whatever the server's clock.
 import type { CampaignDefinition, SiteId } from './campaign.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RosterField, RosterIssue, RosterStudent, RowValidationContext } from './roster.js';
 import { countKnownHeaders, fieldForHeader, mapHeaders, rowIssue, validateRosterRow } from './roster.js';
 
-// A few departments of spec/campaign-2024.json, copied inline.
+// A few departments of the demo campaign (src/services/demo/campaign-2024.json), copied inline.
 const DEPARTMENTS: ReadonlySet<string> = new Set(['物理学院', '深圳研究生院', '法学院', '光华管理学院']);
 
 const ZH_HEADERS = [

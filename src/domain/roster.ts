@@ -5,7 +5,7 @@ import { validateNationalId } from './national-id.js';
 import type { Term } from './term.js';
 import { parseTerm } from './term.js';
 
-/** One roster row after validation (roster-format.md). */
+/** One roster row after validation (docs/rules/roster-format.md). */
 export interface RosterStudent {
   studentNo: string;
   name: string;

@@ -1,4 +1,4 @@
-// The schedule's pure rules, table by table (rules S1–S4, E1–E7 of spec/MISSION.md): seats per window,
+// The schedule's pure rules, table by table (rules S1–S4, E1–E7 of docs/rules/campaign-rules.md): seats per window,
 // the sessions of the campaign, wall-clock times of Asia/Shanghai on a server whose clock is UTC, and
 // who may book which session.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import type { BookingRefusal, BookingStudent, SiteSettings } from './schedule.js
 import { campaign2024 } from '../../test/fixtures/campaign-2024.js';
 import { checkBookingAllowed, DEFAULT_SITE_SETTINGS, minutesBetween, planSessionSlots, sessionCapacity, zonedTimeToInstant } from './schedule.js';
 
-/** spec/campaign-2024.json with a few departments per day. */
+/** The demo campaign (src/services/demo/campaign-2024.json) with a few departments per day. */
 const CAMPAIGN: CampaignDefinition = {
   ...campaign2024(),
   days: [

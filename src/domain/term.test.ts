@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareTerms, parseTerm, shiftTermByYears } from './term.js';
 
-describe('parseTerm: the year-month spellings of roster-format.md normalise to YYYY-MM', () => {
+describe('parseTerm: the year-month spellings of docs/rules/roster-format.md normalise to YYYY-MM', () => {
   it.each([
     ['2024-01', '2024-01'],
     ['2024-1', '2024-01'],

@@ -1,6 +1,6 @@
 /**
  * Terms are year-months ("2024-07"). The roster may write them as `2024-07`, `2024-7`, `2024年1月`,
- * `2024.01` or `2024/1` (roster-format.md); all normalise to `YYYY-MM`.
+ * `2024.01` or `2024/1` (docs/rules/roster-format.md); all normalise to `YYYY-MM`.
  */
 export type Term = string;
 

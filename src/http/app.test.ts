@@ -1,4 +1,4 @@
-// The HTTP contract of ARCHITECTURE.md ("Contracts others rely on"), spoken over real HTTP to the real
+// The HTTP contract of docs/architecture.md ("Contracts other programs rely on"), spoken over real HTTP to the real
 // app on a loopback port, once per database: health, OpenAPI, the public campaign, error bodies and
 // their language, roster uploads (multipart field `file`), caching and security headers.
 import fs from 'node:fs';

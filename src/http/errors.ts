@@ -4,7 +4,7 @@ import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { translateError } from '../domain/i18n.js';
 
-/** The one table from error codes to HTTP statuses (STYLE.md). */
+/** The one table from error codes to HTTP statuses (docs/architecture.md: one error model). */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   ROSTER_INVALID: 422,

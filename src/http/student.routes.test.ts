@@ -5,7 +5,6 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
-import { toSheetName } from '../adapters/xlsx-export.js';
 import { loadCampaign, readPublishedDemoCampaign } from '../services/campaign.service.js';
 import { SYSTEM } from '../services/deps.js';
 import { applyRosterImport } from '../services/roster.service.js';
@@ -99,23 +98,5 @@ describe.each(DIALECTS)('exportStudents over HTTP on %s', (dialect) => {
     const { sheetName, departments } = await readWorkbook(await res.arrayBuffer());
     expect(sheetName).toBe('学生名单');
     expect(departments.sort()).toEqual([...AWKWARD_DEPARTMENTS].sort());
-  });
-});
-
-describe('toSheetName (Excel’s rules for sheet names)', () => {
-  it.each([
-    ['物理学院', '物理学院'],
-    ["'引号'", '引号'],
-    ["O'Neil", "O'Neil"],
-    ['a\\b/c*d?e:f[g]h', 'a_b_c_d_e_f_g_h'],
-    ['History', 'Sheet1'],
-    ['', 'Sheet1'],
-    ["'''", 'Sheet1'],
-    ['制表\t符', '制表_符'],
-    ['x'.repeat(40), 'x'.repeat(31)],
-    [`${'x'.repeat(30)}😀`, 'x'.repeat(30)],
-    [`${'x'.repeat(30)}'y`, 'x'.repeat(30)],
-  ])('%j → %j', (input, expected) => {
-    expect(toSheetName(input)).toBe(expected);
   });
 });

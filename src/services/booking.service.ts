@@ -361,7 +361,7 @@ function toBookingStudent(s: BookableStudentRow): BookingStudent {
 function refusalError(refusal: BookingRefusal, student: BookableStudentRow): AppError {
   switch (refusal.code) {
     case 'STUDENT_NOT_ELIGIBLE':
-      // The rule that excludes them (E4–E6), or "not-in-campaign" when no rule applies (MISSION: every decision with its rule).
+      // The rule that excludes them (E4–E6), or "not-in-campaign" when no rule applies (docs/rules/campaign-rules.md: every decision with its rule).
       return new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule: refusal.rule ?? student.decision }, details: { decision: student.decision, rule: refusal.rule } });
     case 'WRONG_SITE':
       return new AppError('WRONG_SITE', { params: { site: refusal.studentSite }, details: { rule: 'S4', studentSite: refusal.studentSite } });

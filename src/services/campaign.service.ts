@@ -17,7 +17,7 @@ import { authorize, nowIso } from './deps.js';
 
 const DEMO_CAMPAIGN_URL = new URL('./demo/campaign-2024.json', import.meta.url);
 
-/** The notice's campaign (spec/campaign-2024.json), as published. */
+/** The notice's campaign (demo/campaign-2024.json, format in docs/rules/campaign-file.md), as published. */
 export function readPublishedDemoCampaign(): CampaignDefinition {
   return parseCampaignDefinition(JSON.parse(fs.readFileSync(DEMO_CAMPAIGN_URL, 'utf8')));
 }

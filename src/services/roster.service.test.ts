@@ -360,7 +360,7 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     expect(errors).toEqual([{ row: 2, column: '院系', value: '哈佛大学', message: '第 2 行 “院系”: “哈佛大学” 不是本次采集活动的院系' }]);
   });
 
-  it('refuses 2024-13 as a term with the message of roster-format.md', async () => {
+  it('refuses 2024-13 as a term with the message of docs/rules/roster-format.md', async () => {
     const rows = Array.from({ length: 10 }, (_, i) => rosterRow(String(5000 + i)));
     rows.push(rosterRow('5010', { 预计毕业时间: '2024-13' }));
     const errors = rosterErrors(await rejectImport({ buffer: csv(rows) }));

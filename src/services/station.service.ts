@@ -39,7 +39,7 @@ function authorizeStationRead(actor: Actor): void {
 }
 
 function toStationStudent(row: StationStudentRow, principal: Principal | null): StationStudent {
-  // The agency's screens show 张*三 (MISSION); the trusted command line (no principal) too: it needs no name.
+  // The agency's screens show 张*三 (docs/rules/campaign-rules.md, who uses the product); the trusted command line (no principal) too: it needs no name.
   const full = principal !== null && seesFullNames(principal);
   return {
     studentId: row.id,

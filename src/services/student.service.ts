@@ -35,7 +35,7 @@ function toListItem(row: StudentRow, principal: Principal, campaign: CampaignDef
     decision: row.decision as Decision,
     rule: row.rule as EligibilityRule | null,
     site: row.site as StudentListItem['site'],
-    // The same sentence for student, secretary and admin (MISSION: every decision shown with its rule).
+    // The same sentence for student, secretary and admin (docs/rules/campaign-rules.md: every decision shown with its rule).
     reason: decisionOf(row, campaign).reason,
   };
 }

@@ -82,7 +82,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await page.getByTestId('station-student-input').fill(STUDENT);
     await page.getByTestId('station-set-student').click();
     await page.locator(`[data-testid="station-student"][data-student-id="${studentId}"]`).waitFor();
-    // an operator sees 张*, never the full name (MISSION: who uses it)
+    // an operator sees 张*, never the full name (docs/rules/campaign-rules.md: who uses the product)
     expect(await page.getByTestId('station-student-name').innerText()).toBe('张*');
     expect(await page.getByTestId('station-student-decision').innerText()).toBe('须采集');
     expect(await page.getByTestId('station-current').innerText()).toContain('物理学院');

@@ -1,4 +1,4 @@
-// Small roster builders for tests: rows as objects keyed by the Chinese headers of roster-format.md.
+// Small roster builders for tests: rows as objects keyed by the Chinese headers of docs/rules/roster-format.md.
 export const ROSTER_HEADERS = ['学号', '姓名', '院系', '层次', '证书类型', '预计毕业时间', '毕业类型', '在职', '学习地点', '已采集时间', '确定延期至', '结业换毕业', '身份证号', '邮箱', '手机'] as const;
 export type RosterRow = Partial<Record<(typeof ROSTER_HEADERS)[number], string>>;
 
