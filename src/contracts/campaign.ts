@@ -28,6 +28,10 @@ export const CampaignDefinitionSchema = z
     departmentSites: z.record(z.string(), SiteSchema).optional(),
   })
   .superRefine((c, ctx) => {
+    for (const field of ['targetTerms', 'deferTerms'] as const) {
+      const term = c[field].find((t, i, all) => all.indexOf(t) !== i);
+      if (term !== undefined) ctx.addIssue({ code: 'custom', message: `term listed twice: ${term}`, path: [field] });
+    }
     const seen = new Set<string>();
     for (const d of c.days) {
       for (const dep of d.departments) {

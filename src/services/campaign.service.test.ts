@@ -2,7 +2,7 @@
 // decision in one transaction; the overview counts per day and department within the viewer's scope;
 // the demo campaign is the notice moved forward by whole weeks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime } from '../../test/support/runtime.js';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { listDepartments } from '../domain/campaign.js';
 import type { StudentRow } from '../repositories/student.repository.js';
@@ -146,6 +146,43 @@ describe.each(DIALECTS)('campaign service on %s', (dialect) => {
     const secretary = await createActor(rt.deps, 'secretary', ['物理学院']);
     await expect(updateCampaignTerms(rt.deps, secretary, { targetTerms: ['2024-07'], retakeBefore: '2023-07', deferTerms: [] })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect((await getActiveCampaign(rt.deps)).targetTerms).toEqual(['2024-01', '2024-07']);
+  });
+
+  it('updateCampaignTerms refuses a term listed twice with CAMPAIGN_TERM_DUPLICATE naming it (zh/en over HTTP), and changes nothing', async () => {
+    const campaignBefore = await getActiveCampaign(rt.deps);
+    await expect(updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-07', '2024-01', '2024-07'], retakeBefore: '2023-07', deferTerms: [] })).rejects.toMatchObject({
+      code: 'CAMPAIGN_TERM_DUPLICATE',
+      params: { field: 'targetTerms', term: '2024-07' },
+    });
+    await expect(updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-07'], retakeBefore: '2023-07', deferTerms: ['2025-01', '2025-01'] })).rejects.toMatchObject({
+      code: 'CAMPAIGN_TERM_DUPLICATE',
+      params: { field: 'deferTerms', term: '2025-01' },
+    });
+    await createActor(rt.deps, 'admin', [], 'terms-admin');
+    const server = await startTestServer(rt.deps);
+    try {
+      const cookie = await loginOverHttp(server.url, 'terms-admin');
+      for (const [lang, message] of [
+        ['zh', '毕业时间 2024-01 在 targetTerms 中重复出现'],
+        ['en', 'The term 2024-01 is listed more than once in targetTerms'],
+      ] as const) {
+        const res = await fetch(`${server.url}/api/campaign/terms`, {
+          method: 'PUT',
+          headers: { cookie, 'content-type': 'application/json', 'accept-language': lang, origin: server.url },
+          body: JSON.stringify({ targetTerms: ['2024-01', '2024-01'], retakeBefore: '2023-07', deferTerms: [] }),
+        });
+        expect(res.status).toBe(422);
+        expect(await res.json()).toMatchObject({ error: { code: 'CAMPAIGN_TERM_DUPLICATE', message } });
+      }
+    } finally {
+      await server.close();
+    }
+    expect(await getActiveCampaign(rt.deps)).toEqual(campaignBefore);
+    expect((await auditEvents()).filter((e) => e.action === 'campaign.terms_changed')).toEqual([]);
+    // A campaign file with a term twice is refused when read.
+    expect(() => parseCampaignDefinition({ ...readPublishedDemoCampaign(), targetTerms: ['2024-01', '2024-01'] })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', params: { detail: 'targetTerms: term listed twice: 2024-01' } }) as Error,
+    );
   });
 
   it('loadCampaign with other terms recomputes the decisions of its students', async () => {

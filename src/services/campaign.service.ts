@@ -168,6 +168,11 @@ export async function updateCampaignTerms(
   terms: z.infer<typeof UpdateCampaignTermsRequestSchema>,
 ): Promise<{ decisionsChanged: number }> {
   authorize(actor, 'campaign.manage');
+  // A term listed twice is a typing slip (issue 8 finding 11): refused by name, never silently merged.
+  for (const field of ['targetTerms', 'deferTerms'] as const) {
+    const term = (terms[field] ?? []).find((t, i, all) => all.indexOf(t) !== i);
+    if (term !== undefined) throw new AppError('CAMPAIGN_TERM_DUPLICATE', { params: { field, term } });
+  }
   return mutate(deps, actor, async (tx) => {
     const campaign = await getActiveCampaign(deps, tx);
     const updated: CampaignDefinition = { ...campaign, ...terms };
