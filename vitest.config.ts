@@ -2,7 +2,8 @@
 //   unit: src/**/*.test.ts[x] and test/**/*.test.ts (but not test/e2e). Its global setup provides
 //         a PostgreSQL URL to tests (`inject('postgresUrl')`): TEST_DATABASE_URL when set, else a
 //         throwaway server started from the local PostgreSQL binaries (test/support/postgres.ts).
-//   e2e:  test/e2e/**/*.e2e.test.ts, one file at a time, long timeouts (server + Chromium).
+//   e2e:  test/e2e/**/*.e2e.test.ts, one file at a time, long timeouts (server + Chromium). Its global
+//         setup builds the photo fixtures (the unit project's does too), which are not committed.
 // One project only: `npx vitest run --project unit` (or `--project e2e`).
 // This file replaces vite.config.ts for Vitest, so the TSX transform is repeated here.
 import { defineConfig } from 'vitest/config';
@@ -36,6 +37,8 @@ export default defineConfig({
           environment: 'node',
           include: ['test/e2e/**/*.e2e.test.ts'],
           exclude: ['**/node_modules/**', 'dist/**', 'data/**'],
+          // The photo fixtures are generated, not committed: built here before a journey uploads one.
+          globalSetup: ['test/support/photo-fixtures-setup.ts'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 180_000,

@@ -14,7 +14,8 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  // Photo fixtures (issue #4) from Debian's portraits into test/fixtures/photos; a cache check when built.
+  // Photo fixtures (issue #4) from Debian's pictures into test/fixtures/photos: generated, not committed;
+  // a cache check of a few milliseconds when already built.
   await makePhotoFixtures();
   const fromEnv = process.env.TEST_DATABASE_URL;
   if (fromEnv) {
