@@ -8,15 +8,13 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { FaceLandmarks, Point } from '../domain/photo-standard.js';
+import { assessFaceCandidate, FACE_CANDIDATE_LIMITS } from '../domain/photo-standard.js';
+import type { FaceCandidate, Point } from '../domain/photo-standard.js';
 
 export type { Point } from '../domain/photo-standard.js';
 
 /** Pixels of the image given to detect(). "right"/"left" are the subject's: the right eye is on the image's left. */
-export interface DetectedFace extends FaceLandmarks {
-  score: number;
-  box: { x: number; y: number; width: number; height: number };
-}
+export type DetectedFace = FaceCandidate;
 
 export interface FaceDetector {
   /** rgb: 3 bytes per pixel, rows top to bottom, no padding. Faces best first. */
@@ -31,8 +29,16 @@ const LAYERS = [
 ] as const;
 /** Detections overlapping more than this are one face (weighted NMS, as MediaPipe's face detection graph). */
 const IOU_THRESHOLD = 0.3;
-/** Real faces in our portraits score 0.75–0.95 (a blown-out one about 0.77); the spurious hits seen (0.6–0.7, on a collar) sit inside the real face and are dropped as nested. */
-export const DEFAULT_MIN_SCORE = 0.6;
+/**
+ * A face must score this much after the close-up and have its landmarks where a face has them
+ * (assessFaceCandidate, issue 8 finding 12: a cup and saucer scored 0.79). Real faces seen score 0.84–0.97.
+ */
+export const DEFAULT_MIN_SCORE = FACE_CANDIDATE_LIMITS.minScore;
+/**
+ * Candidates of the whole-image pass, and detections of a close-up, are looked at from this score: a face
+ * that is small in the letterbox scores lower there than close up (a 6 %-wide face: about 0.5).
+ */
+const CANDIDATE_MIN_SCORE = 0.42;
 /** At most this many candidates are looked at closely (an ID photo has one face; a group photo fails anyway). */
 const MAX_FACES = 4;
 /** The face box is widened this much around its centre for the second, close-up pass. */
@@ -241,19 +247,20 @@ export async function createFaceDetector(opts: { modelPath?: string; minScore?: 
     const side = Math.max(width, height);
     const whole: Square = { x0: (width - side) / 2, y0: (height - side) / 2, step: side / N };
     // Candidates below the final threshold too: a face that is small in the letterbox scores higher close up.
-    const coarse = await runSquare(rgb, width, height, whole, minScore * 0.7);
+    const coarse = await runSquare(rgb, width, height, whole, Math.min(minScore, CANDIDATE_MIN_SCORE));
     // Pass 2: each face again, close up, for landmarks precise enough to measure roll and F2 geometry.
     const refined: RawDetection[] = [];
     for (const c of coarse.slice(0, MAX_FACES)) {
       const size = Math.max(c.g[2]!, c.g[3]!) * REFINE_MARGIN;
       const sq: Square = { x0: c.g[0]! - size / 2, y0: c.g[1]! - size / 2, step: size / N };
-      const fine = await runSquare(rgb, width, height, sq, minScore * 0.7);
+      const fine = await runSquare(rgb, width, height, sq, Math.min(minScore, CANDIDATE_MIN_SCORE));
       const centred = fine
         .map((d) => ({ d, dist: Math.hypot(d.g[0]! - c.g[0]!, d.g[1]! - c.g[1]!) }))
         .filter(({ d, dist }) => dist < c.g[2]! / 3 && d.g[2]! > c.g[2]! / 2 && d.g[2]! < c.g[2]! * 2)
         .sort((a, b) => a.dist - b.dist)[0];
       const best = centred ? { score: Math.max(c.score, centred.d.score), g: centred.d.g } : c;
-      if (best.score >= minScore) refined.push(best);
+      // Score and landmark plausibility on the close-up's landmarks (the precise ones).
+      if (assessFaceCandidate(toFace(best), minScore).length === 0) refined.push(best);
     }
     // Two coarse candidates can refine to the same face: keep the best of each overlapping group.
     refined.sort((a, b) => b.score - a.score);

@@ -245,6 +245,37 @@ describe('analysePhoto on the faults: each fails (or warns) on its own check', (
   });
 });
 
+describe('analysePhoto on the hostile pictures of issue 8 finding 12', () => {
+  it('a cup and saucer on the reference blue, nobody in the frame (C2): no face, so no crop and not accepted', async () => {
+    const a = await analyse('fault-cup-no-person.jpg');
+    expect(check(a, 'faces').value).toBe(0);
+    expect(check(a, 'faces').status).toBe('fail');
+    expect(check(a, 'faces').message.en).toContain('no face found');
+    expect(a.face).toBeNull();
+    expect(a.standardJpeg).toBeNull();
+    expect(a.checks.accepted).toBe(false);
+  });
+
+  it('a backdrop from light blue at the top to dark blue at the bottom (F3: no gradient): background fails on the gradient', async () => {
+    const a = await analyse('fault-gradient-background.jpg');
+    const c = check(a, 'background');
+    expect(c.status).toBe('fail');
+    expect((c.value as { gradient: number }).gradient).toBeGreaterThan(12);
+    expect(c.message.en).toContain('gradient or shadow');
+    expect(c.message.zh).toContain('渐变');
+    // Everything else about the picture is fine: only the backdrop is refused.
+    expect(a.checks.checks.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['background']);
+  });
+
+  it('the good portraits measure a flat background over the whole frame around the subject (gradient and spread under the warning level)', async () => {
+    for (const file of ['id-blue-12mp.jpg', 'id-blue-24mp.jpg', 'id-blue-12mp-loose.jpg', 'id-blue-12mp-grain.jpg']) {
+      const v = check(await analyse(file), 'background').value as { gradient: number; spread: number };
+      expect(v.gradient, file).toBeLessThan(6);
+      expect(v.spread, file).toBeLessThan(8);
+    }
+  });
+});
+
 describe('analysePhoto on backgrounds spoiled in the camera image (F3: uniform, no shadow, no objects)', () => {
   /** The good 12 MP portrait with an SVG drawn over it (coordinates in the 3000 × 4000 frame). */
   async function spoiled(svgBody: string): Promise<PhotoAnalysis> {

@@ -305,8 +305,80 @@ function clampBox(b: Box, img: RawImage): Box {
   };
 }
 
-function measureBackground(img: RawImage, regions: Box[]) {
+/** Rows of one lower side strip that make one band (its own median colour): enough to see a gradient step by step. */
+const SIDE_SEGMENT_ROWS = 64;
+/** Width of the patch at the frame's edge whose colour a row of the lower strips is compared with. */
+const EDGE_PATCH = 8;
+/** ΔE76 between a row's edge patch and the rows just above it beyond which the backdrop has ended there (a shoulder, an object). */
+const EDGE_STEP_DELTA_E = 6;
+
+function medianLabOf(img: RawImage, y0: number, y1: number, x0: number, x1: number): Lab {
+  const Ls: number[] = [];
+  const As: number[] = [];
+  const Bs: number[] = [];
+  const lab: Lab = { L: 0, a: 0, b: 0 };
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      labInto(img.data, (y * img.width + x) * 3, lab);
+      Ls.push(lab.L);
+      As.push(lab.a);
+      Bs.push(lab.b);
+    }
+  }
+  return { L: median(Ls), a: median(As), b: median(Bs) };
+}
+
+/**
+ * The backdrop beside the body below the eye line, on one side of the output, as bands of SIDE_SEGMENT_ROWS
+ * rows (issue 8 finding 12: a gradient from light at the top to dark at the bottom hardly shows beside the
+ * head, but plainly between the top band and the backdrop beside the shoulders). Walking down from `fromY`
+ * every other row, a row counts while its edge patch continues the colour of the rows above it (a backdrop's
+ * gradient changes it by a fraction of a unit per row; the shoulders or an object reaching the edge change it
+ * at once, and the walk ends there); in a counted row the backdrop runs inward from the edge until a pixel
+ * leaves that row's edge colour by HAIR_DELTA_E (the subject), at most `maxWidth` pixels.
+ */
+function lowerSideBands(img: RawImage, fromY: number, side: 'left' | 'right', margin: number, maxWidth: number): Box[][] {
+  const bands: Box[][] = [];
+  const recent: Lab[] = [];
+  const lab: Lab = { L: 0, a: 0, b: 0 };
+  const patchX0 = side === 'left' ? margin : img.width - margin - EDGE_PATCH;
+  const dir = side === 'left' ? 1 : -1;
+  const edgeX = side === 'left' ? margin : img.width - margin - 1;
+  for (let y = Math.max(0, Math.round(fromY)); y + 1 < img.height - margin; y += 2) {
+    const edge = medianLabOf(img, y, y + 2, patchX0, patchX0 + EDGE_PATCH);
+    if (recent.length > 0) {
+      const ref = { L: 0, a: 0, b: 0 };
+      for (const r of recent) {
+        ref.L += r.L / recent.length;
+        ref.a += r.a / recent.length;
+        ref.b += r.b / recent.length;
+      }
+      if (deltaE76(edge, ref) > EDGE_STEP_DELTA_E) break;
+    }
+    recent.push(edge);
+    if (recent.length > 6) recent.shift();
+    let run = 0;
+    while (run < maxWidth) {
+      const x = edgeX + dir * run;
+      if (x < 0 || x >= img.width || deltaE76(labInto(img.data, (y * img.width + x) * 3, lab), edge) > HAIR_DELTA_E) break;
+      run++;
+    }
+    // Two pixels short of the subject: its anti-aliased outline is neither backdrop nor subject.
+    run -= 2;
+    if (run <= 0) continue;
+    const segment = Math.floor((y - fromY) / SIDE_SEGMENT_ROWS);
+    (bands[segment] ??= []).push(side === 'left' ? { x0: edgeX, y0: y, x1: edgeX + run, y1: y + 1 } : { x0: edgeX - run + 1, y0: y, x1: edgeX + 1, y1: y + 1 });
+  }
+  return bands.filter((b) => b !== undefined);
+}
+
+/**
+ * Colour, spread and gradient of the backdrop. Each band (a list of boxes whose pixels are pooled) gives one
+ * median colour; the gradient is the largest CIEDE2000 distance between two bands' medians.
+ */
+function measureBackground(img: RawImage, bands: Box[][]) {
   const medians: Lab[] = [];
+  const regions = bands.flat();
   // Every other pixel of every region: plenty of samples, a quarter of the work.
   const capacity = regions.reduce((n, r) => n + Math.max(0, Math.ceil((r.x1 - r.x0) / 2) * Math.ceil((r.y1 - r.y0) / 2)), 0);
   const Ls = new Float32Array(capacity);
@@ -317,20 +389,22 @@ function measureBackground(img: RawImage, regions: Box[]) {
   let r = 0;
   let g = 0;
   let b = 0;
-  for (const raw of regions) {
-    const box = clampBox(raw, img);
+  for (const band of bands) {
     const from = count;
-    for (let y = box.y0; y < box.y1; y += 2) {
-      for (let x = box.x0; x < box.x1; x += 2) {
-        const i = (y * img.width + x) * 3;
-        labInto(img.data, i, lab);
-        Ls[count] = lab.L;
-        As[count] = lab.a;
-        Bs[count] = lab.b;
-        r += img.data[i]!;
-        g += img.data[i + 1]!;
-        b += img.data[i + 2]!;
-        count++;
+    for (const raw of band) {
+      const box = clampBox(raw, img);
+      for (let y = box.y0; y < box.y1; y += 2) {
+        for (let x = box.x0; x < box.x1; x += 2) {
+          const i = (y * img.width + x) * 3;
+          labInto(img.data, i, lab);
+          Ls[count] = lab.L;
+          As[count] = lab.a;
+          Bs[count] = lab.b;
+          r += img.data[i]!;
+          g += img.data[i + 1]!;
+          b += img.data[i + 2]!;
+          count++;
+        }
       }
     }
     // Each band's median colour: a lock of hair reaching into a band does not make a gradient.
@@ -514,15 +588,20 @@ export async function analysePhoto(decoded: DecodedPhotoSource, detector: FaceDe
     cameraFaceWidth,
   });
 
-  // Background: a band above the hair and two bands beside the head, down to the eye line.
+  // Background over the whole frame around the subject (F3, issue 8 finding 12): a band above the hair, two
+  // bands beside the head down to the eye line, and below it the backdrop beside the neck and shoulders on each
+  // side, band by band, down to where the shoulders reach the frame's edge.
   const margin = 6;
   const headHalf = faceWidth * 0.72;
   const topBandBottom = Math.min(hairTopOut ?? 0, 60) - 8;
+  const sideWidth = Math.max(0, centreX - headHalf - 8);
   const background = checkBackground(
     measureBackground(out, [
-      { x0: margin, y0: margin, x1: PHOTO_STANDARD.width - margin, y1: topBandBottom },
-      { x0: margin, y0: margin, x1: Math.min(70, centreX - headHalf - 8), y1: eyeY },
-      { x0: Math.max(PHOTO_STANDARD.width - 70, centreX + headHalf + 8), y0: margin, x1: PHOTO_STANDARD.width - margin, y1: eyeY },
+      [{ x0: margin, y0: margin, x1: PHOTO_STANDARD.width - margin, y1: topBandBottom }],
+      [{ x0: margin, y0: margin, x1: Math.min(70, centreX - headHalf - 8), y1: eyeY }],
+      [{ x0: Math.max(PHOTO_STANDARD.width - 70, centreX + headHalf + 8), y0: margin, x1: PHOTO_STANDARD.width - margin, y1: eyeY }],
+      ...lowerSideBands(out, eyeY, 'left', margin, Math.max(sideWidth, centreX - margin)),
+      ...lowerSideBands(out, eyeY, 'right', margin, Math.max(sideWidth, PHOTO_STANDARD.width - margin - centreX)),
     ]),
   );
   // Exposure and sharpness on the inner face: between the ears' inner 70 %, from just above the eyes to the mouth.

@@ -1,8 +1,9 @@
 // The photo standard's pure rules (F1–F4, C2 of docs/rules/campaign-rules.md), table by table: colour distance, pose from
 // landmarks, where the 480 × 640 crop goes (F2), and how measured numbers become pass / warn / fail.
 import { describe, expect, it } from 'vitest';
-import type { CheckStatus, CropInput, FaceLandmarks, Lab } from './photo-standard.js';
+import type { CheckStatus, CropInput, FaceCandidate, FaceCandidateProblem, FaceLandmarks, Lab, Point } from './photo-standard.js';
 import {
+  assessFaceCandidate,
   checkBackground,
   checkExposure,
   checkFaces,
@@ -13,6 +14,7 @@ import {
   checksWithoutFace,
   deltaE2000,
   deltaE76,
+  FACE_CANDIDATE_LIMITS,
   faceWidthOf,
   mapToOutput,
   PHOTO_STANDARD,
@@ -89,6 +91,86 @@ describe('pose from landmarks (F2 level, F4/C2 frontal)', () => {
     expect(yawDegrees(f)).toBeCloseTo(yaw, 0);
     // Roll does not change the yaw estimate (measured along the eye line).
     expect(yawDegrees(face(500, 400, 300, 7, shift * 300))).toBeCloseTo(yaw, 0);
+  });
+});
+
+describe('assessFaceCandidate (C2: a face, not an object that a detector takes for one; issue 8 finding 12)', () => {
+  // BlazeFace on skimage's astronaut.png (512 × 512), as createFaceDetector returns it.
+  const astronaut: FaceCandidate = {
+    score: 0.88,
+    box: { x: 172, y: 72, width: 107, height: 107 },
+    rightEye: { x: 202, y: 102 },
+    leftEye: { x: 247, y: 102 },
+    nose: { x: 224, y: 129 },
+    mouth: { x: 224, y: 151 },
+    rightEar: { x: 180, y: 111 },
+    leftEar: { x: 271, y: 112 },
+  };
+  // BlazeFace on the cup and saucer of test fixture fault-cup-no-person.jpg (384 × 512 copy), before the fix
+  // reported as the one face of the picture; and a larger cup that scored 0.81.
+  const cup: FaceCandidate = {
+    score: 0.68,
+    box: { x: 141, y: 188, width: 70, height: 70 },
+    rightEye: { x: 166, y: 211 },
+    leftEye: { x: 185, y: 226 },
+    nose: { x: 162, y: 233 },
+    mouth: { x: 157, y: 241 },
+    rightEar: { x: 163, y: 200 },
+    leftEar: { x: 205, y: 231 },
+  };
+  const cupScoring081: FaceCandidate = {
+    score: 0.81,
+    box: { x: 115, y: 217, width: 53, height: 53 },
+    rightEye: { x: 133, y: 235 },
+    leftEye: { x: 148, y: 244 },
+    nose: { x: 131, y: 253 },
+    mouth: { x: 129, y: 258 },
+    rightEar: { x: 130, y: 227 },
+    leftEar: { x: 162, y: 245 },
+  };
+  /** The astronaut with every landmark (and the box's centre) rolled by `deg` about the eyes' midpoint. */
+  const rolled = (deg: number): FaceCandidate => {
+    const c = { x: 224.5, y: 102 };
+    const r = (p: Point) => rotatePoint(p, c, deg);
+    return { ...astronaut, rightEye: r(astronaut.rightEye), leftEye: r(astronaut.leftEye), nose: r(astronaut.nose), mouth: r(astronaut.mouth), rightEar: r(astronaut.rightEar), leftEar: r(astronaut.leftEar) };
+  };
+
+  it('a real face is a face; so is one rolled 20° (the pose check reports it, it does not vanish)', () => {
+    expect(assessFaceCandidate(astronaut)).toEqual([]);
+    expect(assessFaceCandidate(rolled(20))).toEqual([]);
+    expect(assessFaceCandidate(rolled(-20))).toEqual([]);
+  });
+
+  it('the cup of the fixture: low score, "eyes" 38° off level, "ears" above the "eyes"', () => {
+    expect(assessFaceCandidate(cup)).toEqual(['low_score', 'eyes_not_level', 'ears_misplaced']);
+    // Scoring above the minimum does not make it a face: its landmarks alone refuse it.
+    expect(assessFaceCandidate(cupScoring081)).toEqual(['eyes_not_level', 'nose_not_below_eyes', 'ears_misplaced']);
+  });
+
+  it.each<[string, Partial<FaceCandidate>, FaceCandidateProblem[]]>([
+    ['score below the minimum', { score: FACE_CANDIDATE_LIMITS.minScore - 0.01 }, ['low_score']],
+    ['eyes 30° off level', rolled(30), ['eyes_not_level']],
+    ['eyes a fifth of the box apart', { box: { x: 100, y: 40, width: 230, height: 230 } }, ['eye_distance']],
+    ['eyes 0.7 of the box apart', { box: { x: 195, y: 72, width: 64, height: 107 } }, ['eye_distance']],
+    ['nose under the right eye', { nose: { x: 198, y: 129 } }, ['nose_not_between_eyes']],
+    ['nose level with the eyes', { nose: { x: 224, y: 104 } }, ['nose_not_below_eyes']],
+    ['nose far below the eyes, under the mouth', { nose: { x: 224, y: 160 } }, ['nose_not_below_eyes', 'mouth_not_below_nose']],
+    ['mouth above the nose', { mouth: { x: 224, y: 120 } }, ['mouth_not_below_nose']],
+    ['mouth beside the face', { mouth: { x: 260, y: 151 } }, ['mouth_not_below_nose']],
+    ['both ears on one side', { rightEar: { x: 230, y: 111 } }, ['ears_misplaced']],
+    ['ears above the eyes', { rightEar: { x: 180, y: 88 }, leftEar: { x: 271, y: 88 } }, ['ears_misplaced']],
+    ['landmarks outside the box', { box: { x: 172, y: 130, width: 107, height: 107 } }, ['landmarks_outside_box']],
+  ])('%s → %o', (_name, change, problems) => {
+    expect(assessFaceCandidate({ ...astronaut, ...change })).toEqual(problems);
+  });
+
+  it('takes the detector’s own minimum score when given one', () => {
+    expect(assessFaceCandidate({ ...astronaut, score: 0.5 }, 0.4)).toEqual([]);
+    expect(assessFaceCandidate({ ...astronaut, score: 0.5 })).toEqual(['low_score']);
+  });
+
+  it('a degenerate candidate (both eyes on one point) is refused, not divided by zero', () => {
+    expect(assessFaceCandidate({ ...astronaut, leftEye: astronaut.rightEye })).toContain('eye_distance');
   });
 });
 

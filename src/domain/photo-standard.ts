@@ -186,6 +186,85 @@ export function yawDegrees(f: FaceLandmarks): number {
   return (Math.atan((along(f.nose) - earMid) / (1.3 * half)) * 180) / Math.PI;
 }
 
+// ---------------------------------------------------------------- is it a face at all? (C2, issue 8 finding 12)
+
+/** A detector's candidate: its landmarks, its box (same pixels) and its score (0–1). */
+export interface FaceCandidate extends FaceLandmarks {
+  score: number;
+  box: { x: number; y: number; width: number; height: number };
+}
+
+/**
+ * What a candidate must look like to count as a face. Lengths are in eye distances, measured in the frame
+ * of the eye line (roll removed), from the eyes' midpoint, x towards the subject's left eye, y down. The
+ * real faces seen (the fixtures, astronaut.png, messi5.jpg, OpenCV's documentation portraits) sit well
+ * inside every range; a cup and saucer on the blue scored up to 0.79 with its "eyes" 30–55° off level.
+ * Calibration: docs/decisions/0005-photo-analysis.md.
+ */
+export const FACE_CANDIDATE_LIMITS = {
+  /** Detector score. Real faces 0.84–0.97; objects seen up to 0.80. */
+  minScore: 0.75,
+  /** Eyes roughly level: a head rolled further is not an ID-photo pose, and objects land at 30–55°. */
+  maxRollDegrees: 25,
+  /** Eye distance as a fraction of the box width. Real 0.36–0.44. */
+  eyeDistanceOfBox: { min: 0.3, max: 0.6 },
+  /** Nose tip: between the eyes (|x| ≤ 0.5 puts it between the pupils) and below them. Real x −0.23…0.34, y 0.55–0.74. */
+  noseX: { max: 0.5 },
+  noseY: { min: 0.3, max: 0.9 },
+  /** Mouth: below the nose, not far below the eyes. Real: 0.42–0.55 below the nose, 1.07–1.2 below the eyes. */
+  mouthBelowNose: { min: 0.2 },
+  mouthY: { max: 1.6 },
+  mouthX: { max: 0.5 },
+  /** Ears (tragion): one on each side of the face's middle, not above the eyes. Real ear height 0.07–0.3. */
+  earOutside: { min: 0.25 },
+  earY: { min: -0.2, max: 0.8 },
+} as const;
+
+export type FaceCandidateProblem =
+  | 'low_score'
+  | 'eyes_not_level'
+  | 'eye_distance'
+  | 'nose_not_between_eyes'
+  | 'nose_not_below_eyes'
+  | 'mouth_not_below_nose'
+  | 'ears_misplaced'
+  | 'landmarks_outside_box';
+
+/**
+ * Why a detector's candidate is not a plausible face (empty: it is one). A face detector alone is fooled by
+ * round objects with two dark spots; requiring the landmarks to sit where a face has them rejects those
+ * while leaving real frontal faces, including rolled ones the pose check must still report, untouched.
+ */
+export function assessFaceCandidate(c: FaceCandidate, minScore: number = FACE_CANDIDATE_LIMITS.minScore): FaceCandidateProblem[] {
+  const L = FACE_CANDIDATE_LIMITS;
+  const problems: FaceCandidateProblem[] = [];
+  if (!(c.score >= minScore)) problems.push('low_score');
+  const roll = rollDegrees(c.rightEye, c.leftEye);
+  if (Math.abs(roll) > L.maxRollDegrees) problems.push('eyes_not_level');
+  const d = Math.hypot(c.leftEye.x - c.rightEye.x, c.leftEye.y - c.rightEye.y);
+  if (!(d > 0) || !(c.box.width > 0)) return [...problems, 'eye_distance'];
+  const ratio = d / c.box.width;
+  if (ratio < L.eyeDistanceOfBox.min || ratio > L.eyeDistanceOfBox.max) problems.push('eye_distance');
+  // Into the eye line's frame, in eye distances: the right eye lands at (−0.5, 0), the left at (0.5, 0).
+  const mid = { x: (c.rightEye.x + c.leftEye.x) / 2, y: (c.rightEye.y + c.leftEye.y) / 2 };
+  const level = (p: Point) => {
+    const q = rotatePoint(p, mid, -roll);
+    return { x: (q.x - mid.x) / d, y: (q.y - mid.y) / d };
+  };
+  const nose = level(c.nose);
+  const mouth = level(c.mouth);
+  const rEar = level(c.rightEar);
+  const lEar = level(c.leftEar);
+  if (Math.abs(nose.x) > L.noseX.max) problems.push('nose_not_between_eyes');
+  if (nose.y < L.noseY.min || nose.y > L.noseY.max) problems.push('nose_not_below_eyes');
+  if (mouth.y - nose.y < L.mouthBelowNose.min || mouth.y > L.mouthY.max || Math.abs(mouth.x) > L.mouthX.max) problems.push('mouth_not_below_nose');
+  if (-rEar.x < L.earOutside.min || lEar.x < L.earOutside.min || [rEar.y, lEar.y].some((y) => y < L.earY.min || y > L.earY.max)) problems.push('ears_misplaced');
+  const { x, y, width, height } = c.box;
+  const inBox = (p: Point) => p.x >= x && p.x <= x + width && p.y >= y && p.y <= y + height;
+  if (![c.rightEye, c.leftEye, c.nose, c.mouth].every(inBox)) problems.push('landmarks_outside_box');
+  return problems;
+}
+
 /** Face width as the standard means it (cheek to cheek): the distance between BlazeFace's ear (tragion) points. */
 export function faceWidthOf(f: FaceLandmarks): number {
   return Math.hypot(f.leftEar.x - f.rightEar.x, f.leftEar.y - f.rightEar.y);
