@@ -109,6 +109,22 @@ describe('decodeCameraPhoto: the bytes alone decide', () => {
     expect((await refusal(whole.subarray(0, whole.length - 1))).code).toBe('PHOTO_TRUNCATED');
   });
 
+  it('refuses a 72 KB JPEG whose header claims 7745 × 7745 (issue 8 finding 5) with PHOTO_TRUNCATED: too little data for that many blocks', async () => {
+    // A whole 600 × 800 photo of about 72 KB, ended by its own EOI, whose frame header is rewritten to a
+    // size under the pixel limit: libjpeg decodes it with a warning and grey blocks, so sharp alone took it.
+    const small = await sharp(await fixture('id-blue-12mp.jpg')).resize(600, 800).jpeg({ quality: 85 }).toBuffer();
+    expect(small.length).toBeGreaterThan(40_000);
+    expect(small.length).toBeLessThan(120_000);
+    const claimed = withClaimedSize(small, 7745, 7745);
+    expect(7745 * 7745).toBeLessThan(DEFAULT_DECODE_LIMITS.maxPixels);
+    expect((await refusal(claimed)).code).toBe('PHOTO_TRUNCATED');
+    expect(() => readJpegStructure(claimed)).toThrow(expect.objectContaining({ code: 'PHOTO_TRUNCATED' }));
+    // The floor is one bit per block: the smallest whole JPEG of that size (two bits a block) still passes.
+    const minimal = craftGreyJpeg(7745, 7745);
+    expect(minimal.length).toBeLessThan(300_000);
+    expect(readJpegStructure(minimal)).toMatchObject({ width: 7745, height: 7745 });
+  });
+
   it('maps libvips truncation errors (the second line of defence, failOn truncated) to PHOTO_TRUNCATED', async () => {
     const whole = await fixture('orientation-1.jpg');
     const cut = whole.subarray(0, Math.floor(whole.length / 2));

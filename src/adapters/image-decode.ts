@@ -155,9 +155,12 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
   const b = bytes;
   if (b.length < 4 || b[0] !== 0xff || b[1] !== SOI) throw unreadable('no JPEG start-of-image marker');
   let frame: Pick<JpegStructure, 'width' | 'height' | 'components' | 'precision' | 'sofMarker'> | undefined;
+  let frameBlocks = 0;
   let hasIccProfile = false;
   let adobeTransform: number | null = null;
   let scans = 0;
+  /** bytes of entropy-coded data over all scans */
+  let scanBytes = 0;
   let pos = 2;
   for (;;) {
     // Between segments: one marker, possibly preceded by fill bytes (FF FF …).
@@ -170,6 +173,9 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
     if (marker === EOI) {
       if (!frame) throw unreadable('no frame header (SOF) before the end of the image');
       if (scans === 0) throw unreadable('no image data (SOS) before the end of the image');
+      // Issue 8 finding 5: a small file whose header claims a large frame, ended early with an EOI, was
+      // decoded (libjpeg fills the missing blocks with grey and only warns) and accepted as a shot.
+      if (scanBytes * 8 < minimumScanBits(frame.sofMarker, frameBlocks)) throw truncated();
       return { ...frame, progressive: isProgressive(frame.sofMarker), hasIccProfile, adobeTransform, endOfImage: pos };
     }
     if (isRst(marker) || marker === TEM || marker === SOI) continue;
@@ -188,7 +194,10 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
       // The pixel limit comes first: a small file claiming 30,000 × 30,000 never reaches a decoder.
       if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
       if (width === 0 || height === 0) throw unreadable(`frame header gives ${width} × ${height} pixels`);
-      if (!frame) frame = { width, height, components, precision: body[0]!, sofMarker: marker };
+      if (!frame) {
+        frame = { width, height, components, precision: body[0]!, sofMarker: marker };
+        frameBlocks = countBlocks(body, width, height);
+      }
     } else if (marker === 0xe2 && body.subarray(0, 12).toString('latin1') === 'ICC_PROFILE\0') {
       hasIccProfile = true;
     } else if (marker === 0xee && body.subarray(0, 5).toString('latin1') === 'Adobe' && body.length >= 12) {
@@ -199,9 +208,39 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
     if (marker === SOS) {
       if (!frame) throw unreadable('a scan (SOS) comes before the frame header (SOF)');
       scans++;
+      const dataStart = pos;
       pos = skipEntropyCodedData(b, pos);
+      scanBytes += pos - dataStart;
     }
   }
+}
+
+/**
+ * 8 × 8 blocks of all components of the frame, from the sampling factors of its header: what the scans
+ * must cover for the image to be whole.
+ */
+function countBlocks(sof: Buffer, width: number, height: number): number {
+  const components = sof[5]!;
+  const factors: { h: number; v: number }[] = [];
+  for (let i = 0; i < components && 7 + i * 3 < sof.length; i++) {
+    const hv = sof[7 + i * 3]!;
+    factors.push({ h: Math.max(1, hv >> 4), v: Math.max(1, hv & 0x0f) });
+  }
+  const hMax = Math.max(1, ...factors.map((f) => f.h));
+  const vMax = Math.max(1, ...factors.map((f) => f.v));
+  let blocks = 0;
+  for (const f of factors) blocks += Math.ceil(Math.ceil((width * f.h) / hMax) / 8) * Math.ceil(Math.ceil((height * f.v) / vMax) / 8);
+  return blocks;
+}
+
+/**
+ * The fewest bits of entropy-coded data a whole image can have. With Huffman coding (baseline, extended
+ * and progressive: what cameras write) every block takes at least one bit (its DC difference; a code is
+ * at least one bit long), so a file with fewer bits than blocks has lost part of its picture, whatever
+ * markers close it. Arithmetic, lossless and hierarchical JPEGs have no such floor: 0, no check.
+ */
+function minimumScanBits(sofMarker: number, blocks: number): number {
+  return sofMarker === 0xc0 || sofMarker === 0xc1 || sofMarker === 0xc2 ? blocks : 0;
 }
 
 /** From the start of a scan's data to the next marker that is not a stuffed byte (FF 00), a restart or fill. */

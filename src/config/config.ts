@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -13,6 +14,10 @@ const EnvSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
   /** Base64 of 32 bytes; overrides the key file in the data directory (several machines share one key). */
   GRADPHOTO_MASTER_KEY: z.string().optional(),
+  /** Base64 of 32 bytes: the audit chain's HMAC key; overrides <data>/keys/audit.key (docs/decisions/0002). */
+  GRADPHOTO_AUDIT_KEY: z.string().optional(),
+  /** Audit checkpoints are also POSTed here as JSON (an outside service the database's admins cannot change). */
+  AUDIT_CHECKPOINT_URL: z.string().url().optional().or(z.literal('').transform(() => undefined)),
   /** Photo key-encryption key(s): base64 of 32 bytes, or `1:<b64>,2:<b64>`; overrides <data>/keys/photo-kek.v*.key. */
   GRADPHOTO_PHOTO_KEY: z.string().optional(),
   /** Blobs without a row younger than this survive the start-up sweep (default 0 on SQLite, 10 on PostgreSQL). */
@@ -27,6 +32,15 @@ const EnvSchema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
   MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1024).default(100),
+  /**
+   * API requests per minute from one address (static files are not counted). Behind a campus NAT many
+   * people share one address: a page load is a few API calls, so this is set for a crowd, not a person.
+   */
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(10).max(1_000_000).default(6000),
+  /** Photo uploads read and processed at once (default: two per core); more wait in a short queue, then 503. */
+  PHOTO_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).max(256).optional(),
+  /** Photo uploads that may wait for a place (default: as many as in flight); beyond, 503 with Retry-After. */
+  PHOTO_UPLOADS_QUEUED: z.coerce.number().int().min(0).max(1000).optional(),
   /** The address users reach the server at (links in mail, the sign-on redirect), e.g. https://photo.example.edu.cn */
   PUBLIC_URL: z.string().url().optional(),
   /** Outgoing mail (reminders, sign-in links): `smtp://host:port` or `smtps://user:pass@host:465`; absent = no mail. */
@@ -50,6 +64,8 @@ export type AppConfig = {
   dataDir: string;
   databaseUrl: string | undefined;
   masterKey: string | undefined;
+  auditKey: string | undefined;
+  auditCheckpointUrl: string | undefined;
   photoKey: string | undefined;
   orphanGraceMinutes: number | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
@@ -58,6 +74,9 @@ export type AppConfig = {
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
   maxUploadBytes: number;
+  apiRateLimitPerMinute: number;
+  photoUploadsInFlight: number;
+  photoUploadsQueued: number;
   publicUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -78,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { da
     dataDir: path.resolve(overrides.dataDir ?? e.GRADPHOTO_DATA),
     databaseUrl: e.DATABASE_URL,
     masterKey: e.GRADPHOTO_MASTER_KEY,
+    auditKey: e.GRADPHOTO_AUDIT_KEY,
+    auditCheckpointUrl: e.AUDIT_CHECKPOINT_URL,
     photoKey: e.GRADPHOTO_PHOTO_KEY,
     orphanGraceMinutes: e.GRADPHOTO_ORPHAN_GRACE_MINUTES,
     logLevel: e.LOG_LEVEL,
@@ -86,11 +107,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { da
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
     maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
+    apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+    photoUploadsInFlight: e.PHOTO_UPLOADS_IN_FLIGHT ?? defaultPhotoUploadsInFlight(),
+    photoUploadsQueued: e.PHOTO_UPLOADS_QUEUED ?? e.PHOTO_UPLOADS_IN_FLIGHT ?? defaultPhotoUploadsInFlight(),
     publicUrl: e.PUBLIC_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     oidc: readOidcConfig(e, env.NODE_ENV),
   };
+}
+
+/** Two photo pipelines per core: decoding and encoding run in libvips threads, so two keep a core busy. */
+export function defaultPhotoUploadsInFlight(): number {
+  return 2 * os.availableParallelism();
 }
 
 export interface OidcConfig {

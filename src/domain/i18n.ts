@@ -31,6 +31,18 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   ROSTER_INVALID: { zh: '名单有 {count} 处错误，未导入任何数据', en: 'The roster has {count} error(s); nothing was imported' },
   UNSUPPORTED_FILE: { zh: '无法读取该文件：{reason}。请上传 .xlsx 或 .csv 格式的名单', en: 'This file cannot be read: {reason}. Upload the roster as .xlsx or .csv' },
   FILE_TOO_LARGE: { zh: '文件过大（上限 {limit}）', en: 'The file is too large (limit {limit})' },
+  UPLOAD_TOO_MANY_FIELDS: { zh: '表单字段过多：最多 {limit} 个（文件除外）', en: 'Too many form fields: at most {limit} besides the file' },
+  UPLOAD_TOO_MANY_FILES: { zh: '一次只能上传 {limit} 个文件（字段 {field}）', en: 'Only {limit} file per upload (field {field})' },
+  UNSUPPORTED_MEDIA_TYPE: {
+    zh: '不支持的请求内容类型（{type}）：此接口只接受 {accepted}',
+    en: 'Unsupported request content type ({type}): this operation accepts {accepted} only',
+  },
+  CROSS_SITE_REQUEST: { zh: '拒绝来自其他网站的请求（{origin}）', en: 'Requests from another site are refused ({origin})' },
+  RATE_LIMITED: { zh: '请求过于频繁，请 {seconds} 秒后再试', en: 'Too many requests; try again in {seconds} seconds' },
+  SERVER_BUSY: {
+    zh: '服务器正忙：同时处理的照片已达上限（{limit} 张），请 {seconds} 秒后重试',
+    en: 'The server is busy: it is processing the most photos it takes at once ({limit}); try again in {seconds} seconds',
+  },
   NOT_FOUND: { zh: '未找到', en: 'Not found' },
   STUDENT_NOT_FOUND: { zh: '未找到该学生', en: 'Student not found' },
   CAMPAIGN_NOT_FOUND: { zh: '未找到采集活动', en: 'Campaign not found' },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -11,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/config.js';
+import { defaultPhotoUploadsInFlight } from '../config/config.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { pickLang } from '../domain/i18n.js';
 import { scrubNationalIds } from '../domain/national-id.js';
@@ -24,6 +26,9 @@ import { eventsRoutes } from './events.routes.js';
 import { SESSION_COOKIE } from './context.js';
 import { handleError, sendAppError } from './errors.js';
 import { PHOTO_UPLOAD_OPENAPI, PHOTO_UPLOAD_URL, photoRoutes } from './photo.routes.js';
+import { refuseCrossSiteRequest, refuseNonJsonBody, STATE_CHANGING_METHODS } from './request-guards.js';
+import type { UploadGate } from './upload-gate.js';
+import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
@@ -36,12 +41,15 @@ import { userRoutes } from './user.routes.js';
 declare module 'fastify' {
   interface FastifyInstance {
     httpSettings: { cookieSecure: boolean | 'auto' };
+    /** photo uploads read and processed at once (issue 8 finding 8) */
+    photoUploads: UploadGate;
   }
 }
 
 export interface BuildAppOptions {
   deps: ServiceDeps;
-  config: Pick<AppConfig, 'trustProxyHops' | 'cookieSecure' | 'maxUploadBytes' | 'logLevel'>;
+  config: Pick<AppConfig, 'trustProxyHops' | 'cookieSecure' | 'maxUploadBytes' | 'logLevel'> &
+    Partial<Pick<AppConfig, 'publicUrl' | 'apiRateLimitPerMinute' | 'photoUploadsInFlight' | 'photoUploadsQueued'>>;
   /** the built web app (index.html + assets); absent = API only */
   webRoot?: string | undefined;
   logger?: boolean;
@@ -77,6 +85,17 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   app.decorate('deps', opts.deps);
   app.decorate('maxUploadBytes', opts.config.maxUploadBytes);
   app.decorate('httpSettings', { cookieSecure: opts.config.cookieSecure });
+  const photoUploadsInFlight = opts.config.photoUploadsInFlight ?? defaultPhotoUploadsInFlight();
+  app.decorate(
+    'photoUploads',
+    createUploadGate({
+      maxInFlight: photoUploadsInFlight,
+      maxWaiting: opts.config.photoUploadsQueued ?? photoUploadsInFlight,
+      // A station's upload waits a little for a place rather than being sent again at once.
+      maxWaitMs: 20_000,
+      retryAfterSeconds: 10,
+    }),
+  );
   app.decorateRequest('lang', 'zh');
   app.decorateRequest('principal', null);
   app.decorateRequest('sessionId', null);
@@ -103,9 +122,26 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(multipart, { limits: { fileSize: opts.config.maxUploadBytes, files: 1, fields: 10 } });
   await app.register(rateLimit, {
     global: true,
-    max: 1200,
+    max: opts.config.apiRateLimitPerMinute ?? 6000,
     timeWindow: '1 minute',
-    errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'TOO_MANY_ATTEMPTS', message: `rate limit ${ctx.max}/${ctx.after}` }),
+    // Static files are not counted: a page load is 25–31 of them, and behind a campus NAT everybody shares
+    // one address (issue 8 finding 11). The pages themselves are static too.
+    allowList: (request) => !request.url.startsWith('/api/'),
+    // Each limit says what it is: sign-in routes (their own, lower limits) are attempts to sign in, the
+    // rest is the API's general limit.
+    errorResponseBuilder: (request, ctx) => {
+      const seconds = Math.max(1, Math.ceil(ctx.ttl / 1000));
+      if (request.url.startsWith('/api/auth/')) return new AppError('TOO_MANY_ATTEMPTS', { params: { minutes: Math.max(1, Math.ceil(seconds / 60)) } });
+      return new AppError('RATE_LIMITED', { params: { seconds } });
+    },
+  });
+  // JS, CSS, HTML and JSON are compressed (brotli or gzip, as the client accepts); images are already
+  // compressed and the event stream must not be buffered, so neither is. Request bodies are never
+  // inflated (no gzip bomb behind the body limit).
+  await app.register(compress, {
+    encodings: ['br', 'gzip'],
+    customTypes: /^(?:text\/(?:html|css|javascript|plain)|application\/(?:javascript|json|problem\+json)|image\/svg\+xml)(?:;|$)/,
+    globalDecompression: false,
   });
 
   const transform = createJsonSchemaTransform({});
@@ -137,6 +173,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     request.lang = pickLang(request.headers['accept-language']);
   });
 
+  // Cross-site requests and non-JSON bodies are refused before anything else reads the request (issue 8
+  // finding 9; request-guards.ts says why each).
+  const uploadRoutes = new Set([...MULTIPART_FILE_ROUTES, PHOTO_UPLOAD_URL]);
+  app.addHook('onRequest', async (request) => {
+    if (!STATE_CHANGING_METHODS.has(request.method) || !request.url.startsWith('/api/')) return;
+    refuseCrossSiteRequest(request, { publicUrl: opts.config.publicUrl });
+    refuseNonJsonBody(request, uploadRoutes);
+  });
+
   // Every /api route needs a session unless it is marked public; public routes still learn who calls.
   app.addHook('preHandler', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
@@ -155,6 +200,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
+    // An answer sent before its request's body was read to the end (a refused upload, see multipart.ts)
+    // closes the connection: what is left of the body would otherwise be parsed as the next request, or
+    // stall it. The rest is read and dropped meanwhile, so the client is not stuck sending it.
+    if (!request.raw.complete) {
+      reply.header('Connection', 'close');
+      request.raw.resume();
+    }
     // Personal data is never cached by browsers or proxies.
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('Cache-Control', 'no-store');
     return payload;
@@ -180,7 +232,19 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   const webRoot = opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
   if (webRoot) {
     // wildcard: files are looked up at request time, so a rebuilt app is served without a restart.
-    await app.register(fastifyStatic, { root: webRoot, wildcard: true, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: webRoot,
+      wildcard: true,
+      index: ['index.html'],
+      // Vite names every file under /assets/ by its content's hash: a new build means new names, so these
+      // are cached for a year without asking again (issue 8 finding 11). The rest (index.html names the
+      // assets) is asked for again each time.
+      cacheControl: false,
+      setHeaders: (res, filePath) => {
+        const immutable = path.relative(webRoot, filePath).split(path.sep)[0] === 'assets';
+        res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
   }
   app.setNotFoundHandler((request, reply) => {
     if (request.url.startsWith('/api/') || request.method !== 'GET') {

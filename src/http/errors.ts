@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { translateError } from '../domain/i18n.js';
+import { formatMegabytes } from './multipart.js';
 
 /** The one table from error codes to HTTP statuses (docs/architecture.md: one error model). */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -10,6 +11,12 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   ROSTER_INVALID: 422,
   UNSUPPORTED_FILE: 415,
   FILE_TOO_LARGE: 413,
+  UPLOAD_TOO_MANY_FIELDS: 413,
+  UPLOAD_TOO_MANY_FILES: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CROSS_SITE_REQUEST: 403,
+  RATE_LIMITED: 429,
+  SERVER_BUSY: 503,
   NOT_FOUND: 404,
   STUDENT_NOT_FOUND: 404,
   CAMPAIGN_NOT_FOUND: 404,
@@ -60,12 +67,28 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   OIDC_NO_STUDENT: 403,
 };
 
+/**
+ * What a 415 accepts, sent as its details in place of whatever a parser said: a parser's words are
+ * internal (sometimes a JavaScript TypeError's), not an answer for the caller (issue 8 finding 11).
+ */
+const ACCEPTED_TYPES: Partial<Record<ErrorCode, string>> = {
+  UNSUPPORTED_FILE: 'a roster as .xlsx, or .csv in UTF-8 or GBK',
+  PHOTO_FORMAT_UNSUPPORTED: 'a camera JPEG (.jpg)',
+  UNSUPPORTED_MEDIA_TYPE: 'application/json; multipart/form-data for the photo and roster uploads',
+};
+
+/** Codes whose answer carries Retry-After: its `seconds` parameter. */
+const RETRY_AFTER_CODES: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'SERVER_BUSY']);
+
 export function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const status = HTTP_STATUS[error.code];
   const body: { error: { code: string; message: string; details?: unknown } } = {
     error: { code: error.code, message: translateError(error.code, error.params, request.lang) },
   };
-  if (error.details !== undefined) body.error.details = error.details;
-  return reply.status(HTTP_STATUS[error.code]).type('application/json; charset=utf-8').send(body);
+  if (status === 415) body.error.details = { accepted: ACCEPTED_TYPES[error.code] ?? 'see the API documentation (/api/openapi.json)' };
+  else if (error.details !== undefined) body.error.details = error.details;
+  if (RETRY_AFTER_CODES.has(error.code) && error.params.seconds !== undefined) reply.header('Retry-After', String(error.params.seconds));
+  return reply.status(status).type('application/json; charset=utf-8').send(body);
 }
 
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -76,13 +99,24 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return sendAppError(request, reply, new AppError('VALIDATION_FAILED', { params: { detail }, details: issues }));
   }
   const fe = error as FastifyError;
-  if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return sendAppError(request, reply, new AppError('FILE_TOO_LARGE', { params: { limit: `${Math.round(request.server.maxUploadBytes / 1048576)} MB` } }));
+  if (fe.code === 'FST_REQ_FILE_TOO_LARGE') {
+    return sendAppError(request, reply, new AppError('FILE_TOO_LARGE', { params: { limit: formatMegabytes(request.server.maxUploadBytes) } }));
   }
-  if (fe.statusCode === 429) return sendAppError(request, reply, new AppError('TOO_MANY_ATTEMPTS', { params: { minutes: 1 } }));
+  // Any other 413 is a JSON body over its route's limit (1 MB unless the route says otherwise): that limit.
+  if (fe.statusCode === 413) {
+    const limit = request.routeOptions.bodyLimit ?? request.server.initialConfig.bodyLimit ?? 1024 * 1024;
+    return sendAppError(request, reply, new AppError('FILE_TOO_LARGE', { params: { limit: formatMegabytes(limit) } }));
+  }
+  if (fe.statusCode === 415) {
+    const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().slice(0, 100) || '—';
+    return sendAppError(request, reply, new AppError('UNSUPPORTED_MEDIA_TYPE', { params: { type, accepted: 'application/json' } }));
+  }
+  if (fe.statusCode === 429) return sendAppError(request, reply, new AppError('RATE_LIMITED', { params: { seconds: 60 } }));
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code: ErrorCode = fe.statusCode === 404 ? 'NOT_FOUND' : fe.statusCode === 413 ? 'FILE_TOO_LARGE' : 'VALIDATION_FAILED';
-    return sendAppError(request, reply, new AppError(code, { params: { detail: fe.message, limit: '' } }));
+    const code: ErrorCode = fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
+    // Fastify's words for its own refusals; a JSON syntax error's message is the parser's, so a fixed one.
+    const detail = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'the body is not valid JSON' : fe.message;
+    return sendAppError(request, reply, new AppError(code, { params: { detail } }));
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendAppError(request, reply, new AppError('INTERNAL'));

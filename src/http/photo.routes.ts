@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import {
@@ -10,9 +10,12 @@ import {
   VoidConfirmationRequestSchema,
 } from '../contracts/photo.js';
 import { AppError, isAppError } from '../domain/errors.js';
+import type { Actor } from '../services/deps.js';
 import { authorize } from '../services/deps.js';
 import * as photoService from '../services/photo.service.js';
 import { actorOf } from './context.js';
+import type { Upload, UploadLimits } from './multipart.js';
+import { readUpload, UploadAborted } from './multipart.js';
 
 /** Largest camera file accepted (a 24 MP JPEG is 8–15 MB); the decoder's own byte limit is the same. */
 export const PHOTO_MAX_BYTES = 40 * 1024 * 1024;
@@ -35,39 +38,8 @@ export const PHOTO_UPLOAD_OPENAPI = {
   },
 };
 
-class UploadAborted extends Error {}
-
-/**
- * Reads the multipart body in memory (never spooled to disk: no plain-text face on disk, A3), whatever
- * the order of the file and the fields, with the photo byte limit.
- */
-async function readPhotoUpload(request: FastifyRequest): Promise<{ bytes: Buffer; fields: Record<string, string> }> {
-  if (!request.isMultipart()) {
-    throw new AppError('VALIDATION_FAILED', { params: { detail: 'multipart/form-data with a "file" field expected' } });
-  }
-  const fields: Record<string, string> = {};
-  let bytes: Buffer | undefined;
-  try {
-    for await (const part of request.parts({ limits: { fileSize: PHOTO_MAX_BYTES, files: 1, fields: 10, fieldSize: 4096 } })) {
-      if (part.type === 'file') {
-        const buffer = await part.toBuffer();
-        if (part.fieldname !== 'file') throw new AppError('VALIDATION_FAILED', { params: { detail: `unexpected file field "${part.fieldname}", expected "file"` } });
-        bytes = buffer;
-      } else {
-        fields[part.fieldname] = String(part.value);
-      }
-    }
-  } catch (e) {
-    if (request.raw.aborted || request.raw.destroyed) throw new UploadAborted('upload cut off');
-    const code = (e as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('FILE_TOO_LARGE', { params: { limit: PHOTO_LIMIT_TEXT } });
-    throw e;
-  }
-  // A request cut off half-way is never stored, whatever the parser made of its end.
-  if (!request.raw.complete) throw new UploadAborted('upload cut off');
-  if (!bytes) throw new AppError('VALIDATION_FAILED', { params: { detail: 'the "file" field is missing' }, details: [{ field: 'file', message: 'required' }] });
-  return { bytes, fields };
-}
+/** The photo form: one JPEG in `file`, studentNo, sha256 and station; a few spare fields for later clients. */
+const PHOTO_UPLOAD_LIMITS: UploadLimits = { fileField: 'file', maxFileBytes: PHOTO_MAX_BYTES, maxFileText: PHOTO_LIMIT_TEXT, maxFields: 10, maxFieldBytes: 4096 };
 
 function parseFields(fields: Record<string, string>) {
   const parsed = UploadPhotoFieldsSchema.safeParse(fields);
@@ -78,7 +50,7 @@ function parseFields(fields: Record<string, string>) {
   return parsed.data;
 }
 
-const ERRORS = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema };
+const ERRORS = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema, 503: ErrorBodySchema };
 
 export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -94,32 +66,44 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const actor = actorOf(request);
       authorize(actor, 'photo.upload');
-      let upload: { bytes: Buffer; fields: Record<string, string> };
+      // A place among the uploads read and processed at once, before a byte of the body is read (issue 8
+      // finding 8). A refusal (SERVER_BUSY, 503 with Retry-After) is not audited: it says nothing about a
+      // student, and under load it would add a write per refusal.
+      const release = await app.photoUploads.acquire();
       try {
-        upload = await readPhotoUpload(request);
-      } catch (e) {
-        const code = e instanceof UploadAborted ? 'UPLOAD_ABORTED' : isAppError(e) ? e.code : 'UPLOAD_FAILED';
-        await photoService.recordUploadRefused(app.deps, actor, code, {});
-        if (e instanceof UploadAborted) {
-          // Nothing was stored and no answer is sent. The connection is closed, not left open: a client whose
-          // body stopped short of its Content-Length (the socket still open) would otherwise wait forever.
-          reply.hijack();
-          request.raw.destroy();
-          return reply;
-        }
-        throw e;
+        return await receivePhoto(request, reply, actor);
+      } finally {
+        release();
       }
-      let fields;
-      try {
-        fields = parseFields(upload.fields);
-      } catch (e) {
-        await photoService.recordUploadRefused(app.deps, actor, 'VALIDATION_FAILED', { size: upload.bytes.length });
-        throw e;
-      }
-      const done = await photoService.uploadPhoto(app.deps, actor, { bytes: upload.bytes, ...fields }, request.lang);
-      return reply.status(done.created ? 201 : 200).send(done.value);
     },
   );
+
+  async function receivePhoto(request: FastifyRequest, reply: FastifyReply, actor: Actor): Promise<FastifyReply> {
+    let upload: Upload;
+    try {
+      upload = await readUpload(request, PHOTO_UPLOAD_LIMITS);
+    } catch (e) {
+      const code = e instanceof UploadAborted ? 'UPLOAD_ABORTED' : isAppError(e) ? e.code : 'UPLOAD_FAILED';
+      await photoService.recordUploadRefused(app.deps, actor, code, {});
+      if (e instanceof UploadAborted) {
+        // Nothing was stored and no answer is sent. The connection is closed, not left open: a client whose
+        // body stopped short of its Content-Length (the socket still open) would otherwise wait forever.
+        reply.hijack();
+        request.raw.destroy();
+        return reply;
+      }
+      throw e;
+    }
+    let fields;
+    try {
+      fields = parseFields(upload.fields);
+    } catch (e) {
+      await photoService.recordUploadRefused(app.deps, actor, 'VALIDATION_FAILED', { size: upload.bytes.length });
+      throw e;
+    }
+    const done = await photoService.uploadPhoto(app.deps, actor, { bytes: upload.bytes, ...fields }, request.lang);
+    return reply.status(done.created ? 201 : 200).send(done.value);
+  }
 
   app.get(
     '/api/photos/:id/report',
