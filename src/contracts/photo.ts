@@ -38,11 +38,38 @@ export const Sha256HexSchema = z
   .regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 in hexadecimal (64 characters)')
   .transform((s) => s.toLowerCase());
 
+/** Letters, marks, digits, punctuation, symbols and the plain space: what a screen shows as written. */
+const PRINTABLE_CHARACTER = /[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+const STATION_LABEL_MAX = 64;
+
+/** A value shown in an error: anything not printable as \u{…}, so the message itself cannot be reordered. */
+function escapeForMessage(value: string): string {
+  return [...value.slice(0, 40)].map((c) => (PRINTABLE_CHARACTER.test(c) ? c : `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`)).join('');
+}
+
+/**
+ * The station's label on an upload (issue 8 finding 11): it is stored with the photo and shown on the
+ * station's and the admins' screens and in the audit log, so it is 1–64 printable characters — no NUL or
+ * other control characters, no bidirectional-text or zero-width controls (which reorder or hide what an
+ * operator reads), no lone surrogates.
+ */
+export const StationLabelSchema = z
+  .string()
+  .trim()
+  .superRefine((label, ctx) => {
+    const chars = [...label];
+    if (chars.length >= 1 && chars.length <= STATION_LABEL_MAX && chars.every((c) => PRINTABLE_CHARACTER.test(c))) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: `1–${STATION_LABEL_MAX} printable characters without control or bidirectional-text characters, not "${escapeForMessage(label)}"${chars.length > 40 ? ` (${chars.length} characters)` : ''}`,
+    });
+  });
+
 /** The text fields of uploadPhoto's multipart body (the file is the field `file`). */
 export const UploadPhotoFieldsSchema = z.object({
   studentNo: z.string().trim().min(1).max(32),
   sha256: Sha256HexSchema.optional(),
-  station: z.string().trim().min(1).max(64).optional(),
+  station: StationLabelSchema.optional(),
 });
 
 /** Opaque ids only (A3): a photo id is random, a student id is the students table's random id. */

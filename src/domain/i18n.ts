@@ -60,7 +60,6 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   USERNAME_TAKEN: { zh: '用户名已存在：{username}', en: 'Username already taken: {username}' },
   DEPARTMENT_UNKNOWN: { zh: '院系不在本次采集活动中：{department}', en: 'Not a department of this campaign: {department}' },
   CAMPAIGN_TERM_DUPLICATE: { zh: '毕业时间 {term} 在 {field} 中重复出现', en: 'The term {term} is listed more than once in {field}' },
-  STATION_LABEL_INVALID: { zh: '工位名称无效：{label}（须为 1–64 个可打印字符，不含控制字符或双向文本控制符）', en: 'Invalid station label {label}: 1–64 printable characters, no control or bidirectional-text characters' },
   CONFLICT: { zh: '数据已被修改，请刷新后重试', en: 'The data changed meanwhile; reload and try again' },
   AUDIT_CHAIN_BROKEN: { zh: '审计日志校验失败：第 {seq} 条', en: 'Audit log verification failed at event {seq}' },
   INTERNAL: { zh: '服务器内部错误', en: 'Internal server error' },
