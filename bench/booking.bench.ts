@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { createArgon2Hasher } from '../src/adapters/password-hasher.js';
 import { buildApp } from '../src/http/app.js';
 import { login } from '../src/services/auth.service.js';
-import { checkSeatInvariants, ensureSessions } from '../src/services/booking.service.js';
+import { checkSeatInvariants } from '../src/services/booking.service.js';
 import { demoCampaign, loadCampaign } from '../src/services/campaign.service.js';
 import { SYSTEM } from '../src/services/deps.js';
 import { applyRosterImport } from '../src/services/roster.service.js';
@@ -104,7 +104,6 @@ async function benchOne(label: string, databaseUrl?: string): Promise<void> {
     const imported = await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(roster) }, 'bench-roster.csv', 'zh');
     if (imported.summary.added !== ATTEMPTS) throw new Error(`roster: ${imported.summary.added} of ${ATTEMPTS} imported`);
 
-    await ensureSessions(deps);
     await deps.db.db.updateTable('schedule_sessions').set({ capacity: SEATS_PER_SESSION }).where('site', '=', 'beijing').execute();
     const sessions = await deps.db.db.selectFrom('schedule_sessions').select(['id']).where('site', '=', 'beijing').orderBy('date').orderBy('start_time').execute();
     if (sessions.length !== SESSIONS) throw new Error(`expected ${SESSIONS} Beijing sessions, found ${sessions.length}`);

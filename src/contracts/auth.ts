@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RoleSchema } from './common.js';
+import { PermissionSchema, RoleSchema } from './common.js';
 
 export const LoginRequestSchema = z.object({
   username: z.string().trim().min(1).max(64),
@@ -16,6 +16,8 @@ export const MeSchema = z.object({
   departments: z.array(z.string()),
   studentId: z.string().nullable(),
   totpEnabled: z.boolean(),
+  /** what the caller may do: the web shows pages and buttons by these, never by role */
+  permissions: z.array(PermissionSchema),
 });
 export type Me = z.infer<typeof MeSchema>;
 

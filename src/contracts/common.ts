@@ -1,3 +1,4 @@
+import type { Permission as DomainPermission } from '../domain/permissions.js';
 import { z } from 'zod';
 
 export const TextSchema = z.object({ zh: z.string(), en: z.string() });
@@ -13,6 +14,39 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const RoleSchema = z.enum(['admin', 'secretary', 'operator', 'cashier', 'student']);
 export type Role = z.infer<typeof RoleSchema>;
+
+// Written out (not imported) so that the web bundle carries no domain code; the type check below keeps it
+// equal to the domain's PERMISSIONS (a permission added there and not here fails `tsc`).
+export const PermissionSchema = z.enum([
+  'campaign.overview',
+  'campaign.manage',
+  'roster.import',
+  'student.list',
+  'student.read',
+  'student.export',
+  'student.nationalId.read',
+  'student.name.read',
+  'audit.read',
+  'user.manage',
+  'session.list',
+  'session.listMine',
+  'booking.read',
+  'booking.create',
+  'booking.cancel',
+  'waitlist.join',
+  'schedule.manage',
+  'session.live',
+  'photo.upload',
+  'photo.read',
+  'photo.confirm',
+  'photo.void',
+  'station.read',
+  'keys.manage',
+  'reminders.manage',
+]);
+export type Permission = z.infer<typeof PermissionSchema>;
+type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+export const PERMISSION_LISTS_AGREE: SameMembers<Permission, DomainPermission> = true;
 
 export const DecisionSchema = z.enum(['required', 'excluded', 'not-in-campaign']);
 export const RuleSchema = z.enum(['E1', 'E2', 'E3', 'E4', 'E5', 'E6']);

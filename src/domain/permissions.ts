@@ -13,33 +13,43 @@ export interface Principal {
   studentNo: string | null;
 }
 
-export type Permission =
-  | 'campaign.overview'
-  | 'campaign.manage'
-  | 'roster.import'
-  | 'student.list'
-  | 'student.read'
-  | 'student.export'
-  | 'student.nationalId.read'
-  | 'audit.read'
-  | 'user.manage'
+/** Every permission, in one list: routes declare one of these (`config: { permission }`), getMe lists the caller's. */
+export const PERMISSIONS = [
+  'campaign.overview',
+  'campaign.manage',
+  'roster.import',
+  'student.list',
+  'student.read',
+  'student.export',
+  'student.nationalId.read',
+  // full names and contact details; the agency's roles see 张*三 (docs/rules/campaign-rules.md: who uses the product)
+  'student.name.read',
+  'audit.read',
+  'user.manage',
   // Schedule and bookings (issue #3). Booking permissions say what a role may do at all; whose booking
   // (own, own departments', anyone's) is decided by canSeeStudent.
-  | 'session.list'
-  | 'booking.read'
-  | 'booking.create'
-  | 'booking.cancel'
-  | 'waitlist.join'
-  | 'schedule.manage'
+  'session.list',
+  // a student's own view of the sessions, with the reason a session is not open to them (S3/S4)
+  'session.listMine',
+  'booking.read',
+  'booking.create',
+  'booking.cancel',
+  'waitlist.join',
+  'schedule.manage',
   // live booked / capacity per session over SSE (issue #3, part 8): the admin, secretary and operator pages
-  | 'session.live'
+  'session.live',
   // Photos (issue #4): upload and confirm at a station, read reports and images, void a confirmation (admin).
-  | 'photo.upload'
-  | 'photo.read'
-  | 'photo.confirm'
-  | 'photo.void'
-  | 'keys.manage'
-  | 'reminders.manage';
+  'photo.upload',
+  'photo.read',
+  'photo.confirm',
+  'photo.void',
+  // a station's screen shows whoever stands there: only roles that see every student (admin, operator)
+  'station.read',
+  'keys.manage',
+  'reminders.manage',
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
 
 /** Booking for oneself (student), for one's departments (secretary) or for anyone (admin). */
 const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'booking.create', 'booking.cancel', 'waitlist.join'];
@@ -53,6 +63,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'student.read',
     'student.export',
     'student.nationalId.read',
+    'student.name.read',
     'audit.read',
     'user.manage',
     ...BOOKING_PERMISSIONS,
@@ -62,14 +73,20 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
     'photo.read',
     'photo.confirm',
     'photo.void',
+    'station.read',
     'keys.manage',
     'reminders.manage',
   ]),
-  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', ...BOOKING_PERMISSIONS, 'session.live']),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm']),
+  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
-  student: new Set<Permission>(['student.read', ...BOOKING_PERMISSIONS, 'photo.read']),
+  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read']),
 };
+
+/** The permissions of a role, in the order of PERMISSIONS (getMe sends them; the web shows what they allow). */
+export function permissionsOf(role: Role): Permission[] {
+  return PERMISSIONS.filter((p) => GRANTS[role].has(p));
+}
 
 export function hasPermission(principal: Pick<Principal, 'role'>, permission: Permission): boolean {
   return GRANTS[principal.role].has(permission);
@@ -100,7 +117,7 @@ export function canSeeStudent(principal: Principal, student: { department: strin
 
 /** Whether full names are shown; the agency's screens show 张*三 (docs/rules/campaign-rules.md: who uses the product). */
 export function seesFullNames(principal: Pick<Principal, 'role'>): boolean {
-  return principal.role === 'admin' || principal.role === 'secretary' || principal.role === 'student';
+  return hasPermission(principal, 'student.name.read');
 }
 
 /** Contact details (e-mail, phone) are for the graduate school, the department and the student. */

@@ -8,7 +8,8 @@ import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServe
 import { BookingSchema, MyBookingSchema, SessionListSchema, type Session } from '../contracts/booking.js';
 import { ErrorBodySchema } from '../contracts/common.js';
 import { login } from '../services/auth.service.js';
-import { checkSeatInvariants, updateSiteSettings } from '../services/booking.service.js';
+import { checkSeatInvariants } from '../services/booking.service.js';
+import { updateSiteSettings } from '../services/site-settings.service.js';
 import type { Actor } from '../services/deps.js';
 import { applyRosterImport } from '../services/roster.service.js';
 

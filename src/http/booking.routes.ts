@@ -23,8 +23,11 @@ import {
 import { ErrorBodySchema, SiteSchema } from '../contracts/common.js';
 import { canonicalJson } from '../domain/audit.js';
 import { AppError } from '../domain/errors.js';
-import type { IdempotencyInput, IdempotentOutcome } from '../services/booking.service.js';
 import * as bookingService from '../services/booking.service.js';
+import type { IdempotencyInput, IdempotentOutcome } from '../services/change.js';
+import * as scheduleService from '../services/schedule.service.js';
+import * as sessionService from '../services/session.service.js';
+import * as siteSettingsService from '../services/site-settings.service.js';
 import { actorOf } from './context.js';
 import { HTTP_STATUS } from './errors.js';
 
@@ -60,6 +63,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/sessions',
     {
+      config: { permission: 'session.list' },
       schema: {
         operationId: 'listSessions',
         tags: ['bookings'],
@@ -68,12 +72,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: SessionListSchema },
       },
     },
-    async (request) => bookingService.listSessions(app.deps, actorOf(request), request.query),
+    async (request) => sessionService.listSessions(app.deps, actorOf(request), request.query),
   );
 
   app.post(
     '/api/bookings',
     {
+      config: { permission: 'booking.create' },
       schema: {
         operationId: 'createBooking',
         tags: ['bookings'],
@@ -92,6 +97,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/bookings/me',
     {
+      config: { permission: 'booking.read' },
       schema: {
         operationId: 'getMyBooking',
         tags: ['bookings'],
@@ -106,6 +112,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/api/bookings/:id',
     {
+      config: { permission: 'booking.cancel' },
       schema: {
         operationId: 'cancelBooking',
         tags: ['bookings'],
@@ -121,6 +128,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/sessions/:id/waitlist',
     {
+      config: { permission: 'waitlist.join' },
       schema: {
         operationId: 'joinWaitlist',
         tags: ['bookings'],
@@ -140,6 +148,7 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/api/sites/:site/settings',
     {
+      config: { permission: 'schedule.manage' },
       schema: {
         operationId: 'updateSiteSettings',
         tags: ['bookings'],
@@ -149,12 +158,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: SiteSettingsResponseSchema, ...ERRORS },
       },
     },
-    async (request) => bookingService.updateSiteSettings(app.deps, actorOf(request), request.params.site, request.body),
+    async (request) => siteSettingsService.updateSiteSettings(app.deps, actorOf(request), request.params.site, request.body),
   );
 
   app.get(
     '/api/sites/:site/settings',
     {
+      config: { permission: 'session.list' },
       schema: {
         operationId: 'getSiteSettings',
         tags: ['bookings'],
@@ -163,12 +173,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: SiteSettingsSchema, ...ERRORS },
       },
     },
-    async (request) => bookingService.getSiteSettings(app.deps, actorOf(request), request.params.site),
+    async (request) => siteSettingsService.getSiteSettings(app.deps, actorOf(request), request.params.site),
   );
 
   app.get(
     '/api/campaign/schedule',
     {
+      config: { permission: 'session.list' },
       schema: {
         operationId: 'getCampaignSchedule',
         tags: ['bookings'],
@@ -176,12 +187,13 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: CampaignScheduleSchema, ...ERRORS },
       },
     },
-    async (request) => bookingService.getCampaignSchedule(app.deps, actorOf(request)),
+    async (request) => scheduleService.getCampaignSchedule(app.deps, actorOf(request)),
   );
 
   app.put(
     '/api/campaign/schedule',
     {
+      config: { permission: 'schedule.manage' },
       schema: {
         operationId: 'updateCampaignSchedule',
         tags: ['bookings'],
@@ -191,6 +203,6 @@ export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: UpdateCampaignScheduleResponseSchema, ...ERRORS },
       },
     },
-    async (request) => bookingService.updateCampaignSchedule(app.deps, actorOf(request), request.body, request.lang),
+    async (request) => scheduleService.updateCampaignSchedule(app.deps, actorOf(request), request.body, request.lang),
   );
 };

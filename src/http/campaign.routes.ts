@@ -7,7 +7,7 @@ import { actorOf } from './context.js';
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/health',
-    { config: { public: true }, schema: { operationId: 'getHealth', tags: ['system'], response: { 200: HealthSchema } } },
+    { config: { permission: 'public' }, schema: { operationId: 'getHealth', tags: ['system'], response: { 200: HealthSchema } } },
     async () => {
       await campaignService.findActiveCampaign(app.deps); // answers only when the database does
       return { status: 'ok' as const };
@@ -18,7 +18,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/campaign',
     {
       // The campaign is the public notice (dates, rooms, price): no sign-in needed.
-      config: { public: true },
+      config: { permission: 'public' },
       schema: { operationId: 'getCampaign', tags: ['campaign'], summary: 'The active campaign: sites, days, windows, departments, price', response: { 200: CampaignSchema } },
     },
     async () => campaignService.getCampaign(app.deps),
@@ -26,13 +26,14 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/api/campaign/overview',
-    { schema: { operationId: 'getCampaignOverview', tags: ['campaign'], summary: 'Days × departments with counts per decision', response: { 200: CampaignOverviewSchema } } },
+    { config: { permission: 'campaign.overview' }, schema: { operationId: 'getCampaignOverview', tags: ['campaign'], summary: 'Days × departments with counts per decision', response: { 200: CampaignOverviewSchema } } },
     async (request) => campaignService.getCampaignOverview(app.deps, actorOf(request)),
   );
 
   app.put(
     '/api/campaign/terms',
     {
+      config: { permission: 'campaign.manage' },
       schema: {
         operationId: 'updateCampaignTerms',
         tags: ['campaign'],

@@ -11,7 +11,9 @@ import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServe
 import { openSse, type SseEvent, type SseStream } from '../../test/support/sse.js';
 import { SessionListSchema, type Session } from '../contracts/booking.js';
 import type { Principal } from '../domain/permissions.js';
-import { getCampaignSchedule, readCurrentSessionCounts, updateCampaignSchedule, updateSiteSettings } from '../services/booking.service.js';
+import { getCampaignSchedule, updateCampaignSchedule } from '../services/schedule.service.js';
+import { readCurrentSessionCounts } from '../services/session.service.js';
+import { updateSiteSettings } from '../services/site-settings.service.js';
 import type { Actor } from '../services/deps.js';
 import { createLiveHub, type LiveClient, type SessionCounts } from '../services/live.service.js';
 import { applyRosterImport } from '../services/roster.service.js';

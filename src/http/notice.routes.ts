@@ -48,7 +48,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/notice',
     {
-      config: { public: true },
+      config: { permission: 'public' },
       schema: {
         operationId: 'getNotice',
         tags: ['notice'],
@@ -68,7 +68,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/notice.pdf',
     {
-      config: { public: true },
+      config: { permission: 'public' },
       schema: {
         operationId: 'getNoticePdf',
         tags: ['notice'],
@@ -92,6 +92,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/me/sessions',
     {
+      config: { permission: 'session.listMine' },
       schema: {
         operationId: 'listMySessions',
         tags: ['bookings'],

@@ -43,7 +43,7 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/auth/oidc',
     {
-      config: { public: true },
+      config: { permission: 'public' },
       schema: {
         operationId: 'getOidcStatus',
         tags: ['auth'],
@@ -57,7 +57,7 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/auth/oidc/start',
     {
-      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { permission: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
       schema: {
         operationId: 'startOidcSignIn',
         tags: ['auth'],
@@ -79,7 +79,7 @@ export const oidcRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/auth/oidc/callback',
     {
-      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { permission: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
       schema: {
         operationId: 'finishOidcSignIn',
         tags: ['auth'],

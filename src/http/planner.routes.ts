@@ -8,6 +8,7 @@ export const plannerRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/plan',
     {
+      config: { permission: 'campaign.overview' },
       schema: {
         operationId: 'proposePlan',
         tags: ['bookings'],

@@ -10,6 +10,7 @@ export const stationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/stations/:stationId',
     {
+      config: { permission: 'station.read' },
       schema: {
         operationId: 'getStation',
         tags: ['photos'],
@@ -24,6 +25,7 @@ export const stationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.put(
     '/api/stations/:stationId/current-student',
     {
+      config: { permission: 'photo.upload' },
       schema: {
         operationId: 'setStationStudent',
         tags: ['photos'],
@@ -39,6 +41,7 @@ export const stationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.delete(
     '/api/stations/:stationId/current-student',
     {
+      config: { permission: 'photo.upload' },
       schema: {
         operationId: 'clearStationStudent',
         tags: ['photos'],

@@ -16,6 +16,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/students',
     {
+      config: { permission: 'student.list' },
       schema: {
         operationId: 'listStudents',
         tags: ['students'],
@@ -31,6 +32,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/students/export.xlsx',
     {
+      config: { permission: 'student.export' },
       schema: {
         operationId: 'exportStudents',
         tags: ['students'],
@@ -52,6 +54,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/students/:id',
     {
+      config: { permission: 'student.read' },
       schema: {
         operationId: 'getStudent',
         tags: ['students'],
@@ -65,6 +68,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/students/:id/national-id',
     {
+      config: { permission: 'student.nationalId.read' },
       schema: {
         operationId: 'revealNationalId',
         tags: ['students'],

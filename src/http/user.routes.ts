@@ -5,12 +5,12 @@ import * as userService from '../services/user.service.js';
 import { actorOf } from './context.js';
 
 export const userRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get('/api/users', { schema: { operationId: 'listUsers', tags: ['users'], response: { 200: UserListSchema } } }, async (request) => ({
+  app.get('/api/users', { config: { permission: 'user.manage' }, schema: { operationId: 'listUsers', tags: ['users'], response: { 200: UserListSchema } } }, async (request) => ({
     items: await userService.listUsers(app.deps, actorOf(request)),
   }));
   app.post(
     '/api/users',
-    { schema: { operationId: 'createUser', tags: ['users'], body: CreateUserRequestSchema, response: { 201: UserSchema, 409: ErrorBodySchema, 422: ErrorBodySchema } } },
+    { config: { permission: 'user.manage' }, schema: { operationId: 'createUser', tags: ['users'], body: CreateUserRequestSchema, response: { 201: UserSchema, 409: ErrorBodySchema, 422: ErrorBodySchema } } },
     async (request, reply) => reply.status(201).send(await userService.createUser(app.deps, actorOf(request), request.body)),
   );
 };

@@ -1,5 +1,5 @@
 // Typed queries of the schedule and bookings (issue #3): site settings, sessions, bookings, the waitlist,
-// notifications and idempotency keys. Seats are guarded by the database, not by code that reads and then
+// notifications. Seats are guarded by the database, not by code that reads and then
 // writes (PITFALLS F1–F5): a seat is taken by a conditional UPDATE whose row count is checked, a CHECK keeps
 // `booked` within `capacity`, and a partial unique index allows one active booking per student.
 import type { Insertable, Selectable } from 'kysely';
@@ -7,7 +7,6 @@ import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type {
   BookingsTable,
-  IdempotencyKeysTable,
   NotificationsTable,
   ScheduleSessionsTable,
   SiteSettingsTable,
@@ -20,7 +19,6 @@ export type SessionRow = Selectable<ScheduleSessionsTable>;
 export type NewSessionRow = Insertable<ScheduleSessionsTable>;
 export type BookingRow = Selectable<BookingsTable>;
 export type WaitlistRow = Selectable<WaitlistEntriesTable>;
-export type IdempotencyRow = Selectable<IdempotencyKeysTable>;
 export type BookableStudentRow = Pick<Selectable<StudentsTable>, 'id' | 'student_no' | 'department' | 'decision' | 'rule' | 'site' | 'employed'>;
 
 type Dialect = Db['dialect'];
@@ -368,45 +366,6 @@ export async function countUnbookedRequiredByDepartment(
 
 export async function insertNotification(tx: Tx, row: Insertable<NotificationsTable>): Promise<void> {
   await tx.insertInto('notifications').values(row).execute();
-}
-
-// ───────────────────────────── idempotency keys ─────────────────────────────
-
-export async function findIdempotencyKey(db: Tx, userId: string, key: string): Promise<IdempotencyRow | undefined> {
-  return db.selectFrom('idempotency_keys').selectAll().where('user_id', '=', userId).where('key', '=', key).executeTakeFirst();
-}
-
-/**
- * Claims a key for the current transaction (placeholder status 0, filled in before commit). When a
- * concurrent request holds the same key, PostgreSQL waits for it to finish and then reports the conflict:
- * false means "someone answered this key first; read their answer".
- */
-export async function claimIdempotencyKey(tx: Tx, row: Omit<IdempotencyRow, 'status_code' | 'response'>): Promise<boolean> {
-  const result = await tx
-    .insertInto('idempotency_keys')
-    .values({ ...row, status_code: 0, response: '' })
-    .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
-    .executeTakeFirst();
-  return affected(result.numInsertedOrUpdatedRows) === 1;
-}
-
-export async function completeIdempotencyKey(tx: Tx, userId: string, key: string, statusCode: number, response: string): Promise<void> {
-  await tx.updateTable('idempotency_keys').set({ status_code: statusCode, response }).where('user_id', '=', userId).where('key', '=', key).execute();
-}
-
-/** Forgets the answers stored before `before` (ISO instant); returns how many were removed. */
-export async function deleteIdempotencyKeysBefore(db: Tx, before: string): Promise<number> {
-  const result = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();
-  return affected(result.numDeletedRows);
-}
-
-/** Stores an answer outside a booking transaction (a refusal, which changed nothing); keeps an earlier one. */
-export async function insertIdempotencyAnswer(db: Tx, row: IdempotencyRow): Promise<void> {
-  await db
-    .insertInto('idempotency_keys')
-    .values(row)
-    .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
-    .execute();
 }
 
 // ───────────────────────────── invariants (F4), for tests and benchmarks ─────────────────────────────

@@ -8,18 +8,12 @@ import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../.
 import type { Session } from '../contracts/booking.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
-import {
-  cancelBooking,
-  checkSeatInvariants,
-  createBooking,
-  ensureSessions,
-  getMyBooking,
-  joinWaitlist,
-  listSessions,
-  updateSiteSettings,
-  type IdempotencyInput,
-  type IdempotentOutcome,
-} from './booking.service.js';
+import * as idempotencyRepo from '../repositories/idempotency.repository.js';
+import { cancelBooking, checkSeatInvariants, createBooking, getMyBooking, joinWaitlist } from './booking.service.js';
+import { ensureActiveCampaign, getActiveCampaign, repairCampaignSessions } from './campaign.service.js';
+import type { IdempotencyInput, IdempotentOutcome } from './change.js';
+import { listSessions } from './session.service.js';
+import { updateSiteSettings } from './site-settings.service.js';
 import { shareByWeight } from '../domain/schedule.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
@@ -129,15 +123,20 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       expect(slot('2023-11-04', 'am', 'shenzhen')).toMatchObject({ weekend: true, capacity: 300 });
     });
 
-    it('are generated once: ensureSessions inserts only missing slots and writes one sessions.generated event', async () => {
+    it('are written with the campaign (never on a read), and a missing one is put back at start-up with one sessions.generated event', async () => {
       expect((await db().selectFrom('schedule_sessions').select('id').execute()).length).toBe(20);
-      expect((await events()).filter((e) => e.action === 'sessions.generated')).toHaveLength(1);
-      // A lost row is put back; the others are left as they are.
+      const loaded = (await events()).filter((e) => e.action === 'campaign.loaded');
+      // every session in the table was made by loading a campaign
+      expect(loaded.reduce((n, e) => n + (JSON.parse(e.details) as { sessionsCreated: number }).sessionsCreated, 0)).toBe(20);
+      expect((await events()).filter((e) => e.action === 'sessions.generated')).toHaveLength(0);
+      // A lost row is not made by a read; the start-up repair puts it back and leaves the others as they are.
       const lost = slot('2023-11-05', 'pm', 'shenzhen');
       await db().deleteFrom('schedule_sessions').where('id', '=', lost.id).execute();
-      const fresh = { ...rt.deps, db: { ...rt.deps.db } }; // a new process: its own "already ensured" memory
-      expect(await ensureSessions(fresh)).toEqual({ created: 1 });
-      expect(await ensureSessions(fresh)).toEqual({ created: 0 });
+      expect((await listSessions(rt.deps, admin, {})).items).toHaveLength(19);
+      expect(await ensureActiveCampaign(rt.deps, SYSTEM)).toMatchObject({ created: false });
+      expect((await events()).filter((e) => e.action === 'sessions.generated')).toHaveLength(1);
+      expect(await repairCampaignSessions(rt.deps, SYSTEM, await getActiveCampaign(rt.deps))).toEqual({ created: 0 });
+      expect((await events()).filter((e) => e.action === 'sessions.generated')).toHaveLength(1);
       sessions = (await listSessions(rt.deps, admin, {})).items;
       expect(sessions).toHaveLength(20);
     });
@@ -458,8 +457,8 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
         expect(first.created).toBe(true);
       });
       expect(evts.map((e) => e.action)).toEqual(['booking.created']);
-      const stored = await bookingRepo.findIdempotencyKey(db(), admin.principal!.userId, 'k1');
-      expect(stored).toMatchObject({ status_code: 201, request_hash: 'request-a' });
+      const stored = await idempotencyRepo.findIdempotencyKey(db(), admin.principal!.userId, 'k1');
+      expect(stored).toMatchObject({ state: 'done', status_code: 201, request_hash: 'request-a' });
     });
 
     it('concurrent retries with the same key give one booking and the same answer', async () => {
@@ -483,7 +482,7 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       await expectAppError(createBooking(rt.deps, admin, { sessionId: s.id, studentNo: NO.physics }, key('k3')), 'SESSION_FULL');
       await cancelBooking(rt.deps, admin, holders[0]!.value.id);
       await expectAppError(createBooking(rt.deps, admin, { sessionId: s.id, studentNo: NO.physics }, key('k3')), 'SESSION_FULL');
-      expect(await bookingRepo.findIdempotencyKey(db(), admin.principal!.userId, 'k3')).toMatchObject({ status_code: 409 });
+      expect(await idempotencyRepo.findIdempotencyKey(db(), admin.principal!.userId, 'k3')).toMatchObject({ state: 'done', status_code: 409 });
       expect((await book(NO.physics, s.id)).created).toBe(true); // a new request (no key) is a new attempt
     });
 

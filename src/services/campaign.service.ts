@@ -10,7 +10,8 @@ import { AppError } from '../domain/errors.js';
 import { studentScope } from '../domain/permissions.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
-import { mutate } from './audit.service.js';
+import { mutate } from './change.js';
+import { insertMissingSessions } from './session-slots.js';
 import { flagInvalidConfirmedPhotos } from './photo.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -51,6 +52,8 @@ export async function getActiveCampaign(deps: Pick<ServiceDeps, 'db'>, tx?: Tx):
 export async function loadCampaign(deps: ServiceDeps, actor: Actor, definition: CampaignDefinition): Promise<{ decisionsChanged: number }> {
   return mutate(deps, actor, async (tx) => {
     await campaignRepo.saveActiveCampaign(tx, definition, nowIso(deps));
+    // The campaign's sessions (S1) are written with it, never on a read.
+    const sessions = await insertMissingSessions(tx, definition, nowIso(deps));
     const decisionsChanged = await recomputeDecisions(tx, deps, definition);
     await flagInvalidConfirmedPhotos(tx, deps, actor, definition.id); // E7
     return {
@@ -59,16 +62,30 @@ export async function loadCampaign(deps: ServiceDeps, actor: Actor, definition: 
         action: 'campaign.loaded',
         targetType: 'campaign',
         targetId: definition.id,
-        details: { days: definition.days.length, targetTerms: definition.targetTerms, decisionsChanged },
+        details: { days: definition.days.length, targetTerms: definition.targetTerms, decisionsChanged, sessionsCreated: sessions.created },
       },
     };
+  });
+}
+
+/**
+ * At start-up: a session of the active campaign that is missing (a database written by a version that made
+ * sessions on first read, or a row lost) is put back; one `sessions.generated` event when any was.
+ */
+export async function repairCampaignSessions(deps: ServiceDeps, actor: Actor, campaign: CampaignDefinition): Promise<{ created: number }> {
+  return mutate(deps, actor, async (tx) => {
+    const { created, slots } = await insertMissingSessions(tx, campaign, nowIso(deps));
+    return { value: { created }, audit: created > 0 ? { action: 'sessions.generated', targetType: 'campaign', targetId: campaign.id, details: { created, slots } } : null };
   });
 }
 
 /** On first start: the demo campaign, unless a campaign is already active. */
 export async function ensureActiveCampaign(deps: ServiceDeps, actor: Actor): Promise<{ campaign: CampaignDefinition; created: boolean }> {
   const existing = await findActiveCampaign(deps);
-  if (existing) return { campaign: existing, created: false };
+  if (existing) {
+    await repairCampaignSessions(deps, actor, existing);
+    return { campaign: existing, created: false };
+  }
   const campaign = demoCampaign(deps.clock());
   await loadCampaign(deps, actor, campaign);
   return { campaign, created: true };

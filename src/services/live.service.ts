@@ -8,7 +8,8 @@ import type { LiveMessage, SessionCounts } from '../adapters/event-bus.js';
 
 export type { SessionCounts };
 import { AppError } from '../domain/errors.js';
-import { readCurrentSessionCounts } from './booking.service.js';
+import { readCurrentSessionCounts } from './session.service.js';
+import { findValidSessionIds } from './auth.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize } from './deps.js';
 
@@ -27,18 +28,28 @@ export interface LiveSnapshot {
 
 export interface LiveHub {
   /**
-   * Registers a client (refused beyond the cap), then sends it the current figures. Returns the function
-   * that unregisters it; the caller calls it when the connection closes.
+   * Registers a client (refused beyond the caps: per process, per user), then sends it the current figures.
+   * `sessionId` (the hashed session id of the request) ties the stream to its sign-in: when that session ends
+   * (logout, timeout, password change, on any process) the stream is ended. Returns the function that
+   * unregisters it; the caller calls it when the connection closes.
    */
-  connect(actor: Actor, client: LiveClient): { ready: Promise<void>; release: () => void };
+  connect(actor: Actor, client: LiveClient, sessionId?: string | null): { ready: Promise<void>; release: () => void };
   clientCount(): number;
   close(): void;
 }
 
 export const DEFAULT_MAX_LIVE_CLIENTS = 1000;
+/** Streams one user may hold at once (a few tabs); more are refused with 429 TOO_MANY_STREAMS. */
+export const DEFAULT_MAX_LIVE_STREAMS_PER_USER = 5;
+/** How often the sessions of open streams are checked (one query for all of a process's streams). */
+export const DEFAULT_SESSION_CHECK_MS = 2_000;
 
 export interface LiveHubOptions {
   maxClients?: number;
+  /** open streams per user (issue 8 finding 11: one account could otherwise take every seat of the process) */
+  maxPerUser?: number;
+  /** how often the streams' sessions are checked; a stream whose session ended is closed */
+  sessionCheckMs?: number;
   onError?: (e: unknown) => void;
   /** reads every current session's figures (default readCurrentSessionCounts; tests slow it down) */
   readCounts?: (deps: ServiceDeps) => Promise<SessionCounts[]>;
@@ -47,6 +58,9 @@ export interface LiveHubOptions {
 /** A client, and the `session` events held back while a snapshot for it is being read. */
 interface Subscriber {
   client: LiveClient;
+  userId: string | null;
+  /** the session the stream was opened with; null for callers without one (the system, tests) */
+  sessionId: string | null;
   /** snapshots being read for this client (its own first one, a resync) */
   reading: number;
   held: SessionCounts[];
@@ -61,9 +75,37 @@ interface Subscriber {
  */
 export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): LiveHub {
   const maxClients = opts.maxClients ?? DEFAULT_MAX_LIVE_CLIENTS;
+  const maxPerUser = opts.maxPerUser ?? DEFAULT_MAX_LIVE_STREAMS_PER_USER;
+  const sessionCheckMs = opts.sessionCheckMs ?? DEFAULT_SESSION_CHECK_MS;
   const readCounts = opts.readCounts ?? readCurrentSessionCounts;
   const subscribers = new Map<LiveClient, Subscriber>();
   let unsubscribe: (() => void) | null = null;
+  let sessionCheck: NodeJS.Timeout | null = null;
+  let checking = false;
+
+  /**
+   * Ends the streams whose session is over. Polling the database (not a message from the logout) is what also
+   * covers timeouts, a password change and a logout on another process of a PostgreSQL deployment.
+   */
+  async function endStreamsOfEndedSessions(): Promise<void> {
+    if (checking) return;
+    const ids = [...new Set([...subscribers.values()].flatMap((s) => (s.sessionId ? [s.sessionId] : [])))];
+    if (ids.length === 0) return;
+    checking = true;
+    try {
+      const valid = await findValidSessionIds(deps, ids);
+      for (const s of [...subscribers.values()]) {
+        if (s.sessionId && !valid.has(s.sessionId)) {
+          s.client.end();
+          release(s.client);
+        }
+      }
+    } catch (e) {
+      opts.onError?.(e);
+    } finally {
+      checking = false;
+    }
+  }
 
   const sendSession = (s: Subscriber, item: SessionCounts) => {
     if (s.reading > 0) s.held.push(item);
@@ -113,16 +155,29 @@ export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): Liv
       unsubscribe();
       unsubscribe = null;
     }
+    if (subscribers.size === 0 && sessionCheck) {
+      clearInterval(sessionCheck);
+      sessionCheck = null;
+    }
   }
 
   return {
-    connect(actor, client) {
+    connect(actor, client, sessionId = null) {
       authorize(actor, 'session.live');
+      const userId = actor.principal?.userId ?? null;
+      if (userId !== null && [...subscribers.values()].filter((s) => s.userId === userId).length >= maxPerUser) {
+        throw new AppError('TOO_MANY_STREAMS', { params: { limit: maxPerUser } });
+      }
       if (subscribers.size >= maxClients) throw new AppError('TOO_MANY_CONNECTIONS', { params: { limit: maxClients } });
       // Held back from now until its first snapshot is sent (see above).
-      const subscriber: Subscriber = { client, reading: 1, held: [] };
+      const subscriber: Subscriber = { client, userId, sessionId, reading: 1, held: [] };
       subscribers.set(client, subscriber);
       if (!unsubscribe && deps.events) unsubscribe = deps.events.subscribe((m) => void onMessage(m));
+      if (!sessionCheck && sessionId) {
+        sessionCheck = setInterval(() => void endStreamsOfEndedSessions(), sessionCheckMs);
+        // Open streams alone do not keep the process alive.
+        sessionCheck.unref();
+      }
       // The figures are read after subscribing: a change committed meanwhile is in them or arrives after them.
       const ready = readAndSend([subscriber], 'connected', async () => {
         await deps.events?.listening();
@@ -131,6 +186,8 @@ export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): Liv
     },
     clientCount: () => subscribers.size,
     close() {
+      if (sessionCheck) clearInterval(sessionCheck);
+      sessionCheck = null;
       for (const c of [...subscribers.keys()]) {
         c.end();
         release(c);

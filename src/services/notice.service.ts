@@ -16,7 +16,7 @@ import { buildNotice, collectionCodeDeadline, NOTICE_FORMAT_VERSION } from '../d
 import type { BookingRefusal } from '../domain/schedule.js';
 import { checkBookingAllowed, windowsOf } from '../domain/schedule.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
-import { listSessions } from './booking.service.js';
+import { listSessions } from './session.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize } from './deps.js';
@@ -92,9 +92,9 @@ function reasonOf(refusal: BookingRefusal, decision: Decision): NonNullable<MySe
  * department's, S1) and the last day to fetch the collection code (C1), counted in the campaign's time zone.
  */
 export async function listMySessions(deps: ServiceDeps, actor: Actor): Promise<MySessions> {
-  authorize(actor, 'session.list');
+  authorize(actor, 'session.listMine');
   const principal = actor.principal;
-  if (!principal || principal.role !== 'student') throw new AppError('FORBIDDEN');
+  if (!principal?.studentNo) throw new AppError('FORBIDDEN');
   const campaign = await getActiveCampaign(deps);
   const student = principal.studentNo ? await bookingRepo.findBookableStudentByNo(deps.db.db, campaign.id, principal.studentNo) : undefined;
   if (!student) throw new AppError('STUDENT_NOT_FOUND');

@@ -9,18 +9,13 @@ import type { Session } from '../contracts/booking.js';
 import { CapacityRefusalDetailsSchema } from '../contracts/booking.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
-import type { CampaignSchedule, ScheduleDayInput, ScheduleIssue } from './booking.service.js';
-import {
-  checkSeatInvariants,
-  createBooking,
-  getCampaignSchedule,
-  getMyBooking,
-  getSiteSettings,
-  listSessions,
-  purgeIdempotencyKeys,
-  updateCampaignSchedule,
-  updateSiteSettings,
-} from './booking.service.js';
+import type { ScheduleDayInput, ScheduleIssue } from '../domain/schedule-edit.js';
+import { checkSeatInvariants, createBooking, getMyBooking } from './booking.service.js';
+import { purgeIdempotencyKeys } from './change.js';
+import type { CampaignSchedule } from './schedule.service.js';
+import { getCampaignSchedule, updateCampaignSchedule } from './schedule.service.js';
+import { listSessions } from './session.service.js';
+import { getSiteSettings, updateSiteSettings } from './site-settings.service.js';
 import type { Actor } from './deps.js';
 import { applyRosterImport } from './roster.service.js';
 

@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client.js';
 import { AppLayout } from './layout/AppLayout.js';
-import { FullPageSpin, RequireAuth, RequireRole, UnauthorizedWatcher, useUser } from './session.js';
+import { can, FullPageSpin, RequireAuth, RequirePermission, UnauthorizedWatcher, useUser } from './session.js';
 
 const LoginPage = lazy(() => import('./pages/LoginPage.js'));
 const SignInLinkPage = lazy(() => import('./pages/SignInLinkPage.js'));
@@ -56,15 +56,10 @@ function Providers({ children }: { children: ReactNode }): ReactNode {
   );
 }
 
-const ADMIN = ['admin'] as const;
-const STAFF = ['admin', 'secretary'] as const;
-const SCHEDULE = ['admin', 'secretary', 'operator', 'cashier'] as const;
-const STUDENT = ['student'] as const;
-
 /** `/`: a student's home is their own page; everyone else's the overview. */
 function Home(): ReactNode {
   const me = useUser();
-  return me.role === 'student' ? <Navigate to="/my" replace /> : <OverviewPage />;
+  return can(me, 'session.listMine') ? <Navigate to="/my" replace /> : <OverviewPage />;
 }
 
 export function App(): ReactNode {
@@ -89,16 +84,16 @@ export function App(): ReactNode {
                 }
               >
                 <Route index element={<Home />} />
-                <Route path="my" element={<RequireRole roles={[...STUDENT]}><MyPage /></RequireRole>} />
-                <Route path="schedule" element={<RequireRole roles={[...SCHEDULE]}><SchedulePage /></RequireRole>} />
-                <Route path="plan" element={<RequireRole roles={[...SCHEDULE]}><PlanPage /></RequireRole>} />
-                <Route path="station" element={<RequireRole roles={['operator', 'admin']}><StationPage /></RequireRole>} />
-                <Route path="roster/import" element={<RequireRole roles={[...ADMIN]}><RosterImportPage /></RequireRole>} />
+                <Route path="my" element={<RequirePermission permission="session.listMine"><MyPage /></RequirePermission>} />
+                <Route path="schedule" element={<RequirePermission permission="campaign.overview"><SchedulePage /></RequirePermission>} />
+                <Route path="plan" element={<RequirePermission permission="campaign.overview"><PlanPage /></RequirePermission>} />
+                <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
+                <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />
-                <Route path="department" element={<RequireRole roles={[...STAFF]}><DepartmentPage /></RequireRole>} />
-                <Route path="audit" element={<RequireRole roles={[...ADMIN]}><AuditPage /></RequireRole>} />
-                <Route path="users" element={<RequireRole roles={[...ADMIN]}><UsersPage /></RequireRole>} />
+                <Route path="department" element={<RequirePermission permission="student.export"><DepartmentPage /></RequirePermission>} />
+                <Route path="audit" element={<RequirePermission permission="audit.read"><AuditPage /></RequirePermission>} />
+                <Route path="users" element={<RequirePermission permission="user.manage"><UsersPage /></RequirePermission>} />
                 <Route path="*" element={<NotFoundPage />} />
               </Route>
             </Routes>

@@ -4,7 +4,7 @@ import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import type { Me } from '../contracts/auth.js';
-import type { Role } from '../contracts/common.js';
+import type { Permission } from '../contracts/common.js';
 import { onUnauthorized } from './api/client.js';
 import { endpoints, queryKeys } from './api/endpoints.js';
 
@@ -57,11 +57,16 @@ export function RequireAuth({ children }: { children: ReactNode }): ReactNode {
   return children;
 }
 
-/** Shows a 403 page unless the user has one of the roles (the server checks too; this only avoids dead ends). */
-export function RequireRole({ roles, children }: { roles: Role[]; children: ReactNode }): ReactNode {
+/** Whether the signed-in user holds a permission (as getMe lists them): the web never decides by role. */
+export function can(me: Pick<Me, 'permissions'> | null | undefined, permission: Permission): boolean {
+  return me?.permissions.includes(permission) ?? false;
+}
+
+/** Shows a 403 page unless the user holds the permission (the server checks too; this only avoids dead ends). */
+export function RequirePermission({ permission, children }: { permission: Permission; children: ReactNode }): ReactNode {
   const { me } = useMe();
   const { t } = useTranslation();
-  if (!me || !roles.includes(me.role)) {
+  if (!can(me, permission)) {
     return <Result status="403" title={t('errors.forbidden')} subTitle={t('errors.forbiddenDesc')} />;
   }
   return children;

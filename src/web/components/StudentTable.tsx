@@ -9,7 +9,7 @@ import type { StudentListItem } from '../../contracts/student.js';
 import { endpoints, queryKeys, type StudentFilters } from '../api/endpoints.js';
 import { formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 import { useIsMobile } from '../useIsMobile.js';
 import { ErrorResult } from './ErrorResult.js';
 import { DECISIONS, DecisionTag, RULES, RuleTag } from './tags.js';
@@ -80,7 +80,7 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
   const [exporting, setExporting] = useState(false);
   const isMobile = useIsMobile();
   // the agency's roles see masked names, so the server searches student numbers only for them
-  const namesSearchable = !['operator', 'cashier'].includes(useUser().role);
+  const namesSearchable = can(useUser(), 'student.name.read');
 
   const list = useQuery({
     queryKey: queryKeys.students(filters, state.page, state.pageSize),

@@ -24,36 +24,39 @@ import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import type { Me } from '../../contracts/auth.js';
-import type { Role } from '../../contracts/common.js';
+import type { Permission } from '../../contracts/common.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { setLanguage, type Language } from '../i18n/index.js';
-import { FullPageSpin, useUser } from '../session.js';
+import { can, FullPageSpin, useUser } from '../session.js';
 
 interface NavItem {
   path: string;
   labelKey: string;
   icon: ReactNode;
-  roles: Role[];
+  /** shown to users who hold it (getMe's permissions) */
+  permission: Permission | null;
 }
 
 const NAV: NavItem[] = [
-  { path: '/', labelKey: 'menu.overview', icon: <DashboardOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
-  { path: '/my', labelKey: 'menu.my', icon: <ScheduleOutlined />, roles: ['student'] },
-  { path: '/schedule', labelKey: 'menu.schedule', icon: <CalendarOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
-  { path: '/plan', labelKey: 'menu.plan', icon: <FundProjectionScreenOutlined />, roles: ['admin'] },
-  { path: '/station', labelKey: 'menu.station', icon: <CameraOutlined />, roles: ['operator', 'admin'] },
-  { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, roles: ['admin'] },
-  { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier'] },
-  { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, roles: ['admin', 'secretary'] },
-  { path: '/audit', labelKey: 'menu.audit', icon: <AuditOutlined />, roles: ['admin'] },
-  { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, roles: ['admin'] },
-  { path: '/notice', labelKey: 'notice.menu', icon: <FileTextOutlined />, roles: ['admin', 'secretary', 'operator', 'cashier', 'student'] },
+  { path: '/', labelKey: 'menu.overview', icon: <DashboardOutlined />, permission: 'campaign.overview' },
+  { path: '/my', labelKey: 'menu.my', icon: <ScheduleOutlined />, permission: 'session.listMine' },
+  { path: '/schedule', labelKey: 'menu.schedule', icon: <CalendarOutlined />, permission: 'campaign.overview' },
+  // the planner proposes a new schedule: offered to those who may change it
+  { path: '/plan', labelKey: 'menu.plan', icon: <FundProjectionScreenOutlined />, permission: 'schedule.manage' },
+  { path: '/station', labelKey: 'menu.station', icon: <CameraOutlined />, permission: 'station.read' },
+  { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, permission: 'roster.import' },
+  { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, permission: 'student.list' },
+  { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, permission: 'student.export' },
+  { path: '/audit', labelKey: 'menu.audit', icon: <AuditOutlined />, permission: 'audit.read' },
+  { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, permission: 'user.manage' },
+  { path: '/notice', labelKey: 'notice.menu', icon: <FileTextOutlined />, permission: null },
 ];
 
 function navFor(me: Me): NavItem[] {
-  const items = NAV.filter((n) => n.roles.includes(me.role));
-  if (me.role === 'student' && me.studentId) {
-    items.push({ path: `/students/${me.studentId}`, labelKey: 'menu.myRecord', icon: <IdcardOutlined />, roles: ['student'] });
+  const items = NAV.filter((n) => n.permission === null || can(me, n.permission));
+  // a student's own record (a student lists nobody, so this is their one student page)
+  if (!can(me, 'student.list') && me.studentId) {
+    items.push({ path: `/students/${me.studentId}`, labelKey: 'menu.myRecord', icon: <IdcardOutlined />, permission: 'student.read' });
   }
   return items;
 }

@@ -122,7 +122,7 @@ export default function DepartmentPage(): ReactNode {
       {isLoading ? (
         <Skeleton active />
       ) : !department ? (
-        <Empty description={me.role === 'secretary' ? t('department.none') : undefined} />
+        <Empty description={me.departments.length > 0 ? t('department.none') : undefined} />
       ) : (
         <>
           <DepartmentCounts department={department} />

@@ -12,7 +12,7 @@ import { PageHeader } from '../components/PageHeader.js';
 import { RULES, RuleTag } from '../components/tags.js';
 import { formatDay, formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 import { useIsMobile } from '../useIsMobile.js';
 
 type Counts = z.infer<typeof DecisionCountsSchema>;
@@ -289,7 +289,7 @@ export default function OverviewPage(): ReactNode {
   const me = useUser();
   const lang = currentLanguage();
   // students see the campaign only; staff see the counts (a secretary: own departments, filtered by the server)
-  const seesCounts = me.role !== 'student';
+  const seesCounts = can(me, 'campaign.overview');
   const isMobile = useIsMobile();
   const campaign = useQuery({ queryKey: queryKeys.campaign, queryFn: endpoints.campaign });
   const overview = useQuery({ queryKey: queryKeys.overview, queryFn: endpoints.overview, enabled: seesCounts });
@@ -304,7 +304,7 @@ export default function OverviewPage(): ReactNode {
           <ErrorResult error={overview.error} onRetry={() => void overview.refetch()} />
         ) : overview.data ? (
           <>
-            {me.role === 'secretary' ? <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('overview.ownOnly', { departments: me.departments.join('、') })} /> : null}
+            {me.departments.length > 0 ? <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('overview.ownOnly', { departments: me.departments.join('、') })} /> : null}
             <Totals overview={overview.data} />
             <Card size="small" title={t('overview.schedule')}>
               <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>

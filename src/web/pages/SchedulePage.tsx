@@ -13,7 +13,7 @@ import { ScheduleEditor } from '../components/ScheduleEditor.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { formatDay, formatInstant, formatSession, formatWindow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 import { useLiveSessions, type LiveStatus } from '../useLiveSessions.js';
 
 interface Day {
@@ -348,14 +348,14 @@ export default function SchedulePage(): ReactNode {
         sub={t('schedule.sub')}
         crumbs={[{ title: t('menu.schedule') }]}
         extra={
-          me.role === 'admin' ? (
+          can(me, 'schedule.manage') ? (
             <Button icon={<CalendarOutlined />} onClick={() => setEditing(true)} data-testid="schedule-edit">
               {t('scheduleEdit.open')}
             </Button>
           ) : null
         }
       />
-      {me.role === 'admin' ? <ScheduleEditor open={editing} onClose={() => setEditing(false)} /> : null}
+      {can(me, 'schedule.manage') ? <ScheduleEditor open={editing} onClose={() => setEditing(false)} /> : null}
       <Tabs
         activeKey={site}
         onChange={(key) => setParams({ site: key }, { replace: true })}
@@ -363,7 +363,7 @@ export default function SchedulePage(): ReactNode {
         items={sites.map((s) => ({
           key: s,
           label: <span data-testid={`site-tab-${s}`}>{t(`site.${s}`)}</span>,
-          children: <SiteSchedule site={s} campaign={campaign.data} canManage={me.role === 'admin'} />,
+          children: <SiteSchedule site={s} campaign={campaign.data} canManage={can(me, 'schedule.manage')} />,
         }))}
       />
     </>

@@ -13,7 +13,7 @@ import { PageHeader } from '../components/PageHeader.js';
 import { DecisionTag, RuleTag } from '../components/tags.js';
 import { formatDay, formatInstant, formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 
 function NationalId({ student }: { student: StudentDetail }): ReactNode {
   const { t } = useTranslation();
@@ -96,7 +96,7 @@ export default function StudentDetailPage(): ReactNode {
   const me = useUser();
   const { id = '' } = useParams();
   const query = useQuery({ queryKey: queryKeys.student(id), queryFn: () => endpoints.student(id), enabled: Boolean(id) });
-  const crumbs = me.role === 'student' ? [] : [{ title: t('menu.students'), path: '/students' }];
+  const crumbs = !can(me, 'student.list') ? [] : [{ title: t('menu.students'), path: '/students' }];
 
   if (query.error) {
     return (
@@ -130,7 +130,7 @@ export default function StudentDetailPage(): ReactNode {
     { key: 'day', label: t('student.departmentDay'), children: s.departmentDay ? formatDay(s.departmentDay, lang, true) : t('common.none') },
   ];
   const contact: DescriptionsProps['items'] = [
-    ...(s.nationalIdMasked !== null ? [{ key: 'nid', label: t('student.nationalId'), children: me.role === 'admin' ? <NationalId student={s} /> : s.nationalIdMasked }] : []),
+    ...(s.nationalIdMasked !== null ? [{ key: 'nid', label: t('student.nationalId'), children: can(me, 'student.nationalId.read') ? <NationalId student={s} /> : s.nationalIdMasked }] : []),
     { key: 'email', label: t('student.email'), children: orNone(s.email) },
     { key: 'phone', label: t('student.phone'), children: orNone(s.phone) },
     { key: 'created', label: t('student.createdAt'), children: formatInstant(s.createdAt) },
@@ -147,7 +147,7 @@ export default function StudentDetailPage(): ReactNode {
         }
         crumbs={[...crumbs, { title: s.studentNo }]}
         extra={
-          me.role === 'student' ? null : (
+          !can(me, 'student.list') ? null : (
             <Button icon={<ArrowLeftOutlined />} onClick={() => navigate(-1)}>
               {t('common.back')}
             </Button>
@@ -155,7 +155,7 @@ export default function StudentDetailPage(): ReactNode {
         }
       />
       <DecisionAlert student={s} />
-      {me.role === 'admin' || me.role === 'secretary' ? <BookingCard student={s} /> : null}
+      {can(me, 'booking.create') && can(me, 'student.list') ? <BookingCard student={s} /> : null}
       <Card size="small" title={t('student.basic')} style={{ marginBottom: 16 }}>
         <Descriptions bordered size="small" column={column} items={basic} />
       </Card>

@@ -3,7 +3,7 @@ import { Card } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { PageHeader } from '../components/PageHeader.js';
 import { StudentTable } from '../components/StudentTable.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 import { useDepartmentOptions } from '../useDepartments.js';
 
 export default function StudentsPage(): ReactNode {
@@ -14,7 +14,7 @@ export default function StudentsPage(): ReactNode {
     <>
       <PageHeader title={t('students.title')} crumbs={[{ title: t('menu.students') }]} />
       <Card size="small">
-        <StudentTable departments={departments} canExport={me.role === 'admin' || me.role === 'secretary'} />
+        <StudentTable departments={departments} canExport={can(me, 'student.export')} />
       </Card>
     </>
   );
