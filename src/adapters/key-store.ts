@@ -7,13 +7,28 @@ import path from 'node:path';
  * PostgreSQL must share it — else from `<data>/keys/master.key`, created on first start with mode 0600.
  */
 export function loadOrCreateMasterKey(dataDir: string, fromEnv?: string): Buffer {
+  return loadOrCreateKey(dataDir, 'master.key', 'GRADPHOTO_MASTER_KEY', fromEnv);
+}
+
+/**
+ * The audit key: the HMAC key of the audit chain and its checkpoints (docs/decisions/0002). From
+ * GRADPHOTO_AUDIT_KEY (base64 of 32 bytes; every machine on one PostgreSQL needs the same) or
+ * `<data>/keys/audit.key` (0600). Never stored in the database: someone who can write the database but
+ * does not hold this key cannot forge a chain that verifies. Losing it means the chain and the old
+ * checkpoints can no longer be verified, and the server refuses to start over that chain.
+ */
+export function loadOrCreateAuditKey(dataDir: string, fromEnv?: string): Buffer {
+  return loadOrCreateKey(dataDir, 'audit.key', 'GRADPHOTO_AUDIT_KEY', fromEnv);
+}
+
+function loadOrCreateKey(dataDir: string, name: string, envName: string, fromEnv: string | undefined): Buffer {
   if (fromEnv) {
     const key = Buffer.from(fromEnv, 'base64');
-    if (key.length !== 32) throw new Error('GRADPHOTO_MASTER_KEY must be the base64 of exactly 32 bytes');
+    if (key.length !== 32) throw new Error(`${envName} must be the base64 of exactly 32 bytes`);
     return key;
   }
   const dir = path.join(dataDir, 'keys');
-  const file = path.join(dir, 'master.key');
+  const file = path.join(dir, name);
   if (fs.existsSync(file)) return readKeyFile(file);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;

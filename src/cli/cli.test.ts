@@ -262,22 +262,42 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
     it('audit verify --json is ok; after an audit row is edited in the file it exits 6 and names the event', async () => {
       const ok = await run(['--data', data, 'audit', 'verify', '--json']);
       expect(ok.code).toBe(0);
-      const okResult = json<{ ok: boolean; checked: number; brokenAt: number | null }>(ok);
+      const okResult = json<{ ok: boolean; checked: number; brokenAt: number | null; checkpoints: number }>(ok);
       expect(okResult).toMatchObject({ ok: true, brokenAt: null, problem: null });
       expect(okResult.checked).toBeGreaterThanOrEqual(3);
 
+      // Every command above left a signed checkpoint outside the database at its end (issue 8 finding 4).
+      expect(okResult.checkpoints).toBeGreaterThanOrEqual(1);
+
       const db = new Database(path.join(data, 'gradphoto.sqlite'));
       try {
-        const before = db.prepare('select details from audit_events where seq = 1').get() as { details: string };
-        expect(before.details).not.toBe('{}');
-        db.prepare("update audit_events set details = '{}' where seq = 1").run();
+        // The append-only triggers refuse the edit; someone with the file drops them first.
+        expect(() => db.prepare("update audit_events set details = '{}' where seq = 1").run()).toThrow(/append-only/);
+        for (const t of ['audit_events_no_update', 'audit_events_no_delete', 'audit_head_forward_only']) db.prepare(`drop trigger ${t}`).run();
+        // The last event removed and the head moved back: the chain is whole, but shorter than the checkpoint.
+        const last = okResult.checked;
+        const prev = db.prepare('select hash from audit_events where seq = ?').get(last - 1) as { hash: string };
+        db.prepare('delete from audit_events where seq = ?').run(last);
+        db.prepare('update audit_head set seq = ?, hash = ? where id = 1').run(last - 1, prev.hash);
       } finally {
         db.close();
+      }
+      const truncated = await run(['--data', data, 'audit', 'verify', '--json']);
+      expect(truncated.code).toBe(6);
+      expect(json(truncated)).toMatchObject({ ok: false, checked: okResult.checked - 1, brokenAt: okResult.checked, problem: expect.stringContaining('events were removed') });
+
+      const db2 = new Database(path.join(data, 'gradphoto.sqlite'));
+      try {
+        const before = db2.prepare('select details from audit_events where seq = 1').get() as { details: string };
+        expect(before.details).not.toBe('{}');
+        db2.prepare("update audit_events set details = '{}' where seq = 1").run();
+      } finally {
+        db2.close();
       }
 
       const broken = await run(['--data', data, 'audit', 'verify', '--json']);
       expect(broken.code).toBe(6);
-      expect(json(broken)).toEqual({ ok: false, checked: 0, brokenAt: 1, problem: 'event content does not match its hash' });
+      expect(json(broken)).toEqual({ ok: false, checked: 0, brokenAt: 1, problem: 'event content does not match its hash', checkpoints: okResult.checkpoints });
       const text = await run(['--data', data, 'audit', 'verify']);
       expect(text.code).toBe(6);
       expect(text.stdout).toContain('BROKEN at event 1');

@@ -12,7 +12,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateError } from '../domain/i18n.js';
 import { buildApp } from '../http/app.js';
-import { verifyAuditChain } from '../services/audit.service.js';
+import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
 import { purgeExpiredAuthRecords } from '../services/auth.service.js';
 import { purgeIdempotencyKeys } from '../services/booking.service.js';
 import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
@@ -56,7 +56,7 @@ function config(): AppConfig {
 
 async function withRuntime<T>(work: (deps: ServiceDeps, cfg: AppConfig) => Promise<T>): Promise<T> {
   const cfg = config();
-  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${cfg.port}` });
+  const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${cfg.port}` });
   try {
     return await work(deps, cfg);
   } finally {
@@ -104,7 +104,7 @@ program
   .option('--port <port>', 'port (overrides $PORT)')
   .action(async (opts: { port?: string }) => {
     const cfg = config();
-    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, photoKey: cfg.photoKey, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
+    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
@@ -141,9 +141,15 @@ program
     const mailRunner = deps.mailer
       ? startJobRunner(() => runReminders(deps, SYSTEM, { log: app.log }), { intervalMs: 60_000, onError: (e) => app.log.error(e) })
       : (app.log.warn('SMTP_URL is not set: reminders and sign-in links are queued but not sent'), null);
+    // Audit checkpoints outside the database: due after 100 events or 5 minutes, looked for every 30 s
+    // (docs/decisions/0002); deps.close() writes a last one at shutdown.
+    const checkpoints = startAuditCheckpoints(deps, 30_000, (r) =>
+      r instanceof Error ? app.log.error(r) : app.log.error({ problem: r.problem, sinkError: r.sinkError }, 'audit checkpoint'),
+    );
     const stop = async () => {
       clearInterval(timer);
       clearInterval(idemTimer);
+      checkpoints.stop();
       await mailRunner?.stop();
       await app.close();
       await deps.close();
@@ -420,13 +426,19 @@ reminders
 const audit = program.command('audit').description('the audit log');
 audit
   .command('verify')
-  .description('check the hash chain of the audit log')
+  .description('check the keyed hash chain of the audit log against the signed checkpoints kept outside the database')
+  .option('--checkpoints <file...>', 'also compare with these checkpoint files (e.g. what AUDIT_CHECKPOINT_URL received, one JSON object a line)')
   .option('--json')
-  .action(async (opts: { json?: boolean }) => {
+  .action(async (opts: { json?: boolean; checkpoints?: string[] }) => {
     await withRuntime(async (deps) => {
-      const r = await verifyAuditChain(deps);
+      const r = await verifyAuditChain(deps, { checkpointFiles: (opts.checkpoints ?? []).map((f) => path.resolve(f)) });
       if (opts.json) printJson(r);
-      else process.stdout.write(r.ok ? `OK: ${r.checked} events\n` : `BROKEN at event ${r.brokenAt}: ${r.problem} (${r.checked} verified before it)\n`);
+      else
+        process.stdout.write(
+          r.ok
+            ? `OK: ${r.checked} events, ${r.checkpoints} checkpoints outside the database\n`
+            : `BROKEN at event ${r.brokenAt ?? '-'}: ${r.problem} (${r.checked} verified before it)\n`,
+        );
       if (!r.ok) process.exitCode = EXIT_CODE.AUDIT_CHAIN_BROKEN;
     });
   });

@@ -41,5 +41,7 @@ export const AuditVerifySchema = z.object({
   checked: z.number(),
   brokenAt: z.number().nullable(),
   problem: z.string().nullable(),
+  /** signed checkpoints outside the database the chain was compared with (docs/decisions/0002) */
+  checkpoints: z.number(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifySchema>;

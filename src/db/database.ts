@@ -20,6 +20,8 @@ import * as photos from './migrations/0004-photos.js';
 import * as oidc from './migrations/0007-oidc.js';
 import * as mailJobs from './migrations/0006-mail-jobs.js';
 import * as stations from './migrations/0005-stations.js';
+import * as auditKeyed from './migrations/0008-audit-keyed.js';
+import type { MigrationContext } from './migrations/0008-audit-keyed.js';
 import * as loginThrottle from './migrations/0010-login-throttle.js';
 import type { Database } from './schema.js';
 
@@ -103,17 +105,20 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0010-login-throttle': loginThrottle };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0010-login-throttle': loginThrottle };
 
-export async function migrateToLatest(handle: Db): Promise<void> {
+export type { MigrationContext };
+
+/** `context` carries what a migration needs from outside the database (the audit key for 0008). `upTo`: tests only. */
+export async function migrateToLatest(handle: Db, context: MigrationContext, upTo?: keyof typeof MIGRATIONS): Promise<void> {
   const provider: MigrationProvider = {
     getMigrations: async () =>
       Object.fromEntries(
-        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: KyselyType<unknown>) => m.up(db as never, handle.dialect as never) }]),
+        Object.entries(MIGRATIONS).map(([name, m]) => [name, { up: (db: KyselyType<unknown>) => m.up(db as never, handle.dialect as never, context as never) }]),
       ),
   };
   const migrator = new Migrator({ db: handle.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);

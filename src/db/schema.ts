@@ -107,6 +107,8 @@ export interface AuditHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** names the audit key the chain is written with (migration 0008); null only before that migration */
+  key_id: string | null;
 }
 
 export interface RosterImportsTable {

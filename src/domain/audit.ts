@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { scrubNationalIds } from './national-id.js';
 
 /** Audit actions read `noun.past-participle` (docs/architecture.md). One closed list so reports can rely on it. */
@@ -80,9 +80,9 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-/** hash(n) = SHA-256(hash(n-1) ‖ canonical event n): editing or deleting an event breaks every later link. */
-export function computeAuditHash(prevHash: string, record: AuditRecord): string {
-  const body = canonicalJson({
+/** The event fields the chain covers, in a fixed order, as canonical JSON. */
+function auditRecordBody(record: AuditRecord): string {
+  return canonicalJson({
     seq: record.seq,
     at: record.at,
     actorId: record.actorId,
@@ -95,7 +95,59 @@ export function computeAuditHash(prevHash: string, record: AuditRecord): string 
     result: record.result,
     details: record.details,
   });
-  return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
+}
+
+/**
+ * hash(n) = HMAC-SHA-256(audit key, hash(n-1) ‖ canonical event n). Editing or deleting an event breaks every
+ * later link, and without the audit key (kept outside the database, docs/decisions/0002) nobody can compute
+ * a replacement chain (rule A3: every access logged, and the log must be trustworthy).
+ */
+export function computeAuditHash(key: Buffer, prevHash: string, record: AuditRecord): string {
+  return createHmac('sha256', key).update(prevHash).update('\n').update(auditRecordBody(record)).digest('hex');
+}
+
+/**
+ * The chain before migration 0008: plain SHA-256, which anyone with write access to the database could
+ * recompute. Read only by that migration, to verify the old chain before re-keying it.
+ */
+export function computeLegacyAuditHash(prevHash: string, record: AuditRecord): string {
+  return createHash('sha256').update(prevHash).update('\n').update(auditRecordBody(record)).digest('hex');
+}
+
+/**
+ * A short public name of the audit key, stored beside the chain: a start with a different key (lost key file,
+ * wrong GRADPHOTO_AUDIT_KEY on one machine) is refused instead of silently writing an unverifiable chain.
+ * An HMAC of a constant: it tells nothing about the key.
+ */
+export function computeAuditKeyId(key: Buffer): string {
+  return createHmac('sha256', key).update('gradphoto audit key id').digest('hex').slice(0, 16);
+}
+
+/** A point of the chain recorded outside the database: event `seq` had `hash` when it was written at `at`. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  at: string;
+  keyId: string;
+  /** HMAC-SHA-256 under the audit key over the other four fields */
+  mac: string;
+}
+
+// The prefix keeps checkpoint MACs and chain hashes apart: a chain input starts with 64 hex characters.
+function checkpointBody(cp: Omit<AuditCheckpoint, 'mac'>): string {
+  return `gradphoto audit checkpoint\n${canonicalJson({ seq: cp.seq, hash: cp.hash, at: cp.at, keyId: cp.keyId })}`;
+}
+
+export function signAuditCheckpoint(key: Buffer, cp: Omit<AuditCheckpoint, 'mac' | 'keyId'>): AuditCheckpoint {
+  const unsigned = { seq: cp.seq, hash: cp.hash, at: cp.at, keyId: computeAuditKeyId(key) };
+  return { ...unsigned, mac: createHmac('sha256', key).update(checkpointBody(unsigned)).digest('hex') };
+}
+
+/** True when `cp` was signed with `key` and not changed since. */
+export function isAuditCheckpointAuthentic(key: Buffer, cp: AuditCheckpoint): boolean {
+  const expected = createHmac('sha256', key).update(checkpointBody(cp)).digest();
+  const given = Buffer.from(typeof cp.mac === 'string' ? cp.mac : '', 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /** Details never carry a national ID number or a password (A3): defence in depth on top of callers. */

@@ -3,13 +3,16 @@ import type { AuditEventsTable } from '../db/schema.js';
 import type { AuditRecord } from '../domain/audit.js';
 import { AUDIT_GENESIS_HASH, computeAuditHash } from '../domain/audit.js';
 
-/** Appends one event to the hash chain inside the caller's transaction; the head row serialises appends. */
-export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], event: Omit<AuditRecord, 'seq'>): Promise<AuditRecord & { hash: string }> {
+/**
+ * Appends one event to the keyed hash chain inside the caller's transaction; the head row serialises appends.
+ * `key` is the audit key (never stored in the database).
+ */
+export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], key: Buffer, event: Omit<AuditRecord, 'seq'>): Promise<AuditRecord & { hash: string }> {
   let headQuery = tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
   if (dialect === 'postgres') headQuery = headQuery.forUpdate();
   const head = await headQuery.executeTakeFirstOrThrow();
   const record: AuditRecord = { ...event, seq: head.seq + 1 };
-  const hash = computeAuditHash(head.hash, record);
+  const hash = computeAuditHash(key, head.hash, record);
   await tx
     .insertInto('audit_events')
     .values({
@@ -32,6 +35,8 @@ export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], event: Om
   if (Number(updated.numUpdatedRows) !== 1) throw new Error('audit head moved during append');
   return { ...record, hash };
 }
+
+export type AuditEventRow = AuditEventsTable;
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -65,9 +70,8 @@ export async function listDistinctAuditActions(db: Tx): Promise<string[]> {
   return rows.map((r) => r.action);
 }
 
-/** Streams the chain in order, in pages, so that verification runs in bounded memory. */
-export async function* iterateAuditEvents(db: Tx, pageSize = 5000): AsyncGenerator<AuditEventsTable> {
-  let after = 0;
+/** Streams the chain in order from event `after + 1`, in pages, so that verification runs in bounded memory. */
+export async function* iterateAuditEvents(db: Tx, after = 0, pageSize = 5000): AsyncGenerator<AuditEventsTable> {
   for (;;) {
     const rows = await db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
     if (rows.length === 0) return;
@@ -76,6 +80,11 @@ export async function* iterateAuditEvents(db: Tx, pageSize = 5000): AsyncGenerat
   }
 }
 
-export async function getAuditHead(db: Tx): Promise<{ seq: number; hash: string }> {
-  return (await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst()) ?? { seq: 0, hash: AUDIT_GENESIS_HASH };
+export async function getAuditHead(db: Tx): Promise<{ seq: number; hash: string; keyId: string | null }> {
+  const head = await db.selectFrom('audit_head').select(['seq', 'hash', 'key_id']).where('id', '=', 1).executeTakeFirst();
+  return head ? { seq: head.seq, hash: head.hash, keyId: head.key_id } : { seq: 0, hash: AUDIT_GENESIS_HASH, keyId: null };
+}
+
+export async function findAuditEvent(db: Tx, seq: number): Promise<AuditEventsTable | undefined> {
+  return db.selectFrom('audit_events').selectAll().where('seq', '=', seq).executeTakeFirst();
 }

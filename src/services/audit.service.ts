@@ -1,8 +1,18 @@
 import type { AuditListSchema, AuditQuery, AuditVerifyResult } from '../contracts/audit.js';
 import type { z } from 'zod';
 import type { Tx } from '../db/database.js';
-import type { AuditAction, AuditResult } from '../domain/audit.js';
-import { AUDIT_GENESIS_HASH, canonicalJson, computeAuditHash, scrubAuditDetails } from '../domain/audit.js';
+import { readAuditCheckpointFile, type CheckpointFileContents } from '../adapters/audit-checkpoints.js';
+import type { AuditAction, AuditCheckpoint, AuditRecord, AuditResult } from '../domain/audit.js';
+import {
+  AUDIT_GENESIS_HASH,
+  canonicalJson,
+  computeAuditHash,
+  computeAuditKeyId,
+  isAuditCheckpointAuthentic,
+  scrubAuditDetails,
+  signAuditCheckpoint,
+} from '../domain/audit.js';
+import type { AuditEventRow as AuditDbRow } from '../repositories/audit.repository.js';
 import * as auditRepo from '../repositories/audit.repository.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -16,7 +26,7 @@ export interface AuditInput {
 }
 
 async function append(tx: Tx, deps: ServiceDeps, actor: Actor, event: AuditInput): Promise<void> {
-  await auditRepo.appendAuditEvent(tx, deps.db.dialect, {
+  await auditRepo.appendAuditEvent(tx, deps.db.dialect, deps.audit.key, {
     at: nowIso(deps),
     actorId: actor.principal?.userId ?? null,
     actorName: actor.principal?.username ?? actor.system?.label ?? null,
@@ -81,34 +91,179 @@ export async function listAuditEvents(deps: ServiceDeps, actor: Actor, query: Au
   };
 }
 
-/** Recomputes the chain: an edited, inserted, reordered or deleted event breaks it. */
-export async function verifyAuditChain(deps: Pick<ServiceDeps, 'db'>): Promise<AuditVerifyResult> {
-  let prev = AUDIT_GENESIS_HASH;
-  let expectedSeq = 1;
+function toAuditRecord(row: AuditDbRow): AuditRecord {
+  return {
+    seq: row.seq,
+    at: row.at,
+    actorId: row.actor_id,
+    actorName: row.actor_name,
+    actorRole: row.actor_role,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    ip: row.ip,
+    result: row.result as AuditResult,
+    details: row.details,
+  };
+}
+
+export type AuditChainDeps = Pick<ServiceDeps, 'db' | 'audit' | 'clock'>;
+
+/**
+ * Refuses a start with another audit key than the one the chain was written with (a lost key file recreated,
+ * a machine without GRADPHOTO_AUDIT_KEY): appending under a new key would leave a chain nobody can verify.
+ */
+export async function assertAuditKeyMatches(deps: Pick<ServiceDeps, 'db' | 'audit'>): Promise<void> {
+  const head = await auditRepo.getAuditHead(deps.db.db);
+  const keyId = computeAuditKeyId(deps.audit.key);
+  if (head.keyId !== keyId) {
+    throw new Error(
+      `the audit key (GRADPHOTO_AUDIT_KEY or <data>/keys/audit.key) is not the one this audit log is written with ` +
+        `(key id ${keyId}, the log's ${head.keyId ?? 'none'}): restore that key; see docs/decisions/0002-audit-hash-chain.md`,
+    );
+  }
+}
+
+interface ChainWalk {
+  checked: number;
+  lastHash: string;
+  broken?: { seq: number; problem: string };
+}
+
+/**
+ * Walks the chain from after event `from` (whose hash is `prevHash`) up to `until` (or its end), checking
+ * sequence, links and keyed hashes; `onEvent` may stop the walk with a problem (a checkpoint mismatch).
+ */
+async function walkAuditChain(
+  deps: Pick<ServiceDeps, 'db' | 'audit'>,
+  from: number,
+  prevHash: string,
+  until: number | undefined,
+  onEvent?: (seq: number, hash: string) => string | null,
+): Promise<ChainWalk> {
+  let prev = prevHash;
+  let expectedSeq = from + 1;
   let checked = 0;
-  const broken = (seq: number, problem: string): AuditVerifyResult => ({ ok: false, checked, brokenAt: seq, problem });
-  for await (const row of auditRepo.iterateAuditEvents(deps.db.db)) {
-    if (row.seq !== expectedSeq) return broken(expectedSeq, `event ${expectedSeq} is missing`);
-    if (row.prev_hash !== prev) return broken(row.seq, 'previous-hash link does not match');
-    const hash = computeAuditHash(prev, {
-      seq: row.seq,
-      at: row.at,
-      actorId: row.actor_id,
-      actorName: row.actor_name,
-      actorRole: row.actor_role,
-      action: row.action,
-      targetType: row.target_type,
-      targetId: row.target_id,
-      ip: row.ip,
-      result: row.result as AuditResult,
-      details: row.details,
-    });
-    if (hash !== row.hash) return broken(row.seq, 'event content does not match its hash');
-    prev = hash;
+  for await (const row of auditRepo.iterateAuditEvents(deps.db.db, from)) {
+    if (until !== undefined && row.seq > until) break;
+    if (row.seq !== expectedSeq) return { checked, lastHash: prev, broken: { seq: expectedSeq, problem: `event ${expectedSeq} is missing` } };
+    if (row.prev_hash !== prev) return { checked, lastHash: prev, broken: { seq: row.seq, problem: 'previous-hash link does not match' } };
+    if (computeAuditHash(deps.audit.key, prev, toAuditRecord(row)) !== row.hash) {
+      return { checked, lastHash: prev, broken: { seq: row.seq, problem: 'event content does not match its hash' } };
+    }
+    const mismatch = onEvent?.(row.seq, row.hash);
+    if (mismatch) return { checked, lastHash: prev, broken: { seq: row.seq, problem: mismatch } };
+    prev = row.hash;
     expectedSeq++;
     checked++;
   }
+  return { checked, lastHash: prev };
+}
+
+/**
+ * Recomputes the keyed chain and compares it with the signed checkpoints kept outside the database (the
+ * data directory's file, and any copies given, e.g. what the outside sink received). An edited, inserted,
+ * reordered or deleted event breaks the chain; a chain recomputed without the key breaks at its first event;
+ * a tail cut off with the head moved back is shorter than the last checkpoint (issue 8 finding 4, rule A3).
+ * Events after the last checkpoint are only as safe as the database (docs/decisions/0002).
+ */
+export async function verifyAuditChain(deps: Pick<ServiceDeps, 'db' | 'audit'>, opts: { checkpointFiles?: string[] } = {}): Promise<AuditVerifyResult> {
+  const keyId = computeAuditKeyId(deps.audit.key);
+  const sources: { name: string; contents: CheckpointFileContents }[] = [{ name: deps.audit.checkpoints.file, contents: await deps.audit.checkpoints.read() }];
+  for (const file of opts.checkpointFiles ?? []) sources.push({ name: file, contents: await readAuditCheckpointFile(file) });
+
+  const bySeq = new Map<number, { hash: string; where: string }>();
+  let furthest: { seq: number; where: string } | undefined;
+  let count = 0;
+  for (const { name, contents } of sources) {
+    const first = contents.problems[0];
+    if (first) return { ok: false, checked: 0, brokenAt: null, problem: `checkpoint file ${name} line ${first.line}: ${first.problem}`, checkpoints: count };
+    for (const cp of contents.checkpoints) {
+      const where = `checkpoint ${name}:${cp.line} (${cp.at})`;
+      if (cp.keyId !== keyId) return { ok: false, checked: 0, brokenAt: null, problem: `${where} was signed with another audit key (key id ${cp.keyId})`, checkpoints: count };
+      if (!isAuditCheckpointAuthentic(deps.audit.key, cp)) return { ok: false, checked: 0, brokenAt: null, problem: `${where} is not signed with the audit key: the file was edited`, checkpoints: count };
+      const known = bySeq.get(cp.seq);
+      if (known && known.hash !== cp.hash) return { ok: false, checked: 0, brokenAt: cp.seq, problem: `${where} and ${known.where} disagree about event ${cp.seq}`, checkpoints: count };
+      bySeq.set(cp.seq, { hash: cp.hash, where });
+      if (!furthest || cp.seq > furthest.seq) furthest = { seq: cp.seq, where };
+      count++;
+    }
+  }
+
+  const walk = await walkAuditChain(deps, 0, AUDIT_GENESIS_HASH, undefined, (seq, hash) => {
+    const cp = bySeq.get(seq);
+    return cp && cp.hash !== hash ? `event ${seq} differs from ${cp.where}` : null;
+  });
+  const { checked } = walk;
+  const broken = (seq: number, problem: string): AuditVerifyResult => ({ ok: false, checked, brokenAt: seq, problem, checkpoints: count });
+  if (walk.broken) return broken(walk.broken.seq, walk.broken.problem);
+  if (furthest && checked < furthest.seq) return broken(checked + 1, `the chain ends at ${checked} but ${furthest.where} records event ${furthest.seq}: events were removed`);
   const head = await auditRepo.getAuditHead(deps.db.db);
-  if (head.seq !== checked || head.hash !== prev) return broken(checked + 1, `chain ends at ${checked} but the head records ${head.seq}`);
-  return { ok: true, checked, brokenAt: null, problem: null };
+  if (head.seq !== checked || head.hash !== walk.lastHash) return broken(checked + 1, `chain ends at ${checked} but the head records ${head.seq}`);
+  return { ok: true, checked, brokenAt: null, problem: null, checkpoints: count };
+}
+
+export interface CheckpointResult {
+  /** the checkpoint written, or null when none was due (or the chain did not verify) */
+  written: AuditCheckpoint | null;
+  /** why no checkpoint was written although one was due: the new events do not verify */
+  problem: string | null;
+  /** the outside sink could not be reached (the file has the checkpoint; the sink gets it with the next one) */
+  sinkError: string | null;
+}
+
+/**
+ * Writes a signed checkpoint of the committed head outside the database when one is due: after
+ * `deps.audit.everyEvents` new events, `everyMinutes` after the last one, or always with `force` (a CLI
+ * command's end, a server's shutdown). The events since the last checkpoint are verified first: a checkpoint
+ * vouches for the chain up to it, so a tampered chain is never signed.
+ */
+export async function checkpointAuditChain(deps: AuditChainDeps, opts: { force?: boolean } = {}): Promise<CheckpointResult> {
+  const none: CheckpointResult = { written: null, problem: null, sinkError: null };
+  const { key, checkpoints, everyEvents, everyMinutes } = deps.audit;
+  const last = await checkpoints.last();
+  const head = await auditRepo.getAuditHead(deps.db.db);
+  if (head.seq === 0 || (last && head.seq <= last.seq)) return none;
+  const now = deps.clock();
+  const due = opts.force || !last || head.seq - last.seq >= everyEvents || now.getTime() - Date.parse(last.at) >= everyMinutes * 60_000;
+  if (!due) return none;
+
+  // Start from the last checkpoint when it is ours and the chain still holds it; otherwise from the start.
+  let from = 0;
+  let prevHash = AUDIT_GENESIS_HASH;
+  if (last && last.keyId === computeAuditKeyId(key) && isAuditCheckpointAuthentic(key, last)) {
+    const event = await auditRepo.findAuditEvent(deps.db.db, last.seq);
+    if (event?.hash !== last.hash) return { ...none, problem: `event ${last.seq} no longer matches the checkpoint of ${last.at}` };
+    from = last.seq;
+    prevHash = last.hash;
+  }
+  const walk = await walkAuditChain(deps, from, prevHash, head.seq);
+  if (walk.broken) return { ...none, problem: `event ${walk.broken.seq}: ${walk.broken.problem}` };
+  if (from + walk.checked !== head.seq || walk.lastHash !== head.hash) return { ...none, problem: `the chain ends at ${from + walk.checked} but the head records ${head.seq}` };
+
+  const cp = signAuditCheckpoint(key, { seq: head.seq, hash: head.hash, at: now.toISOString() });
+  const { sinkError } = await checkpoints.append(cp);
+  return { written: cp, problem: null, sinkError };
+}
+
+/**
+ * Checks every `intervalMs` whether a checkpoint is due (the server; a CLI command checkpoints once at its
+ * end instead). `onResult` hears of a refused checkpoint or an unreachable sink.
+ */
+export function startAuditCheckpoints(deps: AuditChainDeps, intervalMs: number, onResult: (r: CheckpointResult | Error) => void): { stop(): void } {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    checkpointAuditChain(deps)
+      .then((r) => {
+        if (r.problem || r.sinkError) onResult(r);
+      })
+      .catch((e: unknown) => onResult(e instanceof Error ? e : new Error(String(e))))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

@@ -1,3 +1,4 @@
+import type { AuditCheckpointStore } from '../adapters/audit-checkpoints.js';
 import type { EventBus } from '../adapters/event-bus.js';
 import type { FieldCipher } from '../adapters/field-cipher.js';
 import type { Mailer } from '../adapters/mailer.js';
@@ -15,6 +16,11 @@ export interface ServiceDeps {
   clock: () => Date;
   cipher: FieldCipher;
   hasher: PasswordHasher;
+  /**
+   * the audit chain's key (HMAC, kept outside the database) and its checkpoints outside the database
+   * (docs/decisions/0002); a checkpoint is due after `everyEvents` events or `everyMinutes` minutes
+   */
+  audit: { key: Buffer; checkpoints: AuditCheckpointStore; everyEvents: number; everyMinutes: number };
   /** photo blobs, the photo keyring and the analysis pipeline (issue #4) */
   photos?: PhotoDeps;
   /** campus sign-on (OpenID Connect); absent when not configured */

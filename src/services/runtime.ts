@@ -1,11 +1,13 @@
 import { createMemoryEventBus, createPgEventBus } from '../adapters/event-bus.js';
 import { createFieldCipher } from '../adapters/field-cipher.js';
-import { loadOrCreateMasterKey } from '../adapters/key-store.js';
+import { createAuditCheckpointStore } from '../adapters/audit-checkpoints.js';
+import { loadOrCreateAuditKey, loadOrCreateMasterKey } from '../adapters/key-store.js';
 import { createSmtpMailer } from '../adapters/mailer.js';
 import { createOidcClient, type OidcSettings } from '../adapters/oidc-client.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/database.js';
+import { assertAuditKeyMatches, checkpointAuditChain } from './audit.service.js';
 import { findActiveCampaign } from './campaign.service.js';
 import { openPhotoDeps } from './photo.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -15,6 +17,12 @@ export interface RuntimeOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
   masterKey?: string | undefined;
+  /** GRADPHOTO_AUDIT_KEY (base64 of 32 bytes); else <data>/keys/audit.key, created on first start */
+  auditKey?: string | undefined;
+  /** AUDIT_CHECKPOINT_URL: audit checkpoints are also POSTed there */
+  auditCheckpointUrl?: string | undefined;
+  /** a checkpoint is due after this many events (default 100) or minutes (default 5) */
+  auditCheckpointEvery?: { events?: number; minutes?: number };
   /** GRADPHOTO_PHOTO_KEY; else <data>/keys/photo-kek.v1.key, created on first start */
   photoKey?: string | undefined;
   /** blobs without a row younger than this survive the start-up sweep (default: 0 on SQLite, 10 on PostgreSQL) */
@@ -37,8 +45,17 @@ export interface RuntimeOptions {
  */
 export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & { close(): Promise<void> }> {
   const db = openDatabase({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, ...(opts.pgSchema ? { pgSchema: opts.pgSchema } : {}) });
+  // Before migrating: migration 0008 re-keys an existing chain with it (docs/decisions/0002).
+  const auditKey = loadOrCreateAuditKey(opts.dataDir, opts.auditKey);
+  const audit = {
+    key: auditKey,
+    checkpoints: createAuditCheckpointStore({ dataDir: opts.dataDir, sinkUrl: opts.auditCheckpointUrl }),
+    everyEvents: opts.auditCheckpointEvery?.events ?? 100,
+    everyMinutes: opts.auditCheckpointEvery?.minutes ?? 5,
+  };
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(db, { auditKey });
+    await assertAuditKeyMatches({ db, audit });
   } catch (e) {
     await db.destroy();
     throw e;
@@ -53,6 +70,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
     clock: opts.clock ?? (() => new Date()),
     cipher: createFieldCipher(master),
     hasher: opts.hasher ?? createArgon2Hasher(),
+    audit,
     auth: { ...DEFAULT_AUTH_SETTINGS, ...opts.auth },
     ...(opts.oidc ? { oidc: createOidcClient(opts.oidc) } : {}),
     events,
@@ -60,6 +78,11 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
     ...(opts.mail?.smtpUrl ? { mailer: createSmtpMailer({ url: opts.mail.smtpUrl, from: opts.mail.from }) } : {}),
     ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
     close: async () => {
+      // A short-lived command never sees the server's checkpoint timer: its events are anchored here.
+      await checkpointAuditChain({ db, audit, clock: opts.clock ?? (() => new Date()) }, { force: true }).then(
+        (r) => (r.problem || r.sinkError ? process.emitWarning(`audit checkpoint: ${r.problem ?? r.sinkError}`) : undefined),
+        (e: unknown) => process.emitWarning(`audit checkpoint failed: ${(e as Error).message}`),
+      );
       await photos.close();
       await events.close();
       await db.destroy();

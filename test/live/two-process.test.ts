@@ -68,13 +68,15 @@ describe('live counts across two server processes (PostgreSQL LISTEN/NOTIFY)', (
     const scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_live');
     drop = scratch.drop;
     const masterKey = crypto.randomBytes(32).toString('base64');
+    // Every process of one PostgreSQL shares the audit key too (docs/decisions/0002): else the second refuses to start.
+    const auditKey = crypto.randomBytes(32).toString('base64');
     const mkdir = () => {
       const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-live-'));
       dirs.push(d);
       return d;
     };
     // The database as an operator would prepare it: the demo campaign (days in the future), an admin, a roster.
-    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey });
+    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey });
     try {
       const campaign = demoCampaign(new Date());
       await loadCampaign(deps, SYSTEM, campaign);
@@ -83,7 +85,7 @@ describe('live counts across two server processes (PostgreSQL LISTEN/NOTIFY)', (
     } finally {
       await deps.close();
     }
-    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey };
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey };
     [a, b] = await Promise.all([serve(env, mkdir()), serve(env, mkdir())]);
   }, 180_000);
 
