@@ -64,21 +64,23 @@ describe.each(DIALECTS)('audit service on %s', (dialect) => {
   /** Some activity of every kind: imports, a re-import with changes, term changes, users. */
   async function someActivity() {
     await importRows([rosterRow('1'), rosterRow('2', { 毕业类型: '结业' })]);
-    await importRows([rosterRow('1', { 确定延期至: '2025-01' }), rosterRow('3')]);
+    // Row 2 kept: a re-import removing more than 20% of the students needs a second confirmation (issue 8 finding 13).
+    await importRows([rosterRow('1', { 确定延期至: '2025-01' }), rosterRow('2', { 毕业类型: '结业' }), rosterRow('3')]);
     await updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-07'], retakeBefore: '2023-07', deferTerms: [] });
     await createUser(rt.deps, admin, { username: 'sec-physics', role: 'secretary', departments: ['物理学院'], password: 'a long enough password' });
   }
 
   describe('every mutating call leaves exactly one event', () => {
     it('applyRosterImport with changes: one roster.imported (first import and a changed re-import)', async () => {
-      const first = await newEvents(() => importRows([rosterRow('1'), rosterRow('2')]));
+      // Five students, so that removing one stays under the 20% that needs a second confirmation (finding 13).
+      const first = await newEvents(() => importRows(['1', '2', '4', '5', '6'].map((n) => rosterRow(n))));
       expect(first).toHaveLength(1);
       expect(first[0]).toMatchObject({ action: 'roster.imported', actor_id: admin.principal!.userId, actor_name: 'audit-admin', actor_role: 'admin', ip: '127.0.0.1', result: 'ok', target_type: 'campaign', target_id: '2024-graduates' });
-      expect(JSON.parse(first[0]!.details)).toMatchObject({ added: 2, changed: 0, removed: 0, rows: 2, format: 'csv' });
+      expect(JSON.parse(first[0]!.details)).toMatchObject({ added: 5, changed: 0, removed: 0, rows: 5, format: 'csv' });
 
-      const second = await newEvents(() => importRows([rosterRow('1', { 姓名: '李四' }), rosterRow('3')]));
+      const second = await newEvents(() => importRows([rosterRow('1', { 姓名: '李四' }), ...['3', '4', '5', '6'].map((n) => rosterRow(n))]));
       expect(second.map((e) => e.action)).toEqual(['roster.imported']);
-      expect(JSON.parse(second[0]!.details)).toMatchObject({ added: 1, changed: 1, removed: 1, unchanged: 0 });
+      expect(JSON.parse(second[0]!.details)).toMatchObject({ added: 1, changed: 1, removed: 1, unchanged: 3 });
     });
 
     it('an import that changes nothing, a preview, and a refused import leave none', async () => {
