@@ -31,6 +31,8 @@ const EnvSchema = z.object({
     .transform((v) => (v === 'auto' ? 'auto' : v === 'true')),
   SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).default(12),
+  /** live-count streams (SSE) one user may hold open at once; more are refused with 429 TOO_MANY_STREAMS */
+  LIVE_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
   MAX_UPLOAD_MB: z.coerce.number().int().min(1).max(1024).default(100),
   /**
    * API requests per minute from one address (static files are not counted). Behind a campus NAT many
@@ -73,6 +75,7 @@ export type AppConfig = {
   cookieSecure: boolean | 'auto';
   sessionIdleMinutes: number;
   sessionAbsoluteHours: number;
+  liveStreamsPerUser: number;
   maxUploadBytes: number;
   apiRateLimitPerMinute: number;
   photoUploadsInFlight: number;
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { da
     cookieSecure: e.COOKIE_SECURE,
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     sessionAbsoluteHours: e.SESSION_ABSOLUTE_HOURS,
+    liveStreamsPerUser: e.LIVE_STREAMS_PER_USER,
     maxUploadBytes: e.MAX_UPLOAD_MB * 1024 * 1024,
     apiRateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
     photoUploadsInFlight: e.PHOTO_UPLOADS_IN_FLIGHT ?? defaultPhotoUploadsInFlight(),

@@ -6,12 +6,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import type { LiveClient } from '../services/live.service.js';
-import { createLiveHub, DEFAULT_MAX_LIVE_CLIENTS } from '../services/live.service.js';
+import { createLiveHub, DEFAULT_MAX_LIVE_CLIENTS, DEFAULT_MAX_LIVE_STREAMS_PER_USER } from '../services/live.service.js';
 import { actorOf } from './context.js';
 
 export interface EventsRoutesOptions {
   /** open streams per process; beyond it 503 TOO_MANY_CONNECTIONS (the page then polls) */
   maxConnections?: number;
+  /** open streams per user; beyond it 429 TOO_MANY_STREAMS */
+  maxStreamsPerUser?: number;
+  /** how often the streams' sessions are checked: a stream ends soon after its session ends (logout, timeout) */
+  sessionCheckMs?: number;
   /** a comment line this often keeps proxies from closing an idle stream */
   heartbeatMs?: number;
 }
@@ -19,7 +23,12 @@ export interface EventsRoutesOptions {
 export const DEFAULT_HEARTBEAT_MS = 20_000;
 
 export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app, opts) => {
-  const hub = createLiveHub(app.deps, { maxClients: opts.maxConnections ?? DEFAULT_MAX_LIVE_CLIENTS, onError: (e) => app.log.error(e) });
+  const hub = createLiveHub(app.deps, {
+    maxClients: opts.maxConnections ?? DEFAULT_MAX_LIVE_CLIENTS,
+    maxPerUser: opts.maxStreamsPerUser ?? app.deps.auth.maxLiveStreamsPerUser ?? DEFAULT_MAX_LIVE_STREAMS_PER_USER,
+    ...(opts.sessionCheckMs ? { sessionCheckMs: opts.sessionCheckMs } : {}),
+    onError: (e) => app.log.error(e),
+  });
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   // Open streams would keep the server from closing: they are ended first.
   app.addHook('preClose', async () => hub.close());
@@ -27,6 +36,7 @@ export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app,
   app.get(
     '/api/sessions/events',
     {
+      config: { permission: 'session.live' },
       schema: {
         operationId: 'streamSessionCounts',
         tags: ['bookings'],
@@ -50,7 +60,7 @@ export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app,
         },
       };
       // Refusals (not signed in, not allowed, too many streams) are ordinary JSON errors: thrown before hijacking.
-      const { ready, release } = hub.connect(actorOf(request), client);
+      const { ready, release } = hub.connect(actorOf(request), client, request.sessionId ?? null);
       reply.hijack();
       const headers: Record<string, string | number | string[]> = {};
       for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;

@@ -73,3 +73,9 @@ export async function recordKnownLoginAddress(tx: Tx, userId: string, addressHas
 export async function deleteStaleKnownLoginAddresses(db: Tx, before: string): Promise<void> {
   await db.deleteFrom('login_known_addresses').where('last_success_at', '<', before).execute();
 }
+
+/** The sessions among `ids` that still exist (their timeouts are checked by the caller). */
+export async function listSessionsByIds(db: Tx, ids: string[]): Promise<Pick<SessionRow, 'id' | 'last_seen_at' | 'absolute_expires_at'>[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('sessions').select(['id', 'last_seen_at', 'absolute_expires_at']).where('id', 'in', ids).execute();
+}

@@ -4,11 +4,13 @@ import { createTotpSecret, matchTotpStep, totpUri } from '../adapters/totp.js';
 import type { Tx } from '../db/database.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/permissions.js';
+import { permissionsOf } from '../domain/permissions.js';
 import * as oidcRepo from '../repositories/oidc.repository.js';
 import * as sessionRepo from '../repositories/session.repository.js';
 import type { UserRow } from '../repositories/user.repository.js';
 import * as userRepo from '../repositories/user.repository.js';
-import { mutate, recordAuditEvent } from './audit.service.js';
+import { recordAuditEvent } from './audit.service.js';
+import { mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { nowIso } from './deps.js';
 
@@ -47,6 +49,9 @@ export async function describeMe(deps: ServiceDeps, principal: Principal): Promi
     departments: principal.departments,
     studentId,
     totpEnabled: user.totp_enabled === 1,
+    // Shown on the admin's pages: otherwise only the server log says that mail sign-in links go nowhere.
+    warnings: principal.role === 'admin' && !deps.mailer ? ['MAIL_NOT_CONFIGURED'] : [],
+    permissions: permissionsOf(principal.role),
   };
 }
 
@@ -194,6 +199,17 @@ export async function authenticate(deps: ServiceDeps, token: string | undefined)
   // Refreshing last_seen at most once a minute keeps reads from turning into writes.
   if (now.getTime() - Date.parse(session.last_seen_at) > 60_000) await sessionRepo.touchSession(deps.db.db, id, now.toISOString());
   return { principal: await toPrincipal(deps, user), sessionId: id };
+}
+
+/**
+ * Which of these sessions are still valid: present (not logged out, not ended by a password change) and within
+ * the idle and absolute timeouts. Nothing is refreshed: an open live stream does not keep a session alive.
+ */
+export async function findValidSessionIds(deps: Pick<ServiceDeps, 'db' | 'clock' | 'auth'>, ids: string[]): Promise<Set<string>> {
+  const now = deps.clock();
+  const idleLimit = new Date(now.getTime() - minutes(deps.auth.sessionIdleMinutes)).toISOString();
+  const rows = await sessionRepo.listSessionsByIds(deps.db.db, ids);
+  return new Set(rows.filter((s) => s.last_seen_at >= idleLimit && s.absolute_expires_at >= now.toISOString()).map((s) => s.id));
 }
 
 export async function logout(deps: ServiceDeps, actor: Actor, token: string | undefined): Promise<void> {

@@ -43,6 +43,8 @@ export interface ServiceDeps {
     maxFailuresPerAccount: number;
     maxFailuresPerAddress: number;
     failureWindowMinutes: number;
+    /** live-count streams (SSE) one user may hold open at once (LIVE_STREAMS_PER_USER) */
+    maxLiveStreamsPerUser: number;
   };
 }
 
@@ -74,6 +76,7 @@ export const DEFAULT_AUTH_SETTINGS: ServiceDeps['auth'] = {
   maxFailuresPerAccount: 100,
   maxFailuresPerAddress: 30,
   failureWindowMinutes: 15,
+  maxLiveStreamsPerUser: 5,
 };
 
 export function nowIso(deps: Pick<ServiceDeps, 'clock'>): string {
