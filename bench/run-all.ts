@@ -13,6 +13,7 @@ import { benchPhoto } from './photo.bench.js';
 import { benchPlanner } from './planner.bench.js';
 import { benchRosterImport } from './roster-import.bench.js';
 
+import { benchUploadConcurrency } from './upload-concurrency.bench.js';
 const only = process.argv[2];
 process.stdout.write(`gradphoto benchmarks — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
 
@@ -33,5 +34,6 @@ try {
   if (!only || only === 'photo') await benchPhoto();
 } finally {
   await pg?.stop();
+  if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
 }
 fs.writeFileSync(path.join(benchDir(), 'results.json'), JSON.stringify(results, null, 2));

@@ -91,8 +91,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     createUploadGate({
       maxInFlight: photoUploadsInFlight,
       maxWaiting: opts.config.photoUploadsQueued ?? photoUploadsInFlight,
-      // A station's upload waits a little for a place rather than being sent again at once.
-      maxWaitMs: 20_000,
+      // A station's upload waits for a place (a 12 MP shot takes seconds on a busy machine) rather than
+      // being sent again; past a minute the station is told to come back.
+      maxWaitMs: 60_000,
       retryAfterSeconds: 10,
     }),
   );

@@ -5,10 +5,11 @@ import { AppError } from '../domain/errors.js';
  * The one multipart reader of the app (issue 8, structure 2 and finding 5): photo and roster uploads.
  *
  * Files are read into memory, never spooled to disk (no plain-text face or roster on disk, A3). Every
- * refusal names its limit, and leaves the connection usable: a refused body is read and thrown away up
- * to a bound (then the next request on the keep-alive connection is parsed as usual), and beyond the
- * bound the answer carries `Connection: close` (app.ts adds it to any answer sent before its request's
- * body was read to the end) so that the server closes the connection after it.
+ * refusal names its limit, and leaves the connection usable: the rest of a refused body is read and
+ * thrown away, up to the upload limit, before the answer (then the client, still sending, reads the
+ * answer rather than a reset connection, and the next request on the keep-alive connection is parsed
+ * as usual); beyond the bound the answer carries `Connection: close` (app.ts adds it to any answer sent
+ * before its request's body was read to the end) so that the server closes the connection after it.
  * Without this the parser stopped mid-body, the rest stayed unread in the socket, and the client's next
  * request on that connection waited for the server's timeouts (~73 s).
  */
@@ -33,10 +34,10 @@ export interface Upload {
 /** The client stopped sending half-way: there is nobody to answer. */
 export class UploadAborted extends Error {}
 
-/** Bytes of a refused body read and dropped to keep the connection; beyond them it is closed instead. */
-const DRAIN_MAX_BYTES = 4 * 1024 * 1024;
+/** Beyond the upload limit, what a refused body still sends is not waited for: the connection is closed. */
+const DRAIN_MARGIN_BYTES = 1024 * 1024;
 /** How long a refused body may take to arrive before the connection is closed instead. */
-const DRAIN_MAX_MS = 2000;
+const DRAIN_MAX_MS = 30_000;
 
 /** 100 MiB → '100 MB', 1.5 MiB → '1.5 MB': a limit as a refusal names it. */
 export function formatMegabytes(bytes: number): string {
@@ -46,7 +47,7 @@ export function formatMegabytes(bytes: number): string {
 /** Reads one file and a few fields, in whatever order they come (photo uploads send fields first or last). */
 export async function readUpload(request: FastifyRequest, limits: UploadLimits): Promise<Upload> {
   if (!request.isMultipart()) {
-    await releaseRequestBody(request);
+    await releaseRequestBody(request, limits.maxFileBytes + DRAIN_MARGIN_BYTES);
     throw new AppError('VALIDATION_FAILED', { params: { detail: `multipart/form-data with a "${limits.fileField}" field expected` } });
   }
   const fields: Record<string, string> = {};
@@ -83,7 +84,7 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
     }
   } catch (e) {
     if (request.raw.aborted || (request.raw.destroyed && !request.raw.complete)) throw new UploadAborted('upload cut off');
-    await releaseRequestBody(request);
+    await releaseRequestBody(request, limits.maxFileBytes + DRAIN_MARGIN_BYTES);
     throw translatePluginError(e, limits);
   }
   // A request cut off half-way is never stored, whatever the parser made of its end.
@@ -125,7 +126,7 @@ function translatePluginError(e: unknown, limits: UploadLimits): unknown {
  * connection carries the client's next request; past either bound the request stays incomplete, its
  * answer says `Connection: close` (app.ts) and the rest is still dropped until Node closes the connection.
  */
-export async function releaseRequestBody(request: FastifyRequest, maxBytes = DRAIN_MAX_BYTES): Promise<void> {
+export async function releaseRequestBody(request: FastifyRequest, maxBytes: number): Promise<void> {
   const raw = request.raw;
   // A parser may still be attached (the multipart one is detached by its own clean-up).
   raw.unpipe();

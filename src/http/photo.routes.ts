@@ -15,7 +15,7 @@ import { authorize } from '../services/deps.js';
 import * as photoService from '../services/photo.service.js';
 import { actorOf } from './context.js';
 import type { Upload, UploadLimits } from './multipart.js';
-import { readUpload, UploadAborted } from './multipart.js';
+import { readUpload, releaseRequestBody, UploadAborted } from './multipart.js';
 
 /** Largest camera file accepted (a 24 MP JPEG is 8–15 MB); the decoder's own byte limit is the same. */
 export const PHOTO_MAX_BYTES = 40 * 1024 * 1024;
@@ -69,7 +69,15 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
       // A place among the uploads read and processed at once, before a byte of the body is read (issue 8
       // finding 8). A refusal (SERVER_BUSY, 503 with Retry-After) is not audited: it says nothing about a
       // student, and under load it would add a write per refusal.
-      const release = await app.photoUploads.acquire();
+      let release: () => void;
+      try {
+        release = await app.photoUploads.acquire();
+      } catch (e) {
+        // The body is read and dropped before the 503 (the client, still sending, then reads the answer
+        // and its Retry-After rather than a reset connection); nothing of it is kept.
+        await releaseRequestBody(request, PHOTO_MAX_BYTES + 1024 * 1024);
+        throw e;
+      }
       try {
         return await receivePhoto(request, reply, actor);
       } finally {
