@@ -16,6 +16,8 @@ export const MeSchema = z.object({
   departments: z.array(z.string()),
   studentId: z.string().nullable(),
   totpEnabled: z.boolean(),
+  /** what an admin should fix in the server's set-up (MAIL_NOT_CONFIGURED: mail sign-in links cannot be sent); empty for other roles */
+  warnings: z.array(z.enum(['MAIL_NOT_CONFIGURED'])),
   /** what the caller may do: the web shows pages and buttons by these, never by role */
   permissions: z.array(PermissionSchema),
 });

@@ -25,10 +25,11 @@ export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const { jobId } = await requestSignInLink(app.deps, request.body, request.ip);
+      const { jobId, delivery } = await requestSignInLink(app.deps, request.body, request.ip);
+      if (delivery === 'unavailable') request.log.warn('a mail sign-in link was asked for, but no mail server is configured (SMTP_URL): nothing was sent');
       // Sent now by the job runner's own path, not awaited: the answer does not wait for (or reveal) the mail.
       if (jobId && app.deps.mailer) void deliverDueJobs(app.deps, { jobIds: [jobId], log: request.log }).catch((e: unknown) => request.log.error(e));
-      return reply.status(202).send({ status: 'accepted' as const, validMinutes: SIGNIN_LINK_MINUTES });
+      return reply.status(202).send({ status: 'accepted' as const, delivery, validMinutes: SIGNIN_LINK_MINUTES });
     },
   );
 

@@ -35,6 +35,9 @@ describe.each(DIALECTS)('sign-in link use case on %s', (dialect) => {
   beforeAll(async () => {
     rt = await createTestRuntime(dialect);
     rt.deps.publicUrl = 'http://localhost:9999/';
+    // A mail server is configured (an outside service: a stand-in that accepts everything); without one nothing
+    // is created or queued (src/http/signin-link-no-mail.test.ts).
+    rt.deps.mailer = { from: 'photo@example.edu.cn', close: () => {}, send: async () => ({ ok: true as const, response: '250 ok' }) };
     admin = await createActor(rt.deps, 'admin', [], `sl-admin-${dialect}`);
     const rows = [A, B, C, D, E, F].map((no) => rosterRow(no, { 邮箱: `s${no}@example.edu.cn` }));
     await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(rows)) }, 'roster.csv', 'zh');
@@ -84,7 +87,7 @@ describe.each(DIALECTS)('sign-in link use case on %s', (dialect) => {
   it('a student removed from the roster can neither ask for a link nor use one asked for before', async () => {
     const token = await linkFor(A);
     await db().updateTable('students').set({ removed_at: '2023-10-20T02:00:00.000Z' }).where('student_no', '=', A).execute();
-    expect(await requestSignInLink(rt.deps, { studentNo: A }, null)).toEqual({ jobId: null });
+    expect(await requestSignInLink(rt.deps, { studentNo: A }, null)).toEqual({ jobId: null, delivery: 'mail' });
     await expect(consumeSignInLink(rt.deps, token, null, null)).rejects.toMatchObject({ code: 'SIGNIN_LINK_INVALID' });
     await db().updateTable('students').set({ removed_at: null }).where('student_no', '=', A).execute();
   });

@@ -41,16 +41,22 @@ export function signInLinkUrl(deps: Pick<ServiceDeps, 'publicUrl'>, token: strin
 /**
  * Creates a link and queues its mail when the student is on the current roster with an address; returns the
  * mail job to nudge (null when nothing was sent). The caller answers 202 either way.
+ *
+ * Without a mailer (no SMTP_URL) nothing is created or queued (issue 8 finding 11): a queued mail would leave
+ * only once SMTP is set up, long after its 15-minute link expired, while the page said it was on its way.
+ * `delivery: 'unavailable'` then tells every caller alike; admins see MAIL_NOT_CONFIGURED in getMe.
  */
-export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkRequest, ip: string | null): Promise<{ jobId: string | null }> {
+export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkRequest, ip: string | null): Promise<{ jobId: string | null; delivery: 'mail' | 'unavailable' }> {
   const actor: Actor = { principal: null, ip };
   const asked = req.studentNo ? { studentNo: req.studentNo } : { email: req.email ? maskMailAddress(req.email) : null };
   const campaign = await findActiveCampaign(deps);
   const student = campaign ? await linkRepo.findSigninStudent(deps.db.db, campaign.id, req) : undefined;
+  const delivery = deps.mailer ? 'mail' : 'unavailable';
   const refuse = async (reason: string) => {
     await recordAuditEvent(deps, actor, { action: 'auth.signin_link_sent', result: 'failed', targetType: student ? 'student' : null, targetId: student?.id ?? null, details: { ...asked, reason } });
-    return { jobId: null };
+    return { jobId: null, delivery } as const;
   };
+  if (!deps.mailer) return refuse('mail-not-configured');
   if (!student) return refuse('unknown-student');
   if (!student.email) return refuse('no-address');
   if (!isValidMailAddress(student.email)) return refuse('invalid-address');
@@ -80,7 +86,7 @@ export async function requestSignInLink(deps: ServiceDeps, req: SignInLinkReques
     };
   });
   if (jobId === undefined) return refuse('rate-limited');
-  return { jobId };
+  return { jobId, delivery };
 }
 
 export interface SignInLinkOutcome {

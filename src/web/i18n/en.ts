@@ -27,6 +27,7 @@ export const en: Texts<typeof zh> = {
     home: 'Home',
   },
   header: { logout: 'Sign out', expand: 'Expand menu', collapse: 'Collapse menu' },
+  setupWarnings: { MAIL_NOT_CONFIGURED: 'No mail server is configured (SMTP_URL): students cannot get sign-in links by mail, and reminders are not sent.' },
   errors: {
     http: 'The server answered with an error (HTTP {{status}})',
     network: 'Cannot reach the server. Check the network and try again.',
@@ -63,6 +64,7 @@ export const en: Texts<typeof zh> = {
     required: 'Required',
     submit: 'Send the sign-in link',
     sent: 'If this student is on the roster with an e-mail address, a sign-in link is on its way. It works once, within {{minutes}} minutes. Check your inbox (and the spam folder).',
+    unavailable: 'Sign-in links cannot be mailed at the moment: no mail server is configured. Sign in with your campus account, or contact the graduate school.',
     again: 'Send again',
     consuming: 'Signing you in…',
     failed: 'Sign-in failed',

@@ -23,6 +23,7 @@ export const zh = {
     home: '首页',
   },
   header: { logout: '退出登录', expand: '展开菜单', collapse: '收起菜单' },
+  setupWarnings: { MAIL_NOT_CONFIGURED: '未配置邮件服务器（SMTP_URL）：学生无法通过邮件获取登录链接，提醒邮件也不会发出。' },
   errors: {
     http: '服务器返回错误（HTTP {{status}}）',
     network: '无法连接服务器，请检查网络后重试。',
@@ -59,6 +60,7 @@ export const zh = {
     required: '请填写',
     submit: '发送登录链接',
     sent: '如果该学生在本次采集名单中并登记了邮箱，登录链接已发出，{{minutes}} 分钟内有效，只能使用一次。请查收邮件（也请看看垃圾邮件箱）。',
+    unavailable: '目前无法通过邮件发送登录链接：系统尚未配置邮件服务。请使用统一身份认证登录，或联系研究生院。',
     again: '重新发送',
     consuming: '正在登录…',
     failed: '登录失败',

@@ -18,7 +18,7 @@ import {
   UsergroupAddOutlined,
 } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
-import { Avatar, Button, Drawer, Dropdown, Flex, Grid, Layout, Menu, Segmented, Tag, Typography, theme } from 'antd';
+import { Alert, Avatar, Button, Drawer, Dropdown, Flex, Grid, Layout, Menu, Segmented, Tag, Typography, theme } from 'antd';
 import type { MenuProps } from 'antd';
 import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -228,6 +228,10 @@ export function AppLayout(): ReactNode {
           )}
         </Layout.Header>
         <Layout.Content style={{ padding: isMobile ? 12 : 24, minWidth: 0 }}>
+          {/* Set-up problems only an admin can fix (getMe's warnings, e.g. no mail server): on every page. */}
+          {me.warnings.map((w) => (
+            <Alert key={w} type="warning" showIcon banner title={t(`setupWarnings.${w}`)} style={{ marginBottom: 16 }} data-testid={`setup-warning-${w}`} />
+          ))}
           <Suspense fallback={<FullPageSpin />}>
             <Outlet />
           </Suspense>

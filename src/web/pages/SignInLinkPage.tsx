@@ -46,7 +46,12 @@ function RequestLink(): ReactNode {
   if (request.isSuccess) {
     return (
       <>
-        <Alert type="success" showIcon title={t('signinLink.sent', { minutes: request.data.validMinutes })} data-testid="signin-link-sent" />
+        {/* The server says whether it can mail at all (the same for everyone): never "sent" when it cannot. */}
+        {request.data.delivery === 'unavailable' ? (
+          <Alert type="warning" showIcon title={t('signinLink.unavailable')} data-testid="signin-link-unavailable" />
+        ) : (
+          <Alert type="success" showIcon title={t('signinLink.sent', { minutes: request.data.validMinutes })} data-testid="signin-link-sent" />
+        )}
         <Button block style={{ marginTop: 16 }} onClick={() => request.reset()}>
           {t('signinLink.again')}
         </Button>
