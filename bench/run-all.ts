@@ -11,6 +11,7 @@ import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
 import { benchPhoto } from './photo.bench.js';
 import { benchPlanner } from './planner.bench.js';
+import { benchRosterHealth } from './roster-health.bench.js';
 import { benchRosterImport } from './roster-import.bench.js';
 
 import { benchUploadConcurrency } from './upload-concurrency.bench.js';
@@ -28,6 +29,7 @@ async function postgresScratch(): Promise<(() => ReturnType<typeof createScratch
 try {
   if (!only || only === 'eligibility') await benchEligibility();
   if (!only || only === 'roster') await benchRosterImport({ postgresUrl: await postgresScratch() });
+  if (!only || only === 'roster-import') await benchRosterHealth();
   if (!only || only === 'booking') await benchBookings({ postgresUrl: await postgresScratch() });
   if (!only || only === 'memory') await benchMemory();
   if (!only || only === 'planner') await benchPlanner();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
@@ -10,6 +10,7 @@ import {
   makeRosterTable,
   nulBinaryBuffer,
   oleXlsBuffer,
+  orderedXlsx,
   plainZipBuffer,
   PNG_BYTES,
   rawXlsxBuffer,
@@ -17,6 +18,8 @@ import {
   rosterCsvBuffer,
   rosterXlsxBuffer,
   sampleRosterRow,
+  sharedStringsBombXlsx,
+  streamedZipBuffer,
   writeRosterCsv,
   writeRosterXlsx,
   zipBuffer,
@@ -403,5 +406,188 @@ describe('openRosterFile: a large roster', () => {
     expect(rows).toBe(count);
     expect(lastRow).toBe(count + 1);
     expect(peak).toBeLessThan(32 * 1024 * 1024); // measured ~2 MB; holding the rows would take ~100 MB
+  });
+});
+
+describe('openRosterFile: hostile workbooks are refused while streaming (issue 8 finding 1)', () => {
+  async function expectTooComplex(promise: Promise<unknown>, limit: string): Promise<AppError> {
+    const error = await appErrorOf(promise);
+    expect(error.code).toBe('ROSTER_TOO_COMPLEX');
+    expect(error.params.limit).toBe(limit);
+    return error;
+  }
+  const read = (source: { buffer: Buffer }, limits?: Parameters<typeof openRosterFile>[1]) => (async () => collect(await openRosterFile(source, limits)))();
+
+  it('refuses ~1 MB whose shared strings are 150 million empty <si/> (750 MB unpacked), naming the limit and the value', { timeout: 120_000 }, async () => {
+    const bomb = await sharedStringsBombXlsx(150_000_000);
+    expect(bomb.length).toBeLessThan(2 * 1024 * 1024);
+    // Its zip directory declares the unpacked size honestly: refused before inflating anything.
+    const error = await expectTooComplex(read({ buffer: bomb }), 'xlsx-uncompressed-size');
+    expect(translateError(error.code, error.params, 'zh')).toBe('名单文件超出可处理的范围：解压后的大小为 715.3 MB，上限 512 MB');
+    expect(translateError(error.code, error.params, 'en')).toBe('The roster file is beyond what can be processed: the unpacked size is 715.3 MB, the limit is 512 MB');
+  });
+
+  it('refuses the same bomb when its zip directory lies about the unpacked size: stopped by the packing ratio while inflating', { timeout: 120_000 }, async () => {
+    const bomb = await sharedStringsBombXlsx(150_000_000, { declaredSize: 1000 });
+    const error = await expectTooComplex(read({ buffer: bomb }), 'xlsx-compression-ratio');
+    expect(translateError(error.code, error.params, 'en')).toMatch(/^The roster file is beyond what can be processed: the compression ratio is \d+:1, the limit is 200:1$/);
+    // With the ratio allowed, the count of strings stops it, still long before 150 million.
+    const counted = await expectTooComplex(read({ buffer: bomb }, { limits: { maxCompressionRatio: 100_000 } }), 'xlsx-shared-strings');
+    expect(translateError(counted.code, counted.params, 'zh')).toBe('名单文件超出可处理的范围：共享字符串数为 > 2,000,000，上限 2,000,000');
+  });
+
+  it('refuses too many rows, columns with values, too long cells and too many string characters', async () => {
+    const rows = requiredRows(30);
+    const book = await orderedXlsx(rows, 'workbook-first');
+    expect((await read({ buffer: book })).length).toBe(30);
+    await expectTooComplex(read({ buffer: book }, { limits: { maxRows: 20 } }), 'roster-rows');
+    await expectTooComplex(read({ buffer: book }, { limits: { maxColumns: 6 } }), 'roster-columns');
+    await expectTooComplex(read({ buffer: book }, { limits: { maxCellChars: 5 } }), 'roster-cell-length');
+    await expectTooComplex(read({ buffer: book }, { limits: { maxSharedStringChars: 100 } }), 'xlsx-shared-string-chars');
+    await expectTooComplex(read({ buffer: book }, { limits: { maxZipEntries: 3 } }), 'xlsx-zip-entries');
+    // Only cells with a value count as columns: formatting far to the right is harmless.
+    const padded = await orderedXlsx(rows, 'workbook-first', { extraSheetXml: ['<row r="200"><c r="XFD200" s="0"/></row>'] });
+    expect((await read({ buffer: padded })).length).toBe(30);
+    const wide = await orderedXlsx(rows, 'workbook-first', { extraSheetXml: ['<row r="200"><c r="GT200" t="inlineStr"><is><t>x</t></is></c></row>'] });
+    const error = await expectTooComplex(read({ buffer: wide }), 'roster-columns');
+    expect(error.params).toMatchObject({ value: '202', max: '200' });
+  });
+
+  it('refuses a sheet that unpacks past the size limit or packs like a bomb', async () => {
+    // 40 MB of blank rows: valid XML, packed ~1000×.
+    const blank = Buffer.from('<row/>'.repeat(100_000));
+    const bloated = await orderedXlsx(requiredRows(2), 'workbook-first', { extraSheetXml: Array.from({ length: 70 }, () => blank.toString()) });
+    expect(bloated.length).toBeLessThan(1024 * 1024);
+    await expectTooComplex(read({ buffer: bloated }), 'xlsx-compression-ratio');
+    const error = await expectTooComplex(read({ buffer: bloated }, { limits: { maxUncompressedBytes: 4 * 1024 * 1024, maxCompressionRatio: 10_000 } }), 'xlsx-uncompressed-size');
+    expect(translateError(error.code, error.params, 'en')).toMatch(/^The roster file is beyond what can be processed: the unpacked size is [\d.]+ MB, the limit is 4 MB$/);
+    // A directory that understates the size does not help: the bytes are counted as they unpack.
+    const lying = await orderedXlsx(requiredRows(2), 'workbook-first', { extraSheetXml: Array.from({ length: 70 }, () => blank.toString()), declaredSheetSize: 1000 });
+    const counted = await expectTooComplex(read({ buffer: lying }, { limits: { maxUncompressedBytes: 4 * 1024 * 1024, maxCompressionRatio: 10_000 } }), 'xlsx-uncompressed-size');
+    expect(counted.params).toMatchObject({ value: '> 4 MB', max: '4 MB' });
+  });
+
+  it('refuses a DOCTYPE (no entity expansion of any kind)', async () => {
+    const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+    const lol = `<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><sst xmlns="${ns}"><si><t>&b;</t></si></sst>`;
+    await expectUnsupported(read({ buffer: await orderedXlsxWithSharedStrings(lol) }), /damaged/);
+  });
+});
+
+/** A one-student workbook whose xl/sharedStrings.xml is `xml` as given. */
+async function orderedXlsxWithSharedStrings(xml: string): Promise<Buffer> {
+  const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  return streamedZipBuffer([
+    { name: 'xl/workbook.xml', chunks: [`<workbook xmlns="${ns}" xmlns:r="${rel}"><sheets><sheet name="a" sheetId="1" r:id="rId1"/></sheets></workbook>`] },
+    {
+      name: 'xl/_rels/workbook.xml.rels',
+      chunks: [`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`],
+    },
+    { name: 'xl/worksheets/sheet1.xml', chunks: [`<worksheet xmlns="${ns}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>`] },
+    { name: 'xl/sharedStrings.xml', chunks: [xml] },
+  ]);
+}
+
+describe('openRosterFile: multibyte characters across chunk boundaries (issue 8 finding 2)', () => {
+  // 3-byte (CJK) and 4-byte (CJK Extension B) characters, so every split position 1..3 can occur.
+  const POOL = [...'司马晨曦欧阳娜诸葛亮端木蓉上官婉儿令狐冲独孤求败'];
+  const WIDE = [...'𠮷𡈽𠀋𪚲𤭢'];
+  function nameOf(i: number): string {
+    // i written in base POOL.length first: every name distinct, so none is merged into an earlier shared string
+    let name = '';
+    for (let n = i; n > 0 || name === ''; n = Math.floor(n / POOL.length)) name += POOL[n % POOL.length];
+    const length = 20 + (i % 11); // varied lengths move every later string, and so the boundaries
+    for (let j = 0; j < length; j++) name += j % 2 === 1 ? WIDE[(i + j) % WIDE.length] : POOL[(i * 7 + j) % POOL.length];
+    return name;
+  }
+  const rows = Array.from({ length: 20_000 }, (_, i) => {
+    const row = sampleRosterRow(i).slice(0, 7);
+    row[1] = nameOf(i);
+    return row;
+  });
+
+  /** Split positions ("<char bytes>:<bytes before the boundary>") of the characters cut by boundaries every `step` bytes from `origin`. */
+  function splitsAt(bytes: Buffer, start: number, end: number, origin: number, step: number): Set<string> {
+    const seen = new Set<string>();
+    for (let b = origin + Math.ceil((start - origin) / step) * step; b < end; b += step) {
+      if ((bytes[b]! & 0xc0) !== 0x80) continue; // the boundary falls between characters
+      let lead = b;
+      while ((bytes[lead]! & 0xc0) === 0x80) lead--;
+      const length = bytes[lead]! >= 0xf0 ? 4 : bytes[lead]! >= 0xe0 ? 3 : 2;
+      seen.add(`${length}:${b - lead}`);
+    }
+    return seen;
+  }
+
+  for (const store of [true, false]) {
+    it(`reads every name exactly (shared strings ${store ? 'stored: checked to straddle every 16 and 64 KiB boundary at every byte offset' : 'deflated'})`, async () => {
+      const data = rawXlsxBuffer([{ name: '名单', rows: [{ r: 1, cells: [...REQUIRED_HEADERS.zh] }, ...rows.map((cells, i) => ({ r: i + 2, cells }))] }], { store });
+      if (store) {
+        const start = data.lastIndexOf('<?xml', data.indexOf('<sst '));
+        const end = data.indexOf('</sst>');
+        const all = ['3:1', '3:2', '4:1', '4:2', '4:3'];
+        for (const step of [16 * 1024, 64 * 1024]) {
+          // boundaries counted from the entry's first byte (inflate/entry chunks) and from the file's (read chunks)
+          expect([...splitsAt(data, start, end, start, step)].sort()).toEqual(all);
+          expect([...splitsAt(data, start, end, 0, step)].sort()).toEqual(all);
+        }
+      }
+      const fromBuffer = await collect(await openRosterFile({ buffer: data }));
+      const fromPath = await collect(await openRosterFile({ path: await fixture(`boundaries-${store}.xlsx`, data) }));
+      for (const read of [fromBuffer, fromPath]) {
+        expect(read).toHaveLength(rows.length);
+        const wrong = read.filter((r, i) => r.cells[1] !== rows[i]![1]);
+        expect(wrong.map((r) => r.cells[1])).toEqual([]);
+        expect(read.every((r) => !r.cells.join('').includes('\uFFFD'))).toBe(true);
+      }
+    });
+  }
+});
+
+describe('openRosterFile: nothing personal touches the disk (issue 8 finding 3)', () => {
+  it('reads a workbook whose worksheet precedes xl/workbook.xml in memory: no temp file appears while or after it is read', async () => {
+    const rows = requiredRows(5000);
+    const data = await orderedXlsx(rows, 'sheet-first');
+    const tmp = await mkdtemp(join(tmpdir(), 'gradphoto-tmpdir-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir() follows TMPDIR: any spooled sheet would land here
+    try {
+      const opened = await openRosterFile({ buffer: data });
+      let n = 0;
+      for await (const row of opened.rows) {
+        if (n === 0) expect(await readdir(tmp)).toEqual([]);
+        expect(row.cells).toEqual(rows[n]);
+        n++;
+      }
+      expect(n).toBe(rows.length);
+      expect(await readdir(tmp)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openRosterFile: CSV limits (issue 8 finding 6)', () => {
+  it('refuses a header of 1,000,000 columns from its first 64 KB, naming the limit', async () => {
+    const header = Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',');
+    const error = await appErrorOf(openRosterFile({ buffer: Buffer.from(`${header}\r\n1,2,3\r\n`) }));
+    expect(error.code).toBe('ROSTER_TOO_COMPLEX');
+    expect(error.params.limit).toBe('roster-columns');
+    expect(String(error.params.value)).toMatch(/^> [\d,]+$/);
+    expect(translateError(error.code, error.params, 'zh')).toMatch(/^名单文件超出可处理的范围：列数为 > [\d,]+，上限 200$/);
+  });
+
+  it('refuses a wide row further down as it is read; trailing empty cells do not count', async () => {
+    const rows = requiredRows(3);
+    const padded = rosterCsvBuffer({ headers: [...REQUIRED_HEADERS.zh, ...Array<string>(300).fill('')], rows: rows.map((r) => [...r, ...Array<string>(300).fill('')]) });
+    expect((await collect(await openRosterFile({ buffer: padded }))).map((r) => r.cells)).toEqual(rows);
+    const wide = rosterCsvBuffer({ headers: REQUIRED_HEADERS.zh, rows: [...rows, [...rows[0]!, ...Array.from({ length: 250 }, (_, i) => `x${i}`)]] });
+    const error = await appErrorOf((async () => collect(await openRosterFile({ buffer: wide })))());
+    expect(error.code).toBe('ROSTER_TOO_COMPLEX');
+    expect(error.params).toMatchObject({ limit: 'roster-columns', value: '257', max: '200' });
+    expect(error.details).toMatchObject({ row: 5 });
   });
 });

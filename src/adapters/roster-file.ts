@@ -5,7 +5,9 @@
  * rosters of hundreds of thousands of rows.
  *
  * `rows` can be iterated once. Iterate it to the end or break out of the loop: either releases the
- * file (and exceljs's temp files).
+ * file. Nothing is written to disk (issue 8 finding 3). Every size that could grow without bound —
+ * columns, rows, cell length, and for .xlsx unpacked bytes and shared strings — is checked while
+ * streaming against `RosterLimits` (roster-limits.ts) and refused with ROSTER_TOO_COMPLEX.
  */
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -13,11 +15,15 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import type { InfoRecord, Options } from 'csv-parse';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { AppError, isAppError } from '../domain/errors.js';
 import { countKnownHeaders } from '../domain/roster.js';
+import type { RosterLimits } from './roster-limits.js';
+import { DEFAULT_ROSTER_LIMITS, formatByteLimit, tooComplex } from './roster-limits.js';
+import { readXlsxRows } from './xlsx-reader.js';
 
+export { formatByteLimit } from './roster-limits.js';
+export type RosterSource = { path: string } | { buffer: Buffer };
 export interface RosterFileRow {
   /** 1-based physical row number as Excel / a text editor shows it (a multi-line CSV record: the line it starts on). */
   row: number;
@@ -94,19 +100,6 @@ function brokenEncoding(encoding: string): AppError {
   return unsupported(`文件中有不是 ${encoding} 编码的内容 (part of the file is not valid ${encoding} text)`);
 }
 
-/** 100 MiB → '100 MB'; 1536 → '1.5 KB'. */
-export function formatByteLimit(bytes: number): string {
-  const units: [number, string][] = [
-    [1024 ** 3, 'GB'],
-    [1024 ** 2, 'MB'],
-    [1024, 'KB'],
-  ];
-  for (const [size, unit] of units) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
-  }
-  return `${bytes} B`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Byte sources
 
@@ -129,7 +122,7 @@ function bufferChunks(buffer: Buffer): Readable {
   );
 }
 
-async function openByteSource(source: { path: string } | { buffer: Buffer }): Promise<ByteSource> {
+async function openByteSource(source: RosterSource): Promise<ByteSource> {
   if ('buffer' in source) {
     const buffer = source.buffer;
     return {
@@ -276,6 +269,24 @@ function detectDelimiter(sample: string): string {
   return first.split(';').length >= first.split('\t').length ? ';' : '\t';
 }
 
+/**
+ * A header of a million columns is refused from the first 64 KB, before the parser reads a 2 MB line
+ * (finding 6). Only the header region is looked at, split naively (a quoted delimiter in a header is
+ * not plausible); trailing empty cells (Excel pads every line to the widest) do not count. Lines further
+ * down are checked as the parser reads them (readCsvRows).
+ */
+function refuseWideLines(sample: string, delimiter: string, limits: RosterLimits, sampleIsPartial: boolean): void {
+  const lines = sample.split(/\r\n|\n|\r/);
+  const cutOff = sampleIsPartial ? lines.length - 1 : -1; // the sample's last line may continue beyond it
+  for (let i = 0; i < Math.min(lines.length, HEADER_SCAN_ROWS); i++) {
+    const cells = lines[i]!.split(delimiter);
+    let width = cells.length;
+    if (width <= limits.maxColumns) continue;
+    while (width > limits.maxColumns && cells[width - 1]!.trim() === '') width--;
+    if (width > limits.maxColumns) throw tooComplex('roster-columns', i === cutOff ? `> ${width.toLocaleString('en-US')}` : width, limits.maxColumns, { row: i + 1 });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // CSV
 
@@ -370,13 +381,14 @@ function cleanCsvCell(raw: string): string {
   return formulaText ? formulaText[1]!.trim() : cell;
 }
 
-async function* readCsvRows(src: ByteSource, encoding: CsvEncoding, delimiter: string): AsyncGenerator<SheetRow> {
+async function* readCsvRows(src: ByteSource, encoding: CsvEncoding, delimiter: string, limits: RosterLimits): AsyncGenerator<SheetRow> {
   // csv-parse's `lines` is the line a record ends on, but it counts a CRLF inside a quoted field as
   // two lines; `overcount` undoes that, and the record's own line breaks give the line it starts on.
   // Done in on_record, as records are parsed: an error destroys the stream with records still unread,
   // and its message needs the last line parsed.
   let overcount = 0;
   let lastLine = 0;
+  let records = 0;
   const toRow = (record: string[], info: InfoRecord): SheetRow => {
     let parserBreaks = 0;
     let physicalBreaks = 0;
@@ -388,7 +400,17 @@ async function* readCsvRows(src: ByteSource, encoding: CsvEncoding, delimiter: s
     }
     overcount += parserBreaks - physicalBreaks;
     lastLine = info.lines - overcount;
-    return { row: lastLine - physicalBreaks, cells: record.map(cleanCsvCell) };
+    const row = lastLine - physicalBreaks;
+    if (++records > limits.maxRows) throw tooComplex('roster-rows', `> ${limits.maxRows.toLocaleString('en-US')}`, limits.maxRows, { row });
+    // A header of a million columns took 15–19 s of the event loop to map (finding 6): refuse it here.
+    // Trailing empty fields (Excel pads every line to the widest) do not count.
+    if (record.length > limits.maxColumns) {
+      let width = record.length;
+      while (width > limits.maxColumns && record[width - 1]!.trim() === '') width--;
+      if (width > limits.maxColumns) throw tooComplex('roster-columns', width, limits.maxColumns, { row });
+      record = record.slice(0, width);
+    }
+    return { row, cells: record.map(cleanCsvCell) };
   };
   const input = src.stream();
   const parser = parseCsv({
@@ -414,212 +436,13 @@ async function* readCsvRows(src: ByteSource, encoding: CsvEncoding, delimiter: s
 }
 
 // ---------------------------------------------------------------------------------------------
-// XLSX
+// XLSX (xlsx-reader.ts: streaming, in memory, with limits)
 
-/**
- * exceljs knows the built-in number formats 27–58 only by locale and so leaves them unresolved: a
- * date that Chinese Excel formats as `2024年6月` (id 57) would come out as the serial number 45444.
- * These are their zh-CN codes (date formats only).
- */
-const CJK_DATE_FORMATS: Record<number, string> = {
-  27: 'yyyy"年"m"月"',
-  28: 'm"月"d"日"',
-  29: 'm"月"d"日"',
-  30: 'm-d-yy',
-  31: 'yyyy"年"m"月"d"日"',
-  36: 'yyyy"年"m"月"',
-  50: 'yyyy"年"m"月"',
-  51: 'm"月"d"日"',
-  52: 'yyyy"年"m"月"',
-  53: 'm"月"d"日"',
-  54: 'm"月"d"日"',
-  57: 'yyyy"年"m"月"',
-  58: 'm"月"d"日"',
-};
-
-/** The parts of exceljs's streaming reader used here that its typings do not declare. */
-interface WorkbookReaderInternals {
-  model?: { sheets?: { name: string; id: number; state?: string }[] };
-  properties?: { model?: { date1904?: boolean } };
-  styles?: { index?: { numFmt?: (string | undefined)[] } };
-}
-interface WorksheetReaderInternals {
-  name?: string;
-  /** a stream (sheet buffered to a temp file) or an async generator (sheet read straight from the zip) */
-  iterator?: { destroy?: () => void; return?: () => Promise<unknown> };
-}
-
-function addCjkDateFormats(reader: WorkbookReaderInternals): void {
-  const index = reader.styles?.index?.numFmt;
-  if (!index) return;
-  for (const [id, code] of Object.entries(CJK_DATE_FORMATS)) index[Number(id)] ??= code;
-}
-
-function isFirstSheet(reader: WorkbookReaderInternals, sheet: WorksheetReaderInternals, nothingEmittedYet: boolean): boolean {
-  const sheets = reader.model?.sheets;
-  if (!sheets?.length) return nothingEmittedYet;
-  // The first sheet the user sees: a hidden first sheet is usually a lookup table, not the roster.
-  const target = sheets.find((s) => s.state !== 'hidden' && s.state !== 'veryHidden') ?? sheets[0]!;
-  return sheet.name === target.name;
-}
-
-/** Lets go of a worksheet's input without reading it. */
-function releaseSheet(sheet: WorksheetReaderInternals): boolean {
-  const it = sheet.iterator;
-  if (typeof it?.destroy === 'function') {
-    it.destroy();
-    return true;
-  }
-  void it?.return?.().catch(() => {});
-  return false;
-}
-
-/** Drops what a number format shows literally: "quoted text", [colours/locales], \\x escapes, _x padding, *x fills. */
-function formatCodeOf(fmt: string): string {
-  return fmt.replace(/"[^"]*"/g, '').replace(/\[[^\]]*]/g, '').replace(/[\\_*]./g, '').trim();
-}
-
-/** As exceljs decides (date letters outside literals), but case-insensitive as Excel is. */
-function isDateFormat(fmt: string | undefined): boolean {
-  if (!fmt) return false;
-  const code = formatCodeOf(fmt.split(';')[0]!);
-  return !/^general$/i.test(code) && /[ymdhsb]/i.test(code);
-}
-
-function excelSerialToDate(serial: number, date1904: boolean): Date {
-  return new Date(Math.round((serial - 25569 + (date1904 ? 1462 : 0)) * 86_400_000));
-}
-
-/** 2024-06-01 → '2024-06' (Excel often stores 预计毕业时间 as the month's first day); else YYYY-MM-DD. */
-function formatDate(date: Date): string {
-  if (Number.isNaN(date.getTime())) return '';
-  const y = String(date.getUTCFullYear()).padStart(4, '0');
-  const m = String(date.getUTCMonth() + 1).padStart(2, '0');
-  const d = date.getUTCDate();
-  return d === 1 ? `${y}-${m}` : `${y}-${m}-${String(d).padStart(2, '0')}`;
-}
-
-/** As Excel shows it: no exponent, no float noise, fixed decimals when the format asks (2024.10). */
-function formatNumber(n: number, numFmt: string | undefined): string {
-  if (!Number.isFinite(n)) return '';
-  // '0.00', '#,##0.00', '0.00_ ' (Chinese Excel's default): 2024.10 must not become 2024.1 (= 2024-01).
-  const decimals = numFmt ? /^[#,]*0\.(0+)$/.exec(formatCodeOf(numFmt.split(';')[0]!)) : null;
-  if (decimals) return n.toFixed(decimals[1]!.length);
-  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? String(n) : BigInt(n).toString();
-  const s = String(Number(n.toPrecision(15)));
-  if (!/e/i.test(s)) return s;
-  return n.toFixed(20).replace(/0+$/, '').replace(/\.$/, '');
-}
-
-function cellText(value: unknown, numFmt: string | undefined, date1904: boolean): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') {
-    return isDateFormat(numFmt) ? formatDate(excelSerialToDate(value, date1904)) : formatNumber(value, numFmt);
-  }
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (value instanceof Date) return formatDate(value);
-  if (typeof value === 'object') {
-    const v = value as Record<string, unknown>;
-    if (Array.isArray(v.richText)) return v.richText.map((r: { text?: unknown }) => (typeof r?.text === 'string' ? r.text : '')).join('');
-    if ('formula' in v || 'sharedFormula' in v) return cellText(v.result, numFmt, date1904);
-    if ('text' in v) return cellText(v.text, numFmt, date1904); // hyperlink
-    if (typeof v.error === 'string') return v.error;
-    // An unresolved shared string means exceljs read the sheet without the workbook's strings:
-    // fail rather than import empty names.
-    if ('sharedString' in v) throw unsupported(REASONS.damagedXlsx, { message: 'shared string not resolved' });
-  }
-  return '';
-}
-
-function rowCells(row: ExcelJS.Row, date1904: boolean): string[] {
-  const cells: string[] = [];
-  row.eachCell({ includeEmpty: false }, (cell, col) => {
-    cells[col - 1] = cellText(cell.value, typeof cell.numFmt === 'string' ? cell.numFmt : undefined, date1904).trim();
+function readXlsxSheet(source: RosterSource, head: Buffer, limits: RosterLimits): AsyncGenerator<SheetRow> {
+  return readXlsxRows(source, limits, {
+    notWorkbook: () => unsupported(describeNonWorkbookZip(head)),
+    damaged: (message) => unsupported(REASONS.damagedXlsx, { message }),
   });
-  return Array.from(cells, (c) => c ?? '');
-}
-
-/**
- * exceljs 4.4's streaming reader pipes the file into an unzipper 0.10 `Parse`, which emits 'end' as
- * soon as the whole zip has been written to it, while entries may still sit in its buffer; exceljs's
- * entry loop then stops and silently drops them. A small workbook thus loses its shared strings
- * (cells read as `{ sharedString: 0 }`), styles or workbook.xml, depending on timing (exceljs issues
- * #683, #3064). This holds that early 'end' back until the buffered entries have been read.
- */
-function holdPrematureZipEnd(input: Readable): void {
-  const pipe = input.pipe.bind(input) as (dest: NodeJS.WritableStream, options?: { end?: boolean }) => NodeJS.WritableStream;
-  (input as { pipe: unknown }).pipe = (dest: NodeJS.WritableStream, options?: { end?: boolean }) => {
-    const zip = dest as unknown as Readable;
-    const emit = zip.emit.bind(zip) as (event: string | symbol, ...args: unknown[]) => boolean;
-    let endHeld = false;
-    zip.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event === 'end' && zip.readableLength > 0) {
-        endHeld = true;
-        return false;
-      }
-      const result = emit(event, ...args);
-      if (event === 'data' && endHeld && zip.readableLength === 0) {
-        endHeld = false;
-        emit('end');
-      }
-      return result;
-    }) as Readable['emit'];
-    return pipe(dest, options);
-  };
-}
-
-async function* readXlsxRows(src: ByteSource, head: Buffer): AsyncGenerator<SheetRow> {
-  const input = src.stream();
-  holdPrematureZipEnd(input);
-  const workbook = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    sharedStrings: 'cache',
-    hyperlinks: 'cache',
-    styles: 'cache',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
-  const internals = workbook as unknown as WorkbookReaderInternals;
-  const sheets = workbook[Symbol.asyncIterator]();
-  let found = false;
-  let finished = false;
-  let sheetsBuffered = true;
-  try {
-    for (let emitted = 0; ; emitted++) {
-      const next = await sheets.next();
-      if (next.done) break;
-      const sheet = next.value;
-      const sheetInternals = sheet as unknown as WorksheetReaderInternals;
-      if (found || !isFirstSheet(internals, sheetInternals, emitted === 0)) {
-        releaseSheet(sheetInternals);
-        continue;
-      }
-      found = true;
-      addCjkDateFormats(internals);
-      const date1904 = internals.properties?.model?.date1904 === true;
-      sheetsBuffered = typeof sheetInternals.iterator?.destroy === 'function';
-      try {
-        for await (const row of sheet) yield { row: row.number, cells: rowCells(row, date1904) };
-      } finally {
-        releaseSheet(sheetInternals);
-      }
-      // Keep going rather than break: exceljs removes a sheet's temp file only when asked for the next.
-    }
-    finished = true;
-  } catch (e) {
-    throw isAppError(e) ? e : unsupported(REASONS.damagedXlsx, { message: (e as Error)?.message });
-  } finally {
-    if (!finished && sheetsBuffered) {
-      // Stopped early: let exceljs delete its temp files (cheap: the zip has been read by then).
-      try {
-        for (let next = await sheets.next(); !next.done; next = await sheets.next()) releaseSheet(next.value as unknown as WorksheetReaderInternals);
-      } catch {
-        // already failing or abandoned; the temp files go at process exit
-      }
-    }
-    input.destroy();
-  }
-  if (!found) throw unsupported(describeNonWorkbookZip(head));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -680,19 +503,22 @@ async function openRows(
  * encodings, damaged sheet) throws UNSUPPORTED_FILE too, from here or while `rows` is iterated,
  * depending on how far the stream had read ahead.
  */
-export async function openRosterFile(source: { path: string } | { buffer: Buffer }, opts: { maxBytes?: number } = {}): Promise<OpenedRosterFile> {
+export async function openRosterFile(source: RosterSource, opts: { maxBytes?: number; limits?: Partial<RosterLimits> } = {}): Promise<OpenedRosterFile> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_ROSTER_BYTES;
+  const limits = { ...DEFAULT_ROSTER_LIMITS, ...opts.limits };
   const src = await openByteSource(source);
   try {
     if (src.size > maxBytes) throw new AppError('FILE_TOO_LARGE', { params: { limit: formatByteLimit(maxBytes) } });
     if (src.size === 0) throw unsupported(REASONS.empty);
     const head = await src.read(0, ENCODING_SAMPLE_BYTES);
-    if (isZip(head)) return await openRows('xlsx', null, readXlsxRows(src, head), REASONS.emptySheet);
+    if (isZip(head)) return await openRows('xlsx', null, readXlsxSheet(source, head, limits), REASONS.emptySheet);
     const notText = describeNonText(head);
     if (notText) throw unsupported(notText);
     const encoding = await detectCsvEncoding(src, head);
-    const delimiter = detectDelimiter(decodeSample(head, encoding));
-    return await openRows('csv', encoding, readCsvRows(src, encoding, delimiter), REASONS.empty);
+    const sample = decodeSample(head, encoding);
+    const delimiter = detectDelimiter(sample);
+    refuseWideLines(sample, delimiter, limits, head.length < src.size);
+    return await openRows('csv', encoding, readCsvRows(src, encoding, delimiter, limits), REASONS.empty);
   } finally {
     await src.close();
   }

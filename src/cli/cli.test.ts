@@ -259,6 +259,24 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
       }
     });
 
+    it('roster import that removes more than 20% of the students needs --confirm-removals with the count (issue 8 finding 13)', async () => {
+      const own = path.join(tmp, 'data-removals');
+      const all = path.join(tmp, 'ten.csv');
+      const fewer = path.join(tmp, 'seven.csv');
+      const rows = Array.from({ length: 10 }, (_, i) => rosterRow(String(2109200000 + i)));
+      fs.writeFileSync(all, rosterCsv(rows));
+      fs.writeFileSync(fewer, rosterCsv(rows.slice(0, 7)));
+      expect((await run(['--data', own, 'roster', 'import', all, '--yes'])).code).toBe(0);
+      const refused = await run(['--data', own, 'roster', 'import', fewer, '--yes']);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toContain('--confirm-removals 3');
+      expect(refused.stderr).toContain('此名单将移除 3 名学生（占现有 10 名的 30%，超过 20%）');
+      expect((await run(['--data', own, 'roster', 'import', fewer, '--yes', '--confirm-removals', '2'])).code).toBe(2);
+      const confirmed = await run(['--data', own, 'roster', 'import', fewer, '--yes', '--json', '--confirm-removals', '3']);
+      expect(confirmed.code, confirmed.stderr).toBe(0);
+      expect(json<{ result: { summary: { removed: number } } }>(confirmed).result.summary.removed).toBe(3);
+    });
+
     it('audit verify --json is ok; after an audit row is edited in the file it exits 6 and names the event', async () => {
       const ok = await run(['--data', data, 'audit', 'verify', '--json']);
       expect(ok.code).toBe(0);

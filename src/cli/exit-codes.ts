@@ -4,6 +4,8 @@ import type { ErrorCode } from '../domain/errors.js';
 export const EXIT_CODE: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 2,
   ROSTER_INVALID: 2,
+  ROSTER_TOO_COMPLEX: 2,
+  ROSTER_REMOVES_MANY: 2,
   UNSUPPORTED_FILE: 2,
   FILE_TOO_LARGE: 2,
   UPLOAD_TOO_MANY_FIELDS: 2,

@@ -244,8 +244,12 @@ roster
   .command('import <file>')
   .description('import a roster file: shows the changes, then applies them in one transaction')
   .option('--yes', 'apply without asking')
+  .option('--confirm-removals <n>', 'the number of students the import removes, confirmed (needed when it removes more than 20% of them)', (v: string) => {
+    if (!/^\d+$/.test(v)) throw new AppError('VALIDATION_FAILED', { params: { detail: `--confirm-removals: "${v}" is not a count` } });
+    return Number(v);
+  })
   .option('--json', 'print the preview / result as JSON')
-  .action(async (file: string, opts: { yes?: boolean; json?: boolean }) => {
+  .action(async (file: string, opts: { yes?: boolean; json?: boolean; confirmRemovals?: number }) => {
     const lang = globals().lang;
     ensureReadable(file);
     await withRuntime(async (deps) => {
@@ -269,8 +273,20 @@ roster
           return;
         }
       }
+      // Removing many students needs the count itself typed a second time (issue 8 finding 13).
+      let confirmRemovals = opts.confirmRemovals;
+      if (preview.removals.needsConfirmation && confirmRemovals === undefined && !opts.yes && process.stdin.isTTY) {
+        const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(
+          lang === 'en'
+            ? `\x1b[31mThis removes ${preview.removals.count} of ${preview.removals.stored} students.\x1b[0m Type that number to confirm: `
+            : `\x1b[31m将移除 ${preview.removals.count} 名学生（现有 ${preview.removals.stored} 名）。\x1b[0m请输入移除人数以确认：`,
+        );
+        rl.close();
+        confirmRemovals = /^\d+$/.test(answer.trim()) ? Number(answer.trim()) : -1;
+      }
       const p2 = progressBar(big && !opts.json);
-      const result = await applyRosterImport(deps, actor(), { path: file }, fileName, lang, p2.listener ? { onProgress: p2.listener } : {});
+      const result = await applyRosterImport(deps, actor(), { path: file }, fileName, lang, { ...(p2.listener ? { onProgress: p2.listener } : {}), confirmRemovals });
       p2.stop();
       if (opts.json) printJson({ preview: { ...preview, added: undefined, changed: undefined, removed: undefined }, result });
       else process.stdout.write(result.applied ? (lang === 'en' ? 'Imported.\n' : '导入完成。\n') : lang === 'en' ? 'Nothing changed.\n' : '名单无变化。\n');
@@ -293,6 +309,16 @@ function printPreview(p: Awaited<ReturnType<typeof previewRosterImport>>, lang: 
   }
   for (const c of p.removed.slice(0, 20)) out(`  - ${c.studentNo} ${c.name}`);
   if (p.changed.length + p.removed.length > 40) out('  …');
+  if (p.removals.needsConfirmation) {
+    const red = (t: string) => (process.stdout.isTTY ? `\x1b[31m${t}\x1b[0m` : t);
+    out(
+      red(
+        lang === 'en'
+          ? `Warning: ${p.removals.count} of ${p.removals.stored} students would be removed (more than ${p.removals.thresholdPercent}%): confirm with --confirm-removals ${p.removals.count}`
+          : `注意：将移除 ${p.removals.count} 名学生（现有 ${p.removals.stored} 名，超过 ${p.removals.thresholdPercent}%），须以 --confirm-removals ${p.removals.count} 确认`,
+      ),
+    );
+  }
 }
 
 // ---- users ----------------------------------------------------------------------------------------

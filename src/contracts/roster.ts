@@ -33,6 +33,17 @@ export const RosterSummarySchema = z.object({
 });
 export type RosterSummary = z.infer<typeof RosterSummarySchema>;
 
+/** How many stored students the import would remove, and whether that needs a second confirmation (issue 8 finding 13). */
+export const RosterRemovalsSchema = z.object({
+  count: z.number(),
+  /** students stored before the import */
+  stored: z.number(),
+  /** removing more than this share of the stored students needs `confirmRemovals` equal to `count` */
+  thresholdPercent: z.number(),
+  needsConfirmation: z.boolean(),
+});
+export type RosterRemovals = z.infer<typeof RosterRemovalsSchema>;
+
 export const RosterPreviewSchema = z.object({
   fileName: z.string(),
   sha256: z.string(),
@@ -47,8 +58,21 @@ export const RosterPreviewSchema = z.object({
   added: z.array(RosterChangeSchema),
   changed: z.array(RosterChangeSchema),
   removed: z.array(RosterChangeSchema),
+  removals: RosterRemovalsSchema,
 });
 export type RosterPreview = z.infer<typeof RosterPreviewSchema>;
+
+/** Multipart fields of applyRosterImport beside `file`. */
+export const RosterApplyFieldsSchema = z.object({
+  /** the removal count shown in the preview, confirmed a second time; required when `removals.needsConfirmation` */
+  confirmRemovals: z.coerce.number().int().nonnegative().optional(),
+});
+
+/** The accepted headers of the downloadable template (getRosterTemplate). */
+export const RosterTemplateQuerySchema = z.object({
+  format: z.enum(['xlsx', 'csv']).default('xlsx'),
+  lang: z.enum(['zh', 'en']).default('zh'),
+});
 
 export const RosterApplyResultSchema = z.object({
   importId: z.string().nullable(),

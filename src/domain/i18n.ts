@@ -29,6 +29,14 @@ export function fill(template: string, params: Record<string, string | number>):
 const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   VALIDATION_FAILED: { zh: '请求内容不正确：{detail}', en: 'The request is not valid: {detail}' },
   ROSTER_INVALID: { zh: '名单有 {count} 处错误，未导入任何数据', en: 'The roster has {count} error(s); nothing was imported' },
+  ROSTER_TOO_COMPLEX: {
+    zh: '名单文件超出可处理的范围：{limit}为 {value}，上限 {max}',
+    en: 'The roster file is beyond what can be processed: {limit} is {value}, the limit is {max}',
+  },
+  ROSTER_REMOVES_MANY: {
+    zh: '此名单将移除 {count} 名学生（占现有 {total} 名的 {percent}%，超过 {threshold}%），请再次确认移除人数后导入',
+    en: 'This roster would remove {count} of {total} students ({percent}%, more than {threshold}%); confirm the number of removals to import it',
+  },
   UNSUPPORTED_FILE: { zh: '无法读取该文件：{reason}。请上传 .xlsx 或 .csv 格式的名单', en: 'This file cannot be read: {reason}. Upload the roster as .xlsx or .csv' },
   FILE_TOO_LARGE: { zh: '文件过大（上限 {limit}）', en: 'The file is too large (limit {limit})' },
   UPLOAD_TOO_MANY_FIELDS: { zh: '表单字段过多：最多 {limit} 个（文件除外）', en: 'Too many form fields: at most {limit} besides the file' },
@@ -106,6 +114,16 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
 
 /** Code-like values that error messages carry as parameters, shown in words. */
 const PARAM_WORDS: Record<string, Text> = {
+  // which limit a roster file exceeded (ROSTER_TOO_COMPLEX {limit}); the limits are in src/adapters/roster-limits.ts
+  'roster-columns': { zh: '列数', en: 'the number of columns' },
+  'roster-rows': { zh: '行数', en: 'the number of rows' },
+  'roster-cell-length': { zh: '单元格长度（字符）', en: 'the length of a cell (characters)' },
+  'xlsx-shared-strings': { zh: '共享字符串数', en: 'the number of shared strings' },
+  'xlsx-shared-string-chars': { zh: '共享字符串总长度（字符）', en: 'the total length of the shared strings (characters)' },
+  'xlsx-compression-ratio': { zh: '压缩比', en: 'the compression ratio' },
+  'xlsx-uncompressed-size': { zh: '解压后的大小', en: 'the unpacked size' },
+  'xlsx-zip-entries': { zh: '压缩包内的文件数', en: 'the number of files in the zip' },
+  'roster-memory': { zh: '读取所需的内存', en: 'the memory needed to read it' },
   beijing: { zh: '北京', en: 'Beijing' },
   shenzhen: { zh: '深圳', en: 'Shenzhen' },
   'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },

@@ -374,3 +374,41 @@ describe('rowIssue', () => {
     });
   });
 });
+
+describe('validateRosterRow: characters no cell may hold (issue 8 finding 11)', () => {
+  it.each([
+    ['NUL', '张\u0000三', 'U+0000', '张‹U+0000›三'],
+    ['a C0 control (BEL)', '张\u0007三', 'U+0007', '张‹U+0007›三'],
+    ['RIGHT-TO-LEFT OVERRIDE', '\u202E三张', 'U+202E', '‹U+202E›三张'],
+    ['LEFT-TO-RIGHT EMBEDDING', '张\u202A三', 'U+202A', '张‹U+202A›三'],
+    ['RIGHT-TO-LEFT ISOLATE … POP DIRECTIONAL ISOLATE', '\u2067张三\u2069', 'U+2067 U+2069', '‹U+2067›张三‹U+2069›'],
+    ['a lone high surrogate', '张\uD842三', 'U+D842', '张‹U+D842›三'],
+    ['a lone low surrogate', '\uDFB7张三', 'U+DFB7', '‹U+DFB7›张三'],
+  ])('refuses a name with %s, naming the row, the column and the characters', (_label, name, chars, shown) => {
+    const issues = issuesOf(7, cells({ name }));
+    expect(issues).toEqual([
+      {
+        row: 7,
+        column: '姓名',
+        value: shown,
+        message: {
+          zh: `第 7 行 “姓名”: “${shown}” 含有不允许的字符 ${chars}（空字符、控制字符、文字方向控制符或不成对的代理项）`,
+          en: `Row 7, "姓名": "${shown}" contains characters that are not allowed: ${chars} (NUL, control characters, bidi controls or lone surrogates)`,
+        },
+      },
+    ]);
+  });
+
+  it('refuses them in any column, once per cell', () => {
+    const issues = issuesOf(3, cells({ department: '物理\u202E学院', email: 'a\u0000@pku.edu.cn' }));
+    expect(issues.map((i) => [i.column, i.value])).toEqual([
+      ['院系', '物理‹U+202E›学院'],
+      ['邮箱', 'a‹U+0000›@pku.edu.cn'],
+    ]);
+  });
+
+  it('accepts names outside the Basic Multilingual Plane (a surrogate pair is one character) and tabs folded to spaces', () => {
+    expect(studentOf(cells({ name: '𠮷野家\t太郎' })).name).toBe('𠮷野家 太郎');
+    expect(studentOf(cells({ name: '司马晨曦' })).name).toBe('司马晨曦');
+  });
+});

@@ -57,6 +57,25 @@ export const ROSTER_FIELDS: FieldSpec[] = [
   { field: 'phone', headers: ['手机', 'phone'], required: false, label: { zh: '手机', en: 'phone' } },
 ];
 
+/** What each column accepts, for the downloadable template's notes sheet (getRosterTemplate). */
+export const ROSTER_FIELD_NOTES: Record<RosterField, Text> = {
+  studentNo: { zh: '字母和数字，最多 32 个字符；同一名单中不得重复', en: 'letters and digits, at most 32; unique within the file' },
+  name: { zh: '最多 100 个字符；不得含控制字符或文字方向控制符', en: 'at most 100 characters; no control or bidi control characters' },
+  department: { zh: '本次采集活动的院系名称，与通知一致', en: "a department of this campaign, as the notice spells it" },
+  level: { zh: '硕士 或 博士', en: 'master or doctor (硕士/博士)' },
+  certificate: { zh: '双证 或 单证', en: 'dual or single (双证/单证)' },
+  expectedTerm: { zh: '年月，如 2024-07、2024年7月、2024.07', en: 'year and month, e.g. 2024-07, 2024年7月, 2024.07' },
+  finish: { zh: '毕业 或 结业', en: 'graduate or complete (毕业/结业)' },
+  employed: { zh: '是/否（空 = 否）', en: 'yes/no (empty = no)' },
+  studyCity: { zh: '北京 或 深圳（空 = 按院系）', en: 'Beijing or Shenzhen (empty = by department)' },
+  priorCaptureTerm: { zh: '已采集过图像的年月，没有则留空', en: 'year and month of an earlier capture; empty if none' },
+  deferredTo: { zh: '确定延期至的年月，没有则留空', en: 'year and month the graduation is deferred to; empty if none' },
+  convertingFromCompletion: { zh: '是/否（空 = 否）', en: 'yes/no (empty = no)' },
+  nationalId: { zh: '18 位身份证号（校验位须正确），可留空', en: '18-character national ID number with a correct check digit; may be empty' },
+  email: { zh: '邮箱地址，可留空', en: 'e-mail address; may be empty' },
+  phone: { zh: '11 位手机号，可留空', en: '11-digit mobile number; may be empty' },
+};
+
 export function normaliseHeader(header: string): string {
   return header.replace(/^\uFEFF/, '').replace(/\s+/g, ' ').trim().toLowerCase();
 }
@@ -140,6 +159,10 @@ const PROBLEMS = {
   phone: { zh: '“{value}” 不是有效的 11 位手机号', en: '"{value}" is not a valid 11-digit mobile number' },
   tooLong: { zh: '内容过长（最多 {max} 个字符）', en: 'is too long (at most {max} characters)' },
   duplicateStudentNo: { zh: '学号 “{value}” 与第 {other} 行重复', en: 'student number "{value}" repeats row {other}' },
+  unsafeChars: {
+    zh: '“{value}” 含有不允许的字符 {chars}（空字符、控制字符、文字方向控制符或不成对的代理项）',
+    en: '"{value}" contains characters that are not allowed: {chars} (NUL, control characters, bidi controls or lone surrogates)',
+  },
 } satisfies Record<string, Text>;
 
 export type RosterProblem = keyof typeof PROBLEMS;
@@ -171,6 +194,28 @@ const CITIES: Record<string, SiteId> = { 北京: 'beijing', beijing: 'beijing', 
 
 const MAX_LENGTH: Partial<Record<RosterField, number>> = { studentNo: 32, name: 100, department: 100, email: 254 };
 
+/**
+ * Characters no roster cell may hold (issue 8 finding 11): NUL and the other C0 controls (tab and line
+ * breaks are folded into spaces before this check), DEL, the bidi embedding/override/isolate controls
+ * U+202A–U+202E and U+2066–U+2069 (they make 张三 display as another name in lists, exports and
+ * certificates), and UTF-16 surrogates that are not part of a pair (not text at all; PostgreSQL
+ * refuses them).
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const UNSAFE_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]|\p{Surrogate}/gu;
+
+/** The code points found, as `U+202E`; empty when the text is clean. */
+export function findUnsafeChars(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(UNSAFE_CHARS)) found.add(`U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+  return [...found];
+}
+
+/** The text with each unsafe character written as ‹U+202E›, so a message shows it instead of obeying it. */
+export function showUnsafeChars(text: string): string {
+  return text.replace(UNSAFE_CHARS, (c) => `‹U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}›`);
+}
+
 function lookup<T>(table: Record<string, T>, raw: string): T | undefined {
   const key = raw.trim().toLowerCase();
   return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
@@ -199,6 +244,12 @@ export function validateRosterRow(
   const check = new RowCheck(row, v, ctx.headerText);
 
   for (const spec of ROSTER_FIELDS) {
+    const unsafe = v[spec.field] === '' ? [] : findUnsafeChars(v[spec.field]);
+    if (unsafe.length > 0) {
+      check.problem(spec.field, 'unsafeChars', { chars: unsafe.join(' ') }, showUnsafeChars(v[spec.field]));
+      v[spec.field] = ''; // reported once: no second, garbled message from the field's own check
+      continue;
+    }
     if (spec.required && v[spec.field] === '') check.problem(spec.field, 'required');
     const max = MAX_LENGTH[spec.field];
     if (max && v[spec.field].length > max) check.problem(spec.field, 'tooLong', { max });
@@ -265,8 +316,8 @@ class RowCheck {
     private readonly headerText: Map<RosterField, string>,
   ) {}
 
-  problem(field: RosterField, p: RosterProblem, extra?: Record<string, string | number>): void {
-    this.issues.push(rowIssue(this.row, this.headerText.get(field) ?? fieldLabel(field).zh, this.v[field], p, extra));
+  problem(field: RosterField, p: RosterProblem, extra?: Record<string, string | number>, shown = this.v[field]): void {
+    this.issues.push(rowIssue(this.row, this.headerText.get(field) ?? fieldLabel(field).zh, shown, p, extra));
   }
 
   pick<T>(field: RosterField, table: Record<string, T>, p: RosterProblem): T | undefined {

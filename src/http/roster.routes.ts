@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ErrorBodySchema } from '../contracts/common.js';
-import { RosterApplyResultSchema, RosterPreviewSchema } from '../contracts/roster.js';
+import { z } from 'zod';
+import { RosterApplyFieldsSchema, RosterApplyResultSchema, RosterPreviewSchema, RosterTemplateQuerySchema } from '../contracts/roster.js';
+import { AppError } from '../domain/errors.js';
 import { authorize } from '../services/deps.js';
 import * as rosterService from '../services/roster.service.js';
 import { actorOf } from './context.js';
@@ -11,16 +13,17 @@ import { formatMegabytes, readUpload } from './multipart.js';
 export const MULTIPART_FILE_ROUTES = new Set(['/api/roster/preview', '/api/roster/apply']);
 
 /** Reads the uploaded roster into memory (bounded by the upload limit); rosters are never written to disk. */
-async function readUploadedFile(request: FastifyRequest): Promise<{ buffer: Buffer; fileName: string }> {
+async function readUploadedFile(request: FastifyRequest): Promise<{ buffer: Buffer; fileName: string; fields: Record<string, string> }> {
   const maxFileBytes = request.server.maxUploadBytes;
   const upload = await readUpload(request, { fileField: 'file', maxFileBytes, maxFileText: formatMegabytes(maxFileBytes), maxFields: 10, maxFieldBytes: 4096 });
-  return { buffer: upload.bytes, fileName: upload.fileName || 'roster' };
+  return { buffer: upload.bytes, fileName: upload.fileName || 'roster', fields: upload.fields };
 }
 
 export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/roster/preview',
     {
+      config: { permission: 'roster.import' },
       schema: {
         operationId: 'previewRosterImport',
         tags: ['roster'],
@@ -38,17 +41,43 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/roster/apply',
     {
+      config: { permission: 'roster.import' },
       schema: {
         operationId: 'applyRosterImport',
         tags: ['roster'],
-        summary: 'Import a roster file (multipart field `file`) in one transaction: all rows or nothing',
-        response: { 200: RosterApplyResultSchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
+        summary:
+          'Import a roster file (multipart field `file`) in one transaction: all rows or nothing. Removing more than the preview’s `removals.thresholdPercent` of the stored students needs the field `confirmRemovals` equal to the count (409 ROSTER_REMOVES_MANY otherwise)',
+        response: { 200: RosterApplyResultSchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
       },
     },
     async (request) => {
       authorize(actorOf(request), 'roster.import');
-      const { buffer, fileName } = await readUploadedFile(request);
-      return rosterService.applyRosterImport(app.deps, actorOf(request), { buffer }, fileName, request.lang);
+      const { buffer, fileName, fields } = await readUploadedFile(request);
+      const parsed = RosterApplyFieldsSchema.safeParse(fields);
+      if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `confirmRemovals: "${String(fields.confirmRemovals).slice(0, 40)}" is not a count` } });
+      return rosterService.applyRosterImport(app.deps, actorOf(request), { buffer }, fileName, request.lang, { confirmRemovals: parsed.data.confirmRemovals });
+    },
+  );
+
+  app.get(
+    '/api/roster/template',
+    {
+      config: { permission: 'roster.import' },
+      schema: {
+        operationId: 'getRosterTemplate',
+        tags: ['roster'],
+        summary: 'An empty roster with every accepted column (.xlsx with a notes sheet, or .csv in UTF-8 with BOM)',
+        querystring: RosterTemplateQuerySchema,
+        response: { 200: z.any(), 403: ErrorBodySchema },
+      },
+    },
+    async (request, reply) => {
+      const file = await rosterService.buildRosterTemplate(actorOf(request), request.query.format, request.query.lang);
+      return reply
+        .header('Content-Type', file.contentType)
+        .header('Content-Disposition', `attachment; filename="${file.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
+        .header('Cache-Control', 'no-store')
+        .send(file.body);
     },
   );
 };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   makeRosterTable,
+  orderedXlsx,
   PNG_BYTES,
   rosterCsvBuffer,
   sampleRosterRow,
@@ -317,13 +318,25 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
       (r, i) => ({ ...r, Expected_Term: i === 1 ? '2024-07' : i === 2 ? '2024-13' : '2024-07' }) as RosterRow,
     );
     const errors = rosterErrors(await rejectImport({ buffer: csv(rows, headers) }, 'roster.csv', 'en'));
+    // Every error at once (issue 8 finding 13): row 4's bad term and its repeated student number.
     expect(errors).toEqual([
       { row: 3, column: '证书类型', value: '双正', message: 'Row 3, "证书类型": "双正" is not a valid certificate type (双证 dual or 单证 single)' },
       { row: 4, column: 'Expected_Term', value: '2024-13', message: 'Row 4, "Expected_Term": "2024-13" is not a valid year-month' },
+      { row: 4, column: '学号', value: '2101110001', message: 'Row 4, "学号": student number "2101110001" repeats row 2' },
     ]);
-    // A row with an error is not also reported as a duplicate; a valid duplicate is (both rows named).
     const dup = rosterErrors(await rejectImport({ buffer: csv([rosterRow('7'), rosterRow('8'), rosterRow('7')]) }, 'roster.csv', 'en'));
     expect(dup).toEqual([{ row: 4, column: '学号', value: '7', message: 'Row 4, "学号": student number "7" repeats row 2' }]);
+  });
+
+  it('reports a repeated student number even when the earlier row has another error (issue 8 finding 13)', async () => {
+    // Before: the invalid row 2 was never remembered, so row 3 passed as the first "7" and the
+    // duplicate only surfaced after the admin had fixed row 2 and uploaded again.
+    const errors = rosterErrors(await rejectImport({ buffer: csv([rosterRow('7', { 层次: '学士' }), rosterRow('7'), rosterRow('7', { 姓名: '王五' })]) }));
+    expect(errors).toEqual([
+      { row: 2, column: '层次', value: '学士', message: '第 2 行 “层次”: “学士” 不是有效的层次（应为 硕士 或 博士）' },
+      { row: 3, column: '学号', value: '7', message: '第 3 行 “学号”: 学号 “7” 与第 2 行重复' },
+      { row: 4, column: '学号', value: '7', message: '第 4 行 “学号”: 学号 “7” 与第 2 行重复' },
+    ]);
   });
 
   it('refuses an empty file (UNSUPPORTED_FILE)', async () => {
@@ -440,6 +453,8 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     const p = await preview({ buffer: csv(second) });
     expect(p.valid).toBe(true);
     expect(p.summary).toEqual({ rows: 4, added: 1, changed: 2, removed: 1, unchanged: 1, decisionChanged: 1 });
+    // 1 of 4 is more than 20%: the import needs that count confirmed (issue 8 finding 13).
+    expect(p.removals).toEqual({ count: 1, stored: 4, thresholdPercent: 20, needsConfirmation: true });
     expect(p.added).toEqual([
       { studentNo: '5', name: '张小三', department: '物理学院', fields: [], before: null, after: { decision: 'excluded', rule: 'E6' } },
     ]);
@@ -474,7 +489,7 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     expect(await countAudit()).toBe(auditBefore);
 
     rt.clock.advance(60_000);
-    const result = await apply({ buffer: csv(second) });
+    const result = await applyRosterImport(rt.deps, admin, { buffer: csv(second) }, 'roster.csv', 'zh', { confirmRemovals: 1 });
     expect(result).toMatchObject({ applied: true, summary: p.summary });
     expect(await countAudit()).toBe(auditBefore + 1);
     const after = Object.fromEntries((await studentRows()).map((s) => [s.student_no, s]));
@@ -584,6 +599,48 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     '6006': '@SUM(A1:A9)',
     '6007': "Robert'); DROP TABLE students;--",
   };
+
+  it('refuses names with NUL, bidi controls or lone surrogates, from CSV and XLSX, naming row and column (issue 8 finding 11)', async () => {
+    const fromCsv = rosterErrors(await rejectImport({ buffer: csv([rosterRow('1'), rosterRow('2', { 姓名: '\u202E三张' })]) }));
+    expect(fromCsv).toEqual([
+      {
+        row: 3,
+        column: '姓名',
+        value: '‹U+202E›三张',
+        message: '第 3 行 “姓名”: “‹U+202E›三张” 含有不允许的字符 U+202E（空字符、控制字符、文字方向控制符或不成对的代理项）',
+      },
+    ]);
+    // XLSX writes characters XML cannot hold as _xHHHH_: a NUL and half of a surrogate pair come through so.
+    const rows = [sampleRosterRow(0).slice(0, 7), sampleRosterRow(1).slice(0, 7), sampleRosterRow(2).slice(0, 7)];
+    rows[1]![1] = '张_x0000_三';
+    rows[2]![1] = '李_xD842_四';
+    const fromXlsx = rosterErrors(await rejectImport({ buffer: await orderedXlsx(rows, 'workbook-first') }, 'roster.xlsx'));
+    expect(fromXlsx.map((e) => [e.row, e.column, e.value])).toEqual([
+      [3, '姓名', '张‹U+0000›三'],
+      [4, '姓名', '李‹U+D842›四'],
+    ]);
+  });
+
+  it('refuses an import that removes more than 20% of the students unless confirmRemovals is that count (issue 8 finding 13)', async () => {
+    const all = Array.from({ length: 10 }, (_, i) => rosterRow(String(2109300000 + i)));
+    await apply({ buffer: csv(all) });
+    const fewer = { buffer: csv(all.slice(0, 7)) };
+    expect((await preview(fewer)).removals).toEqual({ count: 3, stored: 10, thresholdPercent: 20, needsConfirmation: true });
+    const auditBefore = await countAudit();
+    for (const confirmRemovals of [undefined, 2, 4]) {
+      const error = await applyRosterImport(rt.deps, admin, fewer, 'fewer.csv', 'zh', { confirmRemovals }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ROSTER_REMOVES_MANY', params: { count: 3, total: 10, percent: 30, threshold: 20 } });
+    }
+    // Refused inside the transaction: nothing removed, no audit event, no import recorded.
+    expect((await studentRows()).filter((r) => r.removed_at === null)).toHaveLength(10);
+    expect(await countAudit()).toBe(auditBefore);
+    expect(await countImports()).toBe(1);
+    const done = await applyRosterImport(rt.deps, admin, fewer, 'fewer.csv', 'zh', { confirmRemovals: 3 });
+    expect(done.summary.removed).toBe(3);
+    // Below the share (1 of 7) no confirmation is asked; keepMissing removes nobody.
+    expect((await preview({ buffer: csv(all.slice(0, 6)) })).removals.needsConfirmation).toBe(false);
+    expect((await applyRosterImport(rt.deps, admin, { buffer: csv(all.slice(0, 2)) }, 'two.csv', 'zh', { keepMissing: true })).summary.removed).toBe(0);
+  });
 
   it('stores hostile names verbatim (parameterised SQL) and the students table survives', async () => {
     const rows = Object.entries(HOSTILE_NAMES).map(([no, name]) => rosterRow(no, { 姓名: name }));

@@ -1,128 +1,45 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import type { RosterApplyResult, RosterChange, RosterError, RosterPreview, RosterSummary } from '../contracts/roster.js';
-import type { OpenedRosterFile } from '../adapters/roster-file.js';
-import { openRosterFile } from '../adapters/roster-file.js';
+import type { RosterApplyResult, RosterChange, RosterError, RosterPreview, RosterRemovals, RosterSummary } from '../contracts/roster.js';
+import type { RosterSource } from '../adapters/roster-file.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
-import type { Decision, EligibilityResult, EligibilityRule } from '../domain/eligibility.js';
+import type { Decision, EligibilityRule } from '../domain/eligibility.js';
 import { decideEligibility } from '../domain/eligibility.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { maskNationalId } from '../domain/national-id.js';
 import type { RosterField, RosterIssue, RosterStudent } from '../domain/roster.js';
-import { campaignDepartmentSet, fieldLabel, fileIssue, mapHeaders, rowIssue, validateRosterRow } from '../domain/roster.js';
+import { ROSTER_FIELD_NOTES, ROSTER_FIELDS } from '../domain/roster.js';
+import { writeXlsx } from '../adapters/xlsx-export.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as importRepo from '../repositories/roster-import.repository.js';
 import type { NewStudentRow, StudentRow } from '../repositories/student.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
-import { mutate } from './audit.service.js';
+import { mutate } from './change.js';
 import { flagInvalidConfirmedPhotos } from './photo.service.js';
 import { getActiveCampaign } from './campaign.service.js';
+import type { ParsedRosterStudent, ParsedRosterSummary, ParseRosterOptions, ProgressListener } from './roster-parse.js';
+import { parseRosterInWorker } from './roster-worker.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 
-export type RosterSource = { path: string } | { buffer: Buffer };
+export type { RosterSource } from '../adapters/roster-file.js';
+export type { ParsedRosterStudent, ProgressListener } from './roster-parse.js';
 
-/** At most this many problems are kept and listed; the count covers all of them. */
-const MAX_LISTED_ISSUES = 10_000;
 /** At most this many students per list in a preview; the summary has the full counts. */
 const MAX_LISTED_CHANGES = 1_000;
 
-export interface ParsedRosterStudent {
-  row: number;
-  student: RosterStudent;
-  decision: EligibilityResult;
-}
-
-export interface ParsedRoster {
-  format: OpenedRosterFile['format'];
-  encoding: string | null;
-  sha256: string;
-  rows: number;
+export interface ParsedRoster extends ParsedRosterSummary {
   students: Map<string, ParsedRosterStudent>;
-  issues: RosterIssue[];
-  issueCount: number;
-  unknownColumns: string[];
-}
-
-export type ProgressListener = (p: { phase: 'parse' | 'write'; done: number; total?: number }) => void;
-
-async function sha256Of(source: RosterSource): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  if ('buffer' in source) return hash.update(source.buffer).digest('hex');
-  for await (const chunk of fs.createReadStream(source.path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**
- * Reads and validates a whole roster file, streaming it row by row. Every problem is collected (not only
- * the first): the caller decides nothing is written unless there are none (all-or-nothing).
+ * Reads and validates a whole roster file in the roster worker thread (roster-worker.ts), streaming
+ * it row by row. Every problem is collected (not only the first): the caller decides nothing is
+ * written unless there are none (all-or-nothing).
  */
-export async function parseRoster(
-  source: RosterSource,
-  campaign: CampaignDefinition,
-  opts: { maxBytes?: number; onProgress?: ProgressListener } = {},
-): Promise<ParsedRoster> {
-  const file = await openRosterFile(source, opts.maxBytes ? { maxBytes: opts.maxBytes } : {});
-  const mapping = mapHeaders(file.headers);
-  const issues: RosterIssue[] = [];
-  let issueCount = 0;
-  const report = (issue: RosterIssue) => {
-    issueCount++;
-    if (issues.length < MAX_LISTED_ISSUES) issues.push(issue);
-  };
-  for (const field of mapping.missing) {
-    const label = fieldLabel(field);
-    report(
-      fileIssue(
-        {
-          zh: `缺少必填列 “${label.zh}”（第 ${file.headerRow} 行应为表头）`,
-          en: `Missing required column "${label.en}" (row ${file.headerRow} should be the header)`,
-        },
-        label.zh,
-      ),
-    );
-  }
-  for (const header of mapping.duplicated) {
-    report(fileIssue({ zh: `第 ${file.headerRow} 行: 列 “${header}” 重复`, en: `Row ${file.headerRow}: column "${header}" appears twice` }, header));
-  }
-
-  const ctx = { departments: campaignDepartmentSet(campaign), headerText: mapping.headerText };
-  const students = new Map<string, ParsedRosterStudent>();
-  let rows = 0;
-  for await (const { row, cells } of file.rows) {
-    rows++;
-    if (mapping.missing.length > 0) continue; // the missing columns are the error; rows can't be read
-    const byField: Partial<Record<RosterField, string>> = {};
-    for (const [index, field] of mapping.columns) byField[field] = cells[index] ?? '';
-    const result = validateRosterRow(row, byField, ctx);
-    if (!result.ok) {
-      result.issues.forEach(report);
-      continue;
-    }
-    const { student } = result;
-    const first = students.get(student.studentNo);
-    if (first) {
-      report(rowIssue(row, mapping.headerText.get('studentNo') ?? '学号', student.studentNo, 'duplicateStudentNo', { other: first.row }));
-      continue;
-    }
-    students.set(student.studentNo, { row, student, decision: decideEligibility(student, campaign) });
-    if (opts.onProgress && rows % 5000 === 0) opts.onProgress({ phase: 'parse', done: rows });
-  }
-  opts.onProgress?.({ phase: 'parse', done: rows });
-  if (rows === 0 && mapping.missing.length === 0) {
-    report(fileIssue({ zh: '名单中没有学生（表头下没有数据行）', en: 'The roster holds no students (no rows below the header)' }));
-  }
-  return {
-    format: file.format,
-    encoding: file.encoding,
-    sha256: await sha256Of(source),
-    rows,
-    students,
-    issues,
-    issueCount,
-    unknownColumns: mapping.unknown,
-  };
+export async function parseRoster(source: RosterSource, campaign: CampaignDefinition, opts: ParseRosterOptions = {}): Promise<ParsedRoster> {
+  const { summary, students } = await parseRosterInWorker(source, campaign, opts);
+  return { ...summary, students };
 }
 
 export function translateIssues(issues: RosterIssue[], lang: Lang): RosterError[] {
@@ -188,6 +105,35 @@ interface RosterPlan {
   changed: PlannedChange[];
   removed: PlannedChange[];
   summary: RosterSummary;
+  /** students stored (not removed) before this import */
+  stored: number;
+}
+
+/**
+ * Share of the stored students an import may remove without a second, explicit confirmation of the
+ * count (issue 8 finding 13): a roster exported with a filter on (one department, one level) would
+ * otherwise silently remove everybody else.
+ */
+export const REMOVAL_CONFIRMATION_SHARE = 0.2;
+
+function removalsOf(plan: RosterPlan): RosterRemovals {
+  const count = plan.removed.length;
+  return {
+    count,
+    stored: plan.stored,
+    thresholdPercent: Math.round(REMOVAL_CONFIRMATION_SHARE * 100),
+    needsConfirmation: count > 0 && count > plan.stored * REMOVAL_CONFIRMATION_SHARE,
+  };
+}
+
+function refuseUnconfirmedRemovals(plan: RosterPlan, confirmRemovals: number | undefined): void {
+  const r = removalsOf(plan);
+  if (!r.needsConfirmation || confirmRemovals === r.count) return;
+  const percent = Math.round((r.count / r.stored) * 1000) / 10;
+  throw new AppError('ROSTER_REMOVES_MANY', {
+    params: { count: r.count, total: r.stored, percent, threshold: r.thresholdPercent },
+    details: { removals: r.count, stored: r.stored, thresholdPercent: r.thresholdPercent, confirmRemovals: confirmRemovals ?? null },
+  });
 }
 
 function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], deps: Pick<ServiceDeps, 'cipher'>, keepMissing = false): RosterPlan {
@@ -197,6 +143,7 @@ function planRosterChanges(parsed: ParsedRoster, existingRows: StudentRow[], dep
     changed: [],
     removed: [],
     summary: { rows: parsed.students.size, added: 0, changed: 0, removed: 0, unchanged: 0, decisionChanged: 0 },
+    stored: existingRows.filter((r) => !r.removed_at).length,
   };
   for (const incoming of parsed.students.values()) {
     const s = incoming.student;
@@ -265,7 +212,7 @@ export async function previewRosterImport(
   const valid = parsed.issueCount === 0;
   const plan = valid
     ? planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(deps.db.db, campaign.id), deps)
-    : { added: [], changed: [], removed: [], summary: { rows: parsed.rows, added: 0, changed: 0, removed: 0, unchanged: 0, decisionChanged: 0 } };
+    : { added: [], changed: [], removed: [], stored: 0, summary: { rows: parsed.rows, added: 0, changed: 0, removed: 0, unchanged: 0, decisionChanged: 0 } };
   return {
     fileName,
     sha256: parsed.sha256,
@@ -279,6 +226,7 @@ export async function previewRosterImport(
     added: plan.added.slice(0, MAX_LISTED_CHANGES).map(describeChange),
     changed: plan.changed.slice(0, MAX_LISTED_CHANGES).map(describeChange),
     removed: plan.removed.slice(0, MAX_LISTED_CHANGES).map(describeChange),
+    removals: removalsOf(plan),
   };
 }
 
@@ -324,7 +272,13 @@ export async function applyRosterImport(
   source: RosterSource,
   fileName: string,
   lang: Lang,
-  opts: { maxBytes?: number; onProgress?: ProgressListener; keepMissing?: boolean } = {},
+  opts: {
+    maxBytes?: number;
+    onProgress?: ProgressListener;
+    keepMissing?: boolean;
+    /** the number of students the caller has confirmed this import removes (needed above REMOVAL_CONFIRMATION_SHARE) */
+    confirmRemovals?: number | undefined;
+  } = {},
 ): Promise<RosterApplyResult> {
   authorize(actor, 'roster.import');
   const campaign = await getActiveCampaign(deps);
@@ -346,6 +300,8 @@ export async function applyRosterImport(
     }
     // The plan is made again inside the transaction: what is written is what is stored now.
     const plan = planRosterChanges(parsed, await studentRepo.listCampaignStudentRows(tx, campaign.id), deps, opts.keepMissing);
+    // Checked on the plan made inside the transaction: the confirmed count is the count written.
+    refuseUnconfirmedRemovals(plan, opts.confirmRemovals);
     const total = plan.added.length + plan.changed.length + plan.removed.length;
     if (total === 0) {
       return { value: { importId: null, applied: false, summary: plan.summary, unknownColumns: parsed.unknownColumns }, audit: null };
@@ -396,4 +352,40 @@ export async function applyRosterImport(
       },
     };
   });
+}
+
+// ---- the template to download ---------------------------------------------------------------------
+
+/**
+ * An empty roster with every accepted column, required ones first (issue 8 finding 13): the .xlsx has
+ * the header row on its first sheet and a notes sheet after it (the reader takes the first sheet);
+ * the .csv is UTF-8 with a BOM, which Excel opens correctly.
+ */
+export async function buildRosterTemplate(actor: Actor, format: 'xlsx' | 'csv', lang: Lang): Promise<{ body: Buffer; fileName: string; contentType: string }> {
+  authorize(actor, 'roster.import');
+  const headers = ROSTER_FIELDS.map((f) => (lang === 'en' ? f.label.en : f.label.zh));
+  const base = lang === 'en' ? 'roster-template' : '名单模板';
+  if (format === 'csv') {
+    return { body: Buffer.from(`\uFEFF${headers.join(',')}\r\n`, 'utf8'), fileName: `${base}.csv`, contentType: 'text/csv; charset=utf-8' };
+  }
+  const t = (zh: string, en: string) => (lang === 'en' ? en : zh);
+  const body = await writeXlsx([
+    { name: t('名单', 'Roster'), columns: headers.map((h, i) => ({ header: h, key: `c${i}`, width: Math.max(10, h.length * 2) })), rows: [] },
+    {
+      name: t('说明', 'Notes'),
+      columns: [
+        { header: t('列', 'column'), key: 'column', width: 18 },
+        { header: t('必填', 'required'), key: 'required', width: 8 },
+        { header: t('可用的表头', 'accepted headers'), key: 'headers', width: 36 },
+        { header: t('取值', 'values'), key: 'values', width: 60 },
+      ],
+      rows: ROSTER_FIELDS.map((f) => ({
+        column: lang === 'en' ? f.label.en : f.label.zh,
+        required: f.required ? t('是', 'yes') : t('否', 'no'),
+        headers: f.headers.join(' / '),
+        values: ROSTER_FIELD_NOTES[f.field][lang],
+      })),
+    },
+  ]);
+  return { body, fileName: `${base}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
 }
