@@ -139,9 +139,12 @@ describe('createUploadGate', () => {
     vi.useFakeTimers();
     const gate = createUploadGate({ maxInFlight: 1, maxWaiting: 5, maxWaitMs: 1000, retryAfterSeconds: 3 });
     const held = await gate.acquire();
-    const waiting = gate.acquire().catch((e: unknown) => e as AppError);
+    const waiting = gate.acquire().then(
+      () => undefined,
+      (e: unknown) => e as AppError,
+    );
     vi.advanceTimersByTime(1000);
-    expect((await waiting).code).toBe('SERVER_BUSY');
+    expect((await waiting)?.code).toBe('SERVER_BUSY');
     expect(gate.waiting).toBe(0);
     held();
     expect(gate.inFlight).toBe(0);

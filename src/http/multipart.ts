@@ -68,7 +68,7 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
             details: [{ field: part.fieldname, message: `the file goes in "${limits.fileField}"` }],
           });
         }
-        const bytes = await part.toBuffer();
+        const bytes = await readFilePart(part.file, Math.min(Number(request.headers['content-length']) || 0, limits.maxFileBytes));
         if (part.file.truncated) throw new AppError('FILE_TOO_LARGE', { params: { limit: limits.maxFileText } });
         file = { bytes, fileName: part.filename };
       } else {
@@ -96,6 +96,27 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
     });
   }
   return { ...file, fields };
+}
+
+/**
+ * The file's bytes, copied chunk by chunk into one buffer sized from the request's Content-Length (the
+ * file is smaller than its request). Collecting the chunks and joining them at the end (toBuffer) copied
+ * a 39 MB photo in one go, 60–120 ms during which no other request was answered (issue 8 finding 8).
+ */
+async function readFilePart(stream: AsyncIterable<Buffer>, expectedBytes: number): Promise<Buffer> {
+  let buffer = Buffer.allocUnsafe(expectedBytes);
+  let length = 0;
+  for await (const chunk of stream) {
+    if (length + chunk.length > buffer.length) {
+      // No Content-Length (a chunked request): grow by doubling, as rarely as possible.
+      const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + chunk.length, 64 * 1024));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    chunk.copy(buffer, length);
+    length += chunk.length;
+  }
+  return buffer.subarray(0, length);
 }
 
 /** @fastify/multipart's limit errors as our codes, each naming its limit (never "上限 " with nothing after it). */
