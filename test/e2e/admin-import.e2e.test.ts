@@ -137,6 +137,33 @@ describe('admin imports a roster', () => {
     await expect(page.getByTestId('audit-verify-result').innerText()).resolves.toContain('日志链完整');
     await screenshot(page, 'a9-audit');
 
+    // --- a roster that drops more than 20% of the students: the count in red, typed a second time (issue 8 finding 13)
+    const kept = rows.slice(0, Math.floor(rows.length / 2));
+    const removedCount = rows.length - kept.length;
+    await page.goto(`${server.baseUrl}/roster/import`);
+    await page.locator('input[type=file]').setInputFiles({ name: 'roster-half.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(kept)) });
+    await page.getByTestId('roster-preview').click();
+    const warning = page.getByTestId('roster-removals-warning');
+    await warning.waitFor();
+    expect(await warning.innerText()).toContain(`将移除 ${removedCount} 名学生`);
+    expect(await warning.locator('.ant-typography-danger').count()).toBe(1);
+    await screenshot(page, 'a10-removals-warning');
+    await page.getByTestId('roster-apply').click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: '确认导入' }).click();
+    const second = page.locator('.ant-modal-confirm', { has: page.getByTestId('roster-removals-input') });
+    await page.getByTestId('roster-removals-input').fill(String(removedCount - 1));
+    await second.getByRole('button', { name: '确认导入' }).click();
+    await page.getByText('输入的人数与将移除的人数不符').waitFor();
+    expect((await api.get<{ total: number }>('/api/students')).total).toBe(rows.length);
+    await page.getByTestId('roster-removals-input').fill(String(removedCount));
+    await second.getByRole('button', { name: '确认导入' }).click();
+    await page.getByTestId('roster-result').waitFor();
+    expect((await api.get<{ total: number }>('/api/students')).total).toBe(kept.length);
+
+    // --- the template to download
+    const [template] = await Promise.all([page.waitForEvent('download'), page.getByTestId('roster-again').click().then(() => page.getByTestId('roster-template-xlsx').click())]);
+    expect(template.suggestedFilename()).toBe('名单模板.xlsx');
+
     expect(dialogs).toEqual([]);
   });
 });

@@ -111,6 +111,8 @@ export function uploadFile<S extends z.ZodType>(
   file: File,
   schema: S,
   onProgress?: (fraction: number) => void,
+  /** form fields sent before the file (e.g. the roster's confirmRemovals) */
+  fields: Record<string, string> = {},
 ): Promise<z.infer<S>> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -139,6 +141,7 @@ export function uploadFile<S extends z.ZodType>(
       }
     };
     const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append('file', file, file.name);
     xhr.send(form);
   });

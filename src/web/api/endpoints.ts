@@ -84,8 +84,11 @@ export const endpoints = {
     download(`/api/students/export.xlsx${toQuery(filters)}`, 'students.xlsx'),
   previewRoster: (file: File, onProgress?: (f: number) => void) =>
     uploadFile('/api/roster/preview', file, RosterPreviewSchema, onProgress),
-  applyRoster: (file: File, onProgress?: (f: number) => void) =>
-    uploadFile('/api/roster/apply', file, RosterApplyResultSchema, onProgress),
+  /** `confirmRemovals`: the preview's removal count, confirmed a second time when it needs confirmation */
+  applyRoster: (file: File, onProgress?: (f: number) => void, confirmRemovals?: number) =>
+    uploadFile('/api/roster/apply', file, RosterApplyResultSchema, onProgress, confirmRemovals === undefined ? {} : { confirmRemovals: String(confirmRemovals) }),
+  /** downloads the empty roster with every accepted column (getRosterTemplate) */
+  downloadRosterTemplate: (format: 'xlsx' | 'csv', lang: 'zh' | 'en') => download(`/api/roster/template?format=${format}&lang=${lang}`, `roster-template.${format}`),
   audit: (filters: AuditFilters, page: number, pageSize: number) =>
     api(`/api/audit${toQuery({ ...filters, page, pageSize })}`, { schema: AuditListSchema }),
   verifyAudit: () => api('/api/audit/verify', { schema: AuditVerifySchema }),

@@ -248,6 +248,12 @@ export const en: Texts<typeof zh> = {
       phone: 'Phone',
     },
     valueHidden: '(changed, not shown)',
+    templateXlsx: 'Download the roster template (.xlsx)',
+    templateCsv: 'Download the roster template (.csv)',
+    removalsWarning: 'This roster removes {{count}} of the {{stored}} students ({{percent}}%, more than {{threshold}}%): confirm the number of removals again before importing.',
+    removalsConfirmTitle: 'Confirm the number of removals',
+    removalsConfirmPrompt: 'Type the number of students that will be removed to confirm:',
+    removalsMismatch: 'The number typed is not the number of removals; nothing was imported',
   },
   students: {
     title: 'Students',

@@ -244,6 +244,12 @@ export const zh = {
       phone: '手机',
     },
     valueHidden: '（已变更，不显示）',
+    templateXlsx: '下载名单模板（.xlsx）',
+    templateCsv: '下载名单模板（.csv）',
+    removalsWarning: '此名单将移除 {{count}} 名学生（占现有 {{stored}} 名的 {{percent}}%，超过 {{threshold}}%），导入前须再次确认移除人数。',
+    removalsConfirmTitle: '再次确认移除人数',
+    removalsConfirmPrompt: '请输入将被移除的学生人数以确认：',
+    removalsMismatch: '输入的人数与将移除的人数不符，未导入',
   },
   students: {
     title: '学生名单',

@@ -1,12 +1,12 @@
-import { CloudUploadOutlined, InboxOutlined } from '@ant-design/icons';
+import { CloudUploadOutlined, DownloadOutlined, InboxOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, App, Button, Card, Col, Flex, Progress, Result, Row, Spin, Statistic, Steps, Table, Tabs, Typography, Upload } from 'antd';
+import { Alert, App, Button, Card, Col, Flex, Input, Progress, Result, Row, Spin, Statistic, Steps, Table, Tabs, Typography, Upload } from 'antd';
 import type { TableColumnsType, UploadFile } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { z } from 'zod';
-import { RosterErrorSchema, type RosterApplyResult, type RosterChange, type RosterError, type RosterPreview, type RosterSummary } from '../../contracts/roster.js';
+import { RosterErrorSchema, type RosterApplyResult, type RosterChange, type RosterError, type RosterPreview, type RosterRemovals, type RosterSummary } from '../../contracts/roster.js';
 import { ApiError } from '../api/client.js';
 import { endpoints } from '../api/endpoints.js';
 import { PageHeader } from '../components/PageHeader.js';
@@ -163,8 +163,8 @@ function SummaryStats({ summary }: { summary: RosterSummary }): ReactNode {
 const ApplyInvalidDetailsSchema = z.object({ errors: z.array(RosterErrorSchema) });
 
 export default function RosterImportPage(): ReactNode {
-  const { t } = useTranslation();
-  const { modal } = App.useApp();
+  const { t, i18n } = useTranslation();
+  const { modal, message } = App.useApp();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const [file, setFile] = useState<File | null>(null);
@@ -208,13 +208,13 @@ export default function RosterImportPage(): ReactNode {
     }
   }
 
-  async function runApply(): Promise<void> {
+  async function runApply(confirmRemovals?: number): Promise<void> {
     if (!file) return;
     setError(null);
     setProgress(0);
     setPhase('applying');
     try {
-      setResult(await endpoints.applyRoster(file, (f) => setProgress(Math.round(f * 100))));
+      setResult(await endpoints.applyRoster(file, (f) => setProgress(Math.round(f * 100)), confirmRemovals));
       setPhase('done');
       void queryClient.invalidateQueries({ predicate: (q) => ['students', 'student', 'campaign'].includes(String(q.queryKey[0])) });
     } catch (e) {
@@ -225,13 +225,41 @@ export default function RosterImportPage(): ReactNode {
     }
   }
 
-  function confirmApply(summary: RosterSummary): void {
+  function confirmApply(summary: RosterSummary, removals: RosterRemovals): void {
     modal.confirm({
       title: t('roster.applyConfirmTitle'),
       content: t('roster.applyConfirm', summary),
       okText: t('roster.apply'),
       cancelText: t('common.cancel'),
-      onOk: () => void runApply(),
+      onOk: () => (removals.needsConfirmation ? confirmRemovals(removals) : void runApply()),
+    });
+  }
+
+  /** Removing many students (issue 8 finding 13): the count, in red, typed a second time. */
+  function confirmRemovals(removals: RosterRemovals): void {
+    let typed = '';
+    modal.confirm({
+      title: t('roster.removalsConfirmTitle'),
+      okButtonProps: { danger: true },
+      content: (
+        <Flex vertical gap={8}>
+          <Typography.Text type="danger" strong>
+            {t('roster.removalsWarning', { ...removals, percent: Math.round((removals.count / Math.max(1, removals.stored)) * 1000) / 10, threshold: removals.thresholdPercent })}
+          </Typography.Text>
+          <span>{t('roster.removalsConfirmPrompt')}</span>
+          <Input inputMode="numeric" autoFocus onChange={(e) => (typed = e.target.value.trim())} data-testid="roster-removals-input" />
+        </Flex>
+      ),
+      okText: t('roster.apply'),
+      cancelText: t('common.cancel'),
+      onOk: () => {
+        if (typed !== String(removals.count)) {
+          void message.error(t('roster.removalsMismatch'));
+          return Promise.reject(new Error('removal count not confirmed')); // keeps the dialog open
+        }
+        void runApply(removals.count);
+        return undefined;
+      },
     });
   }
 
@@ -253,6 +281,19 @@ export default function RosterImportPage(): ReactNode {
           items={[{ title: t('roster.stepChoose') }, { title: t('roster.stepPreview') }, { title: t('roster.stepApply') }]}
         />
         <Typography.Paragraph type="secondary">{t('roster.intro')}</Typography.Paragraph>
+        <Flex gap={8} wrap style={{ marginBottom: 12 }}>
+          {(['xlsx', 'csv'] as const).map((format) => (
+            <Button
+              key={format}
+              size="small"
+              icon={<DownloadOutlined />}
+              onClick={() => void endpoints.downloadRosterTemplate(format, i18n.language.startsWith('en') ? 'en' : 'zh').catch((e: Error) => void message.error(e.message))}
+              data-testid={`roster-template-${format}`}
+            >
+              {t(format === 'xlsx' ? 'roster.templateXlsx' : 'roster.templateCsv')}
+            </Button>
+          ))}
+        </Flex>
         {phase === 'done' && result ? (
           <Result
             status="success"
@@ -263,7 +304,7 @@ export default function RosterImportPage(): ReactNode {
               <Button type="primary" key="students" onClick={() => navigate('/students')}>
                 {t('roster.toStudents')}
               </Button>,
-              <Button key="again" onClick={reset}>
+              <Button key="again" onClick={reset} data-testid="roster-again">
                 {t('roster.again')}
               </Button>,
             ]}
@@ -306,7 +347,7 @@ export default function RosterImportPage(): ReactNode {
                 {t('roster.preview')}
               </Button>
               {preview?.valid ? (
-                <Button type="primary" danger disabled={busy} loading={phase === 'applying'} onClick={() => confirmApply(preview.summary)} data-testid="roster-apply">
+                <Button type="primary" danger disabled={busy} loading={phase === 'applying'} onClick={() => confirmApply(preview.summary, preview.removals)} data-testid="roster-apply">
                   {t('roster.apply')}
                 </Button>
               ) : null}
@@ -361,6 +402,23 @@ export default function RosterImportPage(): ReactNode {
           {preview.valid ? (
             <>
               <Alert type="success" showIcon style={{ marginBottom: 12 }} title={t('roster.validTitle', { rows: preview.summary.rows })} />
+              {preview.removals.needsConfirmation ? (
+                <Alert
+                  type="error"
+                  showIcon
+                  style={{ marginBottom: 12 }}
+                  data-testid="roster-removals-warning"
+                  title={
+                    <Typography.Text type="danger" strong>
+                      {t('roster.removalsWarning', {
+                        ...preview.removals,
+                        percent: Math.round((preview.removals.count / Math.max(1, preview.removals.stored)) * 1000) / 10,
+                        threshold: preview.removals.thresholdPercent,
+                      })}
+                    </Typography.Text>
+                  }
+                />
+              ) : null}
               <SummaryStats summary={preview.summary} />
               <Tabs
                 items={[
