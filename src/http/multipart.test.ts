@@ -1,6 +1,7 @@
 // The one multipart reader (multipart.ts) and the photo upload gate (upload-gate.ts), on a small Fastify
 // app over real HTTP: every refusal names its limit, none is a 500, and the keep-alive connection carries
 // the next request after it (issue 8 finding 5); the gate's places, queue and time limit (finding 8).
+import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -28,7 +29,7 @@ describe('readUpload over HTTP', () => {
     await app.register(multipart);
     app.post('/upload', async (request) => {
       const upload = await readUpload(request, LIMITS);
-      return { size: upload.bytes.length, fileName: upload.fileName, fields: upload.fields };
+      return { size: upload.bytes.length, fileName: upload.fileName, fields: upload.fields, sha256: crypto.createHash('sha256').update(upload.bytes).digest('hex') };
     });
     app.get('/ping', async () => ({ pong: true }));
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -62,8 +63,25 @@ describe('readUpload over HTTP', () => {
     ]) {
       const { first, second } = await send(parts);
       expect(first.status, first.body).toBe(200);
-      expect(JSON.parse(first.body)).toEqual({ size: 1000, fileName: 'a.jpg', fields: { studentNo: '2401100001' } });
+      expect(JSON.parse(first.body)).toMatchObject({ size: 1000, fileName: 'a.jpg', fields: { studentNo: '2401100001' } });
       expect(second !== 'closed' && second.status).toBe(200);
+    }
+  });
+
+  it('reads a chunked request (no Content-Length) whole', async () => {
+    const photo = crypto.randomBytes(50_000);
+    const { body, contentType } = multipartBody([{ name: 'studentNo', value: '7' }, { name: 'file', value: photo, fileName: 'b.jpg' }]);
+    const conn = await RawConnection.open(url);
+    try {
+      const chunks = [body.subarray(0, 1000), body.subarray(1000, 30_000), body.subarray(30_000)];
+      const encoded = Buffer.concat([...chunks.flatMap((c) => [Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n')]), Buffer.from('0\r\n\r\n')]);
+      await conn.write(Buffer.concat([Buffer.from(`POST /upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\n\r\n`), encoded]));
+      const res = await conn.readResponse();
+      if (res === 'closed') throw new Error('no answer');
+      expect(res.status, res.body).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ size: 50_000, fileName: 'b.jpg', fields: { studentNo: '7' }, sha256: crypto.createHash('sha256').update(photo).digest('hex') });
+    } finally {
+      conn.close();
     }
   });
 
