@@ -307,6 +307,7 @@ describe('rate limits, caching, compression and error wording (issue 8 finding 1
   let rt: TestRuntime;
   let server: Awaited<ReturnType<typeof startServer>>;
   let webRoot: string;
+  let adminCookie: string;
   const script = `// the app\n${'export const words = ["图像采集", "graduate", "photo"];\n'.repeat(400)}`;
 
   beforeAll(async () => {
@@ -319,6 +320,7 @@ describe('rate limits, caching, compression and error wording (issue 8 finding 1
     fs.writeFileSync(path.join(webRoot, 'assets', 'logo-D8e7f6a5.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(8192, 7)]));
     server = await startServer(rt.deps, { webRoot });
     await createActor(rt.deps, 'admin', [], 'rl-admin');
+    adminCookie = await loginOverHttp(server.url, 'rl-admin');
   });
   afterAll(async () => {
     await server?.close();
@@ -398,6 +400,20 @@ describe('rate limits, caching, compression and error wording (issue 8 finding 1
     expect(plain.headers['content-encoding']).toBeUndefined();
   });
 
+  it('does not compress the live event stream (it must reach the browser event by event)', async () => {
+    const cookie = adminCookie;
+    const { get } = await import('node:http');
+    const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      const req = get(`${server.url}/api/sessions/events`, { headers: { cookie, 'accept-encoding': 'br, gzip', accept: 'text/event-stream' } }, (res) => {
+        resolve(res.headers);
+        req.destroy();
+      });
+      req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    });
+    expect(headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(headers['content-encoding']).toBeUndefined();
+  });
+
   it('a JSON body over the limit is 413 naming the real limit (1 MB), never an empty "上限 "', async () => {
     const body = JSON.stringify({ username: 'x', password: 'y'.repeat(1024 * 1024 + 10) });
     const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -406,7 +422,7 @@ describe('rate limits, caching, compression and error wording (issue 8 finding 1
   });
 
   it('415 details name the accepted types, never a parser’s message', async () => {
-    const cookie = await loginOverHttp(server.url, 'rl-admin');
+    const cookie = adminCookie;
     // A type no parser knows, on an upload route (the JSON guard leaves those to Fastify and the reader).
     const xml = await fetch(`${server.url}/api/roster/preview`, { method: 'POST', headers: { cookie, 'content-type': 'application/xml' }, body: '<roster/>' });
     expect(xml.status).toBe(415);
@@ -423,5 +439,27 @@ describe('rate limits, caching, compression and error wording (issue 8 finding 1
     expect(csv.status, JSON.stringify(csvError)).toBe(415);
     expect(csvError.details).toEqual({ accepted: 'a roster as .xlsx, or .csv in UTF-8 or GBK' });
     expect(JSON.stringify(csvError)).not.toMatch(/Quote|CSV_/);
+  });
+
+  // Last: 31 failed sign-ins from this address also meet the per-address sign-in throttle (finding 7).
+  it('sign-in routes keep their own limit (30 a minute) and its own words: TOO_MANY_ATTEMPTS, not RATE_LIMITED', async () => {
+    const own = await startServer(rt.deps, { webRoot });
+    try {
+      const statuses: number[] = [];
+      let refusal: { code: string; message: string } | undefined;
+      for (let i = 0; i < 31; i++) {
+        // a different unknown account each time: the limit of the route, not an account's lock, is measured
+        const res = await fetch(`${own.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: `nobody-${i}`, password: 'wrong password 123' }) });
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        statuses.push(res.status);
+        if (res.status === 429) refusal = body.error;
+      }
+      expect(statuses.slice(0, 30).every((s) => s === 401)).toBe(true);
+      expect(statuses[30]).toBe(429);
+      expect(refusal?.code).toBe('TOO_MANY_ATTEMPTS');
+      expect(refusal?.message).toMatch(/^登录尝试过多，请 1 分钟后再试$/);
+    } finally {
+      await own.close();
+    }
   });
 });
