@@ -23,7 +23,11 @@ import { DEFAULT_ROSTER_LIMITS, formatByteLimit, tooComplex } from './roster-lim
 import { readXlsxRows } from './xlsx-reader.js';
 
 export { formatByteLimit } from './roster-limits.js';
-export type RosterSource = { path: string } | { buffer: Buffer };
+/**
+ * A roster on disk or in memory. `handOver`: the caller will not use the buffer again (an upload), so
+ * the roster worker may take its memory instead of copying it (roster-worker.ts).
+ */
+export type RosterSource = { path: string } | { buffer: Buffer; handOver?: boolean };
 export interface RosterFileRow {
   /** 1-based physical row number as Excel / a text editor shows it (a multi-line CSV record: the line it starts on). */
   row: number;

@@ -34,7 +34,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       authorize(actorOf(request), 'roster.import');
       const { buffer, fileName } = await readUploadedFile(request);
-      return rosterService.previewRosterImport(app.deps, actorOf(request), { buffer }, fileName, request.lang);
+      return rosterService.previewRosterImport(app.deps, actorOf(request), { buffer, handOver: true }, fileName, request.lang);
     },
   );
 
@@ -55,7 +55,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
       const { buffer, fileName, fields } = await readUploadedFile(request);
       const parsed = RosterApplyFieldsSchema.safeParse(fields);
       if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `confirmRemovals: "${String(fields.confirmRemovals).slice(0, 40)}" is not a count` } });
-      return rosterService.applyRosterImport(app.deps, actorOf(request), { buffer }, fileName, request.lang, { confirmRemovals: parsed.data.confirmRemovals });
+      return rosterService.applyRosterImport(app.deps, actorOf(request), { buffer, handOver: true }, fileName, request.lang, { confirmRemovals: parsed.data.confirmRemovals });
     },
   );
 

@@ -115,16 +115,28 @@ function runJob(source: RosterSource, campaign: CampaignDefinition, opts: ParseR
       },
     };
     w.ref();
-    // The bytes are copied once into a buffer of their own and moved (not copied again) to the worker.
     const job: WorkerJob = {
       id,
-      source: 'buffer' in source ? { bytes: new Uint8Array(source.buffer) } : { path: source.path },
+      source: 'buffer' in source ? { bytes: movableBytes(source) } : { path: source.path },
       campaign,
       maxBytes: opts.maxBytes,
       limits: opts.limits,
     };
     w.postMessage(job, 'bytes' in job.source ? [job.source.bytes.buffer as ArrayBuffer] : []);
   });
+}
+
+/**
+ * The bytes as a Uint8Array whose whole ArrayBuffer can be moved to the worker: the caller's own memory
+ * when it hands the buffer over and the buffer spans it (an upload: no 100 MB copy on the event loop),
+ * else a copy (the caller keeps its buffer intact).
+ */
+function movableBytes(source: { buffer: Buffer; handOver?: boolean }): Uint8Array {
+  const b = source.buffer;
+  if (source.handOver && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && !(b.buffer instanceof SharedArrayBuffer)) {
+    return new Uint8Array(b.buffer, 0, b.byteLength);
+  }
+  return new Uint8Array(b);
 }
 
 /** Parses and validates a roster in the worker thread; students keyed by student number. */
