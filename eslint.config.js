@@ -293,7 +293,7 @@ const NODE_GLOBALS = Object.fromEntries(
 export default defineConfig(
   {
     name: 'gradphoto/ignores',
-    ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '**/*.d.ts.map'],
+    ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.d.ts.map'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

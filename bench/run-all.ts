@@ -13,8 +13,8 @@ import { benchPhoto } from './photo.bench.js';
 import { benchPlanner } from './planner.bench.js';
 import { benchRosterHealth } from './roster-health.bench.js';
 import { benchRosterImport } from './roster-import.bench.js';
-
 import { benchUploadConcurrency } from './upload-concurrency.bench.js';
+
 const only = process.argv[2];
 process.stdout.write(`gradphoto benchmarks — ${new Date().toISOString()} — ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}\n`);
 
@@ -34,8 +34,8 @@ try {
   if (!only || only === 'memory') await benchMemory();
   if (!only || only === 'planner') await benchPlanner();
   if (!only || only === 'photo') await benchPhoto();
+  if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
 } finally {
   await pg?.stop();
-  if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
 }
 fs.writeFileSync(path.join(benchDir(), 'results.json'), JSON.stringify(results, null, 2));

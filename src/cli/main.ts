@@ -14,7 +14,7 @@ import { translateError } from '../domain/i18n.js';
 import { buildApp } from '../http/app.js';
 import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
 import { purgeExpiredAuthRecords } from '../services/auth.service.js';
-import { purgeIdempotencyKeys } from '../services/booking.service.js';
+import { purgeIdempotencyKeys } from '../services/change.js';
 import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
 import { loadDemoRoster } from '../services/demo.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';

@@ -21,6 +21,7 @@ import * as oidc from './migrations/0007-oidc.js';
 import * as mailJobs from './migrations/0006-mail-jobs.js';
 import * as stations from './migrations/0005-stations.js';
 import * as auditKeyed from './migrations/0008-audit-keyed.js';
+import * as idempotencyState from './migrations/0009-idempotency-state.js';
 import type { MigrationContext } from './migrations/0008-audit-keyed.js';
 import * as loginThrottle from './migrations/0010-login-throttle.js';
 import type { Database } from './schema.js';
@@ -105,7 +106,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0010-login-throttle': loginThrottle };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle };
 
 export type { MigrationContext };
 

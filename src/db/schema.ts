@@ -166,6 +166,8 @@ export interface IdempotencyKeysTable {
   user_id: string;
   key: string;
   request_hash: string;
+  /** 'pending' while the claiming transaction works, 'done' once the answer below is stored */
+  state: 'pending' | 'done';
   status_code: number;
   response: string;
   created_at: string;

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'roster.imported',
   'student.national_id_viewed',
   'student.access_denied',
+  // a signed-in caller refused by a route's declared permission (http/app.ts), whatever the route
+  'access.denied',
   'students.exported',
   'booking.created',
   'booking.moved',

@@ -55,28 +55,8 @@ export type Permission = (typeof PERMISSIONS)[number];
 const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'booking.create', 'booking.cancel', 'waitlist.join'];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set<Permission>([
-    'campaign.overview',
-    'campaign.manage',
-    'roster.import',
-    'student.list',
-    'student.read',
-    'student.export',
-    'student.nationalId.read',
-    'student.name.read',
-    'audit.read',
-    'user.manage',
-    ...BOOKING_PERMISSIONS,
-    'schedule.manage',
-    'session.live',
-    'photo.upload',
-    'photo.read',
-    'photo.confirm',
-    'photo.void',
-    'station.read',
-    'keys.manage',
-    'reminders.manage',
-  ]),
+  // The graduate school's admin may do everything but what is a student's own (their page of sessions).
+  admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine')),
   secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live']),
   operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),

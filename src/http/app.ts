@@ -13,9 +13,12 @@ import { createJsonSchemaTransform, serializerCompiler, validatorCompiler } from
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppConfig } from '../config/config.js';
 import { defaultPhotoUploadsInFlight } from '../config/config.js';
+import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { pickLang } from '../domain/i18n.js';
+import { hasPermission } from '../domain/permissions.js';
 import { scrubNationalIds } from '../domain/national-id.js';
+import { recordAuditEvent } from '../services/audit.service.js';
 import * as authService from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { auditRoutes } from './audit.routes.js';
@@ -23,8 +26,9 @@ import { authRoutes } from './auth.routes.js';
 import { bookingRoutes } from './booking.routes.js';
 import { campaignRoutes } from './campaign.routes.js';
 import { eventsRoutes } from './events.routes.js';
-import { SESSION_COOKIE } from './context.js';
-import { handleError, sendAppError } from './errors.js';
+import type { RouteAccess } from './context.js';
+import { actorOf, isPublicRoute, SESSION_COOKIE } from './context.js';
+import { errorResponses, handleError, sendAppError } from './errors.js';
 import { PHOTO_UPLOAD_OPENAPI, PHOTO_UPLOAD_URL, photoRoutes } from './photo.routes.js';
 import { refuseCrossSiteRequest, refuseNonJsonBody, STATE_CHANGING_METHODS } from './request-guards.js';
 import type { UploadGate } from './upload-gate.js';
@@ -156,7 +160,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     transform: (args) => {
       const out = transform(args);
       // Public routes (health, login, logout, the campaign) need no session: override the document-wide security.
-      if (args.route.config?.public === true) (out.schema as Record<string, unknown>).security = [];
+      const access = args.route.config?.permission;
+      if (isPublicRoute(args.route.config)) (out.schema as Record<string, unknown>).security = [];
+      // The declared permission is part of the contract: clients and reviewers read it beside the operation.
+      (out.schema as Record<string, unknown>)['x-permission'] = access;
       if (MULTIPART_FILE_ROUTES.has(args.url)) {
         (out.schema as Record<string, unknown>).consumes = ['multipart/form-data'];
         (out.schema as Record<string, unknown>).body = {
@@ -183,10 +190,27 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     refuseNonJsonBody(request, uploadRoutes);
   });
 
-  // Every /api route needs a session unless it is marked public; public routes still learn who calls.
+  // Every /api route declares who may call it (context.ts); one without a declaration is a start-up error,
+  // so that a new route cannot be reachable by accident.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return;
+    const access = (route.config as { permission?: RouteAccess } | undefined)?.permission;
+    if (access === undefined) throw new Error(`route ${String(route.method)} ${route.url} declares no permission (config.permission)`);
+    // The answers every route may give, documented from the error-code table beside the route's own.
+    if (route.schema && !route.schema.hide) {
+      const generic: ErrorCode[] = ['VALIDATION_FAILED', 'RATE_LIMITED', 'INTERNAL'];
+      if (access !== 'public') generic.push('UNAUTHENTICATED');
+      if (access !== 'public' && access !== 'signed-in') generic.push('FORBIDDEN');
+      route.schema.response = { ...errorResponses(...generic), ...(route.schema.response as Record<number, unknown> | undefined) };
+    }
+  });
+
+  // Every /api route needs a session unless it is public (public routes still learn who calls), and the
+  // permission it declares: the one check before any handler.
   app.addHook('preHandler', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
-    const isPublic = request.routeOptions.config?.public === true;
+    const access = request.routeOptions.config?.permission;
+    const isPublic = access === 'public';
     const token = request.cookies[SESSION_COOKIE];
     if (!token && isPublic) return;
     try {
@@ -197,6 +221,21 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       if (isPublic) return;
       if (isAppError(e) && e.code === 'SESSION_EXPIRED') reply.clearCookie(SESSION_COOKIE, { path: '/' });
       throw e;
+    }
+    // An unknown /api path (no route, so no declaration) answers 404 to a signed-in caller, 401 to others.
+    if (isPublic || access === 'signed-in' || access === undefined) return;
+    if (!request.principal) throw new AppError('UNAUTHENTICATED');
+    if (!hasPermission(request.principal, access)) {
+      // Every refused look is recorded (A3): who tried which operation on what, without personal data.
+      const params = request.params as Record<string, unknown> | undefined;
+      await recordAuditEvent(opts.deps, actorOf(request), {
+        action: 'access.denied',
+        result: 'denied',
+        targetType: 'operation',
+        targetId: request.routeOptions.schema?.operationId ?? request.routeOptions.url ?? null,
+        details: { permission: access, ...(typeof params?.id === 'string' ? { id: params.id } : {}) },
+      });
+      throw new AppError('FORBIDDEN');
     }
   });
 
@@ -228,7 +267,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(noticeRoutes);
   await app.register(stationRoutes);
 
-  app.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   const webRoot = opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
   if (webRoot) {

@@ -21,7 +21,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/auth/login',
     {
-      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { permission: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
       schema: {
         operationId: 'login',
         tags: ['auth'],
@@ -39,7 +39,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/api/auth/logout',
-    { config: { public: true }, schema: { operationId: 'logout', tags: ['auth'], summary: 'End the session', response: { 204: z.null() } } },
+    { config: { permission: 'public' }, schema: { operationId: 'logout', tags: ['auth'], summary: 'End the session', response: { 204: z.null() } } },
     async (request, reply) => {
       await authService.logout(app.deps, actorOf(request), request.cookies[SESSION_COOKIE]);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -47,26 +47,26 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
-  app.get('/api/me', { schema: { operationId: 'getMe', tags: ['auth'], response: { 200: MeSchema } } }, async (request) =>
+  app.get('/api/me', { config: { permission: 'signed-in' }, schema: { operationId: 'getMe', tags: ['auth'], response: { 200: MeSchema } } }, async (request) =>
     authService.describeMe(app.deps, requirePrincipal(request)),
   );
 
   app.post(
     '/api/me/password',
-    { schema: { operationId: 'changePassword', tags: ['auth'], body: ChangePasswordRequestSchema, response: { 204: z.null() } } },
+    { config: { permission: 'signed-in' }, schema: { operationId: 'changePassword', tags: ['auth'], body: ChangePasswordRequestSchema, response: { 204: z.null() } } },
     async (request, reply) => {
       await authService.changePassword(app.deps, actorOf(request), request.body.currentPassword, request.body.newPassword, request.sessionId!);
       return reply.status(204).send(null);
     },
   );
 
-  app.post('/api/me/totp/setup', { schema: { operationId: 'setupTotp', tags: ['auth'], response: { 200: TotpSetupResponseSchema } } }, async (request) =>
+  app.post('/api/me/totp/setup', { config: { permission: 'signed-in' }, schema: { operationId: 'setupTotp', tags: ['auth'], response: { 200: TotpSetupResponseSchema } } }, async (request) =>
     authService.setupTotp(app.deps, actorOf(request)),
   );
 
   app.post(
     '/api/me/totp/enable',
-    { schema: { operationId: 'enableTotp', tags: ['auth'], body: TotpEnableRequestSchema, response: { 204: z.null() } } },
+    { config: { permission: 'signed-in' }, schema: { operationId: 'enableTotp', tags: ['auth'], body: TotpEnableRequestSchema, response: { 204: z.null() } } },
     async (request, reply) => {
       await authService.enableTotp(app.deps, actorOf(request), request.body.code);
       return reply.status(204).send(null);

@@ -20,7 +20,7 @@ import {
   UpdateCampaignScheduleRequestSchema,
   UpdateCampaignScheduleResponseSchema,
 } from '../contracts/booking.js';
-import { ErrorBodySchema, SiteSchema } from '../contracts/common.js';
+import { SiteSchema } from '../contracts/common.js';
 import { canonicalJson } from '../domain/audit.js';
 import { AppError } from '../domain/errors.js';
 import * as bookingService from '../services/booking.service.js';
@@ -29,7 +29,7 @@ import * as scheduleService from '../services/schedule.service.js';
 import * as sessionService from '../services/session.service.js';
 import * as siteSettingsService from '../services/site-settings.service.js';
 import { actorOf } from './context.js';
-import { HTTP_STATUS } from './errors.js';
+import { errorResponses, HTTP_STATUS } from './errors.js';
 
 /** Documents the optional Idempotency-Key header; other headers pass through untouched. */
 const IdempotencyHeadersSchema = z.looseObject({
@@ -57,7 +57,21 @@ function idempotencyOf(request: FastifyRequest): IdempotencyInput | undefined {
   return { key: header, fingerprint, statusOf };
 }
 
-const ERRORS = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 422: ErrorBodySchema };
+/** What booking routes may refuse with, beside the answers of every route (documented from HTTP_STATUS). */
+const ERRORS = errorResponses(
+  'STUDENT_NOT_FOUND',
+  'SESSION_NOT_FOUND',
+  'BOOKING_NOT_FOUND',
+  'SESSION_FULL',
+  'ALREADY_WAITLISTED',
+  'CAPACITY_BELOW_BOOKINGS',
+  'CONFLICT',
+  'SESSION_IN_PAST',
+  'STUDENT_NOT_ELIGIBLE',
+  'WRONG_SITE',
+  'WEEKEND_NOT_ALLOWED',
+  'IDEMPOTENCY_KEY_REUSED',
+);
 
 export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ErrorBodySchema } from '../contracts/common.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { translateError } from '../domain/i18n.js';
@@ -9,9 +10,9 @@ import { formatMegabytes } from './multipart.js';
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   ROSTER_INVALID: 422,
-  UNSUPPORTED_FILE: 415,
   ROSTER_TOO_COMPLEX: 422,
   ROSTER_REMOVES_MANY: 409,
+  UNSUPPORTED_FILE: 415,
   FILE_TOO_LARGE: 413,
   UPLOAD_TOO_MANY_FIELDS: 413,
   UPLOAD_TOO_MANY_FILES: 413,
@@ -121,4 +122,14 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   }
   request.log.error({ err: error }, 'unhandled error');
   return sendAppError(request, reply, new AppError('INTERNAL'));
+}
+
+/**
+ * The error responses of a route for its OpenAPI document, generated from the table above: one entry per
+ * status, naming the codes that answer with it. Every route also gets the generic ones (app.ts adds them).
+ */
+export function errorResponses(...codes: ErrorCode[]): Record<number, typeof ErrorBodySchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) byStatus.set(HTTP_STATUS[code], [...(byStatus.get(HTTP_STATUS[code]) ?? []), code]);
+  return Object.fromEntries([...byStatus].map(([status, list]) => [status, ErrorBodySchema.describe(list.join(', '))]));
 }

@@ -7,6 +7,7 @@ import type { Lang } from '../domain/i18n.js';
 import type { NoticeFormat } from '../services/notice.service.js';
 import * as noticeService from '../services/notice.service.js';
 import { actorOf } from './context.js';
+import { errorResponses } from './errors.js';
 
 // The notice is the same for everyone and changes only with the campaign: caches may keep it, but must ask
 // again each time (no-cache), and get a 304 while the ETag (the campaign's notice version) is unchanged.
@@ -97,7 +98,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'listMySessions',
         tags: ['bookings'],
         summary: "The signed-in student's sessions, each with whether they may book it and why not (S2–S4, E1–E7), their day and the date to fetch the collection code by (C1)",
-        response: { 200: MySessionsSchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: MySessionsSchema, ...errorResponses('STUDENT_NOT_FOUND') },
       },
     },
     async (request) => noticeService.listMySessions(app.deps, actorOf(request)),

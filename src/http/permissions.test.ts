@@ -44,7 +44,7 @@ interface Request {
   stream?: boolean;
 }
 
-type Target = 'self' | 'physics' | 'math';
+type Target = 'self' | 'physics' | 'math' | 'morning' | 'afternoon' | 'booking';
 let userSeq = 0;
 let stationsSeq = 0;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -110,6 +110,10 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['getMyBooking (数学科学学院)', () => ({ method: 'GET', path: `/api/bookings/me?studentNo=${MATH_NO}` }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['createBooking (unknown session)', () => ({ method: 'POST', path: '/api/bookings', json: { sessionId: UNKNOWN_ID, studentNo: STUDENT_USER_NO } }), { admin: 404, secretary: 404, operator: 403, cashier: 403, student: 404, anonymous: 401 }],
   ['cancelBooking (unknown booking)', () => ({ method: 'DELETE', path: `/api/bookings/${UNKNOWN_ID}` }), { admin: 404, secretary: 404, operator: 403, cashier: 403, student: 404, anonymous: 401 }],
+  // changes that succeed for the admin (each must leave its audit event), refused for others
+  ['createBooking (a free seat, 数学科学学院)', (ids) => ({ method: 'POST', path: '/api/bookings', json: { sessionId: ids.morning, studentNo: MATH_NO } }), { admin: 201, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['cancelBooking (that booking)', (ids) => ({ method: 'DELETE', path: `/api/bookings/${ids.booking}` }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['joinWaitlist (a free seat: booked instead, 数学科学学院)', (ids) => ({ method: 'POST', path: `/api/sessions/${ids.afternoon}/waitlist`, json: { studentNo: MATH_NO } }), { admin: 201, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['joinWaitlist (unknown session)', () => ({ method: 'POST', path: `/api/sessions/${UNKNOWN_ID}/waitlist`, json: { studentNo: STUDENT_USER_NO } }), { admin: 404, secretary: 404, operator: 403, cashier: 403, student: 404, anonymous: 401 }],
   [
     'updateSiteSettings',
@@ -210,6 +214,9 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
     ids.physics = idOf(PHYSICS_OTHER_NO);
     ids.math = idOf(MATH_NO);
     currentSchedule = await getJson<unknown>('admin', '/api/campaign/schedule');
+    const sessions = (await getJson<{ items: { id: string; site: string; date: string; start: string }[] }>('admin', '/api/sessions?site=beijing&date=2023-11-01')).items;
+    ids.morning = sessions.find((x) => x.start === '09:30')!.id;
+    ids.afternoon = sessions.find((x) => x.start === '13:00')!.id;
   });
   afterAll(async () => {
     await server?.close();
@@ -228,6 +235,7 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
     const operation = route.split(' ')[0]!;
     if (caller === 'anonymous' && !PUBLIC_OPERATIONS.has(operation)) expect(JSON.parse(text)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
     if (status === 403) expect(JSON.parse(text)).toMatchObject({ error: { code: 'FORBIDDEN', message: '无权访问' } });
+    if (operation === 'createBooking' && status === 201) ids.booking = (JSON.parse(text) as { id: string }).id;
     if (operation === 'logout' && caller !== 'anonymous') cookies[caller] = await loginOverHttp(server.url, caller === 'student' ? STUDENT_USER_NO : `perm-${caller}`);
     // Every change and every refusal of a signed-in caller leaves an audit event (docs/architecture.md, rule A3).
     // The admin asks first: a later caller of a setting route repeats the admin's change, which changes nothing.
@@ -309,7 +317,7 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
         [PHYSICS_OTHER_NO]: '欧**娜',
         [MATH_NO]: '李*',
       });
-      for (const id of Object.values(ids)) {
+      for (const id of [ids.self, ids.physics, ids.math]) {
         const res = await call(role, { method: 'GET', path: `/api/students/${id}` });
         const text = await res.text();
         const s = JSON.parse(text) as StudentView;

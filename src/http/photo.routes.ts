@@ -56,6 +56,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     PHOTO_UPLOAD_URL,
     {
+      config: { permission: 'photo.upload' },
       schema: {
         operationId: 'uploadPhoto',
         tags: ['photos'],
@@ -116,6 +117,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/photos/:id/report',
     {
+      config: { permission: 'photo.read' },
       schema: {
         operationId: 'getPhotoReport',
         tags: ['photos'],
@@ -130,6 +132,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/photos/:id/image',
     {
+      config: { permission: 'photo.read' },
       schema: {
         operationId: 'getPhotoImage',
         tags: ['photos'],
@@ -147,6 +150,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/photos/:id/confirm',
     {
+      config: { permission: 'photo.confirm' },
       schema: {
         operationId: 'confirmPhoto',
         tags: ['photos'],
@@ -161,6 +165,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/photos/:id/void-confirmation',
     {
+      config: { permission: 'photo.void' },
       schema: {
         operationId: 'voidPhotoConfirmation',
         tags: ['photos'],
@@ -176,6 +181,7 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/api/students/:studentId/photos',
     {
+      config: { permission: 'photo.read' },
       schema: {
         operationId: 'listStudentPhotos',
         tags: ['photos'],

@@ -15,7 +15,7 @@ export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
     '/api/auth/signin-link',
     {
       // per address here (like login), and per student in the service (MAX_SIGNIN_LINKS_PER_WINDOW)
-      config: { public: true, rateLimit: { max: SIGNIN_LINK_REQUESTS_PER_MINUTE, timeWindow: '1 minute' } },
+      config: { permission: 'public', rateLimit: { max: SIGNIN_LINK_REQUESTS_PER_MINUTE, timeWindow: '1 minute' } },
       schema: {
         operationId: 'requestSignInLink',
         tags: ['auth'],
@@ -36,7 +36,7 @@ export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/auth/signin-link/consume',
     {
-      config: { public: true, rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { permission: 'public', rateLimit: { max: 30, timeWindow: '1 minute' } },
       schema: {
         operationId: 'consumeSignInLink',
         tags: ['auth'],

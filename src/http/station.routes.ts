@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import { SetStationStudentRequestSchema, StationIdParamsSchema, StationSchema } from '../contracts/station.js';
 import * as stationService from '../services/station.service.js';
 import { actorOf } from './context.js';
+import { errorResponses } from './errors.js';
 
-const ERRORS = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema };
+const ERRORS = errorResponses('STUDENT_NOT_FOUND', 'STUDENT_NOT_ELIGIBLE');
 
 export const stationRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(

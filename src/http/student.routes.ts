@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import {
   RevealNationalIdResponseSchema,
   StudentDetailSchema,
@@ -11,6 +10,7 @@ import {
 } from '../contracts/student.js';
 import * as studentService from '../services/student.service.js';
 import { actorOf } from './context.js';
+import { errorResponses } from './errors.js';
 
 export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -38,7 +38,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['students'],
         summary: 'XLSX of the students the caller may see; formula-like cells are neutralised',
         querystring: StudentExportQuerySchema,
-        response: { 200: z.any(), 403: ErrorBodySchema },
+        response: { 200: z.any(), ...errorResponses('DEPARTMENT_UNKNOWN') },
       },
     },
     async (request, reply) => {
@@ -59,7 +59,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getStudent',
         tags: ['students'],
         params: StudentIdParamsSchema,
-        response: { 200: StudentDetailSchema, 403: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: StudentDetailSchema, ...errorResponses('STUDENT_NOT_FOUND') },
       },
     },
     async (request) => studentService.getStudent(app.deps, actorOf(request), request.params.id),
@@ -74,7 +74,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['students'],
         summary: 'The full national ID number (admins only); every call is an audit event',
         params: StudentIdParamsSchema,
-        response: { 200: RevealNationalIdResponseSchema, 403: ErrorBodySchema },
+        response: { 200: RevealNationalIdResponseSchema, ...errorResponses('STUDENT_NOT_FOUND') },
       },
     },
     async (request, reply) => {

@@ -40,23 +40,6 @@ async function append(tx: Tx, deps: ServiceDeps, actor: Actor, event: AuditInput
   });
 }
 
-/**
- * The one way to change data: runs `work` in a transaction and appends its audit event in the same
- * transaction, so a change without its event (or an event without its change) cannot happen.
- * `work` returns `audit: null` only when it changed nothing.
- */
-export async function mutate<T>(
-  deps: ServiceDeps,
-  actor: Actor,
-  work: (tx: Tx) => Promise<{ value: T; audit: AuditInput | null }>,
-): Promise<T> {
-  return deps.db.db.transaction().execute(async (tx) => {
-    const { value, audit } = await work(tx);
-    if (audit) await append(tx, deps, actor, audit);
-    return value;
-  });
-}
-
 /** Appends events inside a caller's transaction: for a change that touches several targets (one event each). */
 export async function appendAuditEvents(tx: Tx, deps: ServiceDeps, actor: Actor, events: AuditInput[]): Promise<void> {
   for (const event of events) await append(tx, deps, actor, event);

@@ -22,7 +22,7 @@ import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
 import { findDepartmentDay } from '../domain/campaign.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
-import { canSeeStudent } from '../domain/permissions.js';
+import { canSeeStudent, studentScope } from '../domain/permissions.js';
 import type { BookingRefusal } from '../domain/schedule.js';
 import { checkBookingAllowed, zonedTimeToInstant } from '../domain/schedule.js';
 import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
@@ -78,8 +78,13 @@ function requirePrincipalOrSystem(actor: Actor): Principal | null {
  */
 async function resolveStudent(ctx: BookingContext, studentNo: string | undefined): Promise<BookableStudentRow> {
   const principal = requirePrincipalOrSystem(ctx.actor);
-  if (principal?.role === 'student' && studentNo !== undefined && studentNo !== principal.studentNo) throw new AppError('FORBIDDEN');
-  const no = studentNo ?? (principal?.role === 'student' ? principal.studentNo : null);
+  const self = principal && studentScope(principal).kind === 'self' ? principal.studentNo : null;
+  if (principal && self !== null && studentNo !== undefined && studentNo !== self) {
+    // Refused before any look-up (the answer must not tell whether that number exists), and recorded.
+    await recordAuditEvent(ctx.deps, ctx.actor, { action: 'student.access_denied', result: 'denied', targetType: 'student', targetId: null, details: { operation: 'booking', studentNo } });
+    throw new AppError('FORBIDDEN');
+  }
+  const no = studentNo ?? self;
   if (!no) throw new AppError('VALIDATION_FAILED', { params: { detail: 'studentNo: required when acting for a student' }, details: [{ field: 'studentNo', message: 'required' }] });
   const student = await bookingRepo.findBookableStudentByNo(ctx.deps.db.db, ctx.campaign.id, no);
   if (!student) throw new AppError('STUDENT_NOT_FOUND');

@@ -146,7 +146,6 @@ export async function withIdempotency<T>(deps: ServiceDeps, actor: Actor, idem: 
  * PostgreSQL it is NOTIFYed in the transaction: delivered to every process only if it commits.
  */
 async function announceInTransaction(tx: Tx, deps: ServiceDeps, effects: Effects): Promise<LiveMessage | null> {
-  if (!deps.events) return null;
   let message: LiveMessage | null = null;
   if (effects.resync) message = { type: 'resync', reason: 'schedule' };
   else if (effects.sessions.size > 0) message = { type: 'counts', items: await readSessionCounts(tx, [...effects.sessions]) };
@@ -155,7 +154,7 @@ async function announceInTransaction(tx: Tx, deps: ServiceDeps, effects: Effects
 }
 
 async function announceAfterCommit(deps: ServiceDeps, message: LiveMessage | null): Promise<void> {
-  if (!message || !deps.events || (deps.events.crossProcess && deps.db.dialect === 'postgres')) return;
+  if (!message || (deps.events.crossProcess && deps.db.dialect === 'postgres')) return;
   await deps.events.publish(message);
 }
 

@@ -5,7 +5,7 @@ import type { Mailer } from '../adapters/mailer.js';
 import type { OidcClient } from '../adapters/oidc-client.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import type { Db } from '../db/database.js';
-import type { PhotoDeps } from './photo.service.js';
+import type { PhotoDeps } from '../adapters/photo-pipeline.js';
 import { AppError } from '../domain/errors.js';
 import type { Permission, Principal } from '../domain/permissions.js';
 import { hasPermission } from '../domain/permissions.js';
@@ -22,11 +22,11 @@ export interface ServiceDeps {
    */
   audit: { key: Buffer; checkpoints: AuditCheckpointStore; everyEvents: number; everyMinutes: number };
   /** photo blobs, the photo keyring and the analysis pipeline (issue #4) */
-  photos?: PhotoDeps;
+  photos: PhotoDeps;
   /** campus sign-on (OpenID Connect); absent when not configured */
   oidc?: OidcClient;
   /** live session counts (SSE): in-process, or across processes through PostgreSQL LISTEN/NOTIFY */
-  events?: EventBus;
+  events: EventBus;
   /** outgoing mail (SMTP); absent when SMTP_URL is not set: jobs wait, `reminders run` says MAIL_NOT_CONFIGURED */
   mailer?: Mailer;
   /** base URL of the web app for links in mail (PUBLIC_URL, default http://localhost:PORT) */

@@ -172,7 +172,7 @@ export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): Liv
       // Held back from now until its first snapshot is sent (see above).
       const subscriber: Subscriber = { client, userId, sessionId, reading: 1, held: [] };
       subscribers.set(client, subscriber);
-      if (!unsubscribe && deps.events) unsubscribe = deps.events.subscribe((m) => void onMessage(m));
+      if (!unsubscribe) unsubscribe = deps.events.subscribe((m) => void onMessage(m));
       if (!sessionCheck && sessionId) {
         sessionCheck = setInterval(() => void endStreamsOfEndedSessions(), sessionCheckMs);
         // Open streams alone do not keep the process alive.
@@ -180,7 +180,7 @@ export function createLiveHub(deps: ServiceDeps, opts: LiveHubOptions = {}): Liv
       }
       // The figures are read after subscribing: a change committed meanwhile is in them or arrives after them.
       const ready = readAndSend([subscriber], 'connected', async () => {
-        await deps.events?.listening();
+        await deps.events.listening();
       });
       return { ready, release: () => release(client) };
     },

@@ -11,12 +11,9 @@
 //   confirmation cannot both win.
 // - Faces are never on disk in clear (A3): images are decoded, cropped and encrypted in memory.
 import crypto from 'node:crypto';
-import path from 'node:path';
-import type { BlobStore } from '../adapters/blob-store.js';
-import { createBlobStore } from '../adapters/blob-store.js';
 import type { PhotoKeyring } from '../adapters/envelope-crypto.js';
-import { openBlob, openPhotoKeyring, rewrapKey, sealBlob } from '../adapters/envelope-crypto.js';
-import type { FaceDetector } from '../adapters/face-detector.js';
+import { openBlob, rewrapKey, sealBlob } from '../adapters/envelope-crypto.js';
+import type { PhotoDeps } from '../adapters/photo-pipeline.js';
 import type { KeysRotateResult, PhotoReport } from '../contracts/photo.js';
 import type { Tx } from '../db/database.js';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -28,74 +25,10 @@ import type { PhotoRow, PhotoStudentRow } from '../repositories/photo.repository
 import * as photoRepo from '../repositories/photo.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
-import { appendAuditEvents, mutate, recordAuditEvent } from './audit.service.js';
+import { appendAuditEvents, recordAuditEvent } from './audit.service.js';
+import { mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
-
-/** What the photo use cases need besides the database: blobs, keys and the analysis pipeline. */
-export interface PhotoDeps {
-  blobs: BlobStore;
-  keyring: PhotoKeyring;
-  /** decode (safe limits) → detect → crop → check; the face detector is loaded once per process, on first use */
-  analyse(bytes: Buffer): Promise<PhotoAnalysisResult>;
-  /** blobs without a row younger than this are left alone by the sweep (an upload may be in flight) */
-  orphanGraceMs: number;
-  close(): Promise<void>;
-}
-
-export interface PhotoAnalysisResult {
-  standardJpeg: Buffer | null;
-  checks: { checks: PhotoCheck[]; accepted: boolean };
-}
-
-export interface OpenPhotoDepsOptions {
-  dataDir: string;
-  /** GRADPHOTO_PHOTO_KEY: base64 of 32 bytes, or `1:<b64>,2:<b64>` */
-  photoKey?: string | undefined;
-  orphanGraceMs: number;
-}
-
-/**
- * Blob store and keyring of a data directory (the photo key file is created on first start with mode
- * 0600), and the analysis pipeline whose face detector is created at first use and closed by close().
- */
-export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDeps> {
-  const keyring = await openPhotoKeyring(opts.dataDir, opts.photoKey);
-  const blobs = createBlobStore(path.join(opts.dataDir, 'blobs'));
-  let detector: Promise<FaceDetector> | undefined;
-  // Loaded on first use: the CLI and the services that only flag photos (E7) never load ONNX Runtime or sharp.
-  const pipeline = async () => {
-    const [decode, analysis] = await Promise.all([import('../adapters/image-decode.js'), import('../adapters/photo-analysis.js')]);
-    return { decodeCameraPhoto: decode.decodeCameraPhoto, analysePhoto: analysis.analysePhoto };
-  };
-  const getDetector = () => {
-    detector ??= import('../adapters/face-detector.js').then((m) => m.createFaceDetector());
-    detector.catch(() => (detector = undefined));
-    return detector;
-  };
-  return {
-    keyring,
-    blobs,
-    orphanGraceMs: opts.orphanGraceMs,
-    async analyse(bytes) {
-      const { decodeCameraPhoto, analysePhoto } = await pipeline();
-      const decoded = await decodeCameraPhoto(bytes);
-      const result = await analysePhoto(decoded, await getDetector());
-      return { standardJpeg: result.standardJpeg, checks: result.checks };
-    },
-    async close() {
-      if (!detector) return;
-      const d = await detector.catch(() => undefined);
-      detector = undefined;
-      await d?.close();
-    },
-  };
-}
-
-function photosOf(deps: ServiceDeps): PhotoDeps {
-  if (!deps.photos) throw new Error('photo storage is not configured (ServiceDeps.photos)');
-  return deps.photos;
-}
 
 export interface Done<T> {
   value: T;
@@ -246,7 +179,7 @@ async function removeBlobs(photos: PhotoDeps, blobs: { id: string }[]): Promise<
  */
 export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: UploadPhotoInput, lang: Lang): Promise<Done<PhotoReport>> {
   authorize(actor, 'photo.upload');
-  const photos = photosOf(deps);
+  const photos = deps.photos;
   const ctx: RefusalContext = { studentNo: input.studentNo, station: input.station, size: input.bytes.length };
   try {
     const campaign = await campaignRepo.findActiveCampaign(deps.db.db);
@@ -346,7 +279,7 @@ export async function listStudentPhotos(deps: ServiceDeps, actor: Actor, student
 }
 
 async function readBlob(deps: ServiceDeps, photoId: string, kind: 'original' | 'standard'): Promise<Buffer> {
-  const photos = photosOf(deps);
+  const photos = deps.photos;
   const blob = await photoRepo.findPhotoBlob(deps.db.db, photoId, kind);
   if (!blob) throw new AppError('PHOTO_NOT_FOUND');
   const sealed = await photos.blobs.read(blob.id);
@@ -514,7 +447,7 @@ async function retireOldVersions(deps: ServiceDeps, keyring: PhotoKeyring, curre
  */
 export async function rotatePhotoKeys(deps: ServiceDeps, actor: Actor, opts: { batchSize?: number; graceMs?: number } = {}): Promise<KeysRotateResult> {
   authorize(actor, 'keys.manage');
-  const { keyring } = photosOf(deps);
+  const { keyring } = deps.photos;
   const batchSize = opts.batchSize ?? 500;
   const before = await photoRepo.countBlobsByKekVersion(deps.db.db);
   const toVersion = keyring.source === 'file' ? await keyring.createVersion() : keyring.currentVersion();
@@ -536,7 +469,7 @@ export async function rotatePhotoKeys(deps: ServiceDeps, actor: Actor, opts: { b
  * longer used (stragglers re-wrapped first). Audited `keys.rotated` (`trigger: 'sweep'`) when it changed anything.
  */
 export async function removeRetiredPhotoKeys(deps: ServiceDeps, actor: Actor, opts: { graceMs?: number } = {}): Promise<{ rewrapped: number; removedVersions: number[] }> {
-  const { keyring } = photosOf(deps);
+  const { keyring } = deps.photos;
   const current = keyring.currentVersion();
   const done = await retireOldVersions(deps, keyring, current, opts.graceMs ?? KEY_RETIREMENT_GRACE_MS, 500);
   if (done.rewrapped > 0 || done.removedVersions.length > 0) {
@@ -558,7 +491,7 @@ export async function removeRetiredPhotoKeys(deps: ServiceDeps, actor: Actor, op
  * whose grace period is over (removeRetiredPhotoKeys).
  */
 export async function sweepOrphanBlobs(deps: ServiceDeps, actor: Actor, opts: { graceMs?: number } = {}): Promise<{ removed: number; kept: number }> {
-  const photos = photosOf(deps);
+  const photos = deps.photos;
   // Key versions retired by an earlier `keys rotate` are deleted here once their grace period is over.
   await removeRetiredPhotoKeys(deps, actor);
   const graceMs = opts.graceMs ?? photos.orphanGraceMs;

@@ -6,7 +6,7 @@ import type { NotificationPayload, ReminderStudent } from '../domain/reminders.j
 import { planDueReminders, renderNotificationMail, renderReminderMail } from '../domain/reminders.js';
 import * as jobRepo from '../repositories/job.repository.js';
 import { AppError } from '../domain/errors.js';
-import { mutate } from './audit.service.js';
+import { mutate } from './change.js';
 import { findActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize } from './deps.js';

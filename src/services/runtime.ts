@@ -9,7 +9,7 @@ import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/database.js';
 import { assertAuditKeyMatches, checkpointAuditChain } from './audit.service.js';
 import { findActiveCampaign } from './campaign.service.js';
-import { openPhotoDeps } from './photo.service.js';
+import { openPhotoDeps } from '../adapters/photo-pipeline.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUTH_SETTINGS } from './deps.js';
 

@@ -17,7 +17,8 @@ import { isValidMailAddress, maskMailAddress, renderSigninLinkMail } from '../do
 import * as jobRepo from '../repositories/job.repository.js';
 import * as linkRepo from '../repositories/signin-link.repository.js';
 import * as userRepo from '../repositories/user.repository.js';
-import { mutate, recordAuditEvent } from './audit.service.js';
+import { recordAuditEvent } from './audit.service.js';
+import { mutate } from './change.js';
 import { describeMe, hashSessionToken, insertNewSession, toPrincipal } from './auth.service.js';
 import { findActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';

@@ -21,7 +21,7 @@ import type { Principal } from '../domain/permissions.js';
 import { seesFullNames, studentScope } from '../domain/permissions.js';
 import type { StationRow, StationStudentRow } from '../repositories/station.repository.js';
 import * as stationRepo from '../repositories/station.repository.js';
-import { mutate } from './audit.service.js';
+import { mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -34,7 +34,8 @@ function checkStationId(stationId: string): string {
 
 /** Stations show whoever stands there: only principals who see every student (admin, operator) read them. */
 function authorizeStationRead(actor: Actor): void {
-  authorize(actor, 'photo.read');
+  authorize(actor, 'station.read');
+  // station.read implies seeing every student; kept as a second check so that a grant cannot widen it by mistake
   if (actor.principal && studentScope(actor.principal).kind !== 'all') throw new AppError('FORBIDDEN');
 }
 

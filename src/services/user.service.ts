@@ -3,7 +3,7 @@ import type { CreateUserRequest, User } from '../contracts/user.js';
 import { listDepartments } from '../domain/campaign.js';
 import { AppError } from '../domain/errors.js';
 import * as userRepo from '../repositories/user.repository.js';
-import { mutate } from './audit.service.js';
+import { mutate } from './change.js';
 import { findActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
