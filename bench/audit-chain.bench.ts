@@ -1,7 +1,7 @@
 // The keyed audit chain (issue 8 finding 4) on SQLite: re-keying an existing plain chain once (migration 0008),
 // verifying it, the first checkpoint (a full walk) and appending events, each beside a baseline from the same
 // run: hashing the same events with the old plain SHA-256 (what the old code did per event).
-// Run: npx tsx bench/audit-chain.bench.ts   (BENCH_AUDIT_EVENTS, default 50,000)
+// Run: npm run bench -- audit-chain   (BENCH_AUDIT_EVENTS, default 50,000)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -35,6 +35,8 @@ try {
   if (!only || only === 'planner') await benchPlanner();
   if (!only || only === 'photo') await benchPhoto();
   if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
+  // a script of its own (top-level await): importing it runs it
+  if (!only || only === 'audit-chain') await import('./audit-chain.bench.js');
 } finally {
   await pg?.stop();
 }
