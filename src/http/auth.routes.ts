@@ -2,8 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ChangePasswordRequestSchema, LoginRequestSchema, LoginResponseSchema, MeSchema, TotpEnableRequestSchema, TotpSetupResponseSchema } from '../contracts/auth.js';
-import { ErrorBodySchema } from '../contracts/common.js';
 import * as authService from '../services/auth.service.js';
+import { errorResponses } from './errors.js';
 import { actorOf, requirePrincipal, SESSION_COOKIE } from './context.js';
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeSeconds: number): void {
@@ -27,7 +27,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Sign in with a user name and password (and a one-time code when enabled); sets the session cookie',
         body: LoginRequestSchema,
-        response: { 200: LoginResponseSchema, 401: ErrorBodySchema, 429: ErrorBodySchema },
+        response: { 200: LoginResponseSchema, ...errorResponses('INVALID_CREDENTIALS', 'TOTP_REQUIRED', 'TOTP_INVALID', 'TOO_MANY_ATTEMPTS') },
       },
     },
     async (request, reply) => {

@@ -4,9 +4,9 @@
 // a `snapshot` event first, a `session` event per change, a comment line as heartbeat.
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import type { LiveClient } from '../services/live.service.js';
 import { createLiveHub, DEFAULT_MAX_LIVE_CLIENTS, DEFAULT_MAX_LIVE_STREAMS_PER_USER } from '../services/live.service.js';
+import { errorResponses } from './errors.js';
 import { actorOf } from './context.js';
 
 export interface EventsRoutesOptions {
@@ -43,7 +43,7 @@ export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app,
         summary:
           'Server-Sent Events: `snapshot` { items: [{ sessionId, booked, capacity, waitlist }], reason } on connect and when the schedule changes, then `session` { sessionId, booked, capacity, waitlist } after each committed change',
         produces: ['text/event-stream'],
-        response: { 200: z.string().describe('text/event-stream'), 401: ErrorBodySchema, 403: ErrorBodySchema, 503: ErrorBodySchema },
+        response: { 200: z.string().describe('text/event-stream'), ...errorResponses('TOO_MANY_STREAMS', 'TOO_MANY_CONNECTIONS') },
       },
     },
     async (request, reply) => {

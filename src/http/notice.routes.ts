@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import { MySessionsSchema, NoticeQuerySchema, NoticeSchema } from '../contracts/notice.js';
 import type { Lang } from '../domain/i18n.js';
 import type { NoticeFormat } from '../services/notice.service.js';
@@ -55,7 +54,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['notice'],
         summary: 'The campaign notice, generated from the campaign (dates, windows, place, price, who takes part, the department table); public, ETag',
         querystring: NoticeQuerySchema,
-        response: { 200: NoticeSchema, 304: z.null().describe('the copy of this ETag is current'), 400: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: NoticeSchema, 304: z.null().describe('the copy of this ETag is current'), ...errorResponses('CAMPAIGN_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -76,7 +75,7 @@ export const noticeRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'The campaign notice as an A4 PDF with Chinese text (fonts embedded); public, ETag',
         querystring: NoticeQuerySchema,
         produces: ['application/pdf'],
-        response: { 200: z.any().describe('application/pdf'), 304: z.null(), 400: ErrorBodySchema, 404: ErrorBodySchema },
+        response: { 200: z.any().describe('application/pdf'), 304: z.null(), ...errorResponses('CAMPAIGN_NOT_FOUND') },
       },
     },
     async (request, reply) => {

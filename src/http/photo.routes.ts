@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import {
   PhotoIdParamsSchema,
   PhotoListSchema,
@@ -11,8 +10,8 @@ import {
 } from '../contracts/photo.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Actor } from '../services/deps.js';
-import { authorize } from '../services/deps.js';
 import * as photoService from '../services/photo.service.js';
+import { errorResponses } from './errors.js';
 import { actorOf } from './context.js';
 import type { Upload, UploadLimits } from './multipart.js';
 import { readUpload, releaseRequestBody, UploadAborted } from './multipart.js';
@@ -50,7 +49,25 @@ function parseFields(fields: Record<string, string>) {
   return parsed.data;
 }
 
-const ERRORS = { 400: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema, 503: ErrorBodySchema };
+const ERRORS = errorResponses(
+  'STUDENT_NOT_FOUND',
+  'STUDENT_NOT_ELIGIBLE',
+  'PHOTO_NOT_FOUND',
+  'CONFIRMATION_NOT_FOUND',
+  'PHOTO_ALREADY_CONFIRMED',
+  'PHOTO_NOT_CONFIRMABLE',
+  'PHOTO_EMPTY',
+  'PHOTO_TRUNCATED',
+  'PHOTO_CMYK_UNSUPPORTED',
+  'PHOTO_UNREADABLE',
+  'PHOTO_CHECKSUM_MISMATCH',
+  'PHOTO_FORMAT_UNSUPPORTED',
+  'PHOTO_TOO_MANY_PIXELS',
+  'FILE_TOO_LARGE',
+  'UPLOAD_TOO_MANY_FIELDS',
+  'UPLOAD_TOO_MANY_FILES',
+  'SERVER_BUSY',
+);
 
 export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
@@ -65,8 +82,8 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
+      // (photo.upload was checked by the route's permission hook before a byte of the body was read)
       const actor = actorOf(request);
-      authorize(actor, 'photo.upload');
       // A place among the uploads read and processed at once, before a byte of the body is read (issue 8
       // finding 8). A refusal (SERVER_BUSY, 503 with Retry-After) is not audited: it says nothing about a
       // student, and under load it would add a write per refusal.

@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ErrorBodySchema } from '../contracts/common.js';
 import { z } from 'zod';
 import { RosterApplyFieldsSchema, RosterApplyResultSchema, RosterPreviewSchema, RosterTemplateQuerySchema } from '../contracts/roster.js';
 import { AppError } from '../domain/errors.js';
-import { authorize } from '../services/deps.js';
 import * as rosterService from '../services/roster.service.js';
+import { errorResponses } from './errors.js';
 import { actorOf } from './context.js';
 import { formatMegabytes, readUpload } from './multipart.js';
 
@@ -19,6 +18,9 @@ async function readUploadedFile(request: FastifyRequest): Promise<{ buffer: Buff
   return { buffer: upload.bytes, fileName: upload.fileName || 'roster', fields: upload.fields };
 }
 
+/** What a roster upload may be refused with (beside the answers of every route). */
+const ROSTER_ERRORS = errorResponses('FILE_TOO_LARGE', 'UPLOAD_TOO_MANY_FIELDS', 'UPLOAD_TOO_MANY_FILES', 'UNSUPPORTED_FILE', 'ROSTER_INVALID', 'ROSTER_TOO_COMPLEX', 'DEPARTMENT_UNKNOWN', 'CAMPAIGN_NOT_FOUND');
+
 export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/api/roster/preview',
@@ -28,11 +30,10 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'previewRosterImport',
         tags: ['roster'],
         summary: 'Check a roster file (multipart field `file`, .csv or .xlsx) and show what importing it would change; writes nothing',
-        response: { 200: RosterPreviewSchema, 413: ErrorBodySchema, 415: ErrorBodySchema },
+        response: { 200: RosterPreviewSchema, ...ROSTER_ERRORS },
       },
     },
     async (request) => {
-      authorize(actorOf(request), 'roster.import');
       const { buffer, fileName } = await readUploadedFile(request);
       return rosterService.previewRosterImport(app.deps, actorOf(request), { buffer, handOver: true }, fileName, request.lang);
     },
@@ -47,11 +48,10 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['roster'],
         summary:
           'Import a roster file (multipart field `file`) in one transaction: all rows or nothing. Removing more than the preview’s `removals.thresholdPercent` of the stored students needs the field `confirmRemovals` equal to the count (409 ROSTER_REMOVES_MANY otherwise)',
-        response: { 200: RosterApplyResultSchema, 409: ErrorBodySchema, 413: ErrorBodySchema, 415: ErrorBodySchema, 422: ErrorBodySchema },
+        response: { 200: RosterApplyResultSchema, ...ROSTER_ERRORS, ...errorResponses('ROSTER_REMOVES_MANY', 'CONFLICT') },
       },
     },
     async (request) => {
-      authorize(actorOf(request), 'roster.import');
       const { buffer, fileName, fields } = await readUploadedFile(request);
       const parsed = RosterApplyFieldsSchema.safeParse(fields);
       if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `confirmRemovals: "${String(fields.confirmRemovals).slice(0, 40)}" is not a count` } });
@@ -68,7 +68,7 @@ export const rosterRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['roster'],
         summary: 'An empty roster with every accepted column (.xlsx with a notes sheet, or .csv in UTF-8 with BOM)',
         querystring: RosterTemplateQuerySchema,
-        response: { 200: z.any(), 403: ErrorBodySchema },
+        response: { 200: z.any() },
       },
     },
     async (request, reply) => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { LoginResponseSchema } from '../contracts/auth.js';
-import { ErrorBodySchema } from '../contracts/common.js';
 import { ConsumeSignInLinkRequestSchema, SignInLinkAcceptedSchema, SignInLinkRequestSchema } from '../contracts/signin-link.js';
 import { deliverDueJobs } from '../services/job-runner.js';
 import { consumeSignInLink, requestSignInLink, SIGNIN_LINK_MINUTES } from '../services/signin-link.service.js';
 import { setSessionCookie } from './auth.routes.js';
+import { errorResponses } from './errors.js';
 
 // One-time sign-in links by mail (issue #3 part 6). The link's page is `/signin/<token>` in the web app; the
 // token reaches the API only in a POST body, and the request log never shows it (app.ts).
@@ -21,7 +21,7 @@ export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Mail a one-time sign-in link to a student on the roster; the same 202 whether or not the student exists',
         body: SignInLinkRequestSchema,
-        response: { 202: SignInLinkAcceptedSchema, 400: ErrorBodySchema, 429: ErrorBodySchema },
+        response: { 202: SignInLinkAcceptedSchema, ...errorResponses('TOO_MANY_ATTEMPTS') },
       },
     },
     async (request, reply) => {
@@ -42,7 +42,7 @@ export const signInLinkRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['auth'],
         summary: 'Use a sign-in link once: signs the student in (creating their account on first use) and sets the session cookie',
         body: ConsumeSignInLinkRequestSchema,
-        response: { 200: LoginResponseSchema, 401: ErrorBodySchema, 429: ErrorBodySchema },
+        response: { 200: LoginResponseSchema, ...errorResponses('SIGNIN_LINK_INVALID', 'TOO_MANY_ATTEMPTS') },
       },
     },
     async (request, reply) => {
