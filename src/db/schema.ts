@@ -267,6 +267,92 @@ export interface PhotoConfirmationsTable {
   void_reason: string | null;
 }
 
+/** A recorded electronic payment (migration 0012, P1): WeChat Pay or Alipay only. */
+export interface PaymentsTable {
+  id: string;
+  campaign_id: string;
+  student_id: string;
+  site: string;
+  method: 'wechat' | 'alipay';
+  transaction_id: string;
+  amount_fen: number;
+  /** set when the student had paid already: this second payment is to be refunded */
+  duplicate_of: string | null;
+  recorded_by: string | null;
+  recorded_at: string;
+  date: string; // YYYY-MM-DD in the campaign's time zone
+}
+
+/** Per site: 1 when the desk asks for payment before giving a queue ticket (migration 0012); no row: 1. */
+export interface PaymentSettingsTable {
+  campaign_id: string;
+  site: string;
+  payment_before_queue: number;
+  updated_at: string;
+}
+
+/** A merchant bill file imported for reconciliation (migration 0012). */
+export interface PaymentStatementsTable {
+  id: string;
+  campaign_id: string;
+  method: 'wechat' | 'alipay';
+  file_sha256: string;
+  file_name: string;
+  summary: string; // JSON
+  imported_by: string | null;
+  imported_at: string;
+}
+
+export interface PaymentStatementLinesTable {
+  statement_id: string;
+  line_no: number; // the line of the file
+  kind: 'payment' | 'refund';
+  transaction_id: string;
+  merchant_order_no: string | null;
+  amount_fen: number;
+  traded_at: string | null;
+}
+
+/** A collection code bound to the student who presented it first (migration 0011, C1): only its keyed hash. */
+export interface CollectionCodesTable {
+  campaign_id: string;
+  code_hmac: string; // HMAC-SHA-256 under a key derived from the master key (never in the database)
+  student_id: string;
+  last4: string; // the code's last 4 characters, shown to the desk
+  created_by: string | null;
+  created_at: string;
+}
+
+/** The last ticket number and queue place given per site and day (migration 0011). */
+export interface QueueCountersTable {
+  campaign_id: string;
+  site: string;
+  date: string;
+  last_seq: number;
+  last_order: number;
+}
+
+/** A queue ticket (migration 0011, C4): waiting → called → served / removed; a skip puts it back to waiting. */
+export interface QueueTicketsTable {
+  id: string;
+  campaign_id: string;
+  site: string;
+  date: string;
+  seq: number;
+  number: string;
+  queue_order: number;
+  student_id: string;
+  status: string;
+  skips: Generated<number>;
+  recalls: Generated<number>;
+  station_id: string | null;
+  created_by: string | null;
+  created_at: string;
+  called_at: string | null;
+  served_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   campaigns: CampaignsTable;
   students: StudentsTable;
@@ -291,4 +377,11 @@ export interface Database {
   photos: PhotosTable;
   photo_blobs: PhotoBlobsTable;
   photo_confirmations: PhotoConfirmationsTable;
+  collection_codes: CollectionCodesTable;
+  queue_counters: QueueCountersTable;
+  queue_tickets: QueueTicketsTable;
+  payments: PaymentsTable;
+  payment_settings: PaymentSettingsTable;
+  payment_statements: PaymentStatementsTable;
+  payment_statement_lines: PaymentStatementLinesTable;
 }
