@@ -112,7 +112,8 @@ program
     await Promise.all([purgeFinishedJobs(deps), purgeSigninLinks(deps)]);
     // Blobs of uploads interrupted before their row was committed (kill -9, power cut): issue #4 part 7.
     await sweepOrphanBlobs(deps, SYSTEM);
-    const app = await buildApp({ deps, config: cfg, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
+    // The address users open is also the origin state-changing requests may come from (as for mail links).
+    const app = await buildApp({ deps, config: { ...cfg, publicUrl: deps.publicUrl }, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
     const port = opts.port ? Number(opts.port) : cfg.port;
     const address = await app.listen({ port, host: cfg.host });
     const url = address.replace('127.0.0.1', 'localhost');
@@ -465,6 +466,14 @@ audit
             ? `OK: ${r.checked} events, ${r.checkpoints} checkpoints outside the database\n`
             : `BROKEN at event ${r.brokenAt ?? '-'}: ${r.problem} (${r.checked} verified before it)\n`,
         );
+      // A checkpoint is written every `everyEvents` events: many more after the newest one means the file
+      // was not written or was cut, which only a copy kept elsewhere (the sink's) can tell apart.
+      if (!opts.json && r.ok && r.uncovered > deps.audit.everyEvents * 2) {
+        process.stdout.write(
+          `WARNING: the last ${r.uncovered} events are covered by no checkpoint (${deps.audit.checkpoints.file} missing or cut?): ` +
+            'compare with the copy your checkpoint sink received: gradphoto audit verify --checkpoints FILE\n',
+        );
+      }
       if (!r.ok) process.exitCode = EXIT_CODE.AUDIT_CHAIN_BROKEN;
     });
   });

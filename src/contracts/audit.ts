@@ -43,5 +43,11 @@ export const AuditVerifySchema = z.object({
   problem: z.string().nullable(),
   /** signed checkpoints outside the database the chain was compared with (docs/decisions/0002) */
   checkpoints: z.number(),
+  /**
+   * events after the newest checkpoint: only as safe as the database. More than a checkpoint interval
+   * means the checkpoints were not written or were cut (with the tail of the chain, undetectably here):
+   * compare with the sink's copy (docs/decisions/0002).
+   */
+  uncovered: z.number(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifySchema>;

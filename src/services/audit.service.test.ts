@@ -138,7 +138,7 @@ describe.each(DIALECTS)('audit service on %s', (dialect) => {
     it('is ok after activity and checks every event', async () => {
       const all = await events();
       expect(all.map((e) => e.action)).toEqual(['campaign.loaded', 'user.created', 'roster.imported', 'roster.imported', 'campaign.terms_changed', 'user.created']);
-      expect(await verifyAuditChain(rt.deps)).toEqual({ ok: true, checked: all.length, brokenAt: null, problem: null, checkpoints: 0 });
+      expect(await verifyAuditChain(rt.deps)).toEqual({ ok: true, checked: all.length, brokenAt: null, problem: null, checkpoints: 0, uncovered: all.length });
     });
 
     it('detects an edited event (details changed in the database)', async () => {
@@ -289,7 +289,19 @@ describe.each(DIALECTS)('audit service on %s', (dialect) => {
       expect(problems).toEqual([]);
       expect(checkpoints.map((c) => c.seq)).toEqual([head1.seq, head1.seq + 2, head1.seq + 5]);
       expect(fs.readFileSync(file(), 'utf8').split('\n')).toHaveLength(4);
-      expect(await verifyAuditChain(rt.deps)).toMatchObject({ ok: true, checkpoints: 3 });
+      expect(await verifyAuditChain(rt.deps)).toMatchObject({ ok: true, checkpoints: 3, uncovered: 0 });
+    });
+
+    it('verify counts the events after the newest checkpoint: a removed checkpoint file leaves the whole chain uncovered', async () => {
+      await checkpointAuditChain(rt.deps, { force: true });
+      for (let i = 0; i < 4; i++) await recordAuditEvent(rt.deps, admin, { action: 'student.access_denied', result: 'denied' });
+      expect(await verifyAuditChain(rt.deps)).toMatchObject({ ok: true, uncovered: 4 });
+      // An attacker with the data directory deletes the file (and could cut the chain's tail with it): what
+      // this copy cannot prove, verify says by the count (the CLI warns; the sink's copy decides).
+      fs.rmSync(file());
+      const r = await verifyAuditChain(rt.deps);
+      expect(r).toMatchObject({ ok: true, checkpoints: 0 });
+      expect(r.uncovered).toBe(r.checked);
     });
 
     it('a checkpoint line edited, or signed with another key, makes verify fail; a line cut short by a crash does not', async () => {
@@ -426,7 +438,7 @@ describe.each(DIALECTS)('audit service on %s', (dialect) => {
         const rows = await upgraded.db.db.selectFrom('audit_events').selectAll().orderBy('seq').execute();
         expect(rows.map((r) => r.details)).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":5}']);
         expect(rows[0]!.hash).not.toBe(forgeHash(AUDIT_GENESIS_HASH, rows[0]!));
-        expect(await verifyAuditChain(upgraded)).toEqual({ ok: true, checked: 5, brokenAt: null, problem: null, checkpoints: 0 });
+        expect(await verifyAuditChain(upgraded)).toEqual({ ok: true, checked: 5, brokenAt: null, problem: null, checkpoints: 0, uncovered: 5 });
         await recordAuditEvent(upgraded, SYSTEM, { action: 'student.access_denied', result: 'denied' });
         expect(await verifyAuditChain(upgraded)).toMatchObject({ ok: true, checked: 6 });
       } finally {

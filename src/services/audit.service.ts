@@ -160,13 +160,13 @@ export async function verifyAuditChain(deps: Pick<ServiceDeps, 'db' | 'audit'>, 
   let count = 0;
   for (const { name, contents } of sources) {
     const first = contents.problems[0];
-    if (first) return { ok: false, checked: 0, brokenAt: null, problem: `checkpoint file ${name} line ${first.line}: ${first.problem}`, checkpoints: count };
+    if (first) return { ok: false, checked: 0, brokenAt: null, problem: `checkpoint file ${name} line ${first.line}: ${first.problem}`, checkpoints: count, uncovered: 0 };
     for (const cp of contents.checkpoints) {
       const where = `checkpoint ${name}:${cp.line} (${cp.at})`;
-      if (cp.keyId !== keyId) return { ok: false, checked: 0, brokenAt: null, problem: `${where} was signed with another audit key (key id ${cp.keyId})`, checkpoints: count };
-      if (!isAuditCheckpointAuthentic(deps.audit.key, cp)) return { ok: false, checked: 0, brokenAt: null, problem: `${where} is not signed with the audit key: the file was edited`, checkpoints: count };
+      if (cp.keyId !== keyId) return { ok: false, checked: 0, brokenAt: null, problem: `${where} was signed with another audit key (key id ${cp.keyId})`, checkpoints: count, uncovered: 0 };
+      if (!isAuditCheckpointAuthentic(deps.audit.key, cp)) return { ok: false, checked: 0, brokenAt: null, problem: `${where} is not signed with the audit key: the file was edited`, checkpoints: count, uncovered: 0 };
       const known = bySeq.get(cp.seq);
-      if (known && known.hash !== cp.hash) return { ok: false, checked: 0, brokenAt: cp.seq, problem: `${where} and ${known.where} disagree about event ${cp.seq}`, checkpoints: count };
+      if (known && known.hash !== cp.hash) return { ok: false, checked: 0, brokenAt: cp.seq, problem: `${where} and ${known.where} disagree about event ${cp.seq}`, checkpoints: count, uncovered: 0 };
       bySeq.set(cp.seq, { hash: cp.hash, where });
       if (!furthest || cp.seq > furthest.seq) furthest = { seq: cp.seq, where };
       count++;
@@ -178,12 +178,12 @@ export async function verifyAuditChain(deps: Pick<ServiceDeps, 'db' | 'audit'>, 
     return cp && cp.hash !== hash ? `event ${seq} differs from ${cp.where}` : null;
   });
   const { checked } = walk;
-  const broken = (seq: number, problem: string): AuditVerifyResult => ({ ok: false, checked, brokenAt: seq, problem, checkpoints: count });
+  const broken = (seq: number, problem: string): AuditVerifyResult => ({ ok: false, checked, brokenAt: seq, problem, checkpoints: count, uncovered: 0 });
   if (walk.broken) return broken(walk.broken.seq, walk.broken.problem);
   if (furthest && checked < furthest.seq) return broken(checked + 1, `the chain ends at ${checked} but ${furthest.where} records event ${furthest.seq}: events were removed`);
   const head = await auditRepo.getAuditHead(deps.db.db);
   if (head.seq !== checked || head.hash !== walk.lastHash) return broken(checked + 1, `chain ends at ${checked} but the head records ${head.seq}`);
-  return { ok: true, checked, brokenAt: null, problem: null, checkpoints: count };
+  return { ok: true, checked, brokenAt: null, problem: null, checkpoints: count, uncovered: checked - (furthest?.seq ?? 0) };
 }
 
 export interface CheckpointResult {

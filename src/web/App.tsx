@@ -86,7 +86,7 @@ export function App(): ReactNode {
                 <Route index element={<Home />} />
                 <Route path="my" element={<RequirePermission permission="session.listMine"><MyPage /></RequirePermission>} />
                 <Route path="schedule" element={<RequirePermission permission="campaign.overview"><SchedulePage /></RequirePermission>} />
-                <Route path="plan" element={<RequirePermission permission="campaign.overview"><PlanPage /></RequirePermission>} />
+                <Route path="plan" element={<RequirePermission permission="schedule.manage"><PlanPage /></RequirePermission>} />
                 <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
                 <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />

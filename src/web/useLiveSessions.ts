@@ -7,6 +7,7 @@ import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-quer
 import { useEffect, useState } from 'react';
 import type { Session } from '../contracts/booking.js';
 import { endpoints, queryKeys, type Site } from './api/endpoints.js';
+import { can, useMe } from './session.js';
 
 export type LiveStatus = 'connecting' | 'live' | 'polling';
 
@@ -106,9 +107,12 @@ function openStream(client: QueryClient) {
 
 function useLiveStream(): LiveStatus {
   const client = useQueryClient();
-  const [status, setStatus] = useState<LiveStatus>(shared?.status ?? 'connecting');
+  // A user without session.live (a cashier) polls: asking for a stream the server refuses would only
+  // fill the audit log with refusals.
+  const allowed = can(useMe().me, 'session.live');
+  const [status, setStatus] = useState<LiveStatus>(allowed ? (shared?.status ?? 'connecting') : 'polling');
   useEffect(() => {
-    if (typeof EventSource === 'undefined') {
+    if (typeof EventSource === 'undefined' || !allowed) {
       setStatus('polling');
       return;
     }
@@ -124,7 +128,7 @@ function useLiveStream(): LiveStatus {
         if (shared === stream) shared = null;
       }
     };
-  }, [client]);
+  }, [client, allowed]);
   return status;
 }
 

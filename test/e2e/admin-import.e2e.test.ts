@@ -151,12 +151,13 @@ describe('admin imports a roster', () => {
     await page.getByTestId('roster-apply').click();
     await page.locator('.ant-modal-confirm').getByRole('button', { name: '确认导入' }).click();
     const second = page.locator('.ant-modal-confirm', { has: page.getByTestId('roster-removals-input') });
+    // Another count leaves the button disabled: nothing can be applied until the number removed is typed.
     await page.getByTestId('roster-removals-input').fill(String(removedCount - 1));
-    await second.getByRole('button', { name: '确认导入' }).click();
-    await page.getByText('输入的人数与将移除的人数不符').waitFor();
+    expect(await second.getByTestId('roster-removals-ok').isDisabled()).toBe(true);
     expect((await api.get<{ total: number }>('/api/students')).total).toBe(rows.length);
     await page.getByTestId('roster-removals-input').fill(String(removedCount));
-    await second.getByRole('button', { name: '确认导入' }).click();
+    expect(await second.getByTestId('roster-removals-ok').isDisabled()).toBe(false);
+    await second.getByTestId('roster-removals-ok').click();
     await page.getByTestId('roster-result').waitFor();
     expect((await api.get<{ total: number }>('/api/students')).total).toBe(kept.length);
 

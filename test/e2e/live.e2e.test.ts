@@ -8,6 +8,7 @@ import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCs
 const admin = { username: 'live-admin', password: 'Live-admin-pass-2024', role: 'admin' as const };
 const secretary = { username: 'live-secretary', password: 'Live-secretary-2024', role: 'secretary' as const, departments: ['物理学院'] };
 const student = { username: '2101001', password: 'Student-pass-2024', role: 'student' as const }; // 物理学院, required (E1)
+const cashier = { username: 'live-cashier', password: 'Live-cashier-pass-2024', role: 'cashier' as const };
 
 interface Session {
   id: string;
@@ -39,6 +40,7 @@ describe('live counts: a booking appears on the staff pages without a reload', (
     expect(applied.status).toBe(200);
     await addUser(server.dataDir, secretary);
     await addUser(server.dataDir, student);
+    await addUser(server.dataDir, cashier);
     const physicsDay = campaign.departments.find((d) => d.name === '物理学院')!.day;
     const sessions = (await api.get<{ items: Session[] }>('/api/sessions?site=beijing')).items;
     target = sessions.find((s) => s.date === physicsDay && s.start === '09:30')!;
@@ -133,5 +135,22 @@ describe('live counts: a booking appears on the staff pages without a reload', (
     await expect.poll(async () => adminPage.getByTestId(`day-${target.date}`).locator('[data-window]').count(), { timeout: 10_000 }).toBe(1);
     expect(await bookedText(adminPage, target.id)).toContain('1 / ');
     await screenshot(adminPage, 'live-schedule-after-edit');
+  });
+
+  it('a cashier (no session.live) sees the schedule by polling and never asks for the stream (no refusals in the audit log)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN' });
+    contexts.push(context);
+    const cashierPage = await context.newPage();
+    const streams: string[] = [];
+    cashierPage.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/sessions/events') streams.push(r.url());
+    });
+    await loginInBrowser(cashierPage, server.baseUrl, cashier);
+    await cashierPage.goto(`${server.baseUrl}/schedule?site=beijing`);
+    await cashierPage.locator('[data-testid="live-status"][data-status="polling"]').waitFor();
+    await cashierPage.getByTestId(`session-${target.id}`).waitFor();
+    expect(streams).toEqual([]);
+    const refusals = await api.get<{ total: number }>(`/api/audit?action=access.denied&targetId=streamSessionCounts`);
+    expect(refusals.total).toBe(0);
   });
 });

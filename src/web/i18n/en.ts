@@ -253,7 +253,6 @@ export const en: Texts<typeof zh> = {
     removalsWarning: 'This roster removes {{count}} of the {{stored}} students ({{percent}}%, more than {{threshold}}%): confirm the number of removals again before importing.',
     removalsConfirmTitle: 'Confirm the number of removals',
     removalsConfirmPrompt: 'Type the number of students that will be removed to confirm:',
-    removalsMismatch: 'The number typed is not the number of removals; nothing was imported',
   },
   students: {
     title: 'Students',

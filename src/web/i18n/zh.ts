@@ -249,7 +249,6 @@ export const zh = {
     removalsWarning: '此名单将移除 {{count}} 名学生（占现有 {{stored}} 名的 {{percent}}%，超过 {{threshold}}%），导入前须再次确认移除人数。',
     removalsConfirmTitle: '再次确认移除人数',
     removalsConfirmPrompt: '请输入将被移除的学生人数以确认：',
-    removalsMismatch: '输入的人数与将移除的人数不符，未导入',
   },
   students: {
     title: '学生名单',

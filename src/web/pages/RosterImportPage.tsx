@@ -237,29 +237,23 @@ export default function RosterImportPage(): ReactNode {
 
   /** Removing many students (issue 8 finding 13): the count, in red, typed a second time. */
   function confirmRemovals(removals: RosterRemovals): void {
-    let typed = '';
-    modal.confirm({
+    // The button stays disabled until the count typed is the count removed (no error to dismiss).
+    const okButtonProps = (typed: string) => ({ danger: true, disabled: typed !== String(removals.count), 'data-testid': 'roster-removals-ok' });
+    const dialog = modal.confirm({
       title: t('roster.removalsConfirmTitle'),
-      okButtonProps: { danger: true },
+      okButtonProps: okButtonProps(''),
       content: (
         <Flex vertical gap={8}>
           <Typography.Text type="danger" strong>
             {t('roster.removalsWarning', { ...removals, percent: Math.round((removals.count / Math.max(1, removals.stored)) * 1000) / 10, threshold: removals.thresholdPercent })}
           </Typography.Text>
           <span>{t('roster.removalsConfirmPrompt')}</span>
-          <Input inputMode="numeric" autoFocus onChange={(e) => (typed = e.target.value.trim())} data-testid="roster-removals-input" />
+          <Input inputMode="numeric" autoFocus onChange={(e) => dialog.update({ okButtonProps: okButtonProps(e.target.value.trim()) })} data-testid="roster-removals-input" />
         </Flex>
       ),
       okText: t('roster.apply'),
       cancelText: t('common.cancel'),
-      onOk: () => {
-        if (typed !== String(removals.count)) {
-          void message.error(t('roster.removalsMismatch'));
-          return Promise.reject(new Error('removal count not confirmed')); // keeps the dialog open
-        }
-        void runApply(removals.count);
-        return undefined;
-      },
+      onOk: () => void runApply(removals.count),
     });
   }
 
@@ -421,6 +415,9 @@ export default function RosterImportPage(): ReactNode {
               ) : null}
               <SummaryStats summary={preview.summary} />
               <Tabs
+                // opens on the first kind of change the file has (a roster that only removes opens on its removals)
+                key={preview.sha256}
+                defaultActiveKey={preview.summary.added > 0 ? 'added' : preview.summary.changed > 0 ? 'changed' : preview.summary.removed > 0 ? 'removed' : 'added'}
                 items={[
                   { key: 'added', label: `${t('roster.added')} (${preview.summary.added})`, children: <ChangeTable kind="added" rows={preview.added} /> },
                   { key: 'changed', label: `${t('roster.changed')} (${preview.summary.changed})`, children: <ChangeTable kind="changed" rows={preview.changed} /> },
