@@ -9,11 +9,18 @@ export interface FieldCipher {
   encrypt(plain: string): string;
   decrypt(sealed: string): string;
   keyedHash(plain: string): string;
+  /**
+   * HMAC-SHA-256 (hex) under a key of its own for `purpose`, derived with HKDF from the same master key
+   * (e.g. 'collection-code', issue 9): one purpose's hashes cannot be matched against another's, and the key
+   * is never stored in the database.
+   */
+  keyedHashFor(purpose: string, plain: string): string;
 }
 
 export function createFieldCipher(master: Buffer, purpose = 'national-id'): FieldCipher {
   const encKey = deriveKey(master, `${purpose}:enc`);
   const macKey = deriveKey(master, `${purpose}:mac`);
+  const purposeKeys = new Map<string, Buffer>();
   return {
     encrypt(plain) {
       const iv = crypto.randomBytes(12);
@@ -30,6 +37,11 @@ export function createFieldCipher(master: Buffer, purpose = 'national-id'): Fiel
     },
     keyedHash(plain) {
       return crypto.createHmac('sha256', macKey).update(plain).digest('hex');
+    },
+    keyedHashFor(otherPurpose, plain) {
+      let key = purposeKeys.get(otherPurpose);
+      if (!key) purposeKeys.set(otherPurpose, (key = deriveKey(master, `${otherPurpose}:mac`)));
+      return crypto.createHmac('sha256', key).update(plain, 'utf8').digest('hex');
     },
   };
 }

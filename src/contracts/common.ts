@@ -43,6 +43,9 @@ export const PermissionSchema = z.enum([
   'station.read',
   'keys.manage',
   'reminders.manage',
+  'checkin.create',
+  'queue.operate',
+  'ticket.read',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

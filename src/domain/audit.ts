@@ -41,6 +41,14 @@ export const AUDIT_ACTIONS = [
   'reminders.queued',
   'station.student_set',
   'station.student_cleared',
+  // check-in and the queue (issue 9, C1, C4)
+  'collection_code.refused',
+  'ticket.checked_in',
+  'ticket.called',
+  'ticket.served',
+  'ticket.recalled',
+  'ticket.skipped',
+  'ticket.removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

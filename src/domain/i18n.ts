@@ -110,6 +110,18 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   OIDC_NOT_CONFIGURED: { zh: '未配置统一身份认证（OIDC）', en: 'Campus single sign-on (OIDC) is not configured' },
   OIDC_FAILED: { zh: '统一身份认证失败：{reason}', en: 'Campus sign-on failed: {reason}' },
   OIDC_NO_STUDENT: { zh: '统一身份认证账号 {account} 不在本次采集名单中', en: 'The campus account {account} is not on this campaign\'s roster' },
+  COLLECTION_CODE_INVALID: {
+    zh: '采集码须为 1–2048 个可打印字符，不得含控制字符、文字方向控制符、零宽字符或不成对的代理项（收到 {length} 个字符；不允许的字符：{chars}）',
+    en: 'The collection code must be 1–2,048 printable characters, without control, bidirectional-text or zero-width characters or lone surrogates (received {length} characters; not allowed: {chars})',
+  },
+  COLLECTION_CODE_IN_USE: { zh: '该采集码已由另一名学生使用，不能用于学号 {studentNo}（C1）', en: 'This collection code is already used by another student and cannot be used for student {studentNo} (C1)' },
+  COLLECTION_CODE_MISMATCH: {
+    zh: '学号 {studentNo} 已使用尾号为 {last4} 的采集码签到，本次出示的采集码与之不符（C1）',
+    en: 'Student {studentNo} checked in with the collection code ending in {last4}; the code presented now is a different one (C1)',
+  },
+  PAYMENT_REQUIRED: { zh: '学号 {studentNo} 尚未缴费：请先完成电子支付再取号（P1）', en: 'Student {studentNo} has not paid yet: pay electronically before taking a queue number (P1)' },
+  TICKET_NOT_FOUND: { zh: '未找到该排队号', en: 'Queue ticket not found' },
+  TICKET_NOT_CALLED: { zh: '排队号 {number} 当前状态为“{status}”，只有已叫号的排队号可以重呼或过号', en: 'Ticket {number} is {status}; only a called ticket can be recalled or skipped' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */

@@ -47,6 +47,11 @@ export const PERMISSIONS = [
   'station.read',
   'keys.manage',
   'reminders.manage',
+  // the capture day (issue 9): the desk checks students in with their collection code (the desk is the operator
+  // role), stations call the queue; a ticket is read by the queue's roles and by its own student
+  'checkin.create',
+  'queue.operate',
+  'ticket.read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -58,9 +63,9 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
   admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine')),
   secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live']),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
-  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read']),
+  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read']),
 };
 
 /** The permissions of a role, in the order of PERMISSIONS (getMe sends them; the web shows what they allow). */

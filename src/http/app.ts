@@ -38,6 +38,7 @@ import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { signInLinkRoutes } from './signin-link.routes.js';
 import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
+import { queueRoutes } from './queue.routes.js';
 import { stationRoutes } from './station.routes.js';
 import { studentRoutes } from './student.routes.js';
 import { userRoutes } from './user.routes.js';
@@ -266,6 +267,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(photoRoutes);
   await app.register(noticeRoutes);
   await app.register(stationRoutes);
+  await app.register(queueRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
