@@ -133,6 +133,17 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['voidPhotoConfirmation (unknown id)', () => ({ method: 'POST', path: `/api/photos/${UNKNOWN_ID}/void-confirmation`, json: { reason: 'matrix check' } }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['listStudentPhotos (own record of the student)', (ids) => ({ method: 'GET', path: `/api/students/${ids.self}/photos` }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 200, anonymous: 401 }],
   ['listStudentPhotos (数学科学学院)', (ids) => ({ method: 'GET', path: `/api/students/${ids.math}/photos` }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  // check-in and the queue (issue 9, C1, C4): the desk is the operator role; a student reads only their own ticket
+  [
+    'checkIn (a Beijing student at the Shenzhen desk: WRONG_SITE, changes nothing)',
+    () => ({ method: 'POST', path: '/api/checkins', json: { studentNo: STUDENT_USER_NO, collectionCode: 'MATRIX-CODE-0001', site: 'shenzhen' } }),
+    { admin: 422, secretary: 403, operator: 422, cashier: 403, student: 403, anonymous: 401 },
+  ],
+  ['listQueue', () => ({ method: 'GET', path: '/api/queue/beijing' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['callNext (empty queue: changes nothing)', () => ({ method: 'POST', path: '/api/queue/beijing/next', json: { stationId: 'matrix-queue-1' } }), { admin: 204, secretary: 403, operator: 204, cashier: 403, student: 403, anonymous: 401 }],
+  ['getTicket (unknown id)', () => ({ method: 'GET', path: `/api/tickets/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 404, anonymous: 401 }],
+  ['recallTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/recall` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
+  ['skipTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/skip` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
   // last: it ends the caller's session (the test signs the caller in again)
   ['logout', () => ({ method: 'POST', path: '/api/auth/logout' }), { admin: 204, secretary: 204, operator: 204, cashier: 204, student: 204, anonymous: 204 }],
 ];
