@@ -11,7 +11,7 @@ import { StationIdSchema } from './station.js';
 export const CheckInRequestSchema = z.object({
   studentNo: z.string().trim().min(1).max(32),
   // a generous bound for the body; the 2,048-character rule and its message are the service's
-  collectionCode: z.string().max(16_384),
+  collectionCode: z.string().max(65_536),
   site: SiteSchema,
 });
 export type CheckInRequest = z.infer<typeof CheckInRequestSchema>;

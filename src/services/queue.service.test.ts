@@ -210,6 +210,8 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     // skip: A goes behind B
     const skipped = await skipTicket(rt.deps, operator, a.id);
     expect(skipped.ticket).toMatchObject({ status: 'waiting', skips: 1, position: 2, stationId: null });
+    // the station no longer names the absent student
+    expect(await db().selectFrom('stations').select('current_student_id').where('id', '=', 'beijing-1').executeTakeFirst()).toEqual({ current_student_id: null });
     await expectAppError(skipTicket(rt.deps, operator, a.id), 'TICKET_NOT_CALLED');
     await expectAppError(recallTicket(rt.deps, operator, a.id), 'TICKET_NOT_CALLED');
     const second = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' }))!;

@@ -304,6 +304,9 @@ export async function skipTicket(deps: ServiceDeps, actor: Actor, id: string): P
     const order = next.status === 'waiting' ? await queueRepo.takeQueuePlace(tx, ticket.campaign_id, ticket.site, ticket.date) : null;
     // Conditional on the state read: a concurrent skip or call makes this attempt start again.
     if (!(await queueRepo.skipTicket(tx, ticket.id, { ...next, order }, nowIso(deps)))) throw new RetryTransaction();
+    // The station that called them no longer names the absent student: new camera files wait for the next call.
+    const station = ticket.station_id ? await stationRepo.findStation(tx, ticket.station_id) : undefined;
+    if (station?.current_student_id === ticket.student_id) await stationRepo.upsertStationStudent(tx, { id: station.id, studentId: null, by: actor.principal?.userId ?? null, at: nowIso(deps) });
     return {
       value: (await queueRepo.findTicket(tx, ticket.id))!,
       audit: {
