@@ -199,6 +199,21 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
       }
     });
 
+    it('users update switches an account off and on and sets a new password from stdin; an unknown name is exit 3', async () => {
+      const off = await run(['--data', data, 'users', 'update', '--username', 'phys-sec', '--disable', '--json']);
+      expect(off.code, off.stderr).toBe(0);
+      expect(json(off)).toMatchObject({ username: 'phys-sec', disabled: true });
+      const reset = await run(['--data', data, 'users', 'update', '--username', 'phys-sec', '--enable', '--password-stdin', '--json'], { input: 'Secretary-new-password-2026\n' });
+      expect(reset.code, reset.stderr).toBe(0);
+      expect(json(reset)).toMatchObject({ username: 'phys-sec', disabled: false });
+      for (const out of [reset.stdout, reset.stderr]) expect(out).not.toContain('Secretary-new-password-2026');
+      const nothing = await run(['--data', data, 'users', 'update', '--username', 'phys-sec']);
+      expect(nothing.code).toBe(2);
+      const unknown = await run(['--data', data, 'users', 'update', '--username', 'nobody-here', '--disable']);
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain('nobody-here');
+    });
+
     it('users add for an unknown department fails with a clear message (exit 2), in either language', async () => {
       const zh = await run(['--data', data, 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin'], { input: 'Another-password-2024\n' });
       expect(zh.code).toBe(2);

@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { loadConfig } from '../config/config.js';
 import type { AppConfig } from '../config/config.js';
-import { CreateUserRequestSchema } from '../contracts/user.js';
+import { CreateUserRequestSchema, UpdateUserRequestSchema } from '../contracts/user.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateError } from '../domain/i18n.js';
@@ -27,7 +27,7 @@ import { purgeFinishedJobs, startJobRunner } from '../services/job-runner.js';
 import { purgeSigninLinks } from '../services/signin-link.service.js';
 import { listMailProblems, runReminders } from '../services/reminder.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
-import { createUser, ensureFirstAdmin, listUsers } from '../services/user.service.js';
+import { createUser, ensureFirstAdmin, listUsers, updateUser } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
 import { addStationWatchCommand } from './station-watch.js';
 
@@ -346,6 +346,30 @@ users
       const user = await createUser(deps, actor(), parsed.data);
       if (opts.json) printJson(user);
       else process.stdout.write(`${user.username} (${user.role}${user.departments.length ? `: ${user.departments.join(', ')}` : ''})\n`);
+    });
+  });
+
+users
+  .command('update')
+  .description('switch an account off or on, and/or set a new password (read from standard input); its sessions end')
+  .requiredOption('--username <name>')
+  .option('--disable', 'switch the account off (a departing operator)')
+  .option('--enable', 'switch it on again')
+  .option('--password-stdin', 'a new password, read from standard input')
+  .option('--json')
+  .action(async (opts: { username: string; disable?: boolean; enable?: boolean; passwordStdin?: boolean; json?: boolean }) => {
+    if (opts.disable && opts.enable) throw new AppError('VALIDATION_FAILED', { params: { detail: '--disable and --enable: one or the other' } });
+    const newPassword = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
+    const parsed = UpdateUserRequestSchema.safeParse({ ...(opts.disable || opts.enable ? { disabled: Boolean(opts.disable) } : {}), ...(newPassword !== undefined ? { newPassword } : {}) });
+    if (!parsed.success) {
+      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') } });
+    }
+    await withRuntime(async (deps) => {
+      const target = (await listUsers(deps, SYSTEM)).find((u) => u.username === opts.username);
+      if (!target) throw new AppError('USER_NOT_FOUND', { params: { username: opts.username } });
+      const user = await updateUser(deps, actor(), target.id, parsed.data);
+      if (opts.json) printJson(user);
+      else process.stdout.write(`${user.username}: ${user.disabled ? 'disabled / 已停用' : 'active / 可用'}${parsed.data.newPassword ? ', new password / 已重设密码' : ''}\n`);
     });
   });
 

@@ -34,3 +34,15 @@ export const UserSchema = z.object({
 });
 export type User = z.infer<typeof UserSchema>;
 export const UserListSchema = z.object({ items: z.array(UserSchema) });
+
+export const UserIdParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+/** updateUser: switch an account off (or on again) and/or give it a new password; its sessions end either way. */
+export const UpdateUserRequestSchema = z
+  .object({
+    disabled: z.boolean().optional(),
+    newPassword: z.string().min(10).max(256).optional(),
+  })
+  .strict()
+  .refine((u) => u.disabled !== undefined || u.newPassword !== undefined, { message: 'nothing to change: give disabled and/or newPassword' });
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequestSchema>;

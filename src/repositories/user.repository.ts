@@ -43,6 +43,10 @@ export async function updateUserPassword(tx: Tx, id: string, passwordHash: strin
   await tx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', id).execute();
 }
 
+export async function setUserDisabled(tx: Tx, id: string, disabled: boolean, now: string): Promise<void> {
+  await tx.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+}
+
 export async function updateUserTotp(tx: Tx, id: string, secret: string | null, enabled: boolean, now: string): Promise<void> {
   await tx.updateTable('users').set({ totp_secret: secret, totp_enabled: enabled ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
 }

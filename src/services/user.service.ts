@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import type { CreateUserRequest, User } from '../contracts/user.js';
+import type { CreateUserRequest, UpdateUserRequest, User } from '../contracts/user.js';
 import { listDepartments } from '../domain/campaign.js';
 import { AppError } from '../domain/errors.js';
+import * as sessionRepo from '../repositories/session.repository.js';
 import * as userRepo from '../repositories/user.repository.js';
 import { mutate } from './change.js';
 import { findActiveCampaign } from './campaign.service.js';
@@ -44,6 +45,36 @@ export async function createUser(deps: ServiceDeps, actor: Actor, req: CreateUse
     return {
       value: { id, username: req.username, displayName: req.displayName ?? null, role: req.role, departments, totpEnabled: false, disabled: false, createdAt: now },
       audit: { action: 'user.created', targetType: 'user', targetId: id, details: { username: req.username, role: req.role, departments } },
+    };
+  });
+}
+
+/**
+ * Switches an account off (or on again) and/or sets a new password: a departing operator, a forgotten
+ * password. Every session of the account ends with it (a stolen session does not survive either). An admin
+ * cannot switch off their own account (there would be no one left to switch it on).
+ */
+export async function updateUser(deps: ServiceDeps, actor: Actor, id: string, req: UpdateUserRequest): Promise<User> {
+  authorize(actor, 'user.manage');
+  if (req.disabled === true && actor.principal?.userId === id) throw new AppError('CANNOT_DISABLE_SELF');
+  const passwordHash = req.newPassword === undefined ? undefined : await deps.hasher.hash(req.newPassword);
+  return mutate(deps, actor, async (tx) => {
+    const user = await userRepo.findUserById(tx, id);
+    if (!user) throw new AppError('USER_NOT_FOUND', { params: { username: id } });
+    const now = nowIso(deps);
+    if (req.disabled !== undefined) await userRepo.setUserDisabled(tx, id, req.disabled, now);
+    if (passwordHash !== undefined) await userRepo.updateUserPassword(tx, id, passwordHash, now);
+    await sessionRepo.deleteUserSessions(tx, id);
+    const departments = (await userRepo.listUserDepartments(tx, [id])).get(id) ?? [];
+    const disabled = req.disabled ?? user.disabled === 1;
+    return {
+      value: { id, username: user.username, displayName: user.display_name, role: user.role as User['role'], departments, totpEnabled: user.totp_enabled === 1, disabled, createdAt: user.created_at },
+      audit: {
+        action: 'user.updated',
+        targetType: 'user',
+        targetId: id,
+        details: { username: user.username, ...(req.disabled !== undefined ? { disabled: req.disabled } : {}), credentialsReset: passwordHash !== undefined },
+      },
     };
   });
 }

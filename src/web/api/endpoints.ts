@@ -25,7 +25,7 @@ import {
   StudentListSchema,
   type StudentListQuery,
 } from '../../contracts/student.js';
-import { UserListSchema, type CreateUserRequest } from '../../contracts/user.js';
+import { UserListSchema, UserSchema, type CreateUserRequest, type UpdateUserRequest } from '../../contracts/user.js';
 import { ApiError, api, download, toQuery, uploadFile } from './client.js';
 
 export type Site = z.infer<typeof SiteSchema>;
@@ -95,6 +95,8 @@ export const endpoints = {
   users: () => api('/api/users', { schema: UserListSchema }),
   /** The answer's shape is not part of the brief; the list is fetched again after a creation. */
   createUser: (body: CreateUserRequest) => api('/api/users', { method: 'POST', body }),
+  /** updateUser: switch off / on, new password; the account's sessions end */
+  updateUser: (id: string, body: UpdateUserRequest) => api(`/api/users/${encodeURIComponent(id)}`, { method: 'PATCH', body, schema: UserSchema }),
   /** listSessions: every (site, day, window) with capacity, booked, expected load and waiting count. */
   sessions: (site?: Site, date?: string) => api(`/api/sessions${toQuery({ site, date })}`, { schema: SessionListSchema }),
   /** getMyBooking: a student's own (no studentNo), or a student's named by staff. */

@@ -1,0 +1,49 @@
+// Journey: the admin switches off a departing operator and gives a secretary a new password (found by the
+// outside test after issue 8: the Users page showed a status nobody could change). The operator's open
+// session ends at once; the secretary's old password stops working and the new one works.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, addUser, launchBrowser, loginInBrowser, screenshot, startServer, type TestServer } from './server.js';
+
+const admin = { username: 'users-admin', password: 'Users-admin-pass-2024', role: 'admin' as const };
+const operator = { username: 'leaving-operator', password: 'Leaving-operator-2024', role: 'operator' as const };
+const secretary = { username: 'forgetful-sec', password: 'Forgetful-sec-2024', role: 'secretary' as const, departments: ['物理学院'] };
+
+describe('the admin manages accounts on the Users page', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    server = await startServer();
+    for (const account of [admin, operator, secretary]) await addUser(server.dataDir, account);
+    browser = await launchBrowser();
+    page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
+    await loginInBrowser(page, server.baseUrl, admin);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('switches an operator off (their session ends) and sets a secretary’s new password', async () => {
+    const operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);
+    expect((await operatorApi.request('GET', '/api/me')).status).toBe(200);
+
+    await page.goto(`${server.baseUrl}/users`);
+    await page.getByTestId(`users-toggle-${operator.username}`).click();
+    await page.locator('.ant-modal-confirm').getByRole('button', { name: /停\s*用/ }).click();
+    await page.getByText(`已停用 ${operator.username}`).waitFor();
+    expect(await page.getByTestId(`users-toggle-${operator.username}`).innerText()).toMatch(/启\s*用/);
+    expect((await operatorApi.request('GET', '/api/me')).status).toBe(401);
+    await expect(ApiClient.login(server.baseUrl, operator.username, operator.password)).rejects.toThrow(/401/);
+
+    await page.getByTestId(`users-reset-${secretary.username}`).click();
+    await page.getByTestId('users-new-password').fill('Forgetful-sec-new-2026');
+    await page.locator('.ant-modal').getByRole('button', { name: /确\s*定|确认/ }).click();
+    await page.getByText(`已为 ${secretary.username} 设置新密码`).waitFor();
+    await expect(ApiClient.login(server.baseUrl, secretary.username, secretary.password)).rejects.toThrow(/401/);
+    await ApiClient.login(server.baseUrl, secretary.username, 'Forgetful-sec-new-2026');
+    await screenshot(page, 'users-manage');
+  });
+});
