@@ -46,6 +46,9 @@ export const PermissionSchema = z.enum([
   'checkin.create',
   'queue.operate',
   'ticket.read',
+  'payment.record',
+  'payment.read',
+  'payment.reconcile',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

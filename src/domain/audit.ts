@@ -49,6 +49,11 @@ export const AUDIT_ACTIONS = [
   'ticket.recalled',
   'ticket.skipped',
   'ticket.removed',
+  // electronic payments (issue 9 section 3, P1)
+  'payment.recorded',
+  'payment.refused',
+  'payment_statement.imported',
+  'payment_settings.changed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -122,6 +122,23 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   PAYMENT_REQUIRED: { zh: '学号 {studentNo} 尚未缴费：请先完成电子支付再取号（P1）', en: 'Student {studentNo} has not paid yet: pay electronically before taking a queue number (P1)' },
   TICKET_NOT_FOUND: { zh: '未找到该排队号', en: 'Queue ticket not found' },
   TICKET_NOT_CALLED: { zh: '排队号 {number} 当前状态为“{status}”，只有已叫号的排队号可以重呼或过号', en: 'Ticket {number} is {status}; only a called ticket can be recalled or skipped' },
+  PAYMENT_TRANSACTION_INVALID: {
+    zh: '“{field}”应为{expected}，收到“{value}”（{length} 位）（P1）',
+    en: '"{field}" must be {expected}; received "{value}" ({length} characters) (P1)',
+  },
+  PAYMENT_AMOUNT_MISMATCH: {
+    zh: '金额应为 {expectedYuan} 元（{expectedFen} 分），收到 {amountYuan} 元（{amountFen} 分）（P1）',
+    en: 'The amount must be {expectedYuan} yuan ({expectedFen} fen); received {amountYuan} yuan ({amountFen} fen) (P1)',
+  },
+  PAYMENT_REFERENCE_IN_USE: {
+    zh: '{method}交易号 {transactionId} 已用于另一名学生的缴费，不能再记给学号 {studentNo}',
+    en: 'The {method} transaction {transactionId} already paid for another student and cannot be recorded for student {studentNo}',
+  },
+  ALREADY_PAID: {
+    zh: '学号 {studentNo} 已于 {paidAt} 用{method}交易号 {transactionId} 缴费；如学生确实重复支付，请勾选“重复支付（待退款）”再记录',
+    en: 'Student {studentNo} already paid at {paidAt} with {method} transaction {transactionId}; if the student really paid twice, record it as a duplicate (to refund)',
+  },
+  PAYMENT_STATEMENT_INVALID: { zh: '对账单第 {line} 行：{reason}（“{value}”）；未导入任何内容', en: 'Statement line {line}: {reason} ("{value}"); nothing was imported' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */
@@ -139,6 +156,24 @@ const PARAM_WORDS: Record<string, Text> = {
   beijing: { zh: '北京', en: 'Beijing' },
   shenzhen: { zh: '深圳', en: 'Shenzhen' },
   'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },
+  // electronic payments (PAYMENT_* {method}, {field}, {expected}; PAYMENT_STATEMENT_INVALID {reason})
+  wechat: { zh: '微信支付', en: 'WeChat Pay' },
+  alipay: { zh: '支付宝', en: 'Alipay' },
+  'wechat-transaction-id': { zh: '微信支付订单号', en: 'WeChat Pay transaction number' },
+  'alipay-transaction-id': { zh: '支付宝交易号', en: 'Alipay transaction number' },
+  'digits-28': { zh: '28 位数字', en: '28 digits' },
+  'digits-28-32': { zh: '28–32 位数字', en: '28 to 32 digits' },
+  'statement-empty': { zh: '文件为空', en: 'the file is empty' },
+  'statement-format': { zh: '不是微信支付交易账单或支付宝业务明细（CSV）', en: 'not a WeChat Pay transaction bill or an Alipay business statement (CSV)' },
+  'statement-encoding': { zh: '文件编码无法识别（微信支付账单为 UTF-8，支付宝明细为 GBK）', en: 'the encoding cannot be read (WeChat Pay bills are UTF-8, Alipay statements GBK)' },
+  'statement-columns': { zh: '列数与表头不符', en: 'the number of columns differs from the header' },
+  'statement-missing-column': { zh: '表头缺少必需的列', en: 'the header lacks a required column' },
+  'statement-transaction': { zh: '交易号格式不正确', en: 'the transaction number is malformed' },
+  'statement-amount': { zh: '金额不是有效的元金额', en: 'the amount is not a valid amount in yuan' },
+  'statement-status': { zh: '无法识别的交易状态或业务类型', en: 'unknown transaction status or business type' },
+  'statement-summary': { zh: '汇总行格式不正确', en: 'the summary line is malformed' },
+  'statement-no-rows': { zh: '没有交易明细', en: 'no transaction lines' },
+  'statement-duplicate': { zh: '同一交易号在文件中出现两次', en: 'the same transaction appears twice in the file' },
   // why a campus sign-on failed (OIDC_FAILED {reason}); the web login page has the same words
   'oidc-state': { zh: '登录请求无效、已使用或已过期，请重新登录', en: 'the sign-in request is invalid, already used or expired; please sign in again' },
   'oidc-denied': { zh: '您在统一身份认证页面拒绝了授权', en: 'access was denied at the campus sign-on page' },

@@ -52,6 +52,11 @@ export const PERMISSIONS = [
   'checkin.create',
   'queue.operate',
   'ticket.read',
+  // electronic payments (issue 9 section 3, P1; docs/decisions/0020-payments.md): the desk (operator) and the
+  // cashier record a payment; the cashier and the admin list them and reconcile the merchant's bill files
+  'payment.record',
+  'payment.read',
+  'payment.reconcile',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -63,8 +68,8 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
   admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine')),
   secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live']),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read']),
-  cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list']),
+  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record']),
+  cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'payment.record', 'payment.read', 'payment.reconcile']),
   student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read']),
 };
 

@@ -36,6 +36,7 @@ import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
+import { paymentRoutes } from './payment.routes.js';
 import { signInLinkRoutes } from './signin-link.routes.js';
 import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
 import { queueRoutes } from './queue.routes.js';
@@ -268,6 +269,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(noticeRoutes);
   await app.register(stationRoutes);
   await app.register(queueRoutes);
+  await app.register(paymentRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -57,6 +57,15 @@ let currentSchedule: unknown;
  * "math" a 数学科学学院 student.
  */
 const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, number>][] = [
+  // electronic payments (issue 9 section 3, P1): the desk (operator) and the cashier record; the cashier and the admin list and reconcile
+  [
+    'recordPayment (a new WeChat payment by the admin, then the same again: 200)',
+    () => ({ method: 'POST', path: '/api/payments', json: { studentNo: STUDENT_USER_NO, method: 'wechat', transactionId: '4200001901202311010000000001', amountFen: 2000 } }),
+    { admin: 201, secretary: 403, operator: 200, cashier: 200, student: 403, anonymous: 401 },
+  ],
+  ['listPayments', () => ({ method: 'GET', path: '/api/payments' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
+  ['importPaymentStatement (not a bill file: 422, writes nothing)', () => ({ method: 'POST', path: '/api/payments/statements', upload: '学号,姓名\n1,张三\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 422, student: 403, anonymous: 401 }],
+  ['getReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
   ['getCampaign', () => ({ method: 'GET', path: '/api/campaign' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { PAYMENT_METHODS } from '../domain/payment.js';
+import { DateSchema, DecisionSchema, SiteSchema } from './common.js';
+
+/** Electronic payments (issue 9 section 3, P1): WeChat Pay or Alipay, never cash. Amounts are integers in fen. */
+export const PaymentMethodSchema = z.enum(PAYMENT_METHODS);
+
+export const RecordPaymentRequestSchema = z.object({
+  studentNo: z.string().trim().min(1).max(32),
+  method: PaymentMethodSchema,
+  /** 微信支付订单号 (28 digits) or 支付宝交易号 (28–32 digits); checked per method by the service */
+  transactionId: z.string().trim().min(1).max(64),
+  amountFen: z.number().int().min(0).max(100_000_000),
+  /** the student had paid already and really paid again: record this one as a duplicate to refund */
+  duplicate: z.boolean().optional(),
+});
+export type RecordPaymentRequest = z.infer<typeof RecordPaymentRequestSchema>;
+
+export const RefundReasonSchema = z.enum(['duplicate', 'not-required']);
+
+export const PaymentSchema = z.object({
+  id: z.string(),
+  studentId: z.string(),
+  studentNo: z.string(),
+  /** masked (张*三) for the agency's roles (operator, cashier) */
+  name: z.string(),
+  nameMasked: z.boolean(),
+  department: z.string(),
+  decision: DecisionSchema,
+  site: SiteSchema,
+  method: PaymentMethodSchema,
+  transactionId: z.string(),
+  amountFen: z.number().int(),
+  /** the first payment of this student when this one is a second payment (to refund) */
+  duplicateOf: z.string().nullable(),
+  /** why this payment is to be paid back, or null */
+  refundDue: RefundReasonSchema.nullable(),
+  recordedAt: z.string(),
+  /** YYYY-MM-DD, campaign time */
+  date: DateSchema,
+});
+export type Payment = z.infer<typeof PaymentSchema>;
+
+export const PaymentListQuerySchema = z.object({
+  site: SiteSchema.optional(),
+  date: DateSchema.optional(),
+  method: PaymentMethodSchema.optional(),
+  /** only payments to refund (a duplicate, or a student no longer required) */
+  refundDue: z.enum(['true', 'false']).optional(),
+});
+export type PaymentListQuery = z.infer<typeof PaymentListQuerySchema>;
+
+export const PaymentListSchema = z.object({
+  items: z.array(PaymentSchema),
+  totals: z.object({ count: z.number().int(), amountFen: z.number().int(), refundDueCount: z.number().int(), refundDueFen: z.number().int() }),
+});
+export type PaymentList = z.infer<typeof PaymentListSchema>;
+
+export const StatementTotalsSchema = z.object({
+  payments: z.number().int(),
+  paymentFen: z.number().int(),
+  refunds: z.number().int(),
+  refundFen: z.number().int(),
+});
+
+export const StatementLineSchema = z.object({
+  line: z.number().int(),
+  kind: z.enum(['payment', 'refund']),
+  transactionId: z.string(),
+  merchantOrderNo: z.string().nullable(),
+  amountFen: z.number().int(),
+  tradedAt: z.string().nullable(),
+});
+
+export const ReconciliationSchema = z.object({
+  statement: z.object({
+    id: z.string(),
+    method: PaymentMethodSchema,
+    fileName: z.string(),
+    importedAt: z.string(),
+    period: z.object({ from: DateSchema, to: DateSchema }).nullable(),
+    lines: z.number().int(),
+  }),
+  matched: z.array(z.object({ payment: PaymentSchema, line: StatementLineSchema })),
+  recordedNotInStatement: z.array(PaymentSchema),
+  inStatementNotRecorded: z.array(StatementLineSchema),
+  amountDiffers: z.array(z.object({ payment: PaymentSchema, line: StatementLineSchema })),
+  refunded: z.array(z.object({ payment: PaymentSchema.nullable(), line: StatementLineSchema })),
+  totals: z.object({
+    /** what the file's summary lines say */
+    file: StatementTotalsSchema,
+    /** what the file's lines add up to, by the same definitions */
+    lines: StatementTotalsSchema,
+    agree: z.boolean(),
+    recorded: z.object({ count: z.number().int(), amountFen: z.number().int() }),
+    matched: z.object({ count: z.number().int(), amountFen: z.number().int() }),
+  }),
+  /** every payment of the campaign to refund now (duplicates, students no longer required) */
+  refunds: z.array(PaymentSchema),
+});
+export type Reconciliation = z.infer<typeof ReconciliationSchema>;
+
+export const ReconciliationQuerySchema = z.object({ statement: z.string().min(1).max(64) });

@@ -1,0 +1,99 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import {
+  PaymentListQuerySchema,
+  PaymentListSchema,
+  PaymentSchema,
+  ReconciliationQuerySchema,
+  ReconciliationSchema,
+  RecordPaymentRequestSchema,
+} from '../contracts/payment.js';
+import * as paymentService from '../services/payment.service.js';
+import { actorOf } from './context.js';
+import { errorResponses } from './errors.js';
+import { formatMegabytes, readUpload } from './multipart.js';
+
+/** Electronic payments and their reconciliation (issue 9 section 3, P1; docs/decisions/0020-payments.md). */
+export const PAYMENT_STATEMENT_URL = '/api/payments/statements';
+
+/** A day's bill file is a few hundred KB; 20 MB leaves room for a month of two rooms. */
+const MAX_STATEMENT_BYTES = 20 * 1024 * 1024;
+
+export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/api/payments',
+    {
+      config: { permission: 'payment.record' },
+      schema: {
+        operationId: 'recordPayment',
+        tags: ['payments'],
+        summary:
+          'Records a WeChat Pay or Alipay payment of the campaign price (in fen) for a required student: 201; the same student and transaction again: 200. Another student’s transaction: 409 PAYMENT_REFERENCE_IN_USE; a student who paid already: 409 ALREADY_PAID unless `duplicate` (then it is on the refund list); audited',
+        body: RecordPaymentRequestSchema,
+        response: {
+          201: PaymentSchema,
+          200: PaymentSchema,
+          ...errorResponses('PAYMENT_TRANSACTION_INVALID', 'PAYMENT_AMOUNT_MISMATCH', 'PAYMENT_REFERENCE_IN_USE', 'ALREADY_PAID', 'STUDENT_NOT_FOUND', 'STUDENT_NOT_ELIGIBLE', 'CAMPAIGN_NOT_FOUND', 'CONFLICT'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const done = await paymentService.recordPayment(app.deps, actorOf(request), request.body);
+      return reply.status(done.created ? 201 : 200).send(done.value);
+    },
+  );
+
+  app.get(
+    '/api/payments',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'listPayments',
+        tags: ['payments'],
+        summary: 'Recorded payments (filters: site, date in campaign time, method, refundDue) with totals; masked names for the agency’s roles',
+        querystring: PaymentListQuerySchema,
+        response: { 200: PaymentListSchema, ...errorResponses('CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.listPayments(app.deps, actorOf(request), request.query),
+  );
+
+  app.post(
+    PAYMENT_STATEMENT_URL,
+    {
+      config: { permission: 'payment.reconcile' },
+      schema: {
+        operationId: 'importPaymentStatement',
+        tags: ['payments'],
+        summary:
+          'Imports a merchant bill file as downloaded (multipart field `file`: WeChat Pay 交易账单 CSV or Alipay 业务明细 CSV, recognised by content) and answers its reconciliation; the same file again answers the stored one (200); a bad file: 422 naming the line, nothing stored',
+        response: {
+          201: ReconciliationSchema,
+          200: ReconciliationSchema,
+          ...errorResponses('PAYMENT_STATEMENT_INVALID', 'FILE_TOO_LARGE', 'UPLOAD_TOO_MANY_FIELDS', 'UPLOAD_TOO_MANY_FILES', 'CAMPAIGN_NOT_FOUND'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const maxFileBytes = Math.min(request.server.maxUploadBytes, MAX_STATEMENT_BYTES);
+      const upload = await readUpload(request, { fileField: 'file', maxFileBytes, maxFileText: formatMegabytes(maxFileBytes), maxFields: 10, maxFieldBytes: 4096 });
+      const done = await paymentService.importPaymentStatement(app.deps, actorOf(request), { fileName: upload.fileName || 'statement.csv', bytes: upload.bytes });
+      return reply.status(done.created ? 201 : 200).send(done.value);
+    },
+  );
+
+  app.get(
+    '/api/payments/reconciliation',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'getReconciliation',
+        tags: ['payments'],
+        summary:
+          'A stored bill file against the payments as recorded now: matched, recorded but not in the statement, in the statement but not recorded, amount differs, refunded, totals vs the file’s summary lines, and the refund list',
+        querystring: ReconciliationQuerySchema,
+        response: { 200: ReconciliationSchema, ...errorResponses('NOT_FOUND', 'CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.getReconciliation(app.deps, actorOf(request), request.query.statement),
+  );
+};

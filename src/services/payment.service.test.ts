@@ -1,0 +1,234 @@
+// Electronic payments on a real database, once per dialect (issue 9 section 3, rule P1; E7 for refunds):
+// validation, idempotency, one transaction per student and one payment per student held by the database under
+// concurrency, audited refusals, masked names for the agency, reconciliation of both merchants' bill files.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alipayStatement, alipayTx, wechatBill, wechatTx } from '../../test/support/payment-statements.js';
+import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
+import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import * as paymentRepo from '../repositories/payment.repository.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor } from './deps.js';
+import { getReconciliation, importPaymentStatement, listPayments, recordPayment } from './payment.service.js';
+import { applyRosterImport } from './roster.service.js';
+
+const NO = { a: '2301000001', b: '2301000002', c: '2301000003', shenzhen: '2301000005', single: '2301000007', later: '2301000008' } as const;
+const fillerNo = (i: number) => `2302${String(i).padStart(6, '0')}`;
+const ROSTER: RosterRow[] = [
+  rosterRow(NO.a, { 姓名: '王小明' }),
+  rosterRow(NO.b),
+  rosterRow(NO.c),
+  rosterRow(NO.shenzhen, { 院系: '深圳研究生院', 学习地点: '深圳' }),
+  rosterRow(NO.single, { 证书类型: '单证' }),
+  rosterRow(NO.later),
+  ...Array.from({ length: 20 }, (_, i) => rosterRow(fillerNo(i))),
+];
+const TODAY = '2023-10-20'; // the fake clock's date in Beijing
+
+async function expectAppError(p: Promise<unknown>, code: ErrorCode): Promise<AppError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e, `expected ${code}`).toBeInstanceOf(AppError);
+  expect((e as AppError).code).toBe(code);
+  return e as AppError;
+}
+
+describe.each(DIALECTS)('payment service on %s', (dialect) => {
+  let rt: TestRuntime;
+  let admin: Actor;
+  let cashier: Actor;
+  let operator: Actor;
+  let secretary: Actor;
+  const db = () => rt.deps.db.db;
+  const events = (action: string) => db().selectFrom('audit_events').select(['action', 'result', 'target_id', 'details']).where('action', '=', action).orderBy('seq').execute();
+  const pay = (studentNo: string, transactionId: string, extra: Record<string, unknown> = {}, actor: Actor = cashier) =>
+    recordPayment(rt.deps, actor, { studentNo, method: 'wechat', transactionId, amountFen: 2000, ...extra });
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    admin = await createActor(rt.deps, 'admin', [], 'pay-admin');
+    cashier = await createActor(rt.deps, 'cashier', [], 'pay-cashier');
+    operator = await createActor(rt.deps, 'operator', [], 'pay-operator');
+    secretary = await createActor(rt.deps, 'secretary', ['物理学院'], 'pay-secretary');
+    await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
+  });
+  afterAll(async () => {
+    await rt.close();
+  });
+  beforeEach(async () => {
+    await db().deleteFrom('payment_statement_lines').execute();
+    await db().deleteFrom('payment_statements').execute();
+    await db().deleteFrom('payments').where('duplicate_of', 'is not', null).execute();
+    await db().deleteFrom('payments').execute();
+  });
+
+  describe('recordPayment (P1)', () => {
+    it('records 20 元 by WeChat Pay: 201, masked name for the cashier, one payment.recorded event; again: 200, no event', async () => {
+      const before = (await events('payment.recorded')).length;
+      const first = await pay(NO.a, wechatTx(1));
+      expect(first.created).toBe(true);
+      expect(first.value).toMatchObject({ studentNo: NO.a, name: '王*明', nameMasked: true, method: 'wechat', transactionId: wechatTx(1), amountFen: 2000, site: 'beijing', date: TODAY, duplicateOf: null, refundDue: null });
+      const again = await pay(NO.a, wechatTx(1));
+      expect(again).toEqual({ created: false, value: first.value });
+      expect((await events('payment.recorded')).length).toBe(before + 1);
+      const campaign = await getActiveCampaign(rt.deps);
+      const studentId = first.value.studentId;
+      expect(await paymentRepo.findPaymentOfStudent(db(), campaign.id, studentId)).toMatchObject({ id: first.value.id, amount_fen: 2000 });
+      expect((await listPayments(rt.deps, admin, {})).items[0]).toMatchObject({ name: '王小明', nameMasked: false });
+    });
+
+    it('Alipay: 28 to 32 digits; the desk (operator) may record too', async () => {
+      expect((await recordPayment(rt.deps, operator, { studentNo: NO.a, method: 'alipay', transactionId: alipayTx(1), amountFen: 2000 })).created).toBe(true);
+      expect((await recordPayment(rt.deps, operator, { studentNo: NO.b, method: 'alipay', transactionId: `${alipayTx(2)}1234`, amountFen: 2000 })).created).toBe(true);
+    });
+
+    it.each([
+      [{ transactionId: '4200001' }, 'PAYMENT_TRANSACTION_INVALID'],
+      [{ transactionId: `${wechatTx(1)}0` }, 'PAYMENT_TRANSACTION_INVALID'],
+      [{ method: 'alipay', transactionId: '20231101220014123456789012345678901' }, 'PAYMENT_TRANSACTION_INVALID'],
+      [{ amountFen: 20 }, 'PAYMENT_AMOUNT_MISMATCH'],
+      [{ amountFen: 2001 }, 'PAYMENT_AMOUNT_MISMATCH'],
+      [{ method: 'cash' }, 'VALIDATION_FAILED'],
+      [{ amountFen: 20.5 }, 'VALIDATION_FAILED'],
+      [{ studentNo: '' }, 'VALIDATION_FAILED'],
+      [{ studentNo: '2399999999' }, 'STUDENT_NOT_FOUND'],
+      [{ studentNo: NO.single }, 'STUDENT_NOT_ELIGIBLE'],
+    ] as const)('refuses %j with %s and stores nothing', async (override, code) => {
+      await expectAppError(recordPayment(rt.deps, cashier, { studentNo: NO.a, method: 'wechat', transactionId: wechatTx(9), amountFen: 2000, ...override }), code);
+      expect(await db().selectFrom('payments').select('id').execute()).toEqual([]);
+    });
+
+    it('refuses a secretary and a student (permissions)', async () => {
+      await expectAppError(pay(NO.a, wechatTx(1), {}, secretary), 'FORBIDDEN');
+      await expectAppError(pay(NO.a, wechatTx(1), {}, await createActor(rt.deps, 'student', [], NO.b)), 'FORBIDDEN');
+    });
+
+    it('one transaction pays for one student: another student gets 409 PAYMENT_REFERENCE_IN_USE, audited as a refusal', async () => {
+      const first = await pay(NO.a, wechatTx(2));
+      const e = await expectAppError(pay(NO.b, wechatTx(2)), 'PAYMENT_REFERENCE_IN_USE');
+      expect(e.params).toMatchObject({ method: 'wechat', transactionId: wechatTx(2), studentNo: NO.b });
+      const refused = (await events('payment.refused')).at(-1)!;
+      expect(refused).toMatchObject({ result: 'denied', target_id: first.value.id });
+      expect(JSON.parse(refused.details)).toMatchObject({ reason: 'PAYMENT_REFERENCE_IN_USE', paidForStudentId: first.value.studentId });
+    });
+
+    it('a student who paid already: 409 ALREADY_PAID (audited); with duplicate: recorded to refund', async () => {
+      const first = await pay(NO.a, wechatTx(3));
+      const e = await expectAppError(pay(NO.a, wechatTx(4)), 'ALREADY_PAID');
+      expect(e.details).toMatchObject({ paymentId: first.value.id, transactionId: wechatTx(3) });
+      expect(JSON.parse((await events('payment.refused')).at(-1)!.details)).toMatchObject({ reason: 'ALREADY_PAID' });
+      const dup = await pay(NO.a, wechatTx(4), { duplicate: true });
+      expect(dup.value).toMatchObject({ duplicateOf: first.value.id, refundDue: 'duplicate' });
+      const list = await listPayments(rt.deps, cashier, { refundDue: 'true' });
+      expect(list.items.map((p) => p.transactionId)).toEqual([wechatTx(4)]);
+      expect(list.totals).toEqual({ count: 1, amountFen: 2000, refundDueCount: 1, refundDueFen: 2000 });
+    });
+
+    it('20 concurrent recordings of one transaction for 20 students: exactly one is created, 19 × PAYMENT_REFERENCE_IN_USE', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => pay(fillerNo(i), wechatTx(5))));
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      const codes = results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code);
+      expect(ok).toHaveLength(1);
+      expect(codes).toEqual(Array(19).fill('PAYMENT_REFERENCE_IN_USE'));
+      expect(await db().selectFrom('payments').select('id').where('transaction_id', '=', wechatTx(5)).execute()).toHaveLength(1);
+    });
+
+    it('10 concurrent different transactions of one student: one payment counts, 9 × ALREADY_PAID', async () => {
+      const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => pay(NO.c, wechatTx(100 + i))));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => ((r as PromiseRejectedResult).reason as AppError).code)).toEqual(Array(9).fill('ALREADY_PAID'));
+    });
+
+    it('the database itself refuses a second row for one transaction and a method other than wechat / alipay', async () => {
+      const first = await pay(NO.a, wechatTx(6));
+      const row = { campaign_id: (await getActiveCampaign(rt.deps)).id, student_id: first.value.studentId, site: 'beijing', amount_fen: 2000, recorded_by: null, recorded_at: 'x', date: TODAY, duplicate_of: first.value.id };
+      await expect(db().insertInto('payments').values({ ...row, id: 'p2', method: 'wechat', transaction_id: wechatTx(6) }).execute()).rejects.toThrow();
+      await expect(db().insertInto('payments').values({ ...row, id: 'p3', method: 'cash' as 'wechat', transaction_id: 'x' }).execute()).rejects.toThrow();
+    });
+  });
+
+  describe('listPayments', () => {
+    it('filters by site, date and method', async () => {
+      await pay(NO.a, wechatTx(7));
+      await recordPayment(rt.deps, cashier, { studentNo: NO.shenzhen, method: 'alipay', transactionId: alipayTx(7), amountFen: 2000 });
+      expect((await listPayments(rt.deps, cashier, { site: 'shenzhen' })).items.map((p) => p.studentNo)).toEqual([NO.shenzhen]);
+      expect((await listPayments(rt.deps, cashier, { method: 'wechat' })).items.map((p) => p.studentNo)).toEqual([NO.a]);
+      expect((await listPayments(rt.deps, cashier, { date: TODAY })).totals).toMatchObject({ count: 2, amountFen: 4000 });
+      expect((await listPayments(rt.deps, cashier, { date: '2023-10-21' })).items).toEqual([]);
+      await expectAppError(listPayments(rt.deps, operator, {}), 'FORBIDDEN');
+    });
+
+    it('a student who paid and is no longer required is on the refund list (E7)', async () => {
+      await pay(NO.later, wechatTx(8));
+      const changed = ROSTER.map((r) => (r.学号 === NO.later ? { ...r, 证书类型: '单证' } : r));
+      await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(changed)) }, 'roster.csv', 'zh');
+      try {
+        expect((await listPayments(rt.deps, cashier, { refundDue: 'true' })).items).toMatchObject([{ studentNo: NO.later, decision: 'excluded', refundDue: 'not-required' }]);
+      } finally {
+        await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
+      }
+    });
+  });
+
+  describe('reconciliation', () => {
+    it('WeChat bill with one payment missing and one extra, an amount that differs and a refund; stored once', async () => {
+      await pay(NO.a, wechatTx(11)); // in the bill
+      await pay(NO.b, wechatTx(12)); // not in the bill (recorded only)
+      await pay(NO.c, wechatTx(14)); // in the bill with 0.20 元
+      const bill = wechatBill([
+        { transactionId: wechatTx(11), amount: '20.00', at: `${TODAY} 09:31:05` },
+        { transactionId: wechatTx(13), amount: '20.00', at: `${TODAY} 09:35:00` }, // paid but not recorded
+        { transactionId: wechatTx(14), amount: '0.20', at: `${TODAY} 09:40:00` },
+        { transactionId: wechatTx(11), amount: '20.00', at: `${TODAY} 11:00:00`, refund: true },
+      ]);
+      const before = (await events('payment_statement.imported')).length;
+      const done = await importPaymentStatement(rt.deps, cashier, { fileName: 'wechat.csv', bytes: bill });
+      expect(done.created).toBe(true);
+      const r = done.value;
+      expect(r.statement).toMatchObject({ method: 'wechat', fileName: 'wechat.csv', period: { from: TODAY, to: TODAY }, lines: 4 });
+      expect(r.matched.map((m) => m.payment.studentNo)).toEqual([NO.a]);
+      expect(r.recordedNotInStatement.map((p) => p.studentNo)).toEqual([NO.b]);
+      expect(r.inStatementNotRecorded).toMatchObject([{ line: 3, transactionId: wechatTx(13), amountFen: 2000 }]);
+      expect(r.amountDiffers).toMatchObject([{ payment: { studentNo: NO.c, amountFen: 2000 }, line: { amountFen: 20 } }]);
+      expect(r.refunded).toMatchObject([{ payment: { studentNo: NO.a }, line: { kind: 'refund', amountFen: 2000 } }]);
+      expect(r.totals).toMatchObject({ agree: true, recorded: { count: 3, amountFen: 6000 }, matched: { count: 1, amountFen: 2000 } });
+      expect(r.matched[0]!.payment.nameMasked).toBe(true);
+      expect((await events('payment_statement.imported')).length).toBe(before + 1);
+      const again = await importPaymentStatement(rt.deps, cashier, { fileName: 'again.csv', bytes: bill });
+      expect(again.created).toBe(false);
+      expect(again.value.statement.id).toBe(r.statement.id);
+      expect((await events('payment_statement.imported')).length).toBe(before + 1);
+      // the reconciliation is recomputed: recording the missing payment moves it to matched
+      await pay(fillerNo(0), wechatTx(13));
+      const later = await getReconciliation(rt.deps, admin, r.statement.id);
+      expect(later.inStatementNotRecorded).toEqual([]);
+      expect(later.matched.map((m) => m.payment.studentNo).sort()).toEqual([NO.a, fillerNo(0)].sort());
+    });
+
+    it('Alipay statement (GBK): matched and not recorded', async () => {
+      await recordPayment(rt.deps, cashier, { studentNo: NO.a, method: 'alipay', transactionId: alipayTx(21), amountFen: 2000 });
+      await pay(NO.b, wechatTx(21)); // another method: not part of an Alipay reconciliation
+      const r = (await importPaymentStatement(rt.deps, admin, { fileName: 'alipay.csv', bytes: alipayStatement([{ transactionId: alipayTx(21), amount: '20.00', at: `${TODAY} 10:00:00` }, { transactionId: alipayTx(22), amount: '20.00', at: `${TODAY} 10:05:00` }]) })).value;
+      expect(r.matched.map((m) => m.payment.studentNo)).toEqual([NO.a]);
+      expect(r.matched[0]!.payment.name).toBe('王小明'); // the admin sees full names
+      expect(r.inStatementNotRecorded.map((l) => l.transactionId)).toEqual([alipayTx(22)]);
+      expect(r.recordedNotInStatement).toEqual([]);
+    });
+
+    it('a bad file is refused naming the line and nothing is stored', async () => {
+      const text = wechatBill([{ transactionId: wechatTx(31), amount: '20.00', at: `${TODAY} 09:00:00` }, { transactionId: wechatTx(32), amount: '20.00', at: `${TODAY} 09:01:00` }]).toString('utf8');
+      const e = await expectAppError(importPaymentStatement(rt.deps, cashier, { fileName: 'bad.csv', bytes: Buffer.from(text.replace(`\`${wechatTx(32)}`, '`123'), 'utf8') }), 'PAYMENT_STATEMENT_INVALID');
+      expect(e.params).toMatchObject({ line: 3, reason: 'statement-transaction' });
+      expect(await db().selectFrom('payment_statements').select('id').execute()).toEqual([]);
+      expect(await db().selectFrom('payment_statement_lines').select('line_no').execute()).toEqual([]);
+    });
+
+    it('an operator may not import or read a reconciliation; an unknown statement is NOT_FOUND', async () => {
+      await expectAppError(importPaymentStatement(rt.deps, operator, { fileName: 'x.csv', bytes: Buffer.from('x') }), 'FORBIDDEN');
+      await expectAppError(getReconciliation(rt.deps, operator, 'x'), 'FORBIDDEN');
+      await expectAppError(getReconciliation(rt.deps, cashier, 'nope'), 'NOT_FOUND');
+    });
+  });
+});

@@ -1,0 +1,253 @@
+// Electronic payments and their reconciliation (issue 9 section 3, rule P1; docs/decisions/0020-payments.md).
+//
+// - recordPayment: the desk (operator) or the cashier records a WeChat Pay / Alipay payment of the campaign's
+//   price for a required student. The database keeps the invariants: UNIQUE (method, transaction_id) (one
+//   transaction pays for one student) and one counting payment per student (a partial unique index); a lost
+//   race runs the transaction again and answers from the winner's row. The same student and transaction again
+//   is idempotent (200, no event). Refusals that matter (another student's transaction, a second payment) are
+//   audited as `payment.refused`. A second payment the student really made is recorded with `duplicate: true`
+//   and is then on the refund list.
+// - importPaymentStatement: a merchant's bill file (adapters/payment-statement.ts) is stored line by line in
+//   one transaction with its event; the same file again answers the stored statement. The reconciliation is
+//   recomputed on every read against the payments as they are then.
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { ParsedStatement } from '../adapters/payment-statement.js';
+import { parsePaymentStatement } from '../adapters/payment-statement.js';
+import type { Payment, PaymentList, Reconciliation } from '../contracts/payment.js';
+import { PaymentListQuerySchema, RecordPaymentRequestSchema } from '../contracts/payment.js';
+import type { CampaignDefinition } from '../domain/campaign.js';
+import { localDate } from '../domain/campaign.js';
+import type { Decision } from '../domain/eligibility.js';
+import { AppError, isAppError } from '../domain/errors.js';
+import { maskName } from '../domain/masking.js';
+import type { PaymentMethod, StatementLine } from '../domain/payment.js';
+import { checkAmount, checkTransactionId, reconcile, refundReason } from '../domain/payment.js';
+import type { Principal } from '../domain/permissions.js';
+import { seesFullNames } from '../domain/permissions.js';
+import type { PaymentStatementLineRow, PaymentStatementRow, PaymentWithStudentRow } from '../repositories/payment.repository.js';
+import * as paymentRepo from '../repositories/payment.repository.js';
+import { recordAuditEvent } from './audit.service.js';
+import type { Done, IdempotencyInput } from './change.js';
+import { change, withIdempotency } from './change.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
+import { authorize, nowIso } from './deps.js';
+
+function validationFailed(error: z.ZodError): AppError {
+  const issue = error.issues[0];
+  return new AppError('VALIDATION_FAILED', { params: { detail: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }, details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+}
+
+function toPayment(row: PaymentWithStudentRow, principal: Principal | null): Payment {
+  // The agency's roles (operator, cashier) and the command line see 张*三 (who uses the product, A3).
+  const full = principal !== null && seesFullNames(principal);
+  return {
+    id: row.id,
+    studentId: row.student_id,
+    studentNo: row.student_no,
+    name: full ? row.student_name : maskName(row.student_name),
+    nameMasked: !full,
+    department: row.department,
+    decision: row.decision as Decision,
+    site: row.site as Payment['site'],
+    method: row.method,
+    transactionId: row.transaction_id,
+    amountFen: row.amount_fen,
+    duplicateOf: row.duplicate_of,
+    refundDue: refundReason({ duplicateOf: row.duplicate_of, decision: row.decision, removed: row.removed_at !== null }),
+    recordedAt: row.recorded_at,
+    date: row.date,
+  };
+}
+
+async function paymentView(deps: ServiceDeps, actor: Actor, campaignId: string, id: string): Promise<Payment> {
+  const row = (await paymentRepo.listPaymentsWithStudents(deps.db.db, campaignId)).find((r) => r.id === id);
+  if (!row) throw new AppError('NOT_FOUND');
+  return toPayment(row, actor.principal);
+}
+
+type Refusal = { code: 'PAYMENT_REFERENCE_IN_USE' | 'ALREADY_PAID'; studentId: string; otherStudentId: string; paymentId: string };
+
+/** recordPayment: 201 with the payment; 200 when the same student records the same transaction again. */
+export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unknown, opts: { idempotency?: IdempotencyInput } = {}): Promise<Done<Payment>> {
+  authorize(actor, 'payment.record');
+  const parsed = RecordPaymentRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationFailed(parsed.error);
+  const req = parsed.data;
+  return withIdempotency(deps, actor, opts.idempotency, async () => {
+    const campaign = await getActiveCampaign(deps);
+    checkTransactionId(req.method, req.transactionId);
+    checkAmount(campaign, req.amountFen);
+    let refusal: Refusal | undefined;
+    try {
+      const done = await change<string>(
+        deps,
+        actor,
+        async (tx) => {
+          refusal = undefined;
+          const student = await paymentRepo.findPaymentStudentByNo(tx, campaign.id, req.studentNo);
+          if (!student || student.removed_at !== null) throw new AppError('STUDENT_NOT_FOUND', { details: { studentNo: req.studentNo } });
+          const sameTx = await paymentRepo.findPaymentByTransaction(tx, req.method, req.transactionId);
+          if (sameTx) {
+            if (sameTx.student_id === student.id) return { value: sameTx.id, created: false, audit: null };
+            refusal = { code: 'PAYMENT_REFERENCE_IN_USE', studentId: student.id, otherStudentId: sameTx.student_id, paymentId: sameTx.id };
+            throw new AppError('PAYMENT_REFERENCE_IN_USE', {
+              params: { method: req.method, transactionId: req.transactionId, studentNo: req.studentNo },
+              details: { method: req.method, transactionId: req.transactionId, studentNo: req.studentNo },
+            });
+          }
+          // Only required students pay (E1–E3); the others are told why (E4–E6, not in the campaign).
+          if (student.decision !== 'required') throw new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule: student.rule ?? student.decision }, details: { studentNo: req.studentNo, decision: student.decision, rule: student.rule } });
+          const first = await paymentRepo.findPaymentOfStudent(tx, campaign.id, student.id);
+          if (first && !req.duplicate) {
+            refusal = { code: 'ALREADY_PAID', studentId: student.id, otherStudentId: student.id, paymentId: first.id };
+            throw new AppError('ALREADY_PAID', {
+              params: { studentNo: req.studentNo, method: first.method, transactionId: first.transaction_id, paidAt: first.recorded_at.slice(0, 16).replace('T', ' ') + ' UTC' },
+              details: { studentNo: req.studentNo, paymentId: first.id, method: first.method, transactionId: first.transaction_id, recordedAt: first.recorded_at },
+            });
+          }
+          const id = crypto.randomUUID();
+          const now = nowIso(deps);
+          await paymentRepo.insertPayment(tx, {
+            id,
+            campaign_id: campaign.id,
+            student_id: student.id,
+            site: student.site,
+            method: req.method,
+            transaction_id: req.transactionId,
+            amount_fen: req.amountFen,
+            duplicate_of: first ? first.id : null,
+            recorded_by: actor.principal?.userId ?? null,
+            recorded_at: now,
+            date: localDate(deps.clock(), campaign.timezone),
+          });
+          return {
+            value: id,
+            created: true,
+            audit: {
+              action: 'payment.recorded',
+              targetType: 'payment',
+              targetId: id,
+              details: { studentId: student.id, method: req.method, transactionId: req.transactionId, amountFen: req.amountFen, duplicateOf: first?.id ?? null },
+            },
+          };
+        },
+        { retryConflicts: true },
+      );
+      return { value: await paymentView(deps, actor, campaign.id, done.value), created: done.created };
+    } catch (e) {
+      if (refusal && isAppError(e) && e.code === refusal.code) {
+        await recordAuditEvent(deps, actor, {
+          action: 'payment.refused',
+          result: 'denied',
+          targetType: 'payment',
+          targetId: refusal.paymentId,
+          details: { reason: refusal.code, method: req.method, transactionId: req.transactionId, studentId: refusal.studentId, paidForStudentId: refusal.otherStudentId },
+        });
+      }
+      throw e;
+    }
+  });
+}
+
+function totalsOf(items: Payment[]): PaymentList['totals'] {
+  const due = items.filter((p) => p.refundDue !== null);
+  return {
+    count: items.length,
+    amountFen: items.reduce((s, p) => s + p.amountFen, 0),
+    refundDueCount: due.length,
+    refundDueFen: due.reduce((s, p) => s + p.amountFen, 0),
+  };
+}
+
+/** listPayments: filters site, date (campaign time), method, refundDue; names masked for the agency's roles. */
+export async function listPayments(deps: ServiceDeps, actor: Actor, query: unknown): Promise<PaymentList> {
+  authorize(actor, 'payment.read');
+  const parsed = PaymentListQuerySchema.safeParse(query ?? {});
+  if (!parsed.success) throw validationFailed(parsed.error);
+  const q = parsed.data;
+  const campaign = await getActiveCampaign(deps);
+  let items = (await paymentRepo.listPaymentsWithStudents(deps.db.db, campaign.id, q)).map((r) => toPayment(r, actor.principal));
+  if (q.refundDue === 'true') items = items.filter((p) => p.refundDue !== null);
+  if (q.refundDue === 'false') items = items.filter((p) => p.refundDue === null);
+  return { items, totals: totalsOf(items) };
+}
+
+function toLine(l: StatementLine) {
+  return { line: l.lineNo, kind: l.kind, transactionId: l.transactionId, merchantOrderNo: l.merchantOrderNo, amountFen: l.amountFen, tradedAt: l.tradedAt };
+}
+
+function fromRow(r: PaymentStatementLineRow): StatementLine {
+  return { lineNo: r.line_no, kind: r.kind, transactionId: r.transaction_id, merchantOrderNo: r.merchant_order_no, amountFen: r.amount_fen, tradedAt: r.traded_at };
+}
+
+interface StoredSummary {
+  totals: ParsedStatement['totals'];
+  period: ParsedStatement['period'];
+}
+
+async function buildReconciliation(deps: ServiceDeps, actor: Actor, campaign: CampaignDefinition, statement: PaymentStatementRow): Promise<Reconciliation> {
+  const summary = JSON.parse(statement.summary) as StoredSummary;
+  const lines = (await paymentRepo.listStatementLines(deps.db.db, statement.id)).map(fromRow);
+  const payments = (await paymentRepo.listPaymentsWithStudents(deps.db.db, campaign.id)).map((r) => toPayment(r, actor.principal));
+  const recorded = payments.map((p) => ({ ...p, method: p.method as PaymentMethod }));
+  const out = reconcile(statement.method, summary.period, recorded, lines);
+  const inPeriod = payments.filter((p) => p.method === statement.method && (!summary.period || (p.date >= summary.period.from && p.date <= summary.period.to)));
+  return {
+    statement: { id: statement.id, method: statement.method, fileName: statement.file_name, importedAt: statement.imported_at, period: summary.period, lines: lines.length },
+    matched: out.matched.map((m) => ({ payment: m.payment, line: toLine(m.line) })),
+    recordedNotInStatement: out.recordedNotInStatement,
+    inStatementNotRecorded: out.inStatementNotRecorded.map(toLine),
+    amountDiffers: out.amountDiffers.map((m) => ({ payment: m.payment, line: toLine(m.line) })),
+    refunded: out.refunded.map((m) => ({ payment: m.payment, line: toLine(m.line) })),
+    totals: {
+      ...summary.totals,
+      recorded: { count: inPeriod.length, amountFen: inPeriod.reduce((s, p) => s + p.amountFen, 0) },
+      matched: { count: out.matched.length, amountFen: out.matched.reduce((s, m) => s + m.line.amountFen, 0) },
+    },
+    refunds: payments.filter((p) => p.refundDue !== null),
+  };
+}
+
+/** importPaymentStatement: stores a merchant bill file (all or nothing) and answers its reconciliation. */
+export async function importPaymentStatement(deps: ServiceDeps, actor: Actor, file: { fileName: string; bytes: Uint8Array }): Promise<Done<Reconciliation>> {
+  authorize(actor, 'payment.reconcile');
+  const campaign = await getActiveCampaign(deps);
+  const parsed = parsePaymentStatement(file.bytes);
+  const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+  const fileName = file.fileName.replace(/[\\/]/g, '_').slice(0, 200) || 'statement.csv';
+  const done = await change<string>(
+    deps,
+    actor,
+    async (tx) => {
+      const earlier = await paymentRepo.findStatementByFile(tx, campaign.id, sha256);
+      if (earlier) return { value: earlier.id, created: false, audit: null };
+      const id = crypto.randomUUID();
+      const summary: StoredSummary = { totals: parsed.totals, period: parsed.period };
+      await paymentRepo.insertStatement(
+        tx,
+        { id, campaign_id: campaign.id, method: parsed.method, file_sha256: sha256, file_name: fileName, summary: JSON.stringify(summary), imported_by: actor.principal?.userId ?? null, imported_at: nowIso(deps) },
+        parsed.lines.map((l) => ({ statement_id: id, line_no: l.lineNo, kind: l.kind, transaction_id: l.transactionId, merchant_order_no: l.merchantOrderNo, amount_fen: l.amountFen, traded_at: l.tradedAt })),
+      );
+      return {
+        value: id,
+        created: true,
+        audit: { action: 'payment_statement.imported', targetType: 'payment_statement', targetId: id, details: { method: parsed.method, sha256, lines: parsed.lines.length, totalsAgree: parsed.totals.agree } },
+      };
+    },
+    { retryConflicts: true },
+  );
+  const statement = await paymentRepo.findStatement(deps.db.db, done.value);
+  if (!statement) throw new AppError('NOT_FOUND');
+  return { value: await buildReconciliation(deps, actor, campaign, statement), created: done.created };
+}
+
+/** getReconciliation: a stored statement against the payments as they are now. */
+export async function getReconciliation(deps: ServiceDeps, actor: Actor, statementId: string): Promise<Reconciliation> {
+  authorize(actor, 'payment.read');
+  const campaign = await getActiveCampaign(deps);
+  const statement = await paymentRepo.findStatement(deps.db.db, statementId);
+  if (!statement || statement.campaign_id !== campaign.id) throw new AppError('NOT_FOUND');
+  return buildReconciliation(deps, actor, campaign, statement);
+}
