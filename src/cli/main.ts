@@ -19,6 +19,7 @@ import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, p
 import { loadDemoRoster } from '../services/demo.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import { cliActor, SYSTEM } from '../services/deps.js';
+import { importPaymentStatement } from '../services/payment.service.js';
 import { rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js';
 import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
@@ -517,6 +518,39 @@ keys
         process.stdout.write(`photo key version ${r.toVersion}: ${r.rewrapped} data keys re-wrapped` + (r.fromVersions.length ? ` (from version ${r.fromVersions.join(', ')})` : '') + '\n');
         if (r.removedVersions.length) process.stdout.write(`removed unused key version ${r.removedVersions.join(', ')}\n`);
       }
+    });
+  });
+
+// ---- payments -------------------------------------------------------------------------------------
+
+const payments = program.command('payments').description('electronic payments (P1): reconciliation with the merchant bill files');
+payments
+  .command('reconcile <file>')
+  .description('import a WeChat Pay 交易账单 or Alipay 业务明细 CSV as downloaded and compare it with the recorded payments (the same file again changes nothing)')
+  .option('--json')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const bytes = fs.readFileSync(path.resolve(file));
+    await withRuntime(async (deps) => {
+      const { value: r } = await importPaymentStatement(deps, actor(), { fileName: path.basename(file), bytes });
+      if (opts.json) return printJson(r);
+      const yuan = (fen: number) => (fen / 100).toFixed(2);
+      const t = r.totals;
+      const out = [
+        `${r.statement.method === 'wechat' ? '微信支付 / WeChat Pay' : '支付宝 / Alipay'} ${r.statement.fileName}: ${r.statement.lines} lines` + (r.statement.period ? `, ${r.statement.period.from} – ${r.statement.period.to}` : ''),
+        `matched / 已核对: ${r.matched.length}`,
+        `recorded, not in the statement / 已登记但账单中没有: ${r.recordedNotInStatement.length}`,
+        ...r.recordedNotInStatement.map((p) => `  ${p.studentNo} ${p.name} ${p.transactionId} ${yuan(p.amountFen)}`),
+        `in the statement, not recorded / 账单中有但未登记: ${r.inStatementNotRecorded.length}`,
+        ...r.inStatementNotRecorded.map((l) => `  line ${l.line}: ${l.transactionId} ${yuan(l.amountFen)} ${l.tradedAt ?? ''}`),
+        `amount differs / 金额不符: ${r.amountDiffers.length}`,
+        ...r.amountDiffers.map((m) => `  ${m.payment.studentNo} ${m.payment.transactionId}: recorded ${yuan(m.payment.amountFen)}, statement ${yuan(m.line.amountFen)} (line ${m.line.line})`),
+        `refunded / 已退款: ${r.refunded.length}`,
+        ...r.refunded.map((x) => `  line ${x.line.line}: ${x.line.transactionId} ${yuan(x.line.amountFen)}${x.payment ? ` (${x.payment.studentNo})` : ''}`),
+        `summary lines / 汇总行: ${t.agree ? 'agree / 一致' : 'DIFFER / 不一致'} (file ${t.file.payments} / ${yuan(t.file.paymentFen)}, refunds ${t.file.refunds} / ${yuan(t.file.refundFen)}; lines ${t.lines.payments} / ${yuan(t.lines.paymentFen)}, refunds ${t.lines.refunds} / ${yuan(t.lines.refundFen)})`,
+        `to refund / 待退款: ${r.refunds.length}`,
+        ...r.refunds.map((p) => `  ${p.studentNo} ${p.name} ${p.method} ${p.transactionId} ${yuan(p.amountFen)} (${p.refundDue})`),
+      ];
+      process.stdout.write(out.join('\n') + '\n');
     });
   });
 
