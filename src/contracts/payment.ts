@@ -101,3 +101,9 @@ export const ReconciliationSchema = z.object({
 export type Reconciliation = z.infer<typeof ReconciliationSchema>;
 
 export const ReconciliationQuerySchema = z.object({ statement: z.string().min(1).max(64) });
+
+/** Per site: whether the desk asks for payment before giving a queue ticket (default yes: pay, then ticket). */
+export const PaymentSettingsSchema = z.object({ site: SiteSchema, paymentBeforeQueue: z.boolean() });
+export type PaymentSettings = z.infer<typeof PaymentSettingsSchema>;
+export const PaymentSettingsRequestSchema = z.object({ paymentBeforeQueue: z.boolean() });
+export const PaymentSettingsParamsSchema = z.object({ site: SiteSchema });

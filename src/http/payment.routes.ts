@@ -3,6 +3,9 @@ import {
   PaymentListQuerySchema,
   PaymentListSchema,
   PaymentSchema,
+  PaymentSettingsParamsSchema,
+  PaymentSettingsRequestSchema,
+  PaymentSettingsSchema,
   ReconciliationQuerySchema,
   ReconciliationSchema,
   RecordPaymentRequestSchema,
@@ -95,5 +98,36 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => paymentService.getReconciliation(app.deps, actorOf(request), request.query.statement),
+  );
+
+  app.get(
+    '/api/sites/:site/payment-settings',
+    {
+      config: { permission: 'payment.record' },
+      schema: {
+        operationId: 'getPaymentSettings',
+        tags: ['payments'],
+        summary: 'Whether the desk asks for payment before giving a queue ticket at this site (default true: pay, then ticket)',
+        params: PaymentSettingsParamsSchema,
+        response: { 200: PaymentSettingsSchema, ...errorResponses('NOT_FOUND', 'CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.getPaymentSettings(app.deps, actorOf(request), request.params.site),
+  );
+
+  app.put(
+    '/api/sites/:site/payment-settings',
+    {
+      config: { permission: 'schedule.manage' },
+      schema: {
+        operationId: 'updatePaymentSettings',
+        tags: ['payments'],
+        summary: 'Sets whether payment comes before queueing at this site (the graduate school decides); audited when it changes',
+        params: PaymentSettingsParamsSchema,
+        body: PaymentSettingsRequestSchema,
+        response: { 200: PaymentSettingsSchema, ...errorResponses('NOT_FOUND', 'CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.updatePaymentSettings(app.deps, actorOf(request), request.params.site, request.body),
   );
 };

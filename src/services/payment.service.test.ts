@@ -9,7 +9,7 @@ import { AppError, type ErrorCode } from '../domain/errors.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
-import { getReconciliation, importPaymentStatement, listPayments, recordPayment } from './payment.service.js';
+import { getPaymentSettings, getReconciliation, importPaymentStatement, listPayments, recordPayment, updatePaymentSettings } from './payment.service.js';
 import { applyRosterImport } from './roster.service.js';
 
 const NO = { a: '2301000001', b: '2301000002', c: '2301000003', shenzhen: '2301000005', single: '2301000007', later: '2301000008' } as const;
@@ -169,6 +169,24 @@ describe.each(DIALECTS)('payment service on %s', (dialect) => {
       } finally {
         await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
       }
+    });
+  });
+
+  describe('payment before queueing', () => {
+    it('is on by default; the admin switches it per site (one payment_settings.changed event); check-in reads it from the repository', async () => {
+      const campaignId = (await getActiveCampaign(rt.deps)).id;
+      expect(await getPaymentSettings(rt.deps, operator, 'shenzhen')).toEqual({ site: 'shenzhen', paymentBeforeQueue: true });
+      expect(await paymentRepo.getPaymentBeforeQueue(db(), campaignId, 'shenzhen')).toBe(true);
+      const before = (await events('payment_settings.changed')).length;
+      expect(await updatePaymentSettings(rt.deps, admin, 'shenzhen', { paymentBeforeQueue: false })).toEqual({ site: 'shenzhen', paymentBeforeQueue: false });
+      await updatePaymentSettings(rt.deps, admin, 'shenzhen', { paymentBeforeQueue: false });
+      expect((await events('payment_settings.changed')).length).toBe(before + 1);
+      expect(await paymentRepo.getPaymentBeforeQueue(db(), campaignId, 'shenzhen')).toBe(false);
+      expect(await paymentRepo.getPaymentBeforeQueue(db(), campaignId, 'beijing')).toBe(true);
+      await updatePaymentSettings(rt.deps, admin, 'shenzhen', { paymentBeforeQueue: true });
+      await expectAppError(updatePaymentSettings(rt.deps, cashier, 'shenzhen', { paymentBeforeQueue: false }), 'FORBIDDEN');
+      await expectAppError(updatePaymentSettings(rt.deps, admin, 'shanghai', { paymentBeforeQueue: false }), 'NOT_FOUND');
+      await expectAppError(updatePaymentSettings(rt.deps, admin, 'beijing', { paymentBeforeQueue: 'yes' }), 'VALIDATION_FAILED');
     });
   });
 

@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { ParsedStatement } from '../adapters/payment-statement.js';
 import { parsePaymentStatement } from '../adapters/payment-statement.js';
-import type { Payment, PaymentList, Reconciliation } from '../contracts/payment.js';
-import { PaymentListQuerySchema, RecordPaymentRequestSchema } from '../contracts/payment.js';
+import type { Payment, PaymentList, PaymentSettings, Reconciliation } from '../contracts/payment.js';
+import { PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema } from '../contracts/payment.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
@@ -250,4 +250,34 @@ export async function getReconciliation(deps: ServiceDeps, actor: Actor, stateme
   const statement = await paymentRepo.findStatement(deps.db.db, statementId);
   if (!statement || statement.campaign_id !== campaign.id) throw new AppError('NOT_FOUND');
   return buildReconciliation(deps, actor, campaign, statement);
+}
+
+function checkSite(campaign: CampaignDefinition, site: string): PaymentSettings['site'] {
+  const found = campaign.sites.find((s) => s.id === site);
+  if (!found) throw new AppError('NOT_FOUND');
+  return found.id;
+}
+
+/** getPaymentSettings: whether the desk asks for payment before giving a ticket at this site (default yes). */
+export async function getPaymentSettings(deps: ServiceDeps, actor: Actor, site: string): Promise<PaymentSettings> {
+  authorize(actor, 'payment.record');
+  const campaign = await getActiveCampaign(deps);
+  const id = checkSite(campaign, site);
+  return { site: id, paymentBeforeQueue: await paymentRepo.getPaymentBeforeQueue(deps.db.db, campaign.id, id) };
+}
+
+/** updatePaymentSettings: the graduate school's admin decides (schedule.manage); audited when it changes. */
+export async function updatePaymentSettings(deps: ServiceDeps, actor: Actor, site: string, body: unknown): Promise<PaymentSettings> {
+  authorize(actor, 'schedule.manage');
+  const parsed = PaymentSettingsRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationFailed(parsed.error);
+  const campaign = await getActiveCampaign(deps);
+  const id = checkSite(campaign, site);
+  const value = parsed.data.paymentBeforeQueue;
+  await change(deps, actor, async (tx) => {
+    const before = await paymentRepo.getPaymentBeforeQueue(tx, campaign.id, id);
+    await paymentRepo.setPaymentBeforeQueue(tx, campaign.id, id, value, nowIso(deps));
+    return { value: undefined, audit: before === value ? null : { action: 'payment_settings.changed', targetType: 'site', targetId: id, details: { paymentBeforeQueue: value } } };
+  });
+  return { site: id, paymentBeforeQueue: value };
 }
