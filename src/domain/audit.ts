@@ -54,6 +54,7 @@ export const AUDIT_ACTIONS = [
   'payment.refused',
   'payment_statement.imported',
   'payment_settings.changed',
+  'payments.exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -2,6 +2,7 @@
 // caller's language, 20 concurrent requests for one transaction from different students (exactly one 201),
 // the idempotent repeat, masked names for the cashier, and a merchant bill uploaded as multipart `file` with
 // one payment missing and one extra, read back through getReconciliation.
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipayStatement, alipayTx, wechatBill, wechatTx } from '../../test/support/payment-statements.js';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
@@ -105,6 +106,19 @@ describe.each(DIALECTS)('payment API on %s', (dialect) => {
     const read = await get('payapi-admin', `/api/payments/reconciliation?statement=${r.statement.id}`);
     expect(read.status).toBe(200);
     expect(ReconciliationSchema.parse(await read.json()).statement.id).toBe(r.statement.id);
+    // the same as XLSX: a summary sheet and one sheet per list; the cashier's copy has masked names
+    const xlsx = await get('payapi-cashier', `/api/payments/reconciliation.xlsx?statement=${r.statement.id}`);
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="reconciliation-wechat-2023-10-20-[0-9a-f]{8}\.xlsx"$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await xlsx.arrayBuffer());
+    expect(wb.worksheets.map((s) => s.name)).toEqual(['汇总 Summary', '已核对 Matched', '已登记未到账 Not in statement', '到账未登记 Not recorded', '金额不符 Amount differs', '已退款 Refunded', '待退款 To refund']);
+    const notRecorded = wb.getWorksheet('到账未登记 Not recorded')!;
+    expect(notRecorded.getRow(2).values).toEqual([undefined, 4, wechatTx(99), 'GP000003', '20.00', `${TODAY} 09:10:00`]);
+    const matchedNames = wb.getWorksheet('已核对 Matched')!.getColumn(2).values.slice(2);
+    expect(matchedNames).toContain('欧**娜');
+    const exported = await rt.deps.db.db.selectFrom('audit_events').select('target_id').where('action', '=', 'payments.exported').execute();
+    expect(exported).toEqual([{ target_id: r.statement.id }]);
 
     const alipay = await upload('payapi-cashier', alipayStatement([{ transactionId: alipayTx(5), amount: '20.00', at: `${TODAY} 10:00:00` }]), 'alipay.csv');
     expect(alipay.status).toBe(201);

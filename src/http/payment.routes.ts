@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   PaymentListQuerySchema,
   PaymentListSchema,
@@ -98,6 +99,28 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => paymentService.getReconciliation(app.deps, actorOf(request), request.query.statement),
+  );
+
+  app.get(
+    '/api/payments/reconciliation.xlsx',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'exportReconciliation',
+        tags: ['payments'],
+        summary: 'The reconciliation of a stored bill file as XLSX: a summary sheet and one sheet per list (masked names for the agency’s roles; audited)',
+        querystring: ReconciliationQuerySchema,
+        response: { 200: z.any(), ...errorResponses('NOT_FOUND', 'CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const file = await paymentService.exportReconciliation(app.deps, actorOf(request), request.query.statement);
+      return reply
+        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
+        .header('Cache-Control', 'no-store')
+        .send(file.body);
+    },
   );
 
   app.get(

@@ -67,6 +67,7 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['importPaymentStatement (not a bill file: 422, writes nothing)', () => ({ method: 'POST', path: '/api/payments/statements', upload: '学号,姓名\n1,张三\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 422, student: 403, anonymous: 401 }],
   ['getPaymentSettings', () => ({ method: 'GET', path: '/api/sites/beijing/payment-settings' }), { admin: 200, secretary: 403, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
   ['updatePaymentSettings (its default again: changes nothing)', () => ({ method: 'PUT', path: '/api/sites/beijing/payment-settings', json: { paymentBeforeQueue: true } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation.xlsx?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   ['getReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { ParsedStatement } from '../adapters/payment-statement.js';
 import { parsePaymentStatement } from '../adapters/payment-statement.js';
+import { writeXlsx } from '../adapters/xlsx-export.js';
 import type { Payment, PaymentList, PaymentSettings, Reconciliation } from '../contracts/payment.js';
 import { PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema } from '../contracts/payment.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
@@ -22,7 +23,7 @@ import type { Decision } from '../domain/eligibility.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { PaymentMethod, StatementLine } from '../domain/payment.js';
-import { checkAmount, checkTransactionId, reconcile, refundReason } from '../domain/payment.js';
+import { checkAmount, checkTransactionId, formatYuan, reconcile, refundReason } from '../domain/payment.js';
 import type { Principal } from '../domain/permissions.js';
 import { seesFullNames } from '../domain/permissions.js';
 import type { PaymentStatementLineRow, PaymentStatementRow, PaymentWithStudentRow } from '../repositories/payment.repository.js';
@@ -280,4 +281,65 @@ export async function updatePaymentSettings(deps: ServiceDeps, actor: Actor, sit
     return { value: undefined, audit: before === value ? null : { action: 'payment_settings.changed', targetType: 'site', targetId: id, details: { paymentBeforeQueue: value } } };
   });
   return { site: id, paymentBeforeQueue: value };
+}
+
+const METHOD_NAMES: Record<PaymentMethod, string> = { wechat: '微信支付', alipay: '支付宝' };
+const REFUND_NAMES: Record<string, string> = { duplicate: '重复支付', 'not-required': '无需采集' };
+
+/** exportReconciliation: the reconciliation as XLSX, one sheet per list (audited: it names students). */
+export async function exportReconciliation(deps: ServiceDeps, actor: Actor, statementId: string): Promise<{ fileName: string; body: Buffer }> {
+  const r = await getReconciliation(deps, actor, statementId);
+  const paymentColumns = [
+    { header: '学号 Student no.', key: 'studentNo', width: 14 },
+    { header: '姓名 Name', key: 'name', width: 12 },
+    { header: '院系 Department', key: 'department', width: 20 },
+    { header: '支付方式 Method', key: 'method', width: 10 },
+    { header: '交易号 Transaction', key: 'transactionId', width: 34 },
+    { header: '登记金额（元）Recorded', key: 'recorded', width: 12 },
+    { header: '登记日期 Date', key: 'date', width: 12 },
+  ];
+  const lineColumns = [
+    { header: '账单行 Line', key: 'line', width: 8 },
+    { header: '交易号 Transaction', key: 'lineTx', width: 34 },
+    { header: '商户订单号 Merchant order', key: 'order', width: 20 },
+    { header: '账单金额（元）Statement', key: 'amount', width: 12 },
+    { header: '交易时间 Time', key: 'tradedAt', width: 20 },
+  ];
+  const p = (x: Payment) => ({ studentNo: x.studentNo, name: x.name, department: x.department, method: METHOD_NAMES[x.method], transactionId: x.transactionId, recorded: formatYuan(x.amountFen), date: x.date });
+  const l = (x: Reconciliation['matched'][number]['line']) => ({ line: x.line, lineTx: x.transactionId, order: x.merchantOrderNo, amount: formatYuan(x.amountFen), tradedAt: x.tradedAt });
+  const t = r.totals;
+  const body = await writeXlsx([
+    {
+      name: '汇总 Summary',
+      columns: [
+        { header: '项目 Item', key: 'item', width: 36 },
+        { header: '笔数 Count', key: 'count', width: 10 },
+        { header: '金额（元）Amount', key: 'amount', width: 14 },
+      ],
+      rows: [
+        { item: `${METHOD_NAMES[r.statement.method]} ${r.statement.fileName}`, count: r.statement.lines, amount: null },
+        { item: '账单汇总行：收款 File summary: payments', count: t.file.payments, amount: formatYuan(t.file.paymentFen) },
+        { item: '账单汇总行：退款 File summary: refunds', count: t.file.refunds, amount: formatYuan(t.file.refundFen) },
+        { item: '明细合计：收款 Lines: payments', count: t.lines.payments, amount: formatYuan(t.lines.paymentFen) },
+        { item: '明细合计：退款 Lines: refunds', count: t.lines.refunds, amount: formatYuan(t.lines.refundFen) },
+        { item: t.agree ? '汇总行与明细一致 Summary agrees' : '汇总行与明细不一致 Summary DIFFERS', count: null, amount: null },
+        { item: '已登记 Recorded (days covered)', count: t.recorded.count, amount: formatYuan(t.recorded.amountFen) },
+        { item: '已核对 Matched', count: t.matched.count, amount: formatYuan(t.matched.amountFen) },
+        { item: '已登记但账单中没有 Recorded, not in statement', count: r.recordedNotInStatement.length, amount: null },
+        { item: '账单中有但未登记 In statement, not recorded', count: r.inStatementNotRecorded.length, amount: null },
+        { item: '金额不符 Amount differs', count: r.amountDiffers.length, amount: null },
+        { item: '已退款 Refunded', count: r.refunded.length, amount: null },
+        { item: '待退款 To refund', count: r.refunds.length, amount: null },
+      ],
+    },
+    { name: '已核对 Matched', columns: [...paymentColumns, ...lineColumns], rows: r.matched.map((m) => ({ ...p(m.payment), ...l(m.line) })) },
+    { name: '已登记未到账 Not in statement', columns: paymentColumns, rows: r.recordedNotInStatement.map(p) },
+    { name: '到账未登记 Not recorded', columns: lineColumns, rows: r.inStatementNotRecorded.map(l) },
+    { name: '金额不符 Amount differs', columns: [...paymentColumns, ...lineColumns], rows: r.amountDiffers.map((m) => ({ ...p(m.payment), ...l(m.line) })) },
+    { name: '已退款 Refunded', columns: [...paymentColumns, ...lineColumns], rows: r.refunded.map((m) => ({ ...(m.payment ? p(m.payment) : {}), ...l(m.line) })) },
+    { name: '待退款 To refund', columns: [...paymentColumns, { header: '原因 Reason', key: 'reason', width: 12 }], rows: r.refunds.map((x) => ({ ...p(x), reason: REFUND_NAMES[x.refundDue ?? ''] ?? null })) },
+  ]);
+  await recordAuditEvent(deps, actor, { action: 'payments.exported', targetType: 'payment_statement', targetId: r.statement.id, details: { matched: r.matched.length, refunds: r.refunds.length } });
+  // No personal data in the file name (A3): the method, the statement's first day and its id's start.
+  return { fileName: `reconciliation-${r.statement.method}-${r.statement.period?.from ?? 'empty'}-${r.statement.id.slice(0, 8)}.xlsx`, body };
 }
