@@ -118,6 +118,7 @@ describe.each(DIALECTS)('payment service on %s', (dialect) => {
       const first = await pay(NO.a, wechatTx(3));
       const e = await expectAppError(pay(NO.a, wechatTx(4)), 'ALREADY_PAID');
       expect(e.details).toMatchObject({ paymentId: first.value.id, transactionId: wechatTx(3) });
+      expect(e.params).toMatchObject({ paidAt: '2023-10-20 10:00', method: 'wechat' }); // Beijing time of the fake clock's 02:00 UTC
       expect(JSON.parse((await events('payment.refused')).at(-1)!.details)).toMatchObject({ reason: 'ALREADY_PAID' });
       const dup = await pay(NO.a, wechatTx(4), { duplicate: true });
       expect(dup.value).toMatchObject({ duplicateOf: first.value.id, refundDue: 'duplicate' });

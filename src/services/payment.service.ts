@@ -68,6 +68,11 @@ async function paymentView(deps: ServiceDeps, actor: Actor, campaignId: string, 
   return toPayment(row, actor.principal);
 }
 
+/** "2023-10-20 10:00" in the campaign's time zone (Beijing), as the desk reads a clock. */
+function campaignTime(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
+
 type Refusal = { code: 'PAYMENT_REFERENCE_IN_USE' | 'ALREADY_PAID'; studentId: string; otherStudentId: string; paymentId: string };
 
 /** recordPayment: 201 with the payment; 200 when the same student records the same transaction again. */
@@ -104,7 +109,7 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
           if (first && !req.duplicate) {
             refusal = { code: 'ALREADY_PAID', studentId: student.id, otherStudentId: student.id, paymentId: first.id };
             throw new AppError('ALREADY_PAID', {
-              params: { studentNo: req.studentNo, method: first.method, transactionId: first.transaction_id, paidAt: first.recorded_at.slice(0, 16).replace('T', ' ') + ' UTC' },
+              params: { studentNo: req.studentNo, method: first.method, transactionId: first.transaction_id, paidAt: campaignTime(first.recorded_at, campaign.timezone) },
               details: { studentNo: req.studentNo, paymentId: first.id, method: first.method, transactionId: first.transaction_id, recordedAt: first.recorded_at },
             });
           }
