@@ -28,6 +28,7 @@ export const EXIT_CODE: Record<ErrorCode, number> = {
   TOO_MANY_ATTEMPTS: 4,
   FORBIDDEN: 4,
   USERNAME_TAKEN: 5,
+  CANNOT_DISABLE_SELF: 5,
   CONFLICT: 5,
   AUDIT_CHAIN_BROKEN: 6,
   INTERNAL: 1,

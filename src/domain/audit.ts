@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'auth.totp_setup',
   'auth.totp_enabled',
   'user.created',
+  // switched off or on, or given a new password by an admin (its sessions end)
+  'user.updated',
   'campaign.loaded',
   'campaign.terms_changed',
   'roster.imported',

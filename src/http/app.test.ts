@@ -185,6 +185,9 @@ describe.each(DIALECTS)('HTTP app on %s', (dialect) => {
         expect(schema!.required).toContain('file');
         expect(schema!.properties?.file).toMatchObject({ type: 'string', format: 'binary' });
       }
+      // the second confirmation of a roster that removes many students (issue 8 finding 13)
+      const apply = collectOperations(doc).find((o) => o.op.operationId === 'applyRosterImport')!;
+      expect(apply.op.requestBody?.content?.['multipart/form-data']?.schema?.properties?.confirmRemovals).toMatchObject({ type: 'integer' });
     });
 
     it('documents the session cookie, and no session for the public operations', () => {

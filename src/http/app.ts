@@ -171,7 +171,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         (out.schema as Record<string, unknown>).body = {
           type: 'object',
           required: ['file'],
-          properties: { file: { type: 'string', format: 'binary', description: 'the roster, .xlsx or .csv (UTF-8 or GBK)' } },
+          properties: {
+            file: { type: 'string', format: 'binary', description: 'the roster, .xlsx or .csv (UTF-8 or GBK)' },
+            ...(args.url === '/api/roster/apply'
+              ? { confirmRemovals: { type: 'integer', minimum: 0, description: 'the number of students the import removes, confirmed a second time (needed when it removes more than 20%: ROSTER_REMOVES_MANY)' } }
+              : {}),
+          },
         };
       }
       if (args.url === PHOTO_UPLOAD_URL && args.route.method === 'POST') Object.assign(out.schema as Record<string, unknown>, PHOTO_UPLOAD_OPENAPI);

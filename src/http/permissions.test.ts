@@ -34,7 +34,7 @@ const ROSTER = rosterCsv([
 const SAME_TERMS = { targetTerms: ['2024-01', '2024-07'], retakeBefore: '2023-07', deferTerms: ['2025-01', '2025-07'] };
 
 interface Request {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   json?: unknown;
   upload?: string;
@@ -44,7 +44,7 @@ interface Request {
   stream?: boolean;
 }
 
-type Target = 'self' | 'physics' | 'math' | 'morning' | 'afternoon' | 'booking';
+type Target = 'self' | 'physics' | 'math' | 'morning' | 'afternoon' | 'booking' | 'user';
 let userSeq = 0;
 let stationsSeq = 0;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -92,6 +92,7 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
     () => ({ method: 'POST', path: '/api/users', json: { username: `matrix-user-${++userSeq}`, role: 'operator', password: 'Matrix-password-2024' } }),
     { admin: 201, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 },
   ],
+  ['updateUser (a new password for an operator)', (ids) => ({ method: 'PATCH', path: `/api/users/${ids.user}`, json: { newPassword: 'Matrix-new-password-2026' } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['updateCampaignTerms', () => ({ method: 'PUT', path: '/api/campaign/terms', json: SAME_TERMS }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['getNotice', () => ({ method: 'GET', path: '/api/notice' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
   ['getCampaignSchedule', () => ({ method: 'GET', path: '/api/campaign/schedule' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
@@ -237,6 +238,7 @@ describe.each(DIALECTS)('permissions on %s', (dialect) => {
     ids.physics = idOf(PHYSICS_OTHER_NO);
     ids.math = idOf(MATH_NO);
     currentSchedule = await getJson<unknown>('admin', '/api/campaign/schedule');
+    ids.user = (await createActor(rt.deps, 'operator', [], 'perm-target')).principal!.userId;
     const sessions = (await getJson<{ items: { id: string; site: string; date: string; start: string }[] }>('admin', '/api/sessions?site=beijing&date=2023-11-01')).items;
     ids.morning = sessions.find((x) => x.start === '09:30')!.id;
     ids.afternoon = sessions.find((x) => x.start === '13:00')!.id;

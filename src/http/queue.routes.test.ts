@@ -8,9 +8,9 @@ import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServe
 import { ErrorBodySchema } from '../contracts/common.js';
 import { CalledTicketSchema, CheckInResponseSchema, QueueListSchema } from '../contracts/queue.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
-import * as paymentRepo from '../repositories/payment.repository.js';
-import { getActiveCampaign } from '../services/campaign.service.js';
+import { updatePaymentSettings } from '../services/payment.service.js';
 import type { Actor } from '../services/deps.js';
+import { SYSTEM } from '../services/deps.js';
 import { checkIn } from '../services/queue.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 
@@ -44,7 +44,6 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
   let server: TestServer;
   let admin: Actor;
   let operatorActor: Actor;
-  let campaignId: string;
   const cookies = new Map<string, string>();
   const db = () => rt.deps.db.db;
 
@@ -62,7 +61,7 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     call(caller, '/api/checkins', { json: { studentNo, collectionCode, site }, lang });
   const errorOf = (body: unknown) => ErrorBodySchema.parse(body).error;
   const setPaymentFirst = async (on: boolean) => {
-    for (const site of ['beijing', 'shenzhen']) await paymentRepo.setPaymentBeforeQueue(db(), campaignId, site, on, '2023-10-20T02:00:00.000Z');
+    for (const site of ['beijing', 'shenzhen']) await updatePaymentSettings(rt.deps, SYSTEM, site, { paymentBeforeQueue: on });
   };
   const nothingPrivate = (text: string) => {
     for (const secret of ['张小三', '欧阳娜娜', NATIONAL_ID, 'zhang@stu.example.edu.cn', '13800138000']) expect(text).not.toContain(secret);
@@ -75,7 +74,7 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     operatorActor = await createActor(rt.deps, 'operator', [], 'q-operator');
     await createActor(rt.deps, 'student', [], NO.a);
     await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
-    campaignId = (await getActiveCampaign(rt.deps)).id;
+
     cookies.set('admin', await loginOverHttp(server.url, 'q-admin'));
     cookies.set('operator', await loginOverHttp(server.url, 'q-operator'));
     cookies.set('student', await loginOverHttp(server.url, NO.a));
