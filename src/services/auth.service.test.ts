@@ -3,11 +3,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateTotp } from '../adapters/totp.js';
 import type { PasswordHasher } from '../adapters/password-hasher.js';
-import { AppError } from '../domain/errors.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, TEST_PASSWORD, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { verifyAuditChain } from './audit.service.js';
 import { enableTotp, login, setupTotp } from './auth.service.js';
 import type { ServiceDeps } from './deps.js';
+import { expectAppError } from '../../test/support/app-errors.js';
 
 const MINUTE = 60_000;
 const WRONG_PASSWORD = 'Wrong-password-sentinel-7391';
@@ -15,16 +15,6 @@ const NEW_PASSWORD = 'New-password-sentinel-5528';
 
 interface ErrorBody {
   error: { code: string; message: string };
-}
-
-async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(AppError);
-  expect((e as AppError).code).toBe(code);
-  return e as AppError;
 }
 
 describe.each(DIALECTS)('authentication on %s', (dialect) => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import type { Session } from '../contracts/booking.js';
-import { AppError, type ErrorCode } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import * as idempotencyRepo from '../repositories/idempotency.repository.js';
 import { cancelBooking, checkSeatInvariants, createBooking, getMyBooking, joinWaitlist } from './booking.service.js';
@@ -18,6 +18,7 @@ import { shareByWeight } from '../domain/schedule.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { applyRosterImport } from './roster.service.js';
+import { expectAppError } from '../../test/support/app-errors.js';
 
 /** Students by what they test. 物理学院's day is 2023-11-01 (Wednesday), 法学院's is 2023-11-04 (Saturday). */
 const NO = {
@@ -50,16 +51,6 @@ const ROSTER: RosterRow[] = [
 ];
 
 const SECOND = 1000;
-
-async function expectAppError(p: Promise<unknown>, code: ErrorCode): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((e as AppError).code).toBe(code);
-  return e as AppError;
-}
 
 describe.each(DIALECTS)('booking service on %s', (dialect) => {
   let rt: TestRuntime;

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alipayStatement, alipayTx, wechatBill, wechatTx } from '../../test/support/payment-statements.js';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
-import { AppError, type ErrorCode } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
 import { getPaymentSettings, getReconciliation, importPaymentStatement, listPayments, recordPayment, updatePaymentSettings } from './payment.service.js';
 import { applyRosterImport } from './roster.service.js';
+import { expectAppError } from '../../test/support/app-errors.js';
 
 const NO = { a: '2301000001', b: '2301000002', c: '2301000003', shenzhen: '2301000005', single: '2301000007', later: '2301000008' } as const;
 const fillerNo = (i: number) => `2302${String(i).padStart(6, '0')}`;
@@ -24,16 +25,6 @@ const ROSTER: RosterRow[] = [
   ...Array.from({ length: 20 }, (_, i) => rosterRow(fillerNo(i))),
 ];
 const TODAY = '2023-10-20'; // the fake clock's date in Beijing
-
-async function expectAppError(p: Promise<unknown>, code: ErrorCode): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((e as AppError).code).toBe(code);
-  return e as AppError;
-}
 
 describe.each(DIALECTS)('payment service on %s', (dialect) => {
   let rt: TestRuntime;

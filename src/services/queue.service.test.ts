@@ -4,13 +4,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import type { CalledTicket } from '../contracts/queue.js';
-import { AppError, type ErrorCode } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
 import { callNext, checkIn, getTicket, listQueue, recallTicket, skipTicket } from './queue.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { updateSiteSettings } from './site-settings.service.js';
+import { expectAppError } from '../../test/support/app-errors.js';
 
 const NO = {
   a: '2301000001',
@@ -37,16 +38,6 @@ const ROSTER: RosterRow[] = [
   rosterRow(NO.other, { 院系: '数学科学学院', 姓名: '李四' }),
   ...Array.from({ length: MANY }, (_, i) => rosterRow(many(i))),
 ];
-
-async function expectAppError(p: Promise<unknown>, code: ErrorCode): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((e as AppError).code).toBe(code);
-  return e as AppError;
-}
 
 describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
   let rt: TestRuntime;

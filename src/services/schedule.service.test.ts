@@ -7,7 +7,6 @@ import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import type { Session } from '../contracts/booking.js';
 import { CapacityRefusalDetailsSchema } from '../contracts/booking.js';
-import { AppError, type ErrorCode } from '../domain/errors.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import type { ScheduleDayInput, ScheduleIssue } from '../domain/schedule-edit.js';
 import { checkSeatInvariants, createBooking, getMyBooking } from './booking.service.js';
@@ -18,21 +17,12 @@ import { listSessions } from './session.service.js';
 import { getSiteSettings, updateSiteSettings } from './site-settings.service.js';
 import type { Actor } from './deps.js';
 import { applyRosterImport } from './roster.service.js';
+import { expectAppError } from '../../test/support/app-errors.js';
 
 /** 物理学院's day is 2023-11-01 (Wednesday); 2023-11-04/05 are the weekend (S3). */
 const physicsNo = (i: number) => `2701${String(i).padStart(6, '0')}`;
 const PHYSICS = 8;
 const ROSTER: RosterRow[] = Array.from({ length: PHYSICS }, (_, i) => rosterRow(physicsNo(i)));
-
-async function expectAppError(p: Promise<unknown>, code: ErrorCode): Promise<AppError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e, `expected ${code}`).toBeInstanceOf(AppError);
-  expect((e as AppError).code).toBe(code);
-  return e as AppError;
-}
 
 const toRequest = (schedule: CampaignSchedule): ScheduleDayInput[] => schedule.days.map((d) => ({ date: d.date, departments: [...d.departments], windows: { ...d.windows } }));
 
