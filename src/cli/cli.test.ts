@@ -330,7 +330,7 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
 
       const broken = await run(['--data', data, 'audit', 'verify', '--json']);
       expect(broken.code).toBe(6);
-      expect(json(broken)).toEqual({ ok: false, checked: 0, brokenAt: 1, problem: 'event content does not match its hash', checkpoints: okResult.checkpoints });
+      expect(json(broken)).toEqual({ ok: false, checked: 0, brokenAt: 1, problem: 'event content does not match its hash', checkpoints: okResult.checkpoints, uncovered: 0 });
       const text = await run(['--data', data, 'audit', 'verify']);
       expect(text.code).toBe(6);
       expect(text.stdout).toContain('BROKEN at event 1');
