@@ -53,7 +53,7 @@ export const authRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/api/me/password',
-    { config: { permission: 'signed-in' }, schema: { operationId: 'changePassword', tags: ['auth'], body: ChangePasswordRequestSchema, response: { 204: z.null() } } },
+    { config: { permission: 'signed-in' }, schema: { operationId: 'changePassword', tags: ['auth'], body: ChangePasswordRequestSchema, response: { 204: z.null(), ...errorResponses('CURRENT_PASSWORD_WRONG') } } },
     async (request, reply) => {
       await authService.changePassword(app.deps, actorOf(request), request.body.currentPassword, request.body.newPassword, request.sessionId!);
       return reply.status(204).send(null);

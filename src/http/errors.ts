@@ -33,6 +33,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   USERNAME_TAKEN: 409,
   CANNOT_DISABLE_SELF: 409,
+  // 422, not 401: the session is fine, only the form is wrong (a 401 signs the web out)
+  CURRENT_PASSWORD_WRONG: 422,
   DEPARTMENT_UNKNOWN: 422,
   CAMPAIGN_TERM_DUPLICATE: 422,
   CONFLICT: 409,

@@ -114,7 +114,7 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['consumeSignInLink (unknown link)', () => ({ method: 'POST', path: '/api/auth/signin-link/consume', json: { token: 'matrix-not-a-token' } }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
   ['getNoticePdf', () => ({ method: 'GET', path: '/api/notice.pdf' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
   // own account: any session
-  ['changePassword (wrong current password)', () => ({ method: 'POST', path: '/api/me/password', json: { currentPassword: 'not-the-password', newPassword: 'Matrix-new-password-2024' } }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
+  ['changePassword (wrong current password)', () => ({ method: 'POST', path: '/api/me/password', json: { currentPassword: 'not-the-password', newPassword: 'Matrix-new-password-2024' } }), { admin: 422, secretary: 422, operator: 422, cashier: 422, student: 422, anonymous: 401 }],
   ['setupTotp', () => ({ method: 'POST', path: '/api/me/totp/setup' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
   ['enableTotp (wrong code)', () => ({ method: 'POST', path: '/api/me/totp/enable', json: { code: '000000' } }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
   // schedule and bookings: students for themselves, secretaries for their department, admins for anyone; the agency books nobody

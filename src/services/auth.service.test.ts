@@ -364,8 +364,10 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
       const other = await loginOverHttp(server.url, 'mallory');
 
       const wrong = await post('/api/me/password', { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }, current);
-      expect(wrong.status).toBe(401);
-      expect((await errorOf(wrong)).code).toBe('INVALID_CREDENTIALS');
+      // 422: the session stays (a 401 would sign the web page out for a typo)
+      expect(wrong.status).toBe(422);
+      expect((await errorOf(wrong)).code).toBe('CURRENT_PASSWORD_WRONG');
+      expect((await me(current)).status).toBe(200);
       expect((await me(other)).status).toBe(200);
 
       const changed = await post('/api/me/password', { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD }, current);

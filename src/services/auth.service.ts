@@ -224,7 +224,8 @@ export async function changePassword(deps: ServiceDeps, actor: Actor, currentPas
   const principal = actor.principal;
   if (!principal) throw new AppError('UNAUTHENTICATED');
   const user = await userRepo.findUserById(deps.db.db, principal.userId);
-  if (!user || !(await deps.hasher.verify(user.password_hash, currentPassword))) throw new AppError('INVALID_CREDENTIALS');
+  if (!user) throw new AppError('UNAUTHENTICATED');
+  if (!(await deps.hasher.verify(user.password_hash, currentPassword))) throw new AppError('CURRENT_PASSWORD_WRONG');
   const hash = await deps.hasher.hash(newPassword);
   await mutate(deps, actor, async (tx) => {
     await userRepo.updateUserPassword(tx, user.id, hash, nowIso(deps));

@@ -46,4 +46,25 @@ describe('the admin manages accounts on the Users page', () => {
     await ApiClient.login(server.baseUrl, secretary.username, 'Forgetful-sec-new-2026');
     await screenshot(page, 'users-manage');
   });
+
+  it('a user changes their own password from the user menu: a wrong current one is said in the dialog (still signed in), then the new one works', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    const own = await context.newPage();
+    await loginInBrowser(own, server.baseUrl, { ...secretary, password: 'Forgetful-sec-new-2026' });
+    await own.getByTestId('user-menu').click();
+    await own.getByText('修改密码').click();
+    await own.getByTestId('password-current').fill('not-my-password');
+    await own.getByTestId('password-new').fill('Forgetful-sec-own-2026');
+    await own.getByTestId('password-repeat').fill('Forgetful-sec-own-2026');
+    await own.locator('.ant-modal').getByRole('button', { name: /确\s*定/ }).click();
+    expect(await own.getByTestId('password-error').innerText()).toContain('当前密码不正确');
+    expect(new URL(own.url()).pathname).not.toBe('/login');
+    await own.getByTestId('password-current').fill('Forgetful-sec-new-2026');
+    await own.locator('.ant-modal').getByRole('button', { name: /确\s*定/ }).click();
+    await own.getByText('密码已修改').waitFor();
+    await screenshot(own, 'password-changed');
+    await expect(ApiClient.login(server.baseUrl, secretary.username, 'Forgetful-sec-new-2026')).rejects.toThrow(/401/);
+    await ApiClient.login(server.baseUrl, secretary.username, 'Forgetful-sec-own-2026');
+    await context.close();
+  });
 });

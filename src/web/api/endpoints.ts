@@ -68,6 +68,8 @@ export const endpoints = {
   },
   login: (body: LoginRequest) => api('/api/auth/login', { method: 'POST', body, schema: LoginResponseSchema }),
   logout: () => api('/api/auth/logout', { method: 'POST' }),
+  /** changePassword: one's own; the other sessions of the account end */
+  changePassword: (body: { currentPassword: string; newPassword: string }) => api('/api/me/password', { method: 'POST', body }),
   /** requestSignInLink / consumeSignInLink: one-time sign-in links by mail (issue #3 part 6) */
   requestSignInLink: (body: SignInLinkRequest) => api('/api/auth/signin-link', { method: 'POST', body, schema: SignInLinkAcceptedSchema }),
   consumeSignInLink: (token: string) => api('/api/auth/signin-link/consume', { method: 'POST', body: { token }, schema: LoginResponseSchema }),

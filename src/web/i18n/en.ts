@@ -26,7 +26,16 @@ export const en: Texts<typeof zh> = {
     station: 'Capture station',
     home: 'Home',
   },
-  header: { logout: 'Sign out', expand: 'Expand menu', collapse: 'Collapse menu' },
+  header: { logout: 'Sign out', expand: 'Expand menu', collapse: 'Collapse menu', changePassword: 'Change password' },
+  password: {
+    title: 'Change password',
+    current: 'Current password',
+    new: 'New password',
+    repeat: 'New password again',
+    hint: 'At least 10 characters; your sign-ins on other devices end',
+    mismatch: 'The two new passwords differ',
+    done: 'Password changed',
+  },
   setupWarnings: { MAIL_NOT_CONFIGURED: 'No mail server is configured (SMTP_URL): students cannot get sign-in links by mail, and reminders are not sent.' },
   errors: {
     http: 'The server answered with an error (HTTP {{status}})',

@@ -22,7 +22,16 @@ export const zh = {
     station: '拍摄工位',
     home: '首页',
   },
-  header: { logout: '退出登录', expand: '展开菜单', collapse: '收起菜单' },
+  header: { logout: '退出登录', expand: '展开菜单', collapse: '收起菜单', changePassword: '修改密码' },
+  password: {
+    title: '修改密码',
+    current: '当前密码',
+    new: '新密码',
+    repeat: '再次输入新密码',
+    hint: '至少 10 个字符；您在其他设备上的登录将退出',
+    mismatch: '两次输入的新密码不一致',
+    done: '密码已修改',
+  },
   setupWarnings: { MAIL_NOT_CONFIGURED: '未配置邮件服务器（SMTP_URL）：学生无法通过邮件获取登录链接，提醒邮件也不会发出。' },
   errors: {
     http: '服务器返回错误（HTTP {{status}}）',

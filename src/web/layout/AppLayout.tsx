@@ -9,6 +9,7 @@ import {
   FundProjectionScreenOutlined,
   GlobalOutlined,
   IdcardOutlined,
+  KeyOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
   MenuUnfoldOutlined,
@@ -17,8 +18,8 @@ import {
   UserOutlined,
   UsergroupAddOutlined,
 } from '@ant-design/icons';
-import { useQueryClient } from '@tanstack/react-query';
-import { Alert, Avatar, Button, Drawer, Dropdown, Flex, Grid, Layout, Menu, Segmented, Tag, Typography, theme } from 'antd';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Alert, App, Avatar, Button, Drawer, Dropdown, Flex, Form, Grid, Input, Layout, Menu, Modal, Segmented, Tag, Typography, theme } from 'antd';
 import type { MenuProps } from 'antd';
 import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -51,6 +52,42 @@ const NAV: NavItem[] = [
   { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, permission: 'user.manage' },
   { path: '/notice', labelKey: 'notice.menu', icon: <FileTextOutlined />, permission: null },
 ];
+
+/** One's own password: the current one, then the new one twice; the account's other sessions end. */
+function ChangePasswordModal({ open, onClose }: { open: boolean; onClose: () => void }): ReactNode {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const [form] = Form.useForm<{ currentPassword: string; newPassword: string; repeat: string }>();
+  const change = useMutation({
+    mutationFn: endpoints.changePassword,
+    onSuccess: () => {
+      void message.success(t('password.done'));
+      form.resetFields();
+      onClose();
+    },
+  });
+  return (
+    <Modal open={open} title={t('password.title')} okText={t('common.confirm')} cancelText={t('common.cancel')} confirmLoading={change.isPending} onOk={() => form.submit()} onCancel={onClose} destroyOnHidden>
+      {change.error ? <Alert type="error" showIcon title={change.error.message} style={{ marginBottom: 12 }} data-testid="password-error" /> : null}
+      <Form form={form} layout="vertical" onFinish={(v) => change.mutate({ currentPassword: v.currentPassword, newPassword: v.newPassword })}>
+        <Form.Item name="currentPassword" label={t('password.current')} rules={[{ required: true }]}>
+          <Input.Password autoComplete="current-password" data-testid="password-current" />
+        </Form.Item>
+        <Form.Item name="newPassword" label={t('password.new')} extra={t('password.hint')} rules={[{ required: true, min: 10, message: t('users.passwordHint') }]}>
+          <Input.Password autoComplete="new-password" data-testid="password-new" />
+        </Form.Item>
+        <Form.Item
+          name="repeat"
+          label={t('password.repeat')}
+          dependencies={['newPassword']}
+          rules={[{ required: true }, ({ getFieldValue }) => ({ validator: async (_, value: string) => (value === getFieldValue('newPassword') ? undefined : Promise.reject(new Error(t('password.mismatch')))) })]}
+        >
+          <Input.Password autoComplete="new-password" data-testid="password-repeat" />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
 
 function navFor(me: Me): NavItem[] {
   const items = NAV.filter((n) => n.permission === null || can(me, n.permission));
@@ -102,6 +139,7 @@ export function AppLayout(): ReactNode {
   const isMobile = !screens.lg;
   const [collapsed, setCollapsed] = useState(false);
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const [changingPassword, setChangingPassword] = useState(false);
   const { token } = theme.useToken();
 
   const nav = useMemo(() => navFor(me), [me]);
@@ -145,6 +183,7 @@ export function AppLayout(): ReactNode {
     { key: 'role', label: t(`roles.${me.role}`), disabled: true },
     ...(me.departments.length ? [{ key: 'deps', label: me.departments.join('、'), disabled: true }] : []),
     { type: 'divider' as const },
+    { key: 'password', icon: <KeyOutlined />, label: t('header.changePassword') },
     { key: 'logout', icon: <LogoutOutlined />, label: t('header.logout'), danger: true },
   ];
 
@@ -165,7 +204,10 @@ export function AppLayout(): ReactNode {
             <div style={{ color: '#fff', marginBottom: 4 }}>{me.displayName || me.username}</div>
             <Tag color="blue">{t(`roles.${me.role}`)}</Tag>
             {me.departments.length ? <div style={{ color: 'rgba(255,255,255,0.65)', fontSize: 12, marginTop: 4 }}>{me.departments.join('、')}</div> : null}
-            <Button ghost block icon={<LogoutOutlined />} style={{ marginTop: 12 }} onClick={() => void logout()}>
+            <Button ghost block icon={<KeyOutlined />} style={{ marginTop: 12 }} onClick={() => setChangingPassword(true)}>
+              {t('header.changePassword')}
+            </Button>
+            <Button ghost block icon={<LogoutOutlined />} style={{ marginTop: 8 }} onClick={() => void logout()}>
               {t('header.logout')}
             </Button>
           </div>
@@ -210,6 +252,7 @@ export function AppLayout(): ReactNode {
               items: userMenu,
               onClick: ({ key }) => {
                 if (key === 'logout') void logout();
+                if (key === 'password') setChangingPassword(true);
               },
             }}
           >
@@ -227,6 +270,7 @@ export function AppLayout(): ReactNode {
             </Button>
           )}
         </Layout.Header>
+        <ChangePasswordModal open={changingPassword} onClose={() => setChangingPassword(false)} />
         <Layout.Content style={{ padding: isMobile ? 12 : 24, minWidth: 0 }}>
           {/* Set-up problems only an admin can fix (getMe's warnings, e.g. no mail server): on every page. */}
           {me.warnings.map((w) => (
