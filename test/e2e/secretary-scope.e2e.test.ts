@@ -56,7 +56,8 @@ describe('secretary sees only their department', () => {
     await page.getByTestId('filter-department').click();
     const options = page.locator('.ant-select-dropdown:visible .ant-select-item-option');
     await options.first().waitFor();
-    await expect(options.allInnerTexts()).resolves.toEqual(['物理学院']);
+    // read again until the opening dropdown has settled (its list can re-render once while it opens)
+    await expect.poll(() => options.allInnerTexts(), { timeout: 10_000 }).toEqual(['物理学院']);
     await screenshot(page, 'b1-secretary-students');
     await page.keyboard.press('Escape');
   });
