@@ -26,15 +26,10 @@ import * as photoRepo from '../repositories/photo.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { appendAuditEvents, recordAuditEvent } from './audit.service.js';
+import type { Done } from './change.js';
 import { mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
-
-export interface Done<T> {
-  value: T;
-  /** true when something new was stored (201), false when the same upload was already there (200) */
-  created: boolean;
-}
 
 // ───────────────────────────── reports ─────────────────────────────
 
