@@ -30,6 +30,14 @@ export type LiveMessage =
 
 export type LiveListener = (message: LiveMessage) => void;
 
+/**
+ * The capture day's queue of one site and day changed (check-in, call, recall, skip, transfer, serve): the
+ * call boards of that site read it again (docs/decisions/0021-call-board.md). Carries no ticket or student.
+ * `resync`: messages may have been lost (the PostgreSQL listener reconnected); every board reads again.
+ */
+export type QueueMessage = { type: 'queue'; site: string; date: string } | { type: 'resync'; reason: 'reconnected' };
+export type QueueListener = (message: QueueMessage) => void;
+
 export interface EventBus {
   /** true when messages cross processes through PostgreSQL (publishers NOTIFY inside their transaction) */
   readonly crossProcess: boolean;
@@ -38,6 +46,9 @@ export interface EventBus {
   /** Returns the function that unsubscribes. */
   subscribe(listener: LiveListener): () => void;
   subscriberCount(): number;
+  /** Queue changes (the call boards), on the same channel as the live counts. */
+  publishQueue(message: QueueMessage): Promise<void>;
+  subscribeQueue(listener: QueueListener): () => void;
   /** Resolves once messages from other processes can arrive (PostgreSQL: LISTEN is in place; memory: at once). */
   listening(): Promise<void>;
   close(): Promise<void>;
@@ -47,6 +58,20 @@ export interface EventBus {
 export function encodeLiveMessage(message: LiveMessage): string {
   const text = JSON.stringify(message);
   return Buffer.byteLength(text) <= MAX_NOTIFY_PAYLOAD ? text : JSON.stringify({ type: 'resync', reason: 'schedule' } satisfies LiveMessage);
+}
+
+export function encodeQueueMessage(message: QueueMessage): string {
+  return JSON.stringify(message);
+}
+
+export function decodeQueueMessage(text: string): QueueMessage | undefined {
+  try {
+    const m = JSON.parse(text) as { type?: unknown; site?: unknown; date?: unknown };
+    if (m.type === 'queue' && typeof m.site === 'string' && typeof m.date === 'string') return { type: 'queue', site: m.site, date: m.date };
+  } catch {
+    /* not ours */
+  }
+  return undefined;
 }
 
 export function decodeLiveMessage(text: string): LiveMessage | undefined {
@@ -60,15 +85,15 @@ export function decodeLiveMessage(text: string): LiveMessage | undefined {
   return undefined;
 }
 
-class Subscribers {
+class Subscribers<M = LiveMessage> {
   private readonly emitter = new EventEmitter();
   constructor() {
     // every SSE connection of the process does not subscribe: the live hub does, once
     this.emitter.setMaxListeners(0);
   }
-  add(listener: LiveListener): () => void {
+  add(listener: (message: M) => void): () => void {
     // one listener's failure must not stop the others
-    const safe = (m: LiveMessage) => {
+    const safe = (m: M) => {
       try {
         listener(m);
       } catch {
@@ -78,7 +103,7 @@ class Subscribers {
     this.emitter.on('message', safe);
     return () => void this.emitter.off('message', safe);
   }
-  emit(message: LiveMessage): void {
+  emit(message: M): void {
     this.emitter.emit('message', message);
   }
   count(): number {
@@ -92,13 +117,19 @@ class Subscribers {
 /** One process: publishing is delivering. */
 export function createMemoryEventBus(): EventBus {
   const subscribers = new Subscribers();
+  const queueSubscribers = new Subscribers<QueueMessage>();
   return {
     crossProcess: false,
     publish: async (message) => subscribers.emit(message),
     subscribe: (listener) => subscribers.add(listener),
     subscriberCount: () => subscribers.count(),
+    publishQueue: async (message) => queueSubscribers.emit(message),
+    subscribeQueue: (listener) => queueSubscribers.add(listener),
     listening: async () => {},
-    close: async () => subscribers.clear(),
+    close: async () => {
+      subscribers.clear();
+      queueSubscribers.clear();
+    },
   };
 }
 
@@ -116,6 +147,7 @@ export interface PgEventBusOptions {
  */
 export function createPgEventBus(opts: PgEventBusOptions): EventBus {
   const subscribers = new Subscribers();
+  const queueSubscribers = new Subscribers<QueueMessage>();
   const minBackoff = opts.minBackoffMs ?? 200;
   const maxBackoff = opts.maxBackoffMs ?? 10_000;
   let client: pg.Client | null = null;
@@ -155,6 +187,8 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
       if (n.channel !== SESSIONS_CHANNEL || n.payload === undefined) return;
       const message = decodeLiveMessage(n.payload);
       if (message) subscribers.emit(message);
+      const queueMessage = decodeQueueMessage(n.payload);
+      if (queueMessage) queueSubscribers.emit(queueMessage);
     });
     try {
       await c.connect();
@@ -174,7 +208,22 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
     client = c;
     backoff = minBackoff;
     // Whatever was notified while we were away is lost: everybody reads the full figures again.
-    if (isReconnect) subscribers.emit({ type: 'resync', reason: 'reconnected' });
+    if (isReconnect) {
+      subscribers.emit({ type: 'resync', reason: 'reconnected' });
+      queueSubscribers.emit({ type: 'resync', reason: 'reconnected' });
+    }
+  }
+
+  /** Outside a transaction (changes inside one NOTIFY through their own connection). */
+  async function notifyOutsideTransaction(payload: string): Promise<void> {
+    const c = new pg.Client({ connectionString: opts.connectionString });
+    c.on('error', report);
+    await c.connect();
+    try {
+      await c.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, payload]);
+    } finally {
+      await c.end();
+    }
   }
 
   function start(): void {
@@ -186,15 +235,15 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
   return {
     crossProcess: true,
     async publish(message) {
-      // Outside a transaction (changes inside one NOTIFY through their own connection).
-      const c = new pg.Client({ connectionString: opts.connectionString });
-      c.on('error', report);
-      await c.connect();
-      try {
-        await c.query('SELECT pg_notify($1, $2)', [SESSIONS_CHANNEL, encodeLiveMessage(message)]);
-      } finally {
-        await c.end();
-      }
+      await notifyOutsideTransaction(encodeLiveMessage(message));
+    },
+    async publishQueue(message) {
+      await notifyOutsideTransaction(encodeQueueMessage(message));
+    },
+    subscribeQueue(listener) {
+      const off = queueSubscribers.add(listener);
+      start();
+      return off;
     },
     subscribe(listener) {
       const off = subscribers.add(listener);
@@ -218,6 +267,7 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
         await c.end().catch(() => {});
       }
       subscribers.clear();
+      queueSubscribers.clear();
     },
   };
 }

@@ -94,6 +94,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   TOO_MANY_CONNECTIONS: { zh: '实时更新的连接已满（上限 {limit}），页面将定时刷新', en: 'Too many live-update connections (limit {limit}); the page will refresh periodically' },
   TOO_MANY_STREAMS: { zh: '您已打开 {limit} 个实时更新页面（上限），请关闭其中一些后刷新', en: 'You already have {limit} live-update pages open (the limit); close some and reload' },
+  BOARD_VIEWERS_FULL: { zh: '叫号屏的实时连接已满（本服务器上限 {limit}），请稍后重试', en: 'Too many call boards are open on this server (limit {limit}); try again shortly' },
   PHOTO_EMPTY: { zh: '照片文件为空（0 字节）', en: 'The photo file is empty (0 bytes)' },
   PHOTO_FORMAT_UNSUPPORTED: { zh: '不支持的照片格式：{format}。只接受相机拍摄的 JPEG（.jpg）照片', en: 'Unsupported photo format: {format}. Only camera JPEG (.jpg) photos are accepted' },
   PHOTO_TOO_MANY_PIXELS: { zh: '照片像素过多：{width} × {height}（上限 {limit} 像素）', en: 'The photo has too many pixels: {width} × {height} (limit {limit} pixels)' },

@@ -23,6 +23,7 @@ import * as authService from '../services/auth.service.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { auditRoutes } from './audit.routes.js';
 import { authRoutes } from './auth.routes.js';
+import { boardRoutes } from './board.routes.js';
 import { bookingRoutes } from './booking.routes.js';
 import { campaignRoutes } from './campaign.routes.js';
 import { eventsRoutes } from './events.routes.js';
@@ -274,6 +275,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(noticeRoutes);
   await app.register(stationRoutes);
   await app.register(queueRoutes);
+  await app.register(boardRoutes);
   await app.register(paymentRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -157,12 +157,17 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['getTicket (unknown id)', () => ({ method: 'GET', path: `/api/tickets/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 404, anonymous: 401 }],
   ['recallTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/recall` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
   ['skipTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/skip` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
+  // the desk's look before check-in, the public call board, the student's own ticket (issue 9 sections 1 and 2)
+  ['previewCheckIn', () => ({ method: 'GET', path: `/api/checkins/preview?studentNo=${STUDENT_USER_NO}` }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['getBoard (public)', () => ({ method: 'GET', path: '/api/board/beijing' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
+  ['streamBoard (public)', () => ({ method: 'GET', path: '/api/board/beijing/stream', stream: true }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
+  ['getMyTicket (none today: null)', () => ({ method: 'GET', path: '/api/me/ticket' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 200, anonymous: 401 }],
   // last: it ends the caller's session (the test signs the caller in again)
   ['logout', () => ({ method: 'POST', path: '/api/auth/logout' }), { admin: 204, secretary: 204, operator: 204, cashier: 204, student: 204, anonymous: 204 }],
 ];
 
 /** Routes that are public: no session needed (the rest answer 401 to the anonymous caller). */
-const PUBLIC_OPERATIONS = new Set(['getHealth', 'login', 'logout', 'getCampaign', 'getNotice', 'getNoticePdf', 'getOidcStatus', 'startOidcSignIn', 'finishOidcSignIn', 'requestSignInLink', 'consumeSignInLink']);
+const PUBLIC_OPERATIONS = new Set(['getHealth', 'login', 'logout', 'getCampaign', 'getNotice', 'getNoticePdf', 'getOidcStatus', 'startOidcSignIn', 'finishOidcSignIn', 'requestSignInLink', 'consumeSignInLink', 'getBoard', 'streamBoard']);
 /** Operations with no row in MATRIX, and the test that covers who may call them instead. */
 const COVERED_ELSEWHERE: Record<string, string> = {
   // a real mail to a real address would be sent; src/http/signin-link.routes.test.ts checks its answers (public, same for all)

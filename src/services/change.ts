@@ -8,8 +8,8 @@
 // nothing (`audit: null`) writes none. Transactions that lose a race are run again (deadlock and
 // serialisation failures always; unique and check violations when the use case says that a second attempt
 // sees the winner's row, `retryConflicts`); after a few losses the caller gets CONFLICT, never a 500.
-import type { LiveMessage } from '../adapters/event-bus.js';
-import { encodeLiveMessage, SESSIONS_CHANNEL } from '../adapters/event-bus.js';
+import type { LiveMessage, QueueMessage } from '../adapters/event-bus.js';
+import { encodeLiveMessage, encodeQueueMessage, SESSIONS_CHANNEL } from '../adapters/event-bus.js';
 import type { Tx } from '../db/database.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
@@ -50,6 +50,8 @@ export interface ChangeOptions {
 export class Effects {
   readonly sessions = new Set<string>();
   resync = false;
+  /** queues (site and day) whose tickets changed: their call boards read them again */
+  readonly queues = new Map<string, { site: string; date: string }>();
 
   seatsChanged(...sessionIds: string[]): void {
     for (const id of sessionIds) this.sessions.add(id);
@@ -57,6 +59,11 @@ export class Effects {
 
   scheduleChanged(): void {
     this.resync = true;
+  }
+
+  /** A ticket of the site's queue of that day was added, called, recalled, skipped, transferred or served. */
+  queueChanged(site: string, date: string): void {
+    this.queues.set(`${site}|${date}`, { site, date });
   }
 }
 
@@ -145,17 +152,27 @@ export async function withIdempotency<T>(deps: ServiceDeps, actor: Actor, idem: 
  * The message a transaction's effects make, read at its end (inside it, so the figures are its own). On
  * PostgreSQL it is NOTIFYed in the transaction: delivered to every process only if it commits.
  */
-async function announceInTransaction(tx: Tx, deps: ServiceDeps, effects: Effects): Promise<LiveMessage | null> {
+interface Announcement {
+  message: LiveMessage | null;
+  queues: QueueMessage[];
+}
+
+async function announceInTransaction(tx: Tx, deps: ServiceDeps, effects: Effects): Promise<Announcement> {
   let message: LiveMessage | null = null;
   if (effects.resync) message = { type: 'resync', reason: 'schedule' };
   else if (effects.sessions.size > 0) message = { type: 'counts', items: await readSessionCounts(tx, [...effects.sessions]) };
-  if (message && deps.events.crossProcess && deps.db.dialect === 'postgres') await notifyChannel(tx, SESSIONS_CHANNEL, encodeLiveMessage(message));
-  return message;
+  const queues: QueueMessage[] = [...effects.queues.values()].map((q) => ({ type: 'queue', site: q.site, date: q.date }));
+  if (deps.events.crossProcess && deps.db.dialect === 'postgres') {
+    if (message) await notifyChannel(tx, SESSIONS_CHANNEL, encodeLiveMessage(message));
+    for (const q of queues) await notifyChannel(tx, SESSIONS_CHANNEL, encodeQueueMessage(q));
+  }
+  return { message, queues };
 }
 
-async function announceAfterCommit(deps: ServiceDeps, message: LiveMessage | null): Promise<void> {
-  if (!message || (deps.events.crossProcess && deps.db.dialect === 'postgres')) return;
-  await deps.events.publish(message);
+async function announceAfterCommit(deps: ServiceDeps, { message, queues }: Announcement): Promise<void> {
+  if (deps.events.crossProcess && deps.db.dialect === 'postgres') return;
+  if (message) await deps.events.publish(message);
+  for (const q of queues) await deps.events.publishQueue(q);
 }
 
 /**
@@ -197,8 +214,8 @@ export async function change<T>(deps: ServiceDeps, actor: Actor, work: Work<T>, 
  * `change` for a use case that needs neither idempotency nor effects, answering only the value: `work`
  * returns its audit event beside its value (`audit: null` only when it changed nothing).
  */
-export async function mutate<T>(deps: ServiceDeps, actor: Actor, work: (tx: Tx) => Promise<{ value: T; audit: AuditInput | AuditInput[] | null }>): Promise<T> {
-  return (await change(deps, actor, (tx) => work(tx))).value;
+export async function mutate<T>(deps: ServiceDeps, actor: Actor, work: (tx: Tx, effects: Effects) => Promise<{ value: T; audit: AuditInput | AuditInput[] | null }>): Promise<T> {
+  return (await change(deps, actor, (tx, effects) => work(tx, effects))).value;
 }
 
 /** How long a stored answer is replayed: a client retries within minutes, never a day later. */

@@ -95,7 +95,7 @@ function ticketView(row: TicketRow, position: number | null, load: SiteLoad): Ti
 }
 
 /** A ticket as answered on its own: its position among the waiting tickets of its queue and its estimate. */
-async function toTicket(db: Tx, row: TicketRow): Promise<Ticket> {
+export async function toTicket(db: Tx, row: TicketRow): Promise<Ticket> {
   const load = await siteLoad(db, row.campaign_id, row.site as SiteId);
   let position: number | null = null;
   if (row.status === 'called') position = 0;
@@ -133,7 +133,7 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
     return await change<CheckInResponse>(
       deps,
       actor,
-      async (tx) => {
+      async (tx, effects) => {
         const student = await queueRepo.findQueueStudentByNo(tx, campaign.id, req.studentNo);
         if (!student || student.removed_at) throw new AppError('STUDENT_NOT_FOUND', { details: { studentNo: req.studentNo } });
         // C1: one code, one student; identity before anything else is said about the student.
@@ -201,6 +201,7 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
           updated_at: now,
         });
         const row = (await queueRepo.findTicket(tx, id))!;
+        effects.queueChanged(req.site, date); // the call boards (docs/decisions/0021-call-board.md)
         return {
           value: { ticket: await toTicket(tx, row), student: student_, codeLast4: checked.last4 },
           created: true,
@@ -241,7 +242,7 @@ export async function callNext(deps: ServiceDeps, actor: Actor, site: SiteId, bo
   const campaign = await getActiveCampaign(deps);
   checkSite(campaign, site);
   const date = today(deps, campaign);
-  const called = await mutate<TicketRow | null>(deps, actor, async (tx) => {
+  const called = await mutate<TicketRow | null>(deps, actor, async (tx, effects) => {
     const now = nowIso(deps);
     const audit: AuditInput[] = [];
     // The student the station called before is done: served (their service time feeds the estimate).
@@ -253,12 +254,16 @@ export async function callNext(deps: ServiceDeps, actor: Actor, site: SiteId, bo
     for (let attempt = 0; attempt < 20; attempt++) {
       const next = await queueRepo.findFirstWaiting(tx, deps.db.dialect, campaign.id, site, date);
       if (!next) {
-        if (audit.length > 0) await stationRepo.upsertStationStudent(tx, { id: stationId, studentId: null, by: actor.principal?.userId ?? null, at: now });
+        if (audit.length > 0) {
+          effects.queueChanged(site, date);
+          await stationRepo.upsertStationStudent(tx, { id: stationId, studentId: null, by: actor.principal?.userId ?? null, at: now });
+        }
         return { value: null, audit: audit.length > 0 ? audit : null };
       }
       if (!(await queueRepo.callTicket(tx, next.id, stationId, now))) continue; // another station took it first
       // The station's camera files go to the called student from now on.
       await stationRepo.upsertStationStudent(tx, { id: stationId, studentId: next.student_id, by: actor.principal?.userId ?? null, at: now });
+      effects.queueChanged(site, date);
       audit.push({ action: 'ticket.called', targetType: 'ticket', targetId: next.id, details: { site, date, number: next.number, stationId, studentId: next.student_id } });
       return { value: (await queueRepo.findTicket(tx, next.id))!, audit };
     }
@@ -280,9 +285,10 @@ function notCalled(row: TicketRow): AppError {
 /** recallTicket: calls a called ticket again (the board shows and speaks it again); audited. */
 export async function recallTicket(deps: ServiceDeps, actor: Actor, id: string): Promise<CalledTicket> {
   authorize(actor, 'queue.operate');
-  const row = await mutate(deps, actor, async (tx) => {
+  const row = await mutate(deps, actor, async (tx, effects) => {
     const ticket = await findTicketOr404(tx, id);
     if (!(await queueRepo.recallTicket(tx, ticket.id, nowIso(deps)))) throw notCalled(ticket);
+    effects.queueChanged(ticket.site, ticket.date);
     return {
       value: (await queueRepo.findTicket(tx, ticket.id))!,
       audit: { action: 'ticket.recalled', targetType: 'ticket', targetId: ticket.id, details: { site: ticket.site, number: ticket.number, stationId: ticket.station_id, studentId: ticket.student_id } },
@@ -297,9 +303,10 @@ export async function recallTicket(deps: ServiceDeps, actor: Actor, id: string):
  */
 export async function skipTicket(deps: ServiceDeps, actor: Actor, id: string): Promise<CalledTicket> {
   authorize(actor, 'queue.operate');
-  const row = await change<TicketRow>(deps, actor, async (tx) => {
+  const row = await change<TicketRow>(deps, actor, async (tx, effects) => {
     const ticket = await findTicketOr404(tx, id);
     if (ticket.status !== 'called') throw notCalled(ticket);
+    effects.queueChanged(ticket.site, ticket.date);
     const next = afterSkip(ticket.skips);
     const order = next.status === 'waiting' ? await queueRepo.takeQueuePlace(tx, ticket.campaign_id, ticket.site, ticket.date) : null;
     // Conditional on the state read: a concurrent skip or call makes this attempt start again.

@@ -1,0 +1,137 @@
+// The call board, the desk's preview and the student's own ticket over real HTTP, once per database (issue 9
+// sections 1 and 2; C4): the board is public and carries no personal data; its stream sends a new board after
+// a call; the desk's preview is masked for the agency.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
+import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
+import { openSse } from '../../test/support/sse.js';
+import { BoardSchema, CheckInPreviewSchema, MyTicketSchema } from '../contracts/board.js';
+import { ErrorBodySchema } from '../contracts/common.js';
+import { computeNationalIdCheckChar } from '../domain/national-id.js';
+import { updatePaymentSettings } from '../services/payment.service.js';
+import { SYSTEM } from '../services/deps.js';
+import { applyRosterImport } from '../services/roster.service.js';
+
+const ID17 = '11010819990101001';
+const NATIONAL_ID = ID17 + computeNationalIdCheckChar(ID17);
+const NO = { a: '2601000001', b: '2601000002' } as const;
+const SECRETS = ['张小三', '欧阳娜娜', NATIONAL_ID, 'zhang@stu.example.edu.cn', '13800138000'];
+
+describe.each(DIALECTS)('call board API on %s', (dialect) => {
+  let rt: TestRuntime;
+  let server: TestServer;
+  const cookies = new Map<string, string>();
+
+  const call = async (caller: string | null, path: string, opts: { json?: unknown; lang?: string } = {}) => {
+    const headers: Record<string, string> = {};
+    const cookie = caller ? cookies.get(caller) : undefined;
+    if (cookie) headers.cookie = cookie;
+    if (opts.lang) headers['accept-language'] = opts.lang;
+    if (opts.json !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${server.url}${path}`, { method: opts.json === undefined ? 'GET' : 'POST', headers, body: opts.json === undefined ? undefined : JSON.stringify(opts.json) });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? (JSON.parse(text) as unknown) : null };
+  };
+  const checkIn = (studentNo: string, collectionCode: string) => call('operator', '/api/checkins', { json: { studentNo, collectionCode, site: 'beijing' } });
+  const callNext = (stationId: string) => call('operator', '/api/queue/beijing/next', { json: { stationId } });
+  const nothingPersonal = (text: string) => {
+    for (const s of [...SECRETS, NO.a, NO.b, '张*三', '欧*娜']) expect(text).not.toContain(s);
+  };
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    server = await startTestServer(rt.deps);
+    const admin = await createActor(rt.deps, 'admin', [], 'b-admin');
+    await createActor(rt.deps, 'operator', [], 'b-operator');
+    await createActor(rt.deps, 'student', [], NO.a);
+    await applyRosterImport(
+      rt.deps,
+      admin,
+      { buffer: Buffer.from(rosterCsv([rosterRow(NO.a, { 姓名: '张小三', 身份证号: NATIONAL_ID, 邮箱: 'zhang@stu.example.edu.cn', 手机: '13800138000' }), rosterRow(NO.b, { 姓名: '欧阳娜娜' })])) },
+      'roster.csv',
+      'zh',
+    );
+    cookies.set('admin', await loginOverHttp(server.url, 'b-admin'));
+    cookies.set('operator', await loginOverHttp(server.url, 'b-operator'));
+    cookies.set('student', await loginOverHttp(server.url, NO.a));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rt?.close();
+  });
+  beforeEach(async () => {
+    const db = rt.deps.db.db;
+    await db.deleteFrom('queue_tickets').execute();
+    await db.deleteFrom('queue_counters').execute();
+    await db.deleteFrom('collection_codes').execute();
+    for (const site of ['beijing', 'shenzhen']) await updatePaymentSettings(rt.deps, SYSTEM, site, { paymentBeforeQueue: false });
+  });
+
+  it('getBoard needs no sign-in and carries ticket numbers and stations only', async () => {
+    await checkIn(NO.a, 'BOARD-HTTP-0001');
+    await checkIn(NO.b, 'BOARD-HTTP-0002');
+    await callNext('beijing-2');
+    const res = await call(null, '/api/board/beijing');
+    expect(res.status, res.text).toBe(200);
+    const board = BoardSchema.parse(res.body);
+    expect(board).toMatchObject({ site: 'beijing', waiting: 1, calls: [{ number: 'B-001', stationId: 'beijing-2', stationNo: 2, current: true }] });
+    nothingPersonal(res.text);
+  });
+
+  it('an unknown site: 404 for the board and its stream, in the caller’s language', async () => {
+    const board = await call(null, '/api/board/atlantis', { lang: 'en' });
+    expect(board.status).toBe(404);
+    expect(ErrorBodySchema.parse(board.body).error.code).toBe('NOT_FOUND');
+    const stream = await openSse(`${server.url}/api/board/atlantis/stream`);
+    expect(stream.status).toBe(404);
+    stream.close();
+  });
+
+  it('streamBoard (no sign-in): a board on connect, a new board after a check-in and after callNext; no personal data', async () => {
+    const stream = await openSse(`${server.url}/api/board/beijing/stream`);
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toContain('text/event-stream');
+      const first = BoardSchema.parse((await stream.next((e) => e.event === 'board')).data);
+      expect(first.calls).toEqual([]);
+      await checkIn(NO.a, 'STREAM-0001');
+      await stream.next((e) => e.event === 'board' && BoardSchema.parse(e.data).waiting === 1);
+      const called = await callNext('beijing-4');
+      expect(called.status).toBe(200);
+      const after = BoardSchema.parse((await stream.next((e) => e.event === 'board' && BoardSchema.parse(e.data).calls.length === 1)).data);
+      expect(after.calls[0]).toMatchObject({ number: 'B-001', stationNo: 4, current: true });
+      expect(after.waiting).toBe(0);
+      nothingPersonal(JSON.stringify(stream.events));
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('previewCheckIn: masked for the operator, nothing private; 404 naming the student number in zh and en', async () => {
+    const res = await call('operator', `/api/checkins/preview?studentNo=${NO.a}`);
+    expect(res.status, res.text).toBe(200);
+    expect(CheckInPreviewSchema.parse(res.body)).toMatchObject({ student: { name: '张*三', nameMasked: true, department: '物理学院' }, paid: false, ticket: null, site: 'beijing' });
+    for (const s of SECRETS) expect(res.text).not.toContain(s);
+    const admin = await call('admin', `/api/checkins/preview?studentNo=${NO.a}`);
+    expect(CheckInPreviewSchema.parse(admin.body).student.name).toBe('张小三');
+    expect(admin.text).not.toContain(NATIONAL_ID);
+
+    const zh = await call('operator', '/api/checkins/preview?studentNo=2699999999');
+    expect(zh.status).toBe(404);
+    expect(ErrorBodySchema.parse(zh.body).error).toMatchObject({ code: 'STUDENT_NOT_FOUND' });
+    const en = await call('operator', '/api/checkins/preview?studentNo=2699999999', { lang: 'en' });
+    expect(ErrorBodySchema.parse(en.body).error.message.toLowerCase()).toContain('not found');
+    expect((await call('student', `/api/checkins/preview?studentNo=${NO.a}`)).status).toBe(403);
+  });
+
+  it('getMyTicket: null, then the waiting ticket, then called at station 3', async () => {
+    expect(MyTicketSchema.parse((await call('student', '/api/me/ticket')).body)).toEqual({ ticket: null });
+    await checkIn(NO.b, 'MINE-HTTP-0001');
+    await checkIn(NO.a, 'MINE-HTTP-0002');
+    expect(MyTicketSchema.parse((await call('student', '/api/me/ticket')).body).ticket).toMatchObject({ number: 'B-002', position: 2, status: 'waiting' });
+    await callNext('beijing-1');
+    await callNext('beijing-3');
+    expect(MyTicketSchema.parse((await call('student', '/api/me/ticket')).body).ticket).toMatchObject({ number: 'B-002', status: 'called', stationId: 'beijing-3' });
+    expect((await call(null, '/api/me/ticket')).status).toBe(401);
+  });
+});
