@@ -1,5 +1,9 @@
 import { z } from 'zod';
-import { PAYMENT_METHODS } from '../domain/payment.js';
+import { isAppError } from '../domain/errors.js';
+import type { Lang } from '../domain/i18n.js';
+import { translateError } from '../domain/i18n.js';
+import type { PaymentMethod } from '../domain/payment.js';
+import { checkTransactionId, PAYMENT_METHODS } from '../domain/payment.js';
 import { DateSchema, DecisionSchema, SiteSchema } from './common.js';
 
 /** Electronic payments (issue 9 section 3, P1): WeChat Pay or Alipay, never cash. Amounts are integers in fen. */
@@ -36,10 +40,27 @@ export const PaymentSchema = z.object({
   /** why this payment is to be paid back, or null */
   refundDue: RefundReasonSchema.nullable(),
   recordedAt: z.string(),
+  /** the account that recorded it (display name, else user name); null for the command line */
+  recordedBy: z.string().nullable(),
   /** YYYY-MM-DD, campaign time */
   date: DateSchema,
 });
 export type Payment = z.infer<typeof PaymentSchema>;
+
+/**
+ * What the server answers for a malformed transaction number (PAYMENT_TRANSACTION_INVALID), in the given
+ * language, or null when the number is well-formed for the method: the cashier's page checks as it types
+ * with the very message the server would send.
+ */
+export function transactionIdProblem(method: PaymentMethod, raw: string, lang: Lang): string | null {
+  try {
+    checkTransactionId(method, raw.trim());
+    return null;
+  } catch (e) {
+    if (isAppError(e)) return translateError(e.code, e.params, lang);
+    throw e;
+  }
+}
 
 export const PaymentListQuerySchema = z.object({
   site: SiteSchema.optional(),
@@ -107,3 +128,62 @@ export const PaymentSettingsSchema = z.object({ site: SiteSchema, paymentBeforeQ
 export type PaymentSettings = z.infer<typeof PaymentSettingsSchema>;
 export const PaymentSettingsRequestSchema = z.object({ paymentBeforeQueue: z.boolean() });
 export const PaymentSettingsParamsSchema = z.object({ site: SiteSchema });
+
+// ───────────────────────────── refunds and the day-close (the cashier's page) ─────────────────────────────
+
+export const RefundListQuerySchema = z.object({ site: SiteSchema.optional() });
+
+/** A payment to pay back: a second payment of one student, or a student no longer required (E7). */
+export const RefundSchema = z.object({
+  payment: PaymentSchema,
+  reason: RefundReasonSchema,
+  /** the rule of the student's decision now (E4–E6) when they are no longer required; null for a duplicate or a student who left the roster */
+  rule: z.string().nullable(),
+  /** the student left the roster after paying */
+  removed: z.boolean(),
+  /** for a duplicate: the payment that counts */
+  firstPayment: z.object({ id: z.string(), method: PaymentMethodSchema, transactionId: z.string(), recordedAt: z.string() }).nullable(),
+});
+export type Refund = z.infer<typeof RefundSchema>;
+
+const CountAmountSchema = z.object({ count: z.number().int(), amountFen: z.number().int() });
+
+export const RefundListSchema = z.object({
+  items: z.array(RefundSchema),
+  totals: z.object({ count: z.number().int(), amountFen: z.number().int(), duplicate: CountAmountSchema, notRequired: CountAmountSchema }),
+});
+export type RefundList = z.infer<typeof RefundListSchema>;
+
+/** The day-close of one site: `date` defaults to today (campaign time). */
+export const DayCloseQuerySchema = z.object({ site: SiteSchema, date: DateSchema.optional() });
+
+export const DayCloseSchema = z.object({
+  site: SiteSchema,
+  /** YYYY-MM-DD, campaign time */
+  date: DateSchema,
+  generatedAt: z.string(),
+  tickets: z.object({
+    /** queue numbers given at check-in */
+    issued: z.number().int(),
+    /** done at a station */
+    served: z.number().int(),
+    /** still waiting or called */
+    open: z.number().int(),
+    /** called and did not come at least once (C4) */
+    skipped: z.number().int(),
+    /** out of the queue after the second skip: no-shows */
+    removed: z.number().int(),
+  }),
+  /** students of the site with an accepted shot taken that day */
+  photographed: z.number().int(),
+  /** students of the site who confirmed their photo that day (voided confirmations do not count) */
+  confirmed: z.number().int(),
+  payments: z.object({
+    count: z.number().int(),
+    amountFen: z.number().int(),
+    byMethod: z.array(z.object({ method: PaymentMethodSchema, count: z.number().int(), amountFen: z.number().int() })),
+    /** recorded second payments of a student (to refund), included above */
+    duplicates: CountAmountSchema,
+  }),
+});
+export type DayClose = z.infer<typeof DayCloseSchema>;

@@ -8,7 +8,7 @@ import { alipayStatement, alipayTx, wechatBill, wechatTx } from '../../test/supp
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { ErrorBodySchema } from '../contracts/common.js';
-import { PaymentListSchema, PaymentSchema, ReconciliationSchema } from '../contracts/payment.js';
+import { DayCloseSchema, PaymentListSchema, PaymentSchema, ReconciliationSchema, RefundListSchema } from '../contracts/payment.js';
 import { applyRosterImport } from '../services/roster.service.js';
 
 const fillerNo = (i: number) => `2502${String(i).padStart(6, '0')}`;
@@ -133,5 +133,25 @@ describe.each(DIALECTS)('payment API on %s', (dialect) => {
     expect(ErrorBodySchema.parse(await res.json()).error).toMatchObject({ code: 'PAYMENT_STATEMENT_INVALID', message: '对账单第 2 行：金额不是有效的元金额（“twenty”）；未导入任何内容', details: { line: 2 } });
     expect(await rt.deps.db.db.selectFrom('payment_statements').select('id').execute()).toHaveLength(before.length);
     expect((await upload('payapi-operator', Buffer.from(text))).status).toBe(403);
+  });
+  it('listRefunds and getDayClose over HTTP: the cashier reads them (masked), the operator may not, a bad date is 400 in the caller’s language', async () => {
+    const refunds = await get('payapi-cashier', '/api/payments/refunds');
+    expect(refunds.status).toBe(200);
+    const list = RefundListSchema.parse(await refunds.json());
+    expect(list.items.map((r) => [r.payment.studentNo, r.reason, r.payment.nameMasked, r.firstPayment?.transactionId])).toEqual([[A, 'duplicate', true, wechatTx(1)]]);
+    expect(list.totals).toMatchObject({ count: 1, amountFen: 2000, duplicate: { count: 1, amountFen: 2000 } });
+    expect((await get('payapi-operator', '/api/payments/refunds')).status).toBe(403);
+
+    const close = await get('payapi-cashier', `/api/payments/day-close?site=beijing&date=${TODAY}`);
+    expect(close.status).toBe(200);
+    const body = DayCloseSchema.parse(await close.json());
+    expect(body).toMatchObject({ site: 'beijing', date: TODAY, tickets: { issued: 0 }, payments: { duplicates: { count: 1, amountFen: 2000 } } });
+    expect(body.payments.byMethod.map((m) => m.method)).toEqual(['wechat', 'alipay']);
+    expect(body.payments.count).toBe(body.payments.byMethod.reduce((s, m) => s + m.count, 0));
+    expect(JSON.stringify(body)).not.toMatch(/欧|studentNo|name/); // no personal data on the closing sheet
+    expect((await get('payapi-operator', '/api/payments/day-close?site=beijing')).status).toBe(403);
+    const bad = await fetch(`${server.url}/api/payments/day-close?site=beijing&date=11-01`, { headers: { cookie: cookies['payapi-cashier']!, 'accept-language': 'en' } });
+    expect(bad.status).toBe(400);
+    expect(ErrorBodySchema.parse(await bad.json()).error.message).toContain('date');
   });
 });

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  DayCloseQuerySchema,
+  DayCloseSchema,
   PaymentListQuerySchema,
   PaymentListSchema,
   PaymentSchema,
@@ -10,6 +12,8 @@ import {
   ReconciliationQuerySchema,
   ReconciliationSchema,
   RecordPaymentRequestSchema,
+  RefundListQuerySchema,
+  RefundListSchema,
 } from '../contracts/payment.js';
 import * as paymentService from '../services/payment.service.js';
 import { actorOf } from './context.js';
@@ -59,6 +63,38 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => paymentService.listPayments(app.deps, actorOf(request), request.query),
+  );
+
+  app.get(
+    '/api/payments/refunds',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'listRefunds',
+        tags: ['payments'],
+        summary:
+          'Payments to pay back, with the reason: a second payment of one student (with the payment that counts), or a student who paid and is no longer required (E7, with the rule) or left the roster; totals; masked names for the agency’s roles',
+        querystring: RefundListQuerySchema,
+        response: { 200: RefundListSchema, ...errorResponses('CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.listRefunds(app.deps, actorOf(request), request.query),
+  );
+
+  app.get(
+    '/api/payments/day-close',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'getDayClose',
+        tags: ['payments'],
+        summary:
+          'The day-close of one site and day (default today, campaign time): queue tickets issued / served / open / skipped / removed (no-shows), students photographed and confirmed, payments by method with duplicates; no personal data',
+        querystring: DayCloseQuerySchema,
+        response: { 200: DayCloseSchema, ...errorResponses('NOT_FOUND', 'CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => paymentService.getDayClose(app.deps, actorOf(request), request.query),
   );
 
   app.post(

@@ -69,6 +69,8 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['updatePaymentSettings (its default again: changes nothing)', () => ({ method: 'PUT', path: '/api/sites/beijing/payment-settings', json: { paymentBeforeQueue: true } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['exportReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation.xlsx?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   ['getReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
+  ['listRefunds', () => ({ method: 'GET', path: '/api/payments/refunds' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
+  ['getDayClose', () => ({ method: 'GET', path: '/api/payments/day-close?site=beijing' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
   ['getCampaign', () => ({ method: 'GET', path: '/api/campaign' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],

@@ -14,6 +14,8 @@ export type PaymentWithStudentRow = PaymentRow & {
   decision: string;
   rule: string | null;
   removed_at: string | null;
+  /** the recording account's display name, else its user name */
+  recorded_by_name: string | null;
 };
 
 /**
@@ -77,6 +79,7 @@ function withStudent(db: Tx) {
   return db
     .selectFrom('payments')
     .innerJoin('students', 'students.id', 'payments.student_id')
+    .leftJoin('users', 'users.id', 'payments.recorded_by')
     .selectAll('payments')
     .select([
       'students.student_no as student_no',
@@ -85,6 +88,8 @@ function withStudent(db: Tx) {
       'students.decision as decision',
       'students.rule as rule',
       'students.removed_at as removed_at',
+      'users.display_name as recorded_by_display_name',
+      'users.username as recorded_by_username',
     ]);
 }
 
@@ -93,7 +98,8 @@ export async function listPaymentsWithStudents(db: Tx, campaignId: string, filte
   if (filter.site) q = q.where('payments.site', '=', filter.site);
   if (filter.date) q = q.where('payments.date', '=', filter.date);
   if (filter.method) q = q.where('payments.method', '=', filter.method);
-  return q.orderBy('payments.recorded_at').orderBy('payments.id').execute();
+  const rows = await q.orderBy('payments.recorded_at').orderBy('payments.id').execute();
+  return rows.map(({ recorded_by_display_name, recorded_by_username, ...r }) => ({ ...r, recorded_by_name: recorded_by_display_name || recorded_by_username || null }));
 }
 
 export async function findStatementByFile(db: Tx, campaignId: string, sha256: string): Promise<PaymentStatementRow | undefined> {
@@ -112,4 +118,62 @@ export async function insertStatement(tx: Tx, row: Insertable<PaymentStatementsT
 
 export async function listStatementLines(db: Tx, statementId: string): Promise<PaymentStatementLineRow[]> {
   return db.selectFrom('payment_statement_lines').selectAll().where('statement_id', '=', statementId).orderBy('line_no').execute();
+}
+
+// ───────────────────────────── the day-close of a site ─────────────────────────────
+
+export interface DayTicketCounts {
+  issued: number;
+  served: number;
+  open: number;
+  skipped: number;
+  removed: number;
+}
+
+/** The queue tickets of one site and day by what became of them (C4). */
+export async function countDayTickets(db: Tx, campaignId: string, site: string, date: string): Promise<DayTicketCounts> {
+  const rows = await db
+    .selectFrom('queue_tickets')
+    .select(['status', 'skips'])
+    .where('campaign_id', '=', campaignId)
+    .where('site', '=', site)
+    .where('date', '=', date)
+    .execute();
+  return {
+    issued: rows.length,
+    served: rows.filter((r) => r.status === 'served').length,
+    open: rows.filter((r) => r.status === 'waiting' || r.status === 'called').length,
+    skipped: rows.filter((r) => Number(r.skips) > 0).length,
+    removed: rows.filter((r) => r.status === 'removed').length,
+  };
+}
+
+/** Students of a site with an accepted shot taken in [fromIso, toIso) (UTC instants of the campaign's day). */
+export async function countPhotographedStudents(db: Tx, campaignId: string, site: string, fromIso: string, toIso: string): Promise<number> {
+  const row = await db
+    .selectFrom('photos')
+    .innerJoin('students', 'students.id', 'photos.student_id')
+    .select((eb) => eb.fn.count<number | string>('photos.student_id').distinct().as('n'))
+    .where('photos.campaign_id', '=', campaignId)
+    .where('students.site', '=', site)
+    .where('photos.accepted', '=', 1)
+    .where('photos.created_at', '>=', fromIso)
+    .where('photos.created_at', '<', toIso)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Students of a site who confirmed their photo in [fromIso, toIso); a voided confirmation does not count (C3). */
+export async function countConfirmedStudents(db: Tx, campaignId: string, site: string, fromIso: string, toIso: string): Promise<number> {
+  const row = await db
+    .selectFrom('photo_confirmations')
+    .innerJoin('students', 'students.id', 'photo_confirmations.student_id')
+    .select((eb) => eb.fn.count<number | string>('photo_confirmations.student_id').distinct().as('n'))
+    .where('students.campaign_id', '=', campaignId)
+    .where('students.site', '=', site)
+    .where('photo_confirmations.voided_at', 'is', null)
+    .where('photo_confirmations.confirmed_at', '>=', fromIso)
+    .where('photo_confirmations.confirmed_at', '<', toIso)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -1,6 +1,8 @@
 // Electronic payments on a real database, once per dialect (issue 9 section 3, rule P1; E7 for refunds):
 // validation, idempotency, one transaction per student and one payment per student held by the database under
 // concurrency, audited refusals, masked names for the agency, reconciliation of both merchants' bill files.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alipayStatement, alipayTx, wechatBill, wechatTx } from '../../test/support/payment-statements.js';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
@@ -9,7 +11,9 @@ import { AppError } from '../domain/errors.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
-import { getPaymentSettings, getReconciliation, importPaymentStatement, listPayments, recordPayment, updatePaymentSettings } from './payment.service.js';
+import { getDayClose, getPaymentSettings, getReconciliation, importPaymentStatement, listPayments, listRefunds, recordPayment, updatePaymentSettings } from './payment.service.js';
+import { confirmPhoto, uploadPhoto } from './photo.service.js';
+import { callNext, checkIn, skipTicket } from './queue.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { expectAppError } from '../../test/support/app-errors.js';
 
@@ -239,6 +243,111 @@ describe.each(DIALECTS)('payment service on %s', (dialect) => {
       await expectAppError(importPaymentStatement(rt.deps, operator, { fileName: 'x.csv', bytes: Buffer.from('x') }), 'FORBIDDEN');
       await expectAppError(getReconciliation(rt.deps, operator, 'x'), 'FORBIDDEN');
       await expectAppError(getReconciliation(rt.deps, cashier, 'nope'), 'NOT_FOUND');
+    });
+  });
+  describe('listRefunds', () => {
+    it('lists a duplicate (with the payment that counts) and a student no longer required (E7, with the rule) or removed from the roster; masked for the cashier; totals', async () => {
+      const first = await pay(NO.a, wechatTx(41));
+      const dup = await pay(NO.a, wechatTx(42), { duplicate: true });
+      await recordPayment(rt.deps, cashier, { studentNo: NO.later, method: 'alipay', transactionId: alipayTx(41), amountFen: 2000 });
+      await pay(NO.b, wechatTx(43)); // stays required: nothing to refund
+      await pay(fillerNo(19), wechatTx(44)); // leaves the roster below
+      expect((await listRefunds(rt.deps, cashier, {})).items.map((r) => r.payment.transactionId)).toEqual([wechatTx(42)]);
+      // the roster changes after they paid: NO.later becomes single-certificate (E6), fillerNo(19) is no longer listed
+      const changed = ROSTER.filter((r) => r.学号 !== fillerNo(19)).map((r) => (r.学号 === NO.later ? { ...r, 证书类型: '单证' } : r));
+      await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(changed)) }, 'roster.csv', 'zh', { confirmRemovals: 1 });
+      try {
+        const list = await listRefunds(rt.deps, cashier, {});
+        expect(list.items.map((r) => [r.payment.studentNo, r.reason, r.rule, r.removed])).toEqual([
+          [NO.a, 'duplicate', null, false],
+          [NO.later, 'not-required', 'E6', false],
+          [fillerNo(19), 'not-required', null, true],
+        ]);
+        expect(list.items[0]!.firstPayment).toEqual({ id: first.value.id, method: 'wechat', transactionId: wechatTx(41), recordedAt: first.value.recordedAt });
+        expect(list.items[0]!.payment).toMatchObject({ id: dup.value.id, name: '王*明', nameMasked: true, amountFen: 2000, recordedBy: 'pay-cashier' });
+        expect(list.items[1]!.payment).toMatchObject({ method: 'alipay', decision: 'excluded' });
+        expect(list.totals).toEqual({ count: 3, amountFen: 6000, duplicate: { count: 1, amountFen: 2000 }, notRequired: { count: 2, amountFen: 4000 } });
+        expect((await listRefunds(rt.deps, admin, {})).items.find((r) => r.payment.studentNo === NO.a)!.payment.name).toBe('王小明');
+        expect((await listRefunds(rt.deps, cashier, { site: 'shenzhen' })).items).toEqual([]);
+        await expectAppError(listRefunds(rt.deps, cashier, { site: 'shanghai' }), 'VALIDATION_FAILED');
+        for (const who of [operator, secretary]) await expectAppError(listRefunds(rt.deps, who, {}), 'FORBIDDEN');
+      } finally {
+        await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(ROSTER)) }, 'roster.csv', 'zh');
+      }
+    });
+  });
+
+  describe('getDayClose', () => {
+    const DAY = '2023-11-01';
+    const PORTRAIT = fs.readFileSync(path.resolve('test/fixtures/photos/id-blue-12mp.jpg'));
+    const station = (stationId: string) => ({ stationId });
+    afterAll(() => rt.clock.set('2023-10-20T02:00:00.000Z'));
+
+    it('counts one constructed day of a site: tickets issued / served / open / skipped / removed, photographed, confirmed, payments by method', { timeout: 120_000 }, async () => {
+      const campaignId = (await getActiveCampaign(rt.deps)).id;
+      for (const site of ['beijing', 'shenzhen']) await paymentRepo.setPaymentBeforeQueue(db(), campaignId, site, false, '2023-10-20T02:00:00.000Z');
+      const [A, B, C, D, E] = [10, 11, 12, 13, 14].map(fillerNo) as [string, string, string, string, string];
+      // 00:30 in Beijing on DAY (16:30 UTC the day before): B's accepted shot belongs to DAY, not to the 31st
+      rt.clock.set('2023-10-31T16:30:00.000Z');
+      const shotB = await uploadPhoto(rt.deps, operator, { bytes: PORTRAIT, studentNo: B }, 'zh');
+      expect(shotB.value.accepted).toBe(true);
+      rt.clock.set('2023-11-01T01:00:00.000Z'); // 09:00 in Beijing
+      // payments of the day: A by WeChat and again (duplicate), B by Alipay, C by WeChat; Shenzhen is another site
+      await pay(A, wechatTx(51));
+      await pay(A, wechatTx(52), { duplicate: true });
+      await recordPayment(rt.deps, cashier, { studentNo: B, method: 'alipay', transactionId: alipayTx(51), amountFen: 2000 });
+      await pay(C, wechatTx(53));
+      await pay(NO.shenzhen, wechatTx(54));
+      const desk = (studentNo: string, site: 'beijing' | 'shenzhen' = 'beijing') => checkIn(rt.deps, operator, { studentNo, collectionCode: `CODE-${dialect}-${studentNo}`, site });
+      for (const no of [A, B, C, D]) await desk(no);
+      await desk(NO.shenzhen, 'shenzhen');
+      // station 1: A is called, photographed and confirms; the next call serves A and calls B
+      const calledA = (await callNext(rt.deps, operator, 'beijing', station('b-1')))!;
+      expect(calledA.student.studentNo).toBe(A);
+      const shotA = await uploadPhoto(rt.deps, operator, { bytes: PORTRAIT, studentNo: A }, 'zh');
+      await confirmPhoto(rt.deps, operator, shotA.value.id, 'zh');
+      expect((await callNext(rt.deps, operator, 'beijing', station('b-1')))!.student.studentNo).toBe(B);
+      // station 2: C does not come (back of the queue), D is served, C does not come again (removed)
+      const calledC = (await callNext(rt.deps, operator, 'beijing', station('b-2')))!;
+      expect(calledC.student.studentNo).toBe(C);
+      await skipTicket(rt.deps, operator, calledC.ticket.id);
+      expect((await callNext(rt.deps, operator, 'beijing', station('b-2')))!.student.studentNo).toBe(D);
+      const againC = (await callNext(rt.deps, operator, 'beijing', station('b-2')))!;
+      expect(againC.ticket.id).toBe(calledC.ticket.id);
+      expect((await skipTicket(rt.deps, operator, againC.ticket.id)).ticket.status).toBe('removed');
+      // E checks in late, is called and does not come once: waiting again
+      await desk(E);
+      const calledE = (await callNext(rt.deps, operator, 'beijing', station('b-2')))!;
+      await skipTicket(rt.deps, operator, calledE.ticket.id);
+
+      const close = await getDayClose(rt.deps, cashier, { site: 'beijing', date: DAY });
+      expect(close).toMatchObject({
+        site: 'beijing',
+        date: DAY,
+        tickets: { issued: 5, served: 2, open: 2, skipped: 2, removed: 1 },
+        photographed: 2,
+        confirmed: 1,
+        payments: {
+          count: 4,
+          amountFen: 8000,
+          byMethod: [
+            { method: 'wechat', count: 3, amountFen: 6000 },
+            { method: 'alipay', count: 1, amountFen: 2000 },
+          ],
+          duplicates: { count: 1, amountFen: 2000 },
+        },
+      });
+      // without a date: today in campaign time; the same numbers
+      expect(await getDayClose(rt.deps, admin, { site: 'beijing' })).toEqual(close);
+      // the other site and the other days are apart
+      expect(await getDayClose(rt.deps, cashier, { site: 'shenzhen', date: DAY })).toMatchObject({ tickets: { issued: 1, served: 0, open: 1 }, photographed: 0, confirmed: 0, payments: { count: 1, amountFen: 2000 } });
+      expect(await getDayClose(rt.deps, cashier, { site: 'beijing', date: '2023-10-31' })).toMatchObject({ tickets: { issued: 0 }, photographed: 0, confirmed: 0, payments: { count: 0, amountFen: 0 } });
+      rt.clock.set('2023-11-01T16:30:00.000Z'); // 00:30 on the 2nd in Beijing: a new day
+      expect(await getDayClose(rt.deps, cashier, { site: 'beijing' })).toMatchObject({ date: '2023-11-02', tickets: { issued: 0 }, confirmed: 0, payments: { count: 0 } });
+      // refused: bad input, and the roles that do not read payments
+      await expectAppError(getDayClose(rt.deps, cashier, { site: 'beijing', date: '1 Nov' }), 'VALIDATION_FAILED');
+      await expectAppError(getDayClose(rt.deps, cashier, {}), 'VALIDATION_FAILED');
+      for (const who of [operator, secretary]) await expectAppError(getDayClose(rt.deps, who, { site: 'beijing' }), 'FORBIDDEN');
     });
   });
 });

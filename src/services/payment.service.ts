@@ -15,14 +15,15 @@ import type { z } from 'zod';
 import type { ParsedStatement } from '../adapters/payment-statement.js';
 import { parsePaymentStatement } from '../adapters/payment-statement.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
-import type { Payment, PaymentList, PaymentSettings, Reconciliation } from '../contracts/payment.js';
-import { PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema } from '../contracts/payment.js';
+import type { DayClose, Payment, PaymentList, PaymentSettings, Reconciliation, Refund, RefundList } from '../contracts/payment.js';
+import { DayCloseQuerySchema, PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema, RefundListQuerySchema } from '../contracts/payment.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { PaymentMethod, StatementLine } from '../domain/payment.js';
+import { PAYMENT_METHODS } from '../domain/payment.js';
 import { checkAmount, checkTransactionId, formatYuan, reconcile, refundReason } from '../domain/payment.js';
 import type { Principal } from '../domain/permissions.js';
 import { seesFullNames } from '../domain/permissions.js';
@@ -58,6 +59,7 @@ function toPayment(row: PaymentWithStudentRow, principal: Principal | null): Pay
     duplicateOf: row.duplicate_of,
     refundDue: refundReason({ duplicateOf: row.duplicate_of, decision: row.decision, removed: row.removed_at !== null }),
     recordedAt: row.recorded_at,
+    recordedBy: row.recorded_by_name,
     date: row.date,
   };
 }
@@ -178,6 +180,96 @@ export async function listPayments(deps: ServiceDeps, actor: Actor, query: unkno
   if (q.refundDue === 'true') items = items.filter((p) => p.refundDue !== null);
   if (q.refundDue === 'false') items = items.filter((p) => p.refundDue === null);
   return { items, totals: totalsOf(items) };
+}
+
+/**
+ * listRefunds: the payments to pay back, each with its reason — a second payment of one student (with the
+ * payment that counts), or a student who paid and is no longer required (E7: the roster or the terms changed;
+ * with the rule of their decision now) or was removed from the roster. Computed on read, never stored.
+ */
+export async function listRefunds(deps: ServiceDeps, actor: Actor, query: unknown): Promise<RefundList> {
+  authorize(actor, 'payment.read');
+  const parsed = RefundListQuerySchema.safeParse(query ?? {});
+  if (!parsed.success) throw validationFailed(parsed.error);
+  const campaign = await getActiveCampaign(deps);
+  const rows = await paymentRepo.listPaymentsWithStudents(deps.db.db, campaign.id, { site: parsed.data.site });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const items: Refund[] = [];
+  for (const row of rows) {
+    const payment = toPayment(row, actor.principal);
+    if (payment.refundDue === null) continue;
+    const first = row.duplicate_of ? byId.get(row.duplicate_of) : undefined;
+    items.push({
+      payment,
+      reason: payment.refundDue,
+      rule: payment.refundDue === 'not-required' && row.removed_at === null ? row.rule : null,
+      removed: row.removed_at !== null,
+      firstPayment: first ? { id: first.id, method: first.method, transactionId: first.transaction_id, recordedAt: first.recorded_at } : null,
+    });
+  }
+  // oldest first; payments of the same instant by student number (a stable order for the page and its tests)
+  items.sort((x, y) => x.payment.recordedAt.localeCompare(y.payment.recordedAt) || x.payment.studentNo.localeCompare(y.payment.studentNo) || x.payment.id.localeCompare(y.payment.id));
+  const sum = (list: Refund[]) => ({ count: list.length, amountFen: list.reduce((s, r) => s + r.payment.amountFen, 0) });
+  return {
+    items,
+    totals: { ...sum(items), duplicate: sum(items.filter((r) => r.reason === 'duplicate')), notRequired: sum(items.filter((r) => r.reason === 'not-required')) },
+  };
+}
+
+/** The wall-clock time of an instant in a time zone, read as if it were UTC (ms). */
+function wallClockMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at));
+  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+}
+
+/** The UTC instant at which a campaign day (YYYY-MM-DD, campaign time) begins. */
+function startOfCampaignDay(date: string, timeZone: string): string {
+  const midnight = Date.parse(`${date}T00:00:00Z`);
+  let at = midnight;
+  for (let i = 0; i < 2; i++) at -= wallClockMs(at, timeZone) - midnight;
+  return new Date(at).toISOString();
+}
+
+function nextDay(date: string): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * getDayClose: the numbers of one site and day for the cashier's closing sheet — queue tickets issued, served,
+ * still open, skipped and removed (no-shows), students photographed (an accepted shot) and confirmed, and the
+ * payments recorded by method (duplicates to refund included and counted apart). No personal data.
+ */
+export async function getDayClose(deps: ServiceDeps, actor: Actor, query: unknown): Promise<DayClose> {
+  authorize(actor, 'payment.read');
+  const parsed = DayCloseQuerySchema.safeParse(query ?? {});
+  if (!parsed.success) throw validationFailed(parsed.error);
+  const campaign = await getActiveCampaign(deps);
+  const site = checkSite(campaign, parsed.data.site);
+  const date = parsed.data.date ?? localDate(deps.clock(), campaign.timezone);
+  const db = deps.db.db;
+  const from = startOfCampaignDay(date, campaign.timezone);
+  const to = startOfCampaignDay(nextDay(date), campaign.timezone);
+  const [tickets, photographed, confirmed, payments] = await Promise.all([
+    paymentRepo.countDayTickets(db, campaign.id, site, date),
+    paymentRepo.countPhotographedStudents(db, campaign.id, site, from, to),
+    paymentRepo.countConfirmedStudents(db, campaign.id, site, from, to),
+    paymentRepo.listPaymentsWithStudents(db, campaign.id, { site, date }),
+  ]);
+  const sum = (list: typeof payments) => ({ count: list.length, amountFen: list.reduce((s, p) => s + p.amount_fen, 0) });
+  return {
+    site,
+    date,
+    generatedAt: nowIso(deps),
+    tickets,
+    photographed,
+    confirmed,
+    payments: {
+      ...sum(payments),
+      byMethod: PAYMENT_METHODS.map((method) => ({ method, ...sum(payments.filter((p) => p.method === method)) })),
+      duplicates: sum(payments.filter((p) => p.duplicate_of !== null)),
+    },
+  };
 }
 
 function toLine(l: StatementLine) {
