@@ -49,6 +49,7 @@ export const PermissionSchema = z.enum([
   'payment.record',
   'payment.read',
   'payment.reconcile',
+  'student.remind',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

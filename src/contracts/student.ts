@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DecisionSchema, PageQuerySchema, RuleSchema, SiteSchema, TextSchema } from './common.js';
+import { DateSchema, DecisionSchema, PageQuerySchema, RuleSchema, SiteSchema, TextSchema } from './common.js';
+import { ProgressFilterSchema, ProgressStateSchema } from './progress.js';
 
 export const StudentListQuerySchema = PageQuerySchema.extend({
   department: z.string().optional(),
@@ -7,6 +8,9 @@ export const StudentListQuerySchema = PageQuerySchema.extend({
   rule: RuleSchema.optional(),
   site: SiteSchema.optional(),
   q: z.string().trim().max(100).optional(),
+  /** a progress state, or `no-show` (booked a session that is over, did not come); only required students match */
+  progress: ProgressFilterSchema.optional(),
+  paid: z.enum(['true', 'false']).optional(),
 });
 export type StudentListQuery = z.infer<typeof StudentListQuerySchema>;
 
@@ -26,6 +30,14 @@ export const StudentListItemSchema = z.object({
   rule: RuleSchema.nullable(),
   site: SiteSchema,
   reason: TextSchema,
+  /** null for a student who is not `required` (they show their decision instead) */
+  progress: ProgressStateSchema.nullable(),
+  /** booked a session that is over and did not come (no ticket, no shot) */
+  noShow: z.boolean(),
+  /** the booked session's date (campaign time zone), if any */
+  bookedDate: DateSchema.nullable(),
+  /** a recorded payment (P1) */
+  paid: z.boolean(),
 });
 export type StudentListItem = z.infer<typeof StudentListItemSchema>;
 
@@ -57,4 +69,6 @@ export const RevealNationalIdResponseSchema = z.object({ nationalId: z.string().
 export const StudentExportQuerySchema = z.object({
   department: z.string().optional(),
   decision: DecisionSchema.optional(),
+  progress: ProgressFilterSchema.optional(),
+  paid: z.enum(['true', 'false']).optional(),
 });

@@ -41,6 +41,8 @@ export const AUDIT_ACTIONS = [
   'auth.oidc_logged_in',
   'auth.oidc_refused',
   'reminders.queued',
+  // a secretary mailed the students of a department who had not booked or did not come (counts only)
+  'students.reminded',
   'station.student_set',
   'station.student_cleared',
   // check-in and the queue (issue 9, C1, C4)

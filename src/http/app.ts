@@ -35,6 +35,7 @@ import { refuseCrossSiteRequest, refuseNonJsonBody, STATE_CHANGING_METHODS } fro
 import type { UploadGate } from './upload-gate.js';
 import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
+import { progressRoutes } from './progress.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { paymentRoutes } from './payment.routes.js';
@@ -277,6 +278,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(queueRoutes);
   await app.register(boardRoutes);
   await app.register(paymentRoutes);
+  await app.register(progressRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -164,6 +164,11 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['getBoard (public)', () => ({ method: 'GET', path: '/api/board/beijing' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
   ['streamBoard (public)', () => ({ method: 'GET', path: '/api/board/beijing/stream', stream: true }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
   ['getMyTicket (none today: null)', () => ({ method: 'GET', path: '/api/me/ticket' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 200, anonymous: 401 }],
+  // progress everywhere (issue 9): counts for the roles of the overview (a secretary: own departments); reminders by the secretary and the admin
+  ['getProgress', () => ({ method: 'GET', path: '/api/progress' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['getProgress (数学科学学院, another department for the secretary)', () => ({ method: 'GET', path: `/api/progress?department=${encodeURIComponent('数学科学学院')}` }), { admin: 200, secretary: 403, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
+  ['remindStudents (物理学院 not booked: the admin queues, the secretary then finds them reminded)', () => ({ method: 'POST', path: '/api/progress/reminders', json: { department: '物理学院', which: 'not-booked' } }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['remindStudents (数学科学学院, another department for the secretary; its student booked above: changes nothing)', () => ({ method: 'POST', path: '/api/progress/reminders', json: { department: '数学科学学院', which: 'not-booked' } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   // last: it ends the caller's session (the test signs the caller in again)
   ['logout', () => ({ method: 'POST', path: '/api/auth/logout' }), { admin: 204, secretary: 204, operator: 204, cashier: 204, student: 204, anonymous: 204 }],
 ];

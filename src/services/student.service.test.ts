@@ -197,7 +197,7 @@ describe.each(DIALECTS)('students on %s', (dialect) => {
   });
 
   describe('exportStudentsXlsx', () => {
-    const HEADER = ['学号', '姓名', '院系', '层次', '证书类型', '预计毕业时间', '毕业类型', '采集资格', '依据', '说明', '院系采集日', '邮箱', '手机'];
+    const HEADER = ['学号', '姓名', '院系', '层次', '证书类型', '预计毕业时间', '毕业类型', '采集资格', '依据', '说明', '院系采集日', '采集进度', '预约日期', '已缴费', '邮箱', '手机'];
 
     it('writes a Chinese header row and one row per student, read back with exceljs', async () => {
       const file = await exportStudentsXlsx(rt.deps, admin, {});
@@ -218,6 +218,9 @@ describe.each(DIALECTS)('students on %s', (dialect) => {
         'E1',
         '您是双证（学历+学位）研究生，预计于 2024-07 毕业，属于本次采集对象，须参加图像采集。',
         '2023-11-01',
+        '未预约',
+        '',
+        '否',
         'zhang@stu.example.edu.cn',
         '13800138000',
       ]);

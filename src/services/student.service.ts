@@ -9,7 +9,9 @@ import { AppError } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent, hasPermission, seesContactDetails, seesFullNames, studentScope } from '../domain/permissions.js';
-import type { StudentListFilter, StudentRow } from '../repositories/student.repository.js';
+import type { ProgressState } from '../domain/progress.js';
+import { campaignWallClock, isNoShow, progressOf } from '../domain/progress.js';
+import type { StudentListFilter, StudentProgressColumns, StudentRow } from '../repositories/student.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
 import { recordAuditEvent } from './audit.service.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -19,7 +21,22 @@ function decisionOf(row: StudentRow, campaign: CampaignDefinition) {
   return decideEligibility(studentRepo.eligibilityFactsOf(row), campaign);
 }
 
-function toListItem(row: StudentRow, principal: Principal, campaign: CampaignDefinition): StudentListItem {
+type WallClock = { date: string; time: string };
+
+/** The progress of a listed student (domain/progress.ts); the facts come from the list's joins. */
+function progressView(row: StudentRow, cols: StudentProgressColumns | undefined, now: WallClock): Pick<StudentListItem, 'progress' | 'noShow' | 'bookedDate' | 'paid'> {
+  if (!cols) return { progress: null, noShow: false, bookedDate: null, paid: false };
+  const facts = studentRepo.progressFactsOf(cols);
+  const progress: ProgressState | null = progressOf(row.decision, facts);
+  const session = cols.p_session_date && cols.p_session_end ? { date: cols.p_session_date, end: cols.p_session_end } : null;
+  return { progress, noShow: isNoShow(progress, session, now), bookedDate: cols.p_session_date, paid: facts.paid };
+}
+
+function wallClock(deps: ServiceDeps, campaign: CampaignDefinition): WallClock {
+  return campaignWallClock(deps.clock(), campaign.timezone);
+}
+
+function toListItem(row: StudentRow, principal: Principal, campaign: CampaignDefinition, now: WallClock, cols?: StudentProgressColumns): StudentListItem {
   const full = seesFullNames(principal);
   return {
     id: row.id,
@@ -37,6 +54,7 @@ function toListItem(row: StudentRow, principal: Principal, campaign: CampaignDef
     site: row.site as StudentListItem['site'],
     // The same sentence for student, secretary and admin (docs/rules/campaign-rules.md: every decision shown with its rule).
     reason: decisionOf(row, campaign).reason,
+    ...progressView(row, cols, now),
   };
 }
 
@@ -56,13 +74,22 @@ export async function listStudents(deps: ServiceDeps, actor: Actor, query: Stude
   const principal = requirePrincipal(actor);
   if (!hasPermission(principal, 'student.list')) throw new AppError('FORBIDDEN');
   const campaign = await getActiveCampaign(deps);
-  const filter: StudentListFilter = { ...scopedFilter(principal, campaign.id), ...pickFilters(query), searchNames: seesFullNames(principal) };
+  const now = wallClock(deps, campaign);
+  const filter: StudentListFilter = { ...scopedFilter(principal, campaign.id), ...pickFilters(query), searchNames: seesFullNames(principal), asOf: now };
   const { rows, total } = await studentRepo.listStudents(deps.db.db, filter, query.page, query.pageSize);
-  return { items: rows.map((r) => toListItem(r, principal, campaign)), total, page: query.page, pageSize: query.pageSize };
+  return { items: rows.map((r) => toListItem(r, principal, campaign, now, r)), total, page: query.page, pageSize: query.pageSize };
 }
 
 function pickFilters(q: Partial<StudentListQuery>) {
-  return { department: q.department, decision: q.decision, rule: q.rule, site: q.site, q: q.q || undefined };
+  return {
+    department: q.department,
+    decision: q.decision,
+    rule: q.rule,
+    site: q.site,
+    q: q.q || undefined,
+    progress: q.progress,
+    paid: q.paid === undefined ? undefined : q.paid === 'true',
+  };
 }
 
 /** Loads a student the principal may see; a refused look is recorded (who tried to see whom). */
@@ -83,8 +110,10 @@ export async function getStudent(deps: ServiceDeps, actor: Actor, id: string): P
   const campaign = await getActiveCampaign(deps);
   const contact = seesContactDetails(principal);
   const isAdmin = hasPermission(principal, 'student.nationalId.read');
+  const now = wallClock(deps, campaign);
+  const cols = await studentRepo.findProgressColumns(deps.db.db, row.campaign_id, row.id, now);
   return {
-    ...toListItem(row, principal, campaign),
+    ...toListItem(row, principal, campaign, now, cols),
     studyCity: row.study_city as StudentDetail['studyCity'],
     priorCaptureTerm: row.prior_capture_term,
     deferredTo: row.deferred_to,
@@ -112,6 +141,13 @@ export async function revealNationalId(deps: ServiceDeps, actor: Actor, id: stri
 }
 
 const DECISION_LABELS: Record<string, string> = { required: '须采集', excluded: '不参加', 'not-in-campaign': '非本批次' };
+const PROGRESS_LABELS: Record<ProgressState, string> = { 'not-booked': '未预约', booked: '已预约', 'checked-in': '已签到', photographed: '已拍摄', confirmed: '已确认' };
+
+/** The export's progress cell: the state, a missed session named; empty for students who are not required. */
+function progressLabel(item: Pick<StudentListItem, 'progress' | 'noShow'>): string {
+  if (!item.progress) return '';
+  return item.noShow ? '已预约，未到场' : PROGRESS_LABELS[item.progress];
+}
 
 /** XLSX of the students a principal may see; formula-like cells are neutralised by the writer. */
 export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query: z.infer<typeof StudentExportQuerySchema>): Promise<{ fileName: string; body: Buffer; rows: number }> {
@@ -128,8 +164,10 @@ export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query:
     throw new AppError('FORBIDDEN');
   }
   const rows: Record<string, string | number | null>[] = [];
-  for await (const row of studentRepo.iterateStudents(deps.db.db, { ...scope, department: query.department, decision: query.decision })) {
-    const item = toListItem(row, principal, campaign);
+  const now = wallClock(deps, campaign);
+  const filter: StudentListFilter = { ...scope, ...pickFilters({ department: query.department, decision: query.decision, progress: query.progress, paid: query.paid }), asOf: now };
+  for await (const row of studentRepo.iterateStudents(deps.db.db, filter)) {
+    const item = toListItem(row, principal, campaign, now, row);
     rows.push({
       studentNo: item.studentNo,
       name: item.name,
@@ -142,6 +180,9 @@ export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query:
       rule: item.rule ?? '',
       reason: item.reason.zh,
       day: findDepartmentDay(campaign, item.department) ?? '',
+      progress: progressLabel(item),
+      bookedDate: item.bookedDate ?? '',
+      paid: item.progress ? (item.paid ? '是' : '否') : item.paid ? '是' : '',
       email: seesContactDetails(principal) ? row.email : null,
       phone: seesContactDetails(principal) ? row.phone : null,
     });
@@ -161,6 +202,9 @@ export async function exportStudentsXlsx(deps: ServiceDeps, actor: Actor, query:
         { header: '依据', key: 'rule', width: 6 },
         { header: '说明', key: 'reason', width: 60 },
         { header: '院系采集日', key: 'day', width: 12 },
+        { header: '采集进度', key: 'progress', width: 14 },
+        { header: '预约日期', key: 'bookedDate', width: 12 },
+        { header: '已缴费', key: 'paid', width: 8 },
         { header: '邮箱', key: 'email', width: 24 },
         { header: '手机', key: 'phone', width: 14 },
       ],

@@ -157,6 +157,7 @@ export const en: Texts<typeof zh> = {
     'student.access_denied': 'Student access denied',
     'student.national_id_viewed': 'National ID viewed',
     'students.exported': 'Students exported',
+    'students.reminded': 'Students without a booking or who missed it reminded by mail',
     'user.created': 'User created',
   },
   level: { master: 'Master', doctor: 'Doctor' },

@@ -153,6 +153,7 @@ export const zh = {
     'student.access_denied': '越权访问学生',
     'student.national_id_viewed': '查看身份证号',
     'students.exported': '导出学生名单',
+    'students.reminded': '邮件提醒未预约或未到场的学生',
     'user.created': '创建用户',
   },
   level: { master: '硕士', doctor: '博士' },
