@@ -26,6 +26,8 @@ const MyPage = lazy(() => import('./pages/MyPage.js'));
 const PlanPage = lazy(() => import('./pages/PlanPage.js'));
 const StationPage = lazy(() => import('./pages/StationPage.js'));
 const NoticePage = lazy(() => import('./pages/NoticePage.js'));
+const DeskPage = lazy(() => import('./pages/DeskPage.js'));
+const BoardPage = lazy(() => import('./pages/BoardPage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -76,6 +78,8 @@ export function App(): ReactNode {
               <Route path="/signin/:token" element={<SignInLinkPage />} />
               {/* public: the campaign notice, signed in or not */}
               <Route path="/notice" element={<NoticePage />} />
+              {/* public: the call board of a site (a TV in the hall; no personal data) */}
+              <Route path="/board/:site" element={<BoardPage />} />
               <Route
                 element={
                   <RequireAuth>
@@ -88,6 +92,7 @@ export function App(): ReactNode {
                 <Route path="schedule" element={<RequirePermission permission="campaign.overview"><SchedulePage /></RequirePermission>} />
                 <Route path="plan" element={<RequirePermission permission="schedule.manage"><PlanPage /></RequirePermission>} />
                 <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
+                <Route path="desk" element={<RequirePermission permission="checkin.create"><DeskPage /></RequirePermission>} />
                 <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

@@ -13,6 +13,7 @@ import {
   LogoutOutlined,
   MenuFoldOutlined,
   MenuUnfoldOutlined,
+  QrcodeOutlined,
   ScheduleOutlined,
   TeamOutlined,
   UserOutlined,
@@ -45,6 +46,7 @@ const NAV: NavItem[] = [
   // the planner proposes a new schedule: offered to those who may change it
   { path: '/plan', labelKey: 'menu.plan', icon: <FundProjectionScreenOutlined />, permission: 'schedule.manage' },
   { path: '/station', labelKey: 'menu.station', icon: <CameraOutlined />, permission: 'station.read' },
+  { path: '/desk', labelKey: 'desk.menu', icon: <QrcodeOutlined />, permission: 'checkin.create' },
   { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, permission: 'roster.import' },
   { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, permission: 'student.list' },
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, permission: 'student.export' },

@@ -13,6 +13,7 @@ import { DecisionTag, RuleTag } from '../components/tags.js';
 import { formatDay, formatSession, formatWindow, hasStarted, wallClockNow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
+import { MyTicketCard } from '../components/desk/MyTicketCard.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
 
 type Actions = ReturnType<typeof useBookingActions>;
@@ -412,6 +413,7 @@ export default function MyPage(): ReactNode {
   return (
     <>
       {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
+      <MyTicketCard />
       <DecisionCard student={s} />
       {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : <NoticeLink />}
     </>

@@ -1,0 +1,35 @@
+import type { TFunction } from 'i18next';
+import { stationNumberOf } from '../../../contracts/board.js';
+
+/** A station as people read it: "beijing-2" → "2 号机位" / "Station 2"; an id without a number stays as it is. */
+export function stationLabel(t: TFunction, stationId: string): string {
+  const n = stationNumberOf(stationId);
+  return n === null ? stationId : t('desk.board.station', { n });
+}
+
+/** The spoken call, always in Chinese (the hall's language): "请 B037 号到 2 号机位". */
+export function spokenCall(number: string, stationId: string): string {
+  const n = stationNumberOf(stationId);
+  return `请 ${number.replace('-', '')} 号到 ${n === null ? stationId : `${n} 号机位`}`;
+}
+
+const BEIJING = 'Asia/Shanghai';
+
+/** 09:30 (Beijing time) */
+export function beijingTime(at: Date | string, withSeconds = false): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  return new Intl.DateTimeFormat('en-GB', { timeZone: BEIJING, hour: '2-digit', minute: '2-digit', second: withSeconds ? '2-digit' : undefined, hourCycle: 'h23' }).format(d);
+}
+
+/** 2024-11-01 09:30 (Beijing time) */
+export function beijingDateTime(at: Date | string): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: BEIJING, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}
+
+/** 2000 → "20.00" */
+export function yuan(fen: number): string {
+  return (fen / 100).toFixed(2);
+}

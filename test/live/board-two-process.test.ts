@@ -1,0 +1,121 @@
+// The call board across processes (issue 9 section 2; docs/decisions/0021-call-board.md): two real
+// `gradphoto serve` processes on one PostgreSQL database. A board stream opened on process A (no sign-in) sees a
+// check-in and a call made through process B, carried by NOTIFY (sent inside B's transaction) and A's LISTEN
+// connection.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { BoardSchema } from '../../src/contracts/board.js';
+import { demoCampaign, loadCampaign } from '../../src/services/campaign.service.js';
+import { SYSTEM } from '../../src/services/deps.js';
+import { updatePaymentSettings } from '../../src/services/payment.service.js';
+import { applyRosterImport } from '../../src/services/roster.service.js';
+import { openRuntime } from '../../src/services/runtime.js';
+import { createUser } from '../../src/services/user.service.js';
+import { createScratchDatabase } from '../support/postgres.js';
+import { rosterCsv, rosterRow } from '../support/rosters.js';
+import { loginOverHttp, TEST_PASSWORD } from '../support/runtime.js';
+import { openSse, type SseStream } from '../support/sse.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const STUDENT = '2701000001'; // 物理学院, required (E1), Beijing
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+  output: () => string;
+}
+
+/** `node bin/gradphoto.js serve --port 0`, resolved with its URL once it prints it. */
+function serve(env: NodeJS.ProcessEnv, dataDir: string): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gradphoto.js'), 'serve', '--port', '0'], {
+    cwd: REPO,
+    env: { ...process.env, ...env, GRADPHOTO_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const m = /is running: (http:\/\/\S+)/.exec(output);
+      if (m) resolve({ url: m[1]!.replace('localhost', '127.0.0.1'), child, output: () => output });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`gradphoto serve exited with ${code}:\n${output}`)));
+  });
+}
+
+async function stop(server: Server | undefined): Promise<void> {
+  if (!server || server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+describe('the call board across two server processes (PostgreSQL LISTEN/NOTIFY)', () => {
+  let drop: (() => Promise<void>) | undefined;
+  const dirs: string[] = [];
+  let a: Server | undefined;
+  let b: Server | undefined;
+  let stream: SseStream | undefined;
+
+  beforeAll(async () => {
+    const scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_board');
+    drop = scratch.drop;
+    const masterKey = crypto.randomBytes(32).toString('base64');
+    // Every process of one PostgreSQL shares the audit key too (docs/decisions/0002): else the second refuses to start.
+    const auditKey = crypto.randomBytes(32).toString('base64');
+    const mkdir = () => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-board-'));
+      dirs.push(d);
+      return d;
+    };
+    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey });
+    try {
+      const campaign = demoCampaign(new Date());
+      await loadCampaign(deps, SYSTEM, campaign);
+      await createUser(deps, SYSTEM, { username: 'board-admin', role: 'admin', departments: [], password: TEST_PASSWORD });
+      await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(rosterCsv([rosterRow(STUDENT, { 预计毕业时间: campaign.targetTerms.at(-1)! })])) }, 'roster.csv', 'zh');
+      // this test is about the board, not P1: the student may queue without paying first
+      await updatePaymentSettings(deps, SYSTEM, 'beijing', { paymentBeforeQueue: false });
+    } finally {
+      await deps.close();
+    }
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey };
+    [a, b] = await Promise.all([serve(env, mkdir()), serve(env, mkdir())]);
+  }, 180_000);
+
+  afterAll(async () => {
+    stream?.close();
+    await Promise.all([stop(a), stop(b)]);
+    await drop?.();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a board stream on process A sees a check-in and a call made through process B', async () => {
+    stream = await openSse(`${a!.url}/api/board/beijing/stream`);
+    expect(stream.status).toBe(200);
+    const first = BoardSchema.parse((await stream.next((e) => e.event === 'board')).data);
+    expect(first).toMatchObject({ site: 'beijing', calls: [], waiting: 0 });
+
+    const cookieB = await loginOverHttp(b!.url, 'board-admin');
+    const post = (url: string, body: unknown) => fetch(`${b!.url}${url}`, { method: 'POST', headers: { cookie: cookieB, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const checkedIn = await post('/api/checkins', { studentNo: STUDENT, collectionCode: 'TWO-PROCESS-CODE-1', site: 'beijing' });
+    expect(checkedIn.status, await checkedIn.clone().text()).toBe(201);
+    await stream.next((e) => e.event === 'board' && BoardSchema.parse(e.data).waiting === 1);
+
+    const called = await post('/api/queue/beijing/next', { stationId: 'beijing-2' });
+    expect(called.status, await called.clone().text()).toBe(200);
+    const board = BoardSchema.parse((await stream.next((e) => e.event === 'board' && BoardSchema.parse(e.data).calls.length === 1)).data);
+    expect(board.calls[0]).toMatchObject({ number: 'B-001', stationId: 'beijing-2', stationNo: 2, current: true });
+    expect(board.waiting).toBe(0);
+    // public and across processes: still nothing about the student
+    expect(JSON.stringify(stream.events)).not.toContain(STUDENT);
+  }, 60_000);
+});
