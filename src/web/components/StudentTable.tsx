@@ -1,12 +1,14 @@
-import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { App, Button, Col, Descriptions, Input, Row, Select, Table, Tooltip, Typography } from 'antd';
+import { DownloadOutlined, MailOutlined, ReloadOutlined } from '@ant-design/icons';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App, Button, Col, Descriptions, Input, Popconfirm, Row, Select, Table, Tooltip, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { StudentListItem } from '../../contracts/student.js';
 import { endpoints, queryKeys, type StudentFilters } from '../api/endpoints.js';
+import { PROGRESS_FILTERS, progressApi, progressKeys } from '../api/progress.js';
+import { ProgressTag } from './charts/ProgressChart.js';
 import { formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { can, useUser } from '../session.js';
@@ -14,7 +16,7 @@ import { useIsMobile } from '../useIsMobile.js';
 import { ErrorResult } from './ErrorResult.js';
 import { DECISIONS, DecisionTag, RULES, RuleTag } from './tags.js';
 
-const FILTER_KEYS = ['department', 'decision', 'rule', 'site', 'q'] as const;
+const FILTER_KEYS = ['department', 'decision', 'rule', 'site', 'q', 'progress', 'paid'] as const;
 const PAGE_SIZES = [20, 50, 100, 200];
 
 /** Filters and page of the student list, kept in the URL so Back returns to the same view. */
@@ -66,10 +68,12 @@ interface StudentTableProps {
   /** fixed department (department view): the filter is not shown */
   lockedDepartment?: string;
   canExport: boolean;
+  /** the department whose filtered not-booked / no-show students may be reminded by mail (the department view) */
+  remindDepartment?: string;
 }
 
 /** The server-paginated student list with its filters and the XLSX export. */
-export function StudentTable({ departments, lockedDepartment, canExport }: StudentTableProps): ReactNode {
+export function StudentTable({ departments, lockedDepartment, canExport, remindDepartment }: StudentTableProps): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const navigate = useNavigate();
@@ -80,7 +84,18 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
   const [exporting, setExporting] = useState(false);
   const isMobile = useIsMobile();
   // the agency's roles see masked names, so the server searches student numbers only for them
-  const namesSearchable = can(useUser(), 'student.name.read');
+  const me = useUser();
+  const namesSearchable = can(me, 'student.name.read');
+  const queryClient = useQueryClient();
+  const remindWhich = filters.progress === 'not-booked' || filters.progress === 'no-show' ? filters.progress : null;
+  const remind = useMutation({
+    mutationFn: (which: 'not-booked' | 'no-show') => progressApi.remind({ department: remindDepartment!, which }),
+    onSuccess: (r) => {
+      void message.success(t('progress.remindDone', { queued: r.queued, skipped: r.skipped, recent: r.recentlyReminded, noAddress: r.noAddress, invalid: r.invalidAddress }), 8);
+      void queryClient.invalidateQueries({ queryKey: progressKeys.all });
+    },
+    onError: (error) => void message.error(`${t('progress.remindFailed')}：${(error as Error).message}`),
+  });
 
   const list = useQuery({
     queryKey: queryKeys.students(filters, state.page, state.pageSize),
@@ -91,7 +106,7 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
   async function exportXlsx(): Promise<void> {
     setExporting(true);
     try {
-      await endpoints.exportStudents({ department: filters.department, decision: filters.decision });
+      await progressApi.exportStudents({ department: filters.department, decision: filters.decision, progress: filters.progress, paid: filters.paid });
     } catch (error) {
       void message.error(`${t('common.exportFailed')}：${(error as Error).message}`);
     } finally {
@@ -137,7 +152,17 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
         </div>
       ),
     },
-    { title: t('students.decision'), key: 'decision', width: 130, render: (_, row) => decisionTags(row) },
+    {
+      title: t('students.decision'),
+      key: 'decision',
+      width: 130,
+      render: (_, row) => (
+        <div style={{ display: 'flex', flexDirection: 'column', gap: 4, alignItems: 'flex-start' }}>
+          {decisionTags(row)}
+          {row.progress ? <ProgressTag progress={row.progress} noShow={row.noShow} paid={row.paid} /> : null}
+        </div>
+      ),
+    },
   ];
 
   const columns: TableColumnsType<StudentListItem> = [
@@ -147,6 +172,7 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
     { title: t('students.level'), dataIndex: 'level', width: 64, render: (level: StudentListItem['level']) => t(`level.${level}`) },
     { title: t('students.expected'), key: 'expected', width: 136, render: (_, row) => <span style={{ whiteSpace: 'nowrap' }}>{expected(row)}</span> },
     { title: t('students.decision'), key: 'decision', width: 140, render: (_, row) => decisionTags(row) },
+    { title: t('progress.column'), key: 'progress', width: 150, render: (_, row) => <ProgressTag progress={row.progress} noShow={row.noShow} paid={row.paid} /> },
     {
       title: t('students.reason'),
       key: 'reason',
@@ -218,6 +244,33 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
             onChange={(site?: string) => state.update({ site })}
           />
         </Col>
+        <Col xs={12} sm={8} lg={4} xl={3}>
+          <Select
+            allowClear
+            placeholder={t('progress.filter')}
+            style={selectWidth}
+            value={filters.progress}
+            options={PROGRESS_FILTERS.map((p) => ({ label: t(`progress.state.${p}`), value: p }))}
+            onChange={(progress?: string) => state.update({ progress })}
+            popupMatchSelectWidth={false}
+            data-testid="filter-progress"
+          />
+        </Col>
+        <Col xs={12} sm={8} lg={4} xl={2}>
+          <Select
+            allowClear
+            placeholder={t('progress.paid')}
+            style={selectWidth}
+            value={filters.paid}
+            options={[
+              { label: t('progress.paidYes'), value: 'true' },
+              { label: t('progress.paidNo'), value: 'false' },
+            ]}
+            onChange={(paid?: string) => state.update({ paid })}
+            popupMatchSelectWidth={false}
+            data-testid="filter-paid"
+          />
+        </Col>
         <Col xs={24} sm={24} lg={12} xl={6} style={{ display: 'flex', gap: 8, flexWrap: 'wrap' }}>
           <Button
             icon={<ReloadOutlined />}
@@ -234,6 +287,20 @@ export function StudentTable({ departments, lockedDepartment, canExport }: Stude
                 {t('common.export')}
               </Button>
             </Tooltip>
+          ) : null}
+          {remindDepartment && remindWhich && can(me, 'student.remind') ? (
+            <Popconfirm
+              title={t('progress.remindConfirm', { department: remindDepartment, which: t(`progress.state.${remindWhich}`) })}
+              okText={t('progress.remindOk')}
+              cancelText={t('common.cancel')}
+              onConfirm={() => remind.mutate(remindWhich)}
+            >
+              <Tooltip title={t('progress.remindFiltered', { which: t(`progress.state.${remindWhich}`) })}>
+                <Button type="primary" icon={<MailOutlined />} loading={remind.isPending} disabled={!list.data?.total} data-testid="remind">
+                  {t('progress.remind')}
+                </Button>
+              </Tooltip>
+            </Popconfirm>
           ) : null}
         </Col>
       </Row>

@@ -1,14 +1,17 @@
-import { useQuery } from '@tanstack/react-query';
-import { Card, Col, Empty, Progress, Row, Select, Skeleton, Statistic, Tag, Typography } from 'antd';
+import { MailOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { App, Button, Card, Col, Empty, Flex, Popconfirm, Progress, Row, Select, Skeleton, Statistic, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { endpoints, queryKeys, type Site } from '../api/endpoints.js';
+import { progressApi, progressKeys } from '../api/progress.js';
+import { ProgressOverview } from '../components/charts/ProgressOverview.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { StudentTable } from '../components/StudentTable.js';
 import { formatDay, formatWindow } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
-import { useUser } from '../session.js';
+import { can, useUser } from '../session.js';
 import { useDepartmentOptions } from '../useDepartments.js';
 import { useLiveSessions } from '../useLiveSessions.js';
 
@@ -95,6 +98,61 @@ function DaySessionsOf({ date, site, title }: { date: string; site: Site; title:
   );
 }
 
+/**
+ * Who of the department has not booked, and who booked a session that is over and did not come: their number,
+ * a button that shows them in the list below, and one that mails them a reminder (remindStudents).
+ */
+function RemindCard({ department }: { department: string }): ReactNode {
+  const { t } = useTranslation();
+  const me = useUser();
+  const { message } = App.useApp();
+  const queryClient = useQueryClient();
+  const [, setParams] = useSearchParams();
+  const countOf = (progress: 'not-booked' | 'no-show') => ({
+    queryKey: [...progressKeys.all, 'count', department, progress],
+    queryFn: async () => (await endpoints.students({ department, progress }, 1, 1)).total,
+  });
+  const notBooked = useQuery(countOf('not-booked'));
+  const noShow = useQuery(countOf('no-show'));
+  const remind = useMutation({
+    mutationFn: (which: 'not-booked' | 'no-show') => progressApi.remind({ department, which }),
+    onSuccess: (r) => {
+      void message.success(t('progress.remindDone', { queued: r.queued, skipped: r.skipped, recent: r.recentlyReminded, noAddress: r.noAddress, invalid: r.invalidAddress }), 8);
+      void queryClient.invalidateQueries({ queryKey: progressKeys.all });
+    },
+    onError: (error) => void message.error(`${t('progress.remindFailed')}：${(error as Error).message}`),
+  });
+  if (!can(me, 'student.remind')) return null;
+  const item = (which: 'not-booked' | 'no-show', n: number | undefined, label: string) => (
+    <Flex gap={8} wrap align="center" key={which}>
+      <Popconfirm
+        title={t('progress.remindConfirm', { department, which: t(`progress.state.${which}`) })}
+        okText={t('progress.remindOk')}
+        cancelText={t('common.cancel')}
+        onConfirm={() => remind.mutate(which)}
+      >
+        <Button icon={<MailOutlined />} disabled={!n} loading={remind.isPending && remind.variables === which} data-testid={`remind-${which}`}>
+          {label}
+        </Button>
+      </Popconfirm>
+      <Button type="link" size="small" disabled={!n} onClick={() => setParams({ dept: department, progress: which }, { replace: true })} data-testid={`show-${which}`}>
+        {t('progress.showList')}
+      </Button>
+    </Flex>
+  );
+  return (
+    <Card size="small" title={t('progress.remindTitle')} style={{ marginBottom: 16 }} data-testid="remind-card">
+      <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
+        {t('progress.remindHint')}
+      </Typography.Paragraph>
+      <Flex gap={16} wrap>
+        {item('not-booked', notBooked.data, t('progress.remindNotBooked', { count: notBooked.data ?? 0 }))}
+        {item('no-show', noShow.data, t('progress.remindNoShow', { count: noShow.data ?? 0 }))}
+      </Flex>
+    </Card>
+  );
+}
+
 export default function DepartmentPage(): ReactNode {
   const { t } = useTranslation();
   const me = useUser();
@@ -126,10 +184,12 @@ export default function DepartmentPage(): ReactNode {
       ) : (
         <>
           <DepartmentCounts department={department} />
+          <ProgressOverview key={`progress-${department}`} department={department} />
+          <RemindCard key={`remind-${department}`} department={department} />
           <DaySessions department={department} />
           <Card size="small">
             {/* key: a new department starts with fresh search text */}
-            <StudentTable key={department} departments={[]} lockedDepartment={department} canExport />
+            <StudentTable key={department} departments={[]} lockedDepartment={department} canExport remindDepartment={department} />
           </Card>
         </>
       )}

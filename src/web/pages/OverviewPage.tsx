@@ -7,6 +7,7 @@ import { Link } from 'react-router';
 import type { z } from 'zod';
 import type { Campaign, CampaignOverview, DecisionCountsSchema } from '../../contracts/campaign.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
+import { ProgressOverview } from '../components/charts/ProgressOverview.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { RULES, RuleTag } from '../components/tags.js';
@@ -306,6 +307,7 @@ export default function OverviewPage(): ReactNode {
           <>
             {me.departments.length > 0 ? <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('overview.ownOnly', { departments: me.departments.join('、') })} /> : null}
             <Totals overview={overview.data} />
+            <ProgressOverview />
             <Card size="small" title={t('overview.schedule')}>
               <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
                 {t('overview.scheduleHint')}
