@@ -90,6 +90,15 @@ describe('the desk checks students in with their collection code; the call board
     const payments = await api.get<{ items: { studentNo: string; method: string; transactionId: string }[] }>('/api/payments');
     expect(payments.items).toEqual(expect.arrayContaining([expect.objectContaining({ studentNo: FIRST, method: 'wechat', transactionId: WECHAT_TX })]));
     await screenshot(desk, 'desk-1366x768');
+    // the 58 mm receipt: only it is printed (ticket, site, Beijing time, wait, masked name, 请留意叫号屏)
+    expect(await desk.getByTestId('desk-receipt').isVisible()).toBe(false);
+    await desk.emulateMedia({ media: 'print' });
+    const receipt = desk.getByTestId('desk-receipt');
+    expect(await receipt.isVisible()).toBe(true);
+    const printed = await receipt.innerText();
+    for (const part of ['B-001', '北京', '取号时间（北京时间）', '张*', '请留意叫号屏']) expect(printed).toContain(part);
+    expect(await desk.getByTestId('desk-recent').isVisible()).toBe(false);
+    await desk.emulateMedia({ media: 'screen' });
   });
 
   it('a second student presenting the same code is refused with the desk’s sentence (C1)', async () => {

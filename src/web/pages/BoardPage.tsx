@@ -201,14 +201,14 @@ export default function BoardPage(): ReactNode {
         {earlier.length > 0 ? (
           <section style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column', gap: '1vh' }}>
             <div style={{ fontSize: 'max(16px, 2.6vh)', color: MUTED }}>{t('desk.board.recent')}</div>
-            <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(max(220px, 21vw), 1fr))', gap: '1.5vh 1.5vw', alignContent: 'start' }} data-testid="board-recent">
+            <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(max(280px, 28vw), 1fr))', gap: '1.5vh 1.5vw', alignContent: 'start' }} data-testid="board-recent">
               {earlier.map((c) => (
                 <div
                   key={c.number}
                   style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', gap: '1.5vw', padding: '1.2vh 1.5vw', borderRadius: 8, background: c.current ? '#1b3566' : '#111d36', opacity: c.current ? 1 : 0.75 }}
                   data-testid="board-call"
                 >
-                  <span style={{ fontSize: 'max(28px, 7vh)', fontWeight: 700, fontVariantNumeric: 'tabular-nums' }}>{c.number}</span>
+                  <span style={{ fontSize: 'max(28px, 7vh)', fontWeight: 700, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }}>{c.number}</span>
                   <span style={{ fontSize: 'max(18px, 4vh)', whiteSpace: 'nowrap' }}>{stationLabel(t, c.stationId)}</span>
                 </div>
               ))}
