@@ -25,6 +25,7 @@ const SchedulePage = lazy(() => import('./pages/SchedulePage.js'));
 const MyPage = lazy(() => import('./pages/MyPage.js'));
 const PlanPage = lazy(() => import('./pages/PlanPage.js'));
 const StationPage = lazy(() => import('./pages/StationPage.js'));
+const PaymentsPage = lazy(() => import('./pages/PaymentsPage.js'));
 const NoticePage = lazy(() => import('./pages/NoticePage.js'));
 const DeskPage = lazy(() => import('./pages/DeskPage.js'));
 const BoardPage = lazy(() => import('./pages/BoardPage.js'));
@@ -92,6 +93,7 @@ export function App(): ReactNode {
                 <Route path="schedule" element={<RequirePermission permission="campaign.overview"><SchedulePage /></RequirePermission>} />
                 <Route path="plan" element={<RequirePermission permission="schedule.manage"><PlanPage /></RequirePermission>} />
                 <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
+                <Route path="payments" element={<RequirePermission permission="payment.read"><PaymentsPage /></RequirePermission>} />
                 <Route path="desk" element={<RequirePermission permission="checkin.create"><DeskPage /></RequirePermission>} />
                 <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />
