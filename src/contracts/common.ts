@@ -49,6 +49,7 @@ export const PermissionSchema = z.enum([
   'payment.record',
   'payment.read',
   'payment.reconcile',
+  'photo.confirmMine',
   'student.remind',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;

@@ -13,6 +13,36 @@ export const PhotoCheckSchema = z.object({
   message: z.string(),
 });
 
+/**
+ * How a confirmation was given (issue 9 section 4, C3): by the student on the station's paired review screen,
+ * by the student on their own /my page, or by the operator's button with the student present (a student
+ * without a phone).
+ */
+export const ConfirmationMethodSchema = z.enum(['student_review_screen', 'student_my_page', 'operator_in_presence']);
+export type ConfirmationMethod = z.infer<typeof ConfirmationMethodSchema>;
+
+/**
+ * One confirmation of a shot: who, where, when, how, and the collection-code match. A voided confirmation
+ * keeps its record (`voided`: when, by whom, why). StudentDetailPage shows these.
+ */
+export const PhotoConfirmationSchema = z.object({
+  id: z.string(),
+  /** ISO instant (shown in Beijing time) */
+  confirmedAt: z.string(),
+  /** null for confirmations recorded before issue 9 (method not recorded then) */
+  method: ConfirmationMethodSchema.nullable(),
+  /** the station where it was confirmed (its review screen, or the one asking the student on /my), when known */
+  stationId: z.string().nullable(),
+  /** the account that confirmed: the student's own (user name = student number) or the operator's; null when the paired review screen did */
+  confirmedBy: z.object({ username: z.string(), role: z.string() }).nullable(),
+  /** the paired review screen of `stationId` confirmed (no account: the screen itself) */
+  byReviewScreen: z.boolean(),
+  /** the student checked in that day with their bound collection code (C1); null for older confirmations */
+  codeMatch: z.boolean().nullable(),
+  voided: z.object({ at: z.string(), by: z.string().nullable(), reason: z.string() }).nullable(),
+});
+export type PhotoConfirmation = z.infer<typeof PhotoConfirmationSchema>;
+
 /** A shot and its checks report, as the station shows it (no name, no student number, no ID number). */
 export const PhotoReportSchema = z.object({
   id: z.string(),
@@ -27,8 +57,30 @@ export const PhotoReportSchema = z.object({
   invalid: z.object({ rule: z.string() }).nullable(),
   /** a standard 480×640 JPEG exists (getPhotoImage) */
   hasImage: z.boolean(),
+  /** every confirmation of this shot, oldest first: at most one with `voided: null` (the one that counts) */
+  confirmations: z.array(PhotoConfirmationSchema),
 });
 export type PhotoReport = z.infer<typeof PhotoReportSchema>;
+
+/** The operator's button (confirmPhoto): optionally the station where the student stands. */
+export const ConfirmPhotoRequestSchema = z.object({ stationId: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and -, at most 32').optional() }).nullish();
+
+/**
+ * getMyPhoto: the student's own photo — the confirmed one (`confirmed`), the shot a station asks them to
+ * confirm (`awaiting`; `retake` once they asked for a retake), or nothing yet (`none`).
+ */
+export const MyPhotoSchema = z.object({
+  state: z.enum(['none', 'awaiting', 'retake', 'confirmed']),
+  photo: PhotoReportSchema.nullable(),
+  /** the station asking (awaiting / retake) or where it was confirmed */
+  stationId: z.string().nullable(),
+  requestedAt: z.string().nullable(),
+  confirmedAt: z.string().nullable(),
+});
+export type MyPhoto = z.infer<typeof MyPhotoSchema>;
+
+/** confirmMyPhoto / requestMyPhotoRetake: the shot the student saw (a newer shot makes it stale: refused). */
+export const MyPhotoAnswerRequestSchema = z.object({ photoId: z.string().trim().min(1).max(64) });
 
 export const PhotoListSchema = z.object({ items: z.array(PhotoReportSchema) });
 

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Table types. Times are ISO-8601 UTC strings (`2026-11-28T08:00:00.000Z`) on both databases so that
@@ -265,6 +265,53 @@ export interface PhotoConfirmationsTable {
   voided_at: string | null;
   voided_by: string | null;
   void_reason: string | null;
+  /** migration 0013: student_review_screen | student_my_page | operator_in_presence; null for older rows */
+  method: OptionalColumn<string>;
+  station_id: OptionalColumn<string>;
+  /** the paired review screen that confirmed (review_devices.id) */
+  device_id: OptionalColumn<string>;
+  /** 1 when the student checked in today with their bound collection code, 0 when not, null for older rows */
+  code_match: OptionalColumn<number>;
+}
+
+/** A nullable column added later (migration 0013): may be left out of an insert. */
+type OptionalColumn<T> = ColumnType<T | null, T | null | undefined, T | null>;
+
+/** The shot a station asks its student to confirm (migration 0013): 'awaiting', or 'retake' when the student asked for one. */
+export interface StationReviewsTable {
+  station_id: string;
+  photo_id: string;
+  student_id: string;
+  status: 'awaiting' | 'retake';
+  requested_by: string | null;
+  requested_at: string;
+  updated_at: string;
+}
+
+/** A one-time code pairing a review screen with a station (migration 0013): only its SHA-256. */
+export interface ReviewPairingsTable {
+  id: string;
+  station_id: string;
+  code_hash: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  failed_attempts: Generated<number>;
+}
+
+/** A paired review screen (migration 0013): only the SHA-256 of its cookie token; expires at the end of the day. */
+export interface ReviewDevicesTable {
+  id: string;
+  station_id: string;
+  token_hash: string;
+  pairing_id: string;
+  paired_by: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  last_seen_at: string | null;
 }
 
 /** A recorded electronic payment (migration 0012, P1): WeChat Pay or Alipay only. */
@@ -377,6 +424,9 @@ export interface Database {
   photos: PhotosTable;
   photo_blobs: PhotoBlobsTable;
   photo_confirmations: PhotoConfirmationsTable;
+  station_reviews: StationReviewsTable;
+  review_pairings: ReviewPairingsTable;
+  review_devices: ReviewDevicesTable;
   collection_codes: CollectionCodesTable;
   queue_counters: QueueCountersTable;
   queue_tickets: QueueTicketsTable;

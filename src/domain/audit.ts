@@ -34,6 +34,14 @@ export const AUDIT_ACTIONS = [
   'photo.confirmed',
   'photo.confirmation_voided',
   'photo.flagged_invalid',
+  // the student confirms their own photo (issue 9 section 4, C3): the station asks, the student answers
+  'photo.review_requested',
+  'photo.review_withdrawn',
+  'photo.retake_requested',
+  'review_screen.pairing_created',
+  'review_screen.paired',
+  'review_screen.pairing_refused',
+  'review_screen.revoked',
   'keys.rotated',
   'blobs.orphans_removed',
   'auth.signin_link_sent',
@@ -53,6 +61,7 @@ export const AUDIT_ACTIONS = [
   'ticket.recalled',
   'ticket.skipped',
   'ticket.removed',
+  'ticket.transferred',
   // electronic payments (issue 9 section 3, P1)
   'payment.recorded',
   'payment.refused',

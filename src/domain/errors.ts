@@ -57,6 +57,12 @@ export const ERROR_CODES = [
   'PHOTO_ALREADY_CONFIRMED',
   'PHOTO_NOT_CONFIRMABLE',
   'CONFIRMATION_NOT_FOUND',
+  // the student confirms their own photo (issue 9 section 4, C3)
+  'PHOTO_CONFIRMED',
+  'PHOTO_NOT_AWAITING_CONFIRMATION',
+  'REVIEW_PAIRING_INVALID',
+  'REVIEW_PAIRING_LOCKED',
+  'REVIEW_SCREEN_NOT_PAIRED',
   'KEY_UNAVAILABLE',
   'MAIL_ADDRESS_INVALID',
   'MAIL_NOT_CONFIGURED',
@@ -70,6 +76,9 @@ export const ERROR_CODES = [
   'PAYMENT_REQUIRED',
   'TICKET_NOT_FOUND',
   'TICKET_NOT_CALLED',
+  // transferring a called ticket to another station (issue 9 section 2)
+  'STATION_UNKNOWN',
+  'STATION_BUSY',
   // electronic payments (issue 9 section 3, P1)
   'PAYMENT_TRANSACTION_INVALID',
   'PAYMENT_AMOUNT_MISMATCH',

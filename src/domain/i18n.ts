@@ -106,6 +106,26 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   PHOTO_ALREADY_CONFIRMED: { zh: '该学生已确认照片，不能再拍摄或修改（C3）；如确需重拍，须由管理员注明原因撤销确认', en: 'This student has already confirmed a photo; no retakes or edits (C3) unless an admin voids the confirmation with a reason' },
   PHOTO_NOT_CONFIRMABLE: { zh: '该照片未通过检查，不能确认：{reason}', en: 'This photo did not pass its checks and cannot be confirmed: {reason}' },
   CONFIRMATION_NOT_FOUND: { zh: '该学生没有已确认的照片', en: 'This student has no confirmed photo' },
+  PHOTO_CONFIRMED: {
+    zh: '学号 {studentNo} 的照片已于 {date} 确认，采集已完成，不能再预约（C3）',
+    en: 'Student {studentNo} confirmed their photo on {date}: the capture is done and no booking can be made (C3)',
+  },
+  PHOTO_NOT_AWAITING_CONFIRMATION: {
+    zh: '这张照片现在不在等待确认（可能已重拍，或工位已取消确认请求）：请确认工位屏幕上正在显示的照片',
+    en: 'This photo is not awaiting confirmation any more (a new shot was taken or the station withdrew the request): confirm the one the station shows',
+  },
+  REVIEW_PAIRING_INVALID: {
+    zh: '配对码“{code}”无效、已使用或已过期：请在工位上点“配对学生确认屏”生成新的配对码',
+    en: 'Pairing code "{code}" is wrong, already used or expired: press "Pair the review screen" at the station for a new one',
+  },
+  REVIEW_PAIRING_LOCKED: {
+    zh: '工位 {stationId} 的配对码已输错 {attempts} 次，为安全起见已作废：请在工位上重新生成配对码',
+    en: 'The pairing code of station {stationId} was entered wrongly {attempts} times and has been cancelled for safety: make a new one at the station',
+  },
+  REVIEW_SCREEN_NOT_PAIRED: {
+    zh: '该屏幕尚未与工位 {stationId} 配对，或配对已失效（每天结束时失效）：请输入工位上显示的配对码',
+    en: 'This screen is not paired with station {stationId}, or its pairing ended (pairings end each day): enter the code the station shows',
+  },
   KEY_UNAVAILABLE: { zh: '无法读取加密密钥：{reason}', en: 'The encryption key cannot be read: {reason}' },
   MAIL_ADDRESS_INVALID: { zh: '邮箱地址无效：{address}', en: 'Invalid e-mail address: {address}' },
   MAIL_NOT_CONFIGURED: { zh: '未配置邮件服务器（SMTP_URL）', en: 'No mail server is configured (SMTP_URL)' },
@@ -124,7 +144,12 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   PAYMENT_REQUIRED: { zh: '学号 {studentNo} 尚未缴费：请先完成电子支付再取号（P1）', en: 'Student {studentNo} has not paid yet: pay electronically before taking a queue number (P1)' },
   TICKET_NOT_FOUND: { zh: '未找到该排队号', en: 'Queue ticket not found' },
-  TICKET_NOT_CALLED: { zh: '排队号 {number} 当前状态为“{status}”，只有已叫号的排队号可以重呼或过号', en: 'Ticket {number} is {status}; only a called ticket can be recalled or skipped' },
+  TICKET_NOT_CALLED: { zh: '排队号 {number} 当前状态为“{status}”，只有已叫号的排队号可以重呼、过号或转机位', en: 'Ticket {number} is {status}; only a called ticket can be recalled, skipped or transferred' },
+  STATION_UNKNOWN: {
+    zh: '没有机位“{stationId}”：{site}的机位是 {known}（或已在该站点叫过号的机位）',
+    en: 'There is no station "{stationId}": the stations of {site} are {known} (or one that has called a ticket there)',
+  },
+  STATION_BUSY: { zh: '机位 {stationId} 正在为 {number} 号服务，请先在该机位完成或过号后再转过去', en: 'Station {stationId} is serving ticket {number}; finish or skip it there before transferring another student to it' },
   PAYMENT_TRANSACTION_INVALID: {
     zh: '“{field}”应为{expected}，收到“{value}”（{length} 位）（P1）',
     en: '"{field}" must be {expected}; received "{value}" ({length} characters) (P1)',

@@ -57,6 +57,8 @@ export const PERMISSIONS = [
   'payment.record',
   'payment.read',
   'payment.reconcile',
+  // the student's own photo (issue 9 section 4, C3): reading the shot awaiting them and confirming it
+  'photo.confirmMine',
   // progress everywhere (issue 9): mail the students of one's departments who have not booked or did not come
   'student.remind',
 ] as const;
@@ -68,11 +70,11 @@ const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'book
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
-  admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine')),
+  admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine' && p !== 'photo.confirmMine')),
   secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind']),
   operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'payment.record', 'payment.read', 'payment.reconcile']),
-  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read']),
+  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read', 'photo.confirmMine']),
 };
 
 /** The permissions of a role, in the order of PERMISSIONS (getMe sends them; the web shows what they allow). */

@@ -42,6 +42,7 @@ import { paymentRoutes } from './payment.routes.js';
 import { signInLinkRoutes } from './signin-link.routes.js';
 import { MULTIPART_FILE_ROUTES, rosterRoutes } from './roster.routes.js';
 import { queueRoutes } from './queue.routes.js';
+import { reviewScreenRoutes } from './review-screen.routes.js';
 import { stationRoutes } from './station.routes.js';
 import { studentRoutes } from './student.routes.js';
 import { userRoutes } from './user.routes.js';
@@ -278,6 +279,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(queueRoutes);
   await app.register(boardRoutes);
   await app.register(paymentRoutes);
+  await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -71,6 +71,7 @@ const ERRORS = errorResponses(
   'WRONG_SITE',
   'WEEKEND_NOT_ALLOWED',
   'IDEMPOTENCY_KEY_REUSED',
+  'PHOTO_CONFIRMED',
 );
 
 export const bookingRoutes: FastifyPluginAsyncZod = async (app) => {

@@ -159,6 +159,7 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['getTicket (unknown id)', () => ({ method: 'GET', path: `/api/tickets/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 404, anonymous: 401 }],
   ['recallTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/recall` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
   ['skipTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/skip` }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
+  ['transferTicket (unknown id)', () => ({ method: 'POST', path: `/api/tickets/${UNKNOWN_ID}/transfer`, json: { stationId: 'beijing-2' } }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
   // the desk's look before check-in, the public call board, the student's own ticket (issue 9 sections 1 and 2)
   ['previewCheckIn', () => ({ method: 'GET', path: `/api/checkins/preview?studentNo=${STUDENT_USER_NO}` }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
   ['getBoard (public)', () => ({ method: 'GET', path: '/api/board/beijing' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
@@ -169,12 +170,29 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['getProgress (数学科学学院, another department for the secretary)', () => ({ method: 'GET', path: `/api/progress?department=${encodeURIComponent('数学科学学院')}` }), { admin: 200, secretary: 403, operator: 200, cashier: 200, student: 403, anonymous: 401 }],
   ['remindStudents (物理学院 not booked: the admin queues, the secretary then finds them reminded)', () => ({ method: 'POST', path: '/api/progress/reminders', json: { department: '物理学院', which: 'not-booked' } }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['remindStudents (数学科学学院, another department for the secretary; its student booked above: changes nothing)', () => ({ method: 'POST', path: '/api/progress/reminders', json: { department: '数学科学学院', which: 'not-booked' } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  // the student confirms their own photo (issue 9 section 4, C3): the station's roles ask and pair a review screen;
+  // the screen's routes are public but need the device cookie of their station (none here: 401 for everyone)
+  ['getStationReview', () => ({ method: 'GET', path: '/api/stations/matrix-1/review' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['requestPhotoReview (unknown photo)', () => ({ method: 'PUT', path: '/api/stations/matrix-1/review', json: { photoId: UNKNOWN_ID } }), { admin: 404, secretary: 403, operator: 404, cashier: 403, student: 403, anonymous: 401 }],
+  ['withdrawPhotoReview (nothing asked: changes nothing)', () => ({ method: 'DELETE', path: '/api/stations/matrix-1/review' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['createReviewPairing', () => ({ method: 'POST', path: '/api/stations/matrix-1/review-pairings' }), { admin: 201, secretary: 403, operator: 201, cashier: 403, student: 403, anonymous: 401 }],
+  ['revokeReviewScreens (none paired: changes nothing)', () => ({ method: 'DELETE', path: '/api/stations/matrix-1/review-screens' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['pairReviewScreen (no open code at that station: writes nothing but the refusal)', () => ({ method: 'POST', path: '/api/review-screen/matrix-pair/pair', json: { code: '000000' } }), { admin: 422, secretary: 422, operator: 422, cashier: 422, student: 422, anonymous: 422 }],
+  ['getReviewScreen (no device cookie)', () => ({ method: 'GET', path: '/api/review-screen/matrix-1' }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
+  ['getReviewScreenImage (no device cookie)', () => ({ method: 'GET', path: `/api/review-screen/matrix-1/photos/${UNKNOWN_ID}/image` }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
+  ['confirmOnReviewScreen (no device cookie)', () => ({ method: 'POST', path: '/api/review-screen/matrix-1/confirm', json: { photoId: UNKNOWN_ID } }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
+  ['requestRetakeOnReviewScreen (no device cookie)', () => ({ method: 'POST', path: '/api/review-screen/matrix-1/retake', json: { photoId: UNKNOWN_ID } }), { admin: 401, secretary: 401, operator: 401, cashier: 401, student: 401, anonymous: 401 }],
+  ['getMyPhoto', () => ({ method: 'GET', path: '/api/me/photo' }), { admin: 403, secretary: 403, operator: 403, cashier: 403, student: 200, anonymous: 401 }],
+  ['confirmMyPhoto (unknown photo)', () => ({ method: 'POST', path: '/api/me/photo/confirm', json: { photoId: UNKNOWN_ID } }), { admin: 403, secretary: 403, operator: 403, cashier: 403, student: 404, anonymous: 401 }],
+  ['requestMyPhotoRetake (unknown photo)', () => ({ method: 'POST', path: '/api/me/photo/retake', json: { photoId: UNKNOWN_ID } }), { admin: 403, secretary: 403, operator: 403, cashier: 403, student: 404, anonymous: 401 }],
   // last: it ends the caller's session (the test signs the caller in again)
   ['logout', () => ({ method: 'POST', path: '/api/auth/logout' }), { admin: 204, secretary: 204, operator: 204, cashier: 204, student: 204, anonymous: 204 }],
 ];
 
 /** Routes that are public: no session needed (the rest answer 401 to the anonymous caller). */
 const PUBLIC_OPERATIONS = new Set(['getHealth', 'login', 'logout', 'getCampaign', 'getNotice', 'getNoticePdf', 'getOidcStatus', 'startOidcSignIn', 'finishOidcSignIn', 'requestSignInLink', 'consumeSignInLink', 'getBoard', 'streamBoard']);
+// the review screen: no account, the device cookie of its station (src/http/review-screen.routes.ts)
+for (const op of ['pairReviewScreen', 'getReviewScreen', 'getReviewScreenImage', 'confirmOnReviewScreen', 'requestRetakeOnReviewScreen']) PUBLIC_OPERATIONS.add(op);
 /** Operations with no row in MATRIX, and the test that covers who may call them instead. */
 const COVERED_ELSEWHERE: Record<string, string> = {
   // a real mail to a real address would be sent; src/http/signin-link.routes.test.ts checks its answers (public, same for all)

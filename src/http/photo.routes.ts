@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
+  ConfirmPhotoRequestSchema,
+  MyPhotoAnswerRequestSchema,
+  MyPhotoSchema,
   PhotoIdParamsSchema,
   PhotoListSchema,
   PhotoReportSchema,
@@ -55,6 +58,7 @@ const ERRORS = errorResponses(
   'PHOTO_NOT_FOUND',
   'CONFIRMATION_NOT_FOUND',
   'PHOTO_ALREADY_CONFIRMED',
+  'PHOTO_NOT_AWAITING_CONFIRMATION',
   'PHOTO_NOT_CONFIRMABLE',
   'PHOTO_EMPTY',
   'PHOTO_TRUNCATED',
@@ -171,12 +175,61 @@ export const photoRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'confirmPhoto',
         tags: ['photos'],
-        summary: "Locks this shot as the student's photo (C3): no retakes afterwards unless an admin voids it",
+        summary:
+          "The operator's button for a student without a phone, in the student's presence: locks this shot as the student's photo (C3; method operator_in_presence; optional body { stationId }); no retakes afterwards unless an admin voids it",
         params: PhotoIdParamsSchema,
+        body: ConfirmPhotoRequestSchema,
         response: { 200: PhotoReportSchema, ...ERRORS },
       },
     },
-    async (request) => photoService.confirmPhoto(app.deps, actorOf(request), request.params.id, request.lang),
+    async (request) => photoService.confirmPhoto(app.deps, actorOf(request), request.params.id, request.lang, request.body),
+  );
+
+  app.get(
+    '/api/me/photo',
+    {
+      config: { permission: 'photo.confirmMine' },
+      schema: {
+        operationId: 'getMyPhoto',
+        tags: ['photos'],
+        summary: "The signed-in student's photo: the confirmed one, the shot a station asks them to confirm (awaiting / retake), or none",
+        response: { 200: MyPhotoSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.getMyPhoto(app.deps, actorOf(request), request.lang),
+  );
+
+  app.post(
+    '/api/me/photo/confirm',
+    {
+      config: { permission: 'photo.confirmMine' },
+      schema: {
+        operationId: 'confirmMyPhoto',
+        tags: ['photos'],
+        summary: 'The student confirms on /my the shot a station asks them to confirm (C3; method student_my_page): only their own, only while it awaits them; the same photo again: 200',
+        body: MyPhotoAnswerRequestSchema,
+        response: { 201: MyPhotoSchema, 200: MyPhotoSchema, ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const done = await photoService.confirmMyPhoto(app.deps, actorOf(request), request.body, request.lang);
+      return reply.status(done.created ? 201 : 200).send(done.value);
+    },
+  );
+
+  app.post(
+    '/api/me/photo/retake',
+    {
+      config: { permission: 'photo.confirmMine' },
+      schema: {
+        operationId: 'requestMyPhotoRetake',
+        tags: ['photos'],
+        summary: '重拍 on /my: the station is told the student wants another shot; the shot stays unconfirmed',
+        body: MyPhotoAnswerRequestSchema,
+        response: { 200: MyPhotoSchema, ...ERRORS },
+      },
+    },
+    async (request) => photoService.requestMyPhotoRetake(app.deps, actorOf(request), request.body, request.lang),
   );
 
   app.post(

@@ -93,6 +93,40 @@ export async function listConfirmedPhotoIds(db: Tx, photoIds: string[]): Promise
   return new Set(rows.map((r) => r.photo_id));
 }
 
+/** A confirmation with the names of who confirmed and who voided it (the accounts, not the student's name). */
+export interface ConfirmationWithNamesRow extends PhotoConfirmationRow {
+  confirmed_by_name: string | null;
+  confirmed_by_role: string | null;
+  voided_by_name: string | null;
+}
+
+/** Every confirmation of these photos, active and voided (a voided one keeps its record), oldest first. */
+export async function listConfirmationsOfPhotos(db: Tx, photoIds: string[]): Promise<ConfirmationWithNamesRow[]> {
+  if (photoIds.length === 0) return [];
+  return db
+    .selectFrom('photo_confirmations as c')
+    .leftJoin('users as cu', 'cu.id', 'c.confirmed_by')
+    .leftJoin('users as vu', 'vu.id', 'c.voided_by')
+    .selectAll('c')
+    .select(['cu.username as confirmed_by_name', 'cu.role as confirmed_by_role', 'vu.username as voided_by_name'])
+    .where('c.photo_id', 'in', photoIds)
+    .orderBy('c.confirmed_at')
+    .orderBy('c.id')
+    .execute();
+}
+
+/**
+ * Whether the student checked in on this day with their collection code (C1): a queue ticket of the day
+ * exists (check-in takes the code bound to the student) and the student holds a bound code.
+ */
+export async function checkedInWithCodeOn(db: Tx, campaignId: string, studentId: string, date: string): Promise<boolean> {
+  // one after the other: inside a transaction both run on its one connection
+  const ticket = await db.selectFrom('queue_tickets').select('id').where('campaign_id', '=', campaignId).where('student_id', '=', studentId).where('date', '=', date).limit(1).executeTakeFirst();
+  if (!ticket) return false;
+  const code = await db.selectFrom('collection_codes').select('student_id').where('campaign_id', '=', campaignId).where('student_id', '=', studentId).executeTakeFirst();
+  return code !== undefined;
+}
+
 /** Inserts a confirmation unless the student holds one already (partial unique index): true when inserted. */
 export async function insertConfirmationUnlessConfirmed(tx: Tx, row: Insertable<PhotoConfirmationsTable>): Promise<boolean> {
   const r = await tx

@@ -19,7 +19,7 @@ import type { z } from 'zod';
 import type { Booking, CreateBookingRequestSchema, JoinWaitlistRequestSchema, MyBookingSchema, Session, WaitlistEntrySchema } from '../contracts/booking.js';
 import type { Tx } from '../db/database.js';
 import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
-import { findDepartmentDay } from '../domain/campaign.js';
+import { findDepartmentDay, localDate } from '../domain/campaign.js';
 import { AppError } from '../domain/errors.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent, studentScope } from '../domain/permissions.js';
@@ -27,6 +27,7 @@ import type { BookingRefusal } from '../domain/schedule.js';
 import { checkBookingAllowed, zonedTimeToInstant } from '../domain/schedule.js';
 import type { BookableStudentRow, BookingRow, SessionRow, WaitlistRow } from '../repositories/booking.repository.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
+import { findActiveConfirmationOfStudent } from '../repositories/photo.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { recordAuditEvent } from './audit.service.js';
@@ -99,6 +100,17 @@ async function getCampaignSession(ctx: BookingContext, sessionId: string): Promi
   const session = await bookingRepo.findSession(ctx.deps.db.db, sessionId);
   if (!session || session.campaign_id !== ctx.campaign.id || !isCurrentSlot(ctx.campaign, session)) throw new AppError('SESSION_NOT_FOUND');
   return session;
+}
+
+/** C3: a student whose photo is confirmed is done; a booking would only hold a seat someone else needs. */
+async function assertNotConfirmed(ctx: BookingContext, student: BookableStudentRow): Promise<void> {
+  const confirmation = await findActiveConfirmationOfStudent(ctx.deps.db.db, student.id);
+  if (confirmation) {
+    throw new AppError('PHOTO_CONFIRMED', {
+      params: { studentNo: student.student_no, date: localDate(new Date(confirmation.confirmed_at), ctx.campaign.timezone) },
+      details: { confirmedAt: confirmation.confirmed_at },
+    });
+  }
 }
 
 /** Rules S2–S4 and E1–E7 before any seat is counted (seats are the database's job). */
@@ -200,6 +212,7 @@ export async function createBooking(deps: ServiceDeps, actor: Actor, req: Create
   return withIdempotency(deps, actor, opts.idempotency, async () => {
     const ctx = await bookingContext(deps, actor);
     const student = await resolveStudent(ctx, req.studentNo);
+    await assertNotConfirmed(ctx, student);
     const session = await getCampaignSession(ctx, req.sessionId);
     assertMayBook(ctx, student, session);
     // A full session is refused without a transaction: this read only ever refuses (a seat that frees a moment
@@ -281,6 +294,7 @@ export async function joinWaitlist(deps: ServiceDeps, actor: Actor, sessionId: s
   return withIdempotency(deps, actor, opts.idempotency, async () => {
     const ctx = await bookingContext(deps, actor);
     const student = await resolveStudent(ctx, req.studentNo);
+    await assertNotConfirmed(ctx, student);
     const session = await getCampaignSession(ctx, sessionId);
     assertMayBook(ctx, student, session);
     return change<JoinWaitlistResult>(

@@ -14,20 +14,26 @@ import crypto from 'node:crypto';
 import type { PhotoKeyring } from '../adapters/envelope-crypto.js';
 import { openBlob, rewrapKey, sealBlob } from '../adapters/envelope-crypto.js';
 import type { PhotoDeps } from '../adapters/photo-pipeline.js';
-import type { KeysRotateResult, PhotoReport } from '../contracts/photo.js';
+import type { ConfirmationMethod, KeysRotateResult, MyPhoto, PhotoConfirmation, PhotoReport } from '../contracts/photo.js';
+import { ConfirmPhotoRequestSchema, MyPhotoAnswerRequestSchema } from '../contracts/photo.js';
 import type { Tx } from '../db/database.js';
+import type { CampaignDefinition } from '../domain/campaign.js';
+import { localDate } from '../domain/campaign.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { canSeeStudent } from '../domain/permissions.js';
 import type { PhotoCheck } from '../domain/photo-standard.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
-import type { PhotoRow, PhotoStudentRow } from '../repositories/photo.repository.js';
+import type { ConfirmationWithNamesRow, PhotoRow, PhotoStudentRow } from '../repositories/photo.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
+import * as queueRepo from '../repositories/queue.repository.js';
+import * as reviewRepo from '../repositories/review-screen.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
 import { appendAuditEvents, recordAuditEvent } from './audit.service.js';
-import type { Done } from './change.js';
-import { mutate } from './change.js';
+import type { Done, Effects } from './change.js';
+import { change, mutate } from './change.js';
+import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 
@@ -44,8 +50,25 @@ function parseReport(row: PhotoRow): StoredReport {
   return JSON.parse(row.report) as StoredReport;
 }
 
-function toReport(row: PhotoRow, confirmed: boolean, lang: Lang): PhotoReport {
+const METHODS: readonly string[] = ['student_review_screen', 'student_my_page', 'operator_in_presence'] satisfies ConfirmationMethod[];
+
+function toConfirmation(c: ConfirmationWithNamesRow): PhotoConfirmation {
+  return {
+    id: c.id,
+    confirmedAt: c.confirmed_at,
+    method: c.method && METHODS.includes(c.method) ? (c.method as ConfirmationMethod) : null,
+    stationId: c.station_id ?? null,
+    confirmedBy: c.confirmed_by && c.confirmed_by_name ? { username: c.confirmed_by_name, role: c.confirmed_by_role ?? '' } : null,
+    byReviewScreen: c.device_id !== null && c.device_id !== undefined,
+    codeMatch: c.code_match === null || c.code_match === undefined ? null : c.code_match === 1,
+    voided: c.voided_at ? { at: c.voided_at, by: c.voided_by_name, reason: c.void_reason ?? '' } : null,
+  };
+}
+
+function toReport(row: PhotoRow, confirmations: ConfirmationWithNamesRow[], lang: Lang): PhotoReport {
   const stored = parseReport(row);
+  const own = confirmations.filter((c) => c.photo_id === row.id);
+  const confirmed = own.some((c) => c.voided_at === null);
   return {
     id: row.id,
     studentId: row.student_id,
@@ -56,12 +79,12 @@ function toReport(row: PhotoRow, confirmed: boolean, lang: Lang): PhotoReport {
     confirmed,
     invalid: confirmed && row.invalid_reason ? { rule: row.invalid_reason } : null,
     hasImage: stored.hasStandard,
+    confirmations: own.map(toConfirmation),
   };
 }
 
 async function reportOf(db: Tx, row: PhotoRow, lang: Lang): Promise<PhotoReport> {
-  const confirmed = await photoRepo.listConfirmedPhotoIds(db, [row.id]);
-  return toReport(row, confirmed.has(row.id), lang);
+  return toReport(row, await photoRepo.listConfirmationsOfPhotos(db, [row.id]), lang);
 }
 
 // ───────────────────────────── who may see what ─────────────────────────────
@@ -76,7 +99,7 @@ async function assertMaySeeStudent(deps: ServiceDeps, actor: Actor, student: Pho
   }
 }
 
-async function getVisiblePhoto(deps: ServiceDeps, actor: Actor, photoId: string): Promise<{ photo: PhotoRow; student: PhotoStudentRow }> {
+export async function getVisiblePhoto(deps: ServiceDeps, actor: Actor, photoId: string): Promise<{ photo: PhotoRow; student: PhotoStudentRow }> {
   const photo = await photoRepo.findPhoto(deps.db.db, photoId);
   if (!photo) throw new AppError('PHOTO_NOT_FOUND');
   const student = await photoRepo.findStudentById(deps.db.db, photo.student_id);
@@ -245,7 +268,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
       if (!winner) throw new AppError('CONFLICT');
       return { value: await reportOf(deps.db.db, winner, lang), created: false };
     }
-    return { value: toReport(outcome.row, false, lang), created: true };
+    return { value: toReport(outcome.row, [], lang), created: true };
   } catch (e) {
     if (isAppError(e) && e.code !== 'FORBIDDEN' && e.code !== 'UNAUTHENTICATED') await recordUploadRefused(deps, actor, e.code, ctx);
     throw e;
@@ -266,11 +289,11 @@ export async function listStudentPhotos(deps: ServiceDeps, actor: Actor, student
   if (!student) throw new AppError('STUDENT_NOT_FOUND');
   await assertMaySeeStudent(deps, actor, student);
   const rows = await photoRepo.listPhotosOfStudent(deps.db.db, student.id);
-  const confirmed = await photoRepo.listConfirmedPhotoIds(
+  const confirmations = await photoRepo.listConfirmationsOfPhotos(
     deps.db.db,
     rows.map((r) => r.id),
   );
-  return { items: rows.map((r) => toReport(r, confirmed.has(r.id), lang)) };
+  return { items: rows.map((r) => toReport(r, confirmations, lang)) };
 }
 
 async function readBlob(deps: ServiceDeps, photoId: string, kind: 'original' | 'standard'): Promise<Buffer> {
@@ -295,37 +318,239 @@ export async function getPhotoImage(deps: ServiceDeps, actor: Actor, photoId: st
 }
 
 // ───────────────────────────── confirmation (C3) ─────────────────────────────
+//
+// A shot is confirmed by the student (on the station's paired review screen, or on their own /my page while
+// the station asks them to), or by the operator's button with the student present (issue 9 section 4). Every
+// confirmation records who (the account, or the paired screen), where (the station), when, how (the method)
+// and whether the student checked in today with their bound collection code. In the same transaction the
+// station's request is cleared and the ticket the station called for the student is served.
 
-/** Locks this shot as the student's photo (C3): no later upload, no other confirmation, unless voided. */
-export async function confirmPhoto(deps: ServiceDeps, actor: Actor, photoId: string, lang: Lang): Promise<PhotoReport> {
-  authorize(actor, 'photo.confirm');
-  const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
-  const stored = parseReport(photo);
-  if (!stored.accepted || !stored.hasStandard) {
-    const failed = stored.checks.filter((c) => c.status === 'fail');
-    const reason = failed.length > 0 ? [...new Set(failed.map((c) => c.message[lang]))].join('; ') : lang === 'zh' ? '没有标准照片' : 'no standard photo';
-    throw new AppError('PHOTO_NOT_CONFIRMABLE', { params: { reason }, details: { failed: failed.map((c) => c.id) } });
-  }
+/** Who confirms, where and how: the part of a confirmation the caller decides. */
+export interface ConfirmationSource {
+  method: ConfirmationMethod;
+  stationId: string | null;
+  /** the paired review screen (review_devices.id) */
+  deviceId?: string | null;
+}
+
+function notConfirmable(stored: StoredReport, lang: Lang): AppError | null {
+  if (stored.accepted && stored.hasStandard) return null;
+  const failed = stored.checks.filter((c) => c.status === 'fail');
+  const reason = failed.length > 0 ? [...new Set(failed.map((c) => c.message[lang]))].join('; ') : lang === 'zh' ? '没有标准照片' : 'no standard photo';
+  return new AppError('PHOTO_NOT_CONFIRMABLE', { params: { reason }, details: { failed: failed.map((c) => c.id) } });
+}
+
+/** Refuses a shot that cannot be confirmed (failed checks, no standard image) or a student who must not be photographed. */
+export function assertConfirmable(photo: PhotoRow, student: PhotoStudentRow, lang: Lang): void {
+  const refusal = notConfirmable(parseReport(photo), lang);
+  if (refusal) throw refusal;
   assertRequired(student);
-  await mutate(deps, actor, async (tx) => {
-    await lockStudent(tx, deps.db.dialect, student.id);
-    const fresh = await photoRepo.findStudentById(tx, student.id);
-    if (!fresh) throw new AppError('STUDENT_NOT_FOUND');
-    assertRequired(fresh);
-    const inserted = await photoRepo.insertConfirmationUnlessConfirmed(tx, {
-      id: crypto.randomUUID(),
-      photo_id: photo.id,
-      student_id: student.id,
-      confirmed_at: nowIso(deps),
-      confirmed_by: actor.principal?.userId ?? null,
-      voided_at: null,
-      voided_by: null,
-      void_reason: null,
-    });
-    if (!inserted) throw new AppError('PHOTO_ALREADY_CONFIRMED');
-    return { value: null, audit: { action: 'photo.confirmed', targetType: 'photo', targetId: photo.id, details: { studentId: student.id, rule: 'C3' } } };
+}
+
+/**
+ * Confirms `photo` inside `tx` (the caller runs it through `change`): the student's row is locked, the
+ * decision read again, and the partial unique index on active confirmations decides a race. The same photo
+ * confirmed already is an answer, not an error (`already: true`, nothing written); another photo of the
+ * student confirmed already is PHOTO_ALREADY_CONFIRMED. `mustAwait`: the photo must be the one a station
+ * awaits the student's answer for (the student's own answers; the operator's button does not need it).
+ */
+export async function confirmInTransaction(
+  tx: Tx,
+  deps: ServiceDeps,
+  actor: Actor,
+  effects: Effects,
+  input: { photo: PhotoRow; student: PhotoStudentRow; campaign: CampaignDefinition; source: ConfirmationSource; mustAwait: boolean },
+): Promise<{ value: { already: boolean; confirmedAt: string }; audit: AuditInput[] | null }> {
+  const { photo, student, campaign, source } = input;
+  await lockStudent(tx, deps.db.dialect, student.id);
+  const fresh = await photoRepo.findStudentById(tx, student.id);
+  if (!fresh) throw new AppError('STUDENT_NOT_FOUND');
+  const active = await photoRepo.findActiveConfirmationOfStudent(tx, student.id);
+  if (active?.photo_id === photo.id) return { value: { already: true, confirmedAt: active.confirmed_at }, audit: null };
+  if (active) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+  assertRequired(fresh);
+  if (input.mustAwait) {
+    const review = await reviewRepo.findReviewOfStudent(tx, student.id);
+    if (review?.photo_id !== photo.id || review.status !== 'awaiting' || (source.stationId !== null && review.station_id !== source.stationId)) {
+      throw new AppError('PHOTO_NOT_AWAITING_CONFIRMATION', { details: { photoId: photo.id } });
+    }
+  }
+  const now = nowIso(deps);
+  const date = localDate(deps.clock(), campaign.timezone);
+  const codeMatch = await photoRepo.checkedInWithCodeOn(tx, campaign.id, student.id, date);
+  const id = crypto.randomUUID();
+  const inserted = await photoRepo.insertConfirmationUnlessConfirmed(tx, {
+    id,
+    photo_id: photo.id,
+    student_id: student.id,
+    confirmed_at: now,
+    confirmed_by: actor.principal?.userId ?? null,
+    voided_at: null,
+    voided_by: null,
+    void_reason: null,
+    method: source.method,
+    station_id: source.stationId,
+    device_id: source.deviceId ?? null,
+    code_match: codeMatch ? 1 : 0,
   });
-  return toReport(photo, true, lang);
+  if (!inserted) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+  // The stations that asked the student go idle; the ticket called for them is done.
+  const cleared = await reviewRepo.deleteReviewsOfStudent(tx, student.id);
+  const served = await serveTicketOnConfirmation(tx, deps, effects, { campaignId: campaign.id, studentId: student.id, date });
+  const audit: AuditInput[] = [
+    {
+      action: 'photo.confirmed',
+      targetType: 'photo',
+      targetId: photo.id,
+      details: {
+        studentId: student.id,
+        rule: 'C3',
+        confirmationId: id,
+        method: source.method,
+        stationId: source.stationId,
+        deviceId: source.deviceId ?? null,
+        codeMatch,
+        reviewCleared: cleared.map((r) => r.station_id),
+      },
+    },
+  ];
+  if (served) audit.push(served);
+  return { value: { already: false, confirmedAt: now }, audit };
+}
+
+/**
+ * C4: the ticket a station called for the student today is served in the confirmation's transaction (the call
+ * boards hear of it). Answers its audit event, or null when no ticket was called for them.
+ */
+async function serveTicketOnConfirmation(tx: Tx, deps: ServiceDeps, effects: Effects, input: { campaignId: string; studentId: string; date: string }): Promise<AuditInput | null> {
+  const ticket = await queueRepo.findActiveTicketOfStudent(tx, input.campaignId, input.date, input.studentId);
+  if (ticket?.status !== 'called' || !(await queueRepo.serveTicket(tx, ticket.id, nowIso(deps)))) return null;
+  effects.queueChanged(ticket.site, ticket.date);
+  return { action: 'ticket.served', targetType: 'ticket', targetId: ticket.id, details: { site: ticket.site, number: ticket.number, stationId: ticket.station_id, studentId: ticket.student_id, reason: 'photo.confirmed' } };
+}
+
+/** The station where the operator's button is pressed: the one given, else the one asking the student, else the one naming them. */
+async function stationOfOperatorConfirmation(db: Tx, photo: PhotoRow, studentId: string, given: string | undefined): Promise<string | null> {
+  if (given) return given;
+  const review = await reviewRepo.findReviewOfStudent(db, studentId);
+  if (review) return review.station_id;
+  const naming = await db.selectFrom('stations').select('id').where('current_student_id', '=', studentId).orderBy('updated_at', 'desc').executeTakeFirst();
+  if (naming) return naming.id;
+  return photo.station && /^[a-z0-9-]{1,32}$/.test(photo.station) ? photo.station : null;
+}
+
+/**
+ * confirmPhoto, the operator's button: the student is present and has no phone (or cannot use the review
+ * screen); recorded as `operator_in_presence` with the operator's account. Locks this shot (C3): no later
+ * upload, no other confirmation, unless an admin voids it.
+ */
+export async function confirmPhoto(deps: ServiceDeps, actor: Actor, photoId: string, lang: Lang, body?: unknown): Promise<PhotoReport> {
+  authorize(actor, 'photo.confirm');
+  const parsed = ConfirmPhotoRequestSchema.safeParse(body ?? undefined);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `stationId: ${parsed.error.issues[0]?.message ?? 'invalid'}` } });
+  const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
+  assertConfirmable(photo, student, lang);
+  const campaign = await getActiveCampaign(deps);
+  const stationId = await stationOfOperatorConfirmation(deps.db.db, photo, student.id, parsed.data?.stationId);
+  const done = await change(deps, actor, (tx, effects) => confirmInTransaction(tx, deps, actor, effects, { photo, student, campaign, source: { method: 'operator_in_presence', stationId }, mustAwait: false }));
+  // As before issue 9, the operator's button says so when the student is confirmed already (the student's own answers are idempotent).
+  if (done.value.already) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+  return reportOf(deps.db.db, photo, lang);
+}
+
+// ───────────────────────────── the student's own photo (/my) ─────────────────────────────
+
+/** The signed-in student's roster row (a student account names its student number). */
+async function ownStudent(deps: ServiceDeps, actor: Actor, campaign: CampaignDefinition): Promise<PhotoStudentRow> {
+  const studentNo = actor.principal?.studentNo ?? (actor.principal?.role === 'student' ? actor.principal.username : null);
+  if (!studentNo) throw new AppError('STUDENT_NOT_FOUND');
+  const student = await photoRepo.findStudentByNo(deps.db.db, campaign.id, studentNo);
+  if (!student) throw new AppError('STUDENT_NOT_FOUND');
+  return student;
+}
+
+async function myPhotoOf(deps: ServiceDeps, student: PhotoStudentRow, lang: Lang): Promise<MyPhoto> {
+  const db = deps.db.db;
+  const active = await photoRepo.findActiveConfirmationOfStudent(db, student.id);
+  if (active) {
+    const photo = await photoRepo.findPhoto(db, active.photo_id);
+    return { state: 'confirmed', photo: photo ? await reportOf(db, photo, lang) : null, stationId: active.station_id ?? null, requestedAt: null, confirmedAt: active.confirmed_at };
+  }
+  const review = await reviewRepo.findReviewOfStudent(db, student.id);
+  const photo = review ? await photoRepo.findPhoto(db, review.photo_id) : undefined;
+  if (review && photo) return { state: review.status, photo: await reportOf(db, photo, lang), stationId: review.station_id, requestedAt: review.requested_at, confirmedAt: null };
+  return { state: 'none', photo: null, stationId: null, requestedAt: null, confirmedAt: null };
+}
+
+/** getMyPhoto: the student's confirmed photo, or the shot a station asks them to confirm, or none. */
+export async function getMyPhoto(deps: ServiceDeps, actor: Actor, lang: Lang): Promise<MyPhoto> {
+  authorize(actor, 'photo.confirmMine');
+  const campaign = await getActiveCampaign(deps);
+  return myPhotoOf(deps, await ownStudent(deps, actor, campaign), lang);
+}
+
+function parseAnswer(body: unknown): string {
+  const parsed = MyPhotoAnswerRequestSchema.safeParse(body);
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `photoId: ${parsed.error.issues[0]?.message ?? 'required'}` }, details: [{ field: 'photoId', message: 'required' }] });
+  return parsed.data.photoId;
+}
+
+/** The student's own shot, or FORBIDDEN (audited) for anyone else's. */
+async function ownPhoto(deps: ServiceDeps, actor: Actor, photoId: string): Promise<{ photo: PhotoRow; student: PhotoStudentRow; campaign: CampaignDefinition }> {
+  const campaign = await getActiveCampaign(deps);
+  const own = await ownStudent(deps, actor, campaign);
+  const photo = await photoRepo.findPhoto(deps.db.db, photoId);
+  if (!photo) throw new AppError('PHOTO_NOT_FOUND');
+  if (photo.student_id !== own.id) {
+    await recordAuditEvent(deps, actor, { action: 'student.access_denied', result: 'denied', targetType: 'photo', targetId: photo.id, details: { operation: 'confirmMyPhoto' } });
+    throw new AppError('FORBIDDEN');
+  }
+  return { photo, student: own, campaign };
+}
+
+/**
+ * confirmMyPhoto: the student confirms, on /my, the shot a station currently asks them to confirm (C3).
+ * Only their own shot, only while it awaits them; the same photo again answers the confirmed photo (idempotent).
+ */
+export async function confirmMyPhoto(deps: ServiceDeps, actor: Actor, body: unknown, lang: Lang): Promise<Done<MyPhoto>> {
+  authorize(actor, 'photo.confirmMine');
+  const { photo, student, campaign } = await ownPhoto(deps, actor, parseAnswer(body));
+  assertConfirmable(photo, student, lang);
+  const done = await change(deps, actor, async (tx, effects) => {
+    const review = await reviewRepo.findReviewOfStudent(tx, student.id);
+    return confirmInTransaction(tx, deps, actor, effects, { photo, student, campaign, source: { method: 'student_my_page', stationId: review?.station_id ?? null }, mustAwait: true });
+  });
+  return { value: await myPhotoOf(deps, student, lang), created: !done.value.already };
+}
+
+/**
+ * requestMyPhotoRetake: the student asks for another shot (重拍) on /my: the station is told (its request shows
+ * "学生要求重拍"); the shot stays unconfirmed. Only the shot awaiting them.
+ */
+export async function requestMyPhotoRetake(deps: ServiceDeps, actor: Actor, body: unknown, lang: Lang): Promise<MyPhoto> {
+  authorize(actor, 'photo.confirmMine');
+  const { photo, student } = await ownPhoto(deps, actor, parseAnswer(body));
+  await mutate(deps, actor, async (tx) => {
+    const review = await reviewRepo.findReviewOfStudent(tx, student.id);
+    if (review?.photo_id !== photo.id) throw new AppError('PHOTO_NOT_AWAITING_CONFIRMATION', { details: { photoId: photo.id } });
+    if (review.status === 'retake') return { value: null, audit: null };
+    if (!(await reviewRepo.markRetakeRequested(tx, review.station_id, photo.id, nowIso(deps)))) throw new AppError('PHOTO_NOT_AWAITING_CONFIRMATION', { details: { photoId: photo.id } });
+    return { value: null, audit: { action: 'photo.retake_requested', targetType: 'photo', targetId: photo.id, details: { studentId: student.id, stationId: review.station_id, via: 'student_my_page' } } };
+  });
+  return myPhotoOf(deps, student, lang);
+}
+
+// ───────────────────────────── the review screen's reads ─────────────────────────────
+
+/**
+ * The standard image of the shot a station awaits, for its paired review screen: the caller (review-screen
+ * service) has checked the screen's pairing and that this shot is the station's. Audited `photo.viewed` with
+ * the screen as actor, before the bytes leave (A3).
+ */
+export async function readImageForReviewScreen(deps: ServiceDeps, screen: Actor, photo: PhotoRow, details: { stationId: string; deviceId: string }): Promise<Buffer> {
+  const bytes = await readBlob(deps, photo.id, 'standard');
+  await recordAuditEvent(deps, screen, { action: 'photo.viewed', targetType: 'photo', targetId: photo.id, details: { studentId: photo.student_id, kind: 'standard', ...details } });
+  return bytes;
 }
 
 /** An admin voids a confirmation with a reason (audited): the student may be photographed again. */
@@ -344,7 +569,7 @@ export async function voidPhotoConfirmation(deps: ServiceDeps, actor: Actor, pho
       audit: { action: 'photo.confirmation_voided', targetType: 'photo', targetId: photo.id, details: { studentId: student.id, confirmationId: active.id, reason: why } },
     };
   });
-  return toReport(photo, false, lang);
+  return reportOf(deps.db.db, photo, lang);
 }
 
 // ───────────────────────────── E7 ─────────────────────────────

@@ -118,7 +118,7 @@ export async function startFakeGradphoto(): Promise<FakeGradphoto> {
       const known = photosBySha.get(received);
       const photo = known ?? { id: crypto.randomUUID(), studentId };
       photosBySha.set(received, photo);
-      const report: PhotoReport = { id: photo.id, studentId: photo.studentId, createdAt: new Date().toISOString(), station: upload.station, checks: [], accepted: true, confirmed: false, invalid: null, hasImage: true };
+      const report: PhotoReport = { id: photo.id, studentId: photo.studentId, createdAt: new Date().toISOString(), station: upload.station, checks: [], accepted: true, confirmed: false, invalid: null, hasImage: true, confirmations: [] };
       return json(res, (upload.status = known ? 200 : 201), report);
     }
     return error(res, 404, 'NOT_FOUND');
