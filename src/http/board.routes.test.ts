@@ -1,7 +1,10 @@
 // The call board, the desk's preview and the student's own ticket over real HTTP, once per database (issue 9
 // sections 1 and 2; C4): the board is public and carries no personal data; its stream sends a new board after
 // a call; the desk's preview is masked for the agency.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { openSse } from '../../test/support/sse.js';
@@ -11,6 +14,8 @@ import { computeNationalIdCheckChar } from '../domain/national-id.js';
 import { updatePaymentSettings } from '../services/payment.service.js';
 import { SYSTEM } from '../services/deps.js';
 import { applyRosterImport } from '../services/roster.service.js';
+import { boardRoutes } from './board.routes.js';
+import { handleError } from './errors.js';
 
 const ID17 = '11010819990101001';
 const NATIONAL_ID = ID17 + computeNationalIdCheckChar(ID17);
@@ -104,6 +109,37 @@ describe.each(DIALECTS)('call board API on %s', (dialect) => {
       nothingPersonal(JSON.stringify(stream.events));
     } finally {
       stream.close();
+    }
+  });
+
+  it('streamBoard: heartbeat comments; beyond the process’s cap 429 BOARD_VIEWERS_FULL naming the limit; a closed stream frees its seat', async () => {
+    const app = Fastify();
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    app.decorate('deps', rt.deps);
+    app.decorateRequest('lang', 'en');
+    app.decorateRequest('principal', null);
+    app.setErrorHandler(handleError);
+    await app.register(boardRoutes, { maxBoardStreams: 1, heartbeatMs: 50 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/board/beijing/stream`;
+    try {
+      const first = await openSse(url);
+      expect(first.status).toBe(200);
+      expect(await first.nextComment()).toBe('heartbeat');
+      const second = await fetch(url);
+      expect(second.status).toBe(429);
+      const body = ErrorBodySchema.parse(await second.json());
+      expect(body.error.code).toBe('BOARD_VIEWERS_FULL');
+      expect(body.error.message).toContain('limit 1');
+      first.close();
+      await vi.waitFor(async () => {
+        const again = await openSse(url);
+        again.close();
+        expect(again.status).toBe(200);
+      });
+    } finally {
+      await app.close();
     }
   });
 

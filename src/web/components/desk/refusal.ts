@@ -4,7 +4,6 @@ import type { TFunction } from 'i18next';
 import type { CheckInPreview } from '../../../contracts/board.js';
 import type { z } from 'zod';
 import type { SiteSchema } from '../../../contracts/common.js';
-import { ApiError } from '../../api/client.js';
 
 export interface RefusalContext {
   studentNo: string;
@@ -16,8 +15,19 @@ function detail<T>(details: unknown, key: string): T | undefined {
   return details && typeof details === 'object' ? ((details as Record<string, unknown>)[key] as T | undefined) : undefined;
 }
 
+/** An answer of the server (ApiError of api/client.ts): its code, message and details. */
+interface Refusal {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+function isRefusal(error: unknown): error is Refusal {
+  return error instanceof Error && typeof (error as Partial<Refusal>).code === 'string';
+}
+
 export function refusalSentence(t: TFunction, error: unknown, ctx: RefusalContext): string {
-  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  if (!isRefusal(error)) return error instanceof Error ? error.message : String(error);
   const studentNo = ctx.studentNo;
   switch (error.code) {
     case 'COLLECTION_CODE_IN_USE':
