@@ -144,26 +144,16 @@ function studentsWithProgress(db: Tx, campaignId: string, asOf: StudentListFilte
     .where('students.removed_at', 'is', null);
 }
 
-function filteredStudents(db: Tx, f: StudentListFilter) {
-  let q = studentsWithProgress(db, f.campaignId, f.asOf);
+/** The students a filter selects by their own columns (scope, department, decision, rule, site, search). */
+function plainStudents(db: Tx, f: StudentListFilter) {
+  let q = db.selectFrom('students').where('students.campaign_id', '=', f.campaignId).where('students.removed_at', 'is', null);
   if (f.departments) q = f.departments.length ? q.where('students.department', 'in', f.departments) : q.where(({ lit }) => lit(false));
   if (f.studentNo !== undefined) q = q.where('students.student_no', '=', f.studentNo);
   if (f.department) q = q.where('students.department', '=', f.department);
   if (f.decision) q = q.where('students.decision', '=', f.decision);
   if (f.rule) q = q.where('students.rule', '=', f.rule);
   if (f.site) q = q.where('students.site', '=', f.site);
-  if (f.progress) {
-    // only required students have a state (domain/progress.ts); the ladder says which facts hold and which not
-    q = q.where('students.decision', '=', 'required');
-    const { holds, absent } = progressCondition(f.progress === 'no-show' ? 'booked' : f.progress);
-    if (holds) q = q.where(FACT_COLUMN[holds], 'is not', null);
-    for (const fact of absent) q = q.where(FACT_COLUMN[fact], 'is', null);
-    if (f.progress === 'no-show') {
-      const now = f.asOf ?? { date: '9999-12-31', time: '00:00' };
-      q = q.where((eb) => eb.or([eb('ps.date', '<', now.date), eb.and([eb('ps.date', '=', now.date), eb('ps.end_time', '<=', now.time)])]));
-    }
-  }
-  if (f.paid !== undefined) q = q.where('pm.id', f.paid ? 'is not' : 'is', null);
+  if (f.progress) q = q.where('students.decision', '=', 'required'); // only required students have a state
   if (f.q) {
     const like = `%${escapeLike(f.q.toLowerCase())}%`;
     // ESCAPE is explicit: SQLite's LIKE has no escape character by default (PostgreSQL's is the backslash).
@@ -178,18 +168,61 @@ function filteredStudents(db: Tx, f: StudentListFilter) {
   return q;
 }
 
+/** The students of a filter on progress or payment: the facts joined, the ladder's conditions applied. */
+function progressFilteredStudents(db: Tx, f: StudentListFilter) {
+  let q = studentsWithProgress(db, f.campaignId, f.asOf).where('students.id', 'in', plainStudents(db, f).select('students.id'));
+  if (f.progress) {
+    // the ladder (domain/progress.ts) says which facts hold and which not
+    const { holds, absent } = progressCondition(f.progress === 'no-show' ? 'booked' : f.progress);
+    if (holds) q = q.where(FACT_COLUMN[holds], 'is not', null);
+    for (const fact of absent) q = q.where(FACT_COLUMN[fact], 'is', null);
+    if (f.progress === 'no-show') {
+      const now = f.asOf ?? { date: '9999-12-31', time: '00:00' };
+      q = q.where((eb) => eb.or([eb('ps.date', '<', now.date), eb.and([eb('ps.date', '=', now.date), eb('ps.end_time', '<=', now.time)])]));
+    }
+  }
+  if (f.paid !== undefined) q = q.where('pm.id', f.paid ? 'is not' : 'is', null);
+  return q;
+}
+
+const NO_FACTS: StudentProgressColumns = {
+  p_booking_id: null,
+  p_session_date: null,
+  p_session_end: null,
+  p_session_site: null,
+  p_ticket_date: null,
+  p_photo_student: null,
+  p_confirmation_id: null,
+  p_payment_id: null,
+};
+
 export async function listStudents(db: Tx, f: StudentListFilter, page: number, pageSize: number): Promise<{ rows: StudentListRow[]; total: number }> {
-  const q = filteredStudents(db, f);
+  if (f.progress || f.paid !== undefined) {
+    const q = progressFilteredStudents(db, f);
+    const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await q
+      .selectAll('students')
+      .select(PROGRESS_COLUMNS)
+      .orderBy('students.department')
+      .orderBy('students.student_no')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute();
+    return { rows: rows as StudentListRow[], total: Number(total.n) };
+  }
+  // No filter on the facts: the page of students first, then the facts of that page in one query (not one per student).
+  const q = plainStudents(db, f);
   const total = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-  const rows = await q
-    .selectAll('students')
-    .select(PROGRESS_COLUMNS)
-    .orderBy('students.department')
-    .orderBy('students.student_no')
-    .limit(pageSize)
-    .offset((page - 1) * pageSize)
-    .execute();
-  return { rows: rows as StudentListRow[], total: Number(total.n) };
+  const students = await q.selectAll('students').orderBy('students.department').orderBy('students.student_no').limit(pageSize).offset((page - 1) * pageSize).execute();
+  const facts = new Map<string, StudentProgressColumns>();
+  if (students.length > 0) {
+    const rows = await studentsWithProgress(db, f.campaignId, f.asOf)
+      .where('students.id', 'in', students.map((s) => s.id))
+      .select(['students.id as p_student_id', ...PROGRESS_COLUMNS])
+      .execute();
+    for (const r of rows) facts.set(r.p_student_id, r as StudentProgressColumns);
+  }
+  return { rows: students.map((s) => ({ ...s, ...(facts.get(s.id) ?? NO_FACTS) })), total: Number(total.n) };
 }
 
 const PROGRESS_COLUMNS = [
