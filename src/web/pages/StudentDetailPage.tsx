@@ -10,6 +10,7 @@ import { endpoints, queryKeys } from '../api/endpoints.js';
 import { BookingCard } from '../components/BookingCard.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
+import { StudentPhotosCard } from '../components/student/StudentPhotosCard.js';
 import { DecisionTag, RuleTag } from '../components/tags.js';
 import { formatDay, formatInstant, formatTerm } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
@@ -156,6 +157,7 @@ export default function StudentDetailPage(): ReactNode {
       />
       <DecisionAlert student={s} />
       {can(me, 'booking.create') && can(me, 'student.list') ? <BookingCard student={s} /> : null}
+      {can(me, 'photo.read') && can(me, 'student.list') ? <StudentPhotosCard student={s} /> : null}
       <Card size="small" title={t('student.basic')} style={{ marginBottom: 16 }}>
         <Descriptions bordered size="small" column={column} items={basic} />
       </Card>
