@@ -71,6 +71,9 @@ describe('the desk checks students in with their collection code; the call board
     expect(await desk.getByTestId('desk-refusal').innerText()).toContain(`学号 ${FIRST} 尚未缴费`);
     expect(await desk.getByTestId('desk-pay-amount').innerText()).toContain('20.00 元');
     await expect.poll(() => focusedTestId(desk)).toBe('desk-pay-transaction');
+    // the dialog's opening animation is over before the screen is taken
+    await expect.poll(() => desk.evaluate(() => document.querySelector('[class*="ant-zoom-"]') === null)).toBe(true);
+    await screenshot(desk, 'desk-payment-1366x768', false);
     // a short number is refused on the spot, naming what was typed
     await desk.keyboard.type('12345');
     await desk.keyboard.press('Enter');
