@@ -58,6 +58,13 @@ export const CallNextRequestSchema = z.object({ stationId: StationIdSchema });
 export const CalledTicketSchema = z.object({ ticket: TicketSchema, student: QueueStudentSchema });
 export type CalledTicket = z.infer<typeof CalledTicketSchema>;
 
+/**
+ * Transfers a called ticket to another station of its site (the student is called there). The station id's
+ * form (lowercase letters, digits and -) is checked by the service, which names the value it refused.
+ */
+export const TransferTicketRequestSchema = z.object({ stationId: z.string().max(200) });
+export type TransferTicketRequest = z.infer<typeof TransferTicketRequestSchema>;
+
 export const QueueSiteParamsSchema = z.object({ site: SiteSchema });
 export const TicketIdParamsSchema = z.object({ id: z.string().min(1).max(64) });
 

@@ -165,12 +165,47 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     expect(CalledTicketSchema.parse(skipped.body).ticket).toMatchObject({ status: 'waiting', skips: 1, position: 1 });
     const notCalled = await call('operator', `/api/tickets/${second.ticket.id}/skip`, { json: {}, lang: 'en' });
     expect(notCalled.status).toBe(409);
-    expect(errorOf(notCalled.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: 'Ticket B-002 is waiting; only a called ticket can be recalled or skipped' });
+    expect(errorOf(notCalled.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: 'Ticket B-002 is waiting; only a called ticket can be recalled, skipped or transferred' });
     expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-2' } })).status).toBe(200);
     const empty = await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-3' } });
     expect(empty.status).toBe(204);
     expect(empty.text).toBe('');
     expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'Not A Station!' } })).status).toBe(400);
+  });
+
+  it('transferTicket: 200, the new station names the student and the old one no longer does; refusals name the station in the caller’s language', async () => {
+    const a = CheckInResponseSchema.parse((await checkInOverHttp(NO.a, 'TRANSFER-A')).body).ticket;
+    const b = CheckInResponseSchema.parse((await checkInOverHttp(NO.b, 'TRANSFER-B')).body).ticket;
+    const waiting = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-2' } });
+    expect(waiting.status).toBe(409);
+    expect(errorOf(waiting.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: '排队号 B-001 当前状态为“waiting”，只有已叫号的排队号可以重呼、过号或转机位' });
+    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1' } })).status).toBe(200);
+    const moved = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-2' } });
+    expect(moved.status, moved.text).toBe(200);
+    expect(CalledTicketSchema.parse(moved.body)).toMatchObject({ ticket: { id: a.id, status: 'called', stationId: 'beijing-2' }, student: { studentNo: NO.a, name: '张*三' } });
+    nothingPrivate(moved.text);
+    const stationOf = async (id: string) => ((await call('operator', `/api/stations/${id}`)).body as { currentStudent: { studentNo: string } | null }).currentStudent?.studentNo ?? null;
+    expect(await stationOf('beijing-2')).toBe(NO.a);
+    expect(await stationOf('beijing-1')).toBeNull();
+    // refusals: a malformed id (400, the value named), another site's station (422), a busy station (409)
+    const malformed = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'Beijing 1' } });
+    expect(malformed.status).toBe(400);
+    expect(errorOf(malformed.body)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(errorOf(malformed.body).message).toContain('Beijing 1');
+    const unknown = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'shenzhen-1' } });
+    expect(unknown.status).toBe(422);
+    expect(errorOf(unknown.body)).toMatchObject({ code: 'STATION_UNKNOWN', message: '没有机位“shenzhen-1”：北京的机位是 beijing-1, beijing-2（或已在该站点叫过号的机位）' });
+    const unknownEn = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-7' }, lang: 'en' });
+    expect(errorOf(unknownEn.body).message).toBe('There is no station "beijing-7": the stations of Beijing are beijing-1, beijing-2 (or one that has called a ticket there)');
+    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1' } })).status).toBe(200); // B at beijing-1
+    const busy = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-1' } });
+    expect(busy.status).toBe(409);
+    expect(errorOf(busy.body)).toMatchObject({ code: 'STATION_BUSY', message: '机位 beijing-1 正在为 B-002 号服务，请先在该机位完成或过号后再转过去' });
+    expect(await stationOf('beijing-1')).toBe(NO.b);
+    expect(await stationOf('beijing-2')).toBe(NO.a);
+    // only the queue's roles transfer
+    expect((await call('student', `/api/tickets/${b.id}/transfer`, { json: { stationId: 'beijing-2' } })).status).toBe(403);
+    expect((await call('anonymous', `/api/tickets/${b.id}/transfer`, { json: { stationId: 'beijing-2' } })).status).toBe(401);
   });
 
   it('50 concurrent check-ins of ONE code for 50 different students over HTTP: exactly one 201, 49 × 409 COLLECTION_CODE_IN_USE (C1)', async () => {

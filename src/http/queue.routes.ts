@@ -8,6 +8,7 @@ import {
   QueueListSchema,
   QueueSiteParamsSchema,
   TicketIdParamsSchema,
+  TransferTicketRequestSchema,
 } from '../contracts/queue.js';
 import * as queueService from '../services/queue.service.js';
 import { actorOf } from './context.js';
@@ -128,5 +129,22 @@ export const queueRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => queueService.skipTicket(app.deps, actorOf(request), request.params.id),
+  );
+
+  app.post(
+    '/api/tickets/:id/transfer',
+    {
+      config: { permission: 'queue.operate' },
+      schema: {
+        operationId: 'transferTicket',
+        tags: ['queue'],
+        summary:
+          'Transfers a called ticket to another station of its site, which calls it now and names the student (the old station no longer does); 422 STATION_UNKNOWN, 409 STATION_BUSY or TICKET_NOT_CALLED; audited',
+        params: TicketIdParamsSchema,
+        body: TransferTicketRequestSchema,
+        response: { 200: CalledTicketSchema, ...errorResponses('TICKET_NOT_FOUND', 'TICKET_NOT_CALLED', 'STATION_UNKNOWN', 'STATION_BUSY', 'CONFLICT') },
+      },
+    },
+    async (request) => queueService.transferTicket(app.deps, actorOf(request), request.params.id, request.body),
   );
 };

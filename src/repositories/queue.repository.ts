@@ -164,6 +164,18 @@ export async function skipTicket(tx: Tx, id: string, next: { skips: number; stat
   return Number(r.numUpdatedRows) === 1;
 }
 
+/** A called ticket moves from one station to another and is called there now; false when it was no longer called there. */
+export async function transferTicket(tx: Tx, id: string, fromStationId: string, toStationId: string, at: string): Promise<boolean> {
+  const r = await tx
+    .updateTable('queue_tickets')
+    .set({ station_id: toStationId, called_at: at, updated_at: at })
+    .where('id', '=', id)
+    .where('status', '=', 'called')
+    .where('station_id', '=', fromStationId)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 /** How many waiting tickets of the queue come before a place (the ticket's position is this + 1). */
 export async function countWaitingBefore(db: Tx, campaignId: string, site: string, date: string, order: number): Promise<number> {
   const row = await db

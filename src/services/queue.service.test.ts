@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
-import { callNext, checkIn, getTicket, listQueue, recallTicket, skipTicket } from './queue.service.js';
+import { callNext, checkIn, getTicket, listQueue, recallTicket, skipTicket, transferTicket } from './queue.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { updateSiteSettings } from './site-settings.service.js';
 import { expectAppError } from '../../test/support/app-errors.js';
@@ -260,6 +260,90 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     await expectAppError(getTicket(rt.deps, student, other.id), 'FORBIDDEN');
     expect((await events('student.access_denied')).at(-1)).toMatchObject({ result: 'denied', target_id: other.id });
     await expectAppError(callNext(rt.deps, student, 'beijing', { stationId: 'b-1' }), 'FORBIDDEN');
+  });
+
+  it('transfers a called ticket to another station: called there, the new station names the student, the old one no longer does; audited once', async () => {
+    const a = (await desk(NO.a, 'CODE-A')).value.ticket;
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
+    rt.clock.advance(30_000);
+    const before = (await events('ticket.transferred')).length;
+    const moved = await transferTicket(rt.deps, operator, a.id, { stationId: ' beijing-2 ' });
+    expect(moved).toMatchObject({ ticket: { id: a.id, status: 'called', stationId: 'beijing-2', position: 0, calledAt: rt.clock.now().toISOString() }, student: { studentNo: NO.a, name: '张*三', nameMasked: true } });
+    const named = async (id: string) => (await db().selectFrom('stations').select('current_student_id').where('id', '=', id).executeTakeFirst())?.current_student_id ?? null;
+    expect(await named('beijing-2')).toBe(await studentId(NO.a));
+    expect(await named('beijing-1')).toBeNull();
+    const audit = (await events('ticket.transferred')).slice(before);
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ result: 'ok', target_id: a.id });
+    expect(JSON.parse(audit[0]!.details)).toEqual({ site: 'beijing', number: 'B-001', fromStationId: 'beijing-1', stationId: 'beijing-2', studentId: await studentId(NO.a) });
+    expect(audit[0]!.details).not.toContain('张');
+    // the same station again: nothing changes, no event (a double click)
+    expect((await transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-2' })).ticket.stationId).toBe('beijing-2');
+    expect(await events('ticket.transferred')).toHaveLength(before + 1);
+    // the old station's next call does not touch it; the new station's next call serves it
+    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' })).toBeNull();
+    expect((await getTicket(rt.deps, operator, a.id)).ticket.status).toBe('called');
+    rt.clock.advance(60_000);
+    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' })).toBeNull();
+    expect((await getTicket(rt.deps, operator, a.id)).ticket.status).toBe('served');
+    // served after 60 s at the new station: the service time is the new station's
+    expect((await listQueue(rt.deps, operator, 'beijing')).medianServiceSeconds).toBe(60);
+  });
+
+  it('refuses a transfer of a ticket that is not called, to a malformed, unknown or other site’s station, or to a busy one; nothing changes', async () => {
+    const before = (await events('ticket.transferred')).length;
+    const a = (await desk(NO.a, 'CODE-A')).value.ticket;
+    const b = (await desk(NO.b, 'CODE-B')).value.ticket;
+    // waiting: not called yet
+    const waiting = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-2' }), 'TICKET_NOT_CALLED');
+    expect(waiting.params).toEqual({ number: 'B-001', status: 'waiting' });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }); // A at beijing-1
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' }); // B at beijing-2
+    const malformed = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId: 'Beijing 2' }), 'VALIDATION_FAILED');
+    expect(malformed.params.detail).toContain('"Beijing 2"');
+    await expectAppError(transferTicket(rt.deps, operator, a.id, {}), 'VALIDATION_FAILED');
+    // 2 stations in Beijing's settings: beijing-1 and beijing-2; shenzhen-1 is the other site's, beijing-9 does not exist
+    for (const stationId of ['shenzhen-1', 'beijing-9', 'lab-a']) {
+      const e = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId }), 'STATION_UNKNOWN');
+      expect(e.params).toEqual({ stationId, site: 'beijing', known: 'beijing-1, beijing-2' });
+    }
+    // beijing-2 is serving B
+    const busy = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-2' }), 'STATION_BUSY');
+    expect(busy.params).toEqual({ stationId: 'beijing-2', number: 'B-002' });
+    expect((await getTicket(rt.deps, operator, a.id)).ticket.stationId).toBe('beijing-1');
+    expect(await db().selectFrom('stations').select(['id', 'current_student_id']).orderBy('id').execute()).toEqual([
+      { id: 'beijing-1', current_student_id: await studentId(NO.a) },
+      { id: 'beijing-2', current_student_id: await studentId(NO.b) },
+    ]);
+    // a station used before (it has a row) is known even without the site's prefix
+    await db().insertInto('stations').values({ id: 'lab-a', current_student_id: null, updated_by: null, created_at: '2023-11-01T00:00:00.000Z', updated_at: '2023-11-01T00:00:00.000Z' }).execute();
+    expect((await transferTicket(rt.deps, operator, a.id, { stationId: 'lab-a' })).ticket.stationId).toBe('lab-a');
+    // a skipped ticket is waiting again: no transfer
+    await skipTicket(rt.deps, operator, b.id);
+    await expectAppError(transferTicket(rt.deps, operator, b.id, { stationId: 'beijing-1' }), 'TICKET_NOT_CALLED');
+    await expectAppError(transferTicket(rt.deps, operator, '00000000-0000-4000-8000-000000000000', { stationId: 'beijing-1' }), 'TICKET_NOT_FOUND');
+    await expectAppError(transferTicket(rt.deps, await createActor(rt.deps, 'cashier'), a.id, { stationId: 'beijing-1' }), 'FORBIDDEN');
+    expect(await events('ticket.transferred')).toHaveLength(before + 1);
+  });
+
+  it('two called tickets transferred to one free station at once: exactly one gets it, the other is STATION_BUSY', async () => {
+    for (const site of ['beijing'] as const) await updateSiteSettings(rt.deps, admin, site, { stations: 3, minutesPerStudent: 1 });
+    try {
+      const a = (await desk(NO.a, 'CODE-A')).value.ticket;
+      const b = (await desk(NO.b, 'CODE-B')).value.ticket;
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' });
+      const results = await Promise.allSettled([a, b].map((t) => transferTicket(rt.deps, operator, t.id, { stationId: 'beijing-3' })));
+      const won = results.filter((r): r is PromiseFulfilledResult<CalledTicket> => r.status === 'fulfilled');
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost.map((r) => (r.reason as AppError).code)).toEqual(['STATION_BUSY']);
+      const atThree = await db().selectFrom('queue_tickets').select('id').where('station_id', '=', 'beijing-3').where('status', '=', 'called').execute();
+      expect(atThree.map((r) => r.id)).toEqual([won[0]!.value.ticket.id]);
+      expect(await db().selectFrom('stations').select('current_student_id').where('id', '=', 'beijing-3').executeTakeFirst()).toEqual({ current_student_id: won[0]!.value.ticket.id === a.id ? await studentId(NO.a) : await studentId(NO.b) });
+    } finally {
+      await updateSiteSettings(rt.deps, admin, 'beijing', { stations: 2, minutesPerStudent: 1 });
+    }
   });
 
   it('50 concurrent check-ins of ONE code for 50 different students: exactly one wins, 49 × COLLECTION_CODE_IN_USE (C1)', async () => {

@@ -18,9 +18,12 @@
 // - Calling the next ticket at a station first marks the ticket the station called before as served (its service
 //   time feeds the estimate) and names the called student at the station, so camera files go to them.
 // - Skip = the called student did not come: back of the queue; the second skip removes the ticket.
+// - Transfer = the called student goes to another station of the site, which must be free (no called ticket):
+//   the ticket is called there (called_at restarts: the service time is the new station's).
 import crypto from 'node:crypto';
 import type { CalledTicket, CheckInResponse, QueueList, QueueStudent, Ticket } from '../contracts/queue.js';
-import { CallNextRequestSchema, CheckInRequestSchema } from '../contracts/queue.js';
+import { CallNextRequestSchema, CheckInRequestSchema, TransferTicketRequestSchema } from '../contracts/queue.js';
+import { StationIdSchema } from '../contracts/station.js';
 import type { Tx } from '../db/database.js';
 import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
@@ -325,6 +328,55 @@ export async function skipTicket(deps: ServiceDeps, actor: Actor, id: string): P
     };
   });
   return toCalledTicket(deps.db.db, actor, row.value);
+}
+
+/**
+ * transferTicket: the called student goes to another station of the site (a camera fails, a colleague is free).
+ * The ticket is called at that station (the board shows the new call), which names the student from now on;
+ * the old station no longer does. Refused: a ticket that is not called (TICKET_NOT_CALLED), a station id of the
+ * wrong form (VALIDATION_FAILED naming it), a station the site does not have (STATION_UNKNOWN: `<site>-1…N` of
+ * the site's settings or a station used before, never one named after another site), a station serving another
+ * ticket (STATION_BUSY). The same station again changes nothing. Audited as `ticket.transferred`.
+ */
+export async function transferTicket(deps: ServiceDeps, actor: Actor, id: string, body: unknown): Promise<CalledTicket> {
+  authorize(actor, 'queue.operate');
+  const parsed = TransferTicketRequestSchema.safeParse(body);
+  if (!parsed.success) throw validationFailed(`stationId: ${parsed.error.issues[0]?.message ?? 'required'}`);
+  const raw = parsed.data.stationId.trim();
+  const checked = StationIdSchema.safeParse(raw);
+  if (!checked.success) throw validationFailed(`stationId "${raw.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters`);
+  const target = checked.data;
+  const campaign = await getActiveCampaign(deps);
+  const row = await mutate(deps, actor, async (tx, effects) => {
+    const ticket = await findTicketOr404(tx, id);
+    const from = ticket.station_id;
+    if (ticket.status !== 'called' || !from) throw notCalled(ticket);
+    if (from === target) return { value: ticket, audit: null };
+    const site = ticket.site as SiteId;
+    const settings = settingsLookup(await bookingRepo.listSiteSettings(tx, ticket.campaign_id))(site);
+    const numbered = Array.from({ length: settings.stations }, (_, i) => `${site}-${i + 1}`);
+    const ofOtherSite = campaign.sites.some((s) => s.id !== site && target.startsWith(`${s.id}-`));
+    if (ofOtherSite || (!numbered.includes(target) && !(await stationRepo.findStation(tx, target)))) {
+      throw new AppError('STATION_UNKNOWN', { params: { stationId: target, site, known: numbered.join(', ') || '—' }, details: { stationId: target, site, known: numbered } });
+    }
+    const now = nowIso(deps);
+    const by = actor.principal?.userId ?? null;
+    // Name the student at the new station first: on PostgreSQL this locks the station's row, so that two
+    // transfers to one station wait for each other and the second sees the first's ticket (STATION_BUSY).
+    await stationRepo.upsertStationStudent(tx, { id: target, studentId: ticket.student_id, by, at: now });
+    const busy = (await queueRepo.listCalledAtStation(tx, ticket.campaign_id, ticket.site, ticket.date, target)).find((t) => t.id !== ticket.id);
+    if (busy) throw new AppError('STATION_BUSY', { params: { stationId: target, number: busy.number }, details: { stationId: target, ticketId: busy.id } });
+    // Conditional on the state read: a concurrent skip, transfer or call makes this attempt start again.
+    if (!(await queueRepo.transferTicket(tx, ticket.id, from, target, now))) throw new RetryTransaction();
+    const old = await stationRepo.findStation(tx, from);
+    if (old?.current_student_id === ticket.student_id) await stationRepo.upsertStationStudent(tx, { id: from, studentId: null, by, at: now });
+    effects.queueChanged(ticket.site, ticket.date);
+    return {
+      value: (await queueRepo.findTicket(tx, ticket.id))!,
+      audit: { action: 'ticket.transferred', targetType: 'ticket', targetId: ticket.id, details: { site, number: ticket.number, fromStationId: from, stationId: target, studentId: ticket.student_id } },
+    };
+  });
+  return toCalledTicket(deps.db.db, actor, row);
 }
 
 /** getTicket: a ticket, its position and estimate; the queue's roles read any, a student only their own. */

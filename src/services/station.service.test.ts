@@ -40,6 +40,7 @@ describe.each(DIALECTS)('stations on %s', (dialect) => {
       rosterRow('2401000001', { 姓名: '张小三' }),
       rosterRow('2401000002', { 姓名: '欧阳明月', 院系: '数学科学学院' }),
       rosterRow('2401000003', { 证书类型: '单证' }), // E6: not to be photographed
+      rosterRow('2401000004', { 确定延期至: '2025-01' }), // E4: deferred beyond the campaign
     ];
     const result = await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(rows)) }, 'roster.csv', 'zh');
     expect(result.applied).toBe(true);
@@ -82,9 +83,23 @@ describe.each(DIALECTS)('stations on %s', (dialect) => {
     expect(JSON.parse(last.details)).toEqual({ studentId: second.currentStudent!.studentId, previousStudentId: first.currentStudent!.studentId });
   });
 
-  it('a student who must not be photographed can be named: the decision shows it (E6)', async () => {
-    const station = await setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo: '2401000003' });
-    expect(station.currentStudent?.decision).toBe('excluded');
+  it('a student who must not be photographed is not named: STUDENT_NOT_ELIGIBLE naming the rule (E4, E6); the station keeps its student, no event', async () => {
+    await setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo: '2401000001' });
+    const before = (await events('station.student_set')).length;
+    for (const [studentNo, rule] of [
+      ['2401000003', 'E6'],
+      ['2401000004', 'E4'],
+    ] as const) {
+      const e = await refusal(setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo }));
+      expect(e.code).toBe('STUDENT_NOT_ELIGIBLE');
+      expect(e.params).toEqual({ rule });
+      expect(e.details).toEqual({ studentNo, decision: 'excluded', rule });
+      // the admin is refused too: nobody can point the camera's files at them
+      expect((await refusal(setStationStudent(rt.deps, admin, 'shenzhen-2', { studentNo }))).code).toBe('STUDENT_NOT_ELIGIBLE');
+    }
+    expect((await getStation(rt.deps, operator, 'shenzhen-1')).currentStudent?.studentNo).toBe('2401000001');
+    expect((await getStation(rt.deps, operator, 'shenzhen-2')).currentStudent).toBeNull();
+    expect(await events('station.student_set')).toHaveLength(before);
   });
 
   it('clearing empties the station with one event; clearing an empty station writes none', async () => {

@@ -6,9 +6,9 @@
 // Decisions:
 // - A station row is created the first time it is used; an unknown station reads as empty (no 404): the agent
 //   and the page can be set up before the operator names the first student.
-// - Any student of the current roster can be named, whatever their decision: the screen shows the decision
-//   (须采集 / 不参加) so the operator sees at once that they should not be photographed; the upload itself is
-//   refused by the photo pipeline for excluded students (E4–E6).
+// - Only a student who must be photographed (`required`) is named: any other decision is refused with
+//   STUDENT_NOT_ELIGIBLE naming the rule (E4–E6) and the station stays as it was, so that no camera file is
+//   ever attributed to them (issue 9 section 5; the photo pipeline refuses their uploads as well).
 // - Stations are the agency's and the graduate school's business: reading one needs `photo.read` and a view
 //   of all students (a student's own `photo.read` does not show them who is at a station).
 // - Naming the student already named, or clearing an empty station, changes nothing and writes no event.
@@ -20,6 +20,7 @@ import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import { seesFullNames, studentScope } from '../domain/permissions.js';
 import type { StationRow, StationStudentRow } from '../repositories/station.repository.js';
+import * as queueRepo from '../repositories/queue.repository.js';
 import * as stationRepo from '../repositories/station.repository.js';
 import { mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -72,8 +73,13 @@ export async function setStationStudent(deps: ServiceDeps, actor: Actor, station
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` } });
   const campaign = await getActiveCampaign(deps);
   await mutate(deps, actor, async (tx) => {
-    const student = await stationRepo.findStationStudentByNo(tx, campaign.id, parsed.data.studentNo);
-    if (!student) throw new AppError('STUDENT_NOT_FOUND');
+    const student = await queueRepo.findQueueStudentByNo(tx, campaign.id, parsed.data.studentNo);
+    if (!student || student.removed_at) throw new AppError('STUDENT_NOT_FOUND');
+    // E4–E6: a student who must not be photographed is not set as current (the rule named, in words on the page).
+    if (student.decision !== 'required') {
+      const rule = student.rule ?? student.decision;
+      throw new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule }, details: { studentNo: student.student_no, decision: student.decision, rule: student.rule } });
+    }
     const before = await stationRepo.findStation(tx, id);
     if (before?.current_student_id === student.id) return { value: undefined, audit: null };
     await stationRepo.upsertStationStudent(tx, { id, studentId: student.id, by: actor.principal?.userId ?? null, at: nowIso(deps) });

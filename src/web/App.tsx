@@ -59,10 +59,16 @@ function Providers({ children }: { children: ReactNode }): ReactNode {
   );
 }
 
-/** `/`: a student's home is their own page; everyone else's the overview. */
+/**
+ * `/`: a student's home is their own page; the agency's station operators land on the station and cashiers on
+ * the payments (issue 9 section 5); whoever manages the campaign (the admin) and everyone else on the overview.
+ */
 function Home(): ReactNode {
   const me = useUser();
-  return can(me, 'session.listMine') ? <Navigate to="/my" replace /> : <OverviewPage />;
+  if (can(me, 'session.listMine')) return <Navigate to="/my" replace />;
+  if (!can(me, 'campaign.manage') && can(me, 'queue.operate')) return <Navigate to="/station" replace />;
+  if (!can(me, 'campaign.manage') && can(me, 'payment.reconcile')) return <Navigate to="/payments" replace />;
+  return <OverviewPage />;
 }
 
 export function App(): ReactNode {
@@ -93,8 +99,8 @@ export function App(): ReactNode {
                 <Route path="schedule" element={<RequirePermission permission="campaign.overview"><SchedulePage /></RequirePermission>} />
                 <Route path="plan" element={<RequirePermission permission="schedule.manage"><PlanPage /></RequirePermission>} />
                 <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
-                <Route path="payments" element={<RequirePermission permission="payment.read"><PaymentsPage /></RequirePermission>} />
                 <Route path="desk" element={<RequirePermission permission="checkin.create"><DeskPage /></RequirePermission>} />
+                <Route path="payments" element={<RequirePermission permission="payment.read"><PaymentsPage /></RequirePermission>} />
                 <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

@@ -64,18 +64,18 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await page.locator('[data-testid="station-page"][data-station="beijing-2"]').waitFor();
   });
 
-  it('a student who must not be photographed is flagged at once (E6)', async () => {
+  it('a student who must not be photographed is not set: the rule is said at once (E6)', async () => {
     await page.getByTestId('station-student-input').fill(EXCLUDED);
     await page.getByTestId('station-set-student').click();
-    const decision = page.getByTestId('station-student-decision');
-    await decision.waitFor();
-    expect(await decision.innerText()).toBe('不参加');
-    expect(await page.getByTestId('station-current').innerText()).toContain('该学生本次不需要采集');
-    // an unknown number: the server's message, the station unchanged
+    const refused = page.getByTestId('station-student-error');
+    await refused.waitFor();
+    expect(await refused.innerText()).toContain('E6');
+    expect(await refused.innerText()).toContain('单证（仅学位）研究生不参加本次学历图像采集。');
+    // an unknown number: the server's message, the station unchanged (still empty)
     await page.getByTestId('station-student-input').fill('2109999');
     await page.getByTestId('station-set-student').click();
-    expect(await page.getByTestId('station-student-error').innerText()).toContain('未找到该学生');
-    expect(await page.getByTestId('station-student-no').innerText()).toBe(EXCLUDED);
+    await page.getByTestId('station-student-error').getByText('未找到该学生').waitFor();
+    await page.getByTestId('station-no-student').waitFor();
   });
 
   it('sets the student: masked name, number, department and decision; the live area waits for a photo', async () => {
