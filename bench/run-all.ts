@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, startThrowawayPostgres } from '../test/support/postgres.js';
 import { benchBookings } from './booking.bench.js';
+import { benchCaptureDay } from './capture-day.js';
 import { benchEligibility } from './eligibility.bench.js';
 import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
@@ -31,6 +32,7 @@ try {
   if (!only || only === 'roster') await benchRosterImport({ postgresUrl: await postgresScratch() });
   if (!only || only === 'roster-import') await benchRosterHealth();
   if (!only || only === 'booking') await benchBookings({ postgresUrl: await postgresScratch() });
+  if (!only || only === 'capture-day') await benchCaptureDay({ postgresUrl: await postgresScratch() });
   if (!only || only === 'memory') await benchMemory();
   if (!only || only === 'planner') await benchPlanner();
   if (!only || only === 'photo') await benchPhoto();
