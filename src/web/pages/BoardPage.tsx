@@ -7,11 +7,11 @@ import { FullscreenOutlined, SoundOutlined } from '@ant-design/icons';
 import { useEffect, useRef, useState, type CSSProperties, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
-import type { Board, BoardCall } from '../../contracts/board.js';
+import type { Board } from '../../contracts/board.js';
 import { BoardSchema } from '../../contracts/board.js';
 import { ApiError } from '../api/client.js';
 import { deskApi } from '../api/desk.js';
-import { beijingTime, spokenCall, stationLabel } from '../components/desk/station.js';
+import { beijingTime, callKeys, callsToSpeak, spokenCall, stationLabel, type CallKeys } from '../components/desk/station.js';
 
 const BG = '#0b1426';
 const FG = '#ffffff';
@@ -87,15 +87,12 @@ function useBoard(site: string): { board: Board | null; notFound: boolean; offli
 
 /** Speaks new calls and recalls (not what was on the board when it opened). */
 function useSpokenCalls(board: Board | null, soundOn: boolean): void {
-  const seen = useRef<Map<string, string> | null>(null);
+  const seen = useRef<CallKeys | null>(null);
   useEffect(() => {
     if (!board) return;
-    const keyOf = (c: BoardCall) => `${c.stationId}|${c.calledAt}|${c.recalls}`;
-    const previous = seen.current;
-    const next = new Map(board.calls.map((c) => [c.number, keyOf(c)]));
-    seen.current = next;
-    if (!previous || !soundOn || typeof window.speechSynthesis === 'undefined') return;
-    const fresh = board.calls.filter((c) => c.current && previous.get(c.number) !== keyOf(c)).reverse();
+    const fresh = callsToSpeak(seen.current, board);
+    seen.current = callKeys(board);
+    if (!soundOn || typeof window.speechSynthesis === 'undefined') return;
     for (const c of fresh) {
       const text = spokenCall(c.number, c.stationId);
       // twice, as halls do

@@ -3,7 +3,19 @@ import i18next from 'i18next';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../i18n/en.js';
 import { zh } from '../../i18n/zh.js';
-import { beijingDateTime, beijingTime, spokenCall, stationLabel } from './station.js';
+import type { Board, BoardCall } from '../../../contracts/board.js';
+import { beijingDateTime, beijingTime, callKeys, callsToSpeak, spokenCall, stationLabel } from './station.js';
+
+const call = (number: string, stationId: string, calledAt: string, over: Partial<BoardCall> = {}): BoardCall => ({
+  number,
+  stationId,
+  stationNo: null,
+  calledAt,
+  recalls: 0,
+  current: true,
+  ...over,
+});
+const board = (calls: BoardCall[]): Board => ({ site: 'beijing', date: '2023-11-01', calls, waiting: 0, etaMinutes: 1, stations: 2, readAt: '2023-11-01T01:00:00.000Z' });
 
 describe('station names and calls', () => {
   it('speaks the call in Chinese without the dash; a recall says the same', () => {
@@ -25,5 +37,20 @@ describe('station names and calls', () => {
     expect(beijingTime('2023-11-01T01:30:05.000Z')).toBe('09:30');
     expect(beijingTime('2023-11-01T01:30:05.000Z', true)).toBe('09:30:05');
     expect(beijingDateTime('2023-10-31T16:05:00.000Z')).toBe('2023-11-01 00:05');
+  });
+
+  it('speaks new calls, recalls and transfers once, oldest first; not what was on the board when it opened', () => {
+    const first = board([call('B-001', 'beijing-1', 'T1')]);
+    expect(callsToSpeak(null, first)).toEqual([]);
+    let keys = callKeys(first);
+    // the same board again (a check-in elsewhere): nothing to say
+    expect(callsToSpeak(keys, first)).toEqual([]);
+    // two new calls at once, then a served ticket (no longer current) is never spoken
+    const second = board([call('B-003', 'beijing-1', 'T3'), call('B-002', 'beijing-2', 'T2'), call('B-001', 'beijing-1', 'T1', { current: false })]);
+    expect(callsToSpeak(keys, second).map((c) => c.number)).toEqual(['B-002', 'B-003']);
+    keys = callKeys(second);
+    // a recall and a transfer are said again
+    const third = board([call('B-003', 'beijing-3', 'T5'), call('B-002', 'beijing-2', 'T4', { recalls: 1 }), call('B-001', 'beijing-1', 'T1', { current: false })]);
+    expect(callsToSpeak(keys, third).map((c) => c.number)).toEqual(['B-002', 'B-003']);
   });
 });

@@ -1,4 +1,5 @@
 import type { TFunction } from 'i18next';
+import type { Board, BoardCall } from '../../../contracts/board.js';
 import { stationNumberOf } from '../../../contracts/board.js';
 
 /** A station as people read it: "beijing-2" → "2 号机位" / "Station 2"; an id without a number stays as it is. */
@@ -32,4 +33,25 @@ export function beijingDateTime(at: Date | string): string {
 /** 2000 → "20.00" */
 export function yuan(fen: number): string {
   return (fen / 100).toFixed(2);
+}
+
+/** What identifies one call of a ticket: a recall or a transfer makes a new one. */
+export type CallKeys = Map<string, string>;
+
+function keyOf(c: BoardCall): string {
+  return `${c.stationId}|${c.calledAt}|${c.recalls}`;
+}
+
+export function callKeys(board: Board): CallKeys {
+  return new Map(board.calls.map((c) => [c.number, keyOf(c)]));
+}
+
+/**
+ * The calls to speak when a new board arrives: tickets called now whose call is new since the board before
+ * (a new call, a recall, a transfer to another station), oldest first. Nothing for the first board (what was
+ * on the screen when it opened is not announced again).
+ */
+export function callsToSpeak(previous: CallKeys | null, board: Board): BoardCall[] {
+  if (!previous) return [];
+  return board.calls.filter((c) => c.current && previous.get(c.number) !== keyOf(c)).reverse();
 }
