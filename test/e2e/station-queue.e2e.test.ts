@@ -210,6 +210,14 @@ describe('the station works from the queue: N calls, S skips, transfer to anothe
     expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
     expect((await p.getByTestId('station-call-next').boundingBox())!.height).toBeGreaterThanOrEqual(44);
     await screenshot(p, 'station-queue-phone');
+    // in English
+    await p.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+    await p.reload();
+    await p.locator('[data-testid="station-ticket-number"]', { hasText: 'B-002' }).waitFor();
+    expect(await p.getByTestId('station-call-next').innerText()).toMatch(/Call next \(2\)/);
+    expect(await p.getByTestId('station-called').innerText()).toContain('Skip: the student did not come and goes to the back of the queue; a second skip removes the ticket.');
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, 'station-queue-phone-en', false);
     await phone.close();
   });
 });
