@@ -313,7 +313,7 @@ export function StudentTable({ departments, lockedDepartment, canExport, remindD
           columns={isMobile ? mobileColumns : columns}
           dataSource={list.data?.items ?? []}
           loading={list.isFetching}
-          scroll={isMobile ? undefined : { x: lockedDepartment ? 860 : 1000 }}
+          scroll={isMobile ? undefined : { x: lockedDepartment ? 1010 : 1150 }}
           data-testid="student-table"
           onRow={(row) => ({ onClick: () => navigate(`/students/${encodeURIComponent(row.id)}`), style: { cursor: 'pointer' } })}
           expandable={{
