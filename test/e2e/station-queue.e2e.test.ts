@@ -144,6 +144,19 @@ describe('the station works from the queue: N calls, S skips, transfer to anothe
     await page.locator('[data-testid="station-queue-waiting"][data-count="2"]').waitFor();
   });
 
+  it('C asks the student to confirm: it presses the shot’s confirm button (data-shortcut="confirm"); the focus stays in the scan box', async () => {
+    const confirmButton = page.locator('[data-shortcut="confirm"]');
+    await confirmButton.waitFor();
+    expect(await focusedTestId(page)).toBe('station-student-input');
+    await page.keyboard.press('c');
+    // the shot now waits for the student: its confirm button has done its work and is gone
+    await confirmButton.waitFor({ state: 'detached' });
+    expect(await focusedTestId(page)).toBe('station-student-input');
+    // pressed again with no such button: nothing happens
+    await page.keyboard.press('c');
+    expect(await page.getByTestId('station-ticket-number').innerText()).toBe('B-002');
+  });
+
   it('transfers B-002 to beijing-2: this station no longer names the student; beijing-2’s page shows them', async () => {
     await page.getByTestId('station-transfer').click();
     const dialog = page.locator('.ant-modal', { hasText: '把 B-002 转到其他机位' });
