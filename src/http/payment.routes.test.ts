@@ -141,6 +141,20 @@ describe.each(DIALECTS)('payment API on %s', (dialect) => {
     expect(list.items.map((r) => [r.payment.studentNo, r.reason, r.payment.nameMasked, r.firstPayment?.transactionId])).toEqual([[A, 'duplicate', true, wechatTx(1)]]);
     expect(list.totals).toMatchObject({ count: 1, amountFen: 2000, duplicate: { count: 1, amountFen: 2000 } });
     expect((await get('payapi-operator', '/api/payments/refunds')).status).toBe(403);
+    // the same as XLSX: masked for the cashier, audited, no personal data in the file name
+    const xlsx = await get('payapi-cashier', '/api/payments/refunds.xlsx');
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="refunds-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await xlsx.arrayBuffer());
+    const sheet = wb.getWorksheet('待退款 To refund')!;
+    expect(sheet.getRow(2).getCell(2).value).toBe(A);
+    expect(sheet.getRow(2).getCell(3).value).toBe('欧**娜');
+    expect(String(sheet.getRow(2).getCell(8).value)).toContain(wechatTx(1));
+    expect(sheet.getRow(3).getCell(7).value).toBe('20.00');
+    const exported = await rt.deps.db.db.selectFrom('audit_events').select(['target_type', 'details']).where('action', '=', 'payments.exported').where('target_type', '=', 'refund_list').execute();
+    expect(exported).toHaveLength(1);
+    expect((await get('payapi-operator', '/api/payments/refunds.xlsx')).status).toBe(403);
 
     const close = await get('payapi-cashier', `/api/payments/day-close?site=beijing&date=${TODAY}`);
     expect(close.status).toBe(200);

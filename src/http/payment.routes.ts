@@ -82,6 +82,28 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.get(
+    '/api/payments/refunds.xlsx',
+    {
+      config: { permission: 'payment.read' },
+      schema: {
+        operationId: 'exportRefunds',
+        tags: ['payments'],
+        summary: 'The refund list as XLSX (masked names for the agency’s roles; audited)',
+        querystring: RefundListQuerySchema,
+        response: { 200: z.any(), ...errorResponses('CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request, reply) => {
+      const file = await paymentService.exportRefunds(app.deps, actorOf(request), request.query);
+      return reply
+        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
+        .header('Cache-Control', 'no-store')
+        .send(file.body);
+    },
+  );
+
+  app.get(
     '/api/payments/day-close',
     {
       config: { permission: 'payment.read' },

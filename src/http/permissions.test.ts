@@ -70,6 +70,7 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['exportReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation.xlsx?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   ['getReconciliation (unknown statement)', () => ({ method: 'GET', path: `/api/payments/reconciliation?statement=${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 404, student: 403, anonymous: 401 }],
   ['listRefunds', () => ({ method: 'GET', path: '/api/payments/refunds' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
+  ['exportRefunds', () => ({ method: 'GET', path: '/api/payments/refunds.xlsx' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
   ['getDayClose', () => ({ method: 'GET', path: '/api/payments/day-close?site=beijing' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],

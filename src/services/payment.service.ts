@@ -216,6 +216,48 @@ export async function listRefunds(deps: ServiceDeps, actor: Actor, query: unknow
   };
 }
 
+/** exportRefunds: the refund list as XLSX for the merchant platform's refunds (audited: it names students). */
+export async function exportRefunds(deps: ServiceDeps, actor: Actor, query: unknown): Promise<{ fileName: string; body: Buffer }> {
+  const list = await listRefunds(deps, actor, query);
+  const campaign = await getActiveCampaign(deps);
+  const reasonText = (r: Refund): string => {
+    if (r.reason === 'duplicate') return r.firstPayment ? `${REFUND_NAMES.duplicate}：首笔 First ${METHOD_NAMES[r.firstPayment.method]} ${r.firstPayment.transactionId}` : REFUND_NAMES.duplicate!;
+    if (r.removed) return `${REFUND_NAMES['not-required']}：已移出名单 Left the roster`;
+    return `${REFUND_NAMES['not-required']}${r.rule ? `（${r.rule}）` : ''}`;
+  };
+  const body = await writeXlsx([
+    {
+      name: '待退款 To refund',
+      columns: [
+        { header: '登记时间 Recorded at', key: 'at', width: 18 },
+        { header: '学号 Student no.', key: 'studentNo', width: 14 },
+        { header: '姓名 Name', key: 'name', width: 12 },
+        { header: '院系 Department', key: 'department', width: 20 },
+        { header: '支付方式 Method', key: 'method', width: 10 },
+        { header: '交易号 Transaction', key: 'transactionId', width: 34 },
+        { header: '金额（元）Amount', key: 'amount', width: 12 },
+        { header: '原因 Reason', key: 'reason', width: 48 },
+      ],
+      rows: [
+        ...list.items.map((r) => ({
+          at: campaignTime(r.payment.recordedAt, campaign.timezone),
+          studentNo: r.payment.studentNo,
+          name: r.payment.name,
+          department: r.payment.department,
+          method: METHOD_NAMES[r.payment.method],
+          transactionId: r.payment.transactionId,
+          amount: formatYuan(r.payment.amountFen),
+          reason: reasonText(r),
+        })),
+        { at: '合计 Total', studentNo: null, name: null, department: null, method: null, transactionId: `${list.totals.count}`, amount: formatYuan(list.totals.amountFen), reason: null },
+      ],
+    },
+  ]);
+  await recordAuditEvent(deps, actor, { action: 'payments.exported', targetType: 'refund_list', targetId: null, details: { refunds: list.items.length } });
+  // No personal data in the file name (A3).
+  return { fileName: `refunds-${localDate(deps.clock(), campaign.timezone)}.xlsx`, body };
+}
+
 /** The wall-clock time of an instant in a time zone, read as if it were UTC (ms). */
 function wallClockMs(at: number, timeZone: string): number {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at));

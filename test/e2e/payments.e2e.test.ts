@@ -160,6 +160,12 @@ describe('the cashier’s payments page: record, reconcile a WeChat bill, refund
     expect(await reason.innerText()).toContain(`首笔：微信支付 ${wechatTx(1)}`);
     expect(await page.getByTestId('refunds').innerText()).toContain(alipayTx(3));
     await screenshot(page, 'payments-desktop-refunds');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('refunds-download').click()]);
+    expect(download.suggestedFilename()).toBe(`refunds-${today}.xlsx`);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(readFileSync((await download.path())!) as unknown as Parameters<typeof wb.xlsx.load>[0]);
+    const sheet = wb.getWorksheet('待退款 To refund')!;
+    expect([sheet.getRow(2).getCell(2).value, sheet.getRow(2).getCell(3).value, sheet.getRow(2).getCell(6).value]).toEqual([ZHANG, '张*', alipayTx(3)]);
   });
 
   it('the day close counts the queue and the payments of the day, and prints alone on A4 with signature lines', async () => {

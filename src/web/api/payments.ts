@@ -24,6 +24,8 @@ export const paymentsApi = {
   exportReconciliation: (statement: string) => download(`/api/payments/reconciliation.xlsx${toQuery({ statement })}`, 'reconciliation.xlsx'),
   /** listRefunds: duplicates and students no longer required (E7). */
   refunds: (site?: string) => api(`/api/payments/refunds${toQuery({ site })}`, { schema: RefundListSchema }),
+  /** exportRefunds: the refund list as XLSX (audited). */
+  exportRefunds: (site?: string) => download(`/api/payments/refunds.xlsx${toQuery({ site })}`, 'refunds.xlsx'),
   /** getDayClose: the numbers of one site and day. */
   dayClose: (site: string, date: string) => api(`/api/payments/day-close${toQuery({ site, date })}`, { schema: DayCloseSchema }),
 };

@@ -143,6 +143,11 @@ export const en: Texts<typeof zh> = {
     E6: 'Single-certificate (degree only) students do not take part.',
   },
   auditActions: {
+    'payment.recorded': 'Payment recorded',
+    'payment.refused': 'Payment refused',
+    'payment_statement.imported': 'Merchant statement imported',
+    'payment_settings.changed': '"Pay before queueing" changed',
+    'payments.exported': 'Reconciliation or refund list exported',
     'auth.logged_in': 'Signed in',
     'photo.review_requested': 'Student asked to confirm a photo',
     'photo.review_withdrawn': 'Confirmation request withdrawn',
@@ -531,7 +536,7 @@ export const en: Texts<typeof zh> = {
     refunds: {
       title: 'Payments to refund',
       hint: 'Second payments of one student, and students who paid and are no longer required (the roster or the terms changed, E7) or left the roster. Once refunded, the merchant statement shows the refund as "Refunded" when reconciled.',
-      duplicateOf: 'Paid twice; first payment: {{method}} {{transaction}} ({{time}})',
+      duplicateOf: 'First payment: {{method}} {{transaction}} ({{time}})',
       notRequired: 'No longer required after paying ({{rule}})',
       notRequiredNoRule: 'No longer required after paying',
       removed: 'Left the roster after paying',

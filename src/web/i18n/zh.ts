@@ -139,6 +139,11 @@ export const zh = {
     E6: '单证（仅学位）研究生不参加本次学历图像采集。',
   },
   auditActions: {
+    'payment.recorded': '登记收款',
+    'payment.refused': '收款登记被拒',
+    'payment_statement.imported': '导入商户账单',
+    'payment_settings.changed': '修改“先缴费后取号”设置',
+    'payments.exported': '导出收款对账或退款清单',
     'auth.logged_in': '登录',
     'photo.review_requested': '请学生确认照片',
     'photo.review_withdrawn': '撤回确认请求',
@@ -523,7 +528,7 @@ export const zh = {
     refunds: {
       title: '待退款清单',
       hint: '重复支付的第二笔，以及付款后不再需要采集（名单或批次条件变更，E7）或已移出名单的学生。办理退款后，商户账单中的退款会在对账时显示为“已退款”。',
-      duplicateOf: '重复支付；首笔：{{method}} {{transaction}}（{{time}}）',
+      duplicateOf: '首笔：{{method}} {{transaction}}（{{time}}）',
       notRequired: '付款后不再需要采集（{{rule}}）',
       notRequiredNoRule: '付款后不再需要采集',
       removed: '付款后已移出名单',

@@ -1,7 +1,8 @@
 // Payments to pay back (listRefunds): second payments of one student, and students who paid and are no longer
 // required (E7, with the rule) or left the roster.
-import { useQuery } from '@tanstack/react-query';
-import { Alert, Flex, Table, Tag, Typography } from 'antd';
+import { DownloadOutlined } from '@ant-design/icons';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Alert, App, Button, Flex, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -16,6 +17,8 @@ export function RefundsPanel({ site }: { site: string | undefined }): ReactNode 
   const { t, i18n } = useTranslation();
   const list = useQuery({ queryKey: paymentKeys.refunds(site), queryFn: () => paymentsApi.refunds(site) });
   const mobile = useIsMobile();
+  const { message } = App.useApp();
+  const exportXlsx = useMutation({ mutationFn: () => paymentsApi.exportRefunds(site), onError: (e) => void message.error(e.message) });
   const reason = (r: Refund): string => {
     if (r.reason === 'duplicate') {
       const f = r.firstPayment;
@@ -31,21 +34,22 @@ export function RefundsPanel({ site }: { site: string | undefined }): ReactNode 
       <Tag color={r.reason === 'duplicate' ? 'orange' : 'purple'} style={{ marginInlineEnd: 0 }}>
         {t(`payments.refundDue.${r.reason}`)}
       </Tag>
-      <Typography.Text type="secondary">{reason(r)}</Typography.Text>
+      <Typography.Text type="secondary" style={{ wordBreak: 'break-all' }}>
+        {reason(r)}
+      </Typography.Text>
     </Flex>
   );
   const columns: TableColumnsType<Refund> = [
-    { title: t('payments.col.time'), key: 'at', width: 170, render: (_, r) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(r.payment.recordedAt)}</span> },
+    { title: t('payments.col.time'), key: 'at', width: 160, render: (_, r) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(r.payment.recordedAt)}</span> },
     { title: t('payments.col.studentNo'), key: 'no', width: 120, render: (_, r) => r.payment.studentNo },
     { title: t('payments.col.name'), key: 'name', width: 90, render: (_, r) => r.payment.name },
-    { title: t('payments.col.department'), key: 'dep', width: 140, ellipsis: true, render: (_, r) => r.payment.department },
     { title: t('payments.col.method'), key: 'method', width: 90, render: (_, r) => t(`payments.methods.${r.payment.method}`) },
     { title: t('payments.col.transaction'), key: 'tx', render: (_, r) => <TxNumber value={r.payment.transactionId} /> },
     { title: t('payments.col.amount'), key: 'amount', align: 'right', width: 110, render: (_, r) => <Yuan fen={r.payment.amountFen} /> },
     {
       title: t('payments.col.reason'),
       key: 'reason',
-      width: 300,
+      width: 280,
       render: (_, r) => reasonCell(r),
     },
   ];
@@ -57,9 +61,14 @@ export function RefundsPanel({ site }: { site: string | undefined }): ReactNode 
         {t('payments.refunds.hint')}
       </Typography.Paragraph>
       {totals ? (
-        <Typography.Text strong data-testid="refunds-totals" data-count={totals.count}>
-          {t('payments.refunds.totals', { count: totals.count, amount: formatFen(totals.amountFen), dupCount: totals.duplicate.count, nrCount: totals.notRequired.count })}
-        </Typography.Text>
+        <Flex justify="space-between" align="center" wrap gap={8}>
+          <Typography.Text strong data-testid="refunds-totals" data-count={totals.count}>
+            {t('payments.refunds.totals', { count: totals.count, amount: formatFen(totals.amountFen), dupCount: totals.duplicate.count, nrCount: totals.notRequired.count })}
+          </Typography.Text>
+          <Button icon={<DownloadOutlined />} disabled={totals.count === 0} loading={exportXlsx.isPending} onClick={() => exportXlsx.mutate()} data-testid="refunds-download">
+            {t('common.export')}
+          </Button>
+        </Flex>
       ) : null}
       {mobile ? (
         <PaymentCards
