@@ -44,6 +44,38 @@ export function clickConfirm(): boolean {
   return true;
 }
 
+/** What `shortcutOf` reads of a key press (a KeyboardEvent has all of it). */
+export interface KeyPress {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  altKey: boolean;
+  shiftKey: boolean;
+  isComposing: boolean;
+  repeat: boolean;
+  target: unknown;
+}
+
+interface EditableLike {
+  tagName?: unknown;
+  isContentEditable?: unknown;
+  value?: unknown;
+}
+
+/**
+ * The shortcut a key press means, or null (see the rules at the top of this file): a lowercase n, c, r or s
+ * without modifiers, outside any input, or in the scan box while it is empty; never while a dialog is open.
+ */
+export function shortcutOf(event: KeyPress, scanBox: unknown, dialog: boolean): ShortcutKey | null {
+  if (dialog || event.ctrlKey || event.metaKey || event.altKey || event.shiftKey || event.isComposing || event.repeat) return null;
+  const key = SHORTCUT_KEYS.find((k) => k === event.key);
+  if (!key) return null;
+  const target = (typeof event.target === 'object' && event.target !== null ? event.target : {}) as EditableLike;
+  const editable = target.isContentEditable === true || (typeof target.tagName === 'string' && ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+  if (editable && (target !== scanBox || target.value !== '')) return null;
+  return key;
+}
+
 /** Window-wide single-key shortcuts of the station page (see the rules at the top of this file). */
 export function useStationShortcuts(scanBox: () => HTMLInputElement | null, handlers: Record<ShortcutKey, () => void>): void {
   const current = useRef(handlers);
@@ -52,13 +84,8 @@ export function useStationShortcuts(scanBox: () => HTMLInputElement | null, hand
   box.current = scanBox;
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.ctrlKey || event.metaKey || event.altKey || event.shiftKey || event.isComposing || event.repeat) return;
-      const key = SHORTCUT_KEYS.find((k) => k === event.key);
-      if (!key || dialogOpen()) return;
-      const target = event.target instanceof HTMLElement ? event.target : null;
-      const editable = target !== null && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
-      const scan = box.current();
-      if (editable && (target !== scan || scan.value !== '')) return;
+      const key = shortcutOf(event, box.current(), dialogOpen());
+      if (!key) return;
       event.preventDefault();
       current.current[key]();
     };
