@@ -346,6 +346,30 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     }
   });
 
+  it('a transfer and a call at the same free station at once: never two called tickets there (a unique index), no error but STATION_BUSY', async () => {
+    await updateSiteSettings(rt.deps, admin, 'beijing', { stations: 3, minutesPerStudent: 1 });
+    try {
+      for (let round = 0; round < 5; round++) {
+        await db().deleteFrom('queue_tickets').execute();
+        await db().deleteFrom('queue_counters').execute();
+        await db().deleteFrom('collection_codes').execute();
+        await db().deleteFrom('stations').execute();
+        const a = (await desk(NO.a, 'CODE-A')).value.ticket;
+        await desk(NO.b, 'CODE-B');
+        await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }); // A at beijing-1, B waiting
+        const results = await Promise.allSettled([transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-3' }), callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-3' })]);
+        for (const r of results) if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('STATION_BUSY');
+        const called = await db().selectFrom('queue_tickets').select('id').where('station_id', '=', 'beijing-3').where('status', '=', 'called').execute();
+        expect(called).toHaveLength(1);
+      }
+      // the database itself refuses a second called ticket at a station on the same day
+      const waiting = (await desk(many(0), 'CODE-M0')).value.ticket;
+      await expect(db().updateTable('queue_tickets').set({ status: 'called', station_id: 'beijing-3' }).where('id', '=', waiting.id).execute()).rejects.toThrow();
+    } finally {
+      await updateSiteSettings(rt.deps, admin, 'beijing', { stations: 2, minutesPerStudent: 1 });
+    }
+  });
+
   it('50 concurrent check-ins of ONE code for 50 different students: exactly one wins, 49 × COLLECTION_CODE_IN_USE (C1)', async () => {
     const before = (await events('collection_code.refused')).length;
     const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => desk(many(100 + i), 'ONE-CODE-FOR-ALL')));

@@ -245,7 +245,7 @@ export async function callNext(deps: ServiceDeps, actor: Actor, site: SiteId, bo
   const campaign = await getActiveCampaign(deps);
   checkSite(campaign, site);
   const date = today(deps, campaign);
-  const called = await mutate<TicketRow | null>(deps, actor, async (tx, effects) => {
+  const done = await change<TicketRow | null>(deps, actor, async (tx, effects) => {
     const now = nowIso(deps);
     const audit: AuditInput[] = [];
     // The student the station called before is done: served (their service time feeds the estimate).
@@ -271,7 +271,10 @@ export async function callNext(deps: ServiceDeps, actor: Actor, site: SiteId, bo
       return { value: (await queueRepo.findTicket(tx, next.id))!, audit };
     }
     throw new RetryTransaction();
-  });
+    // One called ticket per station (a unique index): a ticket transferred to this station meanwhile makes this
+    // attempt run again, which serves it as the station's previous ticket.
+  }, { retryConflicts: true });
+  const called = done.value;
   return called ? toCalledTicket(deps.db.db, actor, called) : null;
 }
 
@@ -347,7 +350,7 @@ export async function transferTicket(deps: ServiceDeps, actor: Actor, id: string
   if (!checked.success) throw validationFailed(`stationId "${raw.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters`);
   const target = checked.data;
   const campaign = await getActiveCampaign(deps);
-  const row = await mutate(deps, actor, async (tx, effects) => {
+  const done = await change<TicketRow>(deps, actor, async (tx, effects) => {
     const ticket = await findTicketOr404(tx, id);
     const from = ticket.station_id;
     if (ticket.status !== 'called' || !from) throw notCalled(ticket);
@@ -375,8 +378,10 @@ export async function transferTicket(deps: ServiceDeps, actor: Actor, id: string
       value: (await queueRepo.findTicket(tx, ticket.id))!,
       audit: { action: 'ticket.transferred', targetType: 'ticket', targetId: ticket.id, details: { site, number: ticket.number, fromStationId: from, stationId: target, studentId: ticket.student_id } },
     };
-  });
-  return toCalledTicket(deps.db.db, actor, row);
+    // One called ticket per station (a unique index): a ticket called there meanwhile makes this attempt run
+    // again, which answers STATION_BUSY.
+  }, { retryConflicts: true });
+  return toCalledTicket(deps.db.db, actor, done.value);
 }
 
 /** getTicket: a ticket, its position and estimate; the queue's roles read any, a student only their own. */
