@@ -207,6 +207,23 @@ describe('the station works from the queue: N calls, S skips, transfer to anothe
     await screenshot(page, 'station-queue-desktop-refused', false);
   });
 
+  it('a station whose id names no site asks for its site once and remembers it with the station', async () => {
+    await page.getByTestId('station-id-input').fill('lab-a');
+    await page.getByTestId('station-id-switch').click();
+    await page.locator('[data-testid="station-page"][data-station="lab-a"]').waitFor();
+    await page.locator('[data-testid="station-queue"][data-site=""]').waitFor();
+    expect(await page.getByTestId('station-call-next').isDisabled()).toBe(true);
+    expect(await page.getByTestId('station-queue').innerText()).toContain('机位编号不以 beijing- 或 shenzhen- 开头');
+    await page.getByTestId('station-queue-site').click();
+    await page.locator('.ant-select-dropdown').getByText('北京', { exact: true }).click();
+    await page.locator('[data-testid="station-queue"][data-site="beijing"]').waitFor();
+    await page.locator('[data-testid="station-queue-waiting"][data-count="2"]').waitFor();
+    expect(await page.getByTestId('station-call-next').isDisabled()).toBe(false);
+    await page.reload();
+    await page.locator('[data-testid="station-page"][data-station="lab-a"]').waitFor();
+    await page.locator('[data-testid="station-queue"][data-site="beijing"]').waitFor();
+  });
+
   it('on a phone the queue, the student and the shot stack; nothing overflows sideways', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     const p = await phone.newPage();
