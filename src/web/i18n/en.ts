@@ -368,7 +368,6 @@ export const en: Texts<typeof zh> = {
     voidWarning: "After voiding, the student may be photographed again. The void and its reason go to the audit log and the student's history.",
     reason: 'Reason',
     reasonHelp: 'Required, at least 2 characters; e.g. the student reported a wrong photo and a retake was agreed.',
-    reasonPlaceholder: 'Why is the confirmation voided?',
     reasonRequired: 'Enter the reason (at least 2 characters)',
     voidOk: 'Void confirmation',
     voided: 'Confirmation voided: the student may be photographed again.',

@@ -360,7 +360,6 @@ export const zh = {
     voidWarning: '作废后学生可以重新拍照。作废操作和原因将记入审计日志，并显示在该学生的历史记录中。',
     reason: '作废原因',
     reasonHelp: '必填，至少 2 个字；例如学生反映照片有误、经核实需要重拍。',
-    reasonPlaceholder: '请写明作废的原因',
     reasonRequired: '请填写作废原因（至少 2 个字）',
     voidOk: '作废确认',
     voided: '已作废确认，学生可以重新拍照。',

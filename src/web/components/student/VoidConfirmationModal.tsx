@@ -48,8 +48,8 @@ export function VoidConfirmationModal({ photoId, open, onClose, onVoided }: { ph
             setServerError(null);
             form.setFields([{ name: 'reason', errors: [] }]);
           }}>
-          <Form.Item name="reason" label={t('studentPhotos.reason')} required extra={t('studentPhotos.reasonHelp')}>
-            <Input.TextArea data-testid="void-reason" rows={3} maxLength={REASON_MAX} showCount placeholder={t('studentPhotos.reasonPlaceholder')} />
+          <Form.Item name="reason" label={t('studentPhotos.reason')} required>
+            <Input.TextArea data-testid="void-reason" rows={3} maxLength={REASON_MAX} placeholder={t('studentPhotos.reasonHelp')} />
           </Form.Item>
         </Form>
         {serverError ? <Alert data-testid="void-error" type="error" showIcon title={serverError} /> : null}
