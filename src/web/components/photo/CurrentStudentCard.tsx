@@ -1,6 +1,6 @@
 import { UserSwitchOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Card, Empty, Flex, Form, Input, Space, Tag, Typography, type InputRef } from 'antd';
+import { Alert, Button, Card, Empty, Flex, Form, Grid, Input, Space, Tag, Typography, type InputRef } from 'antd';
 import { useState, type ReactNode, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Station } from '../../../contracts/station.js';
@@ -40,6 +40,8 @@ export function CurrentStudentCard({
   const [error, setError] = useState<{ message: string; rule: string | null } | null>(null);
   const student = station?.currentStudent ?? null;
   const colon = i18n.language === 'en' ? ': ' : '：';
+  // on a phone the scan box keeps its room: the button's label is short
+  const narrow = !Grid.useBreakpoint().sm;
 
   const done = (value: Station) => {
     setError(null);
@@ -112,7 +114,7 @@ export function CurrentStudentCard({
             />
           </Form.Item>
           <Button type="primary" size="large" htmlType="submit" icon={<UserSwitchOutlined />} loading={setStudent.isPending} data-testid="station-set-student" style={{ height: 48 }}>
-            {t('station.setStudent')}
+            {narrow ? t('stationQueue.setShort') : t('station.setStudent')}
           </Button>
         </Space.Compact>
         <Form.Item shouldUpdate noStyle>
