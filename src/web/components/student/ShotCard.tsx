@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { PhotoReport } from '../../../contracts/photo.js';
 import { studentPhotosApi } from '../../api/student-photos.js';
 import { formatInstant } from '../../format.js';
+import i18n from '../../i18n/index.js';
 import { CheckWords } from './CheckWords.js';
 
 /** The 3:4 frame of the standard image (480×640) at thumbnail size. */
@@ -25,6 +26,7 @@ function checksSummary(shot: PhotoReport, t: (key: string, opts?: Record<string,
 export function ShotCard({ shot, ordinal, open, onViewed }: { shot: PhotoReport; ordinal: number; open: boolean; onViewed: () => void }): ReactNode {
   const { t } = useTranslation();
   const [shown, setShown] = useState(false);
+  const colon = i18n.language === 'en' ? ': ' : '：';
   return (
     <div data-testid="student-shot" data-photo-id={shot.id} data-confirmed={shot.confirmed} style={{ padding: '12px 0', borderBottom: '1px solid rgba(5,5,5,0.06)' }}>
       <Flex gap={16} align="flex-start" wrap>
@@ -61,11 +63,15 @@ export function ShotCard({ shot, ordinal, open, onViewed }: { shot: PhotoReport;
             ) : null}
           </Flex>
           <div>
-            <Typography.Text type="secondary">{t('studentPhotos.takenAt')}：</Typography.Text>
+            <Typography.Text type="secondary">{t('studentPhotos.takenAt')}
+              {colon}
+            </Typography.Text>
             <span data-testid="student-shot-time">{formatInstant(shot.createdAt)}</span>
           </div>
           <div>
-            <Typography.Text type="secondary">{t('studentPhotos.station')}：</Typography.Text>
+            <Typography.Text type="secondary">{t('studentPhotos.station')}
+              {colon}
+            </Typography.Text>
             {shot.station ?? t('common.none')}
           </div>
           {shot.confirmations
@@ -87,7 +93,7 @@ export function ShotCard({ shot, ordinal, open, onViewed }: { shot: PhotoReport;
             ghost
             defaultActiveKey={open ? ['checks'] : []}
             style={{ marginTop: 4 }}
-            items={[{ key: 'checks', label: `${t('studentPhotos.checks')}：${checksSummary(shot, t)}`, children: <CheckWords checks={shot.checks} /> }]}
+            items={[{ key: 'checks', label: `${t('studentPhotos.checks')}${colon}${checksSummary(shot, t)}`, children: <CheckWords checks={shot.checks} /> }]}
           />
         </div>
       </Flex>

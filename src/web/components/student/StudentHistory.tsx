@@ -46,7 +46,9 @@ export function StudentHistory({ events, ordinals }: { events: AuditEventView[];
               </Typography.Text>
               {reason ? (
                 <div data-testid="history-void-reason">
-                  {t('studentPhotos.reason')}：{reason}
+                  {t('studentPhotos.reason')}
+                  {i18n.language === 'en' ? ': ' : '：'}
+                  {reason}
                 </div>
               ) : null}
             </div>
