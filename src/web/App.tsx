@@ -27,6 +27,7 @@ const PlanPage = lazy(() => import('./pages/PlanPage.js'));
 const StationPage = lazy(() => import('./pages/StationPage.js'));
 const PaymentsPage = lazy(() => import('./pages/PaymentsPage.js'));
 const NoticePage = lazy(() => import('./pages/NoticePage.js'));
+const ReviewScreenPage = lazy(() => import('./pages/ReviewScreenPage.js'));
 const DeskPage = lazy(() => import('./pages/DeskPage.js'));
 const BoardPage = lazy(() => import('./pages/BoardPage.js'));
 
@@ -85,6 +86,8 @@ export function App(): ReactNode {
               <Route path="/signin/:token" element={<SignInLinkPage />} />
               {/* public: the campaign notice, signed in or not */}
               <Route path="/notice" element={<NoticePage />} />
+              {/* public: the station's review screen, turned to the student; paired by a one-time code, no account (C3) */}
+              <Route path="/station/:id/review" element={<ReviewScreenPage />} />
               {/* public: the call board of a site (a TV in the hall; no personal data) */}
               <Route path="/board/:site" element={<BoardPage />} />
               <Route

@@ -123,14 +123,15 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await screenshot(page, 'station-desktop-report');
   });
 
-  it('the student confirms after being asked once more (C3); the shot is locked', async () => {
+  it('the operator confirms in the student’s presence after being asked once more (C3); the shot is locked', async () => {
+    // the student without a phone: the operator's own button opens a panel beside the photo (issue 9 section 4)
     await page.getByTestId('station-confirm').click();
-    const dialog = page.locator('.ant-modal-confirm');
-    await dialog.waitFor();
-    expect(await dialog.innerText()).toContain('确认后不可重拍或修改（C3）');
+    const panel = page.getByTestId('station-confirm-panel');
+    await panel.waitFor();
+    expect(await panel.innerText()).toContain('确认后不可重拍或修改（C3）');
     // "look again" changes nothing
-    await dialog.getByRole('button', { name: '再看看' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    await panel.getByTestId('station-confirm-cancel').click();
+    await panel.waitFor({ state: 'detached' });
     expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items[0]!.confirmed).toBe(false);
 
     await page.getByTestId('station-confirm').click();

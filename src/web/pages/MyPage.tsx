@@ -14,6 +14,7 @@ import { formatDay, formatSession, formatWindow, hasStarted, wallClockNow } from
 import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
 import { MyTicketCard } from '../components/desk/MyTicketCard.js';
+import { MyPhotoCard, useMyPhoto } from '../components/my/MyPhotoCard.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
 
 type Actions = ReturnType<typeof useBookingActions>;
@@ -351,7 +352,29 @@ function NoticeLink(): ReactNode {
   );
 }
 
+/**
+ * A required student's part of the page: the photo a station asks them to confirm (or, once confirmed,
+ * 已完成采集 and nothing to book: issue 9 section 4, C3), then their time and sessions.
+ */
 function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
+  const photo = useMyPhoto(true);
+  if (photo.data?.state === 'confirmed') {
+    return (
+      <>
+        <MyPhotoCard photo={photo.data} />
+        <NoticeLink />
+      </>
+    );
+  }
+  return (
+    <>
+      {photo.data ? <MyPhotoCard photo={photo.data} /> : null}
+      <Bookable student={student} campaign={campaign} />
+    </>
+  );
+}
+
+function Bookable({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
   const mine = useQuery({ queryKey: queryKeys.myBooking(), queryFn: () => endpoints.myBooking() });
   const sessions = useQuery({ queryKey: queryKeys.mySessions, queryFn: endpoints.mySessions });
   const actions = useBookingActions();

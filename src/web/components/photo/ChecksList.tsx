@@ -3,6 +3,7 @@ import { Flex, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PhotoReport } from '../../../contracts/photo.js';
+import { measureInWords } from './checkWords.js';
 
 type Check = PhotoReport['checks'][number];
 
@@ -54,14 +55,8 @@ export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
                   </Tag>
                 </Flex>
                 <div style={{ color: check.status === 'pass' ? undefined : style.color }}>{check.message}</div>
-                <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-word' }}>
-                  {t('station.value')}: {formatMeasure(check.value)}
-                  {check.threshold === null || check.threshold === undefined ? null : (
-                    <>
-                      {'；'}
-                      {t('station.threshold')}: {formatMeasure(check.threshold)}
-                    </>
-                  )}
+                <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-word' }} data-testid={`check-${check.id}-measure`}>
+                  {t('station.value')}：{measureInWords(check, t) ?? t('review.measure.none')}
                 </Typography.Text>
               </div>
             </Flex>
