@@ -73,6 +73,8 @@ export interface PaymentFilter {
   site?: string | undefined;
   date?: string | undefined;
   method?: 'wechat' | 'alipay' | undefined;
+  /** one payment (the answer of recordPayment): the primary key, not a scan of the campaign's payments */
+  id?: string | undefined;
 }
 
 function withStudent(db: Tx) {
@@ -98,6 +100,7 @@ export async function listPaymentsWithStudents(db: Tx, campaignId: string, filte
   if (filter.site) q = q.where('payments.site', '=', filter.site);
   if (filter.date) q = q.where('payments.date', '=', filter.date);
   if (filter.method) q = q.where('payments.method', '=', filter.method);
+  if (filter.id) q = q.where('payments.id', '=', filter.id);
   const rows = await q.orderBy('payments.recorded_at').orderBy('payments.id').execute();
   return rows.map(({ recorded_by_display_name, recorded_by_username, ...r }) => ({ ...r, recorded_by_name: recorded_by_display_name || recorded_by_username || null }));
 }

@@ -65,7 +65,7 @@ function toPayment(row: PaymentWithStudentRow, principal: Principal | null): Pay
 }
 
 async function paymentView(deps: ServiceDeps, actor: Actor, campaignId: string, id: string): Promise<Payment> {
-  const row = (await paymentRepo.listPaymentsWithStudents(deps.db.db, campaignId)).find((r) => r.id === id);
+  const [row] = await paymentRepo.listPaymentsWithStudents(deps.db.db, campaignId, { id });
   if (!row) throw new AppError('NOT_FOUND');
   return toPayment(row, actor.principal);
 }
