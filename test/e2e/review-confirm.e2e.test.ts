@@ -89,6 +89,12 @@ describe('the student confirms their own photo on the review screen; /my shows �
     expect(await tablet.getByTestId('review-screen-idle').innerText()).toContain('请稍候');
     // the code left the address bar
     expect(new URL(tablet.url()).hash).toBe('');
+    await screenshot(tablet, 'review-screen-tablet-idle', false);
+    // English for a student who reads it, and back
+    await tablet.getByTestId('review-screen-lang').click();
+    await expect.poll(() => tablet.getByTestId('review-screen-idle').innerText()).toContain('Please wait');
+    await tablet.getByTestId('review-screen-lang').click();
+    await expect.poll(() => tablet.getByTestId('review-screen-idle').innerText()).toContain('请稍候');
     // the station sees the screen within its next poll
     await station.locator('[data-testid="review-screens-paired"][data-count="1"]').first().waitFor();
     await station.getByTestId('review-pairing-close').click();

@@ -11,6 +11,7 @@ import { useParams } from 'react-router';
 import { StationIdSchema } from '../../contracts/station.js';
 import { ApiError } from '../api/client.js';
 import { beijingTime, reviewKeys, reviewScreenApi } from '../api/review.js';
+import { currentLanguage, setLanguage } from '../i18n/index.js';
 
 const NOT_PAIRED = new Set(['REVIEW_SCREEN_NOT_PAIRED', 'FORBIDDEN']);
 
@@ -145,6 +146,11 @@ export default function ReviewScreenPage(): ReactNode {
     <div style={{ position: 'fixed', bottom: 8, left: 0, right: 0, textAlign: 'center', color: 'rgba(0,0,0,0.35)', fontSize: 13 }} data-testid="review-screen-footer">
       {t('review.screenPairedUntil', { station: stationId, time: beijingTime(data.pairedUntil, i18n.language, true) })}
       {state.error ? ` · ${t('review.screenLost')}` : ''}
+      {' · '}
+      {/* a student who reads English switches the screen; the next student's screen keeps it until switched back */}
+      <Button type="link" size="small" style={{ padding: 0, fontSize: 13 }} onClick={() => setLanguage(currentLanguage() === 'en' ? 'zh' : 'en')} data-testid="review-screen-lang">
+        {currentLanguage() === 'en' ? '中文' : 'English'}
+      </Button>
     </div>
   ) : null;
 
