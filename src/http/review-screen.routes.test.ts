@@ -151,6 +151,17 @@ describe.each(DIALECTS)('review screen and /my confirmation over HTTP on %s', (d
     expect(en.body).toMatchObject({ error: { code: 'PHOTO_CONFIRMED', message: `Student ${NO.a} confirmed their photo on 2023-10-20: the capture is done and no booking can be made (C3)` } });
   });
 
+  it('pairing attempts are limited per address: after 10 in a minute, 429 RATE_LIMITED with Retry-After', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await call(null, '/api/review-screen/beijing-99/pair', { json: { code: '000000' } })).status);
+    // this file's earlier pairings count too: the limit is the route's, per address
+    expect(statuses.filter((s) => s === 422).length).toBeLessThanOrEqual(10);
+    expect(statuses.at(-1)).toBe(429);
+    const limited = await call(null, '/api/review-screen/beijing-99/pair', { json: { code: '000000' } });
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(limited.body).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+  });
+
   it('revoking the screens ends the cookie at once', async () => {
     const revoked = await call('operator', '/api/stations/beijing-1/review-screens', { method: 'DELETE' });
     expect(revoked.body).toEqual({ revoked: 1 });

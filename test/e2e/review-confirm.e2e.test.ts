@@ -172,4 +172,28 @@ describe('the student confirms their own photo on the review screen; /my shows �
     expect(refused.body.error.message).toContain('采集已完成，不能再预约（C3）');
     await phone.close();
   });
+
+  it('unpairing stops the tablet at once; it pairs again with a typed code (a wrong one is refused with the reason)', async () => {
+    await station.getByTestId('review-pair').click();
+    await station.getByTestId('review-pairing').waitFor();
+    await station.getByTestId('review-revoke').click();
+    await station.locator('.ant-popconfirm .ant-btn-primary').click();
+    await station.locator('[data-testid="review-screens-paired"][data-count="0"]').waitFor();
+    // the code shown before the unpairing ended with it: a new one
+    await station.getByRole('button', { name: '重新生成配对码' }).click();
+    await expect.poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '').toMatch(/^\d{6}$/);
+    const code = (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
+    await station.getByTestId('review-pairing-close').click();
+
+    await tablet.getByTestId('review-screen-pair').waitFor({ timeout: 10_000 });
+    expect(await tablet.locator('body').innerText()).toContain('连接工位 beijing-1');
+    const wrong = code === '000000' ? '111111' : '000000';
+    await tablet.getByTestId('review-screen-code').fill(wrong);
+    await tablet.getByTestId('review-screen-pair-submit').click();
+    expect(await tablet.getByTestId('review-screen-pair-error').innerText()).toContain(`配对码“${wrong}”无效、已使用或已过期`);
+    await screenshot(tablet, 'review-screen-tablet-pair-refused', false);
+    await tablet.getByTestId('review-screen-code').fill(code);
+    await tablet.getByTestId('review-screen-pair-submit').click();
+    await tablet.getByTestId('review-screen-idle').waitFor();
+  });
 });
