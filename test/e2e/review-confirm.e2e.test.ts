@@ -17,6 +17,9 @@ const operator = { username: 'rc-operator', password: 'Rc-operator-pass-2024', r
 const STUDENT = '2101001';
 const student = { username: STUDENT, password: 'Rc-student-pass-2024', role: 'student' as const };
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
+// 2101002 李四: 物理学院, required (E2); confirms on their phone's /my
+const SECOND = '2101002';
+const second = { username: SECOND, password: 'Rc-second-pass-2024', role: 'student' as const };
 
 interface PhotoList {
   items: { id: string; confirmed: boolean; confirmations: { method: string | null; stationId: string | null; codeMatch: boolean | null; byReviewScreen: boolean }[] }[];
@@ -39,6 +42,7 @@ describe('the student confirms their own photo on the review screen; /my shows �
     await addUser(server.dataDir, admin);
     await addUser(server.dataDir, operator);
     await addUser(server.dataDir, student);
+    await addUser(server.dataDir, second);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect((await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows))).status).toBe(200);
@@ -195,5 +199,32 @@ describe('the student confirms their own photo on the review screen; /my shows �
     await tablet.getByTestId('review-screen-code').fill(code);
     await tablet.getByTestId('review-screen-pair-submit').click();
     await tablet.getByTestId('review-screen-idle').waitFor();
+  });
+
+  it('a student with their phone confirms on /my: the shot awaiting them with 确认 / 重拍, then 已完成采集', async () => {
+    const desk = await ApiClient.login(server.baseUrl, operator.username, operator.password);
+    await desk.post('/api/checkins', { studentNo: SECOND, collectionCode: 'XUEXIN-REVIEW-CODE-0002', site: 'beijing' });
+    expect((await desk.post<{ student: { studentNo: string } }>('/api/queue/beijing/next', { stationId: 'beijing-1' })).student.studentNo).toBe(SECOND);
+    await station.getByTestId('station-student-no').filter({ hasText: SECOND }).waitFor({ timeout: 10_000 });
+    await station.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0002.JPG', mimeType: 'image/jpeg', buffer: readFileSync(PHOTO) });
+    await station.getByTestId('station-request-review').waitFor({ timeout: 60_000 });
+    // the C key asks (the station's shortcut clicks the button marked data-shortcut="confirm")
+    await station.getByTestId('station-student-input').focus();
+    await station.keyboard.press('c');
+    await station.locator('[data-testid="station-review-status"][data-status="awaiting"]').waitFor();
+
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    const my = await phone.newPage();
+    await loginInBrowser(my, server.baseUrl, second);
+    await my.goto(`${server.baseUrl}/my`);
+    await my.locator('[data-testid="my-photo-awaiting"][data-state="awaiting"]').waitFor();
+    expect(await my.getByTestId('my-photo-awaiting').innerText()).toContain('工位 beijing-1 请您核对照片');
+    expect(await horizontalOverflow(my)).toBeLessThanOrEqual(0);
+    await screenshot(my, 'review-my-awaiting-phone');
+    await my.getByTestId('my-photo-confirm').click();
+    await my.getByTestId('my-photo-done').waitFor();
+    expect(await my.locator('[data-testid^="book-"]').count()).toBe(0);
+    await station.getByTestId('station-confirmed-method').filter({ hasText: '学生在“我的”页面确认' }).waitFor({ timeout: 10_000 });
+    await phone.close();
   });
 });

@@ -352,26 +352,17 @@ function NoticeLink(): ReactNode {
   );
 }
 
-/**
- * A required student's part of the page: the photo a station asks them to confirm (or, once confirmed,
- * 已完成采集 and nothing to book: issue 9 section 4, C3), then their time and sessions.
- */
+/** The photo a station asks the student to confirm, or 已完成采集 (issue 9 section 4, C3): first on the page. */
+function MyPhotoSlot(): ReactNode {
+  const photo = useMyPhoto(true);
+  return photo.data ? <MyPhotoCard photo={photo.data} /> : null;
+}
+
+/** A required student's time and sessions; once their photo is confirmed, nothing to book (C3). */
 function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
   const photo = useMyPhoto(true);
-  if (photo.data?.state === 'confirmed') {
-    return (
-      <>
-        <MyPhotoCard photo={photo.data} />
-        <NoticeLink />
-      </>
-    );
-  }
-  return (
-    <>
-      {photo.data ? <MyPhotoCard photo={photo.data} /> : null}
-      <Bookable student={student} campaign={campaign} />
-    </>
-  );
+  if (photo.data?.state === 'confirmed') return <NoticeLink />;
+  return <Bookable student={student} campaign={campaign} />;
 }
 
 function Bookable({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
@@ -437,6 +428,7 @@ export default function MyPage(): ReactNode {
     <>
       {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
       <MyTicketCard />
+      {s.decision === 'required' ? <MyPhotoSlot /> : null}
       <DecisionCard student={s} />
       {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : <NoticeLink />}
     </>
