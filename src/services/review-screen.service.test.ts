@@ -42,7 +42,7 @@ function shot(jpeg: Buffer, label: string): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
 }
 
-const NO = { screen: '2601000001', my: '2601000002', operator: '2601000003', other: '2601000004', retake: '2601000005', book: '2601000006' } as const;
+const NO = { screen: '2601000001', my: '2601000002', operator: '2601000003', other: '2601000004', retake: '2601000005', book: '2601000006', race: '2601000007' } as const;
 
 // Each upload runs the whole pipeline on a 12 MP photo.
 vi.setConfig({ testTimeout: 60_000 });
@@ -68,7 +68,7 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
     rt = await createTestRuntime(dialect);
     admin = await createActor(rt.deps, 'admin', [], 'rs-admin');
     operator = await createActor(rt.deps, 'operator', [], 'rs-operator');
-    const rows = Object.values(NO).map((no, i) => rosterRow(no, { 姓名: ['张小三', '欧阳娜娜', '李四', '王五', '赵六', '钱七'][i]! }));
+    const rows = Object.values(NO).map((no, i) => rosterRow(no, { 姓名: ['张小三', '欧阳娜娜', '李四', '王五', '赵六', '钱七', '孙八'][i]! }));
     await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(rows)) }, 'roster.csv', 'zh');
     for (const [key, no] of Object.entries(NO)) students[key as keyof typeof NO] = await createActor(rt.deps, 'student', [], no);
     const campaign = await getActiveCampaign(rt.deps);
@@ -263,6 +263,31 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
     expect(voided.confirmations).toEqual([
       expect.objectContaining({ method: 'operator_in_presence', voided: { at: '2023-11-01T01:00:00.000Z', by: 'rs-admin', reason: '学生证件信息有误，需重拍' } }),
     ]);
+  });
+
+  it('the screen, /my and the operator confirming at once: one confirmation, one photo.confirmed event, the ticket served once', async () => {
+    const device = await pair('beijing-8');
+    await checkIn(rt.deps, operator, { studentNo: NO.race, collectionCode: 'XJ-RACE-0007', site: 'beijing' });
+    // earlier tests left a student waiting (checked in, confirmed by the operator without a call): called first
+    let called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
+    if (called?.student.studentNo !== NO.race) called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
+    expect(called?.student.studentNo).toBe(NO.race);
+    const photo = await upload(NO.race);
+    await requestPhotoReview(rt.deps, operator, 'beijing-8', { photoId: photo.id }, 'zh');
+    const before = (await events('photo.confirmed')).length;
+    const servedBefore = (await events('ticket.served')).length;
+    const outcomes = await Promise.allSettled([
+      confirmOnReviewScreen(rt.deps, device, { photoId: photo.id }, '10.0.0.8', 'zh'),
+      confirmMyPhoto(rt.deps, students.race, { photoId: photo.id }, 'zh'),
+      confirmPhoto(rt.deps, operator, photo.id, 'zh'),
+      confirmOnReviewScreen(rt.deps, device, { photoId: photo.id }, '10.0.0.8', 'zh'),
+    ]);
+    // every refusal is one the caller can show: the photo is confirmed already
+    for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as { code?: string }).code, String(o.reason)).toMatch(/^(PHOTO_ALREADY_CONFIRMED|PHOTO_NOT_AWAITING_CONFIRMATION)$/);
+    expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+    expect(await db().selectFrom('photo_confirmations').selectAll().where('photo_id', '=', photo.id).execute()).toHaveLength(1);
+    expect(await events('photo.confirmed')).toHaveLength(before + 1);
+    expect(await events('ticket.served')).toHaveLength(servedBefore + 1);
   });
 
   it('a confirmed student cannot book: createBooking answers PHOTO_CONFIRMED naming the student and the date; an unconfirmed one can', async () => {
