@@ -47,8 +47,8 @@ const NAV: NavItem[] = [
   // the planner proposes a new schedule: offered to those who may change it
   { path: '/plan', labelKey: 'menu.plan', icon: <FundProjectionScreenOutlined />, permission: 'schedule.manage' },
   { path: '/station', labelKey: 'menu.station', icon: <CameraOutlined />, permission: 'station.read' },
-  { path: '/payments', labelKey: 'payments.menu', icon: <AccountBookOutlined />, permission: 'payment.read' },
   { path: '/desk', labelKey: 'desk.menu', icon: <QrcodeOutlined />, permission: 'checkin.create' },
+  { path: '/payments', labelKey: 'payments.menu', icon: <AccountBookOutlined />, permission: 'payment.read' },
   { path: '/roster/import', labelKey: 'menu.rosterImport', icon: <CloudUploadOutlined />, permission: 'roster.import' },
   { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, permission: 'student.list' },
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, permission: 'student.export' },
