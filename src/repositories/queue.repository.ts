@@ -136,6 +136,15 @@ export async function serveTicket(tx: Tx, id: string, at: string): Promise<boole
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * A waiting ticket whose student was photographed and confirmed without being called (the operator set them by
+ * number): served, with no call time, so it leaves the queue and does not feed the service-time estimate.
+ */
+export async function serveWaitingTicket(tx: Tx, id: string, at: string): Promise<boolean> {
+  const r = await tx.updateTable('queue_tickets').set({ status: 'served', served_at: at, updated_at: at }).where('id', '=', id).where('status', '=', 'waiting').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export async function recallTicket(tx: Tx, id: string, at: string): Promise<boolean> {
   const r = await tx
     .updateTable('queue_tickets')

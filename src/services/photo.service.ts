@@ -419,14 +419,18 @@ export async function confirmInTransaction(
 }
 
 /**
- * C4: the ticket a station called for the student today is served in the confirmation's transaction (the call
- * boards hear of it). Answers its audit event, or null when no ticket was called for them.
+ * C4: the student's ticket of today is served in the confirmation's transaction (the call boards hear of it):
+ * the one a station called, or one still waiting when the operator set the student by number — a station must
+ * not call them later for nothing. Answers its audit event, or null when they hold no open ticket.
  */
 async function serveTicketOnConfirmation(tx: Tx, deps: ServiceDeps, effects: Effects, input: { campaignId: string; studentId: string; date: string }): Promise<AuditInput | null> {
   const ticket = await queueRepo.findActiveTicketOfStudent(tx, input.campaignId, input.date, input.studentId);
-  if (ticket?.status !== 'called' || !(await queueRepo.serveTicket(tx, ticket.id, nowIso(deps)))) return null;
+  if (!ticket) return null;
+  // called at a station (the usual way), or still waiting when the operator set the student by number
+  const served = ticket.status === 'called' ? await queueRepo.serveTicket(tx, ticket.id, nowIso(deps)) : await queueRepo.serveWaitingTicket(tx, ticket.id, nowIso(deps));
+  if (!served) return null;
   effects.queueChanged(ticket.site, ticket.date);
-  return { action: 'ticket.served', targetType: 'ticket', targetId: ticket.id, details: { site: ticket.site, number: ticket.number, stationId: ticket.station_id, studentId: ticket.student_id, reason: 'photo.confirmed' } };
+  return { action: 'ticket.served', targetType: 'ticket', targetId: ticket.id, details: { site: ticket.site, number: ticket.number, stationId: ticket.station_id, studentId: ticket.student_id, reason: 'photo.confirmed', wasCalled: ticket.status === 'called' } };
 }
 
 /** The station where the operator's button is pressed: the one given, else the one asking the student, else the one naming them. */

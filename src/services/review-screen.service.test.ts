@@ -258,6 +258,11 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
       expect.objectContaining({ method: 'operator_in_presence', stationId: 'beijing-6', confirmedBy: { username: 'rs-operator', role: 'operator' }, byReviewScreen: false, codeMatch: true, voided: null }),
     ]);
     expect((await getStationReview(rt.deps, operator, 'beijing-6')).review).toBeNull();
+    // C4: set by number, never called, their waiting ticket leaves the queue with the confirmation (a station
+    // must not call them later for nothing); no call time, so it does not feed the wait estimate
+    const ticket = await db().selectFrom('queue_tickets').innerJoin('students', 'students.id', 'queue_tickets.student_id').select(['queue_tickets.id', 'status', 'called_at', 'served_at']).where('students.student_no', '=', NO.operator).executeTakeFirstOrThrow();
+    expect(ticket).toMatchObject({ status: 'served', called_at: null, served_at: '2023-11-01T01:00:00.000Z' });
+    expect(JSON.parse((await events('ticket.served')).at(-1)!.details)).toMatchObject({ reason: 'photo.confirmed', wasCalled: false });
     const voided = await voidPhotoConfirmation(rt.deps, admin, photo.id, '学生证件信息有误，需重拍', 'zh');
     expect(voided.confirmed).toBe(false);
     expect(voided.confirmations).toEqual([
@@ -268,9 +273,8 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
   it('the screen, /my and the operator confirming at once: one confirmation, one photo.confirmed event, the ticket served once', async () => {
     const device = await pair('beijing-8');
     await checkIn(rt.deps, operator, { studentNo: NO.race, collectionCode: 'XJ-RACE-0007', site: 'beijing' });
-    // earlier tests left a student waiting (checked in, confirmed by the operator without a call): called first
-    let called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
-    if (called?.student.studentNo !== NO.race) called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
+    // the student confirmed by the operator without a call (the test before) left the queue: the race student is next
+    const called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
     expect(called?.student.studentNo).toBe(NO.race);
     const photo = await upload(NO.race);
     await requestPhotoReview(rt.deps, operator, 'beijing-8', { photoId: photo.id }, 'zh');
