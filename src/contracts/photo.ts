@@ -128,7 +128,8 @@ export const UploadPhotoFieldsSchema = z.object({
 export const PhotoIdParamsSchema = z.object({ id: z.string().min(1).max(64) });
 export const StudentIdParamsSchema = z.object({ studentId: z.string().min(1).max(64) });
 
-export const VoidConfirmationRequestSchema = z.object({ reason: z.string().trim().min(2).max(500) });
+// the length rule (at least 2 characters) is the service's, with a sentence in the user's language (VOID_REASON_REQUIRED)
+export const VoidConfirmationRequestSchema = z.object({ reason: z.string().max(500) });
 
 export const KeysRotateResultSchema = z.object({
   toVersion: z.number(),

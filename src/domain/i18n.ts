@@ -67,6 +67,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   FORBIDDEN: { zh: '无权访问', en: 'You are not allowed to do this' },
   USERNAME_TAKEN: { zh: '用户名已存在：{username}', en: 'Username already taken: {username}' },
   CURRENT_PASSWORD_WRONG: { zh: '当前密码不正确，密码未修改', en: 'The current password is not right; the password was not changed' },
+  VOID_REASON_REQUIRED: { zh: '请填写作废确认的原因（至少 2 个字），确认未作废', en: 'Give the reason for voiding the confirmation (at least 2 characters); the confirmation was not voided' },
   CANNOT_DISABLE_SELF: { zh: '不能停用自己的账号：请由另一位管理员操作', en: 'You cannot switch off your own account: ask another admin' },
   DEPARTMENT_UNKNOWN: { zh: '院系不在本次采集活动中：{department}', en: 'Not a department of this campaign: {department}' },
   CAMPAIGN_TERM_DUPLICATE: { zh: '毕业时间 {term} 在 {field} 中重复出现', en: 'The term {term} is listed more than once in {field}' },

@@ -35,6 +35,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   CANNOT_DISABLE_SELF: 409,
   // 422, not 401: the session is fine, only the form is wrong (a 401 signs the web out)
   CURRENT_PASSWORD_WRONG: 422,
+  VOID_REASON_REQUIRED: 422,
   DEPARTMENT_UNKNOWN: 422,
   CAMPAIGN_TERM_DUPLICATE: 422,
   CONFLICT: 409,

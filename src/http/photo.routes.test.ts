@@ -219,7 +219,9 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
 
     // voiding: operators may not; an admin must give a reason; then the student may be photographed again
     expectError(await request('operator', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: { reason: '拍摄时闭眼' } }), 403, 'FORBIDDEN');
-    expectError(await request('admin', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: { reason: '' } }), 400, 'VALIDATION_FAILED');
+    const noReason = expectError(await request('admin', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: { reason: '' } }), 422, 'VOID_REASON_REQUIRED');
+    expect(noReason.message).toBe('请填写作废确认的原因（至少 2 个字），确认未作废');
+    expectError(await request('admin', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: { reason: ' 错 ' }, lang: 'en' }), 422, 'VOID_REASON_REQUIRED');
     expectError(await request('admin', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: {} }), 400, 'VALIDATION_FAILED');
     expectError(await request('admin', `/api/photos/${s3.id}/void-confirmation`, { method: 'POST', json: { reason: '拍摄时闭眼' } }), 404, 'CONFIRMATION_NOT_FOUND');
     const voided = report(await request('admin', `/api/photos/${s1.id}/void-confirmation`, { method: 'POST', json: { reason: '学生确认时闭眼，院系申请重拍' } }), 200);

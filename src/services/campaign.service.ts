@@ -12,7 +12,7 @@ import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
 import { mutate } from './change.js';
 import { insertMissingSessions } from './session-slots.js';
-import { flagInvalidConfirmedPhotos } from './photo.service.js';
+import { flagInvalidConfirmedPhotos } from './photo-validity.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 

@@ -84,7 +84,7 @@ describe.each(DIALECTS)('photo service on %s', (dialect) => {
     expect(await counts()).toEqual([start[0]! + 1, start[1]! + 1, start[2]! + 1]);
     expect(await codeOf(voidPhotoConfirmation(rt.deps, admin, up.value.id, '再次撤销', 'zh'))).toBe('CONFIRMATION_NOT_FOUND');
     expect(await codeOf(voidPhotoConfirmation(rt.deps, operator, up.value.id, '院系申请重拍', 'zh'))).toBe('FORBIDDEN');
-    expect(await codeOf(voidPhotoConfirmation(rt.deps, admin, up.value.id, ' ', 'zh'))).toBe('VALIDATION_FAILED');
+    expect(await codeOf(voidPhotoConfirmation(rt.deps, admin, up.value.id, ' ', 'zh'))).toBe('VOID_REASON_REQUIRED');
   });
 
   it('the same bytes uploaded three times at once are one photo (F7): one created, blobs of the losers removed', async () => {

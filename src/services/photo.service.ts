@@ -30,7 +30,7 @@ import * as queueRepo from '../repositories/queue.repository.js';
 import * as reviewRepo from '../repositories/review-screen.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
 import type { AuditInput } from './audit.service.js';
-import { appendAuditEvents, recordAuditEvent } from './audit.service.js';
+import { recordAuditEvent } from './audit.service.js';
 import type { Done, Effects } from './change.js';
 import { change, mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -561,7 +561,7 @@ export async function readImageForReviewScreen(deps: ServiceDeps, screen: Actor,
 export async function voidPhotoConfirmation(deps: ServiceDeps, actor: Actor, photoId: string, reason: string, lang: Lang): Promise<PhotoReport> {
   authorize(actor, 'photo.void');
   const why = reason.trim();
-  if (why.length < 2) throw new AppError('VALIDATION_FAILED', { params: { detail: 'reason: required (at least 2 characters)' }, details: [{ field: 'reason', message: 'required' }] });
+  if ([...why].length < 2) throw new AppError('VOID_REASON_REQUIRED', { details: [{ field: 'reason', message: 'required' }] });
   const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
   await mutate(deps, actor, async (tx) => {
     await lockStudent(tx, deps.db.dialect, student.id);
@@ -576,32 +576,7 @@ export async function voidPhotoConfirmation(deps: ServiceDeps, actor: Actor, pho
   return reportOf(deps.db.db, photo, lang);
 }
 
-// ───────────────────────────── E7 ─────────────────────────────
-
-/**
- * E7: after decisions were recomputed (roster import, campaign terms), the confirmed photo of a student
- * who is no longer `required` (E4–E6, or removed from the roster) is flagged invalid with the rule; a
- * student who is `required` again gets the flag cleared. One `photo.flagged_invalid` event per photo, in
- * the caller's transaction. Returns how many photos changed.
- */
-export async function flagInvalidConfirmedPhotos(tx: Tx, deps: ServiceDeps, actor: Actor, campaignId: string): Promise<number> {
-  const rows = await photoRepo.listConfirmedPhotosWithDecisions(tx, campaignId);
-  const now = nowIso(deps);
-  const events: AuditInput[] = [];
-  for (const r of rows) {
-    const reason = r.removed_at ? 'removed' : r.decision === 'required' ? null : (r.rule ?? r.decision);
-    if (reason === r.invalid_reason) continue;
-    await photoRepo.setPhotoInvalid(tx, r.photo_id, reason, reason ? now : null);
-    events.push({
-      action: 'photo.flagged_invalid',
-      targetType: 'photo',
-      targetId: r.photo_id,
-      details: { studentId: r.student_id, invalid: reason !== null, rule: reason, before: r.invalid_reason, decision: r.decision },
-    });
-  }
-  if (events.length > 0) await appendAuditEvents(tx, deps, actor, events);
-  return events.length;
-}
+// E7 (flagging confirmed photos of students no longer required): services/photo-validity.ts
 
 // ───────────────────────────── keys and blobs ─────────────────────────────
 

@@ -15,7 +15,7 @@ import * as importRepo from '../repositories/roster-import.repository.js';
 import type { NewStudentRow, StudentRow } from '../repositories/student.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
 import { mutate } from './change.js';
-import { flagInvalidConfirmedPhotos } from './photo.service.js';
+import { flagInvalidConfirmedPhotos } from './photo-validity.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { ParsedRosterStudent, ParsedRosterSummary, ParseRosterOptions, ProgressListener } from './roster-parse.js';
 import { parseRosterInWorker } from './roster-worker.js';

@@ -145,7 +145,8 @@ describe('the admin sees a student’s shots and confirmation, and voids it with
     await page.getByTestId('void-submit').click();
     const error = page.getByTestId('void-error');
     await error.waitFor();
-    expect(await error.innerText()).toContain('reason');
+    // the server's sentence, in the page's language (it was English inside a Chinese sentence before)
+    expect(await error.innerText()).toContain('请填写作废确认的原因（至少 2 个字），确认未作废');
     expect(await modal.innerText()).toContain('请填写作废原因（至少 2 个字）');
     await settled(page);
     await screenshot(page, 'student-photos-void-refused', false);

@@ -240,7 +240,7 @@ export default function StationPage(): ReactNode {
             {wide ? upload : null}
           </Col>
           <Col xs={24} lg={15}>
-            <ShotReview studentId={student?.studentId ?? null} photos={photos.data?.items} loading={photos.isLoading} />
+            <ShotReview stationId={stationId} studentId={student?.studentId ?? null} photos={photos.data?.items} loading={photos.isLoading} />
             {/* on a phone the shot comes right after the student; the manual upload below it */}
             {wide ? null : <div style={{ marginTop: 12 }}>{upload}</div>}
           </Col>

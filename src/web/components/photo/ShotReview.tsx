@@ -4,40 +4,10 @@ import { Alert, App, Button, Card, Empty, Flex, Grid, Result, Segmented, Spin, T
 import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PhotoReport } from '../../../contracts/photo.js';
-import { StationIdSchema } from '../../../contracts/station.js';
 import { beijingTime, reviewApi, reviewKeys } from '../../api/review.js';
 import { ChecksList } from './ChecksList.js';
 import { ReviewPairing } from './ReviewPairing.js';
 import { stationApi, stationKeys } from './stationApi.js';
-
-/**
- * The station this review belongs to: given by the page, else the one the station page shows (its
- * `data-station`), else the one the browser remembers (the station page's own default).
- */
-function useStationId(given: string | undefined): string {
-  const read = () => {
-    const fromPage = document.querySelector('[data-testid="station-page"]')?.getAttribute('data-station');
-    if (fromPage && StationIdSchema.safeParse(fromPage).success) return fromPage;
-    try {
-      const stored = localStorage.getItem('gradphoto.station');
-      if (stored && StationIdSchema.safeParse(stored).success) return stored;
-    } catch {
-      /* private mode */
-    }
-    return 'beijing-1';
-  };
-  const [id, setId] = useState(() => given ?? read());
-  useEffect(() => {
-    if (given) return setId(given);
-    setId(read());
-    const page = document.querySelector('[data-testid="station-page"]');
-    if (!page) return;
-    const observer = new MutationObserver(() => setId(read()));
-    observer.observe(page, { attributes: true, attributeFilter: ['data-station'] });
-    return () => observer.disconnect();
-  }, [given]);
-  return given ?? id;
-}
 
 /**
  * The newest shot of the station's student, as soon as it arrives (issue #4 part 5): the 480×640 standard
@@ -45,12 +15,11 @@ function useStationId(given: string | undefined): string {
  * shot on the paired review screen and the student's /my page; the operator's button stays for a student
  * without a phone, confirmed in their presence. Nothing here hides the photo; times are Beijing time.
  */
-export function ShotReview({ studentId, photos, loading, stationId: givenStation }: { studentId: string | null; photos: PhotoReport[] | undefined; loading: boolean; stationId?: string }): ReactNode {
+export function ShotReview({ studentId, photos, loading, stationId }: { studentId: string | null; photos: PhotoReport[] | undefined; loading: boolean; stationId: string }): ReactNode {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
   const screens = Grid.useBreakpoint();
-  const stationId = useStationId(givenStation);
   const newestId = photos?.[0]?.id;
   const [selected, setSelected] = useState<string | undefined>(newestId);
   const [error, setError] = useState<string | null>(null);

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { Alert, Form, Input, Modal } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ApiError } from '../../api/client.js';
 import { studentPhotosApi } from '../../api/student-photos.js';
 
 const REASON_MAX = 500;
@@ -24,7 +25,8 @@ export function VoidConfirmationModal({ photoId, open, onClose, onVoided }: { ph
     },
     onError: (error) => {
       setServerError(error.message);
-      form.setFields([{ name: 'reason', errors: [t('studentPhotos.reasonRequired')] }]);
+      // the field is marked only when the reason is what the server refused (not, say, a confirmation voided meanwhile)
+      if (error instanceof ApiError && error.code === 'VOID_REASON_REQUIRED') form.setFields([{ name: 'reason', errors: [t('studentPhotos.reasonRequired')] }]);
     },
   });
   return (
