@@ -12,6 +12,7 @@ import * as boardService from '../services/board.service.js';
 import { createBoardHub, DEFAULT_MAX_BOARD_CLIENTS } from '../services/board.service.js';
 import { actorOf } from './context.js';
 import { errorResponses } from './errors.js';
+import { serveSse } from './sse.js';
 
 export interface BoardRoutesOptions {
   /** open board streams per process; beyond it 429 BOARD_VIEWERS_FULL */
@@ -56,50 +57,15 @@ export const boardRoutes: FastifyPluginAsyncZod<BoardRoutesOptions> = async (app
         response: { 200: z.string().describe('text/event-stream'), ...errorResponses('NOT_FOUND', 'BOARD_VIEWERS_FULL') },
       },
     },
-    async (request, reply) => {
-      const raw = reply.raw;
-      let open = true;
-      const client: BoardClient = {
-        send(board) {
-          if (open) raw.write(`event: board\ndata: ${JSON.stringify(board)}\n\n`);
+    async (request, reply) =>
+      serveSse(request, reply, {
+        heartbeatMs,
+        label: 'call board',
+        connect: (writer) => {
+          const client: BoardClient = { send: (board) => writer.event('board', board), end: () => writer.end() };
+          return hub.connect(request.params.site, client);
         },
-        end() {
-          if (!open) return;
-          open = false;
-          raw.end();
-        },
-      };
-      // Refusals (unknown site, too many boards) are ordinary JSON errors: thrown before hijacking.
-      const { ready, release } = await hub.connect(request.params.site, client);
-      reply.hijack();
-      const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
-      raw.writeHead(200, {
-        ...headers,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.write('retry: 3000\n\n');
-      const heartbeat = setInterval(() => open && raw.write(': heartbeat\n\n'), heartbeatMs);
-      heartbeat.unref();
-      const cleanUp = () => {
-        open = false;
-        clearInterval(heartbeat);
-        release();
-      };
-      request.raw.on('close', cleanUp);
-      raw.on('close', cleanUp);
-      raw.on('error', cleanUp);
-      try {
-        await ready;
-      } catch (e) {
-        request.log.error({ err: e }, 'call board: first snapshot failed');
-        client.end();
-        cleanUp();
-      }
-    },
+      }),
   );
 
   app.get(

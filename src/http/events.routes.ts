@@ -8,6 +8,7 @@ import type { LiveClient } from '../services/live.service.js';
 import { createLiveHub, DEFAULT_MAX_LIVE_CLIENTS, DEFAULT_MAX_LIVE_STREAMS_PER_USER } from '../services/live.service.js';
 import { errorResponses } from './errors.js';
 import { actorOf } from './context.js';
+import { serveSse } from './sse.js';
 
 export interface EventsRoutesOptions {
   /** open streams per process; beyond it 503 TOO_MANY_CONNECTIONS (the page then polls) */
@@ -46,50 +47,14 @@ export const eventsRoutes: FastifyPluginAsync<EventsRoutesOptions> = async (app,
         response: { 200: z.string().describe('text/event-stream'), ...errorResponses('TOO_MANY_STREAMS', 'TOO_MANY_CONNECTIONS') },
       },
     },
-    async (request, reply) => {
-      const raw = reply.raw;
-      let open = true;
-      const client: LiveClient = {
-        send(event, data) {
-          if (open) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    async (request, reply) =>
+      serveSse(request, reply, {
+        heartbeatMs,
+        label: 'live counts',
+        connect: (writer) => {
+          const client: LiveClient = { send: (event, data) => writer.event(event, data), end: () => writer.end() };
+          return hub.connect(actorOf(request), client, request.sessionId ?? null);
         },
-        end() {
-          if (!open) return;
-          open = false;
-          raw.end();
-        },
-      };
-      // Refusals (not signed in, not allowed, too many streams) are ordinary JSON errors: thrown before hijacking.
-      const { ready, release } = hub.connect(actorOf(request), client, request.sessionId ?? null);
-      reply.hijack();
-      const headers: Record<string, string | number | string[]> = {};
-      for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined) headers[k] = v;
-      raw.writeHead(200, {
-        ...headers,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        // nginx and similar proxies must not buffer the stream
-        'x-accel-buffering': 'no',
-      });
-      raw.write('retry: 3000\n\n');
-      const heartbeat = setInterval(() => open && raw.write(': heartbeat\n\n'), heartbeatMs);
-      heartbeat.unref();
-      const cleanUp = () => {
-        open = false;
-        clearInterval(heartbeat);
-        release();
-      };
-      request.raw.on('close', cleanUp);
-      raw.on('close', cleanUp);
-      raw.on('error', cleanUp);
-      try {
-        await ready;
-      } catch (e) {
-        request.log.error({ err: e }, 'live counts: first snapshot failed');
-        client.end();
-        cleanUp();
-      }
-    },
+      }),
   );
 };
