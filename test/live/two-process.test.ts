@@ -1,12 +1,10 @@
 // Live counts across processes (issue #3, part 8): two real `gradphoto serve` processes on one PostgreSQL
 // database. A page subscribed to process B sees a booking made through process A, carried by
 // NOTIFY (sent inside A's transaction) and B's LISTEN connection.
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { SessionListSchema } from '../../src/contracts/booking.js';
@@ -19,43 +17,11 @@ import { createUser } from '../../src/services/user.service.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { rosterCsv, rosterRow } from '../support/rosters.js';
 import { loginOverHttp, TEST_PASSWORD } from '../support/runtime.js';
+import { serve, stop, type ServeProcess as Server } from '../support/serve-process.js';
 import { openSse, type SseStream } from '../support/sse.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const STUDENT = '2601000001'; // 物理学院, required (E1)
 
-interface Server {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
-/** `node bin/gradphoto.js serve --port 0`, resolved with its URL once it prints it. */
-function serve(env: NodeJS.ProcessEnv, dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gradphoto.js'), 'serve', '--port', '0'], {
-    cwd: REPO,
-    env: { ...process.env, ...env, GRADPHOTO_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const m = /is running: (http:\/\/\S+)/.exec(output);
-      if (m) resolve({ url: m[1]!.replace('localhost', '127.0.0.1'), child, output: () => output });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`gradphoto serve exited with ${code}:\n${output}`)));
-  });
-}
-
-async function stop(server: Server | undefined): Promise<void> {
-  if (!server || server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
 
 describe('live counts across two server processes (PostgreSQL LISTEN/NOTIFY)', () => {
   let drop: (() => Promise<void>) | undefined;
