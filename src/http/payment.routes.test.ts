@@ -109,7 +109,7 @@ describe.each(DIALECTS)('payment API on %s', (dialect) => {
     // the same as XLSX: a summary sheet and one sheet per list; the cashier's copy has masked names
     const xlsx = await get('payapi-cashier', `/api/payments/reconciliation.xlsx?statement=${r.statement.id}`);
     expect(xlsx.status).toBe(200);
-    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="reconciliation-wechat-2023-10-20-[0-9a-f]{8}\.xlsx"$/);
+    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="reconciliation-wechat-2023-10-20-[0-9a-f]{8}\.xlsx"; filename\*=UTF-8''reconciliation-wechat-2023-10-20-[0-9a-f]{8}\.xlsx$/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await xlsx.arrayBuffer());
     expect(wb.worksheets.map((s) => s.name)).toEqual(['汇总 Summary', '已核对 Matched', '已登记未到账 Not in statement', '到账未登记 Not recorded', '金额不符 Amount differs', '已退款 Refunded', '待退款 To refund']);
@@ -144,7 +144,7 @@ describe.each(DIALECTS)('payment API on %s', (dialect) => {
     // the same as XLSX: masked for the cashier, audited, no personal data in the file name
     const xlsx = await get('payapi-cashier', '/api/payments/refunds.xlsx');
     expect(xlsx.status).toBe(200);
-    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="refunds-\d{4}-\d{2}-\d{2}\.xlsx"$/);
+    expect(xlsx.headers.get('content-disposition')).toMatch(/^attachment; filename="refunds-\d{4}-\d{2}-\d{2}\.xlsx"; filename\*=UTF-8''refunds-\d{4}-\d{2}-\d{2}\.xlsx$/);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await xlsx.arrayBuffer());
     const sheet = wb.getWorksheet('待退款 To refund')!;

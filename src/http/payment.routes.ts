@@ -17,6 +17,7 @@ import {
 } from '../contracts/payment.js';
 import * as paymentService from '../services/payment.service.js';
 import { actorOf } from './context.js';
+import { sendXlsx } from './downloads.js';
 import { errorResponses } from './errors.js';
 import { formatMegabytes, readUpload } from './multipart.js';
 
@@ -95,11 +96,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const file = await paymentService.exportRefunds(app.deps, actorOf(request), request.query);
-      return reply
-        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
-        .header('Cache-Control', 'no-store')
-        .send(file.body);
+      return sendXlsx(reply, file);
     },
   );
 
@@ -173,11 +170,7 @@ export const paymentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const file = await paymentService.exportReconciliation(app.deps, actorOf(request), request.query.statement);
-      return reply
-        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
-        .header('Cache-Control', 'no-store')
-        .send(file.body);
+      return sendXlsx(reply, file);
     },
   );
 

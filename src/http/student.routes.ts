@@ -10,6 +10,7 @@ import {
 } from '../contracts/student.js';
 import * as studentService from '../services/student.service.js';
 import { actorOf } from './context.js';
+import { sendXlsx } from './downloads.js';
 import { errorResponses } from './errors.js';
 
 export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -43,11 +44,7 @@ export const studentRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const file = await studentService.exportStudentsXlsx(app.deps, actorOf(request), request.query);
-      return reply
-        .header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-        .header('Content-Disposition', `attachment; filename="${file.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`)
-        .header('Cache-Control', 'no-store')
-        .send(file.body);
+      return sendXlsx(reply, file);
     },
   );
 
