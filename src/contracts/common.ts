@@ -51,6 +51,7 @@ export const PermissionSchema = z.enum([
   'payment.reconcile',
   'photo.confirmMine',
   'student.remind',
+  'export.manage',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

@@ -400,6 +400,41 @@ export interface QueueTicketsTable {
   updated_at: string;
 }
 
+/** A registry package batch (migration 0015, A1): building → delivered | failed | abandoned. */
+export interface RegistryExportsTable {
+  id: string;
+  campaign_id: string;
+  status: 'building' | 'delivered' | 'failed' | 'abandoned';
+  file_name: string;
+  out_dir: string;
+  file_pattern: string;
+  recipient_fingerprint: string;
+  signer_fingerprint: string | null;
+  photo_count: number;
+  withdrawn_count: number;
+  progress_done: Generated<number>;
+  bytes: number | null;
+  sha256: string | null;
+  /** host:pid of the process writing it; a dead owner's batch is abandoned by the next run */
+  owner: string;
+  heartbeat_at: string;
+  error_code: string | null;
+  created_by: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** What a delivered batch holds (migration 0015): its photos (each at most once), and photos it withdraws. */
+export interface RegistryExportItemsTable {
+  export_id: string;
+  kind: 'photo' | 'withdrawn';
+  photo_id: string;
+  student_id: string;
+  confirmation_id: string;
+  file_name: string;
+  sha256: string;
+}
+
 export interface Database {
   campaigns: CampaignsTable;
   students: StudentsTable;
@@ -434,4 +469,6 @@ export interface Database {
   payment_settings: PaymentSettingsTable;
   payment_statements: PaymentStatementsTable;
   payment_statement_lines: PaymentStatementLinesTable;
+  registry_exports: RegistryExportsTable;
+  registry_export_items: RegistryExportItemsTable;
 }

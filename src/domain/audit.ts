@@ -68,6 +68,12 @@ export const AUDIT_ACTIONS = [
   'payment_statement.imported',
   'payment_settings.changed',
   'payments.exported',
+  // the registry package (issue 10 section 1, A1)
+  'registry.export_started',
+  'registry.exported',
+  'registry.export_failed',
+  'registry.export_abandoned',
+  'registry.export_downloaded',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -168,6 +168,18 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     en: 'Student {studentNo} already paid at {paidAt} with {method} transaction {transactionId}; if the student really paid twice, record it as a duplicate (to refund)',
   },
   PAYMENT_STATEMENT_INVALID: { zh: '对账单第 {line} 行：{reason}（“{value}”）；未导入任何内容', en: 'Statement line {line}: {reason} ("{value}"); nothing was imported' },
+  // the registry package (issue 10 section 1, A1)
+  EXPORT_KEY_INVALID: { zh: '“{source}”不是 OpenPGP 公钥（应为学信网提供的 .asc 公钥文件）；未导出任何内容', en: '"{source}" is not an OpenPGP public key (expected the registry\'s .asc public key file); nothing was exported' },
+  EXPORT_KEY_PRIVATE: { zh: '“{source}”是私钥：接收方只应提供公钥，私钥不得交给导出方；未导出任何内容', en: '"{source}" is a private key: the recipient gives only their public key, never the private one; nothing was exported' },
+  EXPORT_KEY_EXPIRED: { zh: '“{source}”中的公钥（{fingerprint}）已于 {expiredAt} 过期；请向学信网索取新的公钥；未导出任何内容', en: 'The public key in "{source}" ({fingerprint}) expired on {expiredAt}; ask the registry for a new one; nothing was exported' },
+  EXPORT_KEY_UNUSABLE: { zh: '“{source}”中的公钥（{fingerprint}）不能用于加密：{reason}；未导出任何内容', en: 'The public key in "{source}" ({fingerprint}) cannot encrypt: {reason}; nothing was exported' },
+  EXPORT_SIGNING_KEY_INVALID: { zh: '签名密钥“{source}”不可用：{reason}；未导出任何内容', en: 'The signing key "{source}" cannot be used: {reason}; nothing was exported' },
+  EXPORT_RECIPIENT_REQUIRED: { zh: '请提供学信网的 OpenPGP 公钥（或在数据目录中放置 keys/registry-recipient.asc）；未导出任何内容', en: 'Give the registry\'s OpenPGP public key (or place keys/registry-recipient.asc in the data directory); nothing was exported' },
+  EXPORT_OUT_DIR_UNWRITABLE: { zh: '输出目录“{dir}”不可写入：{reason}；未导出任何内容', en: 'The output directory "{dir}" cannot be written: {reason}; nothing was exported' },
+  EXPORT_PATTERN_INVALID: { zh: '文件名格式“{pattern}”不可用：{reason}；未导出任何内容', en: 'The file name pattern "{pattern}" cannot be used: {reason}; nothing was exported' },
+  EXPORT_IN_PROGRESS: { zh: '另一批导出正在生成（{startedAt} 开始，已完成 {done}/{total}）；请等它结束后再试', en: 'Another batch is being built (started {startedAt}, {done}/{total} done); try again when it has finished' },
+  EXPORT_NOT_FOUND: { zh: '没有这批导出', en: 'No such export batch' },
+  EXPORT_FILE_MISSING: { zh: '这批导出的文件“{file}”已不在服务器上（已移走或删除）', en: 'The file of this batch, "{file}", is no longer on the server (moved or deleted)' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */
@@ -185,6 +197,24 @@ const PARAM_WORDS: Record<string, Text> = {
   beijing: { zh: '北京', en: 'Beijing' },
   shenzhen: { zh: '深圳', en: 'Shenzhen' },
   'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },
+  // the registry package (EXPORT_* {reason})
+  'pattern-separator': { zh: '不能含有路径分隔符（/ 或 \\）或“..”', en: 'it must not hold a path separator (/ or \\) or ".."' },
+  'pattern-placeholder': { zh: '只能使用 <studentNo>（学号）和 <department>（院系）两个占位符，身份证号等其他信息不得写入文件名', en: 'only the placeholders <studentNo> and <department> may be used; ID numbers and other data must not be in a file name' },
+  'pattern-student-no': { zh: '必须含有 <studentNo>（每个文件名须唯一）', en: 'it must hold <studentNo> (every file name must be unique)' },
+  'pattern-extension': { zh: '必须以 .jpg 结尾', en: 'it must end with .jpg' },
+  'pattern-characters': { zh: '含有不允许的字符（控制字符或 :*?"<>|）或过长（最多 100 个字符）', en: 'it holds characters that are not allowed (control characters or :*?"<>|) or is too long (at most 100 characters)' },
+  'pattern-national-id': { zh: '生成的文件名中出现了形似身份证号的数字', en: 'a rendered file name holds a number shaped like an ID number' },
+  'key-revoked': { zh: '已被吊销', en: 'it is revoked' },
+  'key-no-encryption': { zh: '没有可用于加密的子密钥', en: 'it has no subkey that can encrypt' },
+  'key-not-private': { zh: '不是私钥（签名需要导出方自己的私钥）', en: 'it is not a private key (signing needs the exporter\'s own private key)' },
+  'key-locked': { zh: '私钥有口令保护：请在环境变量 GRADPHOTO_SIGN_PASSPHRASE 中提供口令', en: 'the private key is protected by a passphrase: give it in GRADPHOTO_SIGN_PASSPHRASE' },
+  'key-passphrase': { zh: '口令不正确', en: 'the passphrase is wrong' },
+  'key-cannot-sign': { zh: '不能用于签名（已过期、已吊销或没有签名子密钥）', en: 'it cannot sign (expired, revoked or no signing subkey)' },
+  'dir-not-directory': { zh: '这是一个文件，不是目录', en: 'it is a file, not a directory' },
+  'dir-permission': { zh: '没有写入权限', en: 'permission denied' },
+  'dir-missing': { zh: '目录不存在且无法创建', en: 'it does not exist and cannot be created' },
+  'dir-read-only': { zh: '文件系统只读', en: 'the file system is read-only' },
+  'dir-no-space': { zh: '磁盘空间不足', en: 'no space left on the device' },
   // electronic payments (PAYMENT_* {method}, {field}, {expected}; PAYMENT_STATEMENT_INVALID {reason})
   wechat: { zh: '微信支付', en: 'WeChat Pay' },
   alipay: { zh: '支付宝', en: 'Alipay' },

@@ -61,6 +61,8 @@ export const PERMISSIONS = [
   'photo.confirmMine',
   // progress everywhere (issue 9): mail the students of one's departments who have not booked or did not come
   'student.remind',
+  // the registry package (issue 10 section 1, A1): build, list and download the encrypted batches (the admin only)
+  'export.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
