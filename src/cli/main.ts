@@ -31,6 +31,7 @@ import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers, updateUser } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
 import { addStationWatchCommand } from './station-watch.js';
+import { addExportCommands } from './export-registry.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -553,6 +554,10 @@ payments
       process.stdout.write(out.join('\n') + '\n');
     });
   });
+
+// ---- export (issue 10, A1) ------------------------------------------------------------------------
+
+addExportCommands(program.command('export').description('packages that leave the system: the registry\'s (学信网) encrypted batch'), { withRuntime, actor, lang: () => globals().lang });
 
 // ---- run --------------------------------------------------------------------------------------------
 
