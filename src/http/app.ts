@@ -36,6 +36,7 @@ import type { UploadGate } from './upload-gate.js';
 import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { progressRoutes } from './progress.routes.js';
+import { registryExportRoutes } from './registry-export.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { paymentRoutes } from './payment.routes.js';
@@ -281,6 +282,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(paymentRoutes);
   await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
+  await app.register(registryExportRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

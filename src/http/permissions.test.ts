@@ -72,6 +72,11 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['listRefunds', () => ({ method: 'GET', path: '/api/payments/refunds' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
   ['exportRefunds', () => ({ method: 'GET', path: '/api/payments/refunds.xlsx' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
   ['getDayClose', () => ({ method: 'GET', path: '/api/payments/day-close?site=beijing' }), { admin: 200, secretary: 403, operator: 403, cashier: 200, student: 403, anonymous: 401 }],
+  // the registry package (issue 10 section 1, A1): the admin only
+  ['createExport (no recipient key given or configured: 422, writes nothing)', () => ({ method: 'POST', path: '/api/exports', json: {} }), { admin: 422, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listExports', () => ({ method: 'GET', path: '/api/exports' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['getExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['downloadExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}/download` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
   ['getCampaign', () => ({ method: 'GET', path: '/api/campaign' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],
