@@ -114,6 +114,9 @@ export interface WrittenPackage {
 }
 
 /** Writes the encrypted ZIP durably: temp file → fsync → rename → fsync the directory. On failure nothing is left. */
+/** How far the ZIP may run ahead of the encrypted file (bytes). */
+const WINDOW = 4 * 1024 * 1024;
+
 export async function writeEncryptedZip(input: WritePackageInput): Promise<WrittenPackage> {
   const tmp = `${input.file}.${crypto.randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
   const archive = archiver('zip', { store: true });
@@ -129,6 +132,10 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
 
   const hash = crypto.createHash('sha256');
   let bytes = 0;
+  // OpenPGP's stream transforms read their input as fast as it comes, whatever the file takes: the feed below
+  // keeps what was given to the ZIP at most WINDOW bytes ahead of what reached the file (flat memory).
+  let fed = 0;
+  let stopped = false;
   const measure = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
@@ -136,13 +143,20 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
       done(null, chunk);
     },
   });
+  const out = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+  const caughtUp = async () => {
+    while (!stopped && fed - out.bytesWritten > WINDOW) await new Promise((r) => setTimeout(r, 10));
+  };
 
   const feed = (async () => {
     try {
       for await (const entry of input.entries) {
+        await caughtUp();
+        if (stopped) return;
         const added = once(archive, 'entry');
         archive.append(entry.bytes, { name: entry.name, date: input.date });
-        await added; // the next entry only once this one is in the ZIP stream (backpressure)
+        await added; // the next entry only once this one is in the ZIP stream
+        fed += entry.bytes.length;
       }
       await archive.finalize();
     } catch (e) {
@@ -151,7 +165,6 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
     }
   })();
   try {
-    const out = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
     await Promise.all([pipeline(Readable.fromWeb(encrypted), measure, out), feed]);
     // durable before it gets its name (PITFALLS F17): fsync through a second descriptor of the same file
     const handle = await fs.promises.open(tmp, 'r');
@@ -161,6 +174,7 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
       await handle.close();
     }
   } catch (e) {
+    stopped = true;
     archive.abort();
     await fs.promises.rm(tmp, { force: true });
     await feed.catch(() => {});
