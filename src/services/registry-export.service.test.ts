@@ -58,9 +58,10 @@ describe.each(DIALECTS)('registry export on %s', { timeout: 120_000 }, (dialect)
     gpg = createGpg();
     recipient = Buffer.from(gpg.generate('registry@chsi.example.org'));
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-export-out-'));
-    ({ studentNos, nationalIds } = await importRegistryRoster(rt.deps, 6));
+    // student 5 is deferred beyond the campaign (E4): their photo, confirmed before, is flagged (E7)
+    ({ studentNos, nationalIds } = await importRegistryRoster(rt.deps, 6, { 4: { 确定延期至: '2025-01' } }));
     for (const [i, no] of studentNos.slice(0, 4).entries()) photoOf[no] = await seedConfirmedPhoto(rt.deps, no, i + 1);
-    // student 5: confirmed, then no longer required (E7): flagged, never exported
+    // student 5: confirmed, then no longer required (E7): flagged, never exported (as the roster import flags it)
     photoOf[studentNos[4]!] = await seedConfirmedPhoto(rt.deps, studentNos[4]!, 5, { invalid: 'E4' });
   }, 120_000);
   afterAll(async () => {
@@ -189,7 +190,7 @@ describe.each(DIALECTS)('registry export on %s', { timeout: 120_000 }, (dialect)
 
   it('abandons a batch whose builder died (files removed) and builds it again; a live builder is EXPORT_IN_PROGRESS', async () => {
     const campaignId = (await rt.deps.db.db.selectFrom('campaigns').select('id').where('active', '=', 1).executeTakeFirstOrThrow()).id;
-    photoOf[studentNos[0]!] = await seedConfirmedPhoto(rt.deps, studentNos[0]!, 11); // the retake of the voided one
+    await seedConfirmedPhoto(rt.deps, studentNos[0]!, 11); // the retake of the voided one
     const row = {
       campaign_id: campaignId,
       status: 'building' as const,
@@ -224,5 +225,29 @@ describe.each(DIALECTS)('registry export on %s', { timeout: 120_000 }, (dialect)
     const photos = await rt.deps.db.db.selectFrom('registry_export_items').select('photo_id').where('kind', '=', 'photo').execute();
     expect(new Set(photos.map((p) => p.photo_id)).size).toBe(photos.length);
     expect(photos).toHaveLength(6);
+  });
+
+  it('withdraws a delivered photo that became invalid (E7) in the next batch, once, even with two runs at once', async () => {
+    // the roster now says student 2 is deferred beyond the campaign (E4): the import flags the confirmed photo
+    await importRegistryRoster(rt.deps, 6, { 1: { 确定延期至: '2025-01' }, 4: { 确定延期至: '2025-01' } });
+    expect((await rt.deps.db.db.selectFrom('photos').select('invalid_reason').where('id', '=', photoOf[studentNos[1]!]!).executeTakeFirstOrThrow()).invalid_reason).toBe('E4');
+    const results = await Promise.allSettled([
+      createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out }),
+      createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out }),
+    ]);
+    const delivered = results.flatMap((r) => (r.status === 'fulfilled' && r.value.export ? [r.value.export] : []));
+    expect(delivered).toHaveLength(1);
+    for (const r of results) {
+      if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('EXPORT_IN_PROGRESS');
+      else if (!r.value.export) expect(r.value.nothingToExport).toBe(true);
+    }
+    expect(delivered[0]).toMatchObject({ photoCount: 0, withdrawnCount: 1 });
+    const { entries } = await openPackage(gpg, path.join(out, delivered[0]!.fileName));
+    expect([...entries.keys()].sort()).toEqual(['SHA256SUMS', 'manifest.csv', 'withdrawn.csv']);
+    const withdrawn = parseCsv(entries.get('withdrawn.csv')!.toString('utf8'));
+    expect(withdrawn.slice(1).map((r) => [r[0], r[5]])).toEqual([[studentNos[1], 'invalid:E4']]);
+    const items = await rt.deps.db.db.selectFrom('registry_export_items').select('photo_id').where('kind', '=', 'withdrawn').execute();
+    expect(items.map((i) => i.photo_id).sort()).toEqual([photoOf[studentNos[0]!], photoOf[studentNos[1]!]].sort());
+    expect((await createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out })).nothingToExport).toBe(true);
   });
 });

@@ -13,7 +13,7 @@ import { computeNationalIdCheckChar } from '../../src/domain/national-id.js';
 import { SYSTEM } from '../../src/services/deps.js';
 import { applyRosterImport } from '../../src/services/roster.service.js';
 import type { ServiceDeps } from '../../src/services/deps.js';
-import { rosterCsv, rosterRow } from './rosters.js';
+import { rosterCsv, rosterRow, type RosterRow } from './rosters.js';
 
 export function nationalIdOf(i: number): string {
   const first17 = `110108199${String(i % 10)}0101${String(100 + i).padStart(3, '0')}`.slice(0, 17);
@@ -24,11 +24,11 @@ export function studentNoOf(i: number): string {
   return `26010${String(i).padStart(5, '0')}`;
 }
 
-/** Imports `n` required students of 物理学院 with distinct ID numbers; returns their numbers and ID numbers. */
-export async function importRegistryRoster(deps: ServiceDeps, n: number): Promise<{ studentNos: string[]; nationalIds: string[] }> {
+/** Imports `n` required students of 物理学院 with distinct ID numbers (row i changed by overrides[i]); returns their numbers and ID numbers. */
+export async function importRegistryRoster(deps: ServiceDeps, n: number, overrides: Record<number, RosterRow> = {}): Promise<{ studentNos: string[]; nationalIds: string[] }> {
   const studentNos = Array.from({ length: n }, (_, i) => studentNoOf(i + 1));
   const nationalIds = Array.from({ length: n }, (_, i) => nationalIdOf(i + 1));
-  const rows = studentNos.map((no, i) => rosterRow(no, { 姓名: i % 2 ? '欧阳娜娜' : '张小三', 身份证号: nationalIds[i]!, 手机: '13800138000', 邮箱: `s${i}@stu.example.edu.cn` }));
+  const rows = studentNos.map((no, i) => rosterRow(no, { 姓名: i % 2 ? '欧阳娜娜' : '张小三', 身份证号: nationalIds[i]!, 手机: '13800138000', 邮箱: `s${i}@stu.example.edu.cn`, ...overrides[i] }));
   await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(rosterCsv(rows)) }, 'roster.csv', 'zh');
   return { studentNos, nationalIds };
 }
