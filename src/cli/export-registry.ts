@@ -76,6 +76,10 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
       const showBar = !opts.json && process.stderr.isTTY;
       const bar = new cliProgress.SingleBar({ stream: process.stderr, format: '学信网上传包 / registry package [{bar}] {value}/{total} photos', hideCursor: true }, cliProgress.Presets.shades_classic);
       let started = false;
+      const stopBar = () => {
+        if (started) bar.stop();
+        started = false;
+      };
       await ctx.withRuntime(async (deps) => {
         try {
           const r = await createRegistryExport(deps, ctx.actor(), {
@@ -101,10 +105,11 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
                   }
                 : undefined,
           });
+          stopBar();
           if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
           else printHuman(r, path.resolve(opts.out));
         } finally {
-          if (started) bar.stop();
+          stopBar();
         }
       });
     });
