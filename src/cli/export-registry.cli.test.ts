@@ -152,6 +152,9 @@ describe.each(DIALECTS)('gradphoto export registry on %s', { timeout: 240_000 },
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('nothing to export');
     expect(fs.readdirSync(out)).toEqual(files);
+    const elsewhere = path.join(rt.dataDir, 'never-created');
+    expect((await run(['export', 'registry', '--recipient', keyFile, '--out', elsewhere], env)).code).toBe(0);
+    expect(fs.existsSync(elsewhere)).toBe(false);
     expect(await rt.deps.db.db.selectFrom('registry_exports').selectAll().execute()).toHaveLength(2);
   });
 });

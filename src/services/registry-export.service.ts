@@ -165,12 +165,13 @@ export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, inp
   const now = deps.clock();
   const keys = await readKeys(deps, input, now);
   const outDir = path.resolve(input.outDir);
-  await assertWritableDir(outDir);
   const abandoned = await abandonStaleBuild(deps, actor, campaign.id);
 
   const total = await repo.countExportCandidates(deps.db.db, campaign.id);
   const withdrawals = await repo.listWithdrawals(deps.db.db, campaign.id);
+  // nothing new: not even the output directory is created
   if (total === 0 && withdrawals.length === 0) return { nothingToExport: true, abandoned };
+  await assertWritableDir(outDir);
 
   const id = crypto.randomUUID();
   const createdAt = nowIso(deps);
