@@ -61,7 +61,18 @@ export const DecisionSchema = z.enum(['required', 'excluded', 'not-in-campaign']
 export const RuleSchema = z.enum(['E1', 'E2', 'E3', 'E4', 'E5', 'E6']);
 export const SiteSchema = z.enum(['beijing', 'shenzhen']);
 export const TermSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM');
-export const DateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+/** A calendar day YYYY-MM-DD that exists (no 2026-02-30, no month 13): the refusal names the value. */
+export const DateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD')
+  .superRefine((value, ctx) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return;
+    const [y, m, d] = value.split('-').map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    if (day.getUTCFullYear() !== y || day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d || y < 1000) {
+      ctx.addIssue({ code: 'custom', message: `${value} is not a date that exists`, params: { reason: 'no-such-date', value } });
+    }
+  });
 
 export const PageQuerySchema = z.object({
   page: z.coerce.number().int().min(1).default(1),

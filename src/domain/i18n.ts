@@ -95,6 +95,10 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   TOO_MANY_CONNECTIONS: { zh: '实时更新的连接已满（上限 {limit}），页面将定时刷新', en: 'Too many live-update connections (limit {limit}); the page will refresh periodically' },
   TOO_MANY_STREAMS: { zh: '您已打开 {limit} 个实时更新页面（上限），请关闭其中一些后刷新', en: 'You already have {limit} live-update pages open (the limit); close some and reload' },
+  BOARD_STREAMS_PER_ADDRESS: {
+    zh: '同一网络地址最多同时打开 {limit} 个叫号屏实时连接，已达上限：请关闭不用的叫号屏页面（本页面改为每隔几秒刷新）',
+    en: 'One network address may keep at most {limit} live call boards open, and this one has reached it: close the boards you do not use (this page refreshes every few seconds instead)',
+  },
   BOARD_VIEWERS_FULL: { zh: '叫号屏的实时连接已满（本服务器上限 {limit}），请稍后重试', en: 'Too many call boards are open on this server (limit {limit}); try again shortly' },
   PHOTO_EMPTY: { zh: '照片文件为空（0 字节）', en: 'The photo file is empty (0 bytes)' },
   PHOTO_FORMAT_UNSUPPORTED: { zh: '不支持的照片格式：{format}。只接受相机拍摄的 JPEG（.jpg）照片', en: 'Unsupported photo format: {format}. Only camera JPEG (.jpg) photos are accepted' },
@@ -246,6 +250,158 @@ const PARAM_WORDS: Record<string, Text> = {
 
 export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
   const words: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(params)) words[k] = typeof v === 'string' && PARAM_WORDS[v] ? PARAM_WORDS[v][lang] : v;
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v !== 'string') words[k] = v;
+    else if (k === 'status' && TICKET_STATUS_WORDS[v]) words[k] = TICKET_STATUS_WORDS[v][lang];
+    else words[k] = PARAM_WORDS[v] ? PARAM_WORDS[v][lang] : v;
+  }
   return fill(ERROR_MESSAGES[code][lang], words);
+/** A queue ticket's status as a `status` parameter (TICKET_NOT_CALLED), in words. */
+const TICKET_STATUS_WORDS: Record<string, Text> = {
+  waiting: { zh: '等候中', en: 'waiting' },
+  called: { zh: '已叫号', en: 'called' },
+  served: { zh: '已完成', en: 'served' },
+  removed: { zh: '已移出', en: 'removed from the queue' },
+};
+
+}
+
+/**
+ * One problem a request schema found (a Zod issue as fastify-type-provider-zod hands it over: its code, the
+ * path of the field and the rest of the issue), said in the caller's language: the field as the user knows it
+ * (a body's fields by their own name, `items.2.name` for a nested one) and what was expected, never Zod's
+ * English (issue 9, outside test finding 3).
+ */
+export interface ValidationIssue {
+  /** where: 'body', 'querystring', 'params', 'headers' (Fastify's validation context) */
+  context?: string;
+  /** the path inside it, e.g. ['studentNo'] or ['items', 2, 'name'] */
+  path: readonly (string | number)[];
+  code: string;
+  params: Record<string, unknown>;
+  /** Zod's own message: used only for a schema's custom format hint (YYYY-MM-DD) and the English fallback */
+  message?: string;
+}
+
+const CONTEXT_WORDS: Record<string, Text> = {
+  body: { zh: '请求内容', en: 'the request body' },
+  querystring: { zh: '查询参数', en: 'the query' },
+  params: { zh: '路径参数', en: 'the path' },
+  headers: { zh: '请求头', en: 'the headers' },
+};
+
+const TYPE_WORDS: Record<string, Text> = {
+  string: { zh: '文本', en: 'a text' },
+  number: { zh: '数值', en: 'a number' },
+  int: { zh: '整数', en: 'a whole number' },
+  bigint: { zh: '整数', en: 'a whole number' },
+  boolean: { zh: '是或否（true/false）', en: 'true or false' },
+  object: { zh: '对象（JSON 对象）', en: 'an object' },
+  array: { zh: '列表', en: 'a list' },
+  date: { zh: '日期', en: 'a date' },
+  null: { zh: '空值（null）', en: 'null' },
+  undefined: { zh: '不填', en: 'nothing' },
+  nan: { zh: '数值', en: 'a number' },
+};
+
+const FORMAT_WORDS: Record<string, Text> = {
+  date: { zh: '日期（YYYY-MM-DD）', en: 'a date (YYYY-MM-DD)' },
+  datetime: { zh: '日期时间（ISO 8601）', en: 'a date and time (ISO 8601)' },
+  time: { zh: '时间（HH:MM）', en: 'a time (HH:MM)' },
+  email: { zh: '电子邮件地址', en: 'an e-mail address' },
+  uuid: { zh: 'UUID', en: 'a UUID' },
+  guid: { zh: 'UUID', en: 'a UUID' },
+  url: { zh: '网址', en: 'a URL' },
+  ipv4: { zh: 'IPv4 地址', en: 'an IPv4 address' },
+  ipv6: { zh: 'IPv6 地址', en: 'an IPv6 address' },
+  base64: { zh: 'Base64 文本', en: 'Base64 text' },
+  base64url: { zh: 'Base64url 文本', en: 'Base64url text' },
+};
+
+/** The name of the field an issue is about: a body's fields by their own path, other places prefixed. */
+export function validationField(issue: Pick<ValidationIssue, 'context' | 'path'>, lang: Lang): string {
+  const path = issue.path.map(String).join('.');
+  const context = issue.context ?? 'body';
+  if (path === '') return CONTEXT_WORDS[context]?.[lang] ?? context;
+  return context === 'body' ? path : `${context}.${path}`;
+}
+
+function unitOf(origin: unknown, lang: Lang): string {
+  if (origin === 'string') return lang === 'zh' ? '个字符' : ' characters';
+  if (origin === 'array' || origin === 'set') return lang === 'zh' ? '项' : ' items';
+  if (origin === 'file') return lang === 'zh' ? '字节' : ' bytes';
+  return '';
+}
+
+function listValues(values: unknown, lang: Lang): string {
+  const list = Array.isArray(values) ? values : [];
+  return list.map((v) => (typeof v === 'string' ? (lang === 'zh' ? `“${v}”` : `"${v}"`) : String(v))).join(lang === 'zh' ? '、' : ', ');
+}
+
+/** A schema's own format hint when it is a pattern such as YYYY-MM-DD or HH:MM (no words to translate). */
+const FORMAT_HINT = /^[A-Z0-9:./\- ]{2,20}$/;
+
+/** What was wrong with one field, e.g. 最多 32 个字符 / at most 32 characters (without the field's name). */
+export function describeValidationIssue(issue: ValidationIssue, lang: Lang): string {
+  const zh = lang === 'zh';
+  const p = issue.params;
+  const origin = p.origin;
+  const numeric = origin === 'number' || origin === 'bigint' || origin === 'int';
+  switch (issue.code) {
+    case 'too_big': {
+      const max = String(p.maximum);
+      if (origin === 'date') return zh ? `不能晚于 ${max}` : `must not be after ${max}`;
+      if (p.exact) return zh ? `应为 ${max} ${unitOf(origin, lang)}`.trim() : `must be exactly ${max}${unitOf(origin, lang)}`;
+      if (numeric) return zh ? `数值应${p.inclusive === false ? '小于' : '不大于'} ${max}` : `must be ${p.inclusive === false ? 'less than' : 'at most'} ${max}`;
+      return zh ? `最多 ${max} ${unitOf(origin, lang).trim()}` : `must be at most ${max}${unitOf(origin, lang)}`;
+    }
+    case 'too_small': {
+      const min = String(p.minimum);
+      if (origin === 'date') return zh ? `不能早于 ${min}` : `must not be before ${min}`;
+      if (p.exact) return zh ? `应为 ${min} ${unitOf(origin, lang)}`.trim() : `must be exactly ${min}${unitOf(origin, lang)}`;
+      if (numeric) return zh ? `数值应${p.inclusive === false ? '大于' : '不小于'} ${min}` : `must be ${p.inclusive === false ? 'more than' : 'at least'} ${min}`;
+      if ((origin === 'string' || origin === 'array' || origin === 'set') && Number(p.minimum) === 1) return zh ? '不能为空' : 'must not be empty';
+      return zh ? `至少 ${min} ${unitOf(origin, lang).trim()}` : `must be at least ${min}${unitOf(origin, lang)}`;
+    }
+    case 'invalid_type': {
+      const expected = TYPE_WORDS[String(p.expected)]?.[lang] ?? String(p.expected);
+      if (/received undefined/.test(issue.message ?? '')) return zh ? `必须填写（应为${expected}）` : `is required (${expected})`;
+      return zh ? `应为${expected}` : `must be ${expected}`;
+    }
+    case 'invalid_value':
+    case 'invalid_enum_value':
+      return zh ? `应为以下之一：${listValues(p.values ?? p.options, lang)}` : `must be one of ${listValues(p.values ?? p.options, lang)}`;
+    case 'invalid_format': {
+      const known = FORMAT_WORDS[String(p.format)];
+      if (known) return zh ? `格式不正确，应为${known.zh}` : `must be ${known.en}`;
+      const hint = issue.message && FORMAT_HINT.test(issue.message) ? issue.message : null;
+      if (p.format === 'starts_with') return zh ? `应以“${String(p.prefix)}”开头` : `must start with "${String(p.prefix)}"`;
+      if (p.format === 'ends_with') return zh ? `应以“${String(p.suffix)}”结尾` : `must end with "${String(p.suffix)}"`;
+      if (hint) return zh ? `格式不正确，应为 ${hint}` : `must have the form ${hint}`;
+      return zh ? '格式不正确' : `is malformed${issue.message ? ` (${issue.message})` : ''}`;
+    }
+    case 'unrecognized_keys': {
+      const keys = Array.isArray(p.keys) ? p.keys.map(String) : [];
+      return zh ? `含有不认识的字段：${keys.join('、')}` : `has unknown field${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}`;
+    }
+    case 'not_multiple_of':
+      return zh ? `应为 ${String(p.divisor)} 的倍数` : `must be a multiple of ${String(p.divisor)}`;
+    case 'invalid_union':
+    case 'invalid_key':
+    case 'invalid_element':
+      return zh ? '内容不正确' : 'is not valid';
+    case 'custom': {
+      const inner = (p.params ?? {}) as Record<string, unknown>;
+      if (inner.reason === 'no-such-date') return zh ? `“${String(inner.value)}”不是存在的日期（应为 YYYY-MM-DD）` : `"${String(inner.value)}" is not a date that exists (YYYY-MM-DD)`;
+      return zh ? '内容不正确' : `is not valid${issue.message ? ` (${issue.message})` : ''}`;
+    }
+    default:
+      return zh ? '内容不正确' : 'is not valid';
+  }
+}
+
+/** The request body could not be read as JSON (VALIDATION_FAILED {detail}). */
+export function notJsonDetail(lang: Lang, why: 'malformed' | 'empty' = 'malformed'): string {
+  if (why === 'empty') return lang === 'zh' ? '请求内容为空（应为 JSON）' : 'the body is empty (JSON expected)';
+  return lang === 'zh' ? '请求内容不是有效的 JSON' : 'the body is not valid JSON';
 }

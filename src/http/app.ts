@@ -217,8 +217,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
 
   // Every /api route needs a session unless it is public (public routes still learn who calls), and the
-  // permission it declares: the one check before any handler.
-  app.addHook('preHandler', async (request, reply) => {
+  // permission it declares: the one check before any handler. It runs before the schema validation
+  // (preValidation), so that an unknown caller hears 401 and a caller without the permission 403 whatever
+  // the request holds: a validation answer would tell them about a route they may not call.
+  app.addHook('preValidation', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
     const access = request.routeOptions.config?.permission;
     const isPublic = access === 'public';

@@ -146,6 +146,58 @@ describe.each(DIALECTS)('call board API on %s', (dialect) => {
   it('previewCheckIn: masked for the operator, nothing private; 404 naming the student number in zh and en', async () => {
     const res = await call('operator', `/api/checkins/preview?studentNo=${NO.a}`);
     expect(res.status, res.text).toBe(200);
+  it('streamBoard: one client address holds at most its cap of streams (429 BOARD_STREAMS_PER_ADDRESS naming it, zh and en); other addresses are still served; a closed stream frees its place', async () => {
+    // one proxy hop trusted, as with TRUST_PROXY_HOPS=1: the address is the one X-Forwarded-For names
+    const app = Fastify({ trustProxy: (_address: string, hop: number) => hop < 1 });
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    app.decorate('deps', rt.deps);
+    app.decorateRequest('lang', 'zh');
+    app.addHook('onRequest', async (request) => {
+      request.lang = request.headers['accept-language'] === 'en' ? 'en' : 'zh';
+    });
+    app.decorateRequest('principal', null);
+    app.setErrorHandler(handleError);
+    await app.register(boardRoutes, { maxBoardStreams: 100, maxBoardStreamsPerAddress: 3, heartbeatMs: 1000 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/board/beijing/stream`;
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const open: Awaited<ReturnType<typeof openSse>>[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const s = await openSse(url, from('203.0.113.7'));
+        open.push(s);
+        expect(s.status).toBe(200);
+      }
+      const zh = await fetch(url, { headers: from('203.0.113.7') });
+      expect(zh.status).toBe(429);
+      const zhBody = ErrorBodySchema.parse(await zh.json());
+      expect(zhBody.error.code).toBe('BOARD_STREAMS_PER_ADDRESS');
+      expect(zhBody.error.message).toContain('同一网络地址最多同时打开 3 个');
+      const en = await fetch(url, { headers: { ...from('203.0.113.7'), 'accept-language': 'en' } });
+      expect(en.status).toBe(429);
+      expect(ErrorBodySchema.parse(await en.json()).error.message).toContain('at most 3 live call boards');
+      // another address (a TV in the other hall) is still served, up to its own cap
+      for (let i = 0; i < 3; i++) {
+        const s = await openSse(url, from('198.51.100.2'));
+        open.push(s);
+        expect(s.status).toBe(200);
+        BoardSchema.parse((await s.next((e) => e.event === 'board')).data);
+      }
+      // closing one stream of the first address gives it its place back
+      open.shift()!.close();
+      await vi.waitFor(async () => {
+        const again = await openSse(url, from('203.0.113.7'));
+        expect(again.status).toBe(200);
+        open.push(again);
+      });
+      expect((await fetch(url, { headers: from('203.0.113.7') })).status).toBe(429);
+    } finally {
+      for (const s of open) s.close();
+      await app.close();
+    }
+  });
+
     expect(CheckInPreviewSchema.parse(res.body)).toMatchObject({ student: { name: '张*三', nameMasked: true, department: '物理学院' }, paid: false, ticket: null, site: 'beijing' });
     for (const s of SECRETS) expect(res.text).not.toContain(s);
     const admin = await call('admin', `/api/checkins/preview?studentNo=${NO.a}`);

@@ -3,13 +3,14 @@
 //
 // streamBoard is public Server-Sent Events: a `board` event with the whole board on connect and after every
 // change of the site's queue (from any process), a comment line as heartbeat. Beyond the process's cap of open
-// boards: 429 BOARD_VIEWERS_FULL (the page then polls getBoard).
+// boards, or beyond 20 from one client address: 429 BOARD_VIEWERS_FULL / BOARD_STREAMS_PER_ADDRESS (the page then
+// polls getBoard).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BoardParamsSchema, BoardSchema, CheckInPreviewQuerySchema, CheckInPreviewSchema, MyTicketSchema } from '../contracts/board.js';
 import type { BoardClient } from '../services/board.service.js';
 import * as boardService from '../services/board.service.js';
-import { createBoardHub, DEFAULT_MAX_BOARD_CLIENTS } from '../services/board.service.js';
+import { createBoardHub, DEFAULT_MAX_BOARD_CLIENTS, DEFAULT_MAX_BOARD_CLIENTS_PER_ADDRESS } from '../services/board.service.js';
 import { actorOf } from './context.js';
 import { errorResponses } from './errors.js';
 import { serveSse } from './sse.js';
@@ -17,6 +18,8 @@ import { serveSse } from './sse.js';
 export interface BoardRoutesOptions {
   /** open board streams per process; beyond it 429 BOARD_VIEWERS_FULL */
   maxBoardStreams?: number;
+  /** open board streams per client address (request.ip, after TRUST_PROXY_HOPS); beyond it 429 BOARD_STREAMS_PER_ADDRESS */
+  maxBoardStreamsPerAddress?: number;
   /** a comment line this often keeps proxies from closing an idle stream */
   heartbeatMs?: number;
 }
@@ -24,7 +27,10 @@ export interface BoardRoutesOptions {
 export const BOARD_HEARTBEAT_MS = 15_000;
 
 export const boardRoutes: FastifyPluginAsyncZod<BoardRoutesOptions> = async (app, opts) => {
-  const hub = createBoardHub(app.deps, { maxClients: opts.maxBoardStreams ?? DEFAULT_MAX_BOARD_CLIENTS, onError: (e) => app.log.error(e) });
+  const hub = createBoardHub(app.deps, {
+    maxClients: opts.maxBoardStreams ?? DEFAULT_MAX_BOARD_CLIENTS,
+    maxClientsPerAddress: opts.maxBoardStreamsPerAddress ?? DEFAULT_MAX_BOARD_CLIENTS_PER_ADDRESS,
+    onError: (e) => app.log.error(e) });
   const heartbeatMs = opts.heartbeatMs ?? BOARD_HEARTBEAT_MS;
   app.addHook('preClose', async () => hub.close());
 
@@ -54,7 +60,7 @@ export const boardRoutes: FastifyPluginAsyncZod<BoardRoutesOptions> = async (app
           'Server-Sent Events, public: `board` (the whole board as getBoard answers it) on connect and after every change of the queue (check-in, call, recall, skip, transfer, serve), on every process; heartbeat comments',
         params: BoardParamsSchema,
         produces: ['text/event-stream'],
-        response: { 200: z.string().describe('text/event-stream'), ...errorResponses('NOT_FOUND', 'BOARD_VIEWERS_FULL') },
+        response: { 200: z.string().describe('text/event-stream'), ...errorResponses('NOT_FOUND', 'BOARD_VIEWERS_FULL', 'BOARD_STREAMS_PER_ADDRESS') },
       },
     },
     async (request, reply) =>
@@ -63,7 +69,7 @@ export const boardRoutes: FastifyPluginAsyncZod<BoardRoutesOptions> = async (app
         label: 'call board',
         connect: (writer) => {
           const client: BoardClient = { send: (board) => writer.event('board', board), end: () => writer.end() };
-          return hub.connect(request.params.site, client);
+          return hub.connect(request.params.site, client, request.ip);
         },
       }),
   );

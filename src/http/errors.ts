@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import { translateError } from '../domain/i18n.js';
+import { describeValidationIssue, notJsonDetail, translateError, validationField } from '../domain/i18n.js';
 import { formatMegabytes } from './multipart.js';
 
 /** The one table from error codes to HTTP statuses (docs/architecture.md: one error model). */
@@ -54,6 +54,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   TOO_MANY_CONNECTIONS: 503,
   TOO_MANY_STREAMS: 429,
   BOARD_VIEWERS_FULL: 429,
+  BOARD_STREAMS_PER_ADDRESS: 429,
   PHOTO_EMPTY: 422,
   PHOTO_FORMAT_UNSUPPORTED: 415,
   PHOTO_TOO_MANY_PIXELS: 413,
@@ -131,7 +132,13 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (isAppError(error)) return sendAppError(request, reply, error);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => ({ field: `${error.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'), message: v.message }));
-    const detail = issues.map((i) => `${i.field || 'body'}: ${i.message}`).join('; ');
+    // Said in the caller's language: the field by the name the user knows, what was expected (not Zod's English).
+    const detail = error.validation
+      .map((v) => {
+        const issue = { context: error.validationContext ?? 'body', path: v.instancePath.split('/').filter(Boolean), code: v.keyword, params: v.params, message: v.message };
+        return `${validationField(issue, request.lang)}${request.lang === 'zh' ? '：' : ': '}${describeValidationIssue(issue, request.lang)}`;
+      })
+      .join(request.lang === 'zh' ? '；' : '; ');
     return sendAppError(request, reply, new AppError('VALIDATION_FAILED', { params: { detail }, details: issues }));
   }
   const fe = error as FastifyError;
@@ -151,7 +158,12 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode = fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
     // Fastify's words for its own refusals; a JSON syntax error's message is the parser's, so a fixed one.
-    const detail = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError ? 'the body is not valid JSON' : fe.message;
+    const detail =
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
+        ? notJsonDetail(request.lang)
+        : fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+          ? notJsonDetail(request.lang, 'empty')
+          : fe.message;
     return sendAppError(request, reply, new AppError(code, { params: { detail } }));
   }
   request.log.error({ err: error }, 'unhandled error');

@@ -92,11 +92,12 @@ export interface BoardClient {
 
 export interface BoardHub {
   /**
-   * Registers a board of a site (404 for an unknown site, 429 BOARD_VIEWERS_FULL beyond the process's cap) and
+   * Registers a board of a site (404 for an unknown site, 429 BOARD_STREAMS_PER_ADDRESS beyond the cap of one
+   * client address, 429 BOARD_VIEWERS_FULL beyond the process's cap) and
    * sends it the board, then a new board after every change of that site's queue. Call `release` when the
    * connection closes.
    */
-  connect(site: string, client: BoardClient): Promise<{ ready: Promise<void>; release: () => void }>;
+  connect(site: string, client: BoardClient, address?: string | null): Promise<{ ready: Promise<void>; release: () => void }>;
   clientCount(): number;
   close(): void;
 }
@@ -104,8 +105,16 @@ export interface BoardHub {
 /** Boards one process serves at once (TVs, phones of students in the hall). */
 export const DEFAULT_MAX_BOARD_CLIENTS = 500;
 
+/**
+ * Boards one client address holds at once: a hall's TVs and the phones behind one NAT stay far below it, while
+ * one anonymous address can no longer take every stream of the process (outside test of issue 9, finding 2).
+ */
+export const DEFAULT_MAX_BOARD_CLIENTS_PER_ADDRESS = 20;
+
 export interface BoardHubOptions {
   maxClients?: number;
+  /** open boards per client address (the address as the server sees it after TRUST_PROXY_HOPS) */
+  maxClientsPerAddress?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -117,6 +126,9 @@ interface SiteState {
 
 export function createBoardHub(deps: ServiceDeps, opts: BoardHubOptions = {}): BoardHub {
   const maxClients = opts.maxClients ?? DEFAULT_MAX_BOARD_CLIENTS;
+  const maxPerAddress = opts.maxClientsPerAddress ?? DEFAULT_MAX_BOARD_CLIENTS_PER_ADDRESS;
+  /** open boards per client address; an address without boards has no entry */
+  const byAddress = new Map<string, number>();
   const sites = new Map<SiteId, SiteState>();
   let unsubscribe: (() => void) | null = null;
   const count = () => [...sites.values()].reduce((n, s) => n + s.clients.size, 0);
@@ -152,9 +164,14 @@ export function createBoardHub(deps: ServiceDeps, opts: BoardHubOptions = {}): B
     if (sites.has(message.site as SiteId)) void refresh(message.site as SiteId);
   }
 
+  /** how to give back a client's place in its address's count */
+  const addressOf = new WeakMap<BoardClient, () => void>();
+
   function release(site: SiteId, client: BoardClient): void {
     const state = sites.get(site);
     if (!state?.clients.delete(client)) return;
+    addressOf.get(client)?.();
+    addressOf.delete(client);
     if (state.clients.size === 0 && !state.reading) sites.delete(site);
     if (count() === 0 && unsubscribe) {
       unsubscribe();
@@ -163,10 +180,23 @@ export function createBoardHub(deps: ServiceDeps, opts: BoardHubOptions = {}): B
   }
 
   return {
-    async connect(siteParam, client) {
+    async connect(siteParam, client, address) {
       const campaign = await getActiveCampaign(deps);
       const site = siteOf(campaign, siteParam);
+      const key = address ?? 'unknown';
+      // checked and counted with no await in between: concurrent connects cannot pass the cap together
+      if ((byAddress.get(key) ?? 0) >= maxPerAddress) throw new AppError('BOARD_STREAMS_PER_ADDRESS', { params: { limit: maxPerAddress } });
       if (count() >= maxClients) throw new AppError('BOARD_VIEWERS_FULL', { params: { limit: maxClients } });
+      byAddress.set(key, (byAddress.get(key) ?? 0) + 1);
+      let released = false;
+      const releaseAddress = () => {
+        if (released) return;
+        released = true;
+        const n = (byAddress.get(key) ?? 1) - 1;
+        if (n <= 0) byAddress.delete(key);
+        else byAddress.set(key, n);
+      };
+      addressOf.set(client, releaseAddress);
       let state = sites.get(site);
       if (!state) {
         state = { clients: new Set(), reading: null, again: false };

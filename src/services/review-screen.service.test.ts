@@ -125,7 +125,9 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
     for (let i = 1; i < PAIRING_MAX_FAILURES; i++) await expectAppError(pairReviewScreen(rt.deps, 'beijing-9', { code: wrong }, '10.0.0.9'), 'REVIEW_PAIRING_INVALID');
     const locked = await expectAppError(pairReviewScreen(rt.deps, 'beijing-9', { code: 'abc' }, '10.0.0.9'), 'REVIEW_PAIRING_LOCKED');
     expect(locked.params).toEqual({ stationId: 'beijing-9', attempts: PAIRING_MAX_FAILURES });
-    await expectAppError(pairReviewScreen(rt.deps, 'beijing-9', { code }, '10.0.0.9'), 'REVIEW_PAIRING_LOCKED');
+    // the right code after the lock is still refused, and the message still says 5 wrong codes (not 6)
+    const after = await expectAppError(pairReviewScreen(rt.deps, 'beijing-9', { code }, '10.0.0.9'), 'REVIEW_PAIRING_LOCKED');
+    expect(after.params).toEqual({ stationId: 'beijing-9', attempts: PAIRING_MAX_FAILURES });
     // the operator makes a new code: it works
     const fresh = await createReviewPairing(rt.deps, operator, 'beijing-9');
     await expect(pairReviewScreen(rt.deps, 'beijing-9', { code: fresh.code }, '10.0.0.9')).resolves.toMatchObject({ stationId: 'beijing-9' });

@@ -198,7 +198,8 @@ export async function pairReviewScreen(deps: ServiceDeps, stationId: string, bod
       const n = await reviewRepo.countFailedAttempt(tx, id, now.toISOString());
       return { value: n, audit: { action: 'review_screen.pairing_refused', result: 'denied', targetType: 'station', targetId: id, details: { attempts: n, openCodes: open.length } } };
     });
-    if (attempts >= PAIRING_MAX_FAILURES) throw new AppError('REVIEW_PAIRING_LOCKED', { params: { stationId: id, attempts } });
+    // the count of wrong codes that burnt it: a code tried after the lock (even the right one) adds nothing to it
+    if (attempts >= PAIRING_MAX_FAILURES) throw new AppError('REVIEW_PAIRING_LOCKED', { params: { stationId: id, attempts: PAIRING_MAX_FAILURES } });
     throw new AppError('REVIEW_PAIRING_INVALID', { params: { code: typed.slice(0, 12) || (parsed.success ? parsed.data.code.slice(0, 12) : '') } });
   }
   const campaign = await getActiveCampaign(deps);

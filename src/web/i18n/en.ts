@@ -1,6 +1,7 @@
 import type { zh } from './zh.js';
 
-type Texts<T> = { [K in keyof T]: T[K] extends string ? string : Texts<T[K]> };
+/** The keys of zh.ts, plus English singulars: i18next reads `key_one` when count is 1 and `key` otherwise. */
+type Texts<T> = { [K in keyof T]: T[K] extends string ? string : Texts<T[K]> } & { [singular: `${string}_one`]: string };
 
 /** English texts: the same keys as zh.ts. */
 export const en: Texts<typeof zh> = {
@@ -492,6 +493,7 @@ export const en: Texts<typeof zh> = {
       count: 'Count',
     },
     refundDue: { duplicate: 'Paid twice, to refund', 'not-required': 'Not required, to refund' },
+    totals_one: 'Total {{count}} payment, {{amount}} yuan',
     totals: 'Total {{count}} payments, {{amount}} yuan',
     byMethod: '{{method}} {{count}}, {{amount}} yuan',
     refundDueTotals: 'of which to refund: {{count}}, {{amount}} yuan',
@@ -544,6 +546,7 @@ export const en: Texts<typeof zh> = {
       notRequired: 'No longer required after paying ({{rule}})',
       notRequiredNoRule: 'No longer required after paying',
       removed: 'Left the roster after paying',
+      totals_one: '{{count}} payment, {{amount}} yuan ({{dupCount}} paid twice, {{nrCount}} no longer required)',
       totals: '{{count}} payments, {{amount}} yuan ({{dupCount}} paid twice, {{nrCount}} no longer required)',
       empty: 'Nothing to refund',
     },

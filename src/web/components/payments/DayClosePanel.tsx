@@ -52,7 +52,7 @@ function Sheet({ close, campaign }: { close: DayClose; campaign: Campaign | unde
       <div className="gp-sub">
         {campaign ? `${campaign.name[lang]} · ` : ''}
         {t(`site.${close.site}`)}
-        {site ? `（${site.place}）` : ''} · {formatDay(close.date, lang, true)}
+        {site ? (lang === 'zh' ? `（${site.place}）` : ` (${site.place})`) : ''} · {formatDay(close.date, lang, true)}
       </div>
       <table>
         <thead>
