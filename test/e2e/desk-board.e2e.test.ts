@@ -3,7 +3,7 @@
 // clicking: the cursor is already in the scan box), records a WeChat payment when the site asks for payment
 // first, and gets the ticket; a second student presenting the same code is refused with the desk's sentence.
 // The board (no sign-in) shows the ticket once a station calls it over the API; the student's /my page says
-// which station. Screens: desk at 1366×768 and 390×844, board at 1920×1080 and 1366×768.
+// which station. Screens: desk at 1366×768 and 390×844, board at 1920×1080, 1366×768 and 390×844 (zh and en).
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
@@ -34,6 +34,8 @@ describe('the desk checks students in with their collection code; the call board
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));
     expect(applied.status).toBe(200);
+    // four stations in Beijing: the board below shows calls at 1–4 号机位 (a station the site does not have is refused)
+    expect((await api.request('PUT', '/api/sites/beijing/settings', { body: { stations: 4, minutesPerStudent: 1 } })).status).toBe(200);
     browser = await launchBrowser();
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN' });
     desk = await context.newPage();
@@ -174,6 +176,48 @@ describe('the desk checks students in with their collection code; the call board
     await board.goto(`${server.baseUrl}/board/atlantis`);
     await board.getByTestId('board-not-found').waitFor();
     await tv.close();
+  });
+
+  it('the board on a phone (390×844), in Chinese and English: every number and station whole and on screen, the footer under the calls (outside test, finding 1)', async () => {
+    for (const lang of ['zh', 'en'] as const) {
+      const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+      const page = await phone.newPage();
+      await page.goto(`${server.baseUrl}/board/beijing`);
+      if (lang === 'en') {
+        await page.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+        await page.reload();
+      }
+      await expect.poll(() => page.getByTestId('board-latest-number').textContent(), { timeout: 10_000 }).toBe('B-001');
+      await expect.poll(() => page.getByTestId('board-call').count()).toBe(3);
+      expect(await page.getByTestId('board-latest-station').innerText()).toBe(lang === 'zh' ? '2 号机位' : 'Station 2');
+      // each text that must be read whole: not cut (scrollWidth ≤ clientWidth), one line, inside the screen
+      const boxes = await page.evaluate(() => {
+        const ids = ['board-title', 'board-waiting', 'board-eta', 'board-clock', 'board-latest-number', 'board-latest-station', 'board-call-number', 'board-call-station', 'board-sound', 'board-fullscreen'];
+        return ids.flatMap((id) =>
+          [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)].map((el) => {
+            const r = el.getBoundingClientRect();
+            const lineHeight = parseFloat(getComputedStyle(el).fontSize) * 1.7;
+            return { id, text: el.innerText, scrollWidth: el.scrollWidth, clientWidth: el.clientWidth, left: r.left, right: r.right, top: r.top, bottom: r.bottom, oneLine: r.height <= lineHeight + 8 };
+          }),
+        );
+      });
+      expect(boxes.filter((b) => b.id === 'board-call-number').map((b) => b.text)).toEqual(['B-004', 'B-003', 'B-002']);
+      for (const b of boxes) {
+        expect(b.scrollWidth, `${b.id} "${b.text}" is cut`).toBeLessThanOrEqual(b.clientWidth);
+        expect(b.oneLine, `${b.id} "${b.text}" breaks over lines`).toBe(true);
+        expect(b.left, `${b.id} "${b.text}" leaves the screen`).toBeGreaterThanOrEqual(0);
+        expect(b.right, `${b.id} "${b.text}" leaves the screen`).toBeLessThanOrEqual(390);
+        expect(b.top, `${b.id} "${b.text}" leaves the screen`).toBeGreaterThanOrEqual(0);
+        expect(b.bottom, `${b.id} "${b.text}" leaves the screen`).toBeLessThanOrEqual(844);
+      }
+      // the footer starts below the last call: it covers nothing
+      const footerTop = await page.getByTestId('board-footer').evaluate((el) => el.getBoundingClientRect().top);
+      const lowest = Math.max(...boxes.filter((b) => b.id.startsWith('board-call') || b.id.startsWith('board-latest')).map((b) => b.bottom));
+      expect(lowest).toBeLessThanOrEqual(footerTop);
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      await screenshot(page, lang === 'zh' ? 'board-390x844' : 'board-390x844-en', false);
+      await phone.close();
+    }
   });
 
   it('the student’s /my page shows their ticket and the station to go to', async () => {

@@ -117,15 +117,56 @@ const page: CSSProperties = {
   overflow: 'hidden',
 };
 
-const chip: CSSProperties = {
-  background: 'transparent',
-  color: MUTED,
-  border: `1px solid ${MUTED}`,
-  borderRadius: 6,
-  padding: '0.3vh 1vw',
-  fontSize: 'max(14px, 1.4vh)',
-  cursor: 'pointer',
-};
+/**
+ * One layout from a phone (390×844) to a TV (1920×1080): sizes follow the screen's height on a TV and its width
+ * on a phone, numbers and station names never break (nowrap), rows wrap as a whole, and the calls scroll above the
+ * footer instead of running under it (outside test of issue 9, finding 1). The TV sizes are the ones measured
+ * at 5 m; below 700 px wide the phone's rules take over.
+ */
+const BOARD_CSS = `
+.gp-board-head { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; padding: 1.5vh 2.5vw; border-bottom: 2px solid #22375c; gap: 0.5vh 2vw; }
+.gp-board-title { font-size: max(22px, 4.2vh); font-weight: 700; white-space: nowrap; }
+.gp-board-stats { display: flex; flex-wrap: wrap; align-items: center; justify-content: flex-end; gap: 0.5vh 2vw; }
+.gp-board-stat { font-size: max(18px, 3.4vh); color: ${MUTED}; white-space: nowrap; }
+.gp-board-clock { font-size: max(24px, 5vh); font-weight: 700; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gp-board-main { flex: 1; min-height: 0; display: flex; flex-direction: column; padding: 2vh 2.5vw; gap: 2vh; overflow-x: hidden; overflow-y: auto; }
+.gp-board-latest { flex: 0 0 auto; display: flex; flex-wrap: wrap; align-items: baseline; justify-content: center; gap: 1vh 4vw; background: #13254a; border-radius: 12px; padding: 2vh 2vw; }
+.gp-board-latest-label { font-size: max(28px, 6vh); color: ${MUTED}; white-space: nowrap; }
+.gp-board-latest-number { font-size: min(26vh, 16vw); font-weight: 800; line-height: 1; color: ${ACCENT}; letter-spacing: 0.02em; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gp-board-latest-station { font-size: min(11vh, 7vw); font-weight: 700; white-space: nowrap; }
+.gp-board-empty { flex: 0 0 auto; text-align: center; font-size: max(22px, 5vh); color: ${MUTED}; padding: 8vh 0; }
+.gp-board-recent { flex: 0 0 auto; display: flex; flex-direction: column; gap: 1vh; }
+.gp-board-recent-title { font-size: max(16px, 2.6vh); color: ${MUTED}; }
+.gp-board-recent-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(max(280px, 28vw), 1fr)); gap: 1.5vh 1.5vw; align-content: start; }
+.gp-board-call { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: baseline; gap: 0 1.5vw; padding: 1.2vh 1.5vw; border-radius: 8px; min-width: 0; }
+.gp-board-call-number { font-size: max(28px, 7vh); font-weight: 700; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.gp-board-call-station { font-size: max(18px, 4vh); white-space: nowrap; }
+.gp-board-foot { flex: 0 0 auto; display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; padding: 1vh 2.5vw; color: ${MUTED}; font-size: max(14px, 2vh); gap: 0.5vh 1vw; border-top: 1px solid #1a2b4d; }
+.gp-board-buttons { display: flex; flex-wrap: wrap; gap: 1vh 1vw; }
+.gp-board-chip { background: transparent; color: ${MUTED}; border: 1px solid ${MUTED}; border-radius: 6px; padding: 0.3vh 1vw; font-size: max(14px, 1.4vh); cursor: pointer; white-space: nowrap; }
+@media (max-width: 700px) {
+  .gp-board-head { padding: 10px 16px; gap: 4px 12px; }
+  .gp-board-title { font-size: clamp(18px, 5.5vw, 28px); }
+  .gp-board-stats { width: 100%; justify-content: space-between; gap: 2px 12px; }
+  .gp-board-stat { font-size: clamp(14px, 4vw, 20px); }
+  .gp-board-clock { font-size: clamp(18px, 6vw, 30px); }
+  .gp-board-main { padding: 12px 16px; gap: 12px; }
+  .gp-board-latest { flex-direction: column; align-items: center; gap: 4px; padding: 12px; }
+  .gp-board-latest-label { font-size: clamp(18px, 5vw, 28px); }
+  .gp-board-latest-number { font-size: clamp(56px, 24vw, 140px); }
+  .gp-board-latest-station { font-size: clamp(24px, 8vw, 48px); }
+  .gp-board-empty { font-size: clamp(18px, 5vw, 28px); padding: 24px 0; }
+  .gp-board-recent { gap: 6px; }
+  .gp-board-recent-title { font-size: clamp(14px, 4vw, 20px); }
+  .gp-board-recent-grid { grid-template-columns: minmax(0, 1fr); gap: 6px; }
+  .gp-board-call { gap: 0 12px; padding: 6px 12px; }
+  .gp-board-call-number { font-size: clamp(24px, 7vw, 36px); }
+  .gp-board-call-station { font-size: clamp(16px, 4.5vw, 24px); }
+  .gp-board-foot { padding: 8px 16px; font-size: 14px; gap: 6px 8px; }
+  .gp-board-buttons { gap: 6px 8px; }
+  .gp-board-chip { padding: 4px 10px; font-size: 14px; }
+}
+`;
 
 export default function BoardPage(): ReactNode {
   const { t } = useTranslation();
@@ -165,65 +206,68 @@ export default function BoardPage(): ReactNode {
 
   return (
     <div style={page} data-testid="board">
-      <header style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '1.5vh 2.5vw', borderBottom: `2px solid #22375c`, gap: '2vw' }}>
-        <div style={{ fontSize: 'max(22px, 4.2vh)', fontWeight: 700 }}>{t('desk.board.title', { site: siteName })}</div>
-        <div style={{ display: 'flex', alignItems: 'center', gap: '2vw' }}>
-          <span style={{ fontSize: 'max(18px, 3.4vh)', color: MUTED }} data-testid="board-waiting">
+      <style>{BOARD_CSS}</style>
+      <header className="gp-board-head" data-testid="board-header">
+        <div className="gp-board-title" data-testid="board-title">
+          {t('desk.board.title', { site: siteName })}
+        </div>
+        <div className="gp-board-stats">
+          <span className="gp-board-stat" data-testid="board-waiting">
             {board ? t('desk.board.waiting', { count: board.waiting }) : ''}
           </span>
-          <span style={{ fontSize: 'max(18px, 3.4vh)', color: MUTED }} data-testid="board-eta">
+          <span className="gp-board-stat" data-testid="board-eta">
             {board ? t('desk.board.eta', { minutes: board.etaMinutes }) : ''}
           </span>
-          <span style={{ fontSize: 'max(24px, 5vh)', fontWeight: 700, fontVariantNumeric: 'tabular-nums' }} data-testid="board-clock">
+          <span className="gp-board-clock" data-testid="board-clock">
             {beijingTime(now, true)}
           </span>
         </div>
       </header>
-      <main style={{ flex: 1, display: 'flex', flexDirection: 'column', padding: '2vh 2.5vw', gap: '2vh', minHeight: 0 }}>
+      <main className="gp-board-main" data-testid="board-main">
         {latest ? (
-          <section style={{ flex: '0 0 auto', display: 'flex', alignItems: 'baseline', justifyContent: 'center', gap: '4vw', background: '#13254a', borderRadius: 12, padding: '2vh 2vw' }} data-testid="board-latest">
-            <span style={{ fontSize: 'max(28px, 6vh)', color: MUTED }}>{t('desk.board.current')}</span>
-            <span style={{ fontSize: 'min(26vh, 16vw)', fontWeight: 800, lineHeight: 1, color: ACCENT, letterSpacing: '0.02em', fontVariantNumeric: 'tabular-nums' }} data-testid="board-latest-number">
+          <section className="gp-board-latest" data-testid="board-latest">
+            <span className="gp-board-latest-label">{t('desk.board.current')}</span>
+            <span className="gp-board-latest-number" data-testid="board-latest-number">
               {latest.number}
             </span>
-            <span style={{ fontSize: 'min(11vh, 7vw)', fontWeight: 700 }} data-testid="board-latest-station">
+            <span className="gp-board-latest-station" data-testid="board-latest-station">
               {stationLabel(t, latest.stationId)}
             </span>
           </section>
         ) : (
-          <section style={{ flex: '0 0 auto', textAlign: 'center', fontSize: 'max(22px, 5vh)', color: MUTED, padding: '8vh 0' }} data-testid="board-empty">
+          <section className="gp-board-empty" data-testid="board-empty">
             {board ? t('desk.board.empty') : '…'}
           </section>
         )}
         {earlier.length > 0 ? (
-          <section style={{ flex: 1, minHeight: 0, display: 'flex', flexDirection: 'column', gap: '1vh' }}>
-            <div style={{ fontSize: 'max(16px, 2.6vh)', color: MUTED }}>{t('desk.board.recent')}</div>
-            <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(max(280px, 28vw), 1fr))', gap: '1.5vh 1.5vw', alignContent: 'start' }} data-testid="board-recent">
+          <section className="gp-board-recent">
+            <div className="gp-board-recent-title">{t('desk.board.recent')}</div>
+            <div className="gp-board-recent-grid" data-testid="board-recent">
               {earlier.map((c) => (
-                <div
-                  key={c.number}
-                  style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'baseline', gap: '1.5vw', padding: '1.2vh 1.5vw', borderRadius: 8, background: c.current ? '#1b3566' : '#111d36', opacity: c.current ? 1 : 0.75 }}
-                  data-testid="board-call"
-                >
-                  <span style={{ fontSize: 'max(28px, 7vh)', fontWeight: 700, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' }}>{c.number}</span>
-                  <span style={{ fontSize: 'max(18px, 4vh)', whiteSpace: 'nowrap' }}>{stationLabel(t, c.stationId)}</span>
+                <div key={c.number} className="gp-board-call" style={{ background: c.current ? '#1b3566' : '#111d36', opacity: c.current ? 1 : 0.75 }} data-testid="board-call">
+                  <span className="gp-board-call-number" data-testid="board-call-number">
+                    {c.number}
+                  </span>
+                  <span className="gp-board-call-station" data-testid="board-call-station">
+                    {stationLabel(t, c.stationId)}
+                  </span>
                 </div>
               ))}
             </div>
           </section>
         ) : null}
       </main>
-      <footer style={{ display: 'flex', alignItems: 'center', justifyContent: 'space-between', padding: '1vh 2.5vw', color: MUTED, fontSize: 'max(14px, 2vh)', gap: '1vw' }}>
+      <footer className="gp-board-foot" data-testid="board-footer">
         <span>{offline ? <span style={{ color: '#ff9c6e' }}>{t('desk.board.offline')}</span> : t('desk.board.quiet')}</span>
-        <span style={{ display: 'flex', gap: '1vw' }}>
+        <span className="gp-board-buttons">
           {speechSupported ? (
-            <button type="button" style={chip} onClick={soundOn ? () => setSoundOn(false) : turnSoundOn} data-testid="board-sound">
+            <button type="button" className="gp-board-chip" onClick={soundOn ? () => setSoundOn(false) : turnSoundOn} data-testid="board-sound">
               <SoundOutlined /> {soundOn ? `${t('desk.board.soundIsOn')} · ${t('desk.board.soundOff')}` : t('desk.board.soundOn')}
             </button>
           ) : (
             <span>{t('desk.board.speechUnsupported')}</span>
           )}
-          <button type="button" style={chip} onClick={() => void document.documentElement.requestFullscreen?.().catch(() => {})} data-testid="board-fullscreen">
+          <button type="button" className="gp-board-chip" onClick={() => void document.documentElement.requestFullscreen?.().catch(() => {})} data-testid="board-fullscreen">
             <FullscreenOutlined /> {t('desk.board.fullscreen')}
           </button>
         </span>
