@@ -10,7 +10,7 @@ import type { AppConfig } from '../config/config.js';
 import { CreateUserRequestSchema, UpdateUserRequestSchema } from '../contracts/user.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
-import { translateError } from '../domain/i18n.js';
+import { translateAppError, translateError } from '../domain/i18n.js';
 import { buildApp } from '../http/app.js';
 import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
 import { purgeExpiredAuthRecords } from '../services/auth.service.js';
@@ -565,7 +565,7 @@ function reportError(e: unknown): void {
   const lang = globals().lang;
   const json = process.argv.includes('--json');
   if (isAppError(e)) {
-    const message = translateError(e.code, e.params, lang);
+    const message = translateAppError(e, lang);
     const details = e.details as { errors?: { message: string }[] } | undefined;
     if (json) {
       // Roster errors as the plain array the contract promises; other errors in the API's error body.

@@ -104,18 +104,36 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** One problem a request schema found (a Zod issue without Zod): said in the caller's language by i18n.ts. */
+export interface SchemaIssue {
+  path: readonly (string | number)[];
+  code: string;
+  /** the validator's own message: only a format hint (YYYY-MM-DD) or the English fallback */
+  message?: string;
+  /** the rest of the issue: origin, maximum, minimum, expected, values, format, keys… */
+  params: Record<string, unknown>;
+}
+
+/** Zod's issues as SchemaIssues (the domain does not import zod: any object of that shape). */
+export function schemaIssues(issues: readonly { path: readonly PropertyKey[]; code: string; message: string }[]): SchemaIssue[] {
+  return issues.map(({ path, code, message, ...rest }) => ({ path: path.map((k) => (typeof k === 'number' ? k : String(k))), code, message, params: rest }));
+}
+
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;
   /** Values substituted into the translated message, e.g. { department: '物理学院' }. */
   readonly params: Record<string, string | number>;
+  /** VALIDATION_FAILED from a schema: the problems, so that {detail} is said in the caller's language */
+  readonly issues: readonly SchemaIssue[] | undefined;
 
-  constructor(code: ErrorCode, opts: { details?: unknown; params?: Record<string, string | number>; message?: string } = {}) {
+  constructor(code: ErrorCode, opts: { details?: unknown; params?: Record<string, string | number>; message?: string; issues?: readonly SchemaIssue[] } = {}) {
     super(opts.message ?? code);
     this.name = 'AppError';
     this.code = code;
     this.details = opts.details;
     this.params = opts.params ?? {};
+    this.issues = opts.issues;
   }
 }
 

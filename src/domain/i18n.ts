@@ -1,4 +1,4 @@
-import type { ErrorCode } from './errors.js';
+import type { ErrorCode, SchemaIssue } from './errors.js';
 
 export type Lang = 'zh' | 'en';
 export type Text = { zh: string; en: string };
@@ -248,14 +248,6 @@ const PARAM_WORDS: Record<string, Text> = {
   'oidc-not-student-account': { zh: '该学号对应的账号不是学生账号', en: 'the account with this student number is not a student account' },
 };
 
-export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
-  const words: Record<string, string | number> = {};
-  for (const [k, v] of Object.entries(params)) {
-    if (typeof v !== 'string') words[k] = v;
-    else if (k === 'status' && TICKET_STATUS_WORDS[v]) words[k] = TICKET_STATUS_WORDS[v][lang];
-    else words[k] = PARAM_WORDS[v] ? PARAM_WORDS[v][lang] : v;
-  }
-  return fill(ERROR_MESSAGES[code][lang], words);
 /** A queue ticket's status as a `status` parameter (TICKET_NOT_CALLED), in words. */
 const TICKET_STATUS_WORDS: Record<string, Text> = {
   waiting: { zh: '等候中', en: 'waiting' },
@@ -264,6 +256,14 @@ const TICKET_STATUS_WORDS: Record<string, Text> = {
   removed: { zh: '已移出', en: 'removed from the queue' },
 };
 
+export function translateError(code: ErrorCode, params: Record<string, string | number>, lang: Lang): string {
+  const words: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(params)) {
+    if (typeof v !== 'string') words[k] = v;
+    else if (k === 'status' && TICKET_STATUS_WORDS[v]) words[k] = TICKET_STATUS_WORDS[v][lang];
+    else words[k] = PARAM_WORDS[v] ? PARAM_WORDS[v][lang] : v;
+  }
+  return fill(ERROR_MESSAGES[code][lang], words);
 }
 
 /**
@@ -398,6 +398,17 @@ export function describeValidationIssue(issue: ValidationIssue, lang: Lang): str
     default:
       return zh ? '内容不正确' : 'is not valid';
   }
+}
+
+/** The problems a schema found, in the caller's language: `studentNo：最多 32 个字符；site：…`. */
+export function validationDetail(issues: readonly ValidationIssue[], lang: Lang): string {
+  return issues.map((i) => `${validationField(i, lang)}${lang === 'zh' ? '：' : ': '}${describeValidationIssue(i, lang)}`).join(lang === 'zh' ? '；' : '; ');
+}
+
+/** An error's message in a language; a schema's problems (VALIDATION_FAILED with issues) in that language too. */
+export function translateAppError(error: { code: ErrorCode; params: Record<string, string | number>; issues?: readonly SchemaIssue[] | undefined }, lang: Lang): string {
+  if (error.code === 'VALIDATION_FAILED' && error.issues?.length) return translateError(error.code, { ...error.params, detail: validationDetail(error.issues, lang) }, lang);
+  return translateError(error.code, error.params, lang);
 }
 
 /** The request body could not be read as JSON (VALIDATION_FAILED {detail}). */

@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import { describeValidationIssue, notJsonDetail, translateError, validationField } from '../domain/i18n.js';
+import { notJsonDetail, translateAppError, validationDetail } from '../domain/i18n.js';
 import { formatMegabytes } from './multipart.js';
 
 /** The one table from error codes to HTTP statuses (docs/architecture.md: one error model). */
@@ -120,7 +120,7 @@ const RETRY_AFTER_CODES: ReadonlySet<ErrorCode> = new Set(['RATE_LIMITED', 'SERV
 export function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const status = HTTP_STATUS[error.code];
   const body: { error: { code: string; message: string; details?: unknown } } = {
-    error: { code: error.code, message: translateError(error.code, error.params, request.lang) },
+    error: { code: error.code, message: translateAppError(error, request.lang) },
   };
   if (status === 415) body.error.details = { accepted: ACCEPTED_TYPES[error.code] ?? 'see the API documentation (/api/openapi.json)' };
   else if (error.details !== undefined) body.error.details = error.details;
@@ -133,12 +133,10 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => ({ field: `${error.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'), message: v.message }));
     // Said in the caller's language: the field by the name the user knows, what was expected (not Zod's English).
-    const detail = error.validation
-      .map((v) => {
-        const issue = { context: error.validationContext ?? 'body', path: v.instancePath.split('/').filter(Boolean), code: v.keyword, params: v.params, message: v.message };
-        return `${validationField(issue, request.lang)}${request.lang === 'zh' ? '：' : ': '}${describeValidationIssue(issue, request.lang)}`;
-      })
-      .join(request.lang === 'zh' ? '；' : '; ');
+    const detail = validationDetail(
+      error.validation.map((v) => ({ context: error.validationContext ?? 'body', path: v.instancePath.split('/').filter(Boolean), code: v.keyword, params: v.params, message: v.message })),
+      request.lang,
+    );
     return sendAppError(request, reply, new AppError('VALIDATION_FAILED', { params: { detail }, details: issues }));
   }
   const fe = error as FastifyError;

@@ -5,7 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
 import { ErrorBodySchema } from '../contracts/common.js';
-import { describeValidationIssue, translateError } from '../domain/i18n.js';
+import { z } from 'zod';
+import { AppError, schemaIssues } from '../domain/errors.js';
+import { describeValidationIssue, translateAppError, translateError } from '../domain/i18n.js';
+import { previewCheckIn } from '../services/board.service.js';
 
 /** Latin words of three letters or more: none may be in a Chinese message (codes like YYYY-MM-DD aside). */
 const englishWords = (text: string) => (text.match(/[A-Za-z]{3,}/g) ?? []).filter((w) => !/^[A-Z]+$/.test(w));
@@ -132,6 +135,17 @@ describe.each(DIALECTS)('validation messages and the order of checks on %s', (di
     // a public route still validates
     expect((await call(null, 'GET', '/api/board/beijing')).status).toBe(200);
   });
+
+  it('a schema refusal thrown by a service (not the route) is said in the caller’s language too', async () => {
+    const operator = await createActor(rt.deps, 'operator', [], 'vm-operator-2');
+    const error = await previewCheckIn(rt.deps, operator, { studentNo: '2'.repeat(40) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect(translateAppError(error as AppError, 'zh')).toBe('请求内容不正确：studentNo：最多 32 个字符');
+    expect(translateAppError(error as AppError, 'en')).toBe('The request is not valid: studentNo: must be at most 32 characters');
+  });
 });
 
 describe('validation phrases and ticket statuses in words (pure)', () => {
@@ -151,6 +165,22 @@ describe('validation phrases and ticket statuses in words (pure)', () => {
     expect(describeValidationIssue(date, 'zh')).toBe('格式不正确，应为日期（YYYY-MM-DD）');
     const exact = { path: ['code'], code: 'too_small', params: { origin: 'string', minimum: 6, exact: true } };
     expect(describeValidationIssue(exact, 'zh')).toBe('应为 6 个字符');
+  });
+
+  it('schemaIssues turns Zod issues into phrases: nested paths kept, several problems joined', () => {
+    const schema = z.object({ items: z.array(z.object({ name: z.string().max(3) })).max(2), method: z.enum(['wechat', 'alipay']) });
+    const parsed = schema.safeParse({ items: [{ name: 'ok' }, { name: 'toolong' }], method: 'cash' });
+    expect(parsed.success).toBe(false);
+    const error = new AppError('VALIDATION_FAILED', { params: { detail: 'English fallback' }, issues: schemaIssues(parsed.error!.issues) });
+    const zh = translateAppError(error, 'zh');
+    expect(zh).toContain('items.1.name：最多 3 个字符');
+    expect(zh).toContain('method：应为以下之一：“wechat”、“alipay”');
+    expect(zh).not.toContain('English fallback');
+    expect(translateAppError(error, 'en')).toContain('items.1.name: must be at most 3 characters; method: must be one of "wechat", "alipay"');
+    const tooMany = schema.safeParse({ items: [{ name: 'a' }, { name: 'b' }, { name: 'c' }], method: 'wechat' });
+    expect(translateAppError(new AppError('VALIDATION_FAILED', { issues: schemaIssues(tooMany.error!.issues) }), 'zh')).toBe('请求内容不正确：items：最多 2 项');
+    // without issues the message is the one the params make
+    expect(translateAppError(new AppError('VALIDATION_FAILED', { params: { detail: 'x' } }), 'en')).toBe('The request is not valid: x');
   });
 
   it('TICKET_NOT_CALLED names the status in words: 已完成 / served, 已移出 / removed from the queue, 等候中 / waiting', () => {

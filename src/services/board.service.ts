@@ -18,7 +18,7 @@ import type { Tx } from '../db/database.js';
 import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, schemaIssues } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import { priceFen } from '../domain/payment.js';
 import { seesFullNames } from '../domain/permissions.js';
@@ -233,7 +233,7 @@ export function createBoardHub(deps: ServiceDeps, opts: BoardHubOptions = {}): B
 export async function previewCheckIn(deps: ServiceDeps, actor: Actor, query: unknown): Promise<CheckInPreview> {
   authorize(actor, 'checkin.create');
   const parsed = CheckInPreviewQuerySchema.safeParse(query);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` } });
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` }, issues: schemaIssues(parsed.error.issues) });
   const studentNo = parsed.data.studentNo;
   const campaign = await getActiveCampaign(deps);
   const db = deps.db.db;

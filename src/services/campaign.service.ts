@@ -6,7 +6,7 @@ import type { Tx } from '../db/database.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { departmentHomeSite, localDate, shiftCampaignForward } from '../domain/campaign.js';
 import { decideEligibility } from '../domain/eligibility.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, schemaIssues } from '../domain/errors.js';
 import { studentScope } from '../domain/permissions.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import * as studentRepo from '../repositories/student.repository.js';
@@ -27,7 +27,7 @@ export function parseCampaignDefinition(json: unknown): CampaignDefinition {
   const parsed = CampaignDefinitionSchema.safeParse(json);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new AppError('VALIDATION_FAILED', { params: { detail }, details: parsed.error.issues });
+    throw new AppError('VALIDATION_FAILED', { params: { detail }, details: parsed.error.issues, issues: schemaIssues(parsed.error.issues) });
   }
   return parsed.data as CampaignDefinition;
 }

@@ -20,7 +20,7 @@ import { DayCloseQuerySchema, PaymentListQuerySchema, PaymentSettingsRequestSche
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
-import { AppError, isAppError } from '../domain/errors.js';
+import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { PaymentMethod, StatementLine } from '../domain/payment.js';
 import { PAYMENT_METHODS } from '../domain/payment.js';
@@ -38,7 +38,7 @@ import { authorize, nowIso } from './deps.js';
 
 function validationFailed(error: z.ZodError): AppError {
   const issue = error.issues[0];
-  return new AppError('VALIDATION_FAILED', { params: { detail: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }, details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  return new AppError('VALIDATION_FAILED', { params: { detail: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` }, details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })), issues: schemaIssues(error.issues) });
 }
 
 function toPayment(row: PaymentWithStudentRow, principal: Principal | null): Payment {

@@ -19,7 +19,7 @@ import { ConfirmPhotoRequestSchema, MyPhotoAnswerRequestSchema } from '../contra
 import type { Tx } from '../db/database.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
-import { AppError, isAppError } from '../domain/errors.js';
+import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { canSeeStudent } from '../domain/permissions.js';
 import type { PhotoCheck } from '../domain/photo-standard.js';
@@ -451,7 +451,7 @@ async function stationOfOperatorConfirmation(db: Tx, photo: PhotoRow, studentId:
 export async function confirmPhoto(deps: ServiceDeps, actor: Actor, photoId: string, lang: Lang, body?: unknown): Promise<PhotoReport> {
   authorize(actor, 'photo.confirm');
   const parsed = ConfirmPhotoRequestSchema.safeParse(body ?? undefined);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `stationId: ${parsed.error.issues[0]?.message ?? 'invalid'}` } });
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `stationId: ${parsed.error.issues[0]?.message ?? 'invalid'}` }, issues: schemaIssues(parsed.error.issues) });
   const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
   assertConfirmable(photo, student, lang);
   const campaign = await getActiveCampaign(deps);
@@ -495,7 +495,7 @@ export async function getMyPhoto(deps: ServiceDeps, actor: Actor, lang: Lang): P
 
 function parseAnswer(body: unknown): string {
   const parsed = MyPhotoAnswerRequestSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `photoId: ${parsed.error.issues[0]?.message ?? 'required'}` }, details: [{ field: 'photoId', message: 'required' }] });
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `photoId: ${parsed.error.issues[0]?.message ?? 'required'}` }, details: [{ field: 'photoId', message: 'required' }], issues: schemaIssues(parsed.error.issues) });
   return parsed.data.photoId;
 }
 

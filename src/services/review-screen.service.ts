@@ -17,7 +17,7 @@ import type { PairReviewScreenResponseSchema, ReviewPairing, ReviewScreenAnswer,
 import { PairReviewScreenRequestSchema, RequestPhotoReviewSchema, ReviewScreenAnswerRequestSchema } from '../contracts/review-screen.js';
 import { StationIdSchema } from '../contracts/station.js';
 import { localDate } from '../domain/campaign.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { maskName } from '../domain/masking.js';
 import { zonedTimeToInstant } from '../domain/schedule.js';
@@ -58,7 +58,7 @@ function checkStationId(stationId: string): string {
 
 function photoIdOf(body: unknown, schema: typeof RequestPhotoReviewSchema | typeof ReviewScreenAnswerRequestSchema): string {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `photoId: ${parsed.error.issues[0]?.message ?? 'required'}` }, details: [{ field: 'photoId', message: 'required' }] });
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `photoId: ${parsed.error.issues[0]?.message ?? 'required'}` }, details: [{ field: 'photoId', message: 'required' }], issues: schemaIssues(parsed.error.issues) });
   return parsed.data.photoId;
 }
 
