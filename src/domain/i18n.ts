@@ -291,7 +291,7 @@ const CONTEXT_WORDS: Record<string, Text> = {
 };
 
 const TYPE_WORDS: Record<string, Text> = {
-  string: { zh: '文本', en: 'a text' },
+  string: { zh: '文本', en: 'text' },
   number: { zh: '数值', en: 'a number' },
   int: { zh: '整数', en: 'a whole number' },
   bigint: { zh: '整数', en: 'a whole number' },

@@ -72,12 +72,12 @@ describe.each(DIALECTS)('validation messages and the order of checks on %s', (di
     const typeZh = await call('operator', 'POST', '/api/checkins', { json: { studentNo: 2601000001, collectionCode: 'C', site: 'beijing' } });
     expect(typeZh.error!.message).toBe('请求内容不正确：studentNo：应为文本');
     const typeEn = await call('operator', 'POST', '/api/checkins', { json: { studentNo: 2601000001, collectionCode: 'C', site: 'beijing' }, lang: 'en' });
-    expect(typeEn.error!.message).toBe('The request is not valid: studentNo: must be a text');
+    expect(typeEn.error!.message).toBe('The request is not valid: studentNo: must be text');
 
     const missingZh = await call('operator', 'POST', '/api/checkins', { json: { collectionCode: 'C', site: 'beijing' } });
     expect(missingZh.error!.message).toBe('请求内容不正确：studentNo：必须填写（应为文本）');
     const missingEn = await call('operator', 'POST', '/api/checkins', { json: { collectionCode: 'C', site: 'beijing' }, lang: 'en' });
-    expect(missingEn.error!.message).toBe('The request is not valid: studentNo: is required (a text)');
+    expect(missingEn.error!.message).toBe('The request is not valid: studentNo: is required (text)');
 
     const siteZh = await call('operator', 'POST', '/api/checkins', { json: { studentNo: '2601000001', collectionCode: 'C', site: 'mars' } });
     expect(siteZh.error!.message).toBe('请求内容不正确：site：应为以下之一：“beijing”、“shenzhen”');
