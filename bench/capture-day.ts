@@ -11,7 +11,8 @@
 //    the payments table during the setup (a quicker run);
 // 2. check-in: the same 20 desk clients check every student in with a collection code of their own (checkIn,
 //    an opaque 60-character code as a QR payload would carry): one ticket each;
-// 3. calling: 10 stations call the next ticket (callNext) until the queue answers 204. Verified, not only
+// 3. calling: 10 stations call the next ticket (callNext, each call ending the previous student's turn:
+//    `releasePrevious`, as no photo is taken here) until the queue answers 204. Verified, not only
 //    printed: every ticket called exactly once, none left waiting, one `ticket.called` audit event per ticket.
 //
 // How the load is made: each desk or station is one signed-in operator account (its own session) behind the
@@ -34,6 +35,7 @@ import { demoCampaign, loadCampaign } from '../src/services/campaign.service.js'
 import { SYSTEM } from '../src/services/deps.js';
 import { applyRosterImport } from '../src/services/roster.service.js';
 import { openRuntime } from '../src/services/runtime.js';
+import { updateSiteSettings } from '../src/services/site-settings.service.js';
 import { createUser } from '../src/services/user.service.js';
 import { rosterCsv, rosterRow } from '../test/support/rosters.js';
 import { fmt, report } from './lib.js';
@@ -161,6 +163,8 @@ async function benchOne(label: string, students: number, databaseUrl?: string): 
       (await deps.db.db.selectFrom('students').select((eb) => eb.fn.countAll<number>().as('n')).where('decision', '=', 'required').where('site', '=', SITE).executeTakeFirstOrThrow()).n,
     );
     if (required !== students) throw new Error(`roster: ${required} of ${students} required at ${SITE}`);
+    // the site has the 10 stations that call (a station the site does not have is refused)
+    await updateSiteSettings(deps, SYSTEM, SITE, { stations: STATIONS, minutesPerStudent: 1 });
 
     // The day's earlier payments, as recordPayment would have written them (no audit events: setup, not load).
     const measuredPayments = Math.min(students, PAYMENTS_MEASURED);
@@ -237,7 +241,7 @@ async function benchOne(label: string, students: number, databaseUrl?: string): 
     const perStation = new Array<number>(STATIONS).fill(0);
     const calls = await runClients(
       STATIONS,
-      (s) => post(stationClient(s), `/api/queue/${SITE}/next`, { stationId: `beijing-${s + 1}` }),
+      (s) => post(stationClient(s), `/api/queue/${SITE}/next`, { stationId: `beijing-${s + 1}`, releasePrevious: true }),
       (s, status, body) => {
         if (status === 200) {
           calledIds.push((body as { ticket: { id: string } }).ticket.id);

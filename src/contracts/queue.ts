@@ -54,7 +54,16 @@ export const CheckInResponseSchema = z.object({
 });
 export type CheckInResponse = z.infer<typeof CheckInResponseSchema>;
 
-export const CallNextRequestSchema = z.object({ stationId: StationIdSchema });
+export const CallNextRequestSchema = z.object({
+  stationId: StationIdSchema,
+  /**
+   * The operator ends the turn of the student the station called before although their photo is not confirmed
+   * (they left, or come back later): that ticket is served, audited as without a confirmed photo. Without it such
+   * a call is refused STATION_STUDENT_UNCONFIRMED (C4: a second press of N, a second tab or a script must not end
+   * a student's turn before their photo is confirmed).
+   */
+  releasePrevious: z.boolean().optional(),
+});
 export const CalledTicketSchema = z.object({ ticket: TicketSchema, student: QueueStudentSchema });
 export type CalledTicket = z.infer<typeof CalledTicketSchema>;
 

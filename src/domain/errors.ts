@@ -81,6 +81,7 @@ export const ERROR_CODES = [
   // transferring a called ticket to another station (issue 9 section 2)
   'STATION_UNKNOWN',
   'STATION_BUSY',
+  'STATION_STUDENT_UNCONFIRMED',
   // electronic payments (issue 9 section 3, P1)
   'PAYMENT_TRANSACTION_INVALID',
   'PAYMENT_AMOUNT_MISMATCH',

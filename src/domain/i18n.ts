@@ -154,6 +154,10 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     zh: '没有机位“{stationId}”：{site}的机位是 {known}（或已在该站点叫过号的机位）',
     en: 'There is no station "{stationId}": the stations of {site} are {known} (or one that has called a ticket there)',
   },
+  STATION_STUDENT_UNCONFIRMED: {
+    zh: '机位 {stationId} 的 {number} 号还没有确认照片：请先请学生确认，或过号、转机位；若学生已离开，在本机位页面按“叫下一位”并确认',
+    en: 'Ticket {number} at station {stationId} has no confirmed photo yet: have the student confirm, skip or transfer them; if the student has left, press "Call next" on the station page and confirm',
+  },
   STATION_BUSY: { zh: '机位 {stationId} 正在为 {number} 号服务，请先在该机位完成或过号后再转过去', en: 'Station {stationId} is serving ticket {number}; finish or skip it there before transferring another student to it' },
   PAYMENT_TRANSACTION_INVALID: {
     zh: '“{field}”应为{expected}，收到“{value}”（{length} 位）（P1）',

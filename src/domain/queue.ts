@@ -83,3 +83,20 @@ export function estimateWaitMinutes(input: EtaInput): number {
   const stations = Math.max(1, Math.floor(input.stations));
   return Math.ceil((perStudentMinutes * input.position) / stations);
 }
+
+/**
+ * Whether a station id can serve a site (C4; the transfer, the call and the station's own pages ask): an id
+ * named after another site (`shenzhen-1` in Beijing) never can, nor a numbered one beyond the site's stations
+ * (`beijing-0`, `beijing-9` with 2 stations). Other names (`studio-a`, `beijing-east`) are the agency's own.
+ */
+export function stationSiteProblem(stationId: string, site: string, siteIds: readonly string[], stations: number): 'other-site' | 'not-numbered' | null {
+  if (siteIds.some((other) => other !== site && stationId.startsWith(`${other}-`))) return 'other-site';
+  const numbered = new RegExp(`^${site}-(\\d+)$`).exec(stationId);
+  if (numbered && !(Number(numbered[1]) >= 1 && Number(numbered[1]) <= stations)) return 'not-numbered';
+  return null;
+}
+
+/** The site a station id is named after (`beijing-2` → beijing), or null for the agency's own names. */
+export function siteOfStation(stationId: string, siteIds: readonly string[]): string | null {
+  return siteIds.find((site) => stationId.startsWith(`${site}-`)) ?? null;
+}

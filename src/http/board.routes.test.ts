@@ -13,6 +13,7 @@ import { ErrorBodySchema } from '../contracts/common.js';
 import { computeNationalIdCheckChar } from '../domain/national-id.js';
 import { updatePaymentSettings } from '../services/payment.service.js';
 import { SYSTEM } from '../services/deps.js';
+import { updateSiteSettings } from '../services/site-settings.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 import { boardRoutes } from './board.routes.js';
 import { handleError } from './errors.js';
@@ -38,7 +39,7 @@ describe.each(DIALECTS)('call board API on %s', (dialect) => {
     return { status: res.status, text, body: text ? (JSON.parse(text) as unknown) : null };
   };
   const checkIn = (studentNo: string, collectionCode: string) => call('operator', '/api/checkins', { json: { studentNo, collectionCode, site: 'beijing' } });
-  const callNext = (stationId: string) => call('operator', '/api/queue/beijing/next', { json: { stationId } });
+  const callNext = (stationId: string) => call('operator', '/api/queue/beijing/next', { json: { stationId, releasePrevious: true } });
   const nothingPersonal = (text: string) => {
     for (const s of [...SECRETS, NO.a, NO.b, '张*三', '欧*娜']) expect(text).not.toContain(s);
   };
@@ -59,6 +60,8 @@ describe.each(DIALECTS)('call board API on %s', (dialect) => {
     cookies.set('admin', await loginOverHttp(server.url, 'b-admin'));
     cookies.set('operator', await loginOverHttp(server.url, 'b-operator'));
     cookies.set('student', await loginOverHttp(server.url, NO.a));
+    // four stations in Beijing (callNext refuses a station the site does not have)
+    await updateSiteSettings(rt.deps, SYSTEM, 'beijing', { stations: 4, minutesPerStudent: 1 });
   });
   afterAll(async () => {
     await server?.close();

@@ -150,7 +150,7 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     expect(listed.status).toBe(200);
     expect(QueueListSchema.parse(listed.body)).toMatchObject({ waiting: 2, called: 0 });
     nothingPrivate(listed.text);
-    const next = await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1' } });
+    const next = await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1', releasePrevious: true } });
     expect(next.status).toBe(200);
     expect(CalledTicketSchema.parse(next.body)).toMatchObject({ ticket: { id: mine.id, status: 'called', stationId: 'beijing-1' }, student: { name: '张*三', department: '物理学院' } });
     nothingPrivate(next.text);
@@ -159,15 +159,15 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     const own = await call('student', `/api/tickets/${mine.id}`);
     expect(own.status).toBe(200);
     expect(CalledTicketSchema.parse(own.body).ticket).toMatchObject({ number: 'B-001', status: 'called' });
-    const second = CalledTicketSchema.parse((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-2' } })).body);
+    const second = CalledTicketSchema.parse((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-2', releasePrevious: true } })).body);
     expect((await call('student', `/api/tickets/${second.ticket.id}`)).status).toBe(403);
     const skipped = await call('operator', `/api/tickets/${second.ticket.id}/skip`, { json: {} });
     expect(CalledTicketSchema.parse(skipped.body).ticket).toMatchObject({ status: 'waiting', skips: 1, position: 1 });
     const notCalled = await call('operator', `/api/tickets/${second.ticket.id}/skip`, { json: {}, lang: 'en' });
     expect(notCalled.status).toBe(409);
     expect(errorOf(notCalled.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: 'Ticket B-002 is waiting; only a called ticket can be recalled, skipped or transferred' });
-    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-2' } })).status).toBe(200);
-    const empty = await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-3' } });
+    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-2', releasePrevious: true } })).status).toBe(200);
+    const empty = await call('operator', '/api/queue/beijing/next', { json: { stationId: 'studio-3', releasePrevious: true } });
     expect(empty.status).toBe(204);
     expect(empty.text).toBe('');
     expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'Not A Station!' } })).status).toBe(400);
@@ -178,8 +178,8 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     const b = CheckInResponseSchema.parse((await checkInOverHttp(NO.b, 'TRANSFER-B')).body).ticket;
     const waiting = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-2' } });
     expect(waiting.status).toBe(409);
-    expect(errorOf(waiting.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: '排队号 B-001 当前状态为“waiting”，只有已叫号的排队号可以重呼、过号或转机位' });
-    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1' } })).status).toBe(200);
+    expect(errorOf(waiting.body)).toMatchObject({ code: 'TICKET_NOT_CALLED', message: '排队号 B-001 当前状态为“等候中”，只有已叫号的排队号可以重呼、过号或转机位' });
+    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1', releasePrevious: true } })).status).toBe(200);
     const moved = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-2' } });
     expect(moved.status, moved.text).toBe(200);
     expect(CalledTicketSchema.parse(moved.body)).toMatchObject({ ticket: { id: a.id, status: 'called', stationId: 'beijing-2' }, student: { studentNo: NO.a, name: '张*三' } });
@@ -197,7 +197,7 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     expect(errorOf(unknown.body)).toMatchObject({ code: 'STATION_UNKNOWN', message: '没有机位“shenzhen-1”：北京的机位是 beijing-1, beijing-2（或已在该站点叫过号的机位）' });
     const unknownEn = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-7' }, lang: 'en' });
     expect(errorOf(unknownEn.body).message).toBe('There is no station "beijing-7": the stations of Beijing are beijing-1, beijing-2 (or one that has called a ticket there)');
-    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1' } })).status).toBe(200); // B at beijing-1
+    expect((await call('operator', '/api/queue/beijing/next', { json: { stationId: 'beijing-1', releasePrevious: true } })).status).toBe(200); // B at beijing-1
     const busy = await call('operator', `/api/tickets/${a.id}/transfer`, { json: { stationId: 'beijing-1' } });
     expect(busy.status).toBe(409);
     expect(errorOf(busy.body)).toMatchObject({ code: 'STATION_BUSY', message: '机位 beijing-1 正在为 B-002 号服务，请先在该机位完成或过号后再转过去' });
@@ -224,7 +224,7 @@ describe.each(DIALECTS)('check-in and queue API on %s', (dialect) => {
     const calls = new Map<string, number>();
     const station = async (n: number) => {
       for (;;) {
-        const res = await call('operator', '/api/queue/beijing/next', { json: { stationId: `http-${n}` } });
+        const res = await call('operator', '/api/queue/beijing/next', { json: { stationId: `http-${n}`, releasePrevious: true } });
         if (res.status === 204) return;
         expect(res.status, res.text).toBe(200);
         const id = CalledTicketSchema.parse(res.body).ticket.id;

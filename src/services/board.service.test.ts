@@ -12,6 +12,7 @@ import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
 import { callNext, checkIn, recallTicket, skipTicket } from './queue.service.js';
 import { applyRosterImport } from './roster.service.js';
+import { updateSiteSettings } from './site-settings.service.js';
 
 const NO = { a: '2401000001', b: '2401000002', c: '2401000003', single: '2401000004' } as const;
 const NAMES = ['张小三', '欧阳娜娜', '王五'];
@@ -48,6 +49,8 @@ describe.each(DIALECTS)('call board service on %s', (dialect) => {
       'zh',
     );
     campaignId = (await getActiveCampaign(rt.deps)).id;
+    // four stations in Beijing (the board shows up to 4 号机位; callNext refuses a station the site does not have)
+    await updateSiteSettings(rt.deps, admin, 'beijing', { stations: 4, minutesPerStudent: 1 });
   });
   afterAll(async () => rt?.close());
   beforeEach(async () => {
@@ -80,9 +83,9 @@ describe.each(DIALECTS)('call board service on %s', (dialect) => {
     expect((await getBoard(rt.deps, 'beijing')).waiting).toBe(3);
 
     rt.clock.advance(60_000);
-    const first = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }))!;
+    const first = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }))!;
     rt.clock.advance(60_000);
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true });
     let board = await getBoard(rt.deps, 'beijing');
     expect(board.calls.map((c) => [c.number, c.stationNo, c.current])).toEqual([
       ['B-002', 2, true],
@@ -98,7 +101,7 @@ describe.each(DIALECTS)('call board service on %s', (dialect) => {
 
     // station 1 calls the next: B-001 is served (stays on the board, no longer current), B-003 on top
     rt.clock.advance(60_000);
-    const third = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }))!;
+    const third = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }))!;
     board = await getBoard(rt.deps, 'beijing');
     expect(board.calls.map((c) => [c.number, c.current])).toEqual([
       ['B-003', true],
@@ -130,7 +133,7 @@ describe.each(DIALECTS)('call board service on %s', (dialect) => {
 
       await desk(NO.a, 'HUB-A-0001');
       await waitFor((b) => b.waiting === 1);
-      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-3' });
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-3', releasePrevious: true });
       await waitFor((b) => b.calls[0]?.number === 'B-001' && b.calls[0].stationNo === 3);
       release();
       expect(hub.clientCount()).toBe(0);
@@ -171,8 +174,8 @@ describe.each(DIALECTS)('call board service on %s', (dialect) => {
     await desk(NO.b, 'MINE-B-0001');
     await desk(NO.a, 'MINE-A-0002');
     expect((await getMyTicket(rt.deps, student)).ticket).toMatchObject({ number: 'B-002', status: 'waiting', position: 2 });
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true });
     expect((await getMyTicket(rt.deps, student)).ticket).toMatchObject({ number: 'B-002', status: 'called', position: 0, stationId: 'beijing-2' });
     // the operator has no ticket of their own
     expect(await getMyTicket(rt.deps, operator)).toEqual({ ticket: null });

@@ -280,7 +280,7 @@ describe.each(DIALECTS)('payment service on %s', (dialect) => {
   describe('getDayClose', () => {
     const DAY = '2023-11-01';
     const PORTRAIT = fs.readFileSync(path.resolve('test/fixtures/photos/id-blue-12mp.jpg'));
-    const station = (stationId: string) => ({ stationId });
+    const station = (stationId: string) => ({ stationId, releasePrevious: true });
     afterAll(() => rt.clock.set('2023-10-20T02:00:00.000Z'));
 
     it('counts one constructed day of a site: tickets issued / served / open / skipped / removed, photographed, confirmed, payments by method', { timeout: 120_000 }, async () => {

@@ -193,7 +193,7 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
   it('calls in order, recalls, skips to the back, removes after the second skip, and serves the previous ticket of the station', async () => {
     const a = (await desk(NO.a, 'CODE-A')).value.ticket;
     const b = (await desk(NO.b, 'CODE-B')).value.ticket;
-    const first = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }))!;
+    const first = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }))!;
     expect(first).toMatchObject({ ticket: { id: a.id, status: 'called', position: 0, etaMinutes: 0, stationId: 'beijing-1' }, student: { name: '张*三', nameMasked: true } });
     // the station now names the called student (camera files go to them)
     expect(await db().selectFrom('stations').select('current_student_id').where('id', '=', 'beijing-1').executeTakeFirst()).toEqual({ current_student_id: await studentId(NO.a) });
@@ -205,16 +205,16 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     expect(await db().selectFrom('stations').select('current_student_id').where('id', '=', 'beijing-1').executeTakeFirst()).toEqual({ current_student_id: null });
     await expectAppError(skipTicket(rt.deps, operator, a.id), 'TICKET_NOT_CALLED');
     await expectAppError(recallTicket(rt.deps, operator, a.id), 'TICKET_NOT_CALLED');
-    const second = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' }))!;
+    const second = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true }))!;
     expect(second.ticket.id).toBe(b.id);
     rt.clock.advance(90_000);
-    const third = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' }))!;
+    const third = (await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true }))!;
     expect(third.ticket.id).toBe(a.id);
     // B, called before by beijing-2, is served after 90 s
     expect(await getTicket(rt.deps, operator, b.id)).toMatchObject({ ticket: { status: 'served', position: null, etaMinutes: null } });
     const removed = await skipTicket(rt.deps, operator, a.id);
     expect(removed.ticket).toMatchObject({ status: 'removed', skips: 2, position: null });
-    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' })).toBeNull();
+    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true })).toBeNull();
     // a removed student checks in again and gets a new number
     expect((await desk(NO.a, 'CODE-A')).value.ticket).toMatchObject({ number: 'B-003', status: 'waiting' });
     expect((await events('ticket.removed')).at(-1)).toMatchObject({ target_id: a.id });
@@ -227,10 +227,10 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     // three served tickets at beijing-1: 60, 120 and 180 s → median 120 s
     for (const [i, seconds] of [60, 120, 180].entries()) {
       await desk(many(i), `MEASURE-${i}`);
-      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true });
       rt.clock.advance(seconds * 1000);
     }
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }); // serves the third, queue empty
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }); // serves the third, queue empty
     const waiting = [];
     for (const no of [NO.a, NO.b, many(10), many(11)]) waiting.push((await desk(no, `W-${no}`)).value.ticket);
     // 2 stations: position 4 × 2 min ÷ 2 = 4 min
@@ -240,7 +240,7 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
       [3, 3],
       [4, 4],
     ]);
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true });
     const list = await listQueue(rt.deps, operator, 'beijing');
     expect(list).toMatchObject({ site: 'beijing', date: '2023-11-01', waiting: 3, called: 1, medianServiceSeconds: 120, stations: 2 });
     expect(list.items.map((i) => [i.ticket.status, i.ticket.position, i.student.name])).toEqual([
@@ -264,7 +264,7 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
 
   it('transfers a called ticket to another station: called there, the new station names the student, the old one no longer does; audited once', async () => {
     const a = (await desk(NO.a, 'CODE-A')).value.ticket;
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true });
     rt.clock.advance(30_000);
     const before = (await events('ticket.transferred')).length;
     const moved = await transferTicket(rt.deps, operator, a.id, { stationId: ' beijing-2 ' });
@@ -281,10 +281,10 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     expect((await transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-2' })).ticket.stationId).toBe('beijing-2');
     expect(await events('ticket.transferred')).toHaveLength(before + 1);
     // the old station's next call does not touch it; the new station's next call serves it
-    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' })).toBeNull();
+    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true })).toBeNull();
     expect((await getTicket(rt.deps, operator, a.id)).ticket.status).toBe('called');
     rt.clock.advance(60_000);
-    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' })).toBeNull();
+    expect(await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true })).toBeNull();
     expect((await getTicket(rt.deps, operator, a.id)).ticket.status).toBe('served');
     // served after 60 s at the new station: the service time is the new station's
     expect((await listQueue(rt.deps, operator, 'beijing')).medianServiceSeconds).toBe(60);
@@ -297,8 +297,8 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     // waiting: not called yet
     const waiting = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-2' }), 'TICKET_NOT_CALLED');
     expect(waiting.params).toEqual({ number: 'B-001', status: 'waiting' });
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }); // A at beijing-1
-    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' }); // B at beijing-2
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }); // A at beijing-1
+    await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true }); // B at beijing-2
     const malformed = await expectAppError(transferTicket(rt.deps, operator, a.id, { stationId: 'Beijing 2' }), 'VALIDATION_FAILED');
     expect(malformed.params.detail).toContain('"Beijing 2"');
     await expectAppError(transferTicket(rt.deps, operator, a.id, {}), 'VALIDATION_FAILED');
@@ -331,8 +331,8 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     try {
       const a = (await desk(NO.a, 'CODE-A')).value.ticket;
       const b = (await desk(NO.b, 'CODE-B')).value.ticket;
-      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
-      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2' });
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true });
+      await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-2', releasePrevious: true });
       const results = await Promise.allSettled([a, b].map((t) => transferTicket(rt.deps, operator, t.id, { stationId: 'beijing-3' })));
       const won = results.filter((r): r is PromiseFulfilledResult<CalledTicket> => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -356,8 +356,8 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
         await db().deleteFrom('stations').execute();
         const a = (await desk(NO.a, 'CODE-A')).value.ticket;
         await desk(NO.b, 'CODE-B');
-        await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }); // A at beijing-1, B waiting
-        const results = await Promise.allSettled([transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-3' }), callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-3' })]);
+        await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }); // A at beijing-1, B waiting
+        const results = await Promise.allSettled([transferTicket(rt.deps, operator, a.id, { stationId: 'beijing-3' }), callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-3', releasePrevious: true })]);
         for (const r of results) if (r.status === 'rejected') expect((r.reason as AppError).code).toBe('STATION_BUSY');
         const called = await db().selectFrom('queue_tickets').select('id').where('station_id', '=', 'beijing-3').where('status', '=', 'called').execute();
         expect(called).toHaveLength(1);
@@ -390,9 +390,9 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     expect(new Set(tickets).size).toBe(500);
     const calledBy = new Map<string, string[]>();
     const station = async (n: number) => {
-      const stationId = `beijing-${n}`;
+      const stationId = `lab-${n}`; // the agency's own names: Beijing's settings have 2 numbered stations
       for (;;) {
-        const called: CalledTicket | null = await callNext(rt.deps, operator, 'beijing', { stationId });
+        const called: CalledTicket | null = await callNext(rt.deps, operator, 'beijing', { stationId, releasePrevious: true });
         if (!called) return;
         calledBy.set(called.ticket.id, [...(calledBy.get(called.ticket.id) ?? []), stationId]);
       }
@@ -408,4 +408,32 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     expect(rows.filter((r) => r.status === 'called')).toHaveLength(0);
     expect((await events('ticket.called')).filter((e) => tickets.includes(e.target_id!))).toHaveLength(500);
   }, 240_000);
+  it('a station whose called student has no confirmed photo may not call the next one (STATION_STUDENT_UNCONFIRMED; a second N, a second tab, a script), unless the operator ends that turn (C4)', async () => {
+    const a = (await desk(NO.a, 'CODE-A')).value.ticket;
+    const b = (await desk(NO.b, 'CODE-B')).value.ticket;
+    expect((await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }))!.ticket.id).toBe(a.id);
+    // ten presses at once: every one refused, nobody served, B still waiting
+    const presses = await Promise.allSettled(Array.from({ length: 10 }, () => callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' })));
+    for (const p of presses) expect(p.status === 'rejected' && (p.reason as { code?: string }).code).toBe('STATION_STUDENT_UNCONFIRMED');
+    const refused = await expectAppError(callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' }), 'STATION_STUDENT_UNCONFIRMED');
+    expect(refused.params).toEqual({ stationId: 'beijing-1', number: a.number });
+    const status = async (id: string) => (await db().selectFrom('queue_tickets').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    expect([await status(a.id), await status(b.id)]).toEqual(['called', 'waiting']);
+    // the operator ends A's turn (the student left): served, and the audit event says without a confirmed photo
+    expect((await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true }))!.ticket.id).toBe(b.id);
+    expect(await status(a.id)).toBe('served');
+    const served = (await events('ticket.served')).filter((e) => e.target_id === a.id);
+    expect(served).toHaveLength(1);
+    expect(JSON.parse(served[0]!.details)).toMatchObject({ photoConfirmed: false, stationId: 'beijing-1' });
+  });
+
+  it('callNext refuses a station the site does not have (STATION_UNKNOWN): another site’s, or numbered beyond its stations; the agency’s own names pass', async () => {
+    await desk(NO.a, 'CODE-A');
+    for (const stationId of ['shenzhen-1', 'beijing-0', 'beijing-3', 'beijing-77']) {
+      const e = await expectAppError(callNext(rt.deps, operator, 'beijing', { stationId }), 'STATION_UNKNOWN');
+      expect(e.params).toMatchObject({ stationId, known: 'beijing-1, beijing-2' });
+    }
+    expect(await db().selectFrom('queue_tickets').select('status').execute()).toEqual([{ status: 'waiting' }]);
+    expect((await callNext(rt.deps, operator, 'beijing', { stationId: 'lab-a' }))!.ticket.stationId).toBe('lab-a');
+  });
 });

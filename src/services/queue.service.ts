@@ -15,8 +15,12 @@
 //   payment when the site asks for it before queueing (P1, PAYMENT_REQUIRED). Nothing is bound or numbered when
 //   the check-in is refused.
 // - Tickets are numbered per site and day (B-001…) from a counter row updated in the check-in's transaction.
-// - Calling the next ticket at a station first marks the ticket the station called before as served (its service
-//   time feeds the estimate) and names the called student at the station, so camera files go to them.
+// - A ticket is served when its student's photo is confirmed (photo.service, in the confirmation's transaction;
+//   its service time feeds the estimate). Calling the next ticket at a station whose called student has no
+//   confirmed photo is refused (STATION_STUDENT_UNCONFIRMED: a second press of N, a second tab or a script must
+//   not end a turn); with `releasePrevious` the operator ends that turn (served, audited as without a photo). The
+//   call names the called student at the station, so camera files go to them. The station must be one the site
+//   has (STATION_UNKNOWN: never send a student to a station that does not exist).
 // - Skip = the called student did not come: back of the queue; the second skip removes the ticket.
 // - Transfer = the called student goes to another station of the site, which must be free (no called ticket):
 //   the ticket is called there (called_at restarts: the service time is the new station's).
@@ -28,7 +32,7 @@ import type { Tx } from '../db/database.js';
 import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, schemaIssues } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import { canSeeStudent, seesFullNames } from '../domain/permissions.js';
@@ -48,6 +52,7 @@ import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { settingsLookup } from './session-slots.js';
+import { assertStationOfSite } from './station.service.js';
 
 /** The purpose the collection code's HMAC key is derived for (HKDF from the master key). */
 const CODE_KEY_PURPOSE = 'collection-code';
@@ -55,8 +60,9 @@ const CODE_KEY_PURPOSE = 'collection-code';
 /** Refusals recorded as audit events after their transaction rolled back (the caller never sees these details). */
 const refusalAudits = new WeakMap<AppError, AuditInput>();
 
-function validationFailed(detail: string): AppError {
-  return new AppError('VALIDATION_FAILED', { params: { detail } });
+/** A refused request body: `issues` (Zod's) give the message in the caller's language (domain/errors.ts schemaIssues). */
+function validationFailed(detail: string, issues?: Parameters<typeof schemaIssues>[0]): AppError {
+  return new AppError('VALIDATION_FAILED', { params: { detail }, ...(issues ? { issues: schemaIssues(issues) } : {}) });
 }
 
 function today(deps: ServiceDeps, campaign: CampaignDefinition): string {
@@ -124,7 +130,7 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
   const parsed = CheckInRequestSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw validationFailed(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
+    throw validationFailed(`${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`, parsed.error.issues);
   }
   const req = parsed.data;
   const checked = checkCollectionCode(req.collectionCode);
@@ -223,10 +229,10 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
 
 // ───────────────────────────── the queue ─────────────────────────────
 
-function checkStationId(body: unknown): string {
+function checkCallNext(body: unknown): { stationId: string; releasePrevious: boolean } {
   const parsed = CallNextRequestSchema.safeParse(body);
-  if (!parsed.success) throw validationFailed(`stationId: ${parsed.error.issues[0]?.message ?? 'required'}`);
-  return parsed.data.stationId;
+  if (!parsed.success) throw validationFailed(`${parsed.error.issues[0]?.path.join('.') || 'stationId'}: ${parsed.error.issues[0]?.message ?? 'required'}`, parsed.error.issues);
+  return { stationId: parsed.data.stationId, releasePrevious: parsed.data.releasePrevious === true };
 }
 
 function checkSite(campaign: CampaignDefinition, site: SiteId): void {
@@ -241,17 +247,25 @@ function checkSite(campaign: CampaignDefinition, site: SiteId): void {
  */
 export async function callNext(deps: ServiceDeps, actor: Actor, site: SiteId, body: unknown): Promise<CalledTicket | null> {
   authorize(actor, 'queue.operate');
-  const stationId = checkStationId(body);
+  const { stationId, releasePrevious } = checkCallNext(body);
   const campaign = await getActiveCampaign(deps);
   checkSite(campaign, site);
+  await assertStationOfSite(deps.db.db, campaign, stationId, site);
   const date = today(deps, campaign);
   const done = await change<TicketRow | null>(deps, actor, async (tx, effects) => {
     const now = nowIso(deps);
     const audit: AuditInput[] = [];
-    // The student the station called before is done: served (their service time feeds the estimate).
+    // The student the station called before: served once their photo is confirmed (the confirmation serves it;
+    // this is the fallback). Without a confirmed photo the call is refused, unless the operator ends that turn
+    // (`releasePrevious`: the student left or will come back later): served then too, and the audit event says
+    // that it was without a confirmed photo.
     for (const previous of await queueRepo.listCalledAtStation(tx, campaign.id, site, date, stationId)) {
+      const confirmed = (await photoRepo.findActiveConfirmationOfStudent(tx, previous.student_id)) !== undefined;
+      if (!confirmed && !releasePrevious) {
+        throw new AppError('STATION_STUDENT_UNCONFIRMED', { params: { stationId, number: previous.number }, details: { stationId, ticketId: previous.id, number: previous.number } });
+      }
       if (await queueRepo.serveTicket(tx, previous.id, now)) {
-        audit.push({ action: 'ticket.served', targetType: 'ticket', targetId: previous.id, details: { site, number: previous.number, stationId, studentId: previous.student_id } });
+        audit.push({ action: 'ticket.served', targetType: 'ticket', targetId: previous.id, details: { site, number: previous.number, stationId, studentId: previous.student_id, photoConfirmed: confirmed } });
       }
     }
     for (let attempt = 0; attempt < 20; attempt++) {
@@ -344,7 +358,7 @@ export async function skipTicket(deps: ServiceDeps, actor: Actor, id: string): P
 export async function transferTicket(deps: ServiceDeps, actor: Actor, id: string, body: unknown): Promise<CalledTicket> {
   authorize(actor, 'queue.operate');
   const parsed = TransferTicketRequestSchema.safeParse(body);
-  if (!parsed.success) throw validationFailed(`stationId: ${parsed.error.issues[0]?.message ?? 'required'}`);
+  if (!parsed.success) throw validationFailed(`stationId: ${parsed.error.issues[0]?.message ?? 'required'}`, parsed.error.issues);
   const raw = parsed.data.stationId.trim();
   const checked = StationIdSchema.safeParse(raw);
   if (!checked.success) throw validationFailed(`stationId "${raw.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters`);

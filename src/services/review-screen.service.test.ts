@@ -156,7 +156,7 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
     expect(await getReviewScreen(rt.deps, device)).toMatchObject({ state: 'idle', photoId: null, name: null });
     // checked in with the collection code and called to the station
     await checkIn(rt.deps, operator, { studentNo: NO.screen, collectionCode: 'XJ-SCREEN-0001', site: 'beijing' });
-    const called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1' });
+    const called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-1', releasePrevious: true });
     expect(called?.student.studentNo).toBe(NO.screen);
     const photo = await upload(NO.screen);
     // a failed shot cannot be put to the student
@@ -273,13 +273,13 @@ describe.each(DIALECTS)('the student confirms their own photo on %s', (dialect) 
   });
 
   it('the screen, /my and the operator confirming at once: one confirmation, one photo.confirmed event, the ticket served once', async () => {
-    const device = await pair('beijing-8');
+    const device = await pair('lab-8');
     await checkIn(rt.deps, operator, { studentNo: NO.race, collectionCode: 'XJ-RACE-0007', site: 'beijing' });
     // the student confirmed by the operator without a call (the test before) left the queue: the race student is next
-    const called = await callNext(rt.deps, operator, 'beijing', { stationId: 'beijing-8' });
+    const called = await callNext(rt.deps, operator, 'beijing', { stationId: 'lab-8', releasePrevious: true });
     expect(called?.student.studentNo).toBe(NO.race);
     const photo = await upload(NO.race);
-    await requestPhotoReview(rt.deps, operator, 'beijing-8', { photoId: photo.id }, 'zh');
+    await requestPhotoReview(rt.deps, operator, 'lab-8', { photoId: photo.id }, 'zh');
     const before = (await events('photo.confirmed')).length;
     const servedBefore = (await events('ticket.served')).length;
     const outcomes = await Promise.allSettled([

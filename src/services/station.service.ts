@@ -14,10 +14,14 @@
 // - Naming the student already named, or clearing an empty station, changes nothing and writes no event.
 import type { Station, StationStudent } from '../contracts/station.js';
 import { SetStationStudentRequestSchema, StationIdSchema } from '../contracts/station.js';
+import type { Tx } from '../db/database.js';
+import type { CampaignDefinition, SiteId } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, schemaIssues } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
+import { siteOfStation, stationSiteProblem } from '../domain/queue.js';
+import * as bookingRepo from '../repositories/booking.repository.js';
 import { seesFullNames, studentScope } from '../domain/permissions.js';
 import type { StationRow, StationStudentRow } from '../repositories/station.repository.js';
 import * as queueRepo from '../repositories/queue.repository.js';
@@ -26,6 +30,7 @@ import { mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { settingsLookup } from './session-slots.js';
 
 function checkStationId(stationId: string): string {
   const parsed = StationIdSchema.safeParse(stationId);
@@ -70,7 +75,7 @@ export async function setStationStudent(deps: ServiceDeps, actor: Actor, station
   authorize(actor, 'photo.upload');
   const id = checkStationId(stationId);
   const parsed = SetStationStudentRequestSchema.safeParse(body);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` } });
+  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `studentNo: ${parsed.error.issues[0]?.message ?? 'required'}` }, issues: schemaIssues(parsed.error.issues) });
   const campaign = await getActiveCampaign(deps);
   await mutate(deps, actor, async (tx) => {
     const student = await queueRepo.findQueueStudentByNo(tx, campaign.id, parsed.data.studentNo);
@@ -102,4 +107,24 @@ export async function clearStationStudent(deps: ServiceDeps, actor: Actor, stati
     return { value: undefined, audit: { action: 'station.student_cleared', targetType: 'station', targetId: id, details: { previousStudentId: before.current_student_id } } };
   });
   return toStation(deps, actor, id, await stationRepo.findStation(deps.db.db, id));
+}
+
+/**
+ * A station the campaign's sites can have, or STATION_UNKNOWN naming the site's stations (C4: a student must
+ * never be sent to a station that does not exist): not one named after another site, not a numbered one beyond
+ * the site's stations (site settings). `site` is the site served (the queue's); without it, the site the id is
+ * named after, if any — the agency's own names (`studio-a`) pass, and so does a numbered one that has worked
+ * before (as transferTicket allows).
+ */
+export async function assertStationOfSite(db: Tx, campaign: CampaignDefinition, stationId: string, site?: SiteId): Promise<void> {
+  const siteIds = campaign.sites.map((s) => s.id);
+  const of = site ?? (siteOfStation(stationId, siteIds) as SiteId | null);
+  if (!of) return;
+  const settings = settingsLookup(await bookingRepo.listSiteSettings(db, campaign.id))(of);
+  const problem = stationSiteProblem(stationId, of, siteIds, settings.stations);
+  if (problem === null) return;
+  // a numbered station beyond the settings that has worked before (the settings were lowered today) still may
+  if (problem === 'not-numbered' && (await stationRepo.findStation(db, stationId))) return;
+  const known = Array.from({ length: settings.stations }, (_, i) => `${of}-${i + 1}`);
+  throw new AppError('STATION_UNKNOWN', { params: { stationId, site: of, known: known.join(', ') || '—' }, details: { stationId, site: of, known } });
 }

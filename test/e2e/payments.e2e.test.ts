@@ -178,7 +178,7 @@ describe('the cashier’s payments page: record, reconcile a WeChat bill, refund
     const li = await operatorApi.post<{ ticket: { id: string }; student: { studentNo: string } }>('/api/queue/beijing/next', { stationId: 'beijing-2' });
     expect(li.student.studentNo).toBe(LI);
     await operatorApi.post(`/api/tickets/${li.ticket.id}/skip`);
-    await operatorApi.post('/api/queue/beijing/next', { stationId: 'beijing-1' }); // serves 张三, calls 李四 again
+    await operatorApi.post('/api/queue/beijing/next', { stationId: 'beijing-1', releasePrevious: true }); // ends 张三's turn, calls 李四 again
 
     await page.getByRole('tab', { name: '日结' }).click();
     await page.locator(`[data-testid="day-close"][data-site="beijing"][data-date="${today}"]`).waitFor();

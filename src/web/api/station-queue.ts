@@ -12,9 +12,12 @@ const ticketUrl = (id: string, action: 'recall' | 'skip' | 'transfer') => `/api/
 export const stationQueueApi = {
   /** listQueue: called tickets (newest call first), then the waiting ones in order; masked names */
   list: (site: Site): Promise<QueueList> => api(`/api/queue/${encodeURIComponent(site)}`, { schema: QueueListSchema }),
-  /** callNext: the called ticket, or null when the queue is empty (204) */
-  callNext: async (site: Site, stationId: string): Promise<CalledTicket | null> =>
-    (await api(`/api/queue/${encodeURIComponent(site)}/next`, { method: 'POST', body: { stationId }, schema: CalledTicketSchema })) ?? null,
+  /**
+   * callNext: the called ticket, or null when the queue is empty (204). `releasePrevious`: the operator ends the
+   * turn of the station's student although their photo is not confirmed (else 409 STATION_STUDENT_UNCONFIRMED).
+   */
+  callNext: async (site: Site, stationId: string, releasePrevious = false): Promise<CalledTicket | null> =>
+    (await api(`/api/queue/${encodeURIComponent(site)}/next`, { method: 'POST', body: releasePrevious ? { stationId, releasePrevious } : { stationId }, schema: CalledTicketSchema })) ?? null,
   /** recallTicket */
   recall: (id: string): Promise<CalledTicket> => api(ticketUrl(id, 'recall'), { method: 'POST', schema: CalledTicketSchema }),
   /** skipTicket: back of the queue, removed at the second skip */

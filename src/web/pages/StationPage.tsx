@@ -10,6 +10,7 @@ import { useTranslation } from 'react-i18next';
 import { SiteSchema } from '../../contracts/common.js';
 import type { CalledTicket } from '../../contracts/queue.js';
 import { StationIdSchema } from '../../contracts/station.js';
+import { ApiError } from '../api/client.js';
 import { stationQueueApi, stationQueueKeys, type Site } from '../api/station-queue.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
@@ -84,7 +85,7 @@ function StationPicker({ value, onChange }: { value: string; onChange: (id: stri
   );
 }
 
-type QueueAction = 'next' | 'recall' | 'skip';
+type QueueAction = 'next' | 'next-release' | 'recall' | 'skip';
 
 export default function StationPage(): ReactNode {
   const { t } = useTranslation();
@@ -140,15 +141,28 @@ export default function StationPage(): ReactNode {
   const refresh = () =>
     Promise.all([queryClient.invalidateQueries({ queryKey: ['station-queue'] }), queryClient.invalidateQueries({ queryKey: stationKeys.station(stationId) })]);
 
+  /** The station's student has no confirmed photo: ending their turn is the operator's explicit choice (default: keep shooting). */
+  function askBeforeNext(number: string): void {
+    modal.confirm({
+      title: t('stationQueue.nextTitle', { number }),
+      content: t('stationQueue.nextText', { number }),
+      okText: t('stationQueue.nextOk'),
+      cancelText: t('stationQueue.nextCancel'),
+      autoFocusButton: 'cancel',
+      okButtonProps: { 'data-testid': 'station-next-ok' } as never,
+      onOk: () => act.mutate('next-release'),
+    });
+  }
+
   const act = useMutation({
     mutationFn: async (action: QueueAction): Promise<{ action: QueueAction; result: CalledTicket | null }> => {
-      if (action === 'next') return { action, result: await stationQueueApi.callNext(site!, stationId) };
+      if (action === 'next' || action === 'next-release') return { action, result: await stationQueueApi.callNext(site!, stationId, action === 'next-release') };
       if (!current) return { action, result: null };
       return { action, result: action === 'recall' ? await stationQueueApi.recall(current.ticket.id) : await stationQueueApi.skip(current.ticket.id) };
     },
     onSuccess: async ({ action, result }) => {
       setQueueError(null);
-      if (action === 'next' && !result) void message.info(t('stationQueue.emptyQueue'));
+      if ((action === 'next' || action === 'next-release') && !result) void message.info(t('stationQueue.emptyQueue'));
       if (action === 'recall' && result) void message.success(t('stationQueue.recalled', { number: result.ticket.number }));
       if (action === 'skip' && result) {
         const removed = result.ticket.status === 'removed';
@@ -157,25 +171,22 @@ export default function StationPage(): ReactNode {
       // the called student is the station's student now: read the station at once
       await refresh();
     },
-    onError: (e: Error) => setQueueError(e.message),
+    onError: (e: Error) => {
+      // the server saw the station's student without a confirmed photo (another tab, a stale list): ask as N does
+      if (e instanceof ApiError && e.code === 'STATION_STUDENT_UNCONFIRMED' && current) return askBeforeNext(current.ticket.number);
+      setQueueError(e.message);
+    },
     onSettled: () => focusScan(),
   });
-  const busy = act.isPending ? (act.variables ?? null) : null;
+  const pending = act.isPending ? (act.variables ?? null) : null;
+  const busy = pending === 'next-release' ? 'next' : pending;
 
   /** N: call the next ticket; asks first when the student called here has no confirmed photo (default: keep shooting). */
   const callNext = () => {
     if (!site || act.isPending) return;
     const unconfirmed = current !== null && student !== null && !(photos.data?.items ?? []).some((p) => p.confirmed);
     if (!unconfirmed) return act.mutate('next');
-    modal.confirm({
-      title: t('stationQueue.nextTitle', { number: current.ticket.number }),
-      content: t('stationQueue.nextText', { number: current.ticket.number }),
-      okText: t('stationQueue.nextOk'),
-      cancelText: t('stationQueue.nextCancel'),
-      autoFocusButton: 'cancel',
-      okButtonProps: { 'data-testid': 'station-next-ok' } as never,
-      onOk: () => act.mutate('next'),
-    });
+    askBeforeNext(current.ticket.number);
   };
   const recall = () => {
     if (current && !act.isPending) act.mutate('recall');
