@@ -147,6 +147,10 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     zh: '学号 {studentNo} 已使用尾号为 {last4} 的采集码签到，本次出示的采集码与之不符（C1）',
     en: 'Student {studentNo} checked in with the collection code ending in {last4}; the code presented now is a different one (C1)',
   },
+  COLLECTION_CODE_IS_STUDENT_NO: {
+    zh: '“{code}”是学号，不是采集码：请扫描学生手机上学信网的采集码（未签到，未绑定）',
+    en: '"{code}" is a student number, not a collection code: scan the code on the student\'s phone (not checked in, nothing bound)',
+  },
   PAYMENT_REQUIRED: { zh: '学号 {studentNo} 尚未缴费：请先完成电子支付再取号（P1）', en: 'Student {studentNo} has not paid yet: pay electronically before taking a queue number (P1)' },
   TICKET_NOT_FOUND: { zh: '未找到该排队号', en: 'Queue ticket not found' },
   TICKET_NOT_CALLED: { zh: '排队号 {number} 当前状态为“{status}”，只有已叫号的排队号可以重呼、过号或转机位', en: 'Ticket {number} is {status}; only a called ticket can be recalled, skipped or transferred' },

@@ -436,4 +436,12 @@ describe.each(DIALECTS)('check-in and queue service on %s', (dialect) => {
     expect(await db().selectFrom('queue_tickets').select('status').execute()).toEqual([{ status: 'waiting' }]);
     expect((await callNext(rt.deps, operator, 'beijing', { stationId: 'lab-a' }))!.ticket.stationId).toBe('lab-a');
   });
+  it('a student number scanned into the code box is refused (COLLECTION_CODE_IS_STUDENT_NO): nothing bound, no ticket (outside test finding 2)', async () => {
+    const e = await expectAppError(desk(NO.a, NO.b), 'COLLECTION_CODE_IS_STUDENT_NO');
+    expect(e.params).toEqual({ code: NO.b });
+    expect(await db().selectFrom('collection_codes').selectAll().execute()).toEqual([]);
+    expect(await db().selectFrom('queue_tickets').selectAll().execute()).toEqual([]);
+    // the student's own number is not their code either
+    await expectAppError(desk(NO.a, ` ${NO.a} `), 'COLLECTION_CODE_IS_STUDENT_NO');
+  });
 });

@@ -145,6 +145,10 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
       async (tx, effects) => {
         const student = await queueRepo.findQueueStudentByNo(tx, campaign.id, req.studentNo);
         if (!student || student.removed_at) throw new AppError('STUDENT_NOT_FOUND', { details: { studentNo: req.studentNo } });
+        // A student number scanned into the code box (the next student's card at a busy desk) is not a code.
+        if (await queueRepo.findQueueStudentByNo(tx, campaign.id, checked.code)) {
+          throw new AppError('COLLECTION_CODE_IS_STUDENT_NO', { params: { code: checked.code }, details: { field: 'collectionCode' } });
+        }
         // C1: one code, one student; identity before anything else is said about the student.
         const owner = await queueRepo.findCodeByHmac(tx, campaign.id, codeHmac);
         if (owner && owner.student_id !== student.id) {

@@ -118,6 +118,9 @@ describe('the desk checks students in with their collection code; the call board
     expect(await refusal.innerText()).toContain(`此采集码已被另一名学生使用，不能用于学号 ${SECOND}`);
     await expect.poll(() => focusedTestId(desk)).toBe('desk-scan');
     expect(await desk.getByTestId('desk-ticket').count()).toBe(0);
+    // after a refusal the desk starts again at the student number: the next scan (the next student's number) is
+    // never sent as this student's code (outside test finding 2)
+    expect(await desk.getByTestId('desk-step').innerText()).toContain('学号');
   });
 
   it('an unknown student number is a desk sentence naming it', async () => {

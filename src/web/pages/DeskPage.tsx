@@ -125,6 +125,16 @@ export default function DeskPage(): ReactNode {
     }
   };
 
+  /**
+   * After a refusal or a cancelled payment the desk starts again at the student number (the refusal and the last
+   * student stay on screen): the next scan — the next student's number — is never taken as this student's code.
+   */
+  const backToStudent = () => {
+    setStep('student');
+    setValue('');
+    setPendingCode('');
+  };
+
   const checkIn = async (code: string) => {
     setRefusal(null);
     setBusy('checkin');
@@ -151,7 +161,7 @@ export default function DeskPage(): ReactNode {
         // P1: record the payment here, then check in again with the same code (no second scan)
         setPendingCode(code);
         setPayOpen(true);
-      }
+      } else backToStudent();
       setRefusal(refusalSentence(t, e, { studentNo, preview, deskSite: site }));
     } finally {
       setBusy(null);
@@ -264,7 +274,10 @@ export default function DeskPage(): ReactNode {
           studentNo={preview.student.studentNo}
           name={preview.student.name}
           priceFen={preview.priceFen}
-          onClose={() => setPayOpen(false)}
+          onClose={() => {
+            setPayOpen(false);
+            backToStudent();
+          }}
           afterClose={focusScan}
           onRecorded={() => {
             setPayOpen(false);
