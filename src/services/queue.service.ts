@@ -374,12 +374,7 @@ export async function transferTicket(deps: ServiceDeps, actor: Actor, id: string
     if (ticket.status !== 'called' || !from) throw notCalled(ticket);
     if (from === target) return { value: ticket, audit: null };
     const site = ticket.site as SiteId;
-    const settings = settingsLookup(await bookingRepo.listSiteSettings(tx, ticket.campaign_id))(site);
-    const numbered = Array.from({ length: settings.stations }, (_, i) => `${site}-${i + 1}`);
-    const ofOtherSite = campaign.sites.some((s) => s.id !== site && target.startsWith(`${s.id}-`));
-    if (ofOtherSite || (!numbered.includes(target) && !(await stationRepo.findStation(tx, target)))) {
-      throw new AppError('STATION_UNKNOWN', { params: { stationId: target, site, known: numbered.join(', ') || '—' }, details: { stationId: target, site, known: numbered } });
-    }
+    await assertStationOfSite(tx, campaign, target, site, { usedBefore: 'required' });
     const now = nowIso(deps);
     const by = actor.principal?.userId ?? null;
     // Name the student at the new station first: on PostgreSQL this locks the station's row, so that two

@@ -114,17 +114,17 @@ export async function clearStationStudent(deps: ServiceDeps, actor: Actor, stati
  * never be sent to a station that does not exist): not one named after another site, not a numbered one beyond
  * the site's stations (site settings). `site` is the site served (the queue's); without it, the site the id is
  * named after, if any — the agency's own names (`studio-a`) pass, and so does a numbered one that has worked
- * before (as transferTicket allows).
+ * before (the settings were lowered today). `usedBefore: 'required'` (transferTicket: the student is sent there
+ * now) accepts only the site's numbered stations and stations that have worked before.
  */
-export async function assertStationOfSite(db: Tx, campaign: CampaignDefinition, stationId: string, site?: SiteId): Promise<void> {
+export async function assertStationOfSite(db: Tx, campaign: CampaignDefinition, stationId: string, site?: SiteId, opts: { usedBefore?: 'required' } = {}): Promise<void> {
   const siteIds = campaign.sites.map((s) => s.id);
   const of = site ?? (siteOfStation(stationId, siteIds) as SiteId | null);
   if (!of) return;
   const settings = settingsLookup(await bookingRepo.listSiteSettings(db, campaign.id))(of);
-  const problem = stationSiteProblem(stationId, of, siteIds, settings.stations);
-  if (problem === null) return;
-  // a numbered station beyond the settings that has worked before (the settings were lowered today) still may
-  if (problem === 'not-numbered' && (await stationRepo.findStation(db, stationId))) return;
   const known = Array.from({ length: settings.stations }, (_, i) => `${of}-${i + 1}`);
+  const problem = stationSiteProblem(stationId, of, siteIds, settings.stations);
+  if (problem === null && (opts.usedBefore !== 'required' || known.includes(stationId))) return;
+  if (problem !== 'other-site' && (await stationRepo.findStation(db, stationId))) return;
   throw new AppError('STATION_UNKNOWN', { params: { stationId, site: of, known: known.join(', ') || '—' }, details: { stationId, site: of, known } });
 }
