@@ -2,10 +2,6 @@
 // `gradphoto serve` processes on one PostgreSQL database. A board stream opened on process A (no sign-in) sees a
 // check-in and a call made through process B, carried by NOTIFY (sent inside B's transaction) and A's LISTEN
 // connection.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { BoardSchema } from '../../src/contracts/board.js';
@@ -13,55 +9,35 @@ import { demoCampaign, loadCampaign } from '../../src/services/campaign.service.
 import { SYSTEM } from '../../src/services/deps.js';
 import { updatePaymentSettings } from '../../src/services/payment.service.js';
 import { applyRosterImport } from '../../src/services/roster.service.js';
-import { openRuntime } from '../../src/services/runtime.js';
 import { createUser } from '../../src/services/user.service.js';
-import { createScratchDatabase } from '../support/postgres.js';
 import { rosterCsv, rosterRow } from '../support/rosters.js';
 import { loginOverHttp, TEST_PASSWORD } from '../support/runtime.js';
-import { serve, stop, type ServeProcess as Server } from '../support/serve-process.js';
+import { servePair, type ServePair, type ServeProcess as Server } from '../support/serve-process.js';
 import { openSse, type SseStream } from '../support/sse.js';
 
 const STUDENT = '2701000001'; // 物理学院, required (E1), Beijing
 
-
 describe('the call board across two server processes (PostgreSQL LISTEN/NOTIFY)', () => {
-  let drop: (() => Promise<void>) | undefined;
-  const dirs: string[] = [];
+  let pair: ServePair | undefined;
   let a: Server | undefined;
   let b: Server | undefined;
   let stream: SseStream | undefined;
 
   beforeAll(async () => {
-    const scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_board');
-    drop = scratch.drop;
-    const masterKey = crypto.randomBytes(32).toString('base64');
-    // Every process of one PostgreSQL shares the audit key too (docs/decisions/0002): else the second refuses to start.
-    const auditKey = crypto.randomBytes(32).toString('base64');
-    const mkdir = () => {
-      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-board-'));
-      dirs.push(d);
-      return d;
-    };
-    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey });
-    try {
+    pair = await servePair(inject('postgresUrl'), 'board', async (deps) => {
       const campaign = demoCampaign(new Date());
       await loadCampaign(deps, SYSTEM, campaign);
       await createUser(deps, SYSTEM, { username: 'board-admin', role: 'admin', departments: [], password: TEST_PASSWORD });
       await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(rosterCsv([rosterRow(STUDENT, { 预计毕业时间: campaign.targetTerms.at(-1)! })])) }, 'roster.csv', 'zh');
       // this test is about the board, not P1: the student may queue without paying first
       await updatePaymentSettings(deps, SYSTEM, 'beijing', { paymentBeforeQueue: false });
-    } finally {
-      await deps.close();
-    }
-    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey };
-    [a, b] = await Promise.all([serve(env, mkdir()), serve(env, mkdir())]);
+    });
+    ({ a, b } = pair);
   }, 180_000);
 
   afterAll(async () => {
     stream?.close();
-    await Promise.all([stop(a), stop(b)]);
-    await drop?.();
-    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    await pair?.close();
   }, 60_000);
 
   it('a board stream on process A sees a check-in and a call made through process B', async () => {

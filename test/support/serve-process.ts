@@ -1,8 +1,16 @@
 // A real `gradphoto serve` process for the multi-process tests (test/live/): started on a free port with its
-// own data directory, resolved with its URL once it prints it, stopped with SIGTERM.
+// own data directory, resolved with its URL once it prints it, stopped with SIGTERM; and two of them on one
+// PostgreSQL database (servePair).
 import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openRuntime } from '../../src/services/runtime.js';
+import { createScratchDatabase } from './postgres.js';
+
+type Runtime = Awaited<ReturnType<typeof openRuntime>>;
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -37,4 +45,51 @@ export async function stop(server: ServeProcess | undefined): Promise<void> {
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await exited;
+}
+
+export interface ServePair {
+  a: ServeProcess;
+  b: ServeProcess;
+  /** stops both processes, drops the database, removes the data directories */
+  close(): Promise<void>;
+}
+
+/**
+ * Two `gradphoto serve` processes on one scratch PostgreSQL database, as several machines would run them: each
+ * with its own data directory, both with the same master and audit keys (docs/decisions/0002: else the second
+ * refuses to start). `prepare` sets the database up first through the services (campaign, accounts, roster).
+ */
+export async function servePair(postgresUrl: string, label: string, prepare: (deps: Runtime) => Promise<void>): Promise<ServePair> {
+  const scratch = await createScratchDatabase(postgresUrl, `gp_${label}`);
+  const dirs: string[] = [];
+  const mkdir = () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), `gradphoto-${label}-`));
+    dirs.push(d);
+    return d;
+  };
+  const masterKey = crypto.randomBytes(32).toString('base64');
+  const auditKey = crypto.randomBytes(32).toString('base64');
+  const started: ServeProcess[] = [];
+  const close = async () => {
+    await Promise.all(started.map(stop));
+    await scratch.drop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  };
+  try {
+    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey });
+    try {
+      await prepare(deps);
+    } finally {
+      await deps.close();
+    }
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey };
+    const servers = await Promise.allSettled([serve(env, mkdir()), serve(env, mkdir())]);
+    for (const r of servers) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = servers.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { a: started[0]!, b: started[1]!, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
 }
