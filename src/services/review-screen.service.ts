@@ -15,7 +15,6 @@
 import crypto from 'node:crypto';
 import type { PairReviewScreenResponseSchema, ReviewPairing, ReviewScreenAnswer, ReviewScreenState, StationReview } from '../contracts/review-screen.js';
 import { PairReviewScreenRequestSchema, RequestPhotoReviewSchema, ReviewScreenAnswerRequestSchema } from '../contracts/review-screen.js';
-import { StationIdSchema } from '../contracts/station.js';
 import { localDate } from '../domain/campaign.js';
 import { AppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
@@ -30,6 +29,7 @@ import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { assertConfirmable, confirmInTransaction, getVisiblePhoto, readImageForReviewScreen } from './photo.service.js';
+import { checkStationId } from './station.service.js';
 import type { z } from 'zod';
 
 /** How long a pairing code is valid. */
@@ -48,12 +48,6 @@ export interface ReviewScreenDevice {
   id: string;
   stationId: string;
   expiresAt: string;
-}
-
-function checkStationId(stationId: string): string {
-  const parsed = StationIdSchema.safeParse(stationId);
-  if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `station "${stationId.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters` } });
-  return parsed.data;
 }
 
 function photoIdOf(body: unknown, schema: typeof RequestPhotoReviewSchema | typeof ReviewScreenAnswerRequestSchema): string {

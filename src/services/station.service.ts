@@ -32,7 +32,8 @@ import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { settingsLookup } from './session-slots.js';
 
-function checkStationId(stationId: string): string {
+/** A station id as the routes and pages send it, or VALIDATION_FAILED naming it. */
+export function checkStationId(stationId: string): string {
   const parsed = StationIdSchema.safeParse(stationId);
   if (!parsed.success) throw new AppError('VALIDATION_FAILED', { params: { detail: `station "${stationId.slice(0, 40)}": lowercase letters, digits and -, 1–32 characters` } });
   return parsed.data;
