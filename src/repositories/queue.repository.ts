@@ -130,18 +130,12 @@ export async function listCalledAtStation(tx: Tx, campaignId: string, site: stri
     .execute();
 }
 
-/** called → served; false when the ticket was no longer called. */
-export async function serveTicket(tx: Tx, id: string, at: string): Promise<boolean> {
-  const r = await tx.updateTable('queue_tickets').set({ status: 'served', served_at: at, updated_at: at }).where('id', '=', id).where('status', '=', 'called').executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
-}
-
 /**
- * A waiting ticket whose student was photographed and confirmed without being called (the operator set them by
- * number): served, with no call time, so it leaves the queue and does not feed the service-time estimate.
+ * → served, from the status read (`called`, the usual way; `waiting` when the student was set by number and
+ * confirmed without a call: no call time, so it does not feed the wait estimate); false when it changed meanwhile.
  */
-export async function serveWaitingTicket(tx: Tx, id: string, at: string): Promise<boolean> {
-  const r = await tx.updateTable('queue_tickets').set({ status: 'served', served_at: at, updated_at: at }).where('id', '=', id).where('status', '=', 'waiting').executeTakeFirst();
+export async function serveTicket(tx: Tx, id: string, at: string, from: 'called' | 'waiting' = 'called'): Promise<boolean> {
+  const r = await tx.updateTable('queue_tickets').set({ status: 'served', served_at: at, updated_at: at }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

@@ -427,7 +427,7 @@ async function serveTicketOnConfirmation(tx: Tx, deps: ServiceDeps, effects: Eff
   const ticket = await queueRepo.findActiveTicketOfStudent(tx, input.campaignId, input.date, input.studentId);
   if (!ticket) return null;
   // called at a station (the usual way), or still waiting when the operator set the student by number
-  const served = ticket.status === 'called' ? await queueRepo.serveTicket(tx, ticket.id, nowIso(deps)) : await queueRepo.serveWaitingTicket(tx, ticket.id, nowIso(deps));
+  const served = await queueRepo.serveTicket(tx, ticket.id, nowIso(deps), ticket.status === 'called' ? 'called' : 'waiting');
   if (!served) return null;
   effects.queueChanged(ticket.site, ticket.date);
   return { action: 'ticket.served', targetType: 'ticket', targetId: ticket.id, details: { site: ticket.site, number: ticket.number, stationId: ticket.station_id, studentId: ticket.student_id, reason: 'photo.confirmed', wasCalled: ticket.status === 'called' } };
