@@ -435,35 +435,75 @@ export interface RegistryExportItemsTable {
   sha256: string;
 }
 
-/** One imported answer file of the registry (migration 0016, A1). */
-export interface RegistryAnswerImportsTable {
+/** The agency's print batch (migration 0017, A2): open → sent (agency's count) → received (the admin's count). */
+export interface PrintBatchesTable {
   id: string;
   campaign_id: string;
-  file_name: string;
-  file_sha256: string;
-  row_count: number;
-  accepted_count: number;
-  rejected_count: number;
-  /** rows already answered the same way by an earlier import (nothing stored for them) */
-  known_count: number;
-  /** confirmations voided by this import's 有误 rows */
-  voided_count: number;
+  /** 1, 2, … per campaign: what the agency and the graduate school call it */
+  number: number;
+  /** one department's sets, or null: every department's */
+  department: string | null;
+  copies: number;
+  status: 'open' | 'sent' | 'received';
   created_by: string | null;
+  created_at: string;
+  sent_count: number | null;
+  sent_by: string | null;
+  sent_at: string | null;
+  received_count: number | null;
+  received_by: string | null;
+  received_at: string | null;
+  /** why the received count differs from the sent one (null: the counts agree) */
+  discrepancy_note: string | null;
+}
+
+/** Graduate school → department (migration 0017): the sets sent, and the secretary's receipt with their count. */
+export interface PrintDeliveriesTable {
+  id: string;
+  campaign_id: string;
+  department: string;
+  sent_count: number;
+  sent_by: string | null;
+  sent_at: string;
+  received_count: number | null;
+  received_by: string | null;
+  received_at: string | null;
+  discrepancy_note: string | null;
+}
+
+/** One student's print set (migration 0017): unique photo_id; handed over iff handed_to_student_at is not null. */
+export interface PrintItemsTable {
+  id: string;
+  campaign_id: string;
+  batch_id: string;
+  student_id: string;
+  photo_id: string;
+  confirmation_id: string;
+  department: string;
+  student_no: string;
+  delivery_id: string | null;
+  handed_to_student_at: string | null;
+  handed_by: string | null;
+  handed_method: 'secretary' | 'student' | null;
+  /** the photo's confirmation was voided (or the photo became invalid, E7) after the batch was sent */
+  voided_at: string | null;
   created_at: string;
 }
 
-/** The registry's answer about one exported photo (migration 0016): unique per photo; 'accepted' or 'rejected' (有误). */
-export interface RegistryAnswersTable {
-  id: string;
+/** An agency outlet where make-up captures happen after the campaign (migration 0018, S6); stations `makeup-<id>-<n>`. */
+export interface MakeupOutletsTable {
+  id: string; // lowercase letters and digits, 1–20, chosen by the admin
   campaign_id: string;
-  import_id: string;
-  student_id: string;
-  photo_id: string;
-  export_id: string;
-  status: 'accepted' | 'rejected';
-  /** the confirmation a 'rejected' answer voided (null: accepted, or it was already voided) */
-  voided_confirmation_id: string | null;
+  name_zh: string;
+  name_en: string;
+  address: string;
+  city: string;
+  hours: string; // opening hours as the outlet states them
+  stations: number;
+  active: number;
+  created_by: string | null;
   created_at: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -502,6 +542,7 @@ export interface Database {
   payment_statement_lines: PaymentStatementLinesTable;
   registry_exports: RegistryExportsTable;
   registry_export_items: RegistryExportItemsTable;
-  registry_answer_imports: RegistryAnswerImportsTable;
-  registry_answers: RegistryAnswersTable;
+  print_batches: PrintBatchesTable;
+  print_deliveries: PrintDeliveriesTable;
+  print_items: PrintItemsTable;
 }
