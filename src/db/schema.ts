@@ -435,6 +435,37 @@ export interface RegistryExportItemsTable {
   sha256: string;
 }
 
+/** One imported answer file of the registry (migration 0016, A1). */
+export interface RegistryAnswerImportsTable {
+  id: string;
+  campaign_id: string;
+  file_name: string;
+  file_sha256: string;
+  row_count: number;
+  accepted_count: number;
+  rejected_count: number;
+  /** rows already answered the same way by an earlier import (nothing stored for them) */
+  known_count: number;
+  /** confirmations voided by this import's 有误 rows */
+  voided_count: number;
+  created_by: string | null;
+  created_at: string;
+}
+
+/** The registry's answer about one exported photo (migration 0016): unique per photo; 'accepted' or 'rejected' (有误). */
+export interface RegistryAnswersTable {
+  id: string;
+  campaign_id: string;
+  import_id: string;
+  student_id: string;
+  photo_id: string;
+  export_id: string;
+  status: 'accepted' | 'rejected';
+  /** the confirmation a 'rejected' answer voided (null: accepted, or it was already voided) */
+  voided_confirmation_id: string | null;
+  created_at: string;
+}
+
 /** The agency's print batch (migration 0017, A2): open → sent (agency's count) → received (the admin's count). */
 export interface PrintBatchesTable {
   id: string;
@@ -545,4 +576,6 @@ export interface Database {
   print_batches: PrintBatchesTable;
   print_deliveries: PrintDeliveriesTable;
   print_items: PrintItemsTable;
+  registry_answer_imports: RegistryAnswerImportsTable;
+  registry_answers: RegistryAnswersTable;
 }
