@@ -244,6 +244,8 @@ export interface PhotosTable {
   invalid_at: string | null;
   uploaded_by: string | null;
   created_at: string;
+  /** migration 0018: the make-up outlet (makeup_outlets.id) the photo was taken at; null at the campaign's sites (S6) */
+  outlet_id: OptionalColumn<string>;
 }
 
 export interface PhotoBlobsTable {
@@ -578,4 +580,5 @@ export interface Database {
   print_items: PrintItemsTable;
   registry_answer_imports: RegistryAnswerImportsTable;
   registry_answers: RegistryAnswersTable;
+  makeup_outlets: MakeupOutletsTable;
 }

@@ -243,6 +243,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
           invalid_at: null,
           uploaded_by: actor.principal?.userId ?? null,
           created_at: now,
+          outlet_id: null,
         };
         if (!(await photoRepo.insertPhotoUnlessDuplicate(tx, row))) return { value: { inserted: false }, audit: null };
         await photoRepo.insertPhotoBlobs(
