@@ -52,6 +52,7 @@ export const PermissionSchema = z.enum([
   'photo.confirmMine',
   'student.remind',
   'export.manage',
+  'retake.read',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

@@ -74,6 +74,8 @@ export const AUDIT_ACTIONS = [
   'registry.export_failed',
   'registry.export_abandoned',
   'registry.export_downloaded',
+  'registry.answer_imported',
+  'registry.retakes_exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

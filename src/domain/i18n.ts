@@ -192,6 +192,13 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   EXPORT_IN_PROGRESS: { zh: '另一批导出正在生成（{startedAt} 开始，已完成 {done}/{total}）；请等它结束后再试', en: 'Another batch is being built (started {startedAt}, {done}/{total} done); try again when it has finished' },
   EXPORT_NOT_FOUND: { zh: '没有这批导出', en: 'No such export batch' },
   EXPORT_FILE_MISSING: { zh: '这批导出的文件“{file}”已不在服务器上（已移走或删除）', en: 'The file of this batch, "{file}", is no longer on the server (moved or deleted)' },
+  REGISTRY_ANSWER_INVALID: { zh: '学信网反馈文件有 {count} 处错误，未导入任何数据', en: 'The registry\'s answer file has {count} bad row(s); nothing was imported' },
+  REGISTRY_ANSWER_NO_STUDENT_COLUMN: { zh: '反馈文件中没有“学号”列（表头为：{headers}）；未导入任何数据', en: 'The answer file has no student-number column (学号 / student no.; its header reads: {headers}); nothing was imported' },
+  REGISTRY_ANSWER_NO_STATUS_COLUMN: {
+    zh: '反馈文件中没有状态列（如“状态”“结果”“校对结果”；表头为：{headers}）；未导入任何数据',
+    en: 'The answer file has no status column (状态 / status / result; its header reads: {headers}); nothing was imported',
+  },
+  REGISTRY_ANSWER_EMPTY: { zh: '反馈文件只有表头，没有任何学生的结果；未导入任何数据', en: 'The answer file has a header but no student\'s result; nothing was imported' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */

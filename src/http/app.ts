@@ -37,6 +37,7 @@ import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { progressRoutes } from './progress.routes.js';
 import { registryExportRoutes } from './registry-export.routes.js';
+import { registryAnswerRoutes } from './registry-answer.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { paymentRoutes } from './payment.routes.js';
@@ -285,6 +286,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
   await app.register(registryExportRoutes);
+  await app.register(registryAnswerRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
 

@@ -77,6 +77,11 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['listExports', () => ({ method: 'GET', path: '/api/exports' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['getExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['downloadExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}/download` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  // the registry's answer (issue 10 section 1, A1): the admin imports it; the re-take list for the school's roles and the agency's operator
+  ['importRegistryAnswer (a header only: 422, writes nothing)', () => ({ method: 'POST', path: '/api/exports/answers', upload: '学号,状态\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listRegistryAnswerImports', () => ({ method: 'GET', path: '/api/exports/answers' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listRetakes', () => ({ method: 'GET', path: '/api/retakes' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportRetakes', () => ({ method: 'GET', path: '/api/retakes.xlsx' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   ['getMe', () => ({ method: 'GET', path: '/api/me' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 401 }],
   ['getCampaign', () => ({ method: 'GET', path: '/api/campaign' }), { admin: 200, secretary: 200, operator: 200, cashier: 200, student: 200, anonymous: 200 }],

@@ -9,7 +9,7 @@ import { actorOf } from './context.js';
 import { formatMegabytes, readUpload } from './multipart.js';
 
 /** Routes whose body is multipart with a `file` field; the OpenAPI transform documents it. */
-export const MULTIPART_FILE_ROUTES = new Set(['/api/roster/preview', '/api/roster/apply', '/api/payments/statements' /* payment.routes.ts */]);
+export const MULTIPART_FILE_ROUTES = new Set(['/api/roster/preview', '/api/roster/apply', '/api/payments/statements' /* payment.routes.ts */, '/api/exports/answers' /* registry-answer.routes.ts */]);
 
 /** Reads the uploaded roster into memory (bounded by the upload limit); rosters are never written to disk. */
 async function readUploadedFile(request: FastifyRequest): Promise<{ buffer: Buffer; fileName: string; fields: Record<string, string> }> {

@@ -159,3 +159,13 @@ export async function listRetakes(db: Tx, campaignId: string, departments?: read
   const rows = await q.orderBy('s.department').orderBy('s.student_no').execute();
   return rows.map((r) => ({ ...r, booked_at: (r.booked_at as string | null) ?? null, rephotographed_at: (r.rephotographed_at as string | null) ?? null }));
 }
+
+/** The campaign's students with these numbers (removed ones included: the caller tells them apart). */
+export async function listStudentsByNo(db: Tx, campaignId: string, studentNos: string[]): Promise<Map<string, { id: string; removed_at: string | null }>> {
+  const out = new Map<string, { id: string; removed_at: string | null }>();
+  for (let i = 0; i < studentNos.length; i += 500) {
+    const rows = await db.selectFrom('students').select(['id', 'student_no', 'removed_at']).where('campaign_id', '=', campaignId).where('student_no', 'in', studentNos.slice(i, i + 500)).execute();
+    for (const r of rows) out.set(r.student_no, { id: r.id, removed_at: r.removed_at });
+  }
+  return out;
+}
