@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { RegistryAnswerImport, Retake } from '../contracts/registry-answer.js';
 import type { CreateExportResponse } from '../contracts/registry-export.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import type { KeyInput } from '../services/registry-export.service.js';
 import { createRegistryExport } from '../services/registry-export.service.js';
+import { exportRetakes, importRegistryAnswer, listRetakes, MAX_ANSWER_BYTES } from '../services/registry-answer.service.js';
 
 /**
  * Tests only: stop (without exiting) after this many photos went into the package and say so on stderr, so that
@@ -57,6 +59,26 @@ function printHuman(r: CreateExportResponse, outDir: string): void {
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+function printAnswer(r: RegistryAnswerImport): void {
+  process.stdout.write(
+    [
+      `学信网反馈已导入 / registry answer imported: ${r.fileName}`,
+      `  行数 / rows: ${r.rows}   通过 / accepted: ${r.accepted}   有误 / rejected: ${r.rejected}   此前已导入 / already known: ${r.alreadyKnown}`,
+      `  作废的确认（需补拍）/ confirmations voided (need a make-up): ${r.voided}`,
+      `  导入 / import: ${r.id}`,
+    ].join('\n') + '\n',
+  );
+}
+
+function printRetakes(items: Retake[]): void {
+  if (items.length === 0) {
+    process.stdout.write('重拍名单为空 / nobody needs a re-take\n');
+    return;
+  }
+  const lines = items.map((i) => [i.studentNo, i.name, i.department, i.answeredAt, i.bookedAt ? `已预约 booked ${i.bookedAt}` : '', i.rephotographedAt ? `已重拍 re-photographed ${i.rephotographedAt}` : ''].filter(Boolean).join('  '));
+  process.stdout.write([`重拍名单 / re-takes: ${items.length}`, ...lines].join('\n') + '\n');
 }
 
 export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): void {
@@ -111,6 +133,46 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
         } finally {
           stopBar();
         }
+      });
+    });
+
+  exportCmd
+    .command('answer <file>')
+    .description('imports the registry\'s answer (学信网反馈, A1): a CSV or XLSX with the student number and the status (通过/accepted or 有误/rejected); all rows or nothing; 有误 voids that photo\'s confirmation (the student needs a make-up)')
+    .option('--json')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const lang = ctx.lang();
+      let size: number;
+      try {
+        size = fs.statSync(file).size;
+      } catch {
+        throw new AppError('VALIDATION_FAILED', { params: { detail: lang === 'en' ? `cannot read the file ${file}` : `无法读取文件 ${file}` } });
+      }
+      if (size > MAX_ANSWER_BYTES) throw new AppError('FILE_TOO_LARGE', { params: { limit: `${MAX_ANSWER_BYTES / 1024 / 1024} MB` } });
+      const buffer = fs.readFileSync(file);
+      await ctx.withRuntime(async (deps) => {
+        const r = await importRegistryAnswer(deps, ctx.actor(), { buffer, fileName: path.basename(file) }, lang);
+        if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        else printAnswer(r);
+      });
+    });
+
+  exportCmd
+    .command('retakes')
+    .description('the re-take list: students whose latest registry answer is 有误 and who have no confirmed photo since (→ make-up)')
+    .option('--xlsx <file>', 'write it as an .xlsx file')
+    .option('--json')
+    .action(async (opts: { xlsx?: string; json?: boolean }) => {
+      await ctx.withRuntime(async (deps) => {
+        if (opts.xlsx) {
+          const f = await exportRetakes(deps, ctx.actor());
+          fs.writeFileSync(opts.xlsx, f.body);
+          process.stdout.write(`${path.resolve(opts.xlsx)}\n`);
+          return;
+        }
+        const { items } = await listRetakes(deps, ctx.actor());
+        if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
+        else printRetakes(items);
       });
     });
 }
