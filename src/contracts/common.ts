@@ -52,6 +52,8 @@ export const PermissionSchema = z.enum([
   'photo.confirmMine',
   'student.remind',
   'export.manage',
+  'dashboard.read',
+  'corrections.read',
   'retake.read',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;

@@ -74,6 +74,9 @@ export const AUDIT_ACTIONS = [
   'registry.export_failed',
   'registry.export_abandoned',
   'registry.export_downloaded',
+  // corrections and dashboards (issue 10 sections 4 and 6)
+  'corrections.exported',
+  'dashboard.exported',
   'registry.answer_imported',
   'registry.retakes_exported',
 ] as const;

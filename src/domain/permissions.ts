@@ -66,6 +66,10 @@ export const PERMISSIONS = [
   // the re-take list that follows the registry's 有误 answers (A1 → S6): the admin, a secretary for their departments,
   // the agency's operator (masked names) who photographs them again
   'retake.read',
+  // after the capture (issue 10 sections 4 and 6): the dashboards (counts only) and the list of E7-flagged photos
+  // and voided confirmations; the admin, and a secretary for their own departments (read-only)
+  'dashboard.read',
+  'corrections.read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -76,7 +80,7 @@ const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'book
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
   admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine' && p !== 'photo.confirmMine')),
-  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind', 'retake.read']),
+  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind', 'dashboard.read', 'corrections.read', 'retake.read']),
   operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record', 'retake.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'payment.record', 'payment.read', 'payment.reconcile']),
   student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read', 'photo.confirmMine']),

@@ -37,6 +37,8 @@ import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { progressRoutes } from './progress.routes.js';
 import { registryExportRoutes } from './registry-export.routes.js';
+import { correctionsRoutes } from './corrections.routes.js';
+import { dashboardRoutes } from './dashboard.routes.js';
 import { registryAnswerRoutes } from './registry-answer.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
@@ -286,6 +288,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
   await app.register(registryExportRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(correctionsRoutes);
   await app.register(registryAnswerRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());

@@ -77,6 +77,12 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['listExports', () => ({ method: 'GET', path: '/api/exports' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['getExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['downloadExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}/download` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  // corrections and dashboards (issue 10 sections 4 and 6): the admin, and a secretary for their departments (read-only)
+  ['getDashboard', () => ({ method: 'GET', path: '/api/dashboard' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportDashboard', () => ({ method: 'GET', path: '/api/dashboard/export.xlsx' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listInvalidPhotos', () => ({ method: 'GET', path: '/api/corrections/invalid-photos' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listVoidedConfirmations', () => ({ method: 'GET', path: '/api/corrections/voided-confirmations' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportCorrections', () => ({ method: 'GET', path: '/api/corrections/export.xlsx' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   // the registry's answer (issue 10 section 1, A1): the admin imports it; the re-take list for the school's roles and the agency's operator
   ['importRegistryAnswer (a header only: 422, writes nothing)', () => ({ method: 'POST', path: '/api/exports/answers', upload: '学号,状态\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['listRegistryAnswerImports', () => ({ method: 'GET', path: '/api/exports/answers' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],

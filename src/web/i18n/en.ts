@@ -154,6 +154,8 @@ export const en: Texts<typeof zh> = {
     'registry.export_failed': 'Registry package failed',
     'registry.export_abandoned': 'Interrupted registry package abandoned',
     'registry.export_downloaded': 'Registry package downloaded',
+    'corrections.exported': 'Invalid photos and voided confirmations exported',
+    'dashboard.exported': 'Dashboard exported',
     'registry.answer_imported': 'Registry answer imported',
     'registry.retakes_exported': 'Re-take list exported',
     'auth.logged_in': 'Signed in',

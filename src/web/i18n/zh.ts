@@ -149,6 +149,8 @@ export const zh = {
     'registry.export_failed': '学信网上传包生成失败',
     'registry.export_abandoned': '放弃中断的学信网上传包',
     'registry.export_downloaded': '下载学信网上传包',
+    'corrections.exported': '导出无效照片与撤销确认清单',
+    'dashboard.exported': '导出统计看板',
     'registry.answer_imported': '导入学信网反馈',
     'registry.retakes_exported': '导出重拍名单',
     'auth.logged_in': '登录',
