@@ -74,6 +74,15 @@ export const AUDIT_ACTIONS = [
   'registry.export_failed',
   'registry.export_abandoned',
   'registry.export_downloaded',
+  // prints and hand-over (issue 10 section 2, A2): each step with its count; the sheet is one photo read per sheet
+  'prints.batch_created',
+  'prints.batch_sent',
+  'prints.batch_received',
+  'prints.sheet_downloaded',
+  'prints.delivery_sent',
+  'prints.delivery_received',
+  'prints.handed_over',
+  'prints.handover_list_downloaded',
   // corrections and dashboards (issue 10 sections 4 and 6)
   'corrections.exported',
   'dashboard.exported',

@@ -63,6 +63,12 @@ export const PERMISSIONS = [
   'student.remind',
   // the registry package (issue 10 section 1, A1): build, list and download the encrypted batches (the admin only)
   'export.manage',
+  // prints and hand-over (issue 10 section 2, A2): the agency prints (operator, admin); the graduate school receives
+  // and sends to the departments (admin); the secretary receives and hands over; the student confirms their own
+  'print.produce',
+  'handover.school',
+  'handover.department',
+  'handover.confirmMine',
   // the re-take list that follows the registry's 有误 answers (A1 → S6): the admin, a secretary for their departments,
   // the agency's operator (masked names) who photographs them again
   'retake.read',
@@ -79,11 +85,11 @@ const BOOKING_PERMISSIONS: Permission[] = ['session.list', 'booking.read', 'book
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
-  admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine' && p !== 'photo.confirmMine')),
-  secretary: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind', 'dashboard.read', 'corrections.read', 'retake.read']),
-  operator: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record', 'retake.read']),
+  admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine' && p !== 'photo.confirmMine' && p !== 'handover.confirmMine')),
+  secretary: new Set<Permission>(['handover.department', 'campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind', 'dashboard.read', 'corrections.read', 'retake.read']),
+  operator: new Set<Permission>(['print.produce', 'campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record', 'retake.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'payment.record', 'payment.read', 'payment.reconcile']),
-  student: new Set<Permission>(['student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read', 'photo.confirmMine']),
+  student: new Set<Permission>(['handover.confirmMine', 'student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read', 'photo.confirmMine']),
 };
 
 /** The permissions of a role, in the order of PERMISSIONS (getMe sends them; the web shows what they allow). */
