@@ -52,13 +52,16 @@ export const PermissionSchema = z.enum([
   'photo.confirmMine',
   'student.remind',
   'export.manage',
+  'makeup.manage',
+  'makeup.read',
   'print.produce',
   'handover.school',
   'handover.department',
   'handover.confirmMine',
+  'retake.read',
   'dashboard.read',
   'corrections.read',
-  'retake.read',
+  'retention.manage',
 ]);
 export type Permission = z.infer<typeof PermissionSchema>;
 type SameMembers<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

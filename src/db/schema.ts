@@ -539,6 +539,59 @@ export interface MakeupOutletsTable {
   updated_at: string;
 }
 
+/** Retention policy of a campaign (migration 0019, A3): days after which photos are crypto-shredded. */
+export interface RetentionPoliciesTable {
+  campaign_id: string;
+  originals_days: number;
+  standard_days: number;
+  updated_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One purge run (migration 0019): counts only, no personal data; one 'running' per campaign at a time. */
+export interface RetentionRunsTable {
+  id: string;
+  campaign_id: string;
+  trigger: 'cli' | 'scheduler' | 'api' | 'close';
+  status: 'running' | 'done' | 'failed' | 'abandoned';
+  owner: string;
+  lease_until: string;
+  originals: number;
+  standards: number;
+  photos: number;
+  bytes: ColumnType<number, number | undefined, number>;
+  files_removed: number;
+  /** scheduler runs: the campaign-time day (YYYY-MM-DD), unique per campaign; null for other runs */
+  schedule_slot: ColumnType<string | null, string | null | undefined, string | null>;
+  started_by: string | null;
+  started_at: string;
+  finished_at: string | null;
+  error_code: string | null;
+}
+
+/** A crypto-shredded blob (migration 0019): its photo_blobs row (and wrapped key) is gone; this says what and when. */
+export interface ShreddedBlobsTable {
+  id: string;
+  photo_id: string;
+  campaign_id: string;
+  kind: string;
+  size: number;
+  reason: 'retention' | 'close';
+  run_id: string;
+  shredded_at: string;
+  file_removed_at: string | null;
+}
+
+/** A closed campaign (migration 0019) and its closing report (JSON, counts only). */
+export interface CampaignClosuresTable {
+  campaign_id: string;
+  closed_at: string;
+  closed_by: string | null;
+  forced_reason: string | null;
+  report: string;
+}
+
 export interface Database {
   campaigns: CampaignsTable;
   students: StudentsTable;
@@ -575,10 +628,14 @@ export interface Database {
   payment_statement_lines: PaymentStatementLinesTable;
   registry_exports: RegistryExportsTable;
   registry_export_items: RegistryExportItemsTable;
+  makeup_outlets: MakeupOutletsTable;
   print_batches: PrintBatchesTable;
   print_deliveries: PrintDeliveriesTable;
   print_items: PrintItemsTable;
   registry_answer_imports: RegistryAnswerImportsTable;
   registry_answers: RegistryAnswersTable;
-  makeup_outlets: MakeupOutletsTable;
+  retention_policies: RetentionPoliciesTable;
+  retention_runs: RetentionRunsTable;
+  shredded_blobs: ShreddedBlobsTable;
+  campaign_closures: CampaignClosuresTable;
 }

@@ -68,6 +68,11 @@ export const AUDIT_ACTIONS = [
   'payment_statement.imported',
   'payment_settings.changed',
   'payments.exported',
+  // make-up captures (issue 10 section 3, S6)
+  'makeup_outlet.created',
+  'makeup_outlet.updated',
+  'makeup_settings.changed',
+  'makeups.exported',
   // the registry package (issue 10 section 1, A1)
   'registry.export_started',
   'registry.exported',
@@ -83,11 +88,17 @@ export const AUDIT_ACTIONS = [
   'prints.delivery_received',
   'prints.handed_over',
   'prints.handover_list_downloaded',
+  'registry.answer_imported',
+  'registry.retakes_exported',
+  // retention and deletion (issue 10 section 5, A3): counts only
+  'retention.policy_changed',
+  'retention.purged',
+  'retention.run_abandoned',
+  'campaign.closed',
+  'retention.record_generated',
   // corrections and dashboards (issue 10 sections 4 and 6)
   'corrections.exported',
   'dashboard.exported',
-  'registry.answer_imported',
-  'registry.retakes_exported',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

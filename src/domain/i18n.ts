@@ -180,6 +180,16 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     en: 'Student {studentNo} already paid at {paidAt} with {method} transaction {transactionId}; if the student really paid twice, record it as a duplicate (to refund)',
   },
   PAYMENT_STATEMENT_INVALID: { zh: '对账单第 {line} 行：{reason}（“{value}”）；未导入任何内容', en: 'Statement line {line}: {reason} ("{value}"); nothing was imported' },
+  // make-up captures (issue 10 section 3, S6)
+  OUTLET_NOT_FOUND: { zh: '没有补采门店“{outletId}”', en: 'There is no make-up outlet "{outletId}"' },
+  OUTLET_EXISTS: { zh: '门店编号“{outletId}”已被使用，请换一个编号', en: 'The outlet id "{outletId}" is taken; choose another one' },
+  OUTLET_CITY_NOT_ALLOWED: {
+    zh: '门店所在城市“{city}”不是补采城市：补采只能在{allowed}的门店进行，其他城市门店拍摄的照片无效（S6）',
+    en: 'The outlet\'s city "{city}" is not the make-up city: make-ups are taken only at outlets in {allowed}; photos taken at outlets in other cities are invalid (S6)',
+  },
+  OUTLET_INACTIVE: { zh: '补采门店“{outletId}”已停用，不能记录补采；请管理员在“补采”页重新启用', en: 'The make-up outlet "{outletId}" is inactive and cannot record make-ups; an admin can reactivate it on the Make-up page' },
+  MAKEUP_NOT_YET_OPEN: { zh: '补采尚未开始：学校的集中采集到 {lastDay} 结束，补采自 {opensOn} 起', en: 'Make-ups have not started: the school\'s campaign runs until {lastDay}; make-ups open on {opensOn}' },
+  MAKEUP_DEADLINE_PASSED: { zh: '已过补采截止日期：{term} 毕（结）业学生的补采截止日期为 {deadline}', en: 'The make-up deadline has passed: for students finishing in {term} it was {deadline}' },
   // the registry package (issue 10 section 1, A1)
   EXPORT_KEY_INVALID: { zh: '“{source}”不是 OpenPGP 公钥（应为学信网提供的 .asc 公钥文件）；未导出任何内容', en: '"{source}" is not an OpenPGP public key (expected the registry\'s .asc public key file); nothing was exported' },
   EXPORT_KEY_PRIVATE: { zh: '“{source}”是私钥：接收方只应提供公钥，私钥不得交给导出方；未导出任何内容', en: '"{source}" is a private key: the recipient gives only their public key, never the private one; nothing was exported' },
@@ -214,6 +224,13 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     en: 'The answer file has no status column (状态 / status / result; its header reads: {headers}); nothing was imported',
   },
   REGISTRY_ANSWER_EMPTY: { zh: '反馈文件只有表头，没有任何学生的结果；未导入任何数据', en: 'The answer file has a header but no student\'s result; nothing was imported' },
+  PHOTO_DELETED: { zh: '{whatZh}已按保留策略删除（{date}），无法再查看', en: 'The {whatEn} was deleted under the retention policy ({date}) and can no longer be viewed' },
+  RETENTION_DAYS_INVALID: { zh: '保留策略的“{fieldZh}”必须是 0 到 3650 之间的整数天数，收到的是“{value}”；策略未更改', en: 'The retention policy’s "{fieldEn}" must be a whole number of days from 0 to 3650, not "{value}"; the policy was not changed' },
+  RETENTION_RUN_IN_PROGRESS: { zh: '另一次删除运行正在进行（{startedAt} 开始）；请等它结束后再试', en: 'Another purge run is in progress (started {startedAt}); try again when it has finished' },
+  CAMPAIGN_CLOSED: { zh: '采集活动已于 {date} 关闭：不再接受预约、签到和上传照片', en: 'The campaign was closed on {date}: no more bookings, check-ins or photo uploads' },
+  CAMPAIGN_CLOSE_BLOCKED: { zh: '采集活动暂不能关闭，仍有未完成的事项：{open}', en: 'The campaign cannot be closed yet; still open: {open}' },
+  CAMPAIGN_CLOSE_CONFIRM_MISMATCH: { zh: '确认内容不符：请输入采集活动编号“{expected}”以关闭采集活动', en: 'Confirmation does not match: type the campaign id "{expected}" to close the campaign' },
+  CAMPAIGN_CLOSE_REASON_REQUIRED: { zh: '仍有学生的补采期限未到；强制关闭须填写原因', en: 'Some students’ make-up deadline has not passed yet; closing anyway needs a reason' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */
@@ -243,6 +260,7 @@ const PARAM_WORDS: Record<string, Text> = {
   'key-not-private': { zh: '不是私钥（签名需要导出方自己的私钥）', en: 'it is not a private key (signing needs the exporter\'s own private key)' },
   'key-locked': { zh: '私钥有口令保护：请在环境变量 GRADPHOTO_SIGN_PASSPHRASE 中提供口令', en: 'the private key is protected by a passphrase: give it in GRADPHOTO_SIGN_PASSPHRASE' },
   'key-passphrase': { zh: '口令不正确', en: 'the passphrase is wrong' },
+  'key-missing': { zh: '数据目录中没有该密钥文件', en: 'there is no such key file in the data directory' },
   'key-cannot-sign': { zh: '不能用于签名（已过期、已吊销或没有签名子密钥）', en: 'it cannot sign (expired, revoked or no signing subkey)' },
   'dir-not-directory': { zh: '这是一个文件，不是目录', en: 'it is a file, not a directory' },
   'dir-permission': { zh: '没有写入权限', en: 'permission denied' },
@@ -256,6 +274,8 @@ const PARAM_WORDS: Record<string, Text> = {
   'alipay-transaction-id': { zh: '支付宝交易号', en: 'Alipay transaction number' },
   'digits-28': { zh: '28 位数字', en: '28 digits' },
   'digits-28-32': { zh: '28–32 位数字', en: '28 to 32 digits' },
+  // the make-up city (OUTLET_CITY_NOT_ALLOWED {allowed})
+  'city-beijing': { zh: '北京', en: 'Beijing' },
   'statement-empty': { zh: '文件为空', en: 'the file is empty' },
   'statement-format': { zh: '不是微信支付交易账单或支付宝业务明细（CSV）', en: 'not a WeChat Pay transaction bill or an Alipay business statement (CSV)' },
   'statement-encoding': { zh: '文件编码无法识别（微信支付账单为 UTF-8，支付宝明细为 GBK）', en: 'the encoding cannot be read (WeChat Pay bills are UTF-8, Alipay statements GBK)' },

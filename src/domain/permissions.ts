@@ -63,6 +63,9 @@ export const PERMISSIONS = [
   'student.remind',
   // the registry package (issue 10 section 1, A1): build, list and download the encrypted batches (the admin only)
   'export.manage',
+  // make-up captures (issue 10 section 3, S6): outlets, deadlines and the outstanding list (admin); the outlets read by the agency's operators
+  'makeup.manage',
+  'makeup.read',
   // prints and hand-over (issue 10 section 2, A2): the agency prints (operator, admin); the graduate school receives
   // and sends to the departments (admin); the secretary receives and hands over; the student confirms their own
   'print.produce',
@@ -76,6 +79,8 @@ export const PERMISSIONS = [
   // and voided confirmations; the admin, and a secretary for their own departments (read-only)
   'dashboard.read',
   'corrections.read',
+  // retention and deletion (issue 10 section 5, A3): the policy, purge runs, closing the campaign, the record of processing (admin)
+  'retention.manage',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -87,7 +92,7 @@ const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   // The graduate school's admin may do everything but what is a student's own (their page of sessions).
   admin: new Set<Permission>(PERMISSIONS.filter((p) => p !== 'session.listMine' && p !== 'photo.confirmMine' && p !== 'handover.confirmMine')),
   secretary: new Set<Permission>(['handover.department', 'campaign.overview', 'student.list', 'student.read', 'student.export', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.live', 'student.remind', 'dashboard.read', 'corrections.read', 'retake.read']),
-  operator: new Set<Permission>(['print.produce', 'campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record', 'retake.read']),
+  operator: new Set<Permission>(['print.produce', 'campaign.overview', 'student.list', 'student.read', 'session.list', 'session.live', 'photo.upload', 'photo.read', 'photo.confirm', 'station.read', 'checkin.create', 'queue.operate', 'ticket.read', 'payment.record', 'makeup.read', 'retake.read']),
   cashier: new Set<Permission>(['campaign.overview', 'student.list', 'student.read', 'session.list', 'payment.record', 'payment.read', 'payment.reconcile']),
   student: new Set<Permission>(['handover.confirmMine', 'student.read', 'student.name.read', ...BOOKING_PERMISSIONS, 'session.listMine', 'photo.read', 'ticket.read', 'photo.confirmMine']),
 };

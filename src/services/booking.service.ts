@@ -39,6 +39,7 @@ import type { BookingContext, Promotion } from './seats.js';
 import { bookingContext, newBookingRow, promoteFromWaitlist, toBookingStudent } from './seats.js';
 import { isCurrentSlot } from './session-slots.js';
 import { toSessionViews } from './session.service.js';
+import { assertCampaignOpen } from './campaign-close.service.js';
 
 export type CreateBookingRequest = z.infer<typeof CreateBookingRequestSchema>;
 export type JoinWaitlistRequest = z.infer<typeof JoinWaitlistRequestSchema>;
@@ -211,6 +212,7 @@ export async function createBooking(deps: ServiceDeps, actor: Actor, req: Create
   authorize(actor, 'booking.create');
   return withIdempotency(deps, actor, opts.idempotency, async () => {
     const ctx = await bookingContext(deps, actor);
+    await assertCampaignOpen(deps.db.db, ctx.campaign);
     const student = await resolveStudent(ctx, req.studentNo);
     await assertNotConfirmed(ctx, student);
     const session = await getCampaignSession(ctx, req.sessionId);
@@ -293,6 +295,7 @@ export async function joinWaitlist(deps: ServiceDeps, actor: Actor, sessionId: s
   authorize(actor, 'waitlist.join');
   return withIdempotency(deps, actor, opts.idempotency, async () => {
     const ctx = await bookingContext(deps, actor);
+    await assertCampaignOpen(deps.db.db, ctx.campaign);
     const student = await resolveStudent(ctx, req.studentNo);
     await assertNotConfirmed(ctx, student);
     const session = await getCampaignSession(ctx, sessionId);

@@ -34,8 +34,11 @@ import { recordAuditEvent } from './audit.service.js';
 import type { Done, Effects } from './change.js';
 import { change, mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
+import { photoDeletedError } from './retention-readers.js';
+import { assertCampaignOpen } from './campaign-close.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { checkMakeUpStation } from './makeup.service.js';
 
 // ───────────────────────────── reports ─────────────────────────────
 
@@ -202,6 +205,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
   try {
     const campaign = await campaignRepo.findActiveCampaign(deps.db.db);
     if (!campaign) throw new AppError('CAMPAIGN_NOT_FOUND');
+    await assertCampaignOpen(deps.db.db, campaign);
     const student = await photoRepo.findStudentByNo(deps.db.db, campaign.id, input.studentNo);
     if (!student) throw new AppError('STUDENT_NOT_FOUND');
     ctx.studentId = student.id;
@@ -213,6 +217,8 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
     // A retry of an upload that was stored (the station did not see the answer) gets the same photo.
     const earlier = await photoRepo.findPhotoBySha256(deps.db.db, student.id, sha256);
     if (earlier) return { value: await reportOf(deps.db.db, earlier, lang), created: false };
+    // S6: a shot at an outlet's station (makeup-<outlet>-<n>) is a make-up: the outlet, the dates and the student are checked.
+    const outletId = input.station ? await checkMakeUpStation(deps.db.db, deps.clock(), campaign, input.station, student.id) : null;
     if (await photoRepo.findActiveConfirmationOfStudent(deps.db.db, student.id)) throw new AppError('PHOTO_ALREADY_CONFIRMED');
 
     const analysis = await photos.analyse(input.bytes);
@@ -243,7 +249,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
           invalid_at: null,
           uploaded_by: actor.principal?.userId ?? null,
           created_at: now,
-          outlet_id: null,
+          outlet_id: outletId,
         };
         if (!(await photoRepo.insertPhotoUnlessDuplicate(tx, row))) return { value: { inserted: false }, audit: null };
         await photoRepo.insertPhotoBlobs(
@@ -254,7 +260,7 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
           action: 'photo.uploaded',
           targetType: 'photo',
           targetId: photoId,
-          details: { studentId: student.id, sha256, size: input.bytes.length, accepted: stored.accepted, station: input.station ?? null },
+          details: { studentId: student.id, sha256, size: input.bytes.length, accepted: stored.accepted, station: input.station ?? null, ...(outletId ? { outletId, rule: 'S6' } : {}) },
         };
         return { value: { inserted: true, row }, audit };
       });
@@ -300,7 +306,7 @@ export async function listStudentPhotos(deps: ServiceDeps, actor: Actor, student
 async function readBlob(deps: ServiceDeps, photoId: string, kind: 'original' | 'standard'): Promise<Buffer> {
   const photos = deps.photos;
   const blob = await photoRepo.findPhotoBlob(deps.db.db, photoId, kind);
-  if (!blob) throw new AppError('PHOTO_NOT_FOUND');
+  if (!blob) throw (await photoDeletedError(deps.db.db, photoId, kind)) ?? new AppError('PHOTO_NOT_FOUND');
   const sealed = await photos.blobs.read(blob.id);
   return openBlob(photos.keyring, blob.id, sealed, blob.wrapped_key, blob.kek_version);
 }

@@ -53,6 +53,7 @@ import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { settingsLookup } from './session-slots.js';
 import { assertStationOfSite } from './station.service.js';
+import { assertCampaignOpen } from './campaign-close.service.js';
 
 /** The purpose the collection code's HMAC key is derived for (HKDF from the master key). */
 const CODE_KEY_PURPOSE = 'collection-code';
@@ -136,6 +137,7 @@ export async function checkIn(deps: ServiceDeps, actor: Actor, body: unknown): P
   const checked = checkCollectionCode(req.collectionCode);
   if (!checked.ok) throw new AppError('COLLECTION_CODE_INVALID', { params: { length: checked.length, chars: checked.chars.length > 0 ? checked.chars.join(', ') : '—' }, details: { field: 'collectionCode', length: checked.length, chars: checked.chars } });
   const campaign = await getActiveCampaign(deps);
+  await assertCampaignOpen(deps.db.db, campaign);
   const date = today(deps, campaign);
   const codeHmac = deps.cipher.keyedHashFor(CODE_KEY_PURPOSE, checked.code);
   try {

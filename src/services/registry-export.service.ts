@@ -16,7 +16,7 @@ import path from 'node:path';
 import { openBlob } from '../adapters/envelope-crypto.js';
 import type { PackageEntry, RecipientKey, SigningKey } from '../adapters/openpgp-package.js';
 import { assertWritableDir, readRecipientKey, readSigningKey, removePackageFiles, writeEncryptedZip } from '../adapters/openpgp-package.js';
-import type { CreateExportResponse, RegistryExport } from '../contracts/registry-export.js';
+import type { CreateExportResponse, ExportSettings, RegistryExport } from '../contracts/registry-export.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
 import type { ManifestEntry, WithdrawnEntry } from '../domain/registry-export.js';
@@ -42,6 +42,7 @@ import { getActiveCampaign } from './campaign.service.js';
 import { change, mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { photoDeletedError } from './retention-readers.js';
 
 /** Where the server keeps the packages it builds (createExport): `<data>/exports` (the blob store's sibling). */
 export function serverExportsDir(deps: ServiceDeps): string {
@@ -230,7 +231,7 @@ interface ClaimedItem {
 
 async function readStandardJpeg(deps: ServiceDeps, photoId: string): Promise<Buffer> {
   const blob = await photoRepo.findPhotoBlob(deps.db.db, photoId, 'standard');
-  if (!blob) throw new AppError('PHOTO_NOT_FOUND');
+  if (!blob) throw (await photoDeletedError(deps.db.db, photoId, 'standard')) ?? new AppError('PHOTO_NOT_FOUND');
   const sealed = await deps.photos.blobs.read(blob.id);
   return openBlob(deps.photos.keyring, blob.id, sealed, blob.wrapped_key, blob.kek_version);
 }
@@ -393,4 +394,34 @@ export async function openRegistryExportFile(deps: ServiceDeps, actor: Actor, id
     throw e;
   }
   return { fileName: row.file_name, bytes: size, stream: handle.createReadStream() };
+}
+
+/**
+ * What the admin page shows before a batch is started: the recipient and signing keys found in the data
+ * directory (fingerprint, or why they cannot be used), the default file pattern with a sample student to preview
+ * it, and how many photos and withdrawals a batch started now would hold (0 and 0: nothing to export).
+ */
+export async function getRegistryExportSettings(deps: ServiceDeps, actor: Actor): Promise<ExportSettings> {
+  authorize(actor, 'export.manage');
+  const campaign = await getActiveCampaign(deps);
+  const now = deps.clock();
+  const keyState = async (file: string, read: (bytes: Buffer) => Promise<{ fingerprint: string }>) => {
+    if (!fs.existsSync(file)) return { configured: false, fingerprint: null, problem: null };
+    try {
+      return { configured: true, fingerprint: (await read(fs.readFileSync(file))).fingerprint, problem: null };
+    } catch (e) {
+      return { configured: true, fingerprint: null, problem: isAppError(e) ? e.code : 'INTERNAL' };
+    }
+  };
+  const recipientKey = await keyState(defaultRecipientKeyFile(deps), (b) => readRecipientKey(b, 'keys/registry-recipient.asc', now));
+  const signingKey = await keyState(defaultSigningKeyFile(deps), (b) => readSigningKey(b, 'keys/registry-signing.asc', now));
+  const [first] = await repo.listExportCandidates(deps.db.db, campaign.id, { afterStudentNo: null, limit: 1 });
+  return {
+    recipientKey,
+    signingKey,
+    defaultPattern: DEFAULT_FILE_PATTERN,
+    sample: first ? { studentNo: first.student_no, department: first.department } : null,
+    candidates: await repo.countExportCandidates(deps.db.db, campaign.id),
+    withdrawals: (await repo.listWithdrawals(deps.db.db, campaign.id)).length,
+  };
 }
