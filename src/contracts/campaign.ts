@@ -23,7 +23,7 @@ export const CampaignDefinitionSchema = z
       .array(z.object({ id: SiteSchema, city: z.string(), rooms: z.array(z.string()), place: z.string() }))
       .min(1),
     weekendDays: z.array(DateSchema).default([]),
-    makeUp: z.object({ city: z.string(), where: z.string(), fee: z.number(), deadline: DateSchema.optional() }),
+    makeUp: z.object({ city: z.string(), where: z.string(), fee: z.number(), deadline: DateSchema.optional(), deadlines: z.record(TermSchema, DateSchema).optional() }),
     days: z.array(z.object({ date: DateSchema, departments: z.array(z.string().min(1)) })).min(1),
     departmentSites: z.record(z.string(), SiteSchema).optional(),
   })

@@ -35,8 +35,11 @@ export interface CampaignDefinition {
   windows: CampaignWindow[];
   sites: CampaignSite[];
   weekendDays: string[];
-  /** S6: the make-up capture; `deadline` (YYYY-MM-DD) when the graduate school has set one. */
-  makeUp: { city: string; where: string; fee: number; deadline?: string };
+  /**
+   * S6: the make-up capture; `deadline` (YYYY-MM-DD) when the graduate school has set one for everybody,
+   * `deadlines` per target term (a term's own deadline wins; src/domain/makeup.ts, updateMakeUpSettings).
+   */
+  makeUp: { city: string; where: string; fee: number; deadline?: string; deadlines?: Record<Term, string> };
   days: CampaignDay[];
   /** The first and last day a schedule change may use: the campaign's span as loaded (kept by updateCampaignSchedule). */
   schedulePeriod?: { firstDay: string; lastDay: string };
@@ -103,6 +106,10 @@ export function shiftCampaignForward(campaign: CampaignDefinition, today: string
     retakeBefore: shiftTerm(campaign.retakeBefore),
     deferTerms: campaign.deferTerms.map(shiftTerm),
     weekendDays: campaign.weekendDays.map(shiftDate),
+    // S6: the make-up deadlines follow their terms (same month and day, the terms' years)
+    makeUp: campaign.makeUp.deadlines
+      ? { ...campaign.makeUp, deadlines: Object.fromEntries(Object.entries(campaign.makeUp.deadlines).map(([t, d]) => [shiftTerm(t), `${Number(d.slice(0, 4)) + years}${d.slice(4)}`])) }
+      : campaign.makeUp,
     days: campaign.days.map((d) => ({ ...d, date: shiftDate(d.date) })),
   };
 }

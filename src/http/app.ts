@@ -40,6 +40,7 @@ import { registryExportRoutes } from './registry-export.routes.js';
 import { correctionsRoutes } from './corrections.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { registryAnswerRoutes } from './registry-answer.routes.js';
+import { makeupRoutes } from './makeup.routes.js';
 import { noticeRoutes } from './notice.routes.js';
 import { oidcRoutes } from './oidc.routes.js';
 import { paymentRoutes } from './payment.routes.js';
@@ -285,6 +286,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(queueRoutes);
   await app.register(boardRoutes);
   await app.register(paymentRoutes);
+  await app.register(makeupRoutes);
   await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
   await app.register(registryExportRoutes);

@@ -50,6 +50,7 @@ export interface OutstandingRow {
   name: string;
   department: string;
   expected_term: string;
+  deferred_to: string | null;
   email: string | null;
   /** 1 when the student had a confirmation that was voided (e.g. the registry's 有误 answer) */
   voided: number;
@@ -68,6 +69,7 @@ export async function listOutstandingStudents(db: Tx, campaignId: string, opts: 
       's.name',
       's.department',
       's.expected_term',
+      's.deferred_to',
       's.email',
       sql<number>`case when exists (select 1 from photo_confirmations v where v.student_id = s.id and v.voided_at is not null) then 1 else 0 end`.as('voided'),
     ])
@@ -98,4 +100,10 @@ export async function countOutstandingPerDepartment(db: Tx, campaignId: string):
   const counts = new Map<string, number>();
   for (const r of rows) counts.set(r.department, (counts.get(r.department) ?? 0) + 1);
   return [...counts.entries()].map(([department, outstanding]) => ({ department, outstanding }));
+}
+
+/** The student's target term (S6 deadlines are per term): the term they were deferred to, else the expected one. */
+export async function findStudentTerm(db: Tx, studentId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('students').select(['expected_term', 'deferred_to']).where('id', '=', studentId).executeTakeFirst();
+  return row ? row.deferred_to || row.expected_term : undefined;
 }

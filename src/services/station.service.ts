@@ -30,6 +30,7 @@ import { mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { checkMakeUpStation } from './makeup.service.js';
 import { settingsLookup } from './session-slots.js';
 
 /** A station id as the routes and pages send it, or VALIDATION_FAILED naming it. */
@@ -86,12 +87,14 @@ export async function setStationStudent(deps: ServiceDeps, actor: Actor, station
       const rule = student.rule ?? student.decision;
       throw new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule }, details: { studentNo: student.student_no, decision: student.decision, rule: student.rule } });
     }
+    // S6: an outlet's station (makeup-<outlet>-<n>) takes only a student who may have a make-up there now.
+    const outletId = await checkMakeUpStation(tx, deps.clock(), campaign, id, student.id);
     const before = await stationRepo.findStation(tx, id);
     if (before?.current_student_id === student.id) return { value: undefined, audit: null };
     await stationRepo.upsertStationStudent(tx, { id, studentId: student.id, by: actor.principal?.userId ?? null, at: nowIso(deps) });
     return {
       value: undefined,
-      audit: { action: 'station.student_set', targetType: 'station', targetId: id, details: { studentId: student.id, previousStudentId: before?.current_student_id ?? null } },
+      audit: { action: 'station.student_set', targetType: 'station', targetId: id, details: { studentId: student.id, previousStudentId: before?.current_student_id ?? null, ...(outletId ? { outletId } : {}) } },
     };
   });
   return toStation(deps, actor, id, await stationRepo.findStation(deps.db.db, id));

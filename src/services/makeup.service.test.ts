@@ -1,0 +1,199 @@
+// Make-up captures (issue 10 section 3, rule S6) on a real database, once per dialect, with a fake clock:
+// outlets (the city check), deadlines per target term (boundaries on the campaign's wall clock), and recording
+// a make-up with the station flow (every refusal), the photo's outlet, the student's confirmation on /my.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { expectAppError } from '../../test/support/app-errors.js';
+import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
+import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { translateAppError } from '../domain/i18n.js';
+import * as paymentRepo from '../repositories/payment.repository.js';
+import { getActiveCampaign } from './campaign.service.js';
+import type { Actor } from './deps.js';
+import { createOutlet, getMakeUpSettings, getMyMakeUp, listOutlets, listOutstandingMakeUps, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
+import { confirmMyPhoto, confirmPhoto, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
+import { requestPhotoReview } from './review-screen.service.js';
+import { applyRosterImport } from './roster.service.js';
+import { setStationStudent } from './station.service.js';
+
+const PORTRAIT = path.resolve('test/fixtures/photos/id-blue-12mp.jpg');
+
+/** The portrait with a comment segment: other bytes, the same picture (a new shot). */
+function shot(jpeg: Buffer, label: string): Buffer {
+  const text = Buffer.from(`gradphoto makeup shot ${label}`, 'utf8');
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(text.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
+}
+
+const NO = {
+  january: '2701000001', // finishes 2024-01: deadline 2023-11-30
+  july: '2701000002', // finishes 2024-07: deadline 2024-04-30
+  single: '2701000003', // 单证 (E6): never photographed
+  confirmed: '2701000004', // confirmed during the campaign
+  voided: '2701000005', // confirmed, then voided (e.g. the registry's 有误)
+  late: '2701000006', // finishes 2024-01, comes after the deadline
+} as const;
+
+const HAIDIAN = { id: 'haidian', nameZh: '图片社海淀店', nameEn: 'Agency, Haidian', address: '北京市海淀区中关村大街 1 号', city: '北京市', hours: '周一至周六 9:00–17:00', stations: 2 };
+
+vi.setConfig({ testTimeout: 60_000 });
+
+describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
+  let rt: TestRuntime;
+  let admin: Actor;
+  let operator: Actor;
+  const students = {} as Record<keyof typeof NO, Actor>;
+  let portrait: Buffer;
+  let n = 0;
+  const db = () => rt.deps.db.db;
+  const upload = async (no: string, station: string) => (await uploadPhoto(rt.deps, operator, { bytes: shot(portrait, `${dialect}-${++n}`), studentNo: no, station }, 'zh')).value;
+  const events = (action: string) => db().selectFrom('audit_events').select(['action', 'result', 'target_id', 'details']).where('action', '=', action).orderBy('seq').execute();
+  /** Beijing wall clock (UTC+8) → the fake clock. */
+  const beijing = (local: string) => rt.clock.set(new Date(`${local}+08:00`).toISOString());
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    admin = await createActor(rt.deps, 'admin', [], 'mk-admin');
+    operator = await createActor(rt.deps, 'operator', [], 'mk-operator');
+    await applyRosterImport(
+      rt.deps,
+      admin,
+      {
+        buffer: Buffer.from(
+          rosterCsv([
+            rosterRow(NO.january, { 姓名: '张小三', 预计毕业时间: '2024-01' }),
+            rosterRow(NO.july, { 姓名: '欧阳娜娜' }),
+            rosterRow(NO.single, { 证书类型: '单证' }),
+            rosterRow(NO.confirmed, { 姓名: '李四', 院系: '数学科学学院' }),
+            rosterRow(NO.voided, { 姓名: '王五' }),
+            rosterRow(NO.late, { 姓名: '赵六', 预计毕业时间: '2024-01' }),
+          ]),
+        ),
+      },
+      'roster.csv',
+      'zh',
+    );
+    for (const [key, no] of Object.entries(NO)) students[key as keyof typeof NO] = await createActor(rt.deps, 'student', [], no);
+    const campaign = await getActiveCampaign(rt.deps);
+    for (const site of ['beijing', 'shenzhen']) await paymentRepo.setPaymentBeforeQueue(db(), campaign.id, site, false, '2023-10-20T02:00:00.000Z');
+    portrait = fs.readFileSync(PORTRAIT);
+    // During the campaign: one student confirmed, one confirmed and then voided.
+    beijing('2023-11-01T10:00:00');
+    const c = await upload(NO.confirmed, 'beijing-1');
+    await confirmPhoto(rt.deps, operator, c.id, 'zh', { stationId: 'beijing-1' });
+    const v = await upload(NO.voided, 'beijing-1');
+    await confirmPhoto(rt.deps, operator, v.id, 'zh', { stationId: 'beijing-1' });
+    await voidPhotoConfirmation(rt.deps, admin, v.id, '学信网反馈：图像有误', 'zh');
+  }, 180_000);
+  afterAll(async () => {
+    await rt?.close();
+  });
+  beforeEach(() => beijing('2023-11-10T10:00:00'));
+
+  it('outlets: a Beijing outlet is added ("北京市" is Beijing), one in Shanghai or 上海 is refused naming both cities, ids are unique, changes are audited (S6)', async () => {
+    const created = await createOutlet(rt.deps, admin, HAIDIAN);
+    expect(created).toMatchObject({ id: 'haidian', city: '北京市', active: true, usable: true, stationIds: ['makeup-haidian-1', 'makeup-haidian-2'] });
+    for (const city of ['Shanghai', '上海', '上海市']) {
+      const e = await expectAppError(createOutlet(rt.deps, admin, { ...HAIDIAN, id: 'pudong', city }), 'OUTLET_CITY_NOT_ALLOWED');
+      expect(translateAppError(e, 'zh')).toBe(`门店所在城市“${city}”不是补采城市：补采只能在北京的门店进行，其他城市门店拍摄的照片无效（S6）`);
+      expect(translateAppError(e, 'en')).toContain(`"${city}" is not the make-up city: make-ups are taken only at outlets in Beijing`);
+    }
+    await createOutlet(rt.deps, admin, { ...HAIDIAN, id: 'chaoyang', nameZh: '图片社朝阳店', city: 'Beijing', stations: 1 });
+    await expectAppError(createOutlet(rt.deps, admin, HAIDIAN), 'OUTLET_EXISTS');
+    await expectAppError(createOutlet(rt.deps, admin, { ...HAIDIAN, id: 'Bad Id' }), 'VALIDATION_FAILED');
+    await expectAppError(updateOutlet(rt.deps, admin, 'chaoyang', { city: 'Shanghai' }), 'OUTLET_CITY_NOT_ALLOWED');
+    await expectAppError(updateOutlet(rt.deps, admin, 'nosuch', { active: false }), 'OUTLET_NOT_FOUND');
+    await expectAppError(createOutlet(rt.deps, operator, { ...HAIDIAN, id: 'byoperator' }), 'FORBIDDEN');
+    expect((await listOutlets(rt.deps, operator)).items.map((o) => o.id).sort()).toEqual(['chaoyang', 'haidian']);
+    expect((await events('makeup_outlet.created')).map((e) => e.target_id)).toEqual(['haidian', 'chaoyang']); // one event each, in order
+    expect(await db().selectFrom('makeup_outlets').select('id').where('id', '=', 'pudong').execute()).toEqual([]);
+  });
+
+  it('deadlines per target term: the notice’s 30 Nov / 30 Apr, only target terms and real dates, audited', async () => {
+    const settings = await getMakeUpSettings(rt.deps, admin);
+    expect(settings).toMatchObject({ deadlines: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' }, suggested: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' }, lastDay: '2023-11-05', opensOn: '2023-11-06' });
+    await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2025-01': '2024-11-30' } }), 'VALIDATION_FAILED');
+    const bad = await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-31' } }), 'VALIDATION_FAILED');
+    expect(translateAppError(bad, 'en')).toContain('2023-11-31');
+    await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-01' } }), 'VALIDATION_FAILED');
+    const changed = await updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-12-15', '2024-07': '2024-04-30' } });
+    expect(changed.deadlines).toEqual({ '2024-01': '2023-12-15', '2024-07': '2024-04-30' });
+    expect((await events('makeup_settings.changed')).at(-1)?.details).toContain('2023-12-15');
+    await updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' } });
+    expect((await getActiveCampaign(rt.deps)).makeUp.deadlines).toEqual({ '2024-01': '2023-11-30', '2024-07': '2024-04-30' });
+  });
+
+  it('a make-up opens the day after the campaign’s last day, in Beijing time (MAKEUP_NOT_YET_OPEN names the date)', async () => {
+    beijing('2023-11-05T23:59:59');
+    const e = await expectAppError(setStationStudent(rt.deps, operator, 'makeup-haidian-1', { studentNo: NO.january }), 'MAKEUP_NOT_YET_OPEN');
+    expect(translateAppError(e, 'zh')).toBe('补采尚未开始：学校的集中采集到 2023-11-05 结束，补采自 2023-11-06 起');
+    await expectAppError(upload(NO.january, 'makeup-haidian-1'), 'MAKEUP_NOT_YET_OPEN');
+    expect((await getMyMakeUp(rt.deps, students.january)).state).toBe('campaign');
+    beijing('2023-11-06T00:00:00');
+    const station = await setStationStudent(rt.deps, operator, 'makeup-haidian-1', { studentNo: NO.january });
+    expect(station.currentStudent?.studentNo).toBe(NO.january);
+    expect((await events('station.student_set')).at(-1)?.details).toContain('"outletId":"haidian"');
+  });
+
+  it('the deadline of the student’s term: open on the day itself, refused from the next day naming the date; another term still open', async () => {
+    beijing('2023-11-30T23:59:59');
+    await setStationStudent(rt.deps, operator, 'makeup-haidian-2', { studentNo: NO.late });
+    beijing('2023-12-01T00:00:00');
+    const e = await expectAppError(setStationStudent(rt.deps, operator, 'makeup-haidian-2', { studentNo: NO.late }), 'MAKEUP_DEADLINE_PASSED');
+    expect(translateAppError(e, 'zh')).toBe('已过补采截止日期：2024-01 毕（结）业学生的补采截止日期为 2023-11-30');
+    expect(translateAppError(e, 'en')).toBe('The make-up deadline has passed: for students finishing in 2024-01 it was 2023-11-30');
+    await expectAppError(upload(NO.late, 'makeup-haidian-2'), 'MAKEUP_DEADLINE_PASSED');
+    expect(await getMyMakeUp(rt.deps, students.late)).toMatchObject({ state: 'deadline-passed', deadline: '2023-11-30', term: '2024-01' });
+    await setStationStudent(rt.deps, operator, 'makeup-haidian-2', { studentNo: NO.july });
+  });
+
+  it('refusals: unknown outlet or station, inactive outlet, an outlet whose city is no longer Beijing, a student not required, a student with a valid confirmed photo', async () => {
+    await expectAppError(setStationStudent(rt.deps, operator, 'makeup-nosuch-1', { studentNo: NO.july }), 'OUTLET_NOT_FOUND');
+    await expectAppError(setStationStudent(rt.deps, operator, 'makeup-chaoyang-2', { studentNo: NO.july }), 'STATION_UNKNOWN');
+    await expectAppError(setStationStudent(rt.deps, operator, 'makeup-haidian-1', { studentNo: NO.single }), 'STUDENT_NOT_ELIGIBLE');
+    await expectAppError(setStationStudent(rt.deps, operator, 'makeup-haidian-1', { studentNo: NO.confirmed }), 'PHOTO_ALREADY_CONFIRMED');
+    await expectAppError(upload(NO.confirmed, 'makeup-haidian-1'), 'PHOTO_ALREADY_CONFIRMED');
+
+    await updateOutlet(rt.deps, admin, 'chaoyang', { active: false });
+    const inactive = await expectAppError(setStationStudent(rt.deps, operator, 'makeup-chaoyang-1', { studentNo: NO.july }), 'OUTLET_INACTIVE');
+    expect(translateAppError(inactive, 'zh')).toContain('补采门店“chaoyang”已停用');
+    expect((await getMyMakeUp(rt.deps, students.july)).outlets.map((o) => o.id)).toEqual(['haidian']);
+    await updateOutlet(rt.deps, admin, 'chaoyang', { active: true });
+    // The city changed behind the service's back (an edit in the database): still refused when recording.
+    await db().updateTable('makeup_outlets').set({ city: '上海' }).where('id', '=', 'chaoyang').execute();
+    await expectAppError(setStationStudent(rt.deps, operator, 'makeup-chaoyang-1', { studentNo: NO.july }), 'OUTLET_CITY_NOT_ALLOWED');
+    await expectAppError(upload(NO.july, 'makeup-chaoyang-1'), 'OUTLET_CITY_NOT_ALLOWED');
+    expect((await listOutlets(rt.deps, admin)).items.find((o) => o.id === 'chaoyang')?.usable).toBe(false);
+    await db().updateTable('makeup_outlets').set({ city: 'Beijing' }).where('id', '=', 'chaoyang').execute();
+    // refused uploads are audited with their code, no photo row
+    expect((await events('photo.upload_refused')).map((e) => JSON.parse(e.details as string).code)).toEqual(expect.arrayContaining(['MAKEUP_NOT_YET_OPEN', 'MAKEUP_DEADLINE_PASSED', 'PHOTO_ALREADY_CONFIRMED', 'OUTLET_CITY_NOT_ALLOWED']));
+  });
+
+  it('a make-up recorded: the photo carries its outlet, the student confirms on /my, and is no longer outstanding; a voided confirmation may be made up', async () => {
+    const before = await listOutstandingMakeUps(rt.deps, admin);
+    expect(before.campaignEnded).toBe(true);
+    expect(before.items.map((i) => i.studentNo).sort()).toEqual([NO.january, NO.july, NO.voided, NO.late].sort());
+    expect(before.items.find((i) => i.studentNo === NO.voided)).toMatchObject({ voided: true, deadline: '2024-04-30' });
+
+    const my = await getMyMakeUp(rt.deps, students.january);
+    expect(my).toMatchObject({ state: 'open', deadline: '2023-11-30', term: '2024-01', voided: false, fee: 20 });
+    expect(my.outlets.map((o) => o.id).sort()).toEqual(['chaoyang', 'haidian']);
+    expect(my.outlets.find((o) => o.id === 'haidian')).toMatchObject({ id: 'haidian', address: HAIDIAN.address, hours: HAIDIAN.hours, name: { zh: '图片社海淀店', en: 'Agency, Haidian' } });
+
+    await setStationStudent(rt.deps, operator, 'makeup-haidian-1', { studentNo: NO.january });
+    const photo = await upload(NO.january, 'makeup-haidian-1');
+    expect((await db().selectFrom('photos').select('outlet_id').where('id', '=', photo.id).executeTakeFirstOrThrow()).outlet_id).toBe('haidian');
+    await requestPhotoReview(rt.deps, operator, 'makeup-haidian-1', { photoId: photo.id }, 'zh');
+    const confirmed = await confirmMyPhoto(rt.deps, students.january, { photoId: photo.id }, 'zh');
+    expect(confirmed.value).toMatchObject({ state: 'confirmed', stationId: 'makeup-haidian-1' });
+    expect((await getMyMakeUp(rt.deps, students.january)).state).toBe('not-needed');
+
+    const again = await upload(NO.voided, 'makeup-haidian-2');
+    await confirmPhoto(rt.deps, operator, again.id, 'zh', { stationId: 'makeup-haidian-2' });
+    const after = await listOutstandingMakeUps(rt.deps, admin);
+    expect(after.items.map((i) => i.studentNo).sort()).toEqual([NO.july, NO.late].sort());
+    expect((await listOutlets(rt.deps, admin)).items.find((o) => o.id === 'haidian')).toMatchObject({ photos: 2, confirmed: 2 });
+  });
+});
