@@ -37,6 +37,7 @@ import { createUploadGate } from './upload-gate.js';
 import { plannerRoutes } from './planner.routes.js';
 import { progressRoutes } from './progress.routes.js';
 import { registryExportRoutes } from './registry-export.routes.js';
+import { printRoutes } from './print.routes.js';
 import { correctionsRoutes } from './corrections.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { registryAnswerRoutes } from './registry-answer.routes.js';
@@ -290,6 +291,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(reviewScreenRoutes);
   await app.register(progressRoutes);
   await app.register(registryExportRoutes);
+  await app.register(printRoutes);
   await app.register(dashboardRoutes);
   await app.register(correctionsRoutes);
   await app.register(registryAnswerRoutes);
