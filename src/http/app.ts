@@ -38,6 +38,7 @@ import { plannerRoutes } from './planner.routes.js';
 import { progressRoutes } from './progress.routes.js';
 import { registryExportRoutes } from './registry-export.routes.js';
 import { printRoutes } from './print.routes.js';
+import { retentionRoutes } from './retention.routes.js';
 import { correctionsRoutes } from './corrections.routes.js';
 import { dashboardRoutes } from './dashboard.routes.js';
 import { registryAnswerRoutes } from './registry-answer.routes.js';
@@ -292,6 +293,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(progressRoutes);
   await app.register(registryExportRoutes);
   await app.register(printRoutes);
+  await app.register(retentionRoutes);
   await app.register(dashboardRoutes);
   await app.register(correctionsRoutes);
   await app.register(registryAnswerRoutes);

@@ -77,17 +77,27 @@ const MATRIX: [string, (ids: Record<Target, string>) => Request, Record<Caller, 
   ['listExports', () => ({ method: 'GET', path: '/api/exports' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['getExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['downloadExport (unknown batch)', () => ({ method: 'GET', path: `/api/exports/${UNKNOWN_ID}/download` }), { admin: 404, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['getExportSettings', () => ({ method: 'GET', path: '/api/exports/settings' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  // the registry's answer (issue 10 section 1, A1): the admin imports it; the re-take list for the school's roles and the agency's operator
+  ['importRegistryAnswer (a header only: 422, writes nothing)', () => ({ method: 'POST', path: '/api/exports/answers', upload: '学号,状态\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listRegistryAnswerImports', () => ({ method: 'GET', path: '/api/exports/answers' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listRetakes', () => ({ method: 'GET', path: '/api/retakes' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  ['exportRetakes', () => ({ method: 'GET', path: '/api/retakes.xlsx' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
   // corrections and dashboards (issue 10 sections 4 and 6): the admin, and a secretary for their departments (read-only)
   ['getDashboard', () => ({ method: 'GET', path: '/api/dashboard' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['exportDashboard', () => ({ method: 'GET', path: '/api/dashboard/export.xlsx' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['listInvalidPhotos', () => ({ method: 'GET', path: '/api/corrections/invalid-photos' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['listVoidedConfirmations', () => ({ method: 'GET', path: '/api/corrections/voided-confirmations' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   ['exportCorrections', () => ({ method: 'GET', path: '/api/corrections/export.xlsx' }), { admin: 200, secretary: 200, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
-  // the registry's answer (issue 10 section 1, A1): the admin imports it; the re-take list for the school's roles and the agency's operator
-  ['importRegistryAnswer (a header only: 422, writes nothing)', () => ({ method: 'POST', path: '/api/exports/answers', upload: '学号,状态\n' }), { admin: 422, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
-  ['listRegistryAnswerImports', () => ({ method: 'GET', path: '/api/exports/answers' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
-  ['listRetakes', () => ({ method: 'GET', path: '/api/retakes' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
-  ['exportRetakes', () => ({ method: 'GET', path: '/api/retakes.xlsx' }), { admin: 200, secretary: 200, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
+  // retention and deletion (issue 10 section 5, A3): the admin only; the close is refused here (wrong confirmation), the run purges nothing
+  ['getRetentionPolicy', () => ({ method: 'GET', path: '/api/retention/policy' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['updateRetentionPolicy (the defaults again: changes nothing)', () => ({ method: 'PUT', path: '/api/retention/policy', json: { originalsDays: 30, standardDays: 30 } }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['previewRetentionRun', () => ({ method: 'GET', path: '/api/retention/preview' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['listRetentionRuns', () => ({ method: 'GET', path: '/api/retention/runs' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['runRetention (nothing is due)', () => ({ method: 'POST', path: '/api/retention/runs', json: {} }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['previewCampaignClose', () => ({ method: 'GET', path: '/api/campaign/close' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['closeCampaign (wrong confirmation: 400, nothing closed)', () => ({ method: 'POST', path: '/api/campaign/close', json: { confirm: 'not-this-campaign' } }), { admin: 400, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
+  ['getRecordOfProcessing', () => ({ method: 'GET', path: '/api/retention/record?format=json' }), { admin: 200, secretary: 403, operator: 403, cashier: 403, student: 403, anonymous: 401 }],
   //                                                                                        admin  secretary operator cashier student anonymous
   // make-up captures (issue 10 section 3, S6): outlets, deadlines and the outstanding list are the admin's; the agency's operators read the outlets; a student their own card
   ['listOutlets', () => ({ method: 'GET', path: '/api/makeup/outlets' }), { admin: 200, secretary: 403, operator: 200, cashier: 403, student: 403, anonymous: 401 }],
