@@ -87,7 +87,7 @@ export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable
         doc.image(image, p.x, p.y, { width: PRINT_PHOTO.widthPt, height: PRINT_PHOTO.heightPt });
         cutMarks(doc, p.x, p.y, PRINT_PHOTO.widthPt, PRINT_PHOTO.heightPt, g.mark.length, g.mark.offset);
       }
-      const labelY = top + g.rows * PRINT_PHOTO.heightPt + (g.rows - 1) * g.gap + 3;
+      const labelY = top + g.rows * PRINT_PHOTO.heightPt + (g.rows - 1) * g.gap + g.mark.offset + g.mark.length + 2;
       doc.font('regular').fontSize(9).fillColor('#000000').text(set.label, positions[0]!.x, labelY, { width: A4.width - 2 * positions[0]!.x, lineBreak: false });
       slot++;
       // the reader is slower than the writer: wait, so that no more than a page or so is ever held

@@ -48,11 +48,12 @@ export function sheetGeometry(copies: number): SheetGeometry {
   const gap = 6 * PT_PER_MM;
   const columns = Math.min(4, c);
   const rows = Math.ceil(c / 4);
-  const labelHeight = 14;
+  // the label sits below the cut marks (3 mm under the photo) so that no mark crosses it
+  const labelHeight = 22;
   const marginX = 12 * PT_PER_MM;
-  const marginTop = 10 * PT_PER_MM;
-  const marginBottom = 8 * PT_PER_MM;
-  const headerHeight = 16;
+  const marginTop = 8 * PT_PER_MM;
+  const marginBottom = 6 * PT_PER_MM;
+  const headerHeight = 20;
   const setHeight = rows * PRINT_PHOTO.heightPt + (rows - 1) * gap + labelHeight + gap;
   const usable = A4.height - marginTop - marginBottom - headerHeight;
   return {

@@ -35,6 +35,20 @@ function readPdf(pdf: Buffer): { text: string; pages: number } {
   }
 }
 
+const SCREENS = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../test-results/screens');
+
+/** Page 1 as a PNG in test-results/screens (test data only), to look at the layout. */
+function renderPage(pdf: Buffer, name: string): void {
+  fs.mkdirSync(SCREENS, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-prints-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'x.pdf'), pdf);
+    execFileSync('pdftoppm', ['-png', '-r', '60', '-f', '1', '-l', '1', '-singlefile', path.join(dir, 'x.pdf'), path.join(SCREENS, name)]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe.each(DIALECTS)('prints and hand-over on %s', { timeout: 120_000 }, (dialect) => {
   let rt: TestRuntime;
   let nos: string[];
@@ -82,6 +96,7 @@ describe.each(DIALECTS)('prints and hand-over on %s', { timeout: 120_000 }, (dia
     const pdf = await streamToBuffer(sheet.stream);
     const { text, pages } = readPdf(pdf);
     expect(pages).toBe(1); // 4 sets, 4 per page
+    if (dialect === 'sqlite') renderPage(pdf, 'print-sheet');
     for (const no of [nos[0]!, nos[2]!, nos[3]!, nos[4]!]) expect(text).toContain(no);
     expect(text).not.toContain(nos[1]!);
     expect(text).toContain('张*三');
@@ -185,6 +200,7 @@ describe.each(DIALECTS)('prints and hand-over on %s', { timeout: 120_000 }, (dia
     const handoverPdf = await prints.renderHandoverList(rt.deps, physics, '物理学院', 'zh');
     const read = readPdf(handoverPdf.body);
     expect(read.pages).toBe(1);
+    if (dialect === 'sqlite') renderPage(handoverPdf.body, 'handover-list');
     expect(read.text).toContain('领取人签字');
     expect(read.text).toContain('张小三');
     for (const no of [nos[0]!, nos[2]!, nos[3]!]) expect(read.text).toContain(no);
