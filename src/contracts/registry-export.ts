@@ -2,6 +2,9 @@
 // getExport, downloadExport, and the CLI's `gradphoto export registry --json`.
 import { z } from 'zod';
 
+/** The file name rules, for the admin page's live preview (the server checks them again). */
+export { DEFAULT_FILE_PATTERN, filePatternProblem, renderFileName } from '../domain/registry-export.js';
+
 export const ExportStatusSchema = z.enum(['building', 'delivered', 'failed', 'abandoned']);
 export type ExportStatus = z.infer<typeof ExportStatusSchema>;
 
@@ -33,6 +36,8 @@ export const CreateExportRequestSchema = z.object({
   recipientKey: z.string().min(1).max(200_000).optional(),
   /** file names inside the package; default <studentNo>.jpg */
   fileNamePattern: z.string().min(1).max(200).optional(),
+  /** sign with the data directory's keys/registry-signing.asc: default when it exists; false: unsigned; true: refused when missing */
+  sign: z.boolean().optional(),
 });
 export type CreateExportRequest = z.infer<typeof CreateExportRequestSchema>;
 
@@ -49,3 +54,19 @@ export const ExportListSchema = z.object({ items: z.array(RegistryExportSchema) 
 export type ExportList = z.infer<typeof ExportListSchema>;
 
 export const ExportParamsSchema = z.object({ id: z.string().min(1).max(64) });
+
+/** A key in the data directory: absent, usable (its fingerprint), or unusable (the error code that refuses it). */
+export const ConfiguredKeySchema = z.object({ configured: z.boolean(), fingerprint: z.string().nullable(), problem: z.string().nullable() });
+
+/** getExportSettings: what a batch started now would use and hold (the admin page's form). */
+export const ExportSettingsSchema = z.object({
+  recipientKey: ConfiguredKeySchema,
+  signingKey: ConfiguredKeySchema,
+  defaultPattern: z.string(),
+  /** a student whose photo is ready, to preview a file name pattern; null when none is */
+  sample: z.object({ studentNo: z.string(), department: z.string() }).nullable(),
+  /** photos a batch started now would hold, and earlier photos it would withdraw (both 0: nothing to export) */
+  candidates: z.number().int(),
+  withdrawals: z.number().int(),
+});
+export type ExportSettings = z.infer<typeof ExportSettingsSchema>;

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGpg, importRegistryRoster, openPackage, seedConfirmedPhoto, type Gpg } from '../../test/support/registry-export.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
-import { CreateExportResponseSchema, ExportListSchema, RegistryExportSchema, type RegistryExport } from '../contracts/registry-export.js';
+import { CreateExportResponseSchema, ExportListSchema, ExportSettingsSchema, RegistryExportSchema, type RegistryExport } from '../contracts/registry-export.js';
+import * as exportService from '../services/registry-export.service.js';
 
 describe.each(DIALECTS)('registry export API on %s', { timeout: 120_000 }, (dialect) => {
   let rt: TestRuntime;
@@ -66,6 +67,32 @@ describe.each(DIALECTS)('registry export API on %s', { timeout: 120_000 }, (dial
       expect((await call(role, '/api/exports')).status).toBe(403);
     }
     expect((await call('anonymous', '/api/exports')).status).toBe(401);
+    expect(await rt.deps.db.db.selectFrom('registry_exports').selectAll().execute()).toEqual([]);
+  });
+
+  it('getExportSettings shows the data directory’s keys, a sample for the pattern and what a batch would hold; sign: true without a signing key is refused', async () => {
+    const keyFile = exportService.defaultRecipientKeyFile(rt.deps);
+    fs.rmSync(keyFile, { force: true });
+    const before = ExportSettingsSchema.parse((await call('admin', '/api/exports/settings')).body);
+    expect(before).toEqual({
+      recipientKey: { configured: false, fingerprint: null, problem: null },
+      signingKey: { configured: false, fingerprint: null, problem: null },
+      defaultPattern: '<studentNo>.jpg',
+      sample: { studentNo: expect.stringMatching(/^\d+$/), department: '物理学院' },
+      candidates: 3,
+      withdrawals: 0,
+    });
+    fs.mkdirSync(path.dirname(keyFile), { recursive: true });
+    fs.writeFileSync(keyFile, publicKey);
+    const after = ExportSettingsSchema.parse((await call('admin', '/api/exports/settings')).body);
+    expect(after.recipientKey).toEqual({ configured: true, fingerprint: expect.stringMatching(/^[0-9A-F]{40}$/), problem: null });
+    fs.writeFileSync(keyFile, 'not a key');
+    expect(ExportSettingsSchema.parse((await call('admin', '/api/exports/settings')).body).recipientKey).toEqual({ configured: true, fingerprint: null, problem: 'EXPORT_KEY_INVALID' });
+    fs.rmSync(keyFile);
+    const signed = await call('admin', '/api/exports', { json: { recipientKey: publicKey, sign: true }, lang: 'en' });
+    expect(signed.status).toBe(422);
+    expect(signed.body).toMatchObject({ error: { code: 'EXPORT_SIGNING_KEY_INVALID', message: 'The signing key "keys/registry-signing.asc" cannot be used: there is no such key file in the data directory; nothing was exported' } });
+    expect((await call('operator', '/api/exports/settings')).status).toBe(403);
     expect(await rt.deps.db.db.selectFrom('registry_exports').selectAll().execute()).toEqual([]);
   });
 

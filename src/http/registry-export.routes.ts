@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { CreateExportRequestSchema, CreateExportResponseSchema, ExportListSchema, ExportParamsSchema, RegistryExportSchema } from '../contracts/registry-export.js';
+import { CreateExportRequestSchema, CreateExportResponseSchema, ExportListSchema, ExportParamsSchema, ExportSettingsSchema, RegistryExportSchema } from '../contracts/registry-export.js';
+import { AppError } from '../domain/errors.js';
 import * as exportService from '../services/registry-export.service.js';
 import { actorOf } from './context.js';
 import { errorResponses } from './errors.js';
@@ -25,7 +26,7 @@ export const registryExportRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'createExport',
         tags: ['exports'],
         summary:
-          'Starts a batch for the registry (学信网): every confirmed, valid (not E7), not yet exported standard photo with manifest.csv, withdrawn.csv and SHA256SUMS, zipped and encrypted with OpenPGP to `recipientKey` (armored public key; default: the data directory’s keys/registry-recipient.asc), signed with keys/registry-signing.asc when present. 202 with the batch (building; follow getExport); 200 with nothingToExport when nothing is new (nothing written). A batch left by a builder that died is abandoned and rebuilt; audited',
+          'Starts a batch for the registry (学信网): every confirmed, valid (not E7), not yet exported standard photo with manifest.csv, withdrawn.csv and SHA256SUMS, zipped and encrypted with OpenPGP to `recipientKey` (armored public key; default: the data directory’s keys/registry-recipient.asc), signed with keys/registry-signing.asc when present (`sign: false`: unsigned; `sign: true`: refused when it is missing). 202 with the batch (building; follow getExport); 200 with nothingToExport when nothing is new (nothing written). A batch left by a builder that died is abandoned and rebuilt; audited',
         body: CreateExportRequestSchema,
         response: {
           202: CreateExportResponseSchema,
@@ -48,10 +49,14 @@ export const registryExportRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const deps = app.deps;
       const signingFile = exportService.defaultSigningKeyFile(deps);
-      const signer = await readFile(signingFile).then(
-        (bytes) => ({ bytes, source: 'keys/registry-signing.asc', passphrase: undefined }),
-        () => undefined,
-      );
+      const signer =
+        request.body.sign === false
+          ? undefined
+          : await readFile(signingFile).then(
+              (bytes) => ({ bytes, source: 'keys/registry-signing.asc', passphrase: undefined }),
+              () => undefined,
+            );
+      if (request.body.sign === true && !signer) throw new AppError('EXPORT_SIGNING_KEY_INVALID', { params: { source: 'keys/registry-signing.asc', reason: 'key-missing' } });
       const prepared = await exportService.prepareRegistryExport(deps, actorOf(request), {
         recipient: request.body.recipientKey ? { bytes: Buffer.from(request.body.recipientKey, 'utf8'), source: request.lang === 'en' ? 'the key in the request' : '请求中的公钥' } : null,
         signer,
@@ -81,6 +86,21 @@ export const registryExportRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => exportService.listRegistryExports(app.deps, actorOf(request)),
+  );
+
+  app.get(
+    '/api/exports/settings',
+    {
+      config: { permission: 'export.manage' },
+      schema: {
+        operationId: 'getExportSettings',
+        tags: ['exports'],
+        summary:
+          'What a batch started now would use and hold: the data directory’s recipient and signing keys (fingerprint, or the code that refuses them), the default file name pattern and a sample student to preview it, the photos ready and the withdrawals (both 0: nothing to export)',
+        response: { 200: ExportSettingsSchema, ...errorResponses('CAMPAIGN_NOT_FOUND') },
+      },
+    },
+    async (request) => exportService.getRegistryExportSettings(app.deps, actorOf(request)),
   );
 
   app.get(
