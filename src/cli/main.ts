@@ -26,12 +26,14 @@ import type { ProgressListener } from '../services/roster.service.js';
 import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
 import { purgeFinishedJobs, startJobRunner } from '../services/job-runner.js';
 import { purgeSigninLinks } from '../services/signin-link.service.js';
+import { startRetentionScheduler } from '../services/retention.service.js';
 import { listMailProblems, runReminders } from '../services/reminder.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers, updateUser } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
 import { addStationWatchCommand } from './station-watch.js';
 import { addExportCommands } from './export-registry.js';
+import { addRetentionCommands } from './retention.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -146,6 +148,8 @@ program
       : (app.log.warn('SMTP_URL is not set: reminders and sign-in links are queued but not sent'), null);
     // Audit checkpoints outside the database: due after 100 events or 5 minutes, looked for every 30 s
     // (docs/decisions/0002); deps.close() writes a last one at shutdown.
+    // Retention (issue 10 section 5, A3): a purge by the policy once a day; one serve process of several runs it.
+    const retentionScheduler = startRetentionScheduler(deps, SYSTEM, { onError: (e) => app.log.error({ code: (e as { code?: unknown }).code ?? 'INTERNAL' }, 'retention run failed') });
     const checkpoints = startAuditCheckpoints(deps, 30_000, (r) =>
       r instanceof Error ? app.log.error(r) : app.log.error({ problem: r.problem, sinkError: r.sinkError }, 'audit checkpoint'),
     );
@@ -153,6 +157,7 @@ program
       clearInterval(timer);
       clearInterval(idemTimer);
       checkpoints.stop();
+      await retentionScheduler.stop();
       await mailRunner?.stop();
       await app.close();
       await deps.close();
@@ -558,6 +563,7 @@ payments
 // ---- export (issue 10, A1) ------------------------------------------------------------------------
 
 addExportCommands(program.command('export').description('packages that leave the system: the registry\'s (学信网) encrypted batch'), { withRuntime, actor, lang: () => globals().lang });
+addRetentionCommands(program.command('retention').description('retention and deletion (A3): purge runs, the policy, the record of processing'), campaignCmd, { withRuntime, actor, lang: () => globals().lang });
 
 // ---- run --------------------------------------------------------------------------------------------
 
