@@ -30,6 +30,7 @@ const NoticePage = lazy(() => import('./pages/NoticePage.js'));
 const ReviewScreenPage = lazy(() => import('./pages/ReviewScreenPage.js'));
 const DeskPage = lazy(() => import('./pages/DeskPage.js'));
 const BoardPage = lazy(() => import('./pages/BoardPage.js'));
+const CorrectionsPage = lazy(() => import('./pages/CorrectionsPage.js'));
 const ExportsPage = lazy(() => import('./pages/ExportsPage.js'));
 
 const queryClient = new QueryClient({
@@ -110,6 +111,7 @@ export function App(): ReactNode {
                 <Route path="students/:id" element={<StudentDetailPage />} />
                 <Route path="department" element={<RequirePermission permission="student.export"><DepartmentPage /></RequirePermission>} />
                 <Route path="exports" element={<RequirePermission permission="export.manage"><ExportsPage /></RequirePermission>} />
+                <Route path="corrections" element={<RequirePermission permission="corrections.read"><CorrectionsPage /></RequirePermission>} />
                 <Route path="audit" element={<RequirePermission permission="audit.read"><AuditPage /></RequirePermission>} />
                 <Route path="users" element={<RequirePermission permission="user.manage"><UsersPage /></RequirePermission>} />
                 <Route path="*" element={<NotFoundPage />} />

@@ -20,6 +20,7 @@ import {
   TeamOutlined,
   UserOutlined,
   UsergroupAddOutlined,
+  WarningOutlined,
 } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Avatar, Button, Drawer, Dropdown, Flex, Form, Grid, Input, Layout, Menu, Modal, Segmented, Tag, Typography, theme } from 'antd';
@@ -54,6 +55,7 @@ const NAV: NavItem[] = [
   { path: '/students', labelKey: 'menu.students', icon: <TeamOutlined />, permission: 'student.list' },
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, permission: 'student.export' },
   { path: '/exports', labelKey: 'exports.menu', icon: <ExportOutlined />, permission: 'export.manage' },
+  { path: '/corrections', labelKey: 'corrections.menu', icon: <WarningOutlined />, permission: 'corrections.read' },
   { path: '/audit', labelKey: 'menu.audit', icon: <AuditOutlined />, permission: 'audit.read' },
   { path: '/users', labelKey: 'menu.users', icon: <UsergroupAddOutlined />, permission: 'user.manage' },
   { path: '/notice', labelKey: 'notice.menu', icon: <FileTextOutlined />, permission: null },

@@ -7,6 +7,7 @@ import { useSearchParams } from 'react-router';
 import { endpoints, queryKeys, type Site } from '../api/endpoints.js';
 import { progressApi, progressKeys } from '../api/progress.js';
 import { ProgressOverview } from '../components/charts/ProgressOverview.js';
+import { DashboardCards } from '../components/dashboard/DashboardCards.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { StudentTable } from '../components/StudentTable.js';
 import { formatDay, formatWindow } from '../format.js';
@@ -185,6 +186,7 @@ export default function DepartmentPage(): ReactNode {
         <>
           <DepartmentCounts department={department} />
           <ProgressOverview key={`progress-${department}`} department={department} />
+          {can(me, 'dashboard.read') ? <DashboardCards key={`dashboard-${department}`} department={department} /> : null}
           <RemindCard key={`remind-${department}`} department={department} />
           <DaySessions department={department} />
           <Card size="small">

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Campaign, CampaignOverview, DecisionCountsSchema } from '../../contracts/campaign.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { ProgressOverview } from '../components/charts/ProgressOverview.js';
+import { DashboardCards } from '../components/dashboard/DashboardCards.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { RULES, RuleTag } from '../components/tags.js';
@@ -308,6 +309,7 @@ export default function OverviewPage(): ReactNode {
             {me.departments.length > 0 ? <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('overview.ownOnly', { departments: me.departments.join('、') })} /> : null}
             <Totals overview={overview.data} />
             <ProgressOverview />
+            {can(me, 'dashboard.read') ? <DashboardCards /> : null}
             <Card size="small" title={t('overview.schedule')}>
               <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
                 {t('overview.scheduleHint')}
