@@ -11,6 +11,8 @@ import { formatCampaignDate, MONTHS_EN, priceSentence, priceText, SITE_NAMES, si
 import type { EligibilityFacts, EligibilityRule } from './eligibility.js';
 import { decideEligibility } from './eligibility.js';
 import type { Lang, Text } from './i18n.js';
+import type { RetentionPolicyValues } from './retention.js';
+import { DEFAULT_RETENTION_POLICY, retentionSentences } from './retention.js';
 import { fill } from './i18n.js';
 import { windowsOf, zonedTimeToInstant } from './schedule.js';
 import type { Term } from './term.js';
@@ -362,7 +364,7 @@ function makeUpSection(campaign: CampaignDefinition, lang: Lang): NoticeSection 
   };
 }
 
-function privacySection(lang: Lang): NoticeSection {
+function privacySection(lang: Lang, retention: RetentionPolicyValues): NoticeSection {
   const zh = lang === 'zh';
   return {
     id: 'privacy',
@@ -374,12 +376,14 @@ function privacySection(lang: Lang): NoticeSection {
           ? '照片的采集与传输全程加密；图片社不会收到含明文身份信息的名单；每次查看照片都有记录；照片与个人信息仅用于学历学位证书，用途完成后按规定删除。'
           : 'Photos are captured and transferred encrypted; the photo agency never receives lists with plain identities; every look at a photo is logged; photos and personal data serve only the certificates and are deleted when that purpose is served.',
       },
+      // the retention policy in plain words, after the A3 line it details (issue 10 section 5; docs/decisions/0027-retention.md)
+      ...retentionSentences(retention, lang).map((text) => ({ rule: null, text })),
     ],
   };
 }
 
 /** The campaign's notice in one language, from its data alone (no personal data: anyone may read it). */
-export function buildNotice(campaign: CampaignDefinition, lang: Lang): NoticeContent {
+export function buildNotice(campaign: CampaignDefinition, lang: Lang, retention: RetentionPolicyValues = DEFAULT_RETENTION_POLICY): NoticeContent {
   const zh = lang === 'zh';
   const dates = [...campaign.days.map((d) => d.date)].sort();
   const first = dates[0];
@@ -398,7 +402,7 @@ export function buildNotice(campaign: CampaignDefinition, lang: Lang): NoticeCon
       { key: 'place', label: zh ? '地点' : 'Place', value: sitePlace(campaign, main, lang) },
       { key: 'price', label: zh ? '费用' : 'Price', value: `${price.amount}${zh ? '，' : ', '}${price.payment}` },
     ],
-    sections: [...eligibilitySections(campaign, lang), scheduleSection(campaign, lang), bringSection(campaign, lang), onSiteSection(campaign, lang), makeUpSection(campaign, lang), privacySection(lang)],
+    sections: [...eligibilitySections(campaign, lang), scheduleSection(campaign, lang), bringSection(campaign, lang), onSiteSection(campaign, lang), makeUpSection(campaign, lang), privacySection(lang, retention)],
     footer: zh
       ? `研究生院 · 本通知根据采集活动（${campaign.id}）的数据生成，如有调整以本系统公布为准。`
       : `Graduate School · generated from the data of campaign ${campaign.id}; this system always shows the current arrangements.`,

@@ -63,6 +63,11 @@ describe.each(DIALECTS)('retention API on %s', { timeout: 120_000 }, (dialect) =
     const ok = await call('admin', '/api/retention/policy', { method: 'PUT', json: { originalsDays: 10, standardDays: 60 }, lang: 'en' });
     expect(ok.status).toBe(200);
     expect(RetentionPolicySchema.parse(ok.body)).toMatchObject({ originalsDays: 10, standardDays: 60, updatedBy: 'admin-retention' });
+    // the public notice states the policy in plain words, in both languages
+    const notice = JSON.stringify((await call('anonymous', '/api/notice')).body);
+    expect(notice).toContain('相机原始照片（及未选用的照片）在本人确认照片 10 天后删除。');
+    expect(notice).toContain('60 天后删除');
+    expect(JSON.stringify((await call('anonymous', '/api/notice', { lang: 'en' })).body)).toContain('deleted 60 days after the registry has accepted it');
     for (const role of ['operator', 'secretary']) expect((await call(role, '/api/retention/policy')).status).toBe(403);
     expect((await call('anonymous', '/api/retention/policy')).status).toBe(401);
   });

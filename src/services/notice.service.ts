@@ -18,6 +18,8 @@ import { checkBookingAllowed, windowsOf } from '../domain/schedule.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import { listSessions } from './session.service.js';
 import { getActiveCampaign } from './campaign.service.js';
+import { readRetentionPolicy } from './retention.service.js';
+import type { RetentionPolicyValues } from '../domain/retention.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize } from './deps.js';
 
@@ -27,20 +29,23 @@ export type NoticeFormat = 'json' | 'pdf';
  * The notice's version: a hash of the campaign's data, the notice's format version, the language and the
  * format. It changes exactly when what the notice says changes, so it serves as the HTTP ETag.
  */
-export function noticeVersion(campaign: CampaignDefinition, lang: Lang, format: NoticeFormat): string {
-  return crypto.createHash('sha256').update(`notice/${NOTICE_FORMAT_VERSION}/${format}/${lang}\n${canonicalJson(campaign)}`).digest('base64url').slice(0, 27);
+export function noticeVersion(campaign: CampaignDefinition, lang: Lang, format: NoticeFormat, retention?: RetentionPolicyValues): string {
+  // the retention policy the notice states (issue 10 section 5) is part of what it says
+  const policy = retention ? `\n${canonicalJson(retention)}` : '';
+  return crypto.createHash('sha256').update(`notice/${NOTICE_FORMAT_VERSION}/${format}/${lang}\n${canonicalJson(campaign)}${policy}`).digest('base64url').slice(0, 27);
 }
 
 /** The active campaign's notice version, without building anything (a conditional request needs only this). */
 export async function getNoticeVersion(deps: Pick<ServiceDeps, 'db'>, lang: Lang, format: NoticeFormat): Promise<{ version: string; campaignId: string }> {
   const campaign = await getActiveCampaign(deps);
-  return { version: noticeVersion(campaign, lang, format), campaignId: campaign.id };
+  return { version: noticeVersion(campaign, lang, format, await readRetentionPolicy(deps, campaign.id)), campaignId: campaign.id };
 }
 
 /** The notice of the active campaign, in one language. Public. */
 export async function getNotice(deps: Pick<ServiceDeps, 'db'>, lang: Lang): Promise<{ notice: NoticeContent; version: string }> {
   const campaign = await getActiveCampaign(deps);
-  return { notice: buildNotice(campaign, lang), version: noticeVersion(campaign, lang, 'json') };
+  const retention = await readRetentionPolicy(deps, campaign.id);
+  return { notice: buildNotice(campaign, lang, retention), version: noticeVersion(campaign, lang, 'json', retention) };
 }
 
 /** PDFs by version: a few hundred milliseconds each to make, the same bytes until the campaign changes. */
@@ -60,8 +65,9 @@ function cachedPdf(version: string, make: () => Promise<Buffer>): Promise<Buffer
 /** The notice as a PDF (A4, Chinese text, the department table), made in memory. Public. */
 export async function getNoticePdf(deps: Pick<ServiceDeps, 'db'>, lang: Lang): Promise<{ pdf: Buffer; version: string; fileName: string }> {
   const campaign = await getActiveCampaign(deps);
-  const version = noticeVersion(campaign, lang, 'pdf');
-  const pdf = await cachedPdf(version, () => renderNoticePdf(buildNotice(campaign, lang)));
+  const retention = await readRetentionPolicy(deps, campaign.id);
+  const version = noticeVersion(campaign, lang, 'pdf', retention);
+  const pdf = await cachedPdf(version, () => renderNoticePdf(buildNotice(campaign, lang, retention)));
   // The campaign id is [A-Za-z0-9._-] (contracts/campaign.ts); anything else would not reach a header.
   return { pdf, version, fileName: `notice-${campaign.id.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf` };
 }
