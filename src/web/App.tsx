@@ -26,6 +26,7 @@ const MyPage = lazy(() => import('./pages/MyPage.js'));
 const PlanPage = lazy(() => import('./pages/PlanPage.js'));
 const StationPage = lazy(() => import('./pages/StationPage.js'));
 const PaymentsPage = lazy(() => import('./pages/PaymentsPage.js'));
+const MakeUpPage = lazy(() => import('./pages/MakeUpPage.js'));
 const NoticePage = lazy(() => import('./pages/NoticePage.js'));
 const ReviewScreenPage = lazy(() => import('./pages/ReviewScreenPage.js'));
 const DeskPage = lazy(() => import('./pages/DeskPage.js'));
@@ -106,6 +107,7 @@ export function App(): ReactNode {
                 <Route path="station" element={<RequirePermission permission="station.read"><StationPage /></RequirePermission>} />
                 <Route path="desk" element={<RequirePermission permission="checkin.create"><DeskPage /></RequirePermission>} />
                 <Route path="payments" element={<RequirePermission permission="payment.read"><PaymentsPage /></RequirePermission>} />
+                <Route path="makeup" element={<RequirePermission permission="makeup.manage"><MakeUpPage /></RequirePermission>} />
                 <Route path="roster/import" element={<RequirePermission permission="roster.import"><RosterImportPage /></RequirePermission>} />
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />

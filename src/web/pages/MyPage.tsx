@@ -15,6 +15,7 @@ import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
 import { MyTicketCard } from '../components/desk/MyTicketCard.js';
 import { MyPhotoCard, useMyPhoto } from '../components/my/MyPhotoCard.js';
+import { MakeUpCard } from '../components/my/MakeUpCard.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
 
 type Actions = ReturnType<typeof useBookingActions>;
@@ -429,6 +430,7 @@ export default function MyPage(): ReactNode {
       {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
       <MyTicketCard />
       {s.decision === 'required' ? <MyPhotoSlot /> : null}
+      {s.decision === 'required' ? <MakeUpCard /> : null}
       <DecisionCard student={s} />
       {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : <NoticeLink />}
     </>

@@ -20,6 +20,7 @@ import { ShotReview } from '../components/photo/ShotReview.js';
 import { stationApi, stationKeys } from '../components/photo/stationApi.js';
 import { clickConfirm, dialogOpen, hasKeyboard, useDialogClosed, useStationShortcuts } from '../components/station/focus.js';
 import { QueuePanel } from '../components/station/QueuePanel.js';
+import { isOutletStation, OutletStationBanner } from '../components/makeup/OutletStationBanner.js';
 import { ShortcutsHelp } from '../components/station/ShortcutsHelp.js';
 import { TransferDialog } from '../components/station/TransferDialog.js';
 
@@ -232,6 +233,7 @@ export default function StationPage(): ReactNode {
       ) : (
         <Row gutter={[16, 0]}>
           <Col xs={24} lg={9}>
+            {isOutletStation(stationId) ? <OutletStationBanner stationId={stationId} /> : (
             <QueuePanel
               stationId={stationId}
               site={site}
@@ -247,6 +249,7 @@ export default function StationPage(): ReactNode {
               onTransfer={() => setTransferOpen(true)}
               keys={keyboard}
             />
+            )}
             <CurrentStudentCard stationId={stationId} station={station.data} scanRef={scanRef} onAction={focusScan} />
             {wide ? upload : null}
           </Col>

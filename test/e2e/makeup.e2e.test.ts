@@ -1,0 +1,185 @@
+// Journey: make-up captures after the campaign (issue 10 section 3, rule S6). The server runs a campaign whose
+// days are in the past (loaded with `gradphoto campaign load`, its deadlines ahead). The admin opens 补采, sees an
+// outlet in Shanghai refused with the reason on the city field, adds a Beijing outlet; a student who missed the
+// campaign sees on /my (a phone) where and by when to go; the outlet's operator sets them at the outlet's station
+// makeup-<outlet>-1, uploads the shot and asks them; the student confirms on /my; the admin's list empties for
+// them. Screens at 1366×768 and 390×844, in zh and en.
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+
+const admin = { username: 'mk-admin', password: 'Mk-admin-pass-2024', role: 'admin' as const };
+const operator = { username: 'mk-operator', password: 'Mk-operator-pass-2024', role: 'operator' as const };
+// 2101001 张三: 物理学院, required (E1), never came to the campaign
+const STUDENT = '2101001';
+const student = { username: STUDENT, password: 'Mk-student-pass-2024', role: 'student' as const };
+const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD of today + `days` in Beijing. */
+function beijingDate(days: number): string {
+  return new Date(Date.now() + 8 * 3_600_000 + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The demo campaign moved so that its five days ended last week and make-ups are open now, with deadlines ahead. */
+function pastCampaign(): string {
+  const demo = JSON.parse(readFileSync(path.join(ROOT, 'src', 'services', 'demo', 'campaign-2024.json'), 'utf8')) as {
+    days: { date: string; departments: string[] }[];
+    [k: string]: unknown;
+  };
+  const y = Number(beijingDate(0).slice(0, 4)) + 1;
+  const days = demo.days.map((d, i) => ({ ...d, date: beijingDate(-12 + i) }));
+  return JSON.stringify({
+    ...demo,
+    id: 'e2e-makeup',
+    name: { zh: `${y}年毕业研究生图像采集（补采演示）`, en: `Diploma photos ${y} (make-up demo)` },
+    targetTerms: [`${y}-01`, `${y}-07`],
+    retakeBefore: `${y - 1}-07`,
+    deferTerms: [`${y + 1}-01`, `${y + 1}-07`],
+    weekendDays: [],
+    days,
+    makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20, deadlines: { [`${y}-01`]: beijingDate(20), [`${y}-07`]: beijingDate(120) } },
+  });
+}
+
+function cli(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'gradphoto.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
+  let server: TestServer;
+  let browser: Browser;
+  let api: ApiClient;
+  let desk: Page;
+  let phone: Page;
+  let deadline: string;
+
+  beforeAll(async () => {
+    server = await startServer();
+    const file = path.join(server.dataDir, 'past-campaign.json');
+    writeFileSync(file, pastCampaign());
+    const loaded = await cli(['campaign', 'load', file, '--data', server.dataDir]);
+    expect(loaded.code, loaded.out).toBe(0);
+    await addUser(server.dataDir, admin);
+    await addUser(server.dataDir, operator);
+    await addUser(server.dataDir, student);
+    api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
+    const campaign = await api.get<{ id: string; targetTerms: string[]; retakeBefore: string }>('/api/campaign');
+    expect(campaign.id).toBe('e2e-makeup');
+    expect((await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows))).status).toBe(200);
+    deadline = beijingDate(20);
+    browser = await launchBrowser();
+    desk = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN' })).newPage();
+    phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' })).newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('the admin opens 补采: an outlet in Shanghai is refused with the reason on the city, a Beijing outlet is added', async () => {
+    await loginInBrowser(desk, server.baseUrl, admin);
+    await desk.locator('.ant-layout-sider .ant-menu').getByText('补采', { exact: true }).click();
+    await desk.waitForURL((url) => url.pathname === '/makeup');
+    await desk.getByTestId('makeup-page').waitFor();
+    await desk.getByTestId('outlet-add').click();
+    await desk.getByTestId('outlet-id').fill('pudong');
+    await desk.getByTestId('outlet-name-zh').fill('图片社浦东店');
+    await desk.getByTestId('outlet-name-en').fill('Agency, Pudong');
+    await desk.getByTestId('outlet-address').fill('上海市浦东新区世纪大道 100 号');
+    await desk.getByTestId('outlet-city').fill('上海');
+    await desk.getByTestId('outlet-hours').fill('周一至周日 10:00–18:00');
+    await desk.getByTestId('outlet-save').click();
+    await desk.getByText('门店所在城市“上海”不是补采城市：补采只能在北京的门店进行，其他城市门店拍摄的照片无效（S6）').waitFor();
+    await screenshot(desk, 'makeup-outlet-refused', false);
+    expect((await api.get<{ items: unknown[] }>('/api/makeup/outlets')).items).toHaveLength(0);
+    // the same outlet in Beijing
+    await desk.getByTestId('outlet-id').fill('haidian');
+    await desk.getByTestId('outlet-name-zh').fill('图片社海淀店');
+    await desk.getByTestId('outlet-name-en').fill('Agency, Haidian');
+    await desk.getByTestId('outlet-address').fill('北京市海淀区中关村大街 27 号 2 层');
+    await desk.getByTestId('outlet-city').fill('北京市');
+    await desk.getByTestId('outlet-save').click();
+    await desk.locator('[data-testid="outlet-row"][data-outlet="haidian"]').waitFor();
+    expect(await desk.getByTestId('makeup-outlets').innerText()).toContain('makeup-haidian-1');
+    await desk.getByTestId('makeup-outstanding-total').getByText(/共 \d+ 人/).waitFor();
+    expect(await desk.getByTestId('makeup-outstanding').innerText()).toContain(STUDENT);
+    expect(await horizontalOverflow(desk)).toBeLessThanOrEqual(0);
+    await screenshot(desk, 'makeup-admin-desktop');
+  });
+
+  it('the student who missed the campaign sees on /my where and by when to go (a phone, zh and en)', async () => {
+    await loginInBrowser(phone, server.baseUrl, student);
+    await phone.goto(`${server.baseUrl}/my`);
+    const card = phone.getByTestId('my-makeup');
+    await card.waitFor();
+    const text = await card.innerText();
+    expect(text).toContain('您尚未完成图像采集，请到图片社北京门店补采');
+    expect(text).toContain('图片社海淀店');
+    expect(text).toContain('北京市海淀区中关村大街 27 号 2 层');
+    expect(text).toContain('周一至周日 10:00–18:00');
+    const [y, m, d] = deadline.split('-').map(Number);
+    expect(await phone.getByTestId('my-makeup-deadline').innerText()).toContain(`${y}年${m}月${d}日`);
+    expect(await horizontalOverflow(phone)).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'makeup-my-phone');
+    await phone.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+    await phone.reload();
+    await phone.getByTestId('my-makeup').waitFor();
+    expect(await phone.getByTestId('my-makeup-title').innerText()).toBe("You have no photo yet: go to one of the agency's Beijing outlets");
+    expect(await horizontalOverflow(phone)).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'makeup-my-phone-en');
+    await phone.evaluate(() => localStorage.setItem('gradphoto.lang', 'zh'));
+  });
+
+  it('the outlet’s operator sets the student at makeup-haidian-1 and uploads the shot; the student confirms on /my', async () => {
+    await desk.context().clearCookies();
+    await loginInBrowser(desk, server.baseUrl, operator);
+    await desk.evaluate(() => localStorage.setItem('gradphoto.station', 'makeup-haidian-1'));
+    await desk.goto(`${server.baseUrl}/station`);
+    await desk.locator('[data-testid="station-page"][data-station="makeup-haidian-1"]').waitFor();
+    expect(await desk.getByTestId('outlet-station').innerText()).toContain('补采机位 · 图片社海淀店');
+    await desk.getByTestId('station-student-input').fill(STUDENT);
+    await desk.getByTestId('station-set-student').click();
+    await desk.locator('[data-testid="station-student"]').waitFor();
+    await desk.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0101.JPG', mimeType: 'image/jpeg', buffer: readFileSync(PHOTO) });
+    await desk.locator('[data-testid="station-shot"][data-photo-id]').waitFor({ timeout: 60_000 });
+    await desk.getByTestId('station-request-review').click();
+    await desk.locator('[data-testid="station-review-status"][data-status="awaiting"]').waitFor();
+    expect(await horizontalOverflow(desk)).toBeLessThanOrEqual(0);
+    await screenshot(desk, 'makeup-station-desktop');
+
+    await phone.reload();
+    await phone.getByTestId('my-photo-awaiting').waitFor({ timeout: 15_000 });
+    await phone.getByTestId('my-photo-confirm').click();
+    await phone.getByTestId('my-photo-done').waitFor();
+    await phone.getByTestId('my-makeup').waitFor({ state: 'detached', timeout: 35_000 });
+    expect(await horizontalOverflow(phone)).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'makeup-my-phone-confirmed');
+
+    const outlets = await api.get<{ items: { id: string; photos: number; confirmed: number }[] }>('/api/makeup/outlets');
+    expect(outlets.items.find((o) => o.id === 'haidian')).toMatchObject({ photos: 1, confirmed: 1 });
+    const outstanding = await api.get<{ items: { studentNo: string }[] }>('/api/makeup/outstanding');
+    expect(outstanding.items.map((i) => i.studentNo)).not.toContain(STUDENT);
+  });
+
+  it('the admin page on a phone: outlets, deadlines and the list fit the screen', async () => {
+    const admins = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' })).newPage();
+    await loginInBrowser(admins, server.baseUrl, admin);
+    await admins.goto(`${server.baseUrl}/makeup`);
+    await admins.locator('[data-testid="outlet-row"][data-outlet="haidian"]').waitFor();
+    await admins.getByTestId('makeup-deadlines').getByTestId('deadline-save').waitFor();
+    expect(await horizontalOverflow(admins)).toBeLessThanOrEqual(0);
+    await screenshot(admins, 'makeup-admin-phone');
+  });
+});
