@@ -120,3 +120,85 @@ export function makeUpWindow(campaign: CampaignDefinition, term: Term, today: st
   if (deadline !== null && today > deadline) return { state: 'deadline-passed', deadline };
   return { state: 'open', deadline };
 }
+
+// ───────────────────────────── reminder mail ─────────────────────────────
+
+/** Make-up reminders go out from this wall-clock time of the day make-ups open. */
+export const MAKEUP_REMINDER_LOCAL_TIME = '09:00';
+
+export interface MakeUpReminderStudent {
+  id: string;
+  email: string | null;
+  term: Term;
+  /** confirmations of theirs voided so far: a new voiding (e.g. a 有误 answer) warrants a new reminder */
+  voided: number;
+}
+
+export interface MakeUpReminderIntent {
+  studentId: string;
+  email: string | null;
+  /** one mail per student (and per withdrawn confirmation): `reminder:makeup:<studentId>:<voided>` */
+  dedupeKey: string;
+  term: Term;
+  deadline: string | null;
+}
+
+/**
+ * Make-up reminders due at `today`/`time` (the campaign's wall clock): every student still owing a photo once
+ * make-ups are open (from 09:00 of the day after the campaign's last day) and until their term's deadline has
+ * passed. The caller passes only outstanding students (required, no valid confirmed photo) and only when an
+ * outlet can take them.
+ */
+export function planMakeUpReminders(input: { campaign: CampaignDefinition; today: string; time: string; students: MakeUpReminderStudent[] }): MakeUpReminderIntent[] {
+  const { campaign, today, time } = input;
+  const opensOn = makeUpOpensOn(campaign);
+  if (today < opensOn || (today === opensOn && time < MAKEUP_REMINDER_LOCAL_TIME)) return [];
+  const out: MakeUpReminderIntent[] = [];
+  for (const s of input.students) {
+    const window = makeUpWindow(campaign, s.term, today);
+    if (window.state !== 'open') continue;
+    out.push({ studentId: s.id, email: s.email, dedupeKey: `reminder:makeup:${s.id}:${s.voided}`, term: s.term, deadline: window.deadline });
+  }
+  return out;
+}
+
+function mailDate(date: string, lang: 'zh' | 'en'): string {
+  const [y, m, d] = date.split('-').map(Number);
+  if (lang === 'zh') return `${y}年${m}月${d}日`;
+  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  return `${d} ${months[m! - 1]} ${y}`;
+}
+
+/**
+ * The make-up reminder (S6), Chinese then English: where (the outlets with address and hours) and by when (the
+ * student's term's deadline). No student number or ID number in it; the name only in the greeting.
+ */
+export function renderMakeUpReminderMail(input: { campaign: CampaignDefinition; studentName: string; term: Term; deadline: string | null; outlets: { name: Text; address: string; hours: string }[]; voided: boolean }): { subject: string; text: string } {
+  const { campaign } = input;
+  const fee = campaign.makeUp.fee;
+  const money = campaign.price.currency === 'CNY' ? { zh: `${fee} 元/套`, en: `CNY ${fee} per set` } : { zh: `${fee} ${campaign.price.currency}`, en: `${fee} ${campaign.price.currency}` };
+  const city = { zh: cityName(campaign.makeUp.city, 'zh'), en: cityName(campaign.makeUp.city, 'en') };
+  const by = input.deadline ? { zh: `请于 ${mailDate(input.deadline, 'zh')}（含当天）前`, en: `by ${mailDate(input.deadline, 'en')} (that day included)` } : { zh: '请在研究生院规定的截止日期前', en: 'by the deadline the graduate school sets' };
+  const zh = [
+    `${input.studentName} 同学：`,
+    '',
+    input.voided ? '你此前确认的采集照片已被撤销（例如学信网反馈“有误”），需要重新拍摄。' : '学校的集中图像采集已经结束，系统中还没有你确认的采集照片。',
+    `${by.zh}到图片社${city.zh}门店补采（${money.zh}）；在其他城市门店拍摄的照片无效（S6）。`,
+    '',
+    '补采门店：',
+    ...input.outlets.map((o) => `· ${o.name.zh}：${o.address}（营业时间：${o.hours}）`),
+    '',
+    '拍摄后请在门店确认屏或登录系统“我的采集”页面确认照片（确认后不可重拍，C3）。',
+  ];
+  const en = [
+    input.voided ? 'Your confirmed diploma photo was withdrawn (for example, the registry marked it 有误): it must be taken again.' : "The school's photo campaign has ended and you have no confirmed photo yet.",
+    `Please go ${by.en} to one of the agency's ${city.en} outlets (${money.en}); photos taken at outlets in other cities are invalid (S6).`,
+    '',
+    'Outlets:',
+    ...input.outlets.map((o) => `- ${o.name.en}: ${o.address} (opening hours: ${o.hours})`),
+    '',
+    'After the shot, confirm your photo on the outlet’s review screen or on your page in the system (no retakes after confirming, C3).',
+  ];
+  const subject = input.deadline ? `【图像采集】请于 ${input.deadline} 前到${city.zh}门店补采 / Make-up photo by ${input.deadline}` : `【图像采集】请到${city.zh}门店补采 / Make-up photo`;
+  return { subject, text: [...zh, '', '—', '', ...en, ''].join('\n') };
+}

@@ -90,8 +90,21 @@ describe('buildNotice: every rule in plain words (docs/rules/campaign-rules.md)'
     expect(text).not.toContain('仅限');
   });
 
+  it('make-up (S6): the deadline per target term and the outlets, with address and hours', () => {
+    const outlets = [{ name: { zh: '图片社海淀店', en: 'Agency, Haidian' }, address: '北京市海淀区中关村大街 1 号', hours: '周一至周六 9:00–17:00' }];
+    const zh = buildNotice(campaign2024(), 'zh', undefined, outlets).sections.find((s) => s.id === 'makeUp')!;
+    expect(zh.lines.map((l) => l.text)).toEqual([
+      '确实无法在上述时间参加的，请在集中采集结束后、在本人毕（结）业时间对应的补采截止日期前到图片社北京分店补采（20 元/套）；在其他城市门店拍摄的照片无效。',
+      '补采截止日期：2024年1月毕（结）业者 2023年11月30日（星期四）；2024年7月毕（结）业者 2024年4月30日（星期二）（截止当天仍可补采）。',
+      '图片社海淀店：北京市海淀区中关村大街 1 号（营业时间：周一至周六 9:00–17:00）',
+    ]);
+    const en = buildNotice(campaign2024(), 'en', undefined, outlets).sections.find((s) => s.id === 'makeUp')!;
+    expect(en.lines[1]!.text).toContain('January 2024: Thursday 30 November 2023; July 2024: Tuesday 30 April 2024');
+    expect(en.lines[2]!.text).toBe('Agency, Haidian: 北京市海淀区中关村大街 1 号 (opening hours: 周一至周六 9:00–17:00)');
+  });
+
   it('make-up (S6): a deadline, when the campaign has one, is written as a date', () => {
-    const withDeadline: CampaignDefinition = { ...campaign2024(), makeUp: { ...campaign2024().makeUp, deadline: '2023-12-15' } };
+    const withDeadline: CampaignDefinition = { ...campaign2024(), makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20, deadline: '2023-12-15' } };
     expect(lineOf(buildNotice(withDeadline, 'zh'), 'S6')).toContain('于 2023年12月15日（星期五） 前到图片社北京分店补采');
     expect(lineOf(buildNotice(withDeadline, 'en'), 'S6')).toContain('by Friday 15 December 2023');
   });

@@ -336,32 +336,51 @@ function onSiteSection(campaign: CampaignDefinition, lang: Lang): NoticeSection 
   };
 }
 
-function makeUpSection(campaign: CampaignDefinition, lang: Lang): NoticeSection {
+/** An outlet where make-ups are taken (S6): what the notice and the mails show of it. */
+export interface NoticeOutlet {
+  name: Text;
+  address: string;
+  hours: string;
+}
+
+function makeUpSection(campaign: CampaignDefinition, lang: Lang, outlets: NoticeOutlet[]): NoticeSection {
   const zh = lang === 'zh';
   const deadline = campaign.makeUp.deadline;
+  // S6: a deadline per target term (makeUp.deadlines, src/domain/makeup.ts); a term without one has the campaign's `deadline`
+  const perTerm = campaign.targetTerms.flatMap((term) => {
+    const date = campaign.makeUp.deadlines?.[term] ?? deadline;
+    return date ? [{ term, date }] : [];
+  });
+  const byTerm = campaign.makeUp.deadlines !== undefined && Object.keys(campaign.makeUp.deadlines).length > 0;
   const fee = campaign.makeUp.fee;
   const money = campaign.price.currency === 'CNY' ? (zh ? `${fee} 元/套` : `CNY ${fee} per set`) : `${fee} ${campaign.price.currency}`;
   const city = campaign.makeUp.city === 'Beijing' ? SITE_NAMES.beijing[lang] : campaign.makeUp.city;
   const where = zh ? `图片社${city}分店` : campaign.makeUp.where;
-  const by = deadline
+  const by = byTerm
     ? zh
-      ? `于 ${formatCampaignDate(deadline, lang)} 前`
-      : `by ${formatCampaignDate(deadline, lang)}`
-    : zh
-      ? '在研究生院规定的截止日期前'
-      : 'by the deadline the graduate school sets';
-  return {
-    id: 'makeUp',
-    heading: zh ? '六、补采' : '6. If you cannot come at all',
-    lines: [
-      {
-        rule: 'S6',
-        text: zh
-          ? `确实无法在上述时间参加的，请${by}到${where}补采（${money}）；在其他城市门店拍摄的照片无效。`
-          : `If you cannot come at any listed time, go ${by} to ${where} to be photographed (${money}); photos taken at branches in other cities are invalid.`,
-      },
-    ],
-  };
+      ? '在本人毕（结）业时间对应的补采截止日期前'
+      : 'by the deadline of your term (below)'
+    : deadline
+      ? zh
+        ? `于 ${formatCampaignDate(deadline, lang)} 前`
+        : `by ${formatCampaignDate(deadline, lang)}`
+      : zh
+        ? '在研究生院规定的截止日期前'
+        : 'by the deadline the graduate school sets';
+  const lines: NoticeLine[] = [
+    {
+      rule: 'S6',
+      text: zh
+        ? `确实无法在上述时间参加的，请在集中采集结束后、${by}到${where}补采（${money}）；在其他城市门店拍摄的照片无效。`
+        : `If you cannot come at any listed time, go after the campaign, ${by}, to ${where} to be photographed (${money}); photos taken at branches in other cities are invalid.`,
+    },
+  ];
+  if (byTerm && perTerm.length > 0) {
+    const items = perTerm.map(({ term, date }) => (zh ? `${formatNoticeTerm(term, lang)}毕（结）业者 ${formatCampaignDate(date, lang)}` : `${formatNoticeTerm(term, lang)}: ${formatCampaignDate(date, lang)}`));
+    lines.push({ rule: null, text: zh ? `补采截止日期：${items.join('；')}（截止当天仍可补采）。` : `Make-up deadlines by term of graduation or completion: ${items.join('; ')} (the deadline day itself included).` });
+  }
+  for (const o of outlets) lines.push({ rule: null, text: zh ? `${o.name.zh}：${o.address}（营业时间：${o.hours}）` : `${o.name.en}: ${o.address} (opening hours: ${o.hours})` });
+  return { id: 'makeUp', heading: zh ? '六、补采' : '6. If you cannot come at all', lines };
 }
 
 function privacySection(lang: Lang, retention: RetentionPolicyValues): NoticeSection {
@@ -383,7 +402,7 @@ function privacySection(lang: Lang, retention: RetentionPolicyValues): NoticeSec
 }
 
 /** The campaign's notice in one language, from its data alone (no personal data: anyone may read it). */
-export function buildNotice(campaign: CampaignDefinition, lang: Lang, retention: RetentionPolicyValues = DEFAULT_RETENTION_POLICY): NoticeContent {
+export function buildNotice(campaign: CampaignDefinition, lang: Lang, retention: RetentionPolicyValues = DEFAULT_RETENTION_POLICY, outlets: NoticeOutlet[] = []): NoticeContent {
   const zh = lang === 'zh';
   const dates = [...campaign.days.map((d) => d.date)].sort();
   const first = dates[0];
@@ -402,7 +421,7 @@ export function buildNotice(campaign: CampaignDefinition, lang: Lang, retention:
       { key: 'place', label: zh ? '地点' : 'Place', value: sitePlace(campaign, main, lang) },
       { key: 'price', label: zh ? '费用' : 'Price', value: `${price.amount}${zh ? '，' : ', '}${price.payment}` },
     ],
-    sections: [...eligibilitySections(campaign, lang), scheduleSection(campaign, lang), bringSection(campaign, lang), onSiteSection(campaign, lang), makeUpSection(campaign, lang), privacySection(lang, retention)],
+    sections: [...eligibilitySections(campaign, lang), scheduleSection(campaign, lang), bringSection(campaign, lang), onSiteSection(campaign, lang), makeUpSection(campaign, lang, outlets), privacySection(lang, retention)],
     footer: zh
       ? `研究生院 · 本通知根据采集活动（${campaign.id}）的数据生成，如有调整以本系统公布为准。`
       : `Graduate School · generated from the data of campaign ${campaign.id}; this system always shows the current arrangements.`,

@@ -52,7 +52,8 @@ export interface OutstandingRow {
   expected_term: string;
   deferred_to: string | null;
   email: string | null;
-  /** 1 when the student had a confirmation that was voided (e.g. the registry's 有误 answer) */
+  email_bounced_at: string | null;
+  /** how many confirmations of theirs were voided (e.g. by the registry's 有误 answer) */
   voided: number;
 }
 
@@ -71,7 +72,8 @@ export async function listOutstandingStudents(db: Tx, campaignId: string, opts: 
       's.expected_term',
       's.deferred_to',
       's.email',
-      sql<number>`case when exists (select 1 from photo_confirmations v where v.student_id = s.id and v.voided_at is not null) then 1 else 0 end`.as('voided'),
+      's.email_bounced_at',
+      sql<number>`(select count(*) from photo_confirmations v where v.student_id = s.id and v.voided_at is not null)`.as('voided'),
     ])
     .where('s.campaign_id', '=', campaignId)
     .where('s.decision', '=', 'required')
@@ -91,7 +93,7 @@ export async function listOutstandingStudents(db: Tx, campaignId: string, opts: 
   if (opts.department !== undefined) q = q.where('s.department', '=', opts.department);
   if (opts.studentId !== undefined) q = q.where('s.id', '=', opts.studentId);
   const rows = await q.orderBy('s.department').orderBy('s.student_no').execute();
-  return rows.map((r) => ({ ...r, voided: Number(r.voided) }));
+  return rows.map((r) => ({ ...r, email_bounced_at: r.email_bounced_at ?? null, voided: Number(r.voided) }));
 }
 
 /** Outstanding make-ups per department (S6), for the dashboards. */

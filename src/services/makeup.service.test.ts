@@ -11,6 +11,8 @@ import { translateAppError } from '../domain/i18n.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
+import { SYSTEM } from './deps.js';
+import { scheduleReminders } from './reminder.service.js';
 import { createOutlet, getMakeUpSettings, getMyMakeUp, listOutlets, listOutstandingMakeUps, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
 import { confirmMyPhoto, confirmPhoto, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
 import { requestPhotoReview } from './review-screen.service.js';
@@ -63,8 +65,8 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
       {
         buffer: Buffer.from(
           rosterCsv([
-            rosterRow(NO.january, { 姓名: '张小三', 预计毕业时间: '2024-01' }),
-            rosterRow(NO.july, { 姓名: '欧阳娜娜' }),
+            rosterRow(NO.january, { 姓名: '张小三', 预计毕业时间: '2024-01', 邮箱: 'january@stu.example.edu.cn' }),
+            rosterRow(NO.july, { 姓名: '欧阳娜娜', 邮箱: 'july@stu.example.edu.cn' }),
             rosterRow(NO.single, { 证书类型: '单证' }),
             rosterRow(NO.confirmed, { 姓名: '李四', 院系: '数学科学学院' }),
             rosterRow(NO.voided, { 姓名: '王五' }),
@@ -169,6 +171,31 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     await db().updateTable('makeup_outlets').set({ city: 'Beijing' }).where('id', '=', 'chaoyang').execute();
     // refused uploads are audited with their code, no photo row
     expect((await events('photo.upload_refused')).map((e) => JSON.parse(e.details as string).code)).toEqual(expect.arrayContaining(['MAKEUP_NOT_YET_OPEN', 'MAKEUP_DEADLINE_PASSED', 'PHOTO_ALREADY_CONFIRMED', 'OUTLET_CITY_NOT_ALLOWED']));
+  });
+
+  it('reminder mail after the campaign (S6): one per student still owing a photo, where and by when, no student number; none before make-ups open', async () => {
+    beijing('2023-11-06T08:59:00');
+    expect((await scheduleReminders(rt.deps, SYSTEM)).makeup).toBeUndefined();
+    beijing('2023-11-06T09:00:00');
+    const first = await scheduleReminders(rt.deps, SYSTEM);
+    // january and july have an address; voided and late have none (counted, nothing sent)
+    expect(first).toMatchObject({ makeup: 2, noAddress: 2 });
+    const jobs = await db().selectFrom('jobs').selectAll().where('kind', '=', 'reminder.makeup').orderBy('dedupe_key').execute();
+    expect(jobs).toHaveLength(2);
+    const mails = jobs.map((j) => JSON.parse(j.payload) as { to: string; subject: string; sealedText: string });
+    const january = mails.find((m) => m.to === 'january@stu.example.edu.cn')!;
+    expect(january.subject).toBe('【图像采集】请于 2023-11-30 前到北京门店补采 / Make-up photo by 2023-11-30');
+    const text = rt.deps.cipher.decrypt(january.sealedText);
+    expect(text).toContain('张小三 同学：');
+    expect(text).toContain('请于 2023年11月30日（含当天）前到图片社北京门店补采（20 元/套）');
+    expect(text).toContain('图片社海淀店：北京市海淀区中关村大街 1 号（营业时间：周一至周六 9:00–17:00）');
+    expect(text).toContain('by 30 November 2023 (that day included)');
+    expect(text).not.toContain(NO.january);
+    expect(rt.deps.cipher.decrypt(mails.find((m) => m.to === 'july@stu.example.edu.cn')!.sealedText)).toContain('2024年4月30日');
+    // the next pass queues nothing new
+    const second = await scheduleReminders(rt.deps, SYSTEM);
+    expect(second.makeup).toBeUndefined();
+    expect(second.alreadyQueued).toBeGreaterThanOrEqual(2);
   });
 
   it('a make-up recorded: the photo carries its outlet, the student confirms on /my, and is no longer outstanding; a voided confirmation may be made up', async () => {

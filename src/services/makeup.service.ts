@@ -17,14 +17,16 @@ import type { Tx } from '../db/database.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import { AppError, schemaIssues } from '../domain/errors.js';
-import { campaignLastDay, cityKey, defaultMakeUpDeadlines, isRealDate, makeUpDeadlineOf, makeUpOpensOn, makeUpWindow, outletStationId, parseOutletStation, sameCity } from '../domain/makeup.js';
+import { campaignLastDay, cityKey, defaultMakeUpDeadlines, isRealDate, makeUpDeadlineOf, makeUpOpensOn, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, renderMakeUpReminderMail, sameCity } from '../domain/makeup.js';
 import { maskName } from '../domain/masking.js';
+import type { NoticeOutlet } from '../domain/notice.js';
 import { seesFullNames } from '../domain/permissions.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { OutletRow } from '../repositories/makeup.repository.js';
 import * as makeupRepo from '../repositories/makeup.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
+import { enqueueMail } from './job-runner.js';
 import { recordAuditEvent } from './audit.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import { mutate } from './change.js';
@@ -247,7 +249,7 @@ export async function listOutstandingMakeUps(deps: ServiceDeps, actor: Actor, qu
   const items = rows.map((r) => {
     const term = r.deferred_to || r.expected_term;
     const deadline = makeUpDeadlineOf(campaign, term);
-    return { studentId: r.id, studentNo: r.student_no, name: full ? r.name : maskName(r.name), department: r.department, term, deadline, deadlinePassed: deadline !== null && today > deadline, voided: r.voided === 1 };
+    return { studentId: r.id, studentNo: r.student_no, name: full ? r.name : maskName(r.name), department: r.department, term, deadline, deadlinePassed: deadline !== null && today > deadline, voided: r.voided > 0 };
   });
   const byDepartment = new Map<string, number>();
   for (const i of items) byDepartment.set(i.department, (byDepartment.get(i.department) ?? 0) + 1);
@@ -311,10 +313,59 @@ export async function getMyMakeUp(deps: ServiceDeps, actor: Actor): Promise<MyMa
     term,
     deadline: term ? makeUpDeadlineOf(campaign, term) : null,
     opensOn: makeUpOpensOn(campaign),
-    voided: owing?.voided === 1,
+    voided: (owing?.voided ?? 0) > 0,
     city: campaign.makeUp.city,
     fee: campaign.makeUp.fee,
     currency: campaign.price.currency,
     outlets: outlets.map((o) => ({ id: o.id, name: { zh: o.name_zh, en: o.name_en }, address: o.address, hours: o.hours })),
   };
+}
+
+/** The outlets the notice and the mails name (S6): active ones in the make-up city, in their order. Public data only. */
+export async function listNoticeOutlets(deps: Pick<ServiceDeps, 'db'>, campaign: CampaignDefinition): Promise<NoticeOutlet[]> {
+  const rows = await makeupRepo.listOutlets(deps.db.db, campaign.id);
+  return rows.filter((o) => outletUsable(campaign, o)).map((o) => ({ name: { zh: o.name_zh, en: o.name_en }, address: o.address, hours: o.hours }));
+}
+
+/**
+ * Make-up reminder mails (S6), queued by the reminder scheduler's pass inside its transaction: one per student
+ * still owing a photo once make-ups are open and before their term's deadline (a new one after a further
+ * voided confirmation), only while an outlet can take them; the job runner sends them. No addresses in the counts.
+ */
+export async function queueMakeUpReminders(tx: Tx, deps: Pick<ServiceDeps, 'db' | 'clock' | 'cipher'>, campaign: CampaignDefinition): Promise<{ queued: number; invalidAddress: number; noAddress: number; alreadyQueued: number }> {
+  const counts = { queued: 0, invalidAddress: 0, noAddress: 0, alreadyQueued: 0 };
+  const now = deps.clock();
+  const today = localDate(now, campaign.timezone);
+  if (today < makeUpOpensOn(campaign)) return counts;
+  const outlets = (await makeupRepo.listOutlets(tx, campaign.id)).filter((o) => outletUsable(campaign, o));
+  if (outlets.length === 0) return counts;
+  const time = new Intl.DateTimeFormat('en-GB', { timeZone: campaign.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+  const rows = await makeupRepo.listOutstandingStudents(tx, campaign.id);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const intents = planMakeUpReminders({
+    campaign,
+    today,
+    time,
+    // a bounced address is not tried again until the roster gives another one
+    students: rows.map((r) => ({ id: r.id, email: r.email_bounced_at ? null : r.email, term: r.deferred_to || r.expected_term, voided: r.voided })),
+  });
+  const noticeOutlets = outlets.map((o) => ({ name: { zh: o.name_zh, en: o.name_en }, address: o.address, hours: o.hours }));
+  for (const intent of intents) {
+    if (!intent.email) {
+      counts.noAddress++;
+      continue;
+    }
+    const row = byId.get(intent.studentId)!;
+    const outcome = await enqueueMail(tx, deps, {
+      kind: 'reminder.makeup',
+      dedupeKey: intent.dedupeKey,
+      studentId: intent.studentId,
+      to: intent.email,
+      content: renderMakeUpReminderMail({ campaign, studentName: row.name, term: intent.term, deadline: intent.deadline, outlets: noticeOutlets, voided: row.voided > 0 }),
+    });
+    if (outcome === 'queued') counts.queued++;
+    else if (outcome === 'invalid') counts.invalidAddress++;
+    else counts.alreadyQueued++;
+  }
+  return counts;
 }

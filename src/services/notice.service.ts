@@ -11,13 +11,14 @@ import type { Decision, EligibilityRule } from '../domain/eligibility.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateError } from '../domain/i18n.js';
-import type { NoticeContent } from '../domain/notice.js';
+import type { NoticeContent, NoticeOutlet } from '../domain/notice.js';
 import { buildNotice, collectionCodeDeadline, NOTICE_FORMAT_VERSION } from '../domain/notice.js';
 import type { BookingRefusal } from '../domain/schedule.js';
 import { checkBookingAllowed, windowsOf } from '../domain/schedule.js';
 import * as bookingRepo from '../repositories/booking.repository.js';
 import { listSessions } from './session.service.js';
 import { getActiveCampaign } from './campaign.service.js';
+import { listNoticeOutlets } from './makeup.service.js';
 import { readRetentionPolicy } from './retention.service.js';
 import type { RetentionPolicyValues } from '../domain/retention.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -29,23 +30,24 @@ export type NoticeFormat = 'json' | 'pdf';
  * The notice's version: a hash of the campaign's data, the notice's format version, the language and the
  * format. It changes exactly when what the notice says changes, so it serves as the HTTP ETag.
  */
-export function noticeVersion(campaign: CampaignDefinition, lang: Lang, format: NoticeFormat, retention?: RetentionPolicyValues): string {
-  // the retention policy the notice states (issue 10 section 5) is part of what it says
-  const policy = retention ? `\n${canonicalJson(retention)}` : '';
+export function noticeVersion(campaign: CampaignDefinition, lang: Lang, format: NoticeFormat, retention?: RetentionPolicyValues, outlets: NoticeOutlet[] = []): string {
+  // the retention policy the notice states (issue 10 section 5) is part of what it says, and so are the make-up outlets (S6)
+  const policy = (retention ? `\n${canonicalJson(retention)}` : '') + (outlets.length > 0 ? `\n${canonicalJson(outlets)}` : '');
   return crypto.createHash('sha256').update(`notice/${NOTICE_FORMAT_VERSION}/${format}/${lang}\n${canonicalJson(campaign)}${policy}`).digest('base64url').slice(0, 27);
 }
 
 /** The active campaign's notice version, without building anything (a conditional request needs only this). */
 export async function getNoticeVersion(deps: Pick<ServiceDeps, 'db'>, lang: Lang, format: NoticeFormat): Promise<{ version: string; campaignId: string }> {
   const campaign = await getActiveCampaign(deps);
-  return { version: noticeVersion(campaign, lang, format, await readRetentionPolicy(deps, campaign.id)), campaignId: campaign.id };
+  return { version: noticeVersion(campaign, lang, format, await readRetentionPolicy(deps, campaign.id), await listNoticeOutlets(deps, campaign)), campaignId: campaign.id };
 }
 
 /** The notice of the active campaign, in one language. Public. */
 export async function getNotice(deps: Pick<ServiceDeps, 'db'>, lang: Lang): Promise<{ notice: NoticeContent; version: string }> {
   const campaign = await getActiveCampaign(deps);
   const retention = await readRetentionPolicy(deps, campaign.id);
-  return { notice: buildNotice(campaign, lang, retention), version: noticeVersion(campaign, lang, 'json', retention) };
+  const outlets = await listNoticeOutlets(deps, campaign);
+  return { notice: buildNotice(campaign, lang, retention, outlets), version: noticeVersion(campaign, lang, 'json', retention, outlets) };
 }
 
 /** PDFs by version: a few hundred milliseconds each to make, the same bytes until the campaign changes. */
@@ -66,8 +68,9 @@ function cachedPdf(version: string, make: () => Promise<Buffer>): Promise<Buffer
 export async function getNoticePdf(deps: Pick<ServiceDeps, 'db'>, lang: Lang): Promise<{ pdf: Buffer; version: string; fileName: string }> {
   const campaign = await getActiveCampaign(deps);
   const retention = await readRetentionPolicy(deps, campaign.id);
-  const version = noticeVersion(campaign, lang, 'pdf', retention);
-  const pdf = await cachedPdf(version, () => renderNoticePdf(buildNotice(campaign, lang, retention)));
+  const outlets = await listNoticeOutlets(deps, campaign);
+  const version = noticeVersion(campaign, lang, 'pdf', retention, outlets);
+  const pdf = await cachedPdf(version, () => renderNoticePdf(buildNotice(campaign, lang, retention, outlets)));
   // The campaign id is [A-Za-z0-9._-] (contracts/campaign.ts); anything else would not reach a header.
   return { pdf, version, fileName: `notice-${campaign.id.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf` };
 }

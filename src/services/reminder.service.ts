@@ -8,6 +8,7 @@ import * as jobRepo from '../repositories/job.repository.js';
 import { AppError } from '../domain/errors.js';
 import { mutate } from './change.js';
 import { findActiveCampaign } from './campaign.service.js';
+import { queueMakeUpReminders } from './makeup.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize } from './deps.js';
 import type { DeliverOptions, DeliveryCounts, EnqueueOutcome } from './job-runner.js';
@@ -24,6 +25,8 @@ export interface ScheduleCounts {
   noAddress: number;
   /** due and already queued by an earlier pass (or another process) */
   alreadyQueued: number;
+  /** make-up reminders queued (S6): only once make-ups are open, so absent before */
+  makeup?: number;
 }
 
 const NOTIFICATION_BATCH = 500;
@@ -101,7 +104,13 @@ export async function scheduleReminders(deps: ServiceDeps, actor: Actor): Promis
       });
       tally(outcome, 'notification');
     }
-    const changed = counts.booking + counts.day + counts.notification + counts.invalidAddress;
+    // S6: after the campaign, the students still owing a photo are told where and by when (makeup.service)
+    const makeup = await queueMakeUpReminders(tx, deps, campaign);
+    if (makeup.queued > 0) counts.makeup = makeup.queued;
+    counts.invalidAddress += makeup.invalidAddress;
+    counts.noAddress += makeup.noAddress;
+    counts.alreadyQueued += makeup.alreadyQueued;
+    const changed = counts.booking + counts.day + counts.notification + counts.invalidAddress + (counts.makeup ?? 0);
     return { value: undefined, audit: changed > 0 ? { action: 'reminders.queued', targetType: 'campaign', targetId: campaign.id, details: { ...counts } } : null };
   });
   return counts;
