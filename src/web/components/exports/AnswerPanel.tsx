@@ -60,22 +60,23 @@ export function AnswerPanel(): ReactNode {
     <Flex vertical gap={16}>
       <Card size="small" title={t('exports.answer.title')}>
         <Typography.Paragraph type="secondary">{t('exports.answer.hint')}</Typography.Paragraph>
-        <Upload.Dragger
-          accept=".csv,.xlsx,.txt"
-          multiple={false}
-          showUploadList={false}
-          disabled={upload.isPending}
-          beforeUpload={(file) => {
-            upload.mutate(file);
-            return false;
-          }}
-          data-testid="answer-upload"
-        >
-          <p className="ant-upload-drag-icon">
-            <InboxOutlined />
-          </p>
-          <p className="ant-upload-text">{upload.isPending ? t('exports.answer.importing') : t('exports.answer.drop')}</p>
-        </Upload.Dragger>
+        <div data-testid="answer-upload">
+          <Upload.Dragger
+            accept=".csv,.xlsx,.txt"
+            multiple={false}
+            showUploadList={false}
+            disabled={upload.isPending}
+            beforeUpload={(file) => {
+              upload.mutate(file);
+              return false;
+            }}
+          >
+            <p className="ant-upload-drag-icon">
+              <InboxOutlined />
+            </p>
+            <p className="ant-upload-text">{upload.isPending ? t('exports.answer.importing') : t('exports.answer.drop')}</p>
+          </Upload.Dragger>
+        </div>
         {progress !== null && progress < 1 ? <Progress percent={Math.round(progress * 100)} size="small" /> : null}
       </Card>
       {upload.data && !error ? <Summary r={upload.data} /> : null}

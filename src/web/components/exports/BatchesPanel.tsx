@@ -5,7 +5,7 @@ import { DownloadOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Card, Flex, Progress, Statistic, Table, Tag, Typography } from 'antd';
 import type { TableColumnsType } from 'antd';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CreateExportRequest, RegistryExport } from '../../../contracts/registry-export.js';
 import { exportKeys, exportsApi } from '../../api/exports.js';
@@ -26,14 +26,17 @@ function BuildingCard({ id }: { id: string }): ReactNode {
   const qc = useQueryClient();
   const batch = useQuery({
     queryKey: exportKeys.one(id),
-    queryFn: async () => {
-      const b = await exportsApi.get(id);
-      if (b.status !== 'building') void qc.invalidateQueries({ queryKey: exportKeys.all });
-      return b;
-    },
+    queryFn: () => exportsApi.get(id),
     refetchInterval: (q) => (q.state.data && q.state.data.status !== 'building' ? false : 1000),
   });
   const b = batch.data;
+  const finished = b !== undefined && b.status !== 'building';
+  // once built (or failed), the list and the counts of photos ready change
+  useEffect(() => {
+    if (!finished) return;
+    void qc.invalidateQueries({ queryKey: exportKeys.list });
+    void qc.invalidateQueries({ queryKey: exportKeys.settings });
+  }, [finished, qc]);
   if (!b) return null;
   const total = Math.max(b.progress.total, 1);
   const percent = b.status === 'delivered' ? 100 : Math.min(99, Math.floor((b.progress.done / total) * 100));
@@ -139,7 +142,7 @@ export function BatchesPanel(): ReactNode {
           {t('exports.readyHint')}
         </Typography.Paragraph>
       </Card>
-      {nothing || (s && s.candidates === 0 && s.withdrawals === 0 && !building) ? <Alert type="info" showIcon title={nothing ? t('exports.nothingToExport') : t('exports.nothingReady')} data-testid="export-nothing" /> : null}
+      {nothing || (s && s.candidates === 0 && s.withdrawals === 0 && !items.some((b) => b.status === 'building')) ? <Alert type="info" showIcon title={nothing ? t('exports.nothingToExport') : t('exports.nothingReady')} data-testid="export-nothing" /> : null}
       {building ? <BuildingCard id={building} /> : null}
       <Table<RegistryExport>
         rowKey="id"
