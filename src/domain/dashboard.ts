@@ -15,6 +15,8 @@ export interface DashboardGroup extends DashboardCounts {
   department: string;
   site: string;
   day: string | null;
+  /** required students without a valid (not E7-invalid), non-voided confirmed photo: make-ups once the campaign is over (S6) */
+  outstanding: number;
 }
 
 export function addDashboardCounts(into: DashboardCounts, add: DashboardCounts): void {

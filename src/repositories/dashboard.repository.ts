@@ -23,7 +23,8 @@ const isSet = (column: string) => sql<boolean>`${sql.ref(column)} is not null`;
  * The required students per department and day (the day of the booked session; a walk-in's first ticket day),
  * each step counted as reached at least: booked (or further), photographed (an accepted shot or a confirmation),
  * confirmed (an active confirmation, C3), exported (that confirmation is in a delivered registry batch, A1),
- * printed (a print set of the confirmed photo, A2) and handed over (that set is in the student's hands).
+ * printed (a print set of the confirmed photo, A2) and handed over (that set is in the student's hands); and
+ * the make-ups outstanding (no valid, non-voided confirmed photo: makeup.repository's definition, S6).
  */
 export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<DashboardGroup[]> {
   let q = db
@@ -41,35 +42,12 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
           .as('pt'),
       (j) => j.onRef('pt.student_id', '=', 'students.id'),
     )
-    .leftJoin(
-      (eb) => eb.selectFrom('photos').select('photos.student_id').where('photos.campaign_id', '=', f.campaignId).where('photos.accepted', '=', 1).groupBy('photos.student_id').as('pp'),
-      (j) => j.onRef('pp.student_id', '=', 'students.id'),
-    )
     .leftJoin('photo_confirmations as pc', (j) => j.onRef('pc.student_id', '=', 'students.id').on('pc.voided_at', 'is', null))
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('registry_export_items as xi')
-          .innerJoin('registry_exports as xe', 'xe.id', 'xi.export_id')
-          .select('xi.confirmation_id')
-          .where('xe.campaign_id', '=', f.campaignId)
-          .where('xe.status', '=', 'delivered')
-          .where('xi.kind', '=', 'photo')
-          .groupBy('xi.confirmation_id')
-          .as('px'),
-      (j) => j.onRef('px.confirmation_id', '=', 'pc.id'),
-    )
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('print_items')
-          .select(['print_items.photo_id', (e) => e.fn.max(sql<number>`case when ${sql.ref('print_items.handed_to_student_at')} is null then 0 else 1 end`).as('handed')])
-          .where('print_items.campaign_id', '=', f.campaignId)
-          .where('print_items.voided_at', 'is', null)
-          .groupBy('print_items.photo_id')
-          .as('pr'),
-      (j) => j.onRef('pr.photo_id', '=', 'pc.photo_id'),
-    )
+    .leftJoin('photos as pcp', 'pcp.id', 'pc.photo_id')
+    // a photo is in at most one delivered batch and printed at most once (unique indexes on photo_id): plain joins, no repeat
+    .leftJoin('registry_export_items as xi', (j) => j.onRef('xi.photo_id', '=', 'pc.photo_id').onRef('xi.confirmation_id', '=', 'pc.id').on('xi.kind', '=', 'photo'))
+    .leftJoin('registry_exports as xe', (j) => j.onRef('xe.id', '=', 'xi.export_id').on('xe.status', '=', 'delivered').on('xe.campaign_id', '=', f.campaignId))
+    .leftJoin('print_items as pr', (j) => j.onRef('pr.photo_id', '=', 'pc.photo_id').on('pr.voided_at', 'is', null).on('pr.campaign_id', '=', f.campaignId))
     .where('students.campaign_id', '=', f.campaignId)
     .where('students.removed_at', 'is', null)
     .where('students.decision', '=', 'required');
@@ -77,18 +55,23 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
   if (f.department) q = q.where('students.department', '=', f.department);
   if (f.site) q = q.where('students.site', '=', f.site);
   const day = sql<string | null>`coalesce(${sql.ref('ps.date')}, ${sql.ref('pt.first_date')})`;
+  // an accepted shot, by the photos' student index (a correlated EXISTS keeps the plan linear even before the
+  // database has statistics, e.g. right after a large import)
+  const shot = sql<boolean>`exists (select 1 from photos pp where pp.student_id = ${sql.ref('students.id')} and pp.accepted = 1)`;
   const rows = await q
     .select([
       'students.department as department',
       'students.site as site',
       day.as('day'),
       (eb) => eb.fn.countAll<number>().as('n'),
-      one(sql<boolean>`${isSet('pb.id')} or ${isSet('pt.student_id')} or ${isSet('pp.student_id')} or ${isSet('pc.id')}`).as('booked'),
-      one(sql<boolean>`${isSet('pp.student_id')} or ${isSet('pc.id')}`).as('photographed'),
+      one(sql<boolean>`${isSet('pb.id')} or ${isSet('pt.student_id')} or ${shot} or ${isSet('pc.id')}`).as('booked'),
+      one(sql<boolean>`${shot} or ${isSet('pc.id')}`).as('photographed'),
       one(isSet('pc.id')).as('confirmed'),
-      one(isSet('px.confirmation_id')).as('exported'),
-      one(isSet('pr.photo_id')).as('printed'),
-      one(sql<boolean>`${sql.ref('pr.handed')} = 1`).as('handed'),
+      one(isSet('xe.id')).as('exported'),
+      one(isSet('pr.id')).as('printed'),
+      one(isSet('pr.handed_to_student_at')).as('handed'),
+      // the definition of makeup.repository's listOutstandingStudents (S6), counted here in the same pass
+      one(sql<boolean>`${sql.ref('pc.id')} is null or ${sql.ref('pcp.invalid_reason')} is not null`).as('outstanding'),
     ])
     .groupBy(['students.department', 'students.site', day])
     .execute();
@@ -103,6 +86,7 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
     exported: Number(r.exported),
     printed: Number(r.printed),
     handedOver: Number(r.handed),
+    outstanding: Number(r.outstanding),
   }));
 }
 

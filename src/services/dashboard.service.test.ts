@@ -10,6 +10,7 @@ import { buildCorrectionsFixture, MATH, PHYSICS, type CorrectionsFixture } from 
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { exportDashboard, getDashboard } from './dashboard.service.js';
 import type { Actor } from './deps.js';
+import { countOutstandingMakeUpsPerDepartment } from './makeup.service.js';
 
 const counts = (required: number, booked: number, photographed: number, confirmed: number, exported: number, printed: number, handedOver: number) => ({ required, booked, photographed, confirmed, exported, printed, handedOver });
 
@@ -60,6 +61,9 @@ describe.each(DIALECTS)('dashboard on %s', { timeout: 120_000 }, (dialect) => {
     expect(d.departments.find((r) => r.department === PHYSICS)!.makeupsOutstanding).toBe(3);
     expect(d.departments.find((r) => r.department === MATH)!.makeupsOutstanding).toBe(0);
     expect(d.available).toEqual({ prints: true, makeups: true });
+    // the same count as the make-up slice's own function (S6), department by department
+    const theirs = await countOutstandingMakeUpsPerDepartment(rt.deps, (await rt.deps.db.db.selectFrom('campaigns').select('id').where('active', '=', 1).executeTakeFirstOrThrow()).id);
+    expect(Object.fromEntries(d.departments.filter((r) => r.makeupsOutstanding).map((r) => [r.department, r.makeupsOutstanding]))).toEqual(Object.fromEntries(theirs.map((r) => [r.department, r.outstanding])));
     // once the campaign's last day has passed, the same students are make-ups outstanding
     rt.clock.set('2023-11-20T02:00:00.000Z');
     try {
