@@ -1,8 +1,8 @@
 // The dashboards' read models at scale (issue 10 section 6): getDashboard (the funnel per department and day,
 // payments per day, make-ups outstanding; one grouped SQL query per family) over 20,000 students, on SQLite
 // and on a throwaway PostgreSQL. The roster goes through the normal import (the demo roster generator); the
-// facts (bookings, accepted photos, confirmations, a delivered registry batch, print sets, payments) are
-// (bookings, queue tickets, accepted photos, …) written straight into their tables in batches, as many as a finished campaign would have.
+// facts (bookings, queue tickets, accepted photos, confirmations, a delivered registry batch, print sets,
+// payments) are written straight into their tables in batches, as many as a finished campaign would have.
 // Run: npx tsx bench/dashboard.ts   (BENCH_DASHBOARD_STUDENTS, default 20,000; BENCH_SKIP_POSTGRES=1: SQLite only;
 // BENCH_DASHBOARD_PARTS=1: each query once, first, straight after the bulk insert)
 import crypto from 'node:crypto';
