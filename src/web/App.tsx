@@ -31,8 +31,11 @@ const NoticePage = lazy(() => import('./pages/NoticePage.js'));
 const ReviewScreenPage = lazy(() => import('./pages/ReviewScreenPage.js'));
 const DeskPage = lazy(() => import('./pages/DeskPage.js'));
 const BoardPage = lazy(() => import('./pages/BoardPage.js'));
-const CorrectionsPage = lazy(() => import('./pages/CorrectionsPage.js'));
 const ExportsPage = lazy(() => import('./pages/ExportsPage.js'));
+const PrintsPage = lazy(() => import('./pages/PrintsPage.js'));
+const HandoverPage = lazy(() => import('./pages/HandoverPage.js'));
+const CorrectionsPage = lazy(() => import('./pages/CorrectionsPage.js'));
+const RetentionPage = lazy(() => import('./pages/RetentionPage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -112,8 +115,11 @@ export function App(): ReactNode {
                 <Route path="students" element={<StudentsPage />} />
                 <Route path="students/:id" element={<StudentDetailPage />} />
                 <Route path="department" element={<RequirePermission permission="student.export"><DepartmentPage /></RequirePermission>} />
-                <Route path="exports" element={<RequirePermission permission="export.manage"><ExportsPage /></RequirePermission>} />
                 <Route path="corrections" element={<RequirePermission permission="corrections.read"><CorrectionsPage /></RequirePermission>} />
+                <Route path="exports" element={<RequirePermission permission="export.manage"><ExportsPage /></RequirePermission>} />
+                <Route path="retention" element={<RequirePermission permission="retention.manage"><RetentionPage /></RequirePermission>} />
+                <Route path="prints" element={<RequirePermission permission="print.produce"><PrintsPage /></RequirePermission>} />
+                <Route path="handover" element={<RequirePermission permission="handover.department"><HandoverPage /></RequirePermission>} />
                 <Route path="audit" element={<RequirePermission permission="audit.read"><AuditPage /></RequirePermission>} />
                 <Route path="users" element={<RequirePermission permission="user.manage"><UsersPage /></RequirePermission>} />
                 <Route path="*" element={<NotFoundPage />} />
