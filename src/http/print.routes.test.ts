@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRegistryRoster, seedConfirmedPhoto } from '../../test/support/registry-export.js';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime, type TestServer } from '../../test/support/runtime.js';
-import { HandoverListSchema, MyPrintsSchema, PrintBatchListSchema, PrintBatchSchema, PrintDeliverySchema } from '../contracts/print.js';
+import { HandoverListSchema, MyPrintsSchema, PrintBatchListSchema, PrintBatchSchema, PrintDeliveryListSchema, PrintDeliverySchema } from '../contracts/print.js';
 
 describe.each(DIALECTS)('prints API on %s', { timeout: 120_000 }, (dialect) => {
   let rt: TestRuntime;
@@ -83,6 +83,9 @@ describe.each(DIALECTS)('prints API on %s', { timeout: 120_000 }, (dialect) => {
     expect(sent.status).toBe(201);
     const delivery = PrintDeliverySchema.parse(sent.body);
     expect(delivery.sentCount).toBe(3);
+    const incoming = await call('secretary', '/api/prints/deliveries');
+    expect(incoming.status).toBe(200);
+    expect(PrintDeliveryListSchema.parse(incoming.body).items.map((d) => [d.id, d.receivedAt])).toEqual([[delivery.id, null]]);
     expect((await call('secretary', `/api/prints/deliveries/${delivery.id}/receive`, { json: { count: 3 } })).status).toBe(200);
 
     const mine = await call(nos[1]!, '/api/me/prints');

@@ -15,6 +15,7 @@ import { currentLanguage } from '../i18n/index.js';
 import { useUser } from '../session.js';
 import { MyTicketCard } from '../components/desk/MyTicketCard.js';
 import { MyPhotoCard, useMyPhoto } from '../components/my/MyPhotoCard.js';
+import { MyPrintsCard } from '../components/my/MyPrintsCard.js';
 import { MakeUpCard } from '../components/my/MakeUpCard.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
 
@@ -430,6 +431,7 @@ export default function MyPage(): ReactNode {
       {header(`${s.name} · ${s.studentNo} · ${s.department}`)}
       <MyTicketCard />
       {s.decision === 'required' ? <MyPhotoSlot /> : null}
+      {s.decision === 'required' ? <MyPrintsCard /> : null}
       {s.decision === 'required' ? <MakeUpCard /> : null}
       <DecisionCard student={s} />
       {s.decision === 'required' ? <RequiredStudent student={s} campaign={campaign.data} /> : <NoticeLink />}
