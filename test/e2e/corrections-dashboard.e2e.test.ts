@@ -5,7 +5,7 @@
 // confirmed before, never exported), the voided list has 李四 with the reason and no new photo — and downloads the
 // XLSX; the overview's dashboards show the chart and, toggled, their tables (the funnel with the right totals,
 // the payments per day); the dashboard XLSX downloads. Screens at 1366×768 and on a phone (390×844): nothing
-// wider than the window, the charts inside it.
+// wider than the window, the charts inside it; the corrections page in English.
 import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -188,6 +188,23 @@ describe('after the capture: the corrections page and the dashboards (E7, voided
     const physics = sheets.get('按院系 By department')!.find((r) => r[0] === '物理学院')!;
     expect(physics.slice(5, 7)).toEqual(['1', '0']); // photographed 1 (李四's shot), confirmed 0
     expect(sheets.get('收款 Payments')!.at(-1)!.slice(0, 3)).toEqual(['合计 Total', '1', '20.00']);
+  });
+
+  it('in English: the page, the rule and the registry status in words (the server answers in the new language)', async () => {
+    await page.locator('.ant-layout-sider .ant-menu').getByText('无效与更正').click();
+    await page.waitForURL((url) => url.pathname === '/corrections');
+    await page.getByText('English', { exact: true }).first().click();
+    await page.getByText('Invalid photos and corrections', { exact: true }).first().waitFor();
+    const row = page.getByTestId('invalid-table').locator('.ant-table-tbody tr.ant-table-row').first();
+    await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain('E4: deferred beyond this campaign');
+    expect(await row.innerText()).toContain('Never exported');
+    await screenshot(page, 'corrections-en-1366x768');
+    await page.getByRole('tab', { name: 'Voided confirmations' }).click();
+    const voided = page.getByTestId('voided-table').locator('.ant-table-tbody tr.ant-table-row').first();
+    await voided.waitFor();
+    expect(await voided.innerText()).toContain('None yet (make-up needed)');
+    await page.getByText('中文', { exact: true }).first().click();
+    await page.getByText('无效照片与更正', { exact: true }).first().waitFor();
   });
 
   it('on a phone (390×844): the dashboards and the corrections page fit the window, the charts inside it', async () => {
