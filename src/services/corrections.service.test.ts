@@ -9,8 +9,10 @@ import { expectAppError } from '../../test/support/app-errors.js';
 import { buildCorrectionsFixture, MATH, NO, PHYSICS, VOID_REASON, type CorrectionsFixture } from '../../test/support/corrections-dashboard.js';
 import { seedConfirmedPhoto } from '../../test/support/registry-export.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { REGISTRY_VOID_REASON } from '../domain/registry-answer.js';
 import { exportCorrections, listInvalidPhotos, listVoidedConfirmations } from './corrections.service.js';
 import type { Actor } from './deps.js';
+import { importRegistryAnswer } from './registry-answer.service.js';
 
 describe.each(DIALECTS)('corrections on %s', { timeout: 120_000 }, (dialect) => {
   let rt: TestRuntime;
@@ -70,17 +72,11 @@ describe.each(DIALECTS)('corrections on %s', { timeout: 120_000 }, (dialect) => 
     expect((await listVoidedConfirmations(rt.deps, admin, { open: 'false' }, 'zh')).total).toBe(1);
   });
 
-  it('a voided confirmation the registry’s 有误 answer made is of kind registry', async () => {
-    const db = rt.deps.db.db;
-    const c = await db.selectFrom('photo_confirmations').innerJoin('students', 'students.id', 'photo_confirmations.student_id').select(['photo_confirmations.id', 'photo_confirmations.student_id', 'students.campaign_id']).where('photo_confirmations.photo_id', '=', fixture.photoOf[NO.C]!).executeTakeFirstOrThrow();
-    const exportId = (await db.selectFrom('registry_export_items').select('export_id').where('photo_id', '=', fixture.photoOf[NO.C]!).executeTakeFirstOrThrow()).export_id;
-    const at = '2023-11-01T08:00:00.000Z';
-    // as the registry answer import records it (its own slice): the answer, and the confirmation voided with its reason
-    await db.insertInto('registry_answer_imports').values({ id: 'imp-1', campaign_id: c.campaign_id, file_name: 'answer.csv', file_sha256: 'x', row_count: 1, accepted_count: 0, rejected_count: 1, known_count: 0, voided_count: 1, created_by: null, created_at: at }).execute();
-    await db.insertInto('registry_answers').values({ id: 'ans-1', campaign_id: c.campaign_id, import_id: 'imp-1', student_id: c.student_id, photo_id: fixture.photoOf[NO.C]!, export_id: exportId, status: 'rejected', voided_confirmation_id: c.id, created_at: at }).execute();
-    await db.updateTable('photo_confirmations').set({ voided_at: at, voided_by: null, void_reason: '学信网反馈有误' }).where('id', '=', c.id).execute();
+  it('a voided confirmation the registry’s 有误 answer made (the answer import of the registry slice) is of kind registry', async () => {
+    rt.clock.set('2023-11-01T08:00:00.000Z');
+    await importRegistryAnswer(rt.deps, admin, { buffer: Buffer.from(`学号,状态\n${NO.C},有误\n`), fileName: 'answer.csv' }, 'zh');
     const registry = await listVoidedConfirmations(rt.deps, admin, { kind: 'registry' }, 'en');
-    expect(registry.items.map((i) => [i.studentNo, i.kind, i.voidedBy, i.reason])).toEqual([[NO.C, 'registry', null, '学信网反馈有误']]);
+    expect(registry.items.map((i) => [i.studentNo, i.kind, i.voidedAt, i.voidedBy, i.reason])).toEqual([[NO.C, 'registry', '2023-11-01T08:00:00.000Z', `co-admin-${dialect}`, REGISTRY_VOID_REASON]]);
     // exported in batch 1, not yet withdrawn: the next batch will list it
     expect(registry.items[0]!.registry).toMatchObject({ kind: 'to-withdraw', exportedIn: fixture.batch1, withdrawnIn: null });
     expect(registry.items[0]!.registry.text).toContain('next batch');
@@ -118,7 +114,7 @@ describe.each(DIALECTS)('corrections on %s', { timeout: 120_000 }, (dialect) => 
     const d = voided.find((r) => r[0] === NO.D)!;
     expect(d.slice(3, 8)).toEqual(['2023-11-01 10:00', '2023-11-01 11:00', `co-admin-${dialect}`, '管理员 Admin', VOID_REASON]);
     expect(d[8]).toBe('2023-11-01 15:30');
-    expect(voided.find((r) => r[0] === NO.C)!.slice(5, 7)).toEqual(['系统 System', '学信网有误 Registry']);
+    expect(voided.find((r) => r[0] === NO.C)!.slice(5, 7)).toEqual([`co-admin-${dialect}`, '学信网有误 Registry']);
     const only = new ExcelJS.Workbook();
     await only.xlsx.load((await exportCorrections(rt.deps, secretary, { list: 'invalid' })).body as unknown as ArrayBuffer);
     expect(only.worksheets.map((w) => w.name)).toEqual(['无效照片 Invalid photos (E7)']);
