@@ -2,8 +2,7 @@
 // services where they exist: roster import, bookings, payments, the registry package (createRegistryExport with
 // an openpgp.js key), an admin's void (voidPhotoConfirmation), E7 by a roster import that defers two students.
 // Confirmed photos are stored as the photo pipeline stores them (seedConfirmedPhoto: the pipeline and the
-// confirmation flows are tested elsewhere), and one print set is written as the prints slice writes it.
-import crypto from 'node:crypto';
+// confirmation flows are tested elsewhere); the print set goes through the prints slice's hand-over chain.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +11,7 @@ import { createBooking } from '../../src/services/booking.service.js';
 import type { Actor, ServiceDeps } from '../../src/services/deps.js';
 import { recordPayment, updatePaymentSettings } from '../../src/services/payment.service.js';
 import { voidPhotoConfirmation } from '../../src/services/photo.service.js';
+import { createPrintBatch, createPrintDelivery, handOverPrints, receivePrintBatch, receivePrintDelivery, sendPrintBatch } from '../../src/services/print.service.js';
 import { createRegistryExport } from '../../src/services/registry-export.service.js';
 import { applyRosterImport } from '../../src/services/roster.service.js';
 import { listSessions } from '../../src/services/session.service.js';
@@ -79,19 +79,18 @@ export async function buildCorrectionsFixture(deps: ServiceDeps, clock: FakeCloc
   const second = await createRegistryExport(deps, SYSTEM, { recipient, outDir });
   const batch2 = second.export!.fileName;
 
-  // 14:00: G confirmed and paid; C's print set handed over (as the prints slice records it)
+  // 14:00: G confirmed and paid; C's print set printed and handed over
   clock.set('2023-11-01T06:00:00.000Z');
   photoOf[NO.G] = await seedConfirmedPhoto(deps, NO.G, 7);
   await recordPayment(deps, operator, { studentNo: NO.G, method: 'alipay', transactionId: '2023110122001400000000000701', amountFen: 2000 });
-  const db = deps.db.db;
-  const c = await db.selectFrom('photo_confirmations').innerJoin('students', 'students.id', 'photo_confirmations.student_id').select(['photo_confirmations.id', 'photo_confirmations.student_id', 'students.campaign_id']).where('photo_confirmations.photo_id', '=', photoOf[NO.C]!).executeTakeFirstOrThrow();
-  const at = clock.now().toISOString();
-  const batchId = crypto.randomUUID();
-  await db.insertInto('print_batches').values({ id: batchId, campaign_id: c.campaign_id, number: 1, department: null, copies: 2, status: 'received', created_by: null, created_at: at, sent_count: 1, sent_by: null, sent_at: at, received_count: 1, received_by: null, received_at: at, discrepancy_note: null }).execute();
-  await db
-    .insertInto('print_items')
-    .values({ id: crypto.randomUUID(), campaign_id: c.campaign_id, batch_id: batchId, student_id: c.student_id, photo_id: photoOf[NO.C]!, confirmation_id: c.id, department: PHYSICS, student_no: NO.C, delivery_id: null, handed_to_student_at: at, handed_by: null, handed_method: 'secretary', voided_at: null, created_at: at })
-    .execute();
+  // the prints slice's chain: the agency prints 物理学院's sets (C only: D voided, E and F invalid), the graduate
+  // school receives them and sends them on, the department receives them and hands C's over
+  const batch = await createPrintBatch(deps, operator, { department: PHYSICS, copies: 2 });
+  await sendPrintBatch(deps, operator, batch.value.id, { count: 1 });
+  await receivePrintBatch(deps, admin, batch.value.id, { count: 1 });
+  const delivery = await createPrintDelivery(deps, admin, { department: PHYSICS });
+  await receivePrintDelivery(deps, admin, delivery.value.id, { count: 1 });
+  await handOverPrints(deps, admin, { department: PHYSICS, studentNos: [NO.C] });
   clock.set('2023-11-01T07:00:00.000Z');
   return { photoOf, batch1, batch2, outDir };
 }
