@@ -59,6 +59,8 @@ export const PhotoReportSchema = z.object({
   hasImage: z.boolean(),
   /** every confirmation of this shot, oldest first: at most one with `voided: null` (the one that counts) */
   confirmations: z.array(PhotoConfirmationSchema),
+  /** when the retention policy deleted (crypto-shredded) this shot's camera original / standard image, or null (issue 10 section 5) */
+  deleted: z.object({ original: z.string().nullable(), standard: z.string().nullable() }).optional(),
 });
 export type PhotoReport = z.infer<typeof PhotoReportSchema>;
 

@@ -160,6 +160,14 @@ export async function findShredded(db: Tx, photoId: string, kind: string): Promi
   return db.selectFrom('shredded_blobs').select(['shredded_at', 'reason']).where('photo_id', '=', photoId).where('kind', '=', kind).orderBy('shredded_at', 'desc').executeTakeFirst();
 }
 
+/** What was shredded of these photos (for their reports). */
+export async function listShreddedOfPhotoIds(db: Tx, photoIds: string[]): Promise<{ photo_id: string; kind: string; shredded_at: string }[]> {
+  if (photoIds.length === 0) return [];
+  const out: { photo_id: string; kind: string; shredded_at: string }[] = [];
+  for (const part of chunks(photoIds)) out.push(...(await db.selectFrom('shredded_blobs').select(['photo_id', 'kind', 'shredded_at']).where('photo_id', 'in', part).execute()));
+  return out;
+}
+
 // ───────────────────────────── runs ─────────────────────────────
 
 export async function insertRun(tx: Tx, row: Insertable<RetentionRunsTable>): Promise<void> {

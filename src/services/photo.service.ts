@@ -34,7 +34,7 @@ import { recordAuditEvent } from './audit.service.js';
 import type { Done, Effects } from './change.js';
 import { change, mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
-import { photoDeletedError } from './retention-readers.js';
+import { listShreddedOfPhotos, photoDeletedError, type ShreddedOfPhotos } from './retention-readers.js';
 import { assertCampaignOpen } from './campaign-close.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -68,8 +68,9 @@ function toConfirmation(c: ConfirmationWithNamesRow): PhotoConfirmation {
   };
 }
 
-function toReport(row: PhotoRow, confirmations: ConfirmationWithNamesRow[], lang: Lang): PhotoReport {
+function toReport(row: PhotoRow, confirmations: ConfirmationWithNamesRow[], lang: Lang, shredded?: ShreddedOfPhotos): PhotoReport {
   const stored = parseReport(row);
+  const deleted = shredded?.get(row.id);
   const own = confirmations.filter((c) => c.photo_id === row.id);
   const confirmed = own.some((c) => c.voided_at === null);
   return {
@@ -81,13 +82,14 @@ function toReport(row: PhotoRow, confirmations: ConfirmationWithNamesRow[], lang
     accepted: stored.accepted,
     confirmed,
     invalid: confirmed && row.invalid_reason ? { rule: row.invalid_reason } : null,
-    hasImage: stored.hasStandard,
+    hasImage: stored.hasStandard && !deleted?.standard,
     confirmations: own.map(toConfirmation),
+    ...(deleted ? { deleted: { original: deleted.original ?? null, standard: deleted.standard ?? null } } : {}),
   };
 }
 
 async function reportOf(db: Tx, row: PhotoRow, lang: Lang): Promise<PhotoReport> {
-  return toReport(row, await photoRepo.listConfirmationsOfPhotos(db, [row.id]), lang);
+  return toReport(row, await photoRepo.listConfirmationsOfPhotos(db, [row.id]), lang, await listShreddedOfPhotos(db, [row.id]));
 }
 
 // ───────────────────────────── who may see what ─────────────────────────────
@@ -300,7 +302,11 @@ export async function listStudentPhotos(deps: ServiceDeps, actor: Actor, student
     deps.db.db,
     rows.map((r) => r.id),
   );
-  return { items: rows.map((r) => toReport(r, confirmations, lang)) };
+  const shredded = await listShreddedOfPhotos(
+    deps.db.db,
+    rows.map((r) => r.id),
+  );
+  return { items: rows.map((r) => toReport(r, confirmations, lang, shredded)) };
 }
 
 async function readBlob(deps: ServiceDeps, photoId: string, kind: 'original' | 'standard'): Promise<Buffer> {

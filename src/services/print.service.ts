@@ -41,6 +41,7 @@ import type { Done } from './change.js';
 import { change, mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { photoDeletedError } from './retention-readers.js';
 
 const SHEET_PAGE = 50;
 
@@ -155,7 +156,7 @@ export interface PrintSheetFile {
 
 async function readStandardJpeg(deps: ServiceDeps, photoId: string): Promise<Buffer> {
   const blob = await photoRepo.findPhotoBlob(deps.db.db, photoId, 'standard');
-  if (!blob) throw new AppError('PHOTO_NOT_FOUND');
+  if (!blob) throw (await photoDeletedError(deps.db.db, photoId, 'standard')) ?? new AppError('PHOTO_NOT_FOUND');
   const sealed = await deps.photos.blobs.read(blob.id);
   return openBlob(deps.photos.keyring, blob.id, sealed, blob.wrapped_key, blob.kek_version);
 }

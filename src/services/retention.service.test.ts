@@ -13,7 +13,7 @@ import { translateAppError } from '../domain/i18n.js';
 import { verifyAuditChain } from './audit.service.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
-import { getPhotoImage } from './photo.service.js';
+import { getPhotoImage, listStudentPhotos } from './photo.service.js';
 import { getRetentionPolicy, listRetentionRuns, previewRetentionRun, runRetention, runScheduledRetention, updateRetentionPolicy } from './retention.service.js';
 
 const DAY = 86_400_000;
@@ -114,6 +114,12 @@ describe.each(DIALECTS)('retention on %s', { timeout: 120_000 }, (dialect) => {
     expect(translateAppError(deleted, 'en')).toContain('camera original was deleted under the retention policy');
     await expectAppError(getPhotoImage(rt.deps, admin, notChosen.photoId, 'standard'), 'PHOTO_DELETED');
     expect((await getPhotoImage(rt.deps, admin, chosen.photoId, 'standard')).length).toBeGreaterThan(1000);
+    // the reports say what was deleted and when, instead of offering an image that fails
+    const studentId = (await rt.deps.db.db.selectFrom('photos').select('student_id').where('id', '=', chosen.photoId).executeTakeFirstOrThrow()).student_id;
+    const reports = (await listStudentPhotos(rt.deps, admin, studentId, 'zh')).items;
+    const at = rt.clock.now().toISOString();
+    expect(reports.find((r) => r.id === notChosen.photoId)).toMatchObject({ hasImage: false, deleted: { original: at, standard: at } });
+    expect(reports.find((r) => r.id === chosen.photoId)).toMatchObject({ hasImage: true, confirmed: true, deleted: { original: at, standard: null } });
     const events = await rt.deps.db.db.selectFrom('audit_events').select(['action', 'details']).where('action', '=', 'retention.purged').execute();
     expect(events).toHaveLength(1);
     const details = String(events[0]!.details);

@@ -522,6 +522,7 @@ export const en: Texts<typeof zh> = {
   },
   retention: {
     menu: 'Retention',
+    deleted: { standard: 'Standard photo deleted under the retention policy ({{date}})', original: 'Camera original deleted under the retention policy ({{date}})' },
     title: 'Retention and deletion',
     sub: 'Photos and personal data are deleted by this policy once their purpose is served (rule A3; PIPL articles 19 and 47). Deleting destroys the encryption keys: a deleted photo cannot be recovered, not even from a backup.',
     policy: {

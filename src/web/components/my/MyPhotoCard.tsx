@@ -54,6 +54,11 @@ export function MyPhotoCard({ photo }: { photo: MyPhoto }): ReactNode {
             <Typography.Paragraph style={{ fontSize: 16 }} data-testid="my-photo-done-date">
               {t('review.myDoneText', { date: beijingDate(photo.confirmedAt ?? shot.createdAt, i18n.language) })}
             </Typography.Paragraph>
+            {shot.deleted?.standard ? (
+              <Typography.Paragraph type="secondary" data-testid="my-photo-deleted">
+                {t('retention.deleted.standard', { date: beijingDate(shot.deleted.standard, i18n.language) })}
+              </Typography.Paragraph>
+            ) : null}
           </div>
         </Flex>
       </Card>

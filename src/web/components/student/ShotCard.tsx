@@ -40,8 +40,8 @@ export function ShotCard({ shot, ordinal, open, onViewed }: { shot: PhotoReport;
               {t('studentPhotos.view')}
             </Button>
           ) : (
-            <Typography.Text type="secondary" style={{ fontSize: 12, padding: 8, textAlign: 'center' }}>
-              {t('studentPhotos.noImage')}
+            <Typography.Text type="secondary" style={{ fontSize: 12, padding: 8, textAlign: 'center' }} data-testid={shot.deleted?.standard ? 'student-shot-deleted' : undefined}>
+              {shot.deleted?.standard ? t('retention.deleted.standard', { date: formatInstant(shot.deleted.standard).slice(0, 10) }) : t('studentPhotos.noImage')}
             </Typography.Text>
           )}
         </div>
@@ -74,6 +74,11 @@ export function ShotCard({ shot, ordinal, open, onViewed }: { shot: PhotoReport;
             </Typography.Text>
             {shot.station ?? t('common.none')}
           </div>
+          {shot.deleted?.original ? (
+            <div data-testid="student-shot-original-deleted">
+              <Typography.Text type="secondary">{t('retention.deleted.original', { date: formatInstant(shot.deleted.original).slice(0, 10) })}</Typography.Text>
+            </div>
+          ) : null}
           {shot.confirmations
             .filter((c) => c.voided !== null)
             .map((c) => (
