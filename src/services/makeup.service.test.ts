@@ -9,13 +9,13 @@ import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { translateAppError } from '../domain/i18n.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
-import { getActiveCampaign } from './campaign.service.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { scheduleReminders } from './reminder.service.js';
 import { createOutlet, getMakeUpSettings, getMyMakeUp, listOutlets, listOutstandingMakeUps, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
 import { confirmMyPhoto, confirmPhoto, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
 import { requestPhotoReview } from './review-screen.service.js';
+import { demoCampaign, getActiveCampaign, parseCampaignDefinition, readPublishedDemoCampaign } from './campaign.service.js';
 import { applyRosterImport } from './roster.service.js';
 import { setStationStudent } from './station.service.js';
 
@@ -222,5 +222,16 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     const after = await listOutstandingMakeUps(rt.deps, admin);
     expect(after.items.map((i) => i.studentNo).sort()).toEqual([NO.july, NO.late].sort());
     expect((await listOutlets(rt.deps, admin)).items.find((o) => o.id === 'haidian')).toMatchObject({ photos: 2, confirmed: 2 });
+  });
+});
+
+describe('the campaign file’s make-up deadlines (S6)', () => {
+  it('the file’s deadlines are read as dates; they follow the demo campaign when it moves forward', async () => {
+    const c = readPublishedDemoCampaign();
+    const e = await expectAppError(Promise.resolve().then(() => parseCampaignDefinition({ ...c, makeUp: { ...c.makeUp, deadlines: { '2024-01': '30.11.2023' } } })), 'VALIDATION_FAILED');
+    expect(e.params.detail).toContain('makeUp.deadlines.2024-01');
+    const moved = demoCampaign(new Date('2026-12-03T00:00:00Z'));
+    expect(Object.keys(moved.makeUp.deadlines ?? {})).toEqual(moved.targetTerms);
+    expect(moved.makeUp.deadlines?.[moved.targetTerms[0]!]).toMatch(/-11-30$/);
   });
 });
