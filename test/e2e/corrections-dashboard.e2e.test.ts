@@ -20,6 +20,7 @@ async function cardShot(page: Page, testId: string, name: string): Promise<void>
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
+const secretary = { username: 'e2e-secretary-math', password: 'E2e-secretary-pass-2024', role: 'secretary' as const, departments: ['数学科学学院'] };
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
 const ZHANG = '2101001';
 const LI = '2101002';
@@ -75,7 +76,7 @@ describe('after the capture: the corrections page and the dashboards (E7, voided
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, operator]) await addUser(server.dataDir, a);
+    for (const a of [admin, operator, secretary]) await addUser(server.dataDir, a);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string; price: { amount: number } }>('/api/campaign');
@@ -205,6 +206,27 @@ describe('after the capture: the corrections page and the dashboards (E7, voided
     expect(await voided.innerText()).toContain('None yet (make-up needed)');
     await page.getByText('中文', { exact: true }).first().click();
     await page.getByText('无效照片与更正', { exact: true }).first().waitFor();
+  });
+
+  it('a secretary of 数学科学学院 sees their department only: no E7 photo, no voided confirmation; the department page has the dashboards without payments', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN' });
+    const p = await context.newPage();
+    await loginInBrowser(p, server.baseUrl, secretary);
+    await p.locator('.ant-layout-sider .ant-menu').getByText('无效与更正').click();
+    await p.waitForURL((url) => url.pathname === '/corrections');
+    await p.getByTestId('invalid-table').getByText('没有被标记无效的照片。').waitFor();
+    await p.getByRole('tab', { name: '撤销的确认' }).click();
+    await p.getByTestId('voided-table').getByText('没有被撤销的确认。').waitFor();
+    await p.goto(`${server.baseUrl}/department`);
+    const funnel = p.getByTestId('dashboard-funnel');
+    await funnel.waitFor();
+    await funnel.getByTestId('dashboard-mode').getByText('表格').click();
+    const required = await funnel.getByTestId('dashboard-table').locator('[data-total="required"]').innerText();
+    const own = await adminApi.get<{ totals: { required: number } }>(`/api/dashboard?department=${encodeURIComponent('数学科学学院')}`);
+    expect(required).toBe(String(own.totals.required));
+    expect(await p.getByTestId('dashboard-payments').count()).toBe(0);
+    await screenshot(p, 'dashboard-secretary-department-1366x768');
+    await context.close();
   });
 
   it('on a phone (390×844): the dashboards and the corrections page fit the window, the charts inside it', async () => {
