@@ -16,6 +16,9 @@ const operator = { username: 'mk-operator', password: 'Mk-operator-pass-2024', r
 // 2101001 张三: 物理学院, required (E1), never came to the campaign
 const STUDENT = '2101001';
 const student = { username: STUDENT, password: 'Mk-student-pass-2024', role: 'student' as const };
+// 2101002 李四: 物理学院, required (E2), finishes in the second term; their deadline is moved to yesterday
+const LATE = '2101002';
+const late = { username: LATE, password: 'Mk-late-pass-2024', role: 'student' as const };
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
 const DAY_MS = 86_400_000;
 
@@ -73,6 +76,7 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     await addUser(server.dataDir, admin);
     await addUser(server.dataDir, operator);
     await addUser(server.dataDir, student);
+    await addUser(server.dataDir, late);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ id: string; targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect(campaign.id).toBe('e2e-makeup');
@@ -171,6 +175,28 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     expect(outlets.items.find((o) => o.id === 'haidian')).toMatchObject({ photos: 1, confirmed: 1 });
     const outstanding = await api.get<{ items: { studentNo: string }[] }>('/api/makeup/outstanding');
     expect(outstanding.items.map((i) => i.studentNo)).not.toContain(STUDENT);
+  });
+
+  it('after their term’s deadline a student reads 已过补采截止日期 with the date and what to do (phone, zh and en)', async () => {
+    const campaign = await api.get<{ targetTerms: string[] }>('/api/campaign');
+    const [first, second] = campaign.targetTerms as [string, string];
+    const saved = await api.request('PUT', '/api/makeup/settings', { body: { deadlines: { [first]: deadline, [second]: beijingDate(-1) } } });
+    expect(saved.status).toBe(200);
+    const p = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' })).newPage();
+    await loginInBrowser(p, server.baseUrl, late);
+    await p.goto(`${server.baseUrl}/my`);
+    const passed = p.getByTestId('my-makeup-passed');
+    await passed.waitFor();
+    const [y, m, d] = beijingDate(-1).split('-').map(Number);
+    expect(await passed.innerText()).toContain(`已过补采截止日期 ${y}年${m}月${d}日`);
+    expect(await passed.innerText()).toContain('请尽快联系研究生院');
+    expect(await p.getByTestId('my-makeup').count()).toBe(0);
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, 'makeup-my-phone-passed');
+    await p.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+    await p.reload();
+    await p.getByTestId('my-makeup-passed').getByText(/The make-up deadline \(.+\) has passed/).waitFor();
+    await screenshot(p, 'makeup-my-phone-passed-en');
   });
 
   it('the admin page on a phone: outlets, deadlines and the list fit the screen', async () => {
