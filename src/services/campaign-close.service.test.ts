@@ -17,6 +17,7 @@ import { closeCampaign, previewCampaignClose } from './campaign-close.service.js
 import type { Actor } from './deps.js';
 import { getPhotoImage, uploadPhoto } from './photo.service.js';
 import { checkIn } from './queue.service.js';
+import { applyRosterImport } from './roster.service.js';
 import { getRecordOfProcessing } from './record-of-processing.service.js';
 
 async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
@@ -129,6 +130,8 @@ describe.each(DIALECTS)('closing the campaign on %s', { timeout: 120_000 }, (dia
     await expectAppError(joinWaitlist(rt.deps, admin, session, { studentNo: nos[2]! }), 'CAMPAIGN_CLOSED');
     await expectAppError(checkIn(rt.deps, operator, { studentNo: nos[2]!, collectionCode: 'ABCD1234', site: 'beijing' }), 'CAMPAIGN_CLOSED');
     await expectAppError(uploadPhoto(rt.deps, operator, { bytes: Buffer.from('not a photo'), studentNo: nos[2]! }, 'zh'), 'CAMPAIGN_CLOSED');
+    // a roster would bring the purged ID numbers back
+    await expectAppError(applyRosterImport(rt.deps, admin, { buffer: Buffer.from('学号,姓名\n') }, 'roster.csv', 'zh'), 'CAMPAIGN_CLOSED');
     const again = await closeCampaign(rt.deps, admin, { confirm: 'anything' }, 'en');
     expect(again.alreadyClosed).toBe(true);
     expect(again.report.purged.identities).toBe(4);

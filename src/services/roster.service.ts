@@ -21,6 +21,7 @@ import type { ParsedRosterStudent, ParsedRosterSummary, ParseRosterOptions, Prog
 import { parseRosterInWorker } from './roster-worker.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { assertCampaignOpen } from './campaign-close.service.js';
 
 export type { RosterSource } from '../adapters/roster-file.js';
 export type { ParsedRosterStudent, ProgressListener } from './roster-parse.js';
@@ -282,6 +283,8 @@ export async function applyRosterImport(
 ): Promise<RosterApplyResult> {
   authorize(actor, 'roster.import');
   const campaign = await getActiveCampaign(deps);
+  // a closed campaign's identities were purged (decision 0027): a roster would bring them back
+  await assertCampaignOpen(deps.db.db, campaign);
   const parsed = await parseRoster(source, campaign, opts);
   if (parsed.issueCount > 0) {
     throw new AppError('ROSTER_INVALID', {
