@@ -44,6 +44,9 @@ export interface PrintSheetOptions {
 
 type Doc = PDFKit.PDFDocument;
 
+/** What the sheet's stream holds before the writer waits for the reader. */
+const OUT_BUFFER = 1 << 20;
+
 function cutMarks(doc: Doc, x: number, y: number, w: number, h: number, len: number, off: number): void {
   doc.save().lineWidth(0.3).strokeColor('#000000');
   for (const [cx, cy, dx, dy] of [
@@ -60,7 +63,7 @@ function cutMarks(doc: Doc, x: number, y: number, w: number, h: number, len: num
 
 /** The print sheet as a stream; `sets` is read one set at a time, as the stream is consumed. */
 export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable<SheetSet>): Readable {
-  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  const out = new PassThrough({ highWaterMark: OUT_BUFFER });
   void (async () => {
     const regular = await loadRegularFont();
     const g = sheetGeometry(opts.copies);
@@ -90,8 +93,10 @@ export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable
       const labelY = top + g.rows * PRINT_PHOTO.heightPt + (g.rows - 1) * g.gap + g.mark.offset + g.mark.length + 2;
       doc.font('regular').fontSize(9).fillColor('#000000').text(set.label, positions[0]!.x, labelY, { width: A4.width - 2 * positions[0]!.x, lineBreak: false });
       slot++;
-      // the reader is slower than the writer: wait, so that no more than a page or so is ever held
-      if (out.writableNeedDrain) await once(out, 'drain');
+      // pdfkit hands its output over on the next tick: let it reach `out`, then, when the reader is slower than the
+      // writer, wait for it, so that no more than about a megabyte is ever held (the sets are pulled as it reads)
+      await new Promise((resolve) => setImmediate(resolve));
+      if (out.writableNeedDrain || doc.readableLength > OUT_BUFFER) await once(out, 'drain');
     }
     if (page === 0) newPage();
     doc.end();

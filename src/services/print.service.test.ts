@@ -226,14 +226,21 @@ describe.each(DIALECTS)('prints and hand-over on %s', { timeout: 120_000 }, (dia
     expect(handed.map((r) => r.photo_id).sort()).toEqual([photo[nos[0]!], photo[nos[2]!]].sort());
   });
 
-  it('a department of 40 students: the sheet has a page per four sets, in student-number order', async () => {
+  it('41 students: two batches asked at once make one; the sheet has a page per two sets of 8, in student-number order', async () => {
     const rt2 = await createTestRuntime(dialect);
     try {
       const { studentNos } = await importRegistryRoster(rt2.deps, 41);
       for (const [i, no] of studentNos.entries()) await seedConfirmedPhoto(rt2.deps, no, i + 1);
       const op = await createActor(rt2.deps, 'operator');
-      const b = (await prints.createPrintBatch(rt2.deps, op, { copies: 8 })).value;
+      // two clicks at once: one batch of all 41, the other told there is nothing left (never a photo twice)
+      const [one, two] = await Promise.allSettled([prints.createPrintBatch(rt2.deps, op, { copies: 8 }), prints.createPrintBatch(rt2.deps, op, { copies: 8 })]);
+      const won = [one, two].filter((r) => r.status === 'fulfilled');
+      const lost = [one, two].filter((r) => r.status === 'rejected');
+      expect(won).toHaveLength(1);
+      expect(lost.map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(['PRINT_NOTHING_TO_PRINT']);
+      const b = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof prints.createPrintBatch>>>).value.value;
       expect(b.sets).toBe(41);
+      expect(await rt2.deps.db.db.selectFrom('print_items').select('id').execute()).toHaveLength(41);
       const pdf = await streamToBuffer((await prints.openPrintSheet(rt2.deps, op, b.id, '物理学院', 'en')).stream);
       const { text, pages } = readPdf(pdf);
       expect(pages).toBe(21); // 8 copies: two rows, two sets per page
