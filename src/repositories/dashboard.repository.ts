@@ -27,21 +27,18 @@ const isSet = (column: string) => sql<boolean>`${sql.ref(column)} is not null`;
  * the make-ups outstanding (no valid, non-voided confirmed photo: makeup.repository's definition, S6).
  */
 export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<DashboardGroup[]> {
+  // Per student, each fact by index (a correlated subquery or a join on a unique key), so the plan stays linear
+  // even before the database has statistics (e.g. PostgreSQL right after a large roster import); then grouped.
+  const ticketOf = (what: 'exists' | 'first') =>
+    what === 'exists'
+      ? sql<boolean>`exists (select 1 from queue_tickets qt where qt.student_id = ${sql.ref('students.id')} and qt.campaign_id = ${f.campaignId} and qt.date <= ${f.today})`
+      : sql<string | null>`(select min(qt.date) from queue_tickets qt where qt.student_id = ${sql.ref('students.id')} and qt.campaign_id = ${f.campaignId} and qt.date <= ${f.today})`;
+  const shot = sql<boolean>`exists (select 1 from photos pp where pp.student_id = ${sql.ref('students.id')} and pp.accepted = 1)`;
+  const flag = (condition: ReturnType<typeof sql<boolean>>) => sql<number>`case when ${condition} then 1 else 0 end`;
   let q = db
     .selectFrom('students')
     .leftJoin('bookings as pb', (j) => j.onRef('pb.student_id', '=', 'students.id').on('pb.status', '=', 'active'))
     .leftJoin('schedule_sessions as ps', 'ps.id', 'pb.session_id')
-    .leftJoin(
-      (eb) =>
-        eb
-          .selectFrom('queue_tickets')
-          .select(['queue_tickets.student_id', (e) => e.fn.min('queue_tickets.date').as('first_date')])
-          .where('queue_tickets.campaign_id', '=', f.campaignId)
-          .where('queue_tickets.date', '<=', f.today)
-          .groupBy('queue_tickets.student_id')
-          .as('pt'),
-      (j) => j.onRef('pt.student_id', '=', 'students.id'),
-    )
     .leftJoin('photo_confirmations as pc', (j) => j.onRef('pc.student_id', '=', 'students.id').on('pc.voided_at', 'is', null))
     .leftJoin('photos as pcp', 'pcp.id', 'pc.photo_id')
     // a photo is in at most one delivered batch and printed at most once (unique indexes on photo_id): plain joins, no repeat
@@ -54,26 +51,38 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
   if (f.departments) q = f.departments.length ? q.where('students.department', 'in', f.departments) : q.where(({ lit }) => lit(false));
   if (f.department) q = q.where('students.department', '=', f.department);
   if (f.site) q = q.where('students.site', '=', f.site);
-  const day = sql<string | null>`coalesce(${sql.ref('ps.date')}, ${sql.ref('pt.first_date')})`;
-  // an accepted shot, by the photos' student index (a correlated EXISTS keeps the plan linear even before the
-  // database has statistics, e.g. right after a large import)
-  const shot = sql<boolean>`exists (select 1 from photos pp where pp.student_id = ${sql.ref('students.id')} and pp.accepted = 1)`;
-  const rows = await q
+  const perStudent = q
     .select([
       'students.department as department',
       'students.site as site',
-      day.as('day'),
-      (eb) => eb.fn.countAll<number>().as('n'),
-      one(sql<boolean>`${isSet('pb.id')} or ${isSet('pt.student_id')} or ${shot} or ${isSet('pc.id')}`).as('booked'),
-      one(sql<boolean>`${shot} or ${isSet('pc.id')}`).as('photographed'),
-      one(isSet('pc.id')).as('confirmed'),
-      one(isSet('xe.id')).as('exported'),
-      one(isSet('pr.id')).as('printed'),
-      one(isSet('pr.handed_to_student_at')).as('handed'),
+      sql<string | null>`coalesce(${sql.ref('ps.date')}, ${ticketOf('first')})`.as('day'),
+      flag(sql<boolean>`${isSet('pb.id')} or ${ticketOf('exists')} or ${shot} or ${isSet('pc.id')}`).as('booked'),
+      flag(sql<boolean>`${shot} or ${isSet('pc.id')}`).as('photographed'),
+      flag(isSet('pc.id')).as('confirmed'),
+      flag(isSet('xe.id')).as('exported'),
+      flag(isSet('pr.id')).as('printed'),
+      flag(isSet('pr.handed_to_student_at')).as('handed'),
       // the definition of makeup.repository's listOutstandingStudents (S6), counted here in the same pass
-      one(sql<boolean>`${sql.ref('pc.id')} is null or ${sql.ref('pcp.invalid_reason')} is not null`).as('outstanding'),
+      flag(sql<boolean>`${sql.ref('pc.id')} is null or ${sql.ref('pcp.invalid_reason')} is not null`).as('outstanding'),
     ])
-    .groupBy(['students.department', 'students.site', day])
+    .as('f');
+  const sum = (column: 'booked' | 'photographed' | 'confirmed' | 'exported' | 'printed' | 'handed' | 'outstanding') => sql<number>`sum(${sql.ref(`f.${column}`)})`;
+  const rows = await db
+    .selectFrom(perStudent)
+    .select([
+      'f.department',
+      'f.site',
+      'f.day',
+      (eb) => eb.fn.countAll<number>().as('n'),
+      sum('booked').as('booked'),
+      sum('photographed').as('photographed'),
+      sum('confirmed').as('confirmed'),
+      sum('exported').as('exported'),
+      sum('printed').as('printed'),
+      sum('handed').as('handed'),
+      sum('outstanding').as('outstanding'),
+    ])
+    .groupBy(['f.department', 'f.site', 'f.day'])
     .execute();
   return rows.map((r) => ({
     department: r.department,
