@@ -180,6 +180,26 @@ describe('retention and deletion on the admin page (A3)', () => {
     expect((await adminApi.get<{ ok: boolean }>('/api/audit/verify')).ok).toBe(true);
   });
 
+  it('in English: the policy, the runs and the closing report', async () => {
+    const en = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'en-US' });
+    try {
+      const p = await en.newPage();
+      await loginInBrowser(p, server.baseUrl, admin);
+      await p.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+      await p.goto(`${server.baseUrl}/retention`);
+      await p.getByTestId('retention-sentences').getByText('Camera originals (and the shots not chosen) are deleted 0 days after you confirm your photo.').waitFor();
+      await p.getByTestId('retention-runs').getByText('campaign close').waitFor();
+      await screenshot(p, 'retention-en', false);
+      await p.goto(`${server.baseUrl}/retention?tab=close`);
+      await p.locator('[data-testid="retention-close"][data-closed="true"]').getByText('The campaign is closed').waitFor();
+      await p.getByTestId('closing-report').getByText('Handed over').first().waitFor();
+      expect(await horizontalOverflow(p)).toBe(0);
+      await screenshot(p, 'retention-closed-en', false);
+    } finally {
+      await en.close();
+    }
+  });
+
   it('on a phone (390×844): the page and the closing report fit the width', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
     try {

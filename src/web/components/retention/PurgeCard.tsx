@@ -40,7 +40,7 @@ export function PurgeCard(): ReactNode {
   };
   const columns: TableColumnsType<RetentionRun> = [
     { title: t('retention.runs.startedAt'), dataIndex: 'startedAt', width: 170, render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(at)}</span> },
-    { title: t('retention.runs.trigger'), dataIndex: 'trigger', width: 100, render: (tr: RetentionRun['trigger']) => t(`retention.runs.triggers.${tr}`) },
+    { title: t('retention.runs.trigger'), dataIndex: 'trigger', width: 130, render: (tr: RetentionRun['trigger']) => t(`retention.runs.triggers.${tr}`) },
     { title: t('retention.runs.status'), dataIndex: 'status', width: 90, render: (s: RetentionRun['status'], r) => <Tag color={STATUS_COLORS[s]} title={r.errorCode ?? undefined}>{t(`retention.runs.statuses.${s}`)}</Tag> },
     { title: t('retention.runs.originals'), key: 'originals', align: 'right', width: 90, render: (_, r) => r.counts.originals },
     { title: t('retention.runs.standards'), key: 'standards', align: 'right', width: 90, render: (_, r) => r.counts.standards },
@@ -82,7 +82,7 @@ export function PurgeCard(): ReactNode {
         {runs.error ? (
           <ErrorResult error={runs.error} onRetry={() => void runs.refetch()} />
         ) : (
-          <Table<RetentionRun> rowKey="id" size="small" columns={columns} dataSource={runs.data?.items ?? []} loading={runs.isLoading} pagination={false} scroll={{ x: 840 }} locale={{ emptyText: t('retention.runs.empty') }} />
+          <Table<RetentionRun> rowKey="id" size="small" columns={columns} dataSource={runs.data?.items ?? []} loading={runs.isLoading} pagination={false} scroll={{ x: 870 }} locale={{ emptyText: t('retention.runs.empty') }} />
         )}
       </Card>
     </Flex>
