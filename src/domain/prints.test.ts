@@ -1,7 +1,7 @@
 // The pure rules of prints and hand-over (A2): the 300-dpi geometry of the print sheet, the count check of each
 // hand-over step, the numbers a secretary pastes, the state of a set.
 import { describe, expect, it } from 'vitest';
-import { A4, checkReceivedCount, copyPositions, parseStudentNos, PRINT_PHOTO, PT_PER_MM, printState, sheetGeometry, sheetPageCount } from './prints.js';
+import { A4, campaignDateTime, checkReceivedCount, copyPositions, parseStudentNos, PRINT_PHOTO, PT_PER_MM, printState, sheetGeometry, sheetPageCount } from './prints.js';
 
 describe('print sheet geometry', () => {
   it('places the 480 × 640 photo at its 300-dpi size: 40.64 mm × 54.19 mm', () => {
@@ -48,5 +48,12 @@ describe('hand-over rules', () => {
     expect(printState({ ...base, deliverySent: true, deliveryReceived: true })).toBe('at_department');
     expect(printState({ ...base, deliverySent: true, deliveryReceived: true, voided: true })).toBe('voided');
     expect(printState({ ...base, handed: true, voided: true })).toBe('handed');
+  });
+});
+
+describe('campaignDateTime', () => {
+  it('says an instant as the campaign’s wall clock', () => {
+    expect(campaignDateTime('2026-12-03T12:19:02.000Z', 'Asia/Shanghai')).toBe('2026-12-03 20:19');
+    expect(campaignDateTime('2026-12-03T16:30:00.000Z', 'Asia/Shanghai')).toBe('2026-12-04 00:30');
   });
 });

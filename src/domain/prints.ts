@@ -157,3 +157,10 @@ export const HANDOVER_REFUSAL_TEXT: Record<HandoverRefusal, { zh: string; en: st
   voided: { zh: '照片已作废', en: 'the prints are void' },
   not_at_department: { zh: '照片尚未送达院系', en: 'the prints have not reached the department' },
 };
+
+/** An instant as the campaign's wall clock, `YYYY-MM-DD HH:mm` (messages and the hand-over list). */
+export function campaignDateTime(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+}

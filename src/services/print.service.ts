@@ -32,7 +32,7 @@ import { maskName } from '../domain/masking.js';
 import type { Principal } from '../domain/permissions.js';
 import { seesFullNames, studentScope } from '../domain/permissions.js';
 import type { HandoverRefusal, PrintState } from '../domain/prints.js';
-import { checkReceivedCount, HANDOVER_REFUSAL_TEXT, PRINT_COPIES, PRINT_STATE_TEXT, printState } from '../domain/prints.js';
+import { campaignDateTime, checkReceivedCount, HANDOVER_REFUSAL_TEXT, PRINT_COPIES, PRINT_STATE_TEXT, printState } from '../domain/prints.js';
 import * as photoRepo from '../repositories/photo.repository.js';
 import type { HandoverItemRow, PrintBatchRow, PrintDeliveryRow } from '../repositories/print.repository.js';
 import * as repo from '../repositories/print.repository.js';
@@ -199,15 +199,16 @@ export async function openPrintSheet(deps: ServiceDeps, actor: Actor, batchId: s
 /** The agency marks the batch sent to the graduate school with the sets it counted (the batch's own count). */
 export async function sendPrintBatch(deps: ServiceDeps, actor: Actor, batchId: string, input: { count: number }): Promise<PrintBatch> {
   authorize(actor, 'print.produce');
+  const { timezone } = await getActiveCampaign(deps);
   return mutate(deps, actor, async (tx) => {
     const at = nowIso(deps);
     const batch = await getBatchRow(tx, batchId);
-    if (batch.status !== 'open') throw new AppError('PRINT_BATCH_NOT_OPEN', { params: { number: batch.number, at: batch.sent_at ?? '' } });
+    if (batch.status !== 'open') throw new AppError('PRINT_BATCH_NOT_OPEN', { params: { number: batch.number, at: batch.sent_at ? campaignDateTime(batch.sent_at, timezone) : '' } });
     // sets whose photo was voided meanwhile were never printed for good: out of the batch
     const removed = await repo.removeVoidSetsOfOpenBatch(tx, batch.id);
     const sets = (await repo.countBatchSets(tx, [batch.id])).reduce((n, c) => n + c.sets, 0);
     if (input.count !== sets) throw new AppError('PRINT_SEND_COUNT_MISMATCH', { params: { count: input.count, expected: sets } });
-    if (!(await repo.markBatchSent(tx, batch.id, { count: sets, by: actorName(actor), at }))) throw new AppError('PRINT_BATCH_NOT_OPEN', { params: { number: batch.number, at } });
+    if (!(await repo.markBatchSent(tx, batch.id, { count: sets, by: actorName(actor), at }))) throw new AppError('PRINT_BATCH_NOT_OPEN', { params: { number: batch.number, at: campaignDateTime(at, timezone) } });
     return {
       value: await batchView(tx, await getBatchRow(tx, batch.id)),
       audit: { action: 'prints.batch_sent', targetType: 'print_batch', targetId: batch.id, details: { number: batch.number, count: sets, removedVoid: removed } },
@@ -217,24 +218,25 @@ export async function sendPrintBatch(deps: ServiceDeps, actor: Actor, batchId: s
 
 // ───────────────────────────── the graduate school ─────────────────────────────
 
-function countParams(lang: Lang, row: { received_at: string | null; received_by: string | null; received_count: number | null }) {
-  return { at: row.received_at ?? '', by: row.received_by ?? (lang === 'en' ? 'someone' : '他人'), count: row.received_count ?? 0 };
+function countParams(lang: Lang, timeZone: string, row: { received_at: string | null; received_by: string | null; received_count: number | null }) {
+  return { at: row.received_at ? campaignDateTime(row.received_at, timeZone) : '', by: row.received_by ?? (lang === 'en' ? 'someone' : '他人'), count: row.received_count ?? 0 };
 }
 
 /** The admin receives a sent batch with the count they checked; a different count only with a note (a discrepancy). */
 export async function receivePrintBatch(deps: ServiceDeps, actor: Actor, batchId: string, input: ReceivePrintsRequest, lang: Lang = 'zh'): Promise<PrintBatch> {
   authorize(actor, 'handover.school');
+  const { timezone } = await getActiveCampaign(deps);
   return mutate(deps, actor, async (tx) => {
     const at = nowIso(deps);
     const batch = await getBatchRow(tx, batchId);
-    if (batch.status === 'received') throw new AppError('PRINT_BATCH_ALREADY_RECEIVED', { params: { number: batch.number, ...countParams(lang, batch) } });
+    if (batch.status === 'received') throw new AppError('PRINT_BATCH_ALREADY_RECEIVED', { params: { number: batch.number, ...countParams(lang, timezone, batch) } });
     if (batch.status !== 'sent') throw new AppError('PRINT_BATCH_NOT_SENT', { params: { number: batch.number } });
     const sent = batch.sent_count ?? 0;
     const check = checkReceivedCount(sent, input.count, input.note);
     if (!check.ok) throw new AppError('PRINT_COUNT_MISMATCH', { params: { count: input.count, expected: sent } });
     if (!(await repo.markBatchReceived(tx, batch.id, { count: input.count, by: actorName(actor), at, note: check.discrepancy }))) {
       const now = await getBatchRow(tx, batch.id);
-      throw new AppError('PRINT_BATCH_ALREADY_RECEIVED', { params: { number: batch.number, ...countParams(lang, now) } });
+      throw new AppError('PRINT_BATCH_ALREADY_RECEIVED', { params: { number: batch.number, ...countParams(lang, timezone, now) } });
     }
     const flagged = await repo.flagVoidPrintedSets(tx, batch.campaign_id, at);
     return {
@@ -290,12 +292,13 @@ export async function createPrintDelivery(deps: ServiceDeps, actor: Actor, input
 /** The department's secretary receives a delivery with the count they checked (another count only with a note). */
 export async function receivePrintDelivery(deps: ServiceDeps, actor: Actor, deliveryId: string, input: ReceivePrintsRequest, lang: Lang = 'zh'): Promise<PrintDelivery> {
   authorize(actor, 'handover.department');
+  const { timezone } = await getActiveCampaign(deps);
   return mutate(deps, actor, async (tx) => {
     const at = nowIso(deps);
     const d = await repo.findDelivery(tx, deliveryId);
     if (!d) throw new AppError('PRINT_DELIVERY_NOT_FOUND');
     assertDepartment(actor, d.department);
-    const refuse = (row: PrintDeliveryRow) => new AppError('PRINT_DELIVERY_ALREADY_RECEIVED', { params: { department: row.department, ...countParams(lang, row) } });
+    const refuse = (row: PrintDeliveryRow) => new AppError('PRINT_DELIVERY_ALREADY_RECEIVED', { params: { department: row.department, ...countParams(lang, timezone, row) } });
     if (d.received_at) throw refuse(d);
     const check = checkReceivedCount(d.sent_count, input.count, input.note);
     if (!check.ok) throw new AppError('PRINT_COUNT_MISMATCH', { params: { count: input.count, expected: d.sent_count } });
@@ -349,9 +352,6 @@ export async function getHandoverList(deps: ServiceDeps, actor: Actor, query: Ha
   return { department: query.department, counts, items };
 }
 
-function dateOf(iso: string | null): string {
-  return iso ? iso.slice(0, 10) : '';
-}
 
 /** The not-received list of a department as XLSX (who still has to collect their prints). */
 export async function exportNotReceived(deps: ServiceDeps, actor: Actor, department: string, lang: Lang = 'zh'): Promise<{ fileName: string; body: Buffer; rows: number }> {
@@ -380,7 +380,9 @@ export async function renderHandoverList(deps: ServiceDeps, actor: Actor, depart
   assertDepartment(actor, department);
   const rows = (await departmentRows(deps, actor, department, null)).filter((r) => r.state !== 'voided');
   const en = lang === 'en';
-  const now = nowIso(deps).slice(0, 10);
+  const { timezone } = await getActiveCampaign(deps);
+  const dateOf = (iso: string | null) => (iso ? campaignDateTime(iso, timezone).slice(0, 10) : '');
+  const now = dateOf(nowIso(deps));
   const body = await renderHandoverListPdf(
     {
       title: en ? `Graduation photo prints: hand-over list · ${department}` : `毕业证书照片领取签字表 · ${department}`,
