@@ -106,7 +106,7 @@ describe.each(DIALECTS)('dashboard on %s', { timeout: 120_000 }, (dialect) => {
     expect(rows('按日期 By day').slice(1)).toEqual([
       ['2023-11-01', '3', '3', '3', '2', '1', '1', '1'],
       ['2023-11-02', '1', '1', '', '', '', '', ''].map((v) => (v === '' ? '0' : v)),
-      ['未预约 Not booked', '1', '0', '0', '0', '0', '0', '0'],
+      ['无预约或签到日期 No booked or check-in day', '1', '0', '0', '0', '0', '0', '0'],
       ['合计 Total', '5', '4', '3', '2', '1', '1', '1'],
     ]);
     expect(rows('收款 Payments').slice(1)).toEqual([

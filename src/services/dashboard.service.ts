@@ -109,7 +109,7 @@ export async function exportDashboard(deps: ServiceDeps, actor: Actor, query: Da
     {
       name: '按日期 By day',
       columns: [{ header: '日期 Day', key: 'day', width: 16 }, ...figureColumns],
-      rows: [...d.days.map((r) => ({ day: r.date ?? '未预约 Not booked', ...figures(r.counts) })), { day: '合计 Total', ...figures(d.totals) }],
+      rows: [...d.days.map((r) => ({ day: r.date ?? '无预约或签到日期 No booked or check-in day', ...figures(r.counts) })), { day: '合计 Total', ...figures(d.totals) }],
     },
   ];
   if (d.payments) {

@@ -502,7 +502,7 @@ export const en: Texts<typeof zh> = {
       table: 'Table',
       export: 'Export XLSX',
       day: 'Day',
-      noDay: 'Not booked yet',
+      noDay: 'No booked or check-in day',
       department: 'Department',
       totals: 'Total',
       chartLabel: 'Bar chart of the dashboard figures',

@@ -493,7 +493,7 @@ export const zh = {
       table: '表格',
       export: '导出 XLSX',
       day: '日期',
-      noDay: '尚未预约',
+      noDay: '无预约或签到日期',
       department: '院系',
       totals: '合计',
       chartLabel: '统计看板柱状图',
