@@ -191,12 +191,19 @@ describe.each(DIALECTS)('retention on %s', { timeout: 120_000 }, (dialect) => {
     expect((await rt.deps.db.db.selectFrom('shredded_blobs').select('id').where('photo_id', '=', a.photoId).execute()).length).toBe(1);
   });
 
-  it('the scheduler runs once per day, whoever asks', async () => {
+  it('the scheduler runs once per day when something is due, whoever asks', async () => {
     rt.clock.advance(2 * DAY);
+    // nothing due: no run, no event
+    const events = await auditCount('retention.purged');
+    expect(await runScheduledRetention(rt.deps, SYSTEM)).toBeNull();
+    expect(await auditCount('retention.purged')).toBe(events);
+    await seedShot(rt.deps, nos[3]!, 10);
+    await seedShot(rt.deps, nos[2]!, 11);
     const [first, second] = await Promise.all([runScheduledRetention(rt.deps, SYSTEM), runScheduledRetention(rt.deps, SYSTEM)]);
     expect([first, second].filter((r) => r !== null)).toHaveLength(1);
     expect(await runScheduledRetention(rt.deps, SYSTEM)).toBeNull();
     rt.clock.advance(DAY + 1);
-    expect((await runScheduledRetention(rt.deps, SYSTEM))?.run.trigger).toBe('scheduler');
+    await seedShot(rt.deps, nos[1]!, 12);
+    expect((await runScheduledRetention(rt.deps, SYSTEM))?.run).toMatchObject({ trigger: 'scheduler', counts: { originals: 1, standards: 1 } });
   });
 });

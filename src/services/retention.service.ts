@@ -288,8 +288,8 @@ export async function listRetentionRuns(deps: ServiceDeps, actor: Actor, limit =
 // ───────────────────────────── the scheduler of `serve` ─────────────────────────────
 
 /**
- * One scheduler pass: when no run started in the last day, a run in today's slot (campaign time). Two serve
- * processes on one PostgreSQL: the slot's unique index lets one in; the other sees null.
+ * One scheduler pass: when no run started in the last day and something is due, a run in today's slot (campaign
+ * time). Two serve processes on one PostgreSQL: the slot's unique index lets one in; the other sees null.
  */
 export async function runScheduledRetention(deps: ServiceDeps, actor: Actor): Promise<RunRetentionResponse | null> {
   const campaign = await getActiveCampaign(deps).catch(() => null);
@@ -297,6 +297,9 @@ export async function runScheduledRetention(deps: ServiceDeps, actor: Actor): Pr
   const now = deps.clock();
   const last = await retentionRepo.lastRunStartedAt(deps.db.db, campaign.id);
   if (last && now.getTime() - Date.parse(last) < RETENTION_SCHEDULE_MS) return null;
+  // Nothing due and no file left behind: no run, no event (a daily empty event would only be noise).
+  const due = await listDueBlobs(deps.db.db, campaign.id, cutoffsOf(now, await readRetentionPolicy(deps, campaign.id)));
+  if (due.length === 0 && (await retentionRepo.countPendingFiles(deps.db.db, campaign.id)) === 0) return null;
   try {
     return await runRetention(deps, actor, { trigger: 'scheduler', scheduleSlot: localDate(now, campaign.timezone) });
   } catch (e) {
