@@ -8,6 +8,7 @@ import { createScratchDatabase, startThrowawayPostgres } from '../test/support/p
 import { benchBookings } from './booking.bench.js';
 import { benchCaptureDay } from './capture-day.js';
 import { benchEligibility } from './eligibility.bench.js';
+import { benchExport } from './export.js';
 import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
 import { benchPhoto } from './photo.bench.js';
@@ -34,6 +35,7 @@ try {
   if (!only || only === 'booking') await benchBookings({ postgresUrl: await postgresScratch() });
   if (!only || only === 'capture-day') await benchCaptureDay({ postgresUrl: await postgresScratch() });
   if (!only || only === 'memory') await benchMemory();
+  if (!only || only === 'export') await benchExport();
   if (!only || only === 'planner') await benchPlanner();
   if (!only || only === 'photo') await benchPhoto();
   if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
