@@ -30,7 +30,8 @@ export const OutletSchema = z.object({
 });
 export type Outlet = z.infer<typeof OutletSchema>;
 
-export const OutletListSchema = z.object({ items: z.array(OutletSchema), makeUpCity: z.string() });
+/** `fee`: the make-up price per set (yuan), recorded at the outlet's station as a payment (recordPayment with stationId). */
+export const OutletListSchema = z.object({ items: z.array(OutletSchema), makeUpCity: z.string(), fee: z.number() });
 export type OutletList = z.infer<typeof OutletListSchema>;
 
 export const CreateOutletRequestSchema = z.object({

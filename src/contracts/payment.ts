@@ -17,6 +17,8 @@ export const RecordPaymentRequestSchema = z.object({
   amountFen: z.number().int().min(0).max(100_000_000),
   /** the student had paid already and really paid again: record this one as a duplicate to refund */
   duplicate: z.boolean().optional(),
+  /** S6: taken at a make-up outlet's station (makeup-<outlet>-<n>): the amount is the make-up fee, the outlet recorded */
+  stationId: z.string().regex(/^[a-z0-9-]{1,32}$/).optional(),
 });
 export type RecordPaymentRequest = z.infer<typeof RecordPaymentRequestSchema>;
 

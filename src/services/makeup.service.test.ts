@@ -13,6 +13,7 @@ import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { scheduleReminders } from './reminder.service.js';
 import { createOutlet, getMakeUpSettings, getMyMakeUp, listOutlets, listOutstandingMakeUps, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
+import { recordPayment } from './payment.service.js';
 import { confirmMyPhoto, confirmPhoto, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
 import { requestPhotoReview } from './review-screen.service.js';
 import { demoCampaign, getActiveCampaign, parseCampaignDefinition, readPublishedDemoCampaign } from './campaign.service.js';
@@ -222,6 +223,21 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     const after = await listOutstandingMakeUps(rt.deps, admin);
     expect(after.items.map((i) => i.studentNo).sort()).toEqual([NO.july, NO.late].sort());
     expect((await listOutlets(rt.deps, admin)).items.find((o) => o.id === 'haidian')).toMatchObject({ photos: 2, confirmed: 2 });
+  });
+
+  it('the make-up fee is recorded at the outlet’s station with recordPayment: the fee as the amount, the outlet in the audit event; after the confirmation too; an inactive outlet refused', async () => {
+    const pay = (studentNo: string, transactionId: string, amountFen: number, stationId = 'makeup-haidian-1') => recordPayment(rt.deps, operator, { studentNo, method: 'wechat', transactionId, amountFen, stationId });
+    await expectAppError(pay(NO.january, '4200001901202311100000000001', 2500), 'PAYMENT_AMOUNT_MISMATCH');
+    // the January student confirmed their make-up already: they pay after the shot
+    const paid = await pay(NO.january, '4200001901202311100000000001', 2000);
+    expect(paid.created).toBe(true);
+    const event = (await events('payment.recorded')).at(-1)!;
+    expect(JSON.parse(event.details as string)).toMatchObject({ outletId: 'haidian', stationId: 'makeup-haidian-1', rule: 'S6', amountFen: 2000 });
+    await expectAppError(pay(NO.january, '4200001901202311100000000002', 2000), 'ALREADY_PAID');
+    await updateOutlet(rt.deps, admin, 'chaoyang', { active: false });
+    await expectAppError(pay(NO.july, '4200001901202311100000000003', 2000, 'makeup-chaoyang-1'), 'OUTLET_INACTIVE');
+    await updateOutlet(rt.deps, admin, 'chaoyang', { active: true });
+    await expectAppError(pay(NO.july, '4200001901202311100000000003', 2000, 'makeup-nosuch-1'), 'OUTLET_NOT_FOUND');
   });
 });
 

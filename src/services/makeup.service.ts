@@ -64,6 +64,7 @@ export async function listOutlets(deps: ServiceDeps, actor: Actor): Promise<Outl
   const counts = new Map((await makeupRepo.countMakeupPhotosPerOutlet(deps.db.db, campaign.id)).map((c) => [c.outlet_id, c]));
   return {
     makeUpCity: campaign.makeUp.city,
+    fee: campaign.makeUp.fee,
     items: rows.map((o) => ({
       id: o.id,
       name: { zh: o.name_zh, en: o.name_en },
@@ -208,7 +209,7 @@ export async function updateMakeUpSettings(deps: ServiceDeps, actor: Actor, body
  * PHOTO_ALREADY_CONFIRMED (a valid confirmed photo; a voided one does not count). Called inside the caller's
  * transaction by setStationStudent and uploadPhoto.
  */
-export async function checkMakeUpStation(db: Tx, now: Date, campaign: CampaignDefinition, stationId: string, studentId?: string): Promise<string | null> {
+export async function checkMakeUpStation(db: Tx, now: Date, campaign: CampaignDefinition, stationId: string, studentId?: string, opts: { payment?: boolean } = {}): Promise<string | null> {
   const parsed = parseOutletStation(stationId);
   if (!parsed) return null;
   const outlet = await makeupRepo.findOutlet(db, parsed.outletId);
@@ -219,6 +220,8 @@ export async function checkMakeUpStation(db: Tx, now: Date, campaign: CampaignDe
   }
   if (outlet.active !== 1) throw new AppError('OUTLET_INACTIVE', { params: { outletId: outlet.id }, details: { outletId: outlet.id } });
   assertCityAllowed(campaign, outlet.city);
+  // the fee is often paid after the shot was confirmed, or just after midnight: only the outlet is checked then
+  if (opts.payment) return outlet.id;
   const today = localDate(now, campaign.timezone);
   const term = studentId ? await makeupRepo.findStudentTerm(db, studentId) : undefined;
   const window = makeUpWindow(campaign, term ?? '', today);

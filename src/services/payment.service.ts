@@ -35,6 +35,8 @@ import { change, withIdempotency } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
+import { checkMakeUpStation } from './makeup.service.js';
+import { parseOutletStation } from '../domain/makeup.js';
 
 function validationFailed(error: z.ZodError): AppError {
   const issue = error.issues[0];
@@ -86,7 +88,9 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
   return withIdempotency(deps, actor, opts.idempotency, async () => {
     const campaign = await getActiveCampaign(deps);
     checkTransactionId(req.method, req.transactionId);
-    checkAmount(campaign, req.amountFen);
+    // S6: at a make-up outlet's station the amount is the make-up fee (makeUp.fee), and the outlet must be usable
+    const atOutlet = req.stationId !== undefined && parseOutletStation(req.stationId) !== null;
+    checkAmount(atOutlet ? { ...campaign, price: { ...campaign.price, amount: campaign.makeUp.fee } } : campaign, req.amountFen);
     let refusal: Refusal | undefined;
     try {
       const done = await change<string>(
@@ -107,6 +111,7 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
           }
           // Only required students pay (E1–E3); the others are told why (E4–E6, not in the campaign).
           if (student.decision !== 'required') throw new AppError('STUDENT_NOT_ELIGIBLE', { params: { rule: student.rule ?? student.decision }, details: { studentNo: req.studentNo, decision: student.decision, rule: student.rule } });
+          const outletId = atOutlet ? await checkMakeUpStation(tx, deps.clock(), campaign, req.stationId!, student.id, { payment: true }) : null;
           const first = await paymentRepo.findPaymentOfStudent(tx, campaign.id, student.id);
           if (first && !req.duplicate) {
             refusal = { code: 'ALREADY_PAID', studentId: student.id, otherStudentId: student.id, paymentId: first.id };
@@ -137,7 +142,7 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
               action: 'payment.recorded',
               targetType: 'payment',
               targetId: id,
-              details: { studentId: student.id, method: req.method, transactionId: req.transactionId, amountFen: req.amountFen, duplicateOf: first?.id ?? null },
+              details: { studentId: student.id, method: req.method, transactionId: req.transactionId, amountFen: req.amountFen, duplicateOf: first?.id ?? null, ...(outletId ? { outletId, stationId: req.stationId, rule: 'S6' } : {}) },
             },
           };
         },

@@ -2,7 +2,7 @@
 // days are in the past (loaded with `gradphoto campaign load`, its deadlines ahead). The admin opens 补采, sees an
 // outlet in Shanghai refused with the reason on the city field, adds a Beijing outlet; a student who missed the
 // campaign sees on /my (a phone) where and by when to go; the outlet's operator sets them at the outlet's station
-// makeup-<outlet>-1, uploads the shot and asks them; the student confirms on /my; the admin's list empties for
+// makeup-<outlet>-1, uploads the shot, asks them and records the make-up fee; the student confirms on /my; the admin's list empties for
 // them. Screens at 1366×768 and 390×844, in zh and en.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -160,6 +160,15 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     await desk.locator('[data-testid="station-shot"][data-photo-id]').waitFor({ timeout: 60_000 });
     await desk.getByTestId('station-request-review').click();
     await desk.locator('[data-testid="station-review-status"][data-status="awaiting"]').waitFor();
+    // the make-up fee, recorded at the outlet's station (WeChat Pay, the fee as the amount)
+    await desk.getByTestId('outlet-fee-tx').fill('12345');
+    await desk.getByTestId('outlet-fee-record').click();
+    await desk.getByTestId('outlet-fee').getByText(/28/).first().waitFor();
+    await desk.getByTestId('outlet-fee-tx').fill('4200001901202612030000000001');
+    await desk.getByTestId('outlet-fee-record').click();
+    await desk.getByText(`已记录补采费：微信支付 20 元（学号 ${STUDENT}）`).waitFor();
+    const payments = await api.get<{ items: { studentNo: string; amountFen: number }[] }>(`/api/payments?date=${beijingDate(0)}`);
+    expect(payments.items.filter((p) => p.studentNo === STUDENT).map((p) => p.amountFen)).toEqual([2000]);
     expect(await horizontalOverflow(desk)).toBeLessThanOrEqual(0);
     await screenshot(desk, 'makeup-station-desktop');
 

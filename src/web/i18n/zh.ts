@@ -1264,6 +1264,9 @@ export const zh = {
     outletStationText: '补采不排队：输入学号指定学生，拍摄后请学生在 /my 或确认屏上确认。',
     outletStationUnknown: '没有这个补采门店或机位：请使用“补采”页列出的机位编号',
     outletStationUnusable: '该门店已停用或不在北京，不能记录补采',
+    payTitle: '补采费',
+    payButton: '记录补采费 {{fee}} 元',
+    paid: '已记录补采费：{{method}} {{fee}} 元（学号 {{studentNo}}）',
   },
   users: {
     title: '用户管理',

@@ -233,7 +233,7 @@ export default function StationPage(): ReactNode {
       ) : (
         <Row gutter={[16, 0]}>
           <Col xs={24} lg={9}>
-            {isOutletStation(stationId) ? <OutletStationBanner stationId={stationId} /> : (
+            {isOutletStation(stationId) ? <OutletStationBanner stationId={stationId} studentNo={student?.studentNo ?? null} /> : (
             <QueuePanel
               stationId={stationId}
               site={site}
