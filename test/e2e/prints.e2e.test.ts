@@ -172,6 +172,13 @@ describe('prints and hand-over: agency → graduate school → department → st
     await expect.poll(() => page.getByTestId('handover-state').count()).toBe(2);
     expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'handover-390x844');
+    // in English, at 1366×768
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.getByText('English', { exact: true }).first().click();
+    await page.getByTestId('handover-counts').getByText('2 students: 2 collected, 0 waiting at the department, 0 not at the department yet, 0 void').waitFor();
+    expect(await page.getByTestId('handover-list').innerText()).toContain('Collected');
+    expect(await horizontalOverflow(page)).toBe(0);
+    await screenshot(page, 'handover-en-1366x768');
     await page.context().close();
   });
 });

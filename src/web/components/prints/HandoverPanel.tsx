@@ -163,7 +163,7 @@ export function HandoverPanel({ department }: { department: string }): ReactNode
           </Flex>
           {files.error ? <Alert type="error" showIcon title={files.error.message} /> : null}
           <Flex gap={16} align="center" wrap>
-            <Input.Search allowClear placeholder={t('printsHandover.search')} style={{ width: 220 }} onSearch={(v) => setQ(v.trim())} data-testid="handover-search" />
+            <Input.Search allowClear placeholder={t('printsHandover.search')} style={{ width: 260, maxWidth: '100%' }} onSearch={(v) => setQ(v.trim())} data-testid="handover-search" />
             <Flex gap={6} align="center">
               <Switch checked={notReceived} onChange={setNotReceived} data-testid="handover-only-not-received" />
               <span>{t('printsHandover.onlyNotReceived')}</span>
