@@ -4,16 +4,15 @@
 // into the ZIP stream, which only moves on as fast as OpenPGP encrypts and the file takes the bytes. Memory
 // stays flat whatever the number of photos. The file is written under a temporary name, fsynced and renamed.
 import crypto from 'node:crypto';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import archiver from 'archiver';
 import * as openpgp from 'openpgp';
 import { AppError } from '../domain/errors.js';
 import { fsyncDir, TEMP_SUFFIX } from './durable-file.js';
+import { StoredZipWriter } from './stored-zip.js';
 
 export interface RecipientKey {
   key: openpgp.Key;
@@ -119,8 +118,32 @@ const WINDOW = 4 * 1024 * 1024;
 
 export async function writeEncryptedZip(input: WritePackageInput): Promise<WrittenPackage> {
   const tmp = `${input.file}.${crypto.randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
-  const archive = archiver('zip', { store: true });
-  const zipped = Readable.toWeb(archive) as unknown as WebReadableStream<Uint8Array>;
+  // The ZIP (stored entries, stored-zip.ts) is produced as the encryption pulls it; the feed below keeps it at most
+  // WINDOW bytes ahead of what reached the file.
+  const zip = new StoredZipWriter(input.date);
+  let fed = 0;
+  let stopped = false;
+  const out = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
+  const caughtUp = async () => {
+    while (!stopped && fed - out.bytesWritten > WINDOW) await new Promise((r) => setTimeout(r, 10));
+  };
+  // an entry that fails (a photo that cannot be read) fails the package with its own error, not the stream's
+  let entryError: unknown;
+  async function* zipBytes(): AsyncGenerator<Buffer> {
+    try {
+      for await (const entry of input.entries) {
+        await caughtUp();
+        if (stopped) return;
+        for (const part of zip.add(entry.name, entry.bytes)) yield part;
+        fed += entry.bytes.length;
+      }
+    } catch (e) {
+      entryError = e;
+      throw e;
+    }
+    for (const part of zip.finish()) yield part;
+  }
+  const zipped = Readable.toWeb(Readable.from(zipBytes(), { objectMode: false })) as unknown as WebReadableStream<Uint8Array>;
   const message = await openpgp.createMessage({ binary: zipped as unknown as ReadableStream<Uint8Array>, date: input.date });
   const encrypted = (await openpgp.encrypt({
     message,
@@ -132,10 +155,6 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
 
   const hash = crypto.createHash('sha256');
   let bytes = 0;
-  // OpenPGP's stream transforms read their input as fast as it comes, whatever the file takes: the feed below
-  // keeps what was given to the ZIP at most WINDOW bytes ahead of what reached the file (flat memory).
-  let fed = 0;
-  let stopped = false;
   const measure = new Transform({
     transform(chunk: Buffer, _enc, done) {
       hash.update(chunk);
@@ -143,29 +162,8 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
       done(null, chunk);
     },
   });
-  const out = fs.createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
-  const caughtUp = async () => {
-    while (!stopped && fed - out.bytesWritten > WINDOW) await new Promise((r) => setTimeout(r, 10));
-  };
-
-  const feed = (async () => {
-    try {
-      for await (const entry of input.entries) {
-        await caughtUp();
-        if (stopped) return;
-        const added = once(archive, 'entry');
-        archive.append(entry.bytes, { name: entry.name, date: input.date });
-        await added; // the next entry only once this one is in the ZIP stream
-        fed += entry.bytes.length;
-      }
-      await archive.finalize();
-    } catch (e) {
-      archive.destroy(e as Error);
-      throw e;
-    }
-  })();
   try {
-    await Promise.all([pipeline(Readable.fromWeb(encrypted), measure, out), feed]);
+    await pipeline(Readable.fromWeb(encrypted), measure, out);
     // durable before it gets its name (PITFALLS F17): fsync through a second descriptor of the same file
     const handle = await fs.promises.open(tmp, 'r');
     try {
@@ -175,10 +173,8 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
     }
   } catch (e) {
     stopped = true;
-    archive.abort();
     await fs.promises.rm(tmp, { force: true });
-    await feed.catch(() => {});
-    throw e;
+    throw entryError ?? e;
   }
   try {
     await input.beforeRename?.();
