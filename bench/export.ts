@@ -24,9 +24,11 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import type { Insertable } from 'kysely';
 import * as openpgp from 'openpgp';
 import sharp from 'sharp';
 import { sealBlob } from '../src/adapters/envelope-crypto.js';
+import type { PhotoBlobsTable, PhotoConfirmationsTable, PhotosTable } from '../src/db/schema.js';
 import { createArgon2Hasher } from '../src/adapters/password-hasher.js';
 import { loadCampaign, readPublishedDemoCampaign } from '../src/services/campaign.service.js';
 import { SYSTEM } from '../src/services/deps.js';
@@ -70,7 +72,7 @@ async function childSetup(dataDir: string, n: number): Promise<void> {
     const rows = Array.from({ length: n }, (_, i) => rosterRow(studentNo(i), { 姓名: i % 2 ? '欧阳娜娜' : '张小三' }));
     await applyRosterImport(deps, SYSTEM, { buffer: Buffer.from(rosterCsv(rows)) }, 'bench.csv', 'zh');
     for (let k = 0; k < 4; k++) {
-      const jpeg = await sharp({ create: { width: 480, height: 640, channels: 3, noise: { type: 'gaussian', mean: 150, sigma: 60 } } })
+      const jpeg = await sharp({ create: { width: 480, height: 640, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 150, sigma: 60 } } })
         .blur(1.2)
         .jpeg({ quality: 60 })
         .toBuffer();
@@ -82,9 +84,9 @@ async function childSetup(dataDir: string, n: number): Promise<void> {
     const at = new Date().toISOString();
     for (let start = 0; start < students.length; start += 200) {
       const page = students.slice(start, start + 200);
-      const photos = [];
-      const blobs = [];
-      const confirmations = [];
+      const photos: Insertable<PhotosTable>[] = [];
+      const blobs: Insertable<PhotoBlobsTable>[] = [];
+      const confirmations: Insertable<PhotoConfirmationsTable>[] = [];
       for (const [j, s] of page.entries()) {
         const jpeg = photoBytes(bases, start + j);
         const photoId = crypto.randomUUID();
