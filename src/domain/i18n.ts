@@ -231,6 +231,16 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   CAMPAIGN_CLOSE_BLOCKED: { zh: '采集活动暂不能关闭，仍有未完成的事项：{open}', en: 'The campaign cannot be closed yet; still open: {open}' },
   CAMPAIGN_CLOSE_CONFIRM_MISMATCH: { zh: '确认内容不符：请输入采集活动编号“{expected}”以关闭采集活动', en: 'Confirmation does not match: type the campaign id "{expected}" to close the campaign' },
   CAMPAIGN_CLOSE_REASON_REQUIRED: { zh: '仍有学生的补采期限未到；强制关闭须填写原因', en: 'Some students’ make-up deadline has not passed yet; closing anyway needs a reason' },
+  BACKUP_OUT_EXISTS: { zh: '“{file}”已存在：备份不会覆盖已有文件，请换一个文件名', en: '"{file}" already exists: a backup never overwrites a file; choose another name' },
+  BACKUP_NOT_A_BACKUP: { zh: '“{file}”不是 gradphoto 备份文件：{reason}', en: '"{file}" is not a gradphoto backup: {reason}' },
+  BACKUP_DAMAGED: { zh: '备份“{file}”已损坏：{reason}；未恢复任何内容', en: 'The backup "{file}" is damaged: {reason}; nothing was restored' },
+  BACKUP_KEYS_REQUIRED: { zh: '备份“{file}”不含密钥（备份时使用了 --without-keys）：请用 --keys 指定单独保存的密钥文件', en: 'The backup "{file}" holds no keys (it was made with --without-keys): give the keys file kept apart with --keys' },
+  BACKUP_KEYS_MISMATCH: { zh: '密钥文件“{file}”不属于这份备份（备份 {expected}，密钥文件属于 {actual}）', en: 'The keys file "{file}" belongs to another backup (this backup is {expected}, the keys file {actual})' },
+  BACKUP_ENGINE_MISMATCH: { zh: '这份备份来自 {backup} 数据库，当前配置为 {target}：{hint}', en: 'This backup comes from a {backup} database, but {target} is configured: {hint}' },
+  BACKUP_SOURCE_MISSING: { zh: '数据目录“{dir}”中没有数据库，无可备份', en: 'There is no database in the data directory "{dir}": nothing to back up' },
+  RESTORE_TARGET_NOT_EMPTY: { zh: '恢复目标“{target}”不是空的：恢复只写入空目录和空数据库，不会覆盖现有数据', en: 'The restore target "{target}" is not empty: a restore only writes into an empty directory and an empty database, never over existing data' },
+  PG_TOOL_MISSING: { zh: '找不到 PostgreSQL 客户端程序 {tool}（在 /usr/lib/postgresql/*/bin 和 PATH 中查找过）：请安装 postgresql-client（Debian：apt-get install postgresql-client）', en: 'The PostgreSQL client program {tool} was not found (looked in /usr/lib/postgresql/*/bin and PATH): install postgresql-client (Debian: apt-get install postgresql-client)' },
+  PG_TOOL_FAILED: { zh: '{tool} 执行失败：{reason}', en: '{tool} failed: {reason}' },
 };
 
 /** Code-like values that error messages carry as parameters, shown in words. */

@@ -1,0 +1,191 @@
+// Backup, restore, verify (issue 11 section 2) on both databases: what a backup holds, that a restored installation
+// opens every photo to the bytes uploaded and its audit chain verifies, and every refusal (existing file, non-empty
+// target, keys kept apart, damaged file, engine mismatch) with nothing written.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
+import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
+import { createScratchDatabase } from '../../test/support/postgres.js';
+import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
+import { readArchive } from '../adapters/backup-archive.js';
+import { openBlob } from '../adapters/envelope-crypto.js';
+import { isAppError } from '../domain/errors.js';
+import { verifyAuditChain } from './audit.service.js';
+import { createBackup, restoreBackup, verifyBackup, type BackupManifest } from './backup.service.js';
+import { uploadPhoto } from './photo.service.js';
+import { applyRosterImport } from './roster.service.js';
+import { openRuntime } from './runtime.js';
+
+vi.setConfig({ testTimeout: 90_000 });
+
+const PORTRAIT = path.resolve('test/fixtures/photos/orientation-1.jpg');
+const STUDENTS = ['2401300001', '2401300002', '2401300003'];
+
+function shot(jpeg: Buffer, label: string): Buffer {
+  const text = Buffer.from(`gradphoto backup shot ${label}`, 'utf8');
+  const len = Buffer.alloc(2);
+  len.writeUInt16BE(text.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    if (isAppError(e)) return e.code;
+    throw e;
+  }
+}
+
+function manifestOf(file: string): BackupManifest {
+  return JSON.parse(execFileSync('tar', ['-xOf', file, 'manifest.json'], { encoding: 'utf8' })) as BackupManifest;
+}
+
+describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
+  let rt: TestRuntime;
+  let dir: string;
+  const uploaded: { id: string; sha256: string }[] = [];
+  const scratches: { drop(): Promise<void> }[] = [];
+  const scratch = async () => {
+    const s = await createScratchDatabase(inject('postgresUrl'), 'gp_restore');
+    scratches.push(s);
+    return s.url;
+  };
+  const source = () => ({ dataDir: rt.dataDir, databaseUrl: rt.databaseUrl });
+  const target = async () => ({ dataDir: path.join(dir, `restored-${crypto.randomBytes(3).toString('hex')}`), databaseUrl: dialect === 'postgres' ? await scratch() : undefined });
+
+  beforeAll(async () => {
+    rt = await createTestRuntime(dialect);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-backup-test-'));
+    const admin = await createActor(rt.deps, 'admin');
+    const operator = await createActor(rt.deps, 'operator');
+    await applyRosterImport(rt.deps, admin, { buffer: Buffer.from(rosterCsv(STUDENTS.map((no) => rosterRow(no)))) }, 'roster.csv', 'zh');
+    const portrait = fs.readFileSync(PORTRAIT);
+    for (const [i, no] of STUDENTS.entries()) {
+      const bytes = shot(portrait, `${dialect}-${i}`);
+      const { value } = await uploadPhoto(rt.deps, operator, { bytes, studentNo: no }, 'zh');
+      uploaded.push({ id: value.id, sha256: crypto.createHash('sha256').update(bytes).digest('hex') });
+    }
+  }, 180_000);
+  afterAll(async () => {
+    await rt?.close();
+    for (const s of scratches) await s.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('backs up database, blobs, checkpoints and keys as separate parts with a checksum each; restores into an empty place where every photo opens to its bytes and the audit chain verifies', async () => {
+    const out = path.join(dir, 'full.tar');
+    const r = await createBackup({ ...source(), out });
+    expect(r).toMatchObject({ engine: dialect, photos: 3, blobs: 6, blobsNotCopied: [], keysFile: null });
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    // a plain tar: the system's tar lists it
+    const names = execFileSync('tar', ['-tf', out], { encoding: 'utf8' }).trim().split('\n');
+    expect(names[0]).toBe(dialect === 'sqlite' ? 'db/gradphoto.sqlite' : 'db/gradphoto.pgdump');
+    expect(names.filter((n) => n.startsWith('blobs/'))).toHaveLength(6);
+    expect(names.filter((n) => n.startsWith('keys/')).sort()).toEqual(['keys/audit.key', 'keys/master.key', 'keys/photo-kek.v1.key']);
+    expect(names).toContain('audit/checkpoints.jsonl');
+    expect(names.at(-1)).toBe('manifest.json');
+    const manifest = manifestOf(out);
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(names.filter((n) => n !== 'manifest.json').sort());
+    expect(manifest.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+
+    const v = await verifyBackup({ file: out, all: true, scratchDatabaseUrl: dialect === 'postgres' ? await scratch() : undefined });
+    expect(v.problems).toEqual([]);
+    expect(v).toMatchObject({ ok: true, databaseOpened: true, keys: 'included', blobs: { named: 6, present: 6, missing: 0, decrypted: 6, decryptFailed: 0, originalsMatched: 3 } });
+    expect(v.audit?.ok).toBe(true);
+
+    const t = await target();
+    const restored = await restoreBackup({ file: out, ...t });
+    expect(restored).toMatchObject({ id: r.id, photos: 3, blobs: 6 });
+    const rt2 = await openRuntime({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
+    try {
+      for (const u of uploaded) {
+        const original = await rt2.db.db.selectFrom('photo_blobs').selectAll().where('photo_id', '=', u.id).where('kind', '=', 'original').executeTakeFirstOrThrow();
+        const plain = openBlob(rt2.photos!.keyring, original.id, await rt2.photos!.blobs.read(original.id), original.wrapped_key, original.kek_version);
+        expect(crypto.createHash('sha256').update(plain).digest('hex')).toBe(u.sha256);
+      }
+      const audit = await verifyAuditChain(rt2);
+      expect(audit).toMatchObject({ ok: true });
+      expect(audit.checked).toBeGreaterThanOrEqual(r.auditSeq);
+    } finally {
+      await rt2.close();
+    }
+    // the restored keys are private
+    for (const f of fs.readdirSync(path.join(t.dataDir, 'keys'))) expect(fs.statSync(path.join(t.dataDir, 'keys', f)).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps the keys apart with --without-keys: a restore without them is refused, with another backup\'s keys too, with its own keys it works', async () => {
+    const out = path.join(dir, 'nokeys.tar');
+    const keysOut = path.join(dir, 'nokeys.keys.tar');
+    const r = await createBackup({ ...source(), out, keysOut });
+    expect(r.keysFile).toBe(keysOut);
+    expect(execFileSync('tar', ['-tf', out], { encoding: 'utf8' })).not.toContain('keys/');
+    expect(execFileSync('tar', ['-tf', keysOut], { encoding: 'utf8' }).trim().split('\n').sort()).toEqual(['keys/audit.key', 'keys/master.key', 'keys/photo-kek.v1.key', 'manifest.json']);
+
+    const t = await target();
+    expect(await codeOf(restoreBackup({ file: out, ...t }))).toBe('BACKUP_KEYS_REQUIRED');
+    expect(fs.existsSync(t.dataDir)).toBe(false);
+    const other = path.join(dir, 'other.tar');
+    const otherKeys = path.join(dir, 'other.keys.tar');
+    await createBackup({ ...source(), out: other, keysOut: otherKeys });
+    expect(await codeOf(restoreBackup({ file: out, keysFile: otherKeys, ...t }))).toBe('BACKUP_KEYS_MISMATCH');
+    // verify without the keys: the files check out, but nothing can be decrypted
+    const bare = await verifyBackup({ file: out });
+    expect(bare.ok).toBe(false);
+    expect(bare.problems.join(' ')).toMatch(/no keys/);
+    expect((await verifyBackup({ file: out, keysFile: keysOut, scratchDatabaseUrl: dialect === 'postgres' ? await scratch() : undefined })).ok).toBe(true);
+    await restoreBackup({ file: out, keysFile: keysOut, ...t });
+    const rt2 = await openRuntime({ dataDir: t.dataDir, databaseUrl: t.databaseUrl });
+    try {
+      expect((await verifyAuditChain(rt2)).ok).toBe(true);
+    } finally {
+      await rt2.close();
+    }
+  });
+
+  it('refuses to overwrite a file, to restore over data, and a damaged backup — and leaves nothing behind', async () => {
+    const out = path.join(dir, 'refusals.tar');
+    await createBackup({ ...source(), out });
+    expect(await codeOf(createBackup({ ...source(), out }))).toBe('BACKUP_OUT_EXISTS');
+    // a non-empty directory
+    const busy = path.join(dir, 'busy');
+    fs.mkdirSync(busy);
+    fs.writeFileSync(path.join(busy, 'something'), 'x');
+    expect(await codeOf(restoreBackup({ file: out, dataDir: busy, databaseUrl: dialect === 'postgres' ? await scratch() : undefined }))).toBe('RESTORE_TARGET_NOT_EMPTY');
+    expect(fs.readdirSync(busy)).toEqual(['something']);
+    if (dialect === 'postgres') {
+      // a database with tables: the source itself
+      expect(await codeOf(restoreBackup({ file: out, dataDir: path.join(dir, 'over-source'), databaseUrl: rt.databaseUrl }))).toBe('RESTORE_TARGET_NOT_EMPTY');
+      expect(await codeOf(restoreBackup({ file: out, dataDir: path.join(dir, 'no-url') }))).toBe('BACKUP_ENGINE_MISMATCH');
+    } else {
+      expect(await codeOf(restoreBackup({ file: out, dataDir: path.join(dir, 'with-url'), databaseUrl: 'postgres://nobody@127.0.0.1:1/none' }))).toBe('BACKUP_ENGINE_MISMATCH');
+    }
+    // one byte of one blob changed
+    const damaged = path.join(dir, 'damaged.tar');
+    fs.copyFileSync(out, damaged);
+    const blobName = manifestOf(out).files.find((f) => f.path.startsWith('blobs/'))!.path;
+    let offset = -1;
+    for await (const e of readArchive(damaged)) if (e.path === blobName) offset = e.offset + 40;
+    const fd = fs.openSync(damaged, 'r+');
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, offset);
+    b[0] = b[0]! ^ 0xff;
+    fs.writeSync(fd, b, 0, 1, offset);
+    fs.closeSync(fd);
+    const v = await verifyBackup({ file: damaged, scratchDatabaseUrl: dialect === 'postgres' ? await scratch() : undefined });
+    expect(v.ok).toBe(false);
+    expect(v.files.problems).toEqual([`${blobName} does not match its checksum`]);
+    const t = await target();
+    const err = await restoreBackup({ file: damaged, ...t }).catch((e: unknown) => e);
+    expect(isAppError(err) && err.code).toBe('BACKUP_DAMAGED');
+    expect(fs.existsSync(t.dataDir)).toBe(false);
+    // not a backup at all
+    const junk = path.join(dir, 'junk.tar');
+    fs.writeFileSync(junk, crypto.randomBytes(4096));
+    expect(await codeOf(verifyBackup({ file: junk }))).toBe('BACKUP_NOT_A_BACKUP');
+  });
+});
