@@ -11,6 +11,7 @@ import { benchEligibility } from './eligibility.bench.js';
 import { benchExport } from './export.js';
 import { benchDir, results } from './lib.js';
 import { benchMemory } from './memory.bench.js';
+import { benchPeak } from './peak.js';
 import { benchPhoto } from './photo.bench.js';
 import { benchPlanner } from './planner.bench.js';
 import { benchRosterHealth } from './roster-health.bench.js';
@@ -41,6 +42,11 @@ try {
   if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
   // a script of its own (top-level await): importing it runs it
   if (!only || only === 'audit-chain') await import('./audit-chain.bench.js');
+  // ~12 minutes on 2 cores: only when named (`npm run bench -- peak`), not in the full run
+  if (only === 'peak') {
+    pg ??= await startThrowawayPostgres();
+    await benchPeak(pg.url);
+  }
 } finally {
   await pg?.stop();
 }
