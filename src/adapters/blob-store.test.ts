@@ -22,12 +22,12 @@ describe('blob store', () => {
     const file = path.join(dir, 'blobs', id.slice(0, 2), id.slice(2));
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect((await store.read(id)).toString()).toBe('sealed bytes');
-    expect(store.exists(id)).toBe(true);
+    expect(await store.exists(id)).toBe(true);
     const listed = [];
     for await (const e of store.list()) listed.push(e);
     expect(listed.map((e) => e.id)).toEqual([id]);
     await store.remove(id);
-    expect(store.exists(id)).toBe(false);
+    expect(await store.exists(id)).toBe(false);
   });
 
   it('lists a temporary file of an interrupted write with no id, and removes only files inside the store', async () => {

@@ -1,5 +1,7 @@
-// Encrypted photo blobs on disk (issue #4 parts 6–7): `<data>/blobs/ab/cdef…`, named by a random id,
-// never by a student number or an ID number (A3). Only sealed bytes reach this module (envelope-crypto).
+// Encrypted photo blobs (issue #4 parts 6–7, issue 11 part 1) behind one interface, with two stores: the local
+// directory `<data>/blobs/ab/cdef…` (the default, below) and an S3-compatible object store (s3-blob-store.ts,
+// chosen by BLOB_STORE_URL). Blobs are named by a random id, never by a student number or an ID number (A3).
+// Only sealed bytes reach this module (envelope-crypto); keys never do.
 //
 // A write is durable before it returns (PITFALLS F17, durable-file.ts): temp file → fsync → rename → fsync
 // the directory (and the root when the `ab/` directory is new).
@@ -12,34 +14,51 @@ import { fsyncDir, writeFileDurably } from './durable-file.js';
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
+export const BLOB_ID_PATTERN = ID_PATTERN;
+
 export interface BlobEntry {
   /** the blob id, or null for a temporary file left by an interrupted write */
   id: string | null;
+  /** the file (local store) or the object key (S3): what removeFile takes */
   file: string;
+  /** when it was written (file mtime, or the object's Last-Modified), wall-clock */
   mtimeMs: number;
 }
 
 export interface BlobStore {
-  readonly root: string;
+  readonly kind: 'local' | 's3';
+  /** where the blobs are, for messages and logs: a directory, or `s3://bucket/prefix` (never credentials) */
+  readonly location: string;
   newId(): string;
+  /** durable (local: fsync; S3: stored and its checksum checked) before it returns */
   write(id: string, sealed: Buffer): Promise<void>;
   read(id: string): Promise<Buffer>;
-  exists(id: string): boolean;
+  exists(id: string): Promise<boolean>;
+  /** size and MD5 (hex) of the stored bytes, or null when there is no such blob (`blobs migrate` compares them) */
+  stat(id: string): Promise<{ size: number; md5: string } | null>;
   remove(id: string): Promise<void>;
-  /** every file under the root: blobs and leftover temporary files */
+  /** everything the store holds: blobs and leftover temporary files (S3: every object under the prefix, paginated) */
   list(): AsyncGenerator<BlobEntry>;
   removeFile(file: string): Promise<void>;
+  close(): Promise<void>;
 }
 
-export function createBlobStore(root: string): BlobStore {
+export interface LocalBlobStore extends BlobStore {
+  readonly kind: 'local';
+  readonly root: string;
+}
+
+export function createBlobStore(root: string): LocalBlobStore {
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const pathOf = (id: string) => {
     if (!ID_PATTERN.test(id)) throw new Error(`not a blob id: ${JSON.stringify(id)}`);
     return path.join(root, id.slice(0, 2), id.slice(2));
   };
   return {
+    kind: 'local',
+    location: root,
     root,
-    newId: () => crypto.randomBytes(16).toString('hex'),
+    newId: newBlobId,
     async write(id, sealed) {
       const file = pathOf(id);
       const dir = path.dirname(file);
@@ -56,7 +75,17 @@ export function createBlobStore(root: string): BlobStore {
     async read(id) {
       return fs.promises.readFile(pathOf(id));
     },
-    exists: (id) => fs.existsSync(pathOf(id)),
+    exists: async (id) => fs.existsSync(pathOf(id)),
+    async stat(id) {
+      let bytes: Buffer;
+      try {
+        bytes = await fs.promises.readFile(pathOf(id));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
+      return { size: bytes.length, md5: crypto.createHash('md5').update(bytes).digest('hex') };
+    },
     async remove(id) {
       await fs.promises.rm(pathOf(id), { force: true });
     },
@@ -82,5 +111,11 @@ export function createBlobStore(root: string): BlobStore {
       if (path.relative(root, file).startsWith('..')) throw new Error(`${file} is outside the blob store`);
       await fs.promises.rm(file, { force: true });
     },
+    async close() {},
   };
+}
+
+/** A random blob id: 128 bits, hex (the only name a blob ever has, on disk or in a bucket). */
+export function newBlobId(): string {
+  return crypto.randomBytes(16).toString('hex');
 }

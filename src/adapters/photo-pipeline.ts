@@ -2,7 +2,7 @@
 // (decode with safe limits → detect → crop → check). Opened once per process by services/runtime.ts.
 import path from 'node:path';
 import type { BlobStore } from './blob-store.js';
-import { createBlobStore } from './blob-store.js';
+import { openBlobStore } from './s3-blob-store.js';
 import type { PhotoKeyring } from './envelope-crypto.js';
 import { openPhotoKeyring } from './envelope-crypto.js';
 import type { FaceDetector } from './face-detector.js';
@@ -10,7 +10,10 @@ import type { PhotoCheck } from '../domain/photo-standard.js';
 
 /** What the photo use cases need besides the database: blobs, keys and the analysis pipeline. */
 export interface PhotoDeps {
+  /** the local directory, or the S3-compatible store of BLOB_STORE_URL (issue 11 section 1) */
   blobs: BlobStore;
+  /** the data directory (keys, exports): not where the blobs are when they are in an object store */
+  dataDir: string;
   keyring: PhotoKeyring;
   /** decode (safe limits) → detect → crop → check; the face detector is loaded once per process, on first use */
   analyse(bytes: Buffer): Promise<PhotoAnalysisResult>;
@@ -29,6 +32,8 @@ export interface OpenPhotoDepsOptions {
   /** GRADPHOTO_PHOTO_KEY: base64 of 32 bytes, or `1:<b64>,2:<b64>` */
   photoKey?: string | undefined;
   orphanGraceMs: number;
+  /** BLOB_STORE_URL (`s3://bucket/prefix?endpoint=…`); absent = `<data>/blobs` */
+  blobStoreUrl?: string | undefined;
 }
 
 /**
@@ -37,7 +42,7 @@ export interface OpenPhotoDepsOptions {
  */
 export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDeps> {
   const keyring = await openPhotoKeyring(opts.dataDir, opts.photoKey);
-  const blobs = createBlobStore(path.join(opts.dataDir, 'blobs'));
+  const blobs = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs') });
   let detector: Promise<FaceDetector> | undefined;
   // Loaded on first use: the CLI and the services that only flag photos (E7) never load ONNX Runtime or sharp.
   const pipeline = async () => {
@@ -52,6 +57,7 @@ export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDe
   return {
     keyring,
     blobs,
+    dataDir: opts.dataDir,
     orphanGraceMs: opts.orphanGraceMs,
     async analyse(bytes) {
       const { decodeCameraPhoto, analysePhoto } = await pipeline();
@@ -60,6 +66,7 @@ export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDe
       return { standardJpeg: result.standardJpeg, checks: result.checks };
     },
     async close() {
+      await blobs.close();
       if (!detector) return;
       const d = await detector.catch(() => undefined);
       detector = undefined;

@@ -22,6 +22,12 @@ const EnvSchema = z.object({
   GRADPHOTO_PHOTO_KEY: z.string().optional(),
   /** Blobs without a row younger than this survive the start-up sweep (default 0 on SQLite, 10 on PostgreSQL). */
   GRADPHOTO_ORPHAN_GRACE_MINUTES: z.coerce.number().min(0).max(10_080).optional(),
+  /** Photo blobs in an S3-compatible store: `s3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true` (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY). */
+  BLOB_STORE_URL: z
+    .string()
+    .regex(/^s3:\/\/[^/?#]+/, 'BLOB_STORE_URL must look like s3://bucket/prefix?endpoint=…')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Exact number of reverse-proxy hops in front of the server (PITFALLS F14); 0 = none. */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(5).default(0),
@@ -70,6 +76,7 @@ export type AppConfig = {
   auditCheckpointUrl: string | undefined;
   photoKey: string | undefined;
   orphanGraceMinutes: number | undefined;
+  blobStoreUrl: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   trustProxyHops: number;
   cookieSecure: boolean | 'auto';
@@ -104,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { da
     auditCheckpointUrl: e.AUDIT_CHECKPOINT_URL,
     photoKey: e.GRADPHOTO_PHOTO_KEY,
     orphanGraceMinutes: e.GRADPHOTO_ORPHAN_GRACE_MINUTES,
+    blobStoreUrl: e.BLOB_STORE_URL,
     logLevel: e.LOG_LEVEL,
     trustProxyHops: e.TRUST_PROXY_HOPS,
     cookieSecure: e.COOKIE_SECURE,

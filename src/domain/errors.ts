@@ -66,6 +66,8 @@ export const ERROR_CODES = [
   'REVIEW_PAIRING_LOCKED',
   'REVIEW_SCREEN_NOT_PAIRED',
   'KEY_UNAVAILABLE',
+  // the photo store (issue 11 section 1): an S3-compatible store that cannot be reached, refuses or answers 5xx
+  'BLOB_STORE_UNAVAILABLE',
   'MAIL_ADDRESS_INVALID',
   'MAIL_NOT_CONFIGURED',
   'SIGNIN_LINK_INVALID',

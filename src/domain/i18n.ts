@@ -133,6 +133,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   KEY_UNAVAILABLE: { zh: '无法读取加密密钥：{reason}', en: 'The encryption key cannot be read: {reason}' },
   MAIL_ADDRESS_INVALID: { zh: '邮箱地址无效：{address}', en: 'Invalid e-mail address: {address}' },
+  BLOB_STORE_UNAVAILABLE: { zh: '照片存储暂时不可用：{reason}。本次操作未完成，未丢失任何已保存的照片，请稍后重试', en: 'The photo store is unavailable: {reason}. This operation was not completed and no stored photo was lost; try again later' },
   MAIL_NOT_CONFIGURED: { zh: '未配置邮件服务器（SMTP_URL）', en: 'No mail server is configured (SMTP_URL)' },
   SIGNIN_LINK_INVALID: { zh: '登录链接无效、已使用或已过期，请重新获取', en: 'This sign-in link is invalid, already used or expired; ask for a new one' },
   OIDC_NOT_CONFIGURED: { zh: '未配置统一身份认证（OIDC）', en: 'Campus single sign-on (OIDC) is not configured' },
@@ -277,6 +278,14 @@ const PARAM_WORDS: Record<string, Text> = {
   'dir-missing': { zh: '目录不存在且无法创建', en: 'it does not exist and cannot be created' },
   'dir-read-only': { zh: '文件系统只读', en: 'the file system is read-only' },
   'dir-no-space': { zh: '磁盘空间不足', en: 'no space left on the device' },
+  // the photo store (BLOB_STORE_UNAVAILABLE {reason}); src/adapters/s3-blob-store.ts
+  'store-unreachable': { zh: '无法连接对象存储服务', en: 'the object store cannot be reached' },
+  'store-timeout': { zh: '对象存储服务响应超时', en: 'the object store did not answer in time' },
+  'store-server-error': { zh: '对象存储服务返回了服务器错误（5xx）', en: 'the object store answered with a server error (5xx)' },
+  'store-access-denied': { zh: '对象存储拒绝了访问密钥（AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY）或权限不足', en: 'the object store refused the access key (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or its permissions' },
+  'store-bucket-missing': { zh: 'BLOB_STORE_URL 中的存储桶不存在', en: 'the bucket named in BLOB_STORE_URL does not exist' },
+  'store-checksum': { zh: '对象存储保存的内容与发送的校验值（MD5）不符', en: 'the object store kept bytes whose checksum (MD5) differs from those sent' },
+  'store-refused': { zh: '对象存储拒绝了该请求', en: 'the object store refused the request' },
   // electronic payments (PAYMENT_* {method}, {field}, {expected}; PAYMENT_STATEMENT_INVALID {reason})
   wechat: { zh: '微信支付', en: 'WeChat Pay' },
   alipay: { zh: '支付宝', en: 'Alipay' },

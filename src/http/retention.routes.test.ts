@@ -82,7 +82,7 @@ describe.each(DIALECTS)('retention API on %s', { timeout: 120_000 }, (dialect) =
     expect(run.status).toBe(200);
     expect(RunRetentionResponseSchema.parse(run.body).run).toMatchObject({ status: 'done', trigger: 'api', counts: { originals: 1 }, filesRemoved: 1, startedBy: 'admin-retention' });
     expect(RetentionRunListSchema.parse((await call('admin', '/api/retention/runs')).body).items).toHaveLength(1);
-    expect(rt.deps.photos.blobs.exists(shot.originalBlob)).toBe(false);
+    expect(await rt.deps.photos.blobs.exists(shot.originalBlob)).toBe(false);
     // the standard photo is still served
     const image = await call('admin', `/api/photos/${shot.photoId}/image`);
     expect(image.status).toBe(200);

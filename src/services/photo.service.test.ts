@@ -208,7 +208,7 @@ describe.each(DIALECTS)('photo service on %s', (dialect) => {
     const photos = rt.deps.photos!;
     const orphan = photos.blobs.newId();
     await photos.blobs.write(orphan, Buffer.from('GPB1 sealed but never committed'));
-    const tmp = path.join(photos.blobs.root, orphan.slice(0, 2), `${orphan.slice(2)}.999.dead.tmp`);
+    const tmp = path.join(rt.dataDir, 'blobs', orphan.slice(0, 2), `${orphan.slice(2)}.999.dead.tmp`);
     fs.writeFileSync(tmp, 'half a blob');
     const rowsBefore = await db().selectFrom('photo_blobs').select('id').execute();
     const kept = await sweepOrphanBlobs(rt.deps, SYSTEM, { graceMs: 10 * 60_000 });
@@ -216,9 +216,9 @@ describe.each(DIALECTS)('photo service on %s', (dialect) => {
     expect(await countEvents('blobs.orphans_removed')).toBe(0);
     const swept = await sweepOrphanBlobs(rt.deps, SYSTEM, { graceMs: 0 });
     expect(swept).toEqual({ removed: 2, kept: 0 });
-    expect(photos.blobs.exists(orphan)).toBe(false);
+    expect(await photos.blobs.exists(orphan)).toBe(false);
     expect(fs.existsSync(tmp)).toBe(false);
-    for (const b of rowsBefore) expect(photos.blobs.exists(b.id)).toBe(true);
+    for (const b of rowsBefore) expect(await photos.blobs.exists(b.id)).toBe(true);
     const event = await db().selectFrom('audit_events').selectAll().where('action', '=', 'blobs.orphans_removed').executeTakeFirstOrThrow();
     expect(JSON.parse(event.details)).toMatchObject({ count: 2 });
   });

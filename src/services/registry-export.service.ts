@@ -46,17 +46,17 @@ import { photoDeletedError } from './retention-readers.js';
 
 /** Where the server keeps the packages it builds (createExport): `<data>/exports` (the blob store's sibling). */
 export function serverExportsDir(deps: ServiceDeps): string {
-  return path.join(path.dirname(deps.photos.blobs.root), 'exports');
+  return path.join(deps.photos.dataDir, 'exports');
 }
 
 /** The registry's public key an admin may place in the data directory for createExport without a key. */
 export function defaultRecipientKeyFile(deps: ServiceDeps): string {
-  return path.join(path.dirname(deps.photos.blobs.root), 'keys', 'registry-recipient.asc');
+  return path.join(deps.photos.dataDir, 'keys', 'registry-recipient.asc');
 }
 
 /** The exporter's own signing key the server uses when present (createExport). */
 export function defaultSigningKeyFile(deps: ServiceDeps): string {
-  return path.join(path.dirname(deps.photos.blobs.root), 'keys', 'registry-signing.asc');
+  return path.join(deps.photos.dataDir, 'keys', 'registry-signing.asc');
 }
 
 export interface KeyInput {

@@ -27,6 +27,8 @@ export interface RuntimeOptions {
   photoKey?: string | undefined;
   /** blobs without a row younger than this survive the start-up sweep (default: 0 on SQLite, 10 on PostgreSQL) */
   orphanGraceMinutes?: number | undefined;
+  /** BLOB_STORE_URL: photo blobs in an S3-compatible store (`s3://bucket/prefix?endpoint=…`); absent = <data>/blobs */
+  blobStoreUrl?: string | undefined;
   pgSchema?: string;
   clock?: () => Date;
   hasher?: PasswordHasher;
@@ -61,8 +63,16 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
     throw e;
   }
   const master = loadOrCreateMasterKey(opts.dataDir, opts.masterKey);
-  // One SQLite data directory has one server; on PostgreSQL another process may be mid-upload (docs/decisions/0006).
-  const photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? (db.dialect === 'sqlite' ? 0 : 10)) * 60_000 });
+  // One SQLite data directory has one server; on PostgreSQL another process may be mid-upload (docs/decisions/0006);
+  // an object store may be written by other processes too (blobs migrate, docs/decisions/0029).
+  const defaultGrace = db.dialect === 'sqlite' && !opts.blobStoreUrl ? 0 : 10;
+  let photos: Awaited<ReturnType<typeof openPhotoDeps>>;
+  try {
+    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl });
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   // Live counts: PostgreSQL carries them between processes (LISTEN/NOTIFY); SQLite serves one process.
   const events = opts.databaseUrl ? createPgEventBus({ connectionString: opts.databaseUrl }) : createMemoryEventBus();
   return {

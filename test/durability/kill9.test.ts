@@ -169,7 +169,7 @@ describe('kill -9 of the server during uploads (SQLite)', () => {
         const original = blobs.find((b) => b.kind === 'original')!;
         const plain = openBlob(rt.photos!.keyring, original.id, await rt.photos!.blobs.read(original.id), original.wrapped_key, original.kek_version);
         expect(crypto.createHash('sha256').update(plain).digest('hex')).toBe(ack.sha256);
-        for (const b of blobs) expect(rt.photos!.blobs.exists(b.id)).toBe(true);
+        for (const b of blobs) expect(await rt.photos!.blobs.exists(b.id)).toBe(true);
       }
       const rows = await rt.db.db.selectFrom('photo_blobs').select(['id', 'kek_version']).execute();
       expect(rotation.rewrapped).toBe(rows.length);

@@ -84,7 +84,7 @@ export async function seedPrintsHandedOver(deps: ServiceDeps, photoId: string, o
 /** Tries to open a blob as the photo service would: its key row and its file. */
 export async function tryDecrypt(deps: ServiceDeps, blobId: string): Promise<{ keyRow: boolean; file: boolean; opened: boolean }> {
   const row = await deps.db.db.selectFrom('photo_blobs').selectAll().where('id', '=', blobId).executeTakeFirst();
-  const file = deps.photos.blobs.exists(blobId);
+  const file = await deps.photos.blobs.exists(blobId);
   let opened = false;
   if (row && file) {
     openBlob(deps.photos.keyring, blobId, await deps.photos.blobs.read(blobId), row.wrapped_key, row.kek_version);

@@ -41,7 +41,7 @@ export interface TestRuntime {
 }
 
 /** A migrated database with the notice's campaign (2024 terms, as published) loaded. */
-export async function createTestRuntime(dialect: Dialect, opts: { loadDemoCampaign?: boolean; auth?: Partial<ServiceDeps['auth']> } = {}): Promise<TestRuntime> {
+export async function createTestRuntime(dialect: Dialect, opts: { loadDemoCampaign?: boolean; auth?: Partial<ServiceDeps['auth']>; blobStoreUrl?: string } = {}): Promise<TestRuntime> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-test-'));
   const clock = createFakeClock();
   let dropDb: (() => Promise<void>) | undefined;
@@ -58,6 +58,8 @@ export async function createTestRuntime(dialect: Dialect, opts: { loadDemoCampai
     // Cheap argon2 parameters keep the suite fast; the algorithm and code path are the production ones.
     hasher: createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }),
     auth: opts.auth ?? {},
+    // photo blobs in an S3-compatible store (test/support/s3-server.ts) instead of <data>/blobs
+    ...(opts.blobStoreUrl ? { blobStoreUrl: opts.blobStoreUrl } : {}),
   });
   if (opts.loadDemoCampaign !== false) await loadCampaign(deps, SYSTEM, readPublishedDemoCampaign());
   return {
