@@ -88,7 +88,8 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
         sample = Number(opts.sample);
       }
       const r = await verifyBackup({ file, keysFile: opts.keys, all: opts.all === true, sample, scratchDatabaseUrl: opts.scratchDatabase });
-      if (opts.json) json(r);
+      // `backup verify FILE --json`: commander gives --json to `backup`, which declares it too
+      if (opts.json || backup.opts<{ json?: boolean }>().json) json(r);
       else printVerify(r);
       if (!r.ok) process.exitCode = r.audit && !r.audit.ok && r.problems.length === 1 ? EXIT_CODE.AUDIT_CHAIN_BROKEN : EXIT_CODE.BACKUP_DAMAGED;
     });
