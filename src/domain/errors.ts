@@ -57,6 +57,7 @@ export const ERROR_CODES = [
   'PHOTO_CHECKSUM_MISMATCH',
   'PHOTO_NOT_FOUND',
   'PHOTO_ALREADY_CONFIRMED',
+  'PHOTO_CONFIRMATION_VOIDED',
   'PHOTO_NOT_CONFIRMABLE',
   'CONFIRMATION_NOT_FOUND',
   // the student confirms their own photo (issue 9 section 4, C3)

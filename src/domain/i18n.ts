@@ -108,6 +108,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   PHOTO_UNREADABLE: { zh: '无法解码该照片：{reason}', en: 'The photo cannot be decoded: {reason}' },
   PHOTO_CHECKSUM_MISMATCH: { zh: '收到的文件校验值（SHA-256）与声明的不一致，请重新上传', en: 'The SHA-256 of the received file does not match the one declared; upload it again' },
   PHOTO_NOT_FOUND: { zh: '未找到该照片', en: 'Photo not found' },
+  PHOTO_CONFIRMATION_VOIDED: { zh: '这张照片的确认已被撤销（管理员注明原因，或学信网反馈有误），不能再次确认；请重新拍摄', en: 'The confirmation of this shot was voided (by an admin with a reason, or by the registry’s answer): it cannot be confirmed again; take a new photo' },
   PHOTO_ALREADY_CONFIRMED: { zh: '该学生已确认照片，不能再拍摄或修改（C3）；如确需重拍，须由管理员注明原因撤销确认', en: 'This student has already confirmed a photo; no retakes or edits (C3) unless an admin voids the confirmation with a reason' },
   PHOTO_NOT_CONFIRMABLE: { zh: '该照片未通过检查，不能确认：{reason}', en: 'This photo did not pass its checks and cannot be confirmed: {reason}' },
   CONFIRMATION_NOT_FOUND: { zh: '该学生没有已确认的照片', en: 'This student has no confirmed photo' },

@@ -86,6 +86,12 @@ export async function findActiveConfirmationOfStudent(db: Tx, studentId: string)
   return db.selectFrom('photo_confirmations').selectAll().where('student_id', '=', studentId).where('voided_at', 'is', null).executeTakeFirst();
 }
 
+/** Whether this shot's confirmation was voided once (an admin's void, or the registry's 有误): it never counts again. */
+export async function hasVoidedConfirmation(db: Tx, photoId: string): Promise<boolean> {
+  const row = await db.selectFrom('photo_confirmations').select('id').where('photo_id', '=', photoId).where('voided_at', 'is not', null).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** The photos among these that hold a confirmation that is not voided. */
 export async function listConfirmedPhotoIds(db: Tx, photoIds: string[]): Promise<Set<string>> {
   if (photoIds.length === 0) return new Set();

@@ -381,6 +381,8 @@ export async function confirmInTransaction(
   const active = await photoRepo.findActiveConfirmationOfStudent(tx, student.id);
   if (active?.photo_id === photo.id) return { value: { already: true, confirmedAt: active.confirmed_at }, audit: null };
   if (active) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+  // a voided confirmation (an admin's reason, or the registry's 有误) ends that shot: a new one is taken
+  if (await photoRepo.hasVoidedConfirmation(tx, photo.id)) throw new AppError('PHOTO_CONFIRMATION_VOIDED');
   assertRequired(fresh);
   if (input.mustAwait) {
     const review = await reviewRepo.findReviewOfStudent(tx, student.id);

@@ -107,6 +107,7 @@ export async function requestPhotoReview(deps: ServiceDeps, actor: Actor, statio
   assertConfirmable(photo, student, lang);
   await mutate(deps, actor, async (tx) => {
     if (await photoRepo.findActiveConfirmationOfStudent(tx, student.id)) throw new AppError('PHOTO_ALREADY_CONFIRMED');
+    if (await photoRepo.hasVoidedConfirmation(tx, photo.id)) throw new AppError('PHOTO_CONFIRMATION_VOIDED');
     const before = await reviewRepo.findStationReview(tx, id);
     const elsewhere = await reviewRepo.deleteReviewsOfStudentElsewhere(tx, student.id, id);
     if (before?.photo_id === photo.id && before.status === 'awaiting' && elsewhere === 0) return { value: null, audit: null };

@@ -1452,6 +1452,7 @@ export const en: Texts<typeof zh> = {
     confirmed: 'Confirmed (C3)',
     confirmedText: 'This student has confirmed a photo: no retakes or edits. Press “Next student”.',
     cannotConfirm: 'A photo that failed its checks cannot be confirmed: retake',
+    voidedShot: 'The confirmation of this shot was voided ({{reason}}): it cannot be confirmed again; take a new photo',
     upload: 'Manual upload',
     uploadHint: 'Without the hot-folder agent: drop a camera JPEG here, or click to choose a file',
     uploading: 'Uploading and checking…',

@@ -1441,6 +1441,7 @@ export const zh = {
     confirmed: '已确认（C3）',
     confirmedText: '该学生已确认照片，不能再拍摄或修改。请点“下一位学生”。',
     cannotConfirm: '检测未通过的照片不能确认，请重拍',
+    voidedShot: '这张照片的确认已被撤销（{{reason}}），不能再次确认：请重新拍摄',
     upload: '手动上传',
     uploadHint: '未运行热文件夹程序时：把相机 JPEG 拖到这里，或点击选择文件',
     uploading: '正在上传并检测…',

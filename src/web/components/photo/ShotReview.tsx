@@ -109,6 +109,8 @@ export function ShotReview({ studentId, photos, loading, stationId }: { studentI
     );
   }
   const confirmedShot = photos?.find((p) => p.confirmed);
+  // a shot whose confirmation was voided (an admin's reason, the registry's 有误) is never confirmed again
+  const voidedOfShot = shot.confirmed ? null : (shot.confirmations.find((c) => c.voided !== null)?.voided ?? null);
   const imageWidth = screens.sm ? 270 : 240;
   const asked = review.data?.review && photos?.some((p) => p.id === review.data?.review?.photoId) ? review.data.review : null;
   const askedThis = asked?.photoId === shot.id ? asked : null;
@@ -153,6 +155,10 @@ export function ShotReview({ studentId, photos, loading, stationId }: { studentI
           </>
         }
       />
+    );
+  } else if (voidedOfShot) {
+    actions = (
+      <Alert type="warning" showIcon style={{ marginBottom: 12 }} data-testid="station-shot-voided" title={t('station.voidedShot', { reason: voidedOfShot.reason })} />
     );
   } else if (!shot.accepted) {
     actions = (
