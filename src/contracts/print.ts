@@ -98,14 +98,15 @@ export const HandoverRowSchema = z.object({
 export type HandoverRow = z.infer<typeof HandoverRowSchema>;
 
 export const HandoverQuerySchema = z.object({
-  department: DepartmentSchema,
+  /** absent: the secretary's only department (several: 400 PRINT_DEPARTMENT_REQUIRED naming them) */
+  department: DepartmentSchema.optional(),
   /** only those who have not received their prints yet (every state but handed) */
   notReceived: z.enum(['true', 'false']).optional(),
   /** a student number or its start */
   q: z.string().trim().max(40).optional(),
 });
 export type HandoverQuery = z.infer<typeof HandoverQuerySchema>;
-export const HandoverFileQuerySchema = z.object({ department: DepartmentSchema });
+export const HandoverFileQuerySchema = z.object({ department: DepartmentSchema.optional() });
 
 export const HandoverListSchema = z.object({
   department: z.string(),

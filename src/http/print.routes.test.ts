@@ -35,6 +35,8 @@ describe.each(DIALECTS)('prints API on %s', { timeout: 120_000 }, (dialect) => {
       await createActor(rt.deps, role, role === 'secretary' ? ['物理学院'] : [], `${role}-prints`);
       cookies.set(role, await loginOverHttp(server.url, `${role}-prints`));
     }
+    await createActor(rt.deps, 'secretary', ['物理学院', '数学科学学院'], 'secretary2-prints');
+    cookies.set('secretary2', await loginOverHttp(server.url, 'secretary2-prints'));
     for (const no of [nos[1]!, nos[2]!]) {
       await createActor(rt.deps, 'student', [], no);
       cookies.set(no, await loginOverHttp(server.url, no));
@@ -111,5 +113,25 @@ describe.each(DIALECTS)('prints API on %s', { timeout: 120_000 }, (dialect) => {
     const pdf = await call('secretary', `/api/prints/handover/list.pdf?department=${encodeURIComponent('物理学院')}`);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect((await call('secretary', `/api/prints/handover/list.pdf?department=${encodeURIComponent('数学科学学院')}`)).status).toBe(403);
+  });
+
+  it('a secretary of one department needs no ?department=; one of several is told the choices (400)', async () => {
+    const list = await call('secretary', '/api/prints/handover');
+    expect(list.status).toBe(200);
+    expect(HandoverListSchema.parse(list.body).department).toBe('物理学院');
+    const xlsx = await call('secretary', '/api/prints/handover/not-received.xlsx');
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.bytes.subarray(0, 2).toString()).toBe('PK');
+    const pdf = await call('secretary', '/api/prints/handover/list.pdf');
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    for (const p of ['/api/prints/handover', '/api/prints/handover/not-received.xlsx', '/api/prints/handover/list.pdf']) {
+      const zh = await call('secretary2', p);
+      expect(zh.status).toBe(400);
+      expect(zh.body?.error).toMatchObject({ code: 'PRINT_DEPARTMENT_REQUIRED', message: '请选择院系：数学科学学院、物理学院' });
+      const en = await call('secretary2', p, { lang: 'en' });
+      expect(en.body?.error?.message).toBe('Choose a department: 数学科学学院, 物理学院');
+    }
+    expect((await call('admin', '/api/prints/handover')).status).toBe(400);
   });
 });

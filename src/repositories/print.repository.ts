@@ -337,3 +337,9 @@ export async function findStudentsByNos(db: Tx, campaignId: string, studentNos: 
   if (studentNos.length === 0) return [];
   return db.selectFrom('students').select(['id', 'student_no', 'department']).where('campaign_id', '=', campaignId).where('student_no', 'in', studentNos).where('removed_at', 'is', null).execute();
 }
+
+/** The departments that have print sets in a campaign, by name (the choices when no department was given). */
+export async function listPrintedDepartments(db: Tx, campaignId: string): Promise<string[]> {
+  const rows = await db.selectFrom('print_items').select('department').distinct().where('campaign_id', '=', campaignId).orderBy('department').execute();
+  return rows.map((r) => r.department);
+}

@@ -63,6 +63,21 @@ function assertDepartment(actor: Actor, department: string): void {
 }
 
 function departmentsOf(principal: Principal | null): string[] | null {
+/**
+ * The department a hand-over request is about: the one given, else a secretary's only department; several (or the
+ * admin, who has them all) are told the choices (PRINT_DEPARTMENT_REQUIRED, 400).
+ */
+async function resolveDepartment(deps: ServiceDeps, actor: Actor, department: string | undefined): Promise<string> {
+  if (department) {
+    assertDepartment(actor, department);
+    return department;
+  }
+  const own = departmentsOf(actor.principal);
+  if (own && own.length === 1) return own[0]!;
+  const choices = own ?? (await repo.listPrintedDepartments(deps.db.db, (await getActiveCampaign(deps)).id));
+  throw new AppError('PRINT_DEPARTMENT_REQUIRED', { params: { choicesZh: choices.join('、'), choicesEn: choices.join(', ') }, details: { choices } });
+}
+
   if (!principal) return null;
   const scope = studentScope(principal);
   return scope.kind === 'departments' ? scope.departments : null;
@@ -339,8 +354,8 @@ async function departmentRows(deps: ServiceDeps, actor: Actor, department: strin
 /** A department's students with prints: where each one's set is; `notReceived`: everyone who does not have theirs yet. */
 export async function getHandoverList(deps: ServiceDeps, actor: Actor, query: HandoverQuery): Promise<HandoverList> {
   authorize(actor, 'handover.department');
-  assertDepartment(actor, query.department);
-  const all = await departmentRows(deps, actor, query.department, query.q ?? null);
+  const department = await resolveDepartment(deps, actor, query.department);
+  const all = await departmentRows(deps, actor, department, query.q ?? null);
   const counts = {
     total: all.length,
     handed: all.filter((r) => r.state === 'handed').length,
@@ -349,14 +364,14 @@ export async function getHandoverList(deps: ServiceDeps, actor: Actor, query: Ha
     voided: all.filter((r) => r.state === 'voided').length,
   };
   const items = query.notReceived === 'true' ? all.filter((r) => r.state !== 'handed') : all;
-  return { department: query.department, counts, items };
+  return { department, counts, items };
 }
 
 
 /** The not-received list of a department as XLSX (who still has to collect their prints). */
-export async function exportNotReceived(deps: ServiceDeps, actor: Actor, department: string, lang: Lang = 'zh'): Promise<{ fileName: string; body: Buffer; rows: number }> {
+export async function exportNotReceived(deps: ServiceDeps, actor: Actor, requested: string | undefined, lang: Lang = 'zh'): Promise<{ fileName: string; body: Buffer; rows: number }> {
   authorize(actor, 'handover.department');
-  assertDepartment(actor, department);
+  const department = await resolveDepartment(deps, actor, requested);
   const rows = (await departmentRows(deps, actor, department, null)).filter((r) => r.state !== 'handed');
   const body = await writeXlsx([
     {
@@ -375,9 +390,9 @@ export async function exportNotReceived(deps: ServiceDeps, actor: Actor, departm
 }
 
 /** The hand-over list PDF of a department with signature lines (its paper trail). */
-export async function renderHandoverList(deps: ServiceDeps, actor: Actor, department: string, lang: Lang = 'zh'): Promise<{ fileName: string; body: Buffer }> {
+export async function renderHandoverList(deps: ServiceDeps, actor: Actor, requested: string | undefined, lang: Lang = 'zh'): Promise<{ fileName: string; body: Buffer }> {
   authorize(actor, 'handover.department');
-  assertDepartment(actor, department);
+  const department = await resolveDepartment(deps, actor, requested);
   const rows = (await departmentRows(deps, actor, department, null)).filter((r) => r.state !== 'voided');
   const en = lang === 'en';
   const { timezone } = await getActiveCampaign(deps);
