@@ -78,4 +78,24 @@ describe.each(DIALECTS)('station watch at a make-up outlet on %s', { timeout: 12
     expect(refusal.code).toBe('OUTLET_INACTIVE');
     expect(await rt.deps.db.db.selectFrom('photos').select('id').where('outlet_id', '=', 'xidan').execute()).toHaveLength(1);
   });
+
+  it('after the campaign’s last day a school station’s hot folder is refused CAMPAIGN_ENDED (recorded, nothing stored): make-ups are at the outlets', async () => {
+    const operator = await createActor(rt.deps, 'operator', [], `${OPERATOR}-3`);
+    rt.clock.set('2023-11-05T02:00:00.000Z'); // the last day: the school's station is still in use
+    await setStationStudent(rt.deps, operator, 'beijing-1', { studentNo: STUDENT });
+    rt.clock.set('2023-11-10T02:00:00.000Z');
+    await agent?.stop();
+    const siteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-site-folder-'));
+    const events: AgentEvent[] = [];
+    agent = startStationWatch({ dir: siteDir, station: 'beijing-1', server: server.url, user: OPERATOR, password: TEST_PASSWORD, lang: 'zh', settleMs: 300, rescanMs: 200, retryBaseMs: 100, retryMaxMs: 400, onEvent: (e) => events.push(e), print: () => undefined });
+    await waitFor('agent started', () => events.some((e) => e.event === 'scanned'));
+    fs.writeFileSync(path.join(siteDir, 'IMG_0100.JPG'), uniqueJpeg('site'));
+    const refusal = await waitFor('refusal', () => events.find((e): e is Extract<AgentEvent, { event: 'refused' }> => e.event === 'refused' && e.file === 'IMG_0100.JPG'));
+    expect(refusal.code).toBe('CAMPAIGN_ENDED');
+    expect(refusal.message).toContain('2023-11-05');
+    expect(await rt.deps.db.db.selectFrom('photos').select('id').where('station', '=', 'beijing-1').execute()).toEqual([]);
+    await agent.stop();
+    agent = undefined;
+    fs.rmSync(siteDir, { recursive: true, force: true });
+  });
 });

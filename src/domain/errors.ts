@@ -99,6 +99,7 @@ export const ERROR_CODES = [
   'OUTLET_INACTIVE',
   'MAKEUP_NOT_YET_OPEN',
   'MAKEUP_DEADLINE_PASSED',
+  'CAMPAIGN_ENDED',
   // the registry package (issue 10 section 1, A1)
   'EXPORT_KEY_INVALID',
   'EXPORT_KEY_PRIVATE',

@@ -191,6 +191,10 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   OUTLET_INACTIVE: { zh: '补采门店“{outletId}”已停用，不能记录补采；请管理员在“补采”页重新启用', en: 'The make-up outlet "{outletId}" is inactive and cannot record make-ups; an admin can reactivate it on the Make-up page' },
   MAKEUP_NOT_YET_OPEN: { zh: '补采尚未开始：学校的集中采集到 {lastDay} 结束，补采自 {opensOn} 起', en: 'Make-ups have not started: the school\'s campaign runs until {lastDay}; make-ups open on {opensOn}' },
+  CAMPAIGN_ENDED: {
+    zh: '学校的集中采集已于 {lastDay} 结束，学校的采集站点不再拍照：补采请到{cityZh}的补采门店{deadlineZh}',
+    en: "The school's campaign ended on {lastDay}: its stations take no more photos. Make-ups are taken at the outlets in {cityEn}{deadlineEn}",
+  },
   MAKEUP_DEADLINE_PASSED: { zh: '已过补采截止日期：{term} 毕（结）业学生的补采截止日期为 {deadline}', en: 'The make-up deadline has passed: for students finishing in {term} it was {deadline}' },
   // the registry package (issue 10 section 1, A1)
   EXPORT_KEY_INVALID: { zh: '“{source}”不是 OpenPGP 公钥（应为学信网提供的 .asc 公钥文件）；未导出任何内容', en: '"{source}" is not an OpenPGP public key (expected the registry\'s .asc public key file); nothing was exported' },

@@ -176,6 +176,24 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
 
   it('reminder mail after the campaign (S6): one per student still owing a photo, where and by when, no student number; none before make-ups open', async () => {
     beijing('2023-11-06T08:59:00');
+  it('after the campaign’s last day the school’s own stations refuse (CAMPAIGN_ENDED names the last day and the Beijing outlets with the term’s deadline): setting the student, uploading with a site station or none; on the last day they still take', async () => {
+    beijing('2023-11-05T23:59:00');
+    await setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo: NO.july });
+    beijing('2023-11-06T00:00:00');
+    const e = await expectAppError(setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo: NO.july }), 'CAMPAIGN_ENDED');
+    expect(translateAppError(e, 'zh')).toBe('学校的集中采集已于 2023-11-05 结束，学校的采集站点不再拍照：补采请到北京的补采门店，2024-07 毕（结）业学生的补采截止日期为 2024-04-30');
+    expect(translateAppError(e, 'en')).toBe("The school's campaign ended on 2023-11-05: its stations take no more photos. Make-ups are taken at the outlets in Beijing; for students finishing in 2024-07 the deadline is 2024-04-30");
+    beijing('2026-11-10T10:00:00'); // three years later, the deadline long passed
+    await expectAppError(setStationStudent(rt.deps, operator, 'beijing-2', { studentNo: NO.late }), 'CAMPAIGN_ENDED');
+    await expectAppError(upload(NO.july, 'shenzhen-1'), 'CAMPAIGN_ENDED');
+    await expectAppError(upload(NO.july, '北京 1 号工位'), 'CAMPAIGN_ENDED');
+    await expectAppError(uploadPhoto(rt.deps, operator, { bytes: shot(portrait, `${dialect}-nostation`), studentNo: NO.july }, 'zh'), 'CAMPAIGN_ENDED');
+    const outlet = await expectAppError(upload(NO.late, 'makeup-haidian-1'), 'MAKEUP_DEADLINE_PASSED');
+    expect(outlet.params.deadline).toBe('2023-11-30');
+    expect(await db().selectFrom('photos').select('id').where('created_at', '>', '2023-11-06').execute()).toEqual([]);
+    expect((await events('photo.upload_refused')).map((r) => JSON.parse(r.details as string).code)).toContain('CAMPAIGN_ENDED');
+  });
+
     expect((await scheduleReminders(rt.deps, SYSTEM)).makeup).toBeUndefined();
     beijing('2023-11-06T09:00:00');
     const first = await scheduleReminders(rt.deps, SYSTEM);

@@ -17,7 +17,7 @@ import type { Tx } from '../db/database.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import { AppError, schemaIssues } from '../domain/errors.js';
-import { campaignLastDay, cityKey, defaultMakeUpDeadlines, isRealDate, makeUpDeadlineOf, makeUpOpensOn, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, renderMakeUpReminderMail, sameCity } from '../domain/makeup.js';
+import { campaignLastDay, cityKey, cityName, defaultMakeUpDeadlines, isRealDate, makeUpDeadlineOf, makeUpOpensOn, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, renderMakeUpReminderMail, sameCity } from '../domain/makeup.js';
 import { maskName } from '../domain/masking.js';
 import type { NoticeOutlet } from '../domain/notice.js';
 import { seesFullNames } from '../domain/permissions.js';
@@ -28,6 +28,7 @@ import * as photoRepo from '../repositories/photo.repository.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
 import { enqueueMail } from './job-runner.js';
 import { recordAuditEvent } from './audit.service.js';
+import { assertCampaignOpenForWrite } from './campaign-close.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import { mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -92,6 +93,7 @@ export async function createOutlet(deps: ServiceDeps, actor: Actor, body: unknow
   const campaign = await getActiveCampaign(deps);
   assertCityAllowed(campaign, req.city);
   await mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const now = nowIso(deps);
     const inserted = await makeupRepo.insertOutletUnlessExists(tx, {
       id: req.id,
@@ -131,6 +133,7 @@ export async function updateOutlet(deps: ServiceDeps, actor: Actor, outletId: st
   const campaign = await getActiveCampaign(deps);
   if (req.city !== undefined) assertCityAllowed(campaign, req.city);
   await mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const before = await makeupRepo.findOutlet(tx, id.data);
     if (!before || before.campaign_id !== campaign.id) throw new AppError('OUTLET_NOT_FOUND', { params: { outletId: id.data } });
     const set = {
@@ -182,6 +185,7 @@ export async function updateMakeUpSettings(deps: ServiceDeps, actor: Actor, body
   const saved = await mutate(deps, actor, async (tx) => {
     const campaign = await campaignRepo.lockActiveCampaign(tx, deps.db.dialect);
     if (!campaign) throw new AppError('CAMPAIGN_NOT_FOUND');
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const opensOn = makeUpOpensOn(campaign);
     const problems: string[] = [];
     for (const [term, date] of Object.entries(parsed.data.deadlines)) {
@@ -211,7 +215,12 @@ export async function updateMakeUpSettings(deps: ServiceDeps, actor: Actor, body
  */
 export async function checkMakeUpStation(db: Tx, now: Date, campaign: CampaignDefinition, stationId: string, studentId?: string, opts: { payment?: boolean } = {}): Promise<string | null> {
   const parsed = parseOutletStation(stationId);
-  if (!parsed) return null;
+  if (!parsed) {
+    // S6: once the campaign's last day has passed, only the outlets take photos (the school's stations refuse).
+    // Before its first day the site stations take them (rehearsals and the tests set stations up beforehand).
+    if (!opts.payment) await assertSiteCaptureOpen(db, now, campaign, studentId);
+    return null;
+  }
   const outlet = await makeupRepo.findOutlet(db, parsed.outletId);
   if (!outlet || outlet.campaign_id !== campaign.id) throw new AppError('OUTLET_NOT_FOUND', { params: { outletId: parsed.outletId }, details: { stationId } });
   if (parsed.number === null || parsed.number > outlet.stations) {
@@ -235,6 +244,28 @@ export async function checkMakeUpStation(db: Tx, now: Date, campaign: CampaignDe
     }
   }
   return outlet.id;
+}
+
+/**
+ * A site's station (any station that is not an outlet's, or none) takes a photo only until the campaign's last
+ * day (its wall clock): after it, CAMPAIGN_ENDED names that day, the make-up city and the student's deadline.
+ */
+async function assertSiteCaptureOpen(db: Tx, now: Date, campaign: CampaignDefinition, studentId?: string): Promise<void> {
+  const lastDay = campaignLastDay(campaign);
+  const today = localDate(now, campaign.timezone);
+  if (lastDay === '' || today <= lastDay) return;
+  const term = studentId ? await makeupRepo.findStudentTerm(db, studentId) : undefined;
+  const deadline = term ? makeUpDeadlineOf(campaign, term) : null;
+  throw new AppError('CAMPAIGN_ENDED', {
+    params: {
+      lastDay,
+      cityZh: cityName(campaign.makeUp.city, 'zh'),
+      cityEn: cityName(campaign.makeUp.city, 'en'),
+      deadlineZh: term && deadline ? `，${term} 毕（结）业学生的补采截止日期为 ${deadline}` : '',
+      deadlineEn: term && deadline ? `; for students finishing in ${term} the deadline is ${deadline}` : '',
+    },
+    details: { lastDay, today, term: term ?? null, deadline },
+  });
 }
 
 // ───────────────────────────── who still owes a photo ─────────────────────────────

@@ -220,7 +220,8 @@ export async function uploadPhoto(deps: ServiceDeps, actor: Actor, input: Upload
     const earlier = await photoRepo.findPhotoBySha256(deps.db.db, student.id, sha256);
     if (earlier) return { value: await reportOf(deps.db.db, earlier, lang), created: false };
     // S6: a shot at an outlet's station (makeup-<outlet>-<n>) is a make-up: the outlet, the dates and the student are checked.
-    const outletId = input.station ? await checkMakeUpStation(deps.db.db, deps.clock(), campaign, input.station, student.id) : null;
+    // After the campaign's last day a site's station (or none) is refused: CAMPAIGN_ENDED.
+    const outletId = await checkMakeUpStation(deps.db.db, deps.clock(), campaign, input.station ?? '', student.id);
     if (await photoRepo.findActiveConfirmationOfStudent(deps.db.db, student.id)) throw new AppError('PHOTO_ALREADY_CONFIRMED');
 
     const analysis = await photos.analyse(input.bytes);
