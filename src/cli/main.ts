@@ -34,6 +34,7 @@ import { EXIT_CODE } from './exit-codes.js';
 import { addStationWatchCommand } from './station-watch.js';
 import { addExportCommands } from './export-registry.js';
 import { addRetentionCommands } from './retention.js';
+import { addBlobsCommands } from './blobs.js';
 import { addBackupCommands } from './backup.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -566,6 +567,7 @@ payments
 
 addExportCommands(program.command('export').description('packages that leave the system: the registry\'s (学信网) encrypted batch'), { withRuntime, actor, lang: () => globals().lang });
 addBackupCommands(program, { config, dataDirGiven: () => Boolean(globals().data ?? process.env.GRADPHOTO_DATA), lang: () => globals().lang });
+addBlobsCommands(program.command('blobs').description('photo storage: copy the local blobs to an S3-compatible store'), { withRuntime, actor, lang: () => globals().lang });
 addRetentionCommands(program.command('retention').description('retention and deletion (A3): purge runs, the policy, the record of processing'), campaignCmd, { withRuntime, actor, lang: () => globals().lang });
 
 // ---- run --------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = [
   'review_screen.revoked',
   'keys.rotated',
   'blobs.orphans_removed',
+  'blobs.migrated',
   'auth.signin_link_sent',
   'auth.signin_link_used',
   'auth.oidc_logged_in',

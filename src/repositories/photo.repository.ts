@@ -55,6 +55,12 @@ export async function listKnownBlobIds(db: Tx, ids: string[]): Promise<Set<strin
   return new Set(rows.map((r) => r.id));
 }
 
+/** Blob ids in id order after `after` (`blobs migrate` walks every row's blob in pages). */
+export async function listBlobIdsAfter(db: Tx, after: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('photo_blobs').select('id').where('id', '>', after).orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
 export async function listBlobsNotWrappedBy(db: Tx, version: number, limit: number): Promise<PhotoBlobRow[]> {
   return db.selectFrom('photo_blobs').selectAll().where('kek_version', '<>', version).orderBy('id').limit(limit).execute();
 }

@@ -144,6 +144,7 @@ export const en: Texts<typeof zh> = {
     E6: 'Single-certificate (degree only) students do not take part.',
   },
   auditActions: {
+    'blobs.migrated': 'Photos copied to the object store',
     'payment.recorded': 'Payment recorded',
     'payment.refused': 'Payment refused',
     'payment_statement.imported': 'Merchant statement imported',

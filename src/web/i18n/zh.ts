@@ -139,6 +139,7 @@ export const zh = {
     E6: '单证（仅学位）研究生不参加本次学历图像采集。',
   },
   auditActions: {
+    'blobs.migrated': '照片迁移到对象存储',
     'payment.recorded': '登记收款',
     'payment.refused': '收款登记被拒',
     'payment_statement.imported': '导入商户账单',
