@@ -59,7 +59,7 @@ export interface ServePair {
  * with its own data directory, both with the same master and audit keys (docs/decisions/0002: else the second
  * refuses to start). `prepare` sets the database up first through the services (campaign, accounts, roster).
  */
-export async function servePair(postgresUrl: string, label: string, prepare: (deps: Runtime) => Promise<void>): Promise<ServePair> {
+export async function servePair(postgresUrl: string, label: string, prepare: (deps: Runtime) => Promise<void>, extraEnv: NodeJS.ProcessEnv = {}): Promise<ServePair> {
   const scratch = await createScratchDatabase(postgresUrl, `gp_${label}`);
   const dirs: string[] = [];
   const mkdir = () => {
@@ -82,7 +82,8 @@ export async function servePair(postgresUrl: string, label: string, prepare: (de
     } finally {
       await deps.close();
     }
-    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey };
+    // extraEnv: e.g. one photo store for both (BLOB_STORE_URL, its AWS_* credentials, a shared GRADPHOTO_PHOTO_KEY)
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey, ...extraEnv };
     const servers = await Promise.allSettled([serve(env, mkdir()), serve(env, mkdir())]);
     for (const r of servers) if (r.status === 'fulfilled') started.push(r.value);
     const failed = servers.find((r) => r.status === 'rejected');
