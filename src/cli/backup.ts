@@ -5,11 +5,15 @@ import type { Command } from 'commander';
 import type { AppConfig } from '../config/config.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
-import { createBackup, restoreBackup, verifyBackup, type VerifyBackupResult } from '../services/backup.service.js';
+import { createBackup, recordBackupEvent, restoreBackup, verifyBackup, type VerifyBackupResult } from '../services/backup.service.js';
+import type { Actor, ServiceDeps } from '../services/deps.js';
 import { EXIT_CODE } from './exit-codes.js';
 
 interface BackupCliContext {
   config(): AppConfig;
+  /** the runtime of the configured installation (the data directory and DATABASE_URL) */
+  withRuntime<T>(work: (deps: ServiceDeps) => Promise<T>): Promise<T>;
+  actor(): Actor;
   /** true when the data directory was given (--data or GRADPHOTO_DATA), not the default ./data */
   dataDirGiven(): boolean;
   lang(): Lang;
@@ -58,6 +62,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (opts.keysOut && !opts.withoutKeys) throw new AppError('VALIDATION_FAILED', { params: { detail: '--keys-out goes with --without-keys' }, details: { field: 'keys-out' } });
       const cfg = ctx.config();
       const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, out: opts.out, keysOut: opts.keysOut });
+      await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.created', backup: r }));
       if (opts.json) return json(r);
       const lines = [
         `备份已写入 / backup written: ${r.file} (${mb(r.bytes)}, ${(r.durationMs / 1000).toFixed(1)} s)`,
@@ -103,6 +108,8 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (!ctx.dataDirGiven()) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? 'give the (empty) directory to restore into: --data DIR' : '请用 --data DIR 指定要恢复到的空目录' }, details: { field: 'data' } });
       const cfg = ctx.config();
       const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl });
+      // Opens the restored installation as `serve` will (migrations, the audit key against the chain) and records the restore in its chain.
+      await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.restored', restore: r }));
       if (opts.json) return json(r);
       out([
         `已恢复 / restored: backup ${r.id} into ${r.dataDir}${r.engine === 'postgres' ? ' and the PostgreSQL database of DATABASE_URL' : ''} (${(r.durationMs / 1000).toFixed(1)} s)`,

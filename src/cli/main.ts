@@ -566,7 +566,7 @@ payments
 // ---- export (issue 10, A1) ------------------------------------------------------------------------
 
 addExportCommands(program.command('export').description('packages that leave the system: the registry\'s (学信网) encrypted batch'), { withRuntime, actor, lang: () => globals().lang });
-addBackupCommands(program, { config, dataDirGiven: () => Boolean(globals().data ?? process.env.GRADPHOTO_DATA), lang: () => globals().lang });
+addBackupCommands(program, { config, withRuntime, actor, dataDirGiven: () => Boolean(globals().data ?? process.env.GRADPHOTO_DATA), lang: () => globals().lang });
 addBlobsCommands(program.command('blobs').description('photo storage: copy the local blobs to an S3-compatible store'), { withRuntime, actor, lang: () => globals().lang });
 addRetentionCommands(program.command('retention').description('retention and deletion (A3): purge runs, the policy, the record of processing'), campaignCmd, { withRuntime, actor, lang: () => globals().lang });
 

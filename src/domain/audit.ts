@@ -97,6 +97,9 @@ export const AUDIT_ACTIONS = [
   'retention.run_abandoned',
   'campaign.closed',
   'retention.record_generated',
+  // backup and restore (issue 11 section 2): the backup's id and counts
+  'backup.created',
+  'backup.restored',
   // corrections and dashboards (issue 10 sections 4 and 6)
   'corrections.exported',
   'dashboard.exported',

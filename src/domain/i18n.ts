@@ -234,7 +234,7 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   PHOTO_DELETED: { zh: '{whatZh}已按保留策略删除（{date}），无法再查看', en: 'The {whatEn} was deleted under the retention policy ({date}) and can no longer be viewed' },
   RETENTION_DAYS_INVALID: { zh: '保留策略的“{fieldZh}”必须是 0 到 3650 之间的整数天数，收到的是“{value}”；策略未更改', en: 'The retention policy’s "{fieldEn}" must be a whole number of days from 0 to 3650, not "{value}"; the policy was not changed' },
   RETENTION_RUN_IN_PROGRESS: { zh: '另一次删除运行正在进行（{startedAt} 开始）；请等它结束后再试', en: 'Another purge run is in progress (started {startedAt}); try again when it has finished' },
-  CAMPAIGN_CLOSED: { zh: '采集活动已于 {date} 关闭：不再接受预约、签到和上传照片', en: 'The campaign was closed on {date}: no more bookings, check-ins or photo uploads' },
+  CAMPAIGN_CLOSED: { zh: '采集活动已于 {date} 关闭：其数据不再更改（预约、签到、照片及其确认、打印与交接、补采网点、学信网上传包与回执）', en: 'The campaign was closed on {date}: its data no longer changes (bookings, check-ins, photos and their confirmations, prints and hand-overs, make-up outlets, registry packages and answers)' },
   CAMPAIGN_CLOSE_BLOCKED: { zh: '采集活动暂不能关闭，仍有未完成的事项：{open}', en: 'The campaign cannot be closed yet; still open: {open}' },
   CAMPAIGN_CLOSE_CONFIRM_MISMATCH: { zh: '确认内容不符：请输入采集活动编号“{expected}”以关闭采集活动', en: 'Confirmation does not match: type the campaign id "{expected}" to close the campaign' },
   CAMPAIGN_CLOSE_REASON_REQUIRED: { zh: '仍有学生的补采期限未到；强制关闭须填写原因', en: 'Some students’ make-up deadline has not passed yet; closing anyway needs a reason' },

@@ -274,7 +274,7 @@ export async function countClosingPerDepartment(db: Tx, campaignId: string) {
         .groupBy('s.department')
         .execute(),
     ),
-    perDepartment(students.innerJoin('registry_answers as ra', 'ra.student_id', 's.id').select(['s.department', distinct]).where('ra.status', '=', 'accepted').groupBy('s.department').execute()),
+    perDepartment(students.innerJoin('registry_answers as ra', 'ra.student_id', 's.id').select(['s.department', distinct]).where('ra.status', '=', 'accepted').where('s.decision', '=', 'required').where('s.removed_at', 'is', null).groupBy('s.department').execute()),
     perDepartment(students.innerJoin('print_items as pi', 'pi.student_id', 's.id').select(['s.department', distinct]).groupBy('s.department').execute()),
     perDepartment(students.innerJoin('print_items as pi', 'pi.student_id', 's.id').select(['s.department', distinct]).where('pi.handed_to_student_at', 'is not', null).groupBy('s.department').execute()),
   ]);

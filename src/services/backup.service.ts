@@ -39,7 +39,8 @@ import { AppError } from '../domain/errors.js';
 import { computeAuditKeyId } from '../domain/audit.js';
 import * as auditRepo from '../repositories/audit.repository.js';
 import * as backupRepo from '../repositories/backup.repository.js';
-import { verifyAuditChain } from './audit.service.js';
+import { recordAuditEvent, verifyAuditChain } from './audit.service.js';
+import type { Actor, ServiceDeps } from './deps.js';
 
 export const BACKUP_FORMAT = 'gradphoto-backup';
 export const BACKUP_KEYS_FORMAT = 'gradphoto-backup-keys';
@@ -383,6 +384,8 @@ export interface RestoreOptions {
 
 export interface RestoreResult {
   id: string;
+  /** when the backup was made */
+  createdAt: string;
   engine: BackupEngine;
   dataDir: string;
   photos: number;
@@ -429,9 +432,19 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const staging = path.join(dataDir, `.restore-${process.pid}`);
   fs.mkdirSync(staging, { mode: 0o700 });
   const expected = new Map(manifest.files.map((f) => [f.path, f.sha256]));
+  // Blob writes are durable one by one (fsync of file and directory); 16 at a time let the file system group them.
+  const inFlight = new Set<Promise<void>>();
+  let writeError: unknown;
   try {
     const blobs = createBlobStore(path.join(dataDir, 'blobs'));
     const dbFile = path.join(staging, path.basename(manifest.database));
+    const writeBlob = async (id: string, data: Buffer) => {
+      const p = blobs.write(id, data).catch((e: unknown) => void (writeError ??= e));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= 16) await Promise.race(inFlight);
+      if (writeError) throw writeError;
+    };
     for await (const entry of readArchive(file)) {
       if (entry.path === manifest.database) {
         const sha = await entry.copyTo(dbFile);
@@ -442,18 +455,21 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       if (!m && entry.path !== CHECKPOINTS_ENTRY) continue; // keys below; the manifest
       const data = await entry.read();
       if (crypto.createHash('sha256').update(data).digest('hex') !== expected.get(entry.path)) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: `${entry.path} changed while it was read` } });
-      if (m) await blobs.write(m[1]! + m[2]!, data);
+      if (m) await writeBlob(m[1]! + m[2]!, data);
       else if (data.length > 0) {
         fs.mkdirSync(path.dirname(auditCheckpointFile(dataDir)), { recursive: true, mode: 0o700 });
         fs.writeFileSync(auditCheckpointFile(dataDir), data, { mode: 0o600 });
       }
     }
+    await Promise.all(inFlight);
+    if (writeError) throw writeError;
     const keysDir = path.join(dataDir, 'keys');
     fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
     for (const [name, data] of opened.keys) fs.writeFileSync(path.join(keysDir, name), data, { mode: 0o600, flag: 'wx' });
     if (manifest.engine === 'sqlite') installSqliteDatabase(dbFile, dataDir);
     else await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
   } catch (e) {
+    await Promise.allSettled(inFlight);
     // Nothing half-restored is left to be mistaken for an installation.
     if (createdDir) fs.rmSync(dataDir, { recursive: true, force: true });
     else for (const name of fs.readdirSync(dataDir)) fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
@@ -461,7 +477,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
-  return { id: manifest.id, engine: manifest.engine, dataDir, photos: manifest.snapshot.photos, blobs: manifest.snapshot.blobs, auditSeq: manifest.snapshot.auditSeq, durationMs: Date.now() - started };
+  return { id: manifest.id, createdAt: manifest.createdAt, engine: manifest.engine, dataDir, photos: manifest.snapshot.photos, blobs: manifest.snapshot.blobs, auditSeq: manifest.snapshot.auditSeq, durationMs: Date.now() - started };
 }
 
 export interface VerifyBackupOptions {
@@ -622,4 +638,21 @@ async function emptyScratch(url: string, dataDir: string): Promise<void> {
   } finally {
     await db.destroy();
   }
+}
+
+/**
+ * One audit event for a backup made (a full copy of the personal data left the installation: who, when, which
+ * backup, counts — never a file name beyond the backup's own) or an installation restored from one (written into
+ * the restored chain, after the snapshot's head).
+ */
+export async function recordBackupEvent(
+  deps: ServiceDeps,
+  actor: Actor,
+  event: { action: 'backup.created'; backup: BackupResult } | { action: 'backup.restored'; restore: RestoreResult },
+): Promise<void> {
+  const details =
+    event.action === 'backup.created'
+      ? { backupId: event.backup.id, engine: event.backup.engine, photos: event.backup.photos, blobs: event.backup.blobs, bytes: event.backup.bytes, auditSeq: event.backup.auditSeq, keysApart: event.backup.keysFile !== null }
+      : { backupId: event.restore.id, engine: event.restore.engine, backupCreatedAt: event.restore.createdAt, photos: event.restore.photos, blobs: event.restore.blobs, auditSeq: event.restore.auditSeq };
+  await recordAuditEvent(deps, actor, { action: event.action, targetType: 'backup', targetId: details.backupId, details });
 }

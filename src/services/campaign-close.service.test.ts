@@ -76,13 +76,15 @@ describe.each(DIALECTS)('closing the campaign on %s', { timeout: 120_000 }, (dia
     expect(preview.blockers.map((b) => [b.kind, b.count])).toEqual([
       ['exportBuilding', 1],
       ['handoversOpen', 1],
+      // the seeded answers have no package items: both confirmed photos count as not yet sent to the registry
+      ['confirmedNotExported', 2],
       ['makeupsBeforeDeadline', 2],
     ]);
     expect(preview.forceable).toBe(false);
     const blocked = await expectAppError(closeCampaign(rt.deps, admin, { confirm: campaignId, force: true, reason: '毕业典礼已结束' }, 'zh'), 'CAMPAIGN_CLOSE_BLOCKED');
-    expect(translateAppError(blocked, 'zh')).toBe('采集活动暂不能关闭，仍有未完成的事项：1 批学信网上传包正在生成；1 个照片交接步骤尚未确认接收');
+    expect(translateAppError(blocked, 'zh')).toBe('采集活动暂不能关闭，仍有未完成的事项：1 批学信网上传包正在生成；1 个照片交接步骤尚未完成（打印批次未寄出或未确认接收）');
     const blockedEn = await expectAppError(closeCampaign(rt.deps, admin, { confirm: campaignId }, 'en'), 'CAMPAIGN_CLOSE_BLOCKED');
-    expect(translateAppError(blockedEn, 'en')).toContain('1 registry package being built; 1 print hand-over not yet acknowledged; 2 required students without a valid photo may still have a make-up (make-up deadline 2026-09-30)');
+    expect(translateAppError(blockedEn, 'en')).toContain('1 registry package being built; 1 print hand-over not yet done (a print batch not sent or not acknowledged); 2 confirmed valid photos not yet sent to the registry; 2 required students without a valid photo may still have a make-up (make-up deadline 2026-09-30)');
     // the package is delivered and the batch received: only the make-ups remain
     await rt.deps.db.db.updateTable('registry_exports').set({ status: 'delivered', finished_at: at }).where('id', '=', exportId).execute();
     await rt.deps.db.db.updateTable('print_batches').set({ status: 'received', received_at: at }).where('status', '=', 'sent').execute();
@@ -111,7 +113,8 @@ describe.each(DIALECTS)('closing the campaign on %s', { timeout: 120_000 }, (dia
     await expectAppError(getPhotoImage(rt.deps, admin, served.photoId, 'standard'), 'PHOTO_DELETED');
     expect(report.purged).toMatchObject({ originals: 3, standards: 1, identities: 4 });
     expect(report.forcedReason).toBe('补采截止，剩余学生放弃');
-    expect(report.totals).toMatchObject({ required: 4, photographed: 3, confirmed: 2, accepted: 2, printed: 2, handedOver: 1 });
+    // the dashboard's definitions: printed is a set of the confirmed photo (student 3's set is of a shot never confirmed)
+    expect(report.totals).toMatchObject({ required: 4, photographed: 3, confirmed: 2, exported: 0, accepted: 2, printed: 1, handedOver: 1 });
     expect(report.exports.batches).toBe(3);
     expect(report.payments).toEqual({ count: 0, sumFen: 0 });
     const events = await rt.deps.db.db.selectFrom('audit_events').select('details').where('action', '=', 'campaign.closed').execute();
@@ -126,7 +129,7 @@ describe.each(DIALECTS)('closing the campaign on %s', { timeout: 120_000 }, (dia
   it('a closed campaign refuses bookings, the waitlist, check-ins and uploads (CAMPAIGN_CLOSED); closing again says so', async () => {
     const session = crypto.randomUUID();
     const e = await expectAppError(createBooking(rt.deps, admin, { sessionId: session, studentNo: nos[2]! }), 'CAMPAIGN_CLOSED');
-    expect(translateAppError(e, 'zh')).toBe('采集活动已于 2026-06-01 关闭：不再接受预约、签到和上传照片');
+    expect(translateAppError(e, 'zh')).toBe('采集活动已于 2026-06-01 关闭：其数据不再更改（预约、签到、照片及其确认、打印与交接、补采网点、学信网上传包与回执）');
     await expectAppError(joinWaitlist(rt.deps, admin, session, { studentNo: nos[2]! }), 'CAMPAIGN_CLOSED');
     await expectAppError(checkIn(rt.deps, operator, { studentNo: nos[2]!, collectionCode: 'ABCD1234', site: 'beijing' }), 'CAMPAIGN_CLOSED');
     await expectAppError(uploadPhoto(rt.deps, operator, { bytes: Buffer.from('not a photo'), studentNo: nos[2]! }, 'zh'), 'CAMPAIGN_CLOSED');

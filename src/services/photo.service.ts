@@ -35,7 +35,7 @@ import type { Done, Effects } from './change.js';
 import { change, mutate } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
 import { listShreddedOfPhotos, photoDeletedError, type ShreddedOfPhotos } from './retention-readers.js';
-import { assertCampaignOpen } from './campaign-close.service.js';
+import { assertCampaignOpen, assertCampaignOpenForWrite } from './campaign-close.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { checkMakeUpStation } from './makeup.service.js';
@@ -376,6 +376,7 @@ export async function confirmInTransaction(
   input: { photo: PhotoRow; student: PhotoStudentRow; campaign: CampaignDefinition; source: ConfirmationSource; mustAwait: boolean },
 ): Promise<{ value: { already: boolean; confirmedAt: string }; audit: AuditInput[] | null }> {
   const { photo, student, campaign, source } = input;
+  await assertCampaignOpenForWrite(deps, tx, campaign);
   await lockStudent(tx, deps.db.dialect, student.id);
   const fresh = await photoRepo.findStudentById(tx, student.id);
   if (!fresh) throw new AppError('STUDENT_NOT_FOUND');
@@ -579,7 +580,9 @@ export async function voidPhotoConfirmation(deps: ServiceDeps, actor: Actor, pho
   const why = reason.trim();
   if ([...why].length < 2) throw new AppError('VOID_REASON_REQUIRED', { details: [{ field: 'reason', message: 'required' }] });
   const { photo, student } = await getVisiblePhoto(deps, actor, photoId);
+  const campaign = await getActiveCampaign(deps);
   await mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     await lockStudent(tx, deps.db.dialect, student.id);
     const active = await photoRepo.findActiveConfirmationOfStudent(tx, student.id);
     if (active?.photo_id !== photo.id) throw new AppError('CONFIRMATION_NOT_FOUND');

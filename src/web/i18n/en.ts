@@ -174,6 +174,8 @@ export const en: Texts<typeof zh> = {
     'retention.run_abandoned': 'Interrupted purge run abandoned',
     'campaign.closed': 'Campaign closed',
     'retention.record_generated': 'Record of processing generated',
+    'backup.created': 'Backup made (database, photos, keys)',
+    'backup.restored': 'Restored from a backup',
     'corrections.exported': 'Invalid photos and voided confirmations exported',
     'dashboard.exported': 'Dashboard exported',
     'auth.logged_in': 'Signed in',

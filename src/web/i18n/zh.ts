@@ -169,6 +169,8 @@ export const zh = {
     'retention.run_abandoned': '放弃中断的删除运行',
     'campaign.closed': '关闭采集活动',
     'retention.record_generated': '生成个人信息处理活动记录',
+    'backup.created': '制作整体备份（数据库、照片、密钥）',
+    'backup.restored': '从备份恢复',
     'corrections.exported': '导出无效照片与撤销确认清单',
     'dashboard.exported': '导出统计看板',
     'auth.logged_in': '登录',

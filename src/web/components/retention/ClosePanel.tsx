@@ -68,7 +68,7 @@ export function ClosePanel(): ReactNode {
       </Card>
     );
   }
-  const hard = p.blockers.filter((b) => b.kind !== 'makeupsBeforeDeadline');
+  const hard = p.blockers.filter((b) => b.kind !== 'makeupsBeforeDeadline' && b.kind !== 'confirmedNotExported');
   const needsForce = p.blockers.length > 0;
   const ready = typed.trim() === p.campaignId && hard.length === 0 && (!needsForce || (force && reason.trim().length > 0));
   return (
