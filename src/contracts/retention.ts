@@ -94,7 +94,7 @@ export const ClosingReportSchema = z.object({
 export type ClosingReport = z.infer<typeof ClosingReportSchema>;
 
 export const CloseBlockerSchema = z.object({
-  kind: z.enum(['exportBuilding', 'handoversOpen', 'makeupsBeforeDeadline']),
+  kind: z.enum(['exportBuilding', 'handoversOpen', 'confirmedNotExported', 'makeupsBeforeDeadline']),
   count: z.number().int(),
   /** for make-ups: the latest deadline still ahead (YYYY-MM-DD) */
   until: z.string().nullable(),

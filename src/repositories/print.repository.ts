@@ -10,16 +10,16 @@ export type PrintDeliveryRow = Selectable<PrintDeliveriesTable>;
 export type PrintItemRow = Selectable<PrintItemsTable>;
 
 /**
- * Hand-over steps sent but not yet acknowledged by the receiving side: agency → graduate school batches not
- * received, and graduate school → department deliveries not confirmed by the secretary (`gradphoto campaign close`
- * refuses while any is open).
+ * Hand-over steps not yet done: agency → graduate school batches created and not yet sent, or sent and not
+ * received, and graduate school → department deliveries not confirmed by the secretary (`gradphoto campaign
+ * close` refuses while any is open: a batch created is work in hand, not abandoned by closing).
  */
 export async function openHandoverCount(db: Db, campaignId: string): Promise<number> {
   const batches = await db.db
     .selectFrom('print_batches')
     .select(sql<number>`count(*)`.as('n'))
     .where('campaign_id', '=', campaignId)
-    .where('status', '=', 'sent')
+    .where('status', 'in', ['open', 'sent'])
     .executeTakeFirstOrThrow();
   const deliveries = await db.db
     .selectFrom('print_deliveries')

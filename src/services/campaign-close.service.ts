@@ -17,6 +17,8 @@ import { NO_PURGE, totalOf } from '../domain/retention.js';
 import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { openHandoverCount } from '../repositories/print.repository.js';
+import { countExportCandidates } from '../repositories/registry-export.repository.js';
+import { countDashboardGroups } from '../repositories/dashboard.repository.js';
 import * as retentionRepo from '../repositories/retention.repository.js';
 import { getActiveCampaign } from './campaign.service.js';
 import { mutate } from './change.js';
@@ -30,6 +32,27 @@ export async function assertCampaignOpen(db: Tx, campaign: Pick<CampaignDefiniti
   if (closure) throw new AppError('CAMPAIGN_CLOSED', { params: { date: localDate(new Date(closure.closed_at), campaign.timezone) }, details: { closedAt: closure.closed_at } });
 }
 
+/**
+ * The one guard of every write on a campaign's data (bookings, check-ins, uploads, confirmations and voids,
+ * print batches, deliveries and hand-overs, outlets and make-up settings, registry packages and answers),
+ * called first inside the write's own transaction: CAMPAIGN_CLOSED once the campaign is closed. On PostgreSQL
+ * it holds the campaign's row (FOR SHARE) until the write commits, and closeCampaign takes that row FOR UPDATE
+ * before its checks: a close and a write serialise — either the write commits first and the close's checks see
+ * it, or the close commits first and the write sees the closure. SQLite's BEGIN IMMEDIATE already runs one
+ * writer at a time.
+ */
+export async function assertCampaignOpenForWrite(deps: Pick<ServiceDeps, 'db'>, tx: Tx, campaign: Pick<CampaignDefinition, 'id' | 'timezone'>): Promise<void> {
+  if (deps.db.dialect === 'postgres') await tx.selectFrom('campaigns').select('id').where('id', '=', campaign.id).forShare().execute();
+  await assertCampaignOpen(tx, campaign);
+}
+
+async function lockCampaignForClose(deps: ServiceDeps, tx: Tx, campaignId: string): Promise<void> {
+  if (deps.db.dialect === 'postgres') await tx.selectFrom('campaigns').select('id').where('id', '=', campaignId).forUpdate().execute();
+}
+
+/** What a close may be forced past, with a reason: make-ups still allowed, confirmed photos not yet exported. */
+const FORCEABLE: ReadonlySet<CloseBlocker['kind']> = new Set(['makeupsBeforeDeadline', 'confirmedNotExported']);
+
 function makeUpDeadline(campaign: CampaignDefinition, term: string): string | null {
   return (campaign.makeUp.deadlines as Record<string, string> | undefined)?.[term] ?? campaign.makeUp.deadline ?? null;
 }
@@ -41,6 +64,9 @@ async function blockersOf(deps: ServiceDeps, db: Tx, campaign: CampaignDefinitio
   if (building > 0) blockers.push({ kind: 'exportBuilding', count: building, until: null });
   const handovers = await openHandoverCount({ ...deps.db, db }, campaign.id);
   if (handovers > 0) blockers.push({ kind: 'handoversOpen', count: handovers, until: null });
+  // confirmed valid photos the registry has not received yet (the next package's photos): forceable, with a reason
+  const notExported = await countExportCandidates(db, campaign.id);
+  if (notExported > 0) blockers.push({ kind: 'confirmedNotExported', count: notExported, until: null });
   const today = localDate(deps.clock(), campaign.timezone);
   let makeups = 0;
   let until: string | null = null;
@@ -61,29 +87,37 @@ function describeBlockers(blockers: CloseBlocker[], lang: Lang): string {
   return blockers
     .map((b) => {
       if (b.kind === 'exportBuilding') return zh ? `${b.count} 批学信网上传包正在生成` : `${b.count} registry package${b.count === 1 ? '' : 's'} being built`;
-      if (b.kind === 'handoversOpen') return zh ? `${b.count} 个照片交接步骤尚未确认接收` : `${b.count} print hand-over${b.count === 1 ? '' : 's'} not yet acknowledged`;
+      if (b.kind === 'handoversOpen') return zh ? `${b.count} 个照片交接步骤尚未完成（打印批次未寄出或未确认接收）` : `${b.count} print hand-over${b.count === 1 ? '' : 's'} not yet done (a print batch not sent or not acknowledged)`;
+      if (b.kind === 'confirmedNotExported') return zh ? `${b.count} 张已确认的有效照片尚未上传学信网` : `${b.count} confirmed valid photo${b.count === 1 ? '' : 's'} not yet sent to the registry`;
       const by = b.until ? (zh ? `（补采期限 ${b.until}）` : ` (make-up deadline ${b.until})`) : zh ? '（未设补采期限）' : ' (no make-up deadline set)';
       return zh ? `${b.count} 名须采集的学生尚无有效照片且仍可补采${by}` : `${b.count} required student${b.count === 1 ? '' : 's'} without a valid photo may still have a make-up${by}`;
     })
     .join(zh ? '；' : '; ');
 }
 
-async function departmentCounts(db: Tx, campaignId: string): Promise<ClosingDepartmentCounts[]> {
-  const counts = await retentionRepo.countClosingPerDepartment(db, campaignId);
+/**
+ * The closing report's counts per department: the dashboards' definitions (dashboard.repository's
+ * countDashboardGroups — required students on the roster; photographed, confirmed, exported, printed and handed
+ * over as the dashboard counts them: exported is an active confirmation in a delivered registry package), so the
+ * report and the dashboard say the same; accepted: required students the registry accepted.
+ */
+async function departmentCounts(deps: ServiceDeps, db: Tx, campaign: CampaignDefinition): Promise<ClosingDepartmentCounts[]> {
   const rows = new Map<string, ClosingDepartmentCounts>();
   const row = (department: string) => {
     let r = rows.get(department);
     if (!r) rows.set(department, (r = { department, required: 0, photographed: 0, confirmed: 0, exported: 0, accepted: 0, printed: 0, handedOver: 0 }));
     return r;
   };
-  for (const key of ['required', 'photographed', 'confirmed', 'exported', 'accepted', 'printed', 'handedOver'] as const) {
-    for (const { department, n } of counts[key]) row(department)[key] = n;
+  for (const g of await countDashboardGroups(db, { campaignId: campaign.id, today: localDate(deps.clock(), campaign.timezone) })) {
+    const r = row(g.department);
+    for (const key of ['required', 'photographed', 'confirmed', 'exported', 'printed', 'handedOver'] as const) r[key] += g[key];
   }
+  for (const { department, n } of (await retentionRepo.countClosingPerDepartment(db, campaign.id)).accepted) row(department).accepted = n;
   return [...rows.values()].sort((a, b) => a.department.localeCompare(b.department, 'zh-Hans-CN'));
 }
 
-async function buildReport(db: Tx, campaign: CampaignDefinition, lang: Lang, extra: { closedAt: string | null; purged: PurgeCounts & { identities: number }; forcedReason: string | null }): Promise<ClosingReport> {
-  const departments = await departmentCounts(db, campaign.id);
+async function buildReport(deps: ServiceDeps, db: Tx, campaign: CampaignDefinition, lang: Lang, extra: { closedAt: string | null; purged: PurgeCounts & { identities: number }; forcedReason: string | null }): Promise<ClosingReport> {
+  const departments = await departmentCounts(deps, db, campaign);
   return {
     campaignId: campaign.id,
     campaignName: campaign.name[lang],
@@ -132,9 +166,9 @@ export async function previewCampaignClose(deps: ServiceDeps, actor: Actor, lang
     closed: false,
     closedAt: null,
     blockers,
-    forceable: blockers.length > 0 && blockers.every((b) => b.kind === 'makeupsBeforeDeadline'),
+    forceable: blockers.length > 0 && blockers.every((b) => FORCEABLE.has(b.kind)),
     wouldPurge,
-    report: await buildReport(db, campaign, lang, { closedAt: null, purged: wouldPurge, forcedReason: null }),
+    report: await buildReport(deps, db, campaign, lang, { closedAt: null, purged: wouldPurge, forcedReason: null }),
   };
 }
 
@@ -158,7 +192,7 @@ export async function closeCampaign(deps: ServiceDeps, actor: Actor, body: unkno
   if (input.force && !reason) throw new AppError('CAMPAIGN_CLOSE_REASON_REQUIRED');
   const check = async (db: Tx) => {
     const blockers = await blockersOf(deps, db, campaign);
-    const hard = blockers.filter((b) => b.kind !== 'makeupsBeforeDeadline');
+    const hard = blockers.filter((b) => !FORCEABLE.has(b.kind));
     const refused = input.force ? hard : blockers;
     if (refused.length > 0) throw new AppError('CAMPAIGN_CLOSE_BLOCKED', { params: { open: describeBlockers(refused, lang) }, details: { blockers: refused } });
     return blockers.length > 0 ? reason : null;
@@ -168,12 +202,13 @@ export async function closeCampaign(deps: ServiceDeps, actor: Actor, body: unkno
   if (!runId) throw new AppError('CONFLICT');
   try {
     const report = await mutate(deps, actor, async (tx) => {
+      await lockCampaignForClose(deps, tx, campaign.id);
       const forcedReason = await check(tx);
       const now = deps.clock().toISOString();
       if (await retentionRepo.findClosure(tx, campaign.id)) throw new AlreadyClosed();
       const identities = await retentionRepo.purgeIdentities(tx, campaign.id);
       const counts = await shredInTransaction(tx, await closeCandidates(tx, campaign.id, now), { campaignId: campaign.id, runId, reason: 'close', at: now });
-      const report = await buildReport(tx, campaign, lang, { closedAt: now, purged: { ...counts, identities }, forcedReason });
+      const report = await buildReport(deps, tx, campaign, lang, { closedAt: now, purged: { ...counts, identities }, forcedReason });
       if (!(await retentionRepo.insertClosure(tx, { campaign_id: campaign.id, closed_at: now, closed_by: actor.principal?.username ?? actor.system?.label ?? null, forced_reason: forcedReason, report: JSON.stringify(report) }))) throw new AlreadyClosed();
       return {
         value: report,

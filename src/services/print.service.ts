@@ -36,6 +36,7 @@ import { campaignDateTime, checkReceivedCount, HANDOVER_REFUSAL_TEXT, PRINT_COPI
 import * as photoRepo from '../repositories/photo.repository.js';
 import type { HandoverItemRow, PrintBatchRow, PrintDeliveryRow } from '../repositories/print.repository.js';
 import * as repo from '../repositories/print.repository.js';
+import { assertCampaignOpenForWrite } from './campaign-close.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import type { Done } from './change.js';
 import { change, mutate } from './change.js';
@@ -143,6 +144,7 @@ export async function createPrintBatch(deps: ServiceDeps, actor: Actor, input: C
     deps,
     actor,
     async (tx) => {
+      await assertCampaignOpenForWrite(deps, tx, campaign);
       const at = nowIso(deps);
       const candidates = await repo.listPrintCandidates(tx, campaign.id, department);
       if (candidates.length === 0) throw new AppError('PRINT_NOTHING_TO_PRINT', { params: { scope: department ?? (lang === 'en' ? 'any department' : '所有院系') } });
@@ -214,8 +216,10 @@ export async function openPrintSheet(deps: ServiceDeps, actor: Actor, batchId: s
 /** The agency marks the batch sent to the graduate school with the sets it counted (the batch's own count). */
 export async function sendPrintBatch(deps: ServiceDeps, actor: Actor, batchId: string, input: { count: number }): Promise<PrintBatch> {
   authorize(actor, 'print.produce');
-  const { timezone } = await getActiveCampaign(deps);
+  const campaign = await getActiveCampaign(deps);
+  const { timezone } = campaign;
   return mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     const batch = await getBatchRow(tx, batchId);
     if (batch.status !== 'open') throw new AppError('PRINT_BATCH_NOT_OPEN', { params: { number: batch.number, at: batch.sent_at ? campaignDateTime(batch.sent_at, timezone) : '' } });
@@ -240,8 +244,10 @@ function countParams(lang: Lang, timeZone: string, row: { received_at: string | 
 /** The admin receives a sent batch with the count they checked; a different count only with a note (a discrepancy). */
 export async function receivePrintBatch(deps: ServiceDeps, actor: Actor, batchId: string, input: ReceivePrintsRequest, lang: Lang = 'zh'): Promise<PrintBatch> {
   authorize(actor, 'handover.school');
-  const { timezone } = await getActiveCampaign(deps);
+  const campaign = await getActiveCampaign(deps);
+  const { timezone } = campaign;
   return mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     const batch = await getBatchRow(tx, batchId);
     if (batch.status === 'received') throw new AppError('PRINT_BATCH_ALREADY_RECEIVED', { params: { number: batch.number, ...countParams(lang, timezone, batch) } });
@@ -291,6 +297,7 @@ export async function createPrintDelivery(deps: ServiceDeps, actor: Actor, input
   authorize(actor, 'handover.school');
   const campaign = await getActiveCampaign(deps);
   return change(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     await repo.flagVoidPrintedSets(tx, campaign.id, at);
     const ids = await repo.listReadyItemIds(tx, campaign.id, input.department);
@@ -307,8 +314,10 @@ export async function createPrintDelivery(deps: ServiceDeps, actor: Actor, input
 /** The department's secretary receives a delivery with the count they checked (another count only with a note). */
 export async function receivePrintDelivery(deps: ServiceDeps, actor: Actor, deliveryId: string, input: ReceivePrintsRequest, lang: Lang = 'zh'): Promise<PrintDelivery> {
   authorize(actor, 'handover.department');
-  const { timezone } = await getActiveCampaign(deps);
+  const campaign = await getActiveCampaign(deps);
+  const { timezone } = campaign;
   return mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     const d = await repo.findDelivery(tx, deliveryId);
     if (!d) throw new AppError('PRINT_DELIVERY_NOT_FOUND');
@@ -425,6 +434,7 @@ export async function handOverPrints(deps: ServiceDeps, actor: Actor, input: Han
   const campaign = await getActiveCampaign(deps);
   const nos = [...new Set(input.studentNos.map((s) => s.trim()).filter(Boolean))];
   return mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     await repo.flagVoidPrintedSets(tx, campaign.id, at);
     const students = new Map((await repo.findStudentsByNos(tx, campaign.id, nos)).map((s) => [s.student_no, s]));
@@ -488,7 +498,9 @@ export async function getMyPrints(deps: ServiceDeps, actor: Actor): Promise<MyPr
 /** The student confirms "我已领取": only a set at their department (received there), not void; twice is no change. */
 export async function confirmMyPrints(deps: ServiceDeps, actor: Actor, lang: Lang = 'zh'): Promise<Done<MyPrints>> {
   authorize(actor, 'handover.confirmMine');
+  const campaign = await getActiveCampaign(deps);
   return change(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     const { campaignId, item } = await myItem(deps, actor, tx);
     await repo.flagVoidPrintedSets(tx, campaignId, at);

@@ -22,6 +22,7 @@ import * as photoRepo from '../repositories/photo.repository.js';
 import type { RegistryAnswerImportRow } from '../repositories/registry-answer.repository.js';
 import * as repo from '../repositories/registry-answer.repository.js';
 import { lockStudent } from '../repositories/student.repository.js';
+import { assertCampaignOpen, assertCampaignOpenForWrite } from './campaign-close.service.js';
 import { getActiveCampaign } from './campaign.service.js';
 import { mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -116,6 +117,7 @@ export async function importRegistryAnswer(deps: ServiceDeps, actor: Actor, inpu
   authorize(actor, 'export.manage');
   const campaign = await getActiveCampaign(deps);
   const db = deps.db.db;
+  await assertCampaignOpen(db, campaign);
   const { lines, problems, rowCount } = await readAnswerRows(input.buffer);
 
   // the same student twice: once if the rows agree, refused (both rows named) if they do not
@@ -155,6 +157,7 @@ export async function importRegistryAnswer(deps: ServiceDeps, actor: Actor, inpu
   const fileName = scrubNationalIds(input.fileName).slice(0, 200) || 'answer';
   const fileSha256 = crypto.createHash('sha256').update(input.buffer).digest('hex');
   return mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign);
     const at = nowIso(deps);
     const voided: { studentId: string; photoId: string; confirmationId: string }[] = [];
     const rows = fresh.map(({ line, studentId, photo }) => ({

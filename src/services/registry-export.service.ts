@@ -38,7 +38,9 @@ import {
 import * as photoRepo from '../repositories/photo.repository.js';
 import type { ExportCandidateRow, RegistryExportRow, WithdrawalRow } from '../repositories/registry-export.repository.js';
 import * as repo from '../repositories/registry-export.repository.js';
+import { assertCampaignOpen, assertCampaignOpenForWrite } from './campaign-close.service.js';
 import { getActiveCampaign } from './campaign.service.js';
+import type { CampaignDefinition } from '../domain/campaign.js';
 import { change, mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -160,6 +162,7 @@ async function abandonStaleBuild(deps: ServiceDeps, actor: Actor, campaignId: st
 export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, input: RegistryExportInput): Promise<{ nothingToExport: true; abandoned: string[] } | PreparedExport> {
   authorize(actor, 'export.manage');
   const campaign = await getActiveCampaign(deps);
+  await assertCampaignOpen(deps.db.db, campaign);
   const pattern = input.filePattern ?? DEFAULT_FILE_PATTERN;
   const problem = filePatternProblem(pattern);
   if (problem) throw new AppError('EXPORT_PATTERN_INVALID', { params: { pattern, reason: problem } });
@@ -180,6 +183,7 @@ export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, inp
   let row: RegistryExportRow;
   try {
     row = await mutate(deps, actor, async (tx) => {
+      await assertCampaignOpenForWrite(deps, tx, campaign);
       await repo.insertExport(tx, {
         id,
         campaign_id: campaign.id,
@@ -217,7 +221,7 @@ export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, inp
   return {
     export: toRegistryExport(row),
     abandoned,
-    build: () => buildBatch(deps, actor, row, { campaignId: campaign.id, keys, withdrawals, input }),
+    build: () => buildBatch(deps, actor, row, { campaignId: campaign.id, campaign, keys, withdrawals, input }),
   };
 }
 
@@ -244,7 +248,7 @@ async function buildBatch(
   deps: ServiceDeps,
   actor: Actor,
   row: RegistryExportRow,
-  ctx: { campaignId: string; keys: { recipient: RecipientKey; signer: SigningKey | undefined }; withdrawals: WithdrawalRow[]; input: RegistryExportInput },
+  ctx: { campaignId: string; campaign: Pick<CampaignDefinition, 'id' | 'timezone'>; keys: { recipient: RecipientKey; signer: SigningKey | undefined }; withdrawals: WithdrawalRow[]; input: RegistryExportInput },
 ): Promise<RegistryExport> {
   const file = path.join(row.out_dir, row.file_name);
   const items: ClaimedItem[] = [];
@@ -318,6 +322,8 @@ async function buildBatch(
   }
   try {
     const delivered = await mutate(deps, actor, async (tx) => {
+      // a package delivered after the close would hand the registry photos the closing report does not count
+      await assertCampaignOpenForWrite(deps, tx, ctx.campaign);
       const at = nowIso(deps);
       if (!(await repo.finishExport(tx, row.id, 'delivered', { at, bytes: written.bytes, sha256: written.sha256, progressDone: items.length }))) {
         // abandoned meanwhile by another run that took this builder for dead: its files are gone, so is this batch
