@@ -28,8 +28,9 @@ function loadRegularFont(): Promise<Buffer> {
 }
 
 export interface SheetSet {
-  /** the label under the set: student number, masked name, department */
+  /** the label under each copy: student number and masked name, then the department (two lines) */
   label: string;
+  department?: string;
   jpeg: Buffer;
 }
 
@@ -40,6 +41,8 @@ export interface PrintSheetOptions {
   copies: number;
   /** sets in the sheet (for "page i of n") */
   total: number;
+  /** the sets not printed, listed on a last page: its heading and one line each */
+  skipped?: { heading: string; lines: string[] };
 }
 
 type Doc = PDFKit.PDFDocument;
@@ -67,7 +70,9 @@ export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable
   void (async () => {
     const regular = await loadRegularFont();
     const g = sheetGeometry(opts.copies);
-    const pages = Math.max(1, Math.ceil(opts.total / g.setsPerPage));
+    const skippedLines = opts.skipped?.lines ?? [];
+    const linesPerPage = 60;
+    const pages = (opts.total > 0 || skippedLines.length === 0 ? Math.max(1, Math.ceil(opts.total / g.setsPerPage)) : 0) + Math.ceil(skippedLines.length / linesPerPage);
     const doc = new PDFDocument({ size: 'A4', margin: 0, autoFirstPage: false, info: { Title: opts.title, Creator: 'gradphoto', Producer: 'gradphoto (pdfkit)' } });
     doc.registerFont('regular', regular);
     doc.on('data', (chunk: Buffer) => out.write(chunk));
@@ -82,23 +87,37 @@ export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable
     };
     for await (const set of sets) {
       if (slot >= g.setsPerPage) newPage();
-      const top = g.marginTop + g.headerHeight + slot * g.setHeight;
       // one image object per set, drawn N times (pdfkit's openImage; missing from its types)
       const image = (doc as unknown as { openImage(src: Buffer): never }).openImage(set.jpeg);
-      const positions = copyPositions(g, opts.copies, top);
-      for (const p of positions) {
+      for (const p of copyPositions(g, opts.copies, slot)) {
         doc.image(image, p.x, p.y, { width: PRINT_PHOTO.widthPt, height: PRINT_PHOTO.heightPt });
         cutMarks(doc, p.x, p.y, PRINT_PHOTO.widthPt, PRINT_PHOTO.heightPt, g.mark.length, g.mark.offset);
+        // each cut photo keeps its label: student number and masked name, the department below
+        const labelY = p.y + PRINT_PHOTO.heightPt + g.mark.offset + g.mark.length + 2;
+        const w = PRINT_PHOTO.widthPt + g.gap - 2;
+        doc.font('regular').fontSize(7).fillColor('#000000').text(set.label, p.x, labelY, { width: w, lineBreak: false, ellipsis: true });
+        if (set.department) doc.font('regular').fontSize(7).fillColor('#000000').text(set.department, p.x, labelY + 9, { width: w, lineBreak: false, ellipsis: true });
       }
-      const labelY = top + g.rows * PRINT_PHOTO.heightPt + (g.rows - 1) * g.gap + g.mark.offset + g.mark.length + 2;
-      doc.font('regular').fontSize(9).fillColor('#000000').text(set.label, positions[0]!.x, labelY, { width: A4.width - 2 * positions[0]!.x, lineBreak: false });
       slot++;
       // pdfkit hands its output over on the next tick: let it reach `out`, then, when the reader is slower than the
       // writer, wait for it, so that no more than about a megabyte is ever held (the sets are pulled as it reads)
       await new Promise((resolve) => setImmediate(resolve));
       if (out.writableNeedDrain || doc.readableLength > OUT_BUFFER) await once(out, 'drain');
     }
-    if (page === 0) newPage();
+    if (page === 0 && (opts.total > 0 || skippedLines.length === 0)) newPage();
+    // the sets not printed (e.g. their photo deleted under the retention policy), on a last page of their own
+    for (let i = 0; i < skippedLines.length; i += linesPerPage) {
+      newPage();
+      let y = g.marginTop + g.headerHeight + 4;
+      if (i === 0) {
+        doc.font('regular').fontSize(13).fillColor('#000000').text(opts.skipped!.heading, g.marginX, y, { width: A4.width - 2 * g.marginX, lineBreak: false });
+        y += 26;
+      }
+      for (const line of skippedLines.slice(i, i + linesPerPage)) {
+        doc.font('regular').fontSize(9).fillColor('#000000').text(line, g.marginX, y, { width: A4.width - 2 * g.marginX, lineBreak: false, ellipsis: true });
+        y += 12.5;
+      }
+    }
     doc.end();
     await ended;
     out.end();

@@ -8,22 +8,38 @@ describe('print sheet geometry', () => {
     expect(PRINT_PHOTO.widthPt / PT_PER_MM).toBeCloseTo(40.64, 2);
     expect(PRINT_PHOTO.heightPt / PT_PER_MM).toBeCloseTo(54.19, 2);
   });
-  it('fits four sets of 1–4 copies on a page, two of 5–8, every copy inside A4 with room for its cut marks', () => {
+  it('fills A4 with a grid of 4 × 4 photos: sets of 1 copy 16 a page, 2: 8, 3–4: 4, 5–8: 2; a set’s copies in a row; no overlap, all inside A4 with room for marks and labels', () => {
+    const expected: Record<number, number> = { 1: 16, 2: 8, 3: 4, 4: 4, 5: 2, 6: 2, 7: 2, 8: 2 };
     for (let copies = 1; copies <= 8; copies++) {
       const g = sheetGeometry(copies);
-      expect(g.setsPerPage).toBe(copies <= 4 ? 4 : 2);
+      expect([g.columns, g.rows]).toEqual([4, 4]);
+      expect(g.setsPerPage).toBe(expected[copies]);
+      const reach = g.mark.offset + g.mark.length;
+      const boxes: { x: number; y: number }[] = [];
       for (let slot = 0; slot < g.setsPerPage; slot++) {
-        const top = g.marginTop + g.headerHeight + slot * g.setHeight;
-        for (const p of copyPositions(g, copies, top)) {
-          const reach = g.mark.offset + g.mark.length;
+        const ps = copyPositions(g, copies, slot);
+        expect(ps).toHaveLength(copies);
+        // the copies of a set side by side: the same row while they fit (4 a row)
+        for (let i = 1; i < Math.min(copies, 4); i++) expect(ps[i]!.y).toBe(ps[0]!.y);
+        for (const p of ps) {
           expect(p.x - reach).toBeGreaterThanOrEqual(0);
           expect(p.x + PRINT_PHOTO.widthPt + reach).toBeLessThanOrEqual(A4.width);
           expect(p.y - reach).toBeGreaterThan(g.marginTop + 8);
-          expect(p.y + PRINT_PHOTO.heightPt + reach).toBeLessThanOrEqual(A4.height);
+          // the photo, its cut marks and its label line end above the bottom margin
+          expect(p.y + PRINT_PHOTO.heightPt + g.labelHeight).toBeLessThanOrEqual(A4.height - g.marginBottom);
+          boxes.push(p);
         }
       }
+      // no two photos overlap, and the gap between neighbours leaves room for both cut marks
+      for (const [i, a] of boxes.entries())
+        for (const b of boxes.slice(i + 1)) {
+          const apartX = Math.abs(a.x - b.x) >= PRINT_PHOTO.widthPt + 2 * reach - 1e-9;
+          const apartY = Math.abs(a.y - b.y) >= PRINT_PHOTO.heightPt + g.labelHeight;
+          expect(apartX || apartY).toBe(true);
+        }
     }
     expect(sheetPageCount(1000, 4)).toBe(250);
+    expect(sheetPageCount(1000, 1)).toBe(63);
     expect(sheetPageCount(0, 4)).toBe(1);
   });
 });

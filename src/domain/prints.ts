@@ -24,13 +24,16 @@ export interface SheetGeometry {
   marginBottom: number;
   /** gap between two photos (pt): the cut marks are drawn in it */
   gap: number;
-  /** copies per row of a set */
+  /** the page's grid of photos: columns × rows (4 × 4 on A4) */
   columns: number;
   rows: number;
-  /** the label line under a set */
+  /** a set's block in the grid: its copies side by side, 4 a row (copies 5–8: two rows) */
+  setColumns: number;
+  setRows: number;
+  /** the label lines under each photo (below its cut marks) */
   labelHeight: number;
-  /** one set: photos + label + space before the next */
-  setHeight: number;
+  /** one grid row: photo + label + gap */
+  cellHeight: number;
   setsPerPage: number;
   /** the header line at the top of each page */
   headerHeight: number;
@@ -39,45 +42,41 @@ export interface SheetGeometry {
 }
 
 /**
- * Where a set of `copies` photos goes on A4: at most 4 copies in a row (4 × 40.64 mm + 3 gaps of 6 mm fit in
- * 210 mm with 12 mm margins), as many rows as needed (copies 5–8: two), then the label line; as many sets per
- * page as fit (copies 1–4: four sets, 5–8: two).
+ * The print sheet's grid on A4: as many 40.64 × 54.19 mm photos as fit with a 6 mm gap for the cut marks and two
+ * label lines under each photo — 4 columns (4 × 40.64 mm + 3 × 6 mm in 210 mm with 12 mm margins) × 4 rows. A set
+ * takes a block of its copies side by side (copies 1: one cell, 2: two, 3–4: a row, 5–8: two rows), blocks filling
+ * the page row by row in student-number order: copies 1 → 16 sets a page, 2 → 8, 3–4 → 4, 5–8 → 2.
  */
 export function sheetGeometry(copies: number): SheetGeometry {
   const c = Math.min(PRINT_COPIES.max, Math.max(PRINT_COPIES.min, Math.trunc(copies)));
   const gap = 6 * PT_PER_MM;
-  const columns = Math.min(4, c);
-  const rows = Math.ceil(c / 4);
-  // the label sits below the cut marks (3 mm under the photo) so that no mark crosses it
-  const labelHeight = 22;
   const marginX = 12 * PT_PER_MM;
-  const marginTop = 8 * PT_PER_MM;
-  const marginBottom = 6 * PT_PER_MM;
-  const headerHeight = 20;
-  const setHeight = rows * PRINT_PHOTO.heightPt + (rows - 1) * gap + labelHeight + gap;
+  const marginTop = 7 * PT_PER_MM;
+  const marginBottom = 5 * PT_PER_MM;
+  const headerHeight = 18;
+  // two 7-pt lines below the cut marks (3 mm under the photo) so that no mark crosses them
+  const labelHeight = 27;
+  const cellHeight = PRINT_PHOTO.heightPt + labelHeight + gap;
+  const columns = Math.floor((A4.width - 2 * marginX + gap) / (PRINT_PHOTO.widthPt + gap));
   const usable = A4.height - marginTop - marginBottom - headerHeight;
-  return {
-    marginX,
-    marginTop,
-    marginBottom,
-    gap,
-    columns,
-    rows,
-    labelHeight,
-    setHeight,
-    setsPerPage: Math.max(1, Math.floor(usable / setHeight)),
-    headerHeight,
-    mark: { length: 2.5 * PT_PER_MM, offset: 0.5 * PT_PER_MM },
-  };
+  const rows = Math.floor((usable + gap) / cellHeight);
+  const setColumns = Math.min(columns, c);
+  const setRows = Math.ceil(c / columns);
+  const setsPerPage = Math.max(1, Math.floor(columns / setColumns) * Math.floor(rows / setRows));
+  return { marginX, marginTop, marginBottom, gap, columns, rows, setColumns, setRows, labelHeight, cellHeight, setsPerPage, headerHeight, mark: { length: 2.5 * PT_PER_MM, offset: 0.5 * PT_PER_MM } };
 }
 
-/** Top-left corners (pt) of the copies of a set whose top is at `top`. */
-export function copyPositions(g: SheetGeometry, copies: number, top: number): { x: number; y: number }[] {
-  const rowWidth = g.columns * PRINT_PHOTO.widthPt + (g.columns - 1) * g.gap;
-  const left = (A4.width - rowWidth) / 2;
+/** Top-left corners (pt) of the copies of the set in `slot` (0 … setsPerPage − 1) of a page. */
+export function copyPositions(g: SheetGeometry, copies: number, slot: number): { x: number; y: number }[] {
+  const gridWidth = g.columns * PRINT_PHOTO.widthPt + (g.columns - 1) * g.gap;
+  const left = (A4.width - gridWidth) / 2;
+  const top = g.marginTop + g.headerHeight;
+  const perRow = Math.floor(g.columns / g.setColumns);
+  const col0 = (slot % perRow) * g.setColumns;
+  const row0 = Math.floor(slot / perRow) * g.setRows;
   return Array.from({ length: copies }, (_, i) => ({
-    x: left + (i % 4) * (PRINT_PHOTO.widthPt + g.gap),
-    y: top + Math.floor(i / 4) * (PRINT_PHOTO.heightPt + g.gap),
+    x: left + (col0 + (i % g.columns)) * (PRINT_PHOTO.widthPt + g.gap),
+    y: top + (row0 + Math.floor(i / g.columns)) * g.cellHeight,
   }));
 }
 

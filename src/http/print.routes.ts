@@ -76,7 +76,7 @@ export const printRoutes: FastifyPluginAsyncZod = async (app) => {
         operationId: 'getPrintSheet',
         tags: ['prints'],
         summary:
-          'The print sheet of one department of a batch (application/pdf, streamed): A4, each set N copies of the standard photo at 300 dpi (40.64 × 54.19 mm) with cut marks, labelled with student number, masked name and department, by student number. Reading the photos is audited (one event per sheet with the count)',
+          'The print sheet of one department of a batch (application/pdf, streamed): A4, a grid of 4 × 4 standard photos at 300 dpi (40.64 × 54.19 mm) with cut marks, each set’s N copies side by side, each photo labelled with student number, masked name and department, by student number. Sets whose photo the retention policy deleted are not printed but listed on a last page (student number, masked name, why, the date); the header X-Print-Skipped gives their number. Reading the photos is audited (one event per sheet with the counts)',
         params: PrintBatchParamsSchema,
         querystring: PrintSheetQuerySchema,
         response: { 200: z.any(), ...errorResponses('PRINT_BATCH_NOT_FOUND', 'PRINT_DEPARTMENT_NOT_IN_BATCH') },
@@ -84,7 +84,13 @@ export const printRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const file = await printService.openPrintSheet(app.deps, actorOf(request), request.params.id, request.query.department, request.lang);
-      return reply.header('Content-Type', 'application/pdf').header('Content-Disposition', disposition(file.fileName)).header('Cache-Control', 'no-store').send(file.stream);
+      return reply
+        .header('Content-Type', 'application/pdf')
+        .header('Content-Disposition', disposition(file.fileName))
+        .header('Cache-Control', 'no-store')
+        .header('X-Print-Skipped', String(file.skipped))
+        .header('Access-Control-Expose-Headers', 'X-Print-Skipped')
+        .send(file.stream);
     },
   );
 

@@ -42,7 +42,7 @@ import type { Done } from './change.js';
 import { change, mutate } from './change.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
-import { photoDeletedError } from './retention-readers.js';
+import { listShreddedOfPhotos, photoDeletedError } from './retention-readers.js';
 
 const SHEET_PAGE = 50;
 
@@ -169,6 +169,8 @@ export async function createPrintBatch(deps: ServiceDeps, actor: Actor, input: C
 export interface PrintSheetFile {
   fileName: string;
   stream: Readable;
+  /** sets not printed (their standard photo deleted under the retention policy), listed on the sheet's last page */
+  skipped: number;
 }
 
 async function readStandardJpeg(deps: ServiceDeps, photoId: string): Promise<Buffer> {
@@ -188,9 +190,22 @@ export async function openPrintSheet(deps: ServiceDeps, actor: Actor, batchId: s
   const batch = await getBatchRow(db, batchId);
   const counts = (await repo.countBatchSets(db, [batch.id])).find((c) => c.department === department);
   if (!counts || counts.sets === 0) throw new AppError('PRINT_DEPARTMENT_NOT_IN_BATCH', { params: { number: batch.number, department } });
+  // the sets, by student number (a few short rows each; the photos are read one at a time as the PDF is read),
+  // and those whose standard photo the retention policy deleted: skipped, listed on the last page
+  const items: Awaited<ReturnType<typeof repo.listSheetItems>> = [];
+  for (let after: string | null = null; ; ) {
+    const page = await repo.listSheetItems(db, batch.id, department, after, SHEET_PAGE);
+    items.push(...page);
+    if (page.length < SHEET_PAGE) break;
+    after = page[page.length - 1]!.student_no;
+  }
+  const shredded = await listShreddedOfPhotos(db, items.map((i) => i.photo_id));
+  const { timezone } = await getActiveCampaign(deps);
+  const skipped = items.filter((i) => shredded.get(i.photo_id)?.standard).map((i) => ({ item: i, deletedOn: campaignDateTime(shredded.get(i.photo_id)!.standard!, timezone).slice(0, 10) }));
+  const printed = items.filter((i) => !shredded.get(i.photo_id)?.standard);
   await change(deps, actor, async () => ({
     value: undefined,
-    audit: { action: 'prints.sheet_downloaded', targetType: 'print_batch', targetId: batch.id, details: { number: batch.number, department, sets: counts.sets, copies: batch.copies } },
+    audit: { action: 'prints.sheet_downloaded', targetType: 'print_batch', targetId: batch.id, details: { number: batch.number, department, sets: printed.length, skipped: skipped.length, copies: batch.copies } },
   }));
   async function* sets(): AsyncGenerator<SheetSet> {
     let after: string | null = null;
@@ -207,10 +222,21 @@ export async function openPrintSheet(deps: ServiceDeps, actor: Actor, batchId: s
   const en = lang === 'en';
   const title = en ? `Print batch ${batch.number} · ${department} · ${counts.sets} sets × ${batch.copies}` : `打印批次 ${batch.number} · ${department} · ${counts.sets} 套 × ${batch.copies} 张`;
   const stream = streamPrintSheetPdf(
-    { title, copies: batch.copies, total: counts.sets, pageHeader: (i, n) => (en ? `${title} · 300 dpi, 40.64 × 54.19 mm · page ${i} of ${n}` : `${title} · 300 dpi，40.64 × 54.19 毫米 · 第 ${i} 页 / 共 ${n} 页`) },
+    {
+      title,
+      copies: batch.copies,
+      total: printed.length,
+      pageHeader: (i, n) => (en ? `${title} · 300 dpi, 40.64 × 54.19 mm · page ${i} of ${n}` : `${title} · 300 dpi，40.64 × 54.19 毫米 · 第 ${i} 页 / 共 ${n} 页`),
+      skipped: skipped.length
+        ? {
+            heading: en ? `Sets not printed (${skipped.length})` : `未打印的照片（${skipped.length} 套）`,
+            lines: skipped.map(({ item, deletedOn }) => `${item.student_no}   ${maskName(item.name)}   ${en ? `photo deleted under the retention policy (${deletedOn})` : `照片已按保留策略删除（${deletedOn}）`}`),
+          }
+        : undefined,
+    },
     sets(),
   );
-  return { fileName: `print-batch-${batch.number}-${department}.pdf`, stream };
+  return { fileName: `print-batch-${batch.number}-${department}.pdf`, stream, skipped: skipped.length };
 }
 
 /** The agency marks the batch sent to the graduate school with the sets it counted (the batch's own count). */
