@@ -44,7 +44,7 @@ export async function bookingInvariants(rt: Runtime, scale: Scale, attempts: Map
     id: 'T1',
     promise: 'no session overbooked under concurrent booking attempts',
     figure: `${overbooked.length} overbooked of ${sessions.length} sessions after ${scale.bookingAttempts.toLocaleString('en-US')} concurrent attempts by ${scale.bookingStudents} students (${seated} seated, ${full} of ${beijing.length} Beijing sessions full; answers: ${answers}); ${counterWrong.length} seat counters wrong, ${twice} students with two bookings`,
-    ok: overbooked.length === 0 && counterWrong.length === 0 && twice === 0 && (attempts.get('SESSION_FULL') ?? 0) > 0,
+    ok: overbooked.length === 0 && counterWrong.length === 0 && twice === 0 && (attempts.get('SESSION_FULL') ?? 0) > 0 && ![...attempts.keys()].some((k) => k.startsWith('no answer')),
     raw: { sessions: sessions.length, overbooked: overbooked.map((s) => s.id), counterWrong: counterWrong.map((s) => s.id), twice, seated, answers: Object.fromEntries(attempts) },
   };
 }
@@ -103,12 +103,14 @@ export function nationalIdLeaks(ids: string[], serverOutput: string, dataDir: st
   const leaks: string[] = [];
   let bytes = 0;
   let files = 0;
-  // the 18 characters, and the 17 digits before the check character (a number cut short is still a number)
-  const needles = ids.flatMap((id) => [id, id.slice(0, 17)]);
+  // the 17 digits before the check character (so the 18 characters too, and a number cut short of its check
+  // character): every run of 17 or more digits is looked up, window by window, in the set of prefixes
+  const prefixes = new Set(ids.map((id) => id.slice(0, 17)));
   const search = (where: string, text: Buffer) => {
     bytes += text.length;
-    const s = text.toString('latin1');
-    for (const n of needles) if (s.includes(n)) leaks.push(`${where}: ${n.slice(0, 6)}…`);
+    for (const m of text.toString('latin1').matchAll(/\d{17,}/g)) {
+      for (let i = 0; i + 17 <= m[0].length; i++) if (prefixes.has(m[0].slice(i, i + 17))) leaks.push(`${where}: ${m[0].slice(i, i + 6)}…`);
+    }
   };
   search('server output', Buffer.from(serverOutput, 'utf8'));
   const walk = (dir: string) => {

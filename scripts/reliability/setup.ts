@@ -25,7 +25,7 @@ export interface Scale {
 }
 
 export const FULL: Scale = { bookingStudents: 600, bookingAttempts: 10_000, idempotencyKeys: 200, codeTries: 100, kills: 20, images: 1000, rosters: 200 };
-export const SHORT: Scale = { bookingStudents: 120, bookingAttempts: 1_000, idempotencyKeys: 30, codeTries: 100, kills: 3, images: 100, rosters: 40 };
+export const SHORT: Scale = { bookingStudents: 60, bookingAttempts: 600, idempotencyKeys: 16, codeTries: 100, kills: 2, images: 60, rosters: 30 };
 
 const PASSWORD = 'reliability run password, long enough';
 
