@@ -64,11 +64,13 @@ function options() {
   const minutes = Number(option('minutes', process.env.BENCH_PEAK_MINUTES ?? '4'));
   const streams = Number(option('streams', '50'));
   const signIn = option('sign-in', 'link');
+  const graceMinutes = Number(option('grace-minutes', '2'));
   if (!Number.isInteger(students) || students < SESSIONS) throw new Error(`--students: "${students}" is not a whole number of at least ${SESSIONS}`);
   if (!(minutes > 0 && minutes <= 15)) throw new Error(`--minutes: "${minutes}" is not between 0 and 15 (a sign-in link lasts 15 minutes)`);
   if (!Number.isInteger(streams) || streams < 1 || streams > 400) throw new Error(`--streams: "${streams}" is not a whole number from 1 to 400`);
   if (signIn !== 'link' && signIn !== 'password') throw new Error(`--sign-in: "${signIn}" is neither link nor password`);
-  return { students, windowMs: minutes * 60_000, streams, signIn: signIn as 'link' | 'password' };
+  if (!(graceMinutes >= 0)) throw new Error(`--grace-minutes: "${graceMinutes}" is not a number of minutes`);
+  return { students, windowMs: minutes * 60_000, graceMs: graceMinutes * 60_000, streams, signIn: signIn as 'link' | 'password' };
 }
 
 const studentNo = (i: number) => `P${String(i).padStart(9, '0')}`;
@@ -234,6 +236,8 @@ interface RunResult {
   steps: Record<'signIn' | 'list' | 'book', { n: number; p50: number; p99: number }>;
   booked: number;
   withoutSeat: number;
+  /** students who had not finished when the window and its grace were over: they take no further step */
+  gaveUp: number;
   sessionFull: number;
   errors: Record<string, number>;
   maxStartLagMs: number;
@@ -310,6 +314,7 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
     };
     let booked = 0;
     let withoutSeat = 0;
+    let gaveUp = 0;
     let sessionFull = 0;
     let requests = 0;
     let maxStartLagMs = 0;
@@ -322,18 +327,32 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
     };
     const rng = (i: number, attempt: number) => (((i * 2654435761 + attempt * 40503) >>> 0) % 10_000) / 10_000;
 
+    // A run that falls behind is not waited for forever: past the window and its grace, no student takes another step.
+    // Then the requests still waiting are abandoned too (their connections closed), as a student would give up.
+    let giveUpAt = Number.POSITIVE_INFINITY;
+    let abandoned = false;
+    const agents = new Set<http.Agent>();
+    const late = () => {
+      if (!abandoned && performance.now() < giveUpAt) return false;
+      gaveUp++;
+      return true;
+    };
     const student = async (i: number): Promise<void> => {
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      agents.add(agent);
       const from = studentAddress(i);
       try {
         const signIn =
           opts.signIn === 'link'
             ? await timed('signIn', send(base, agent, from, 'POST', '/api/auth/signin-link/consume', {}, { token: tokens[i] }))
             : await timed('signIn', send(base, agent, from, 'POST', '/api/auth/login', {}, { username: studentNo(i), password: PASSWORD }));
+        if (signIn.status === 0 && abandoned) return void gaveUp++;
         if (signIn.status !== 200) return error('sign-in', signIn);
         const cookie = { cookie: String(signIn.headers['set-cookie']?.[0] ?? '').split(';')[0]! };
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          if (late()) return;
           const list = await timed('list', send(base, agent, from, 'GET', '/api/me/sessions', cookie));
+          if (list.status === 0 && abandoned) return void gaveUp++;
           if (list.status !== 200) return error('list', list);
           const items = (JSON.parse(list.body) as { items: { id: string; bookable: boolean; capacity: number; booked: number }[] }).items;
           const open = items.filter((s) => s.bookable && s.booked < s.capacity);
@@ -346,6 +365,7 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
           let r = rng(i, attempt) * weights.reduce((a, b) => a + b, 0);
           let pick = 0;
           while (r >= weights[pick]! && pick < open.length - 1) r -= weights[pick++]!;
+          if (late()) return;
           const book = await timed('book', send(base, agent, from, 'POST', '/api/bookings', { ...cookie, 'idempotency-key': crypto.randomUUID() }, { sessionId: open[pick]!.id }));
           if (book.status === 201) {
             booked++;
@@ -355,17 +375,20 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
             sessionFull++;
             continue;
           }
+          if (book.status === 0 && abandoned) return void gaveUp++;
           return error('book', book);
         }
         withoutSeat++;
       } finally {
         agent.destroy();
+        agents.delete(agent);
       }
     };
 
     // The open arrival schedule.
     const spacing = opts.windowMs / opts.students;
     const t0 = performance.now();
+    giveUpAt = t0 + opts.windowMs + opts.graceMs;
     const running: Promise<void>[] = [];
     for (let i = 0; i < opts.students; i++) {
       const due = t0 + i * spacing;
@@ -374,7 +397,12 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
       maxStartLagMs = Math.max(maxStartLagMs, performance.now() - due);
       running.push(student(i));
     }
+    const abandon = setTimeout(() => {
+      abandoned = true;
+      for (const a of agents) a.destroy();
+    }, Math.max(0, giveUpAt - performance.now()) + 5_000);
     await Promise.all(running);
+    clearTimeout(abandon);
     const elapsedMs = performance.now() - t0;
     const serverCpuS = servers.map((s, k) => cpuSeconds(s.child.pid) - cpuBefore[k]!);
     const pgFigures = await sampler.stop();
@@ -386,9 +414,10 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
     let stale = streams.length;
     let invariants: RunResult['invariants'];
     try {
-      const truth = new Map((await finalDeps.db.db.selectFrom('schedule_sessions').select(['id', 'booked']).execute()).map((r) => [r.id, Number(r.booked)]));
       const tc = performance.now();
       for (;;) {
+        // read each time: requests abandoned by students may still be committing in the servers
+        const truth = new Map((await finalDeps.db.db.selectFrom('schedule_sessions').select(['id', 'booked']).execute()).map((r) => [r.id, Number(r.booked)]));
         stale = streams.filter((s) => [...truth].some(([id, n]) => (s.booked.get(id) ?? 0) !== n)).length;
         convergeMs = performance.now() - tc;
         if (stale === 0 || convergeMs > 15_000) break;
@@ -410,6 +439,7 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
       steps: { signIn: summarize(lat.signIn), list: summarize(lat.list), book: summarize(lat.book) },
       booked,
       withoutSeat,
+      gaveUp,
       sessionFull,
       errors,
       maxStartLagMs,
@@ -423,7 +453,14 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
   } finally {
     for (const s of streams) s.close();
     await lb?.close();
-    await Promise.all(servers.map(stop));
+    // a server still working through abandoned requests is not waited for past 30 s
+    await Promise.all(
+      servers.map((s) =>
+        Promise.race([stop(s), new Promise<void>((r) => setTimeout(r, 30_000).unref())]).then(() => {
+          if (s.child.exitCode === null) s.child.kill('SIGKILL');
+        }),
+      ),
+    );
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   }
 }
@@ -524,7 +561,7 @@ function check(r: RunResult): string[] {
   if (r.booked > r.seats) problems.push(`${r.booked} bookings accepted for ${r.seats} seats`);
   if (Object.keys(r.errors).length) problems.push(`unexpected answers: ${JSON.stringify(r.errors)}`);
   if (!r.streams.converged) problems.push(`${r.streams.stale} live-count streams still differ from the database 15 s after the last answer`);
-  if (r.booked + r.withoutSeat !== r.students && !Object.keys(r.errors).length) problems.push(`${r.students - r.booked - r.withoutSeat} students unaccounted for`);
+  if (r.booked + r.withoutSeat + r.gaveUp !== r.students && !Object.keys(r.errors).length) problems.push(`${r.students - r.booked - r.withoutSeat} students unaccounted for`);
   return problems;
 }
 
@@ -561,7 +598,7 @@ export async function benchPeak(serverUrl: string): Promise<void> {
         figure:
           `${fmt(r.studentsPerSecond, 1)} students/s, ${fmt(r.requestsPerSecond)} requests/s over ${fmt(r.elapsedS, 1)} s; ` +
           `sign-in p50 ${fmt(s.signIn.p50, 1)} / p99 ${fmt(s.signIn.p99, 1)} ms, list p50 ${fmt(s.list.p50, 1)} / p99 ${fmt(s.list.p99, 1)} ms (${fmt(s.list.n)}), book p50 ${fmt(s.book.p50, 1)} / p99 ${fmt(s.book.p99, 1)} ms (${fmt(s.book.n)}); ` +
-          `booked ${fmt(r.booked)} of ${fmt(r.seats)} seats, ${fmt(r.sessionFull)} × SESSION_FULL then another choice, ${fmt(r.withoutSeat)} without a seat, errors ${Object.values(r.errors).reduce((a, b) => a + b, 0)}; ` +
+          `booked ${fmt(r.booked)} of ${fmt(r.seats)} seats, ${fmt(r.sessionFull)} × SESSION_FULL then another choice, ${fmt(r.withoutSeat)} without a seat, ${fmt(r.gaveUp)} gave up (not done ${fmt(opts.graceMs / 60_000, 1)} min after the window), errors ${Object.values(r.errors).reduce((a, b) => a + b, 0)}; ` +
           `over capacity ${r.invariants.sessionsOverCapacity}, two bookings ${r.invariants.studentsWithSeveralBookings}, counters ≠ bookings ${r.invariants.counterMismatches}; ` +
           `PostgreSQL connections max ${r.pg.max} (mean ${fmt(r.pg.mean, 1)}, active at most ${r.pg.maxActive}); server CPU ${r.serverCpuS.map((c) => `${fmt(c, 1)} s`).join(' + ')}; requests per process ${r.forwarded.map((n) => fmt(n)).join(' / ')}; ` +
           `streams per process ${r.streams.perProcess.join(' / ')}, ${fmt(r.streams.sessionEvents)} session events, all equal to the database ${fmt(r.streams.convergeMs)} ms after the last answer; start lag at most ${fmt(r.maxStartLagMs)} ms`,
@@ -589,6 +626,7 @@ function markdownTable(results: RunResult[], signIn: string): string {
     ['list sessions p50 / p99', (r) => `${fmt(r.steps.list.p50, 1)} / ${fmt(r.steps.list.p99, 1)} ms (${fmt(r.steps.list.n)})`],
     ['book p50 / p99', (r) => `${fmt(r.steps.book.p50, 1)} / ${fmt(r.steps.book.p99, 1)} ms (${fmt(r.steps.book.n)})`],
     ['booked / seats', (r) => `${fmt(r.booked)} / ${fmt(r.seats)} (${fmt(r.sessionFull)} × SESSION_FULL, then another choice)`],
+    ['gave up (not done by the end of the grace after the window)', (r) => fmt(r.gaveUp)],
     ['errors', (r) => String(Object.values(r.errors).reduce((a, b) => a + b, 0))],
     ['overbooked sessions, double bookings, counter mismatches', (r) => `${r.invariants.sessionsOverCapacity}, ${r.invariants.studentsWithSeveralBookings}, ${r.invariants.counterMismatches}`],
     ['PostgreSQL connections (max, mean, max active)', (r) => `${r.pg.max}, ${fmt(r.pg.mean, 1)}, ${r.pg.maxActive}`],
