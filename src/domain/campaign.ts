@@ -106,10 +106,13 @@ export function shiftCampaignForward(campaign: CampaignDefinition, today: string
     retakeBefore: shiftTerm(campaign.retakeBefore),
     deferTerms: campaign.deferTerms.map(shiftTerm),
     weekendDays: campaign.weekendDays.map(shiftDate),
-    // S6: the make-up deadlines follow their terms (same month and day, the terms' years)
-    makeUp: campaign.makeUp.deadlines
-      ? { ...campaign.makeUp, deadlines: Object.fromEntries(Object.entries(campaign.makeUp.deadlines).map(([t, d]) => [shiftTerm(t), `${Number(d.slice(0, 4)) + years}${d.slice(4)}`])) }
-      : campaign.makeUp,
+    // S6: the make-up deadlines keep their terms (shifted by years) and move with the days (the same whole
+    // weeks), so they stay as far after the campaign's last day as in the file and never before make-ups open
+    makeUp: {
+      ...campaign.makeUp,
+      ...(campaign.makeUp.deadline ? { deadline: shiftDate(campaign.makeUp.deadline) } : {}),
+      ...(campaign.makeUp.deadlines ? { deadlines: Object.fromEntries(Object.entries(campaign.makeUp.deadlines).map(([t, d]) => [shiftTerm(t), shiftDate(d)])) } : {}),
+    },
     days: campaign.days.map((d) => ({ ...d, date: shiftDate(d.date) })),
   };
 }

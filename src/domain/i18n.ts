@@ -195,6 +195,15 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     zh: '学校的集中采集已于 {lastDay} 结束，学校的采集站点不再拍照：补采请到{cityZh}的补采门店{deadlineZh}',
     en: "The school's campaign ended on {lastDay}: its stations take no more photos. Make-ups are taken at the outlets in {cityEn}{deadlineEn}",
   },
+  MAKEUP_DEADLINE_TERM_UNKNOWN: { zh: '补采截止日期：{term} 不是本次采集的毕业时间（{termsZh}）', en: 'Make-up deadline: {term} is not a graduation term of this campaign ({termsEn})' },
+  MAKEUP_DEADLINE_NOT_A_DATE: {
+    zh: '{term} 毕（结）业学生的补采截止日期“{value}”不是有效日期（格式为 YYYY-MM-DD，如 {example}）',
+    en: 'The make-up deadline for students finishing in {term}, "{value}", is not a date (YYYY-MM-DD, e.g. {example})',
+  },
+  MAKEUP_DEADLINE_BEFORE_OPENING: {
+    zh: '{term} 毕（结）业学生的补采截止日期 {value} 早于补采开始日期 {opensOn}（学校的集中采集到 {lastDay} 结束）',
+    en: 'The make-up deadline for students finishing in {term}, {value}, is before make-ups open on {opensOn} (the campaign ends on {lastDay})',
+  },
   MAKEUP_DEADLINE_PASSED: { zh: '已过补采截止日期：{term} 毕（结）业学生的补采截止日期为 {deadline}', en: 'The make-up deadline has passed: for students finishing in {term} it was {deadline}' },
   // the registry package (issue 10 section 1, A1)
   EXPORT_KEY_INVALID: { zh: '“{source}”不是 OpenPGP 公钥（应为学信网提供的 .asc 公钥文件）；未导出任何内容', en: '"{source}" is not an OpenPGP public key (expected the registry\'s .asc public key file); nothing was exported' },

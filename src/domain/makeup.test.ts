@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';
-import { cityKey, cityName, defaultMakeUpDeadline, isRealDate, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, sameCity } from './makeup.js';
+import { cityKey, cityName, defaultMakeUpDeadline, defaultMakeUpDeadlines, isRealDate, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, sameCity } from './makeup.js';
 
 function campaign2024(): CampaignDefinition {
   return JSON.parse(fs.readFileSync(new URL('../services/demo/campaign-2024.json', import.meta.url), 'utf8')) as CampaignDefinition;
@@ -35,6 +35,13 @@ describe('make-up rules (S6)', () => {
     expect(isRealDate('2024-02-29')).toBe(true);
     expect(isRealDate('2023-02-29')).toBe(false);
     expect(isRealDate('2023-11-31')).toBe(false);
+  });
+
+  it('the suggested deadlines never fall before make-ups open: the notice’s pattern, else 30 days after opening', () => {
+    const c = (lastDay: string, targetTerms: string[]) => ({ targetTerms, days: [{ date: '2023-11-01', departments: [] }, { date: lastDay, departments: [] }] }) as unknown as CampaignDefinition;
+    expect(defaultMakeUpDeadlines(c('2023-11-05', ['2024-01', '2024-07']))).toEqual({ '2024-01': '2023-11-30', '2024-07': '2024-04-30' });
+    // the tester's demo: the campaign ends 13 Dec 2026, make-ups open the 14th; the pattern's 30 Nov is past
+    expect(defaultMakeUpDeadlines(c('2026-12-13', ['2027-01', '2027-07']))).toEqual({ '2027-01': '2027-01-13', '2027-07': '2027-04-30' });
   });
 
   it('the window of a term: not open on the campaign’s last day, open the next day and on the deadline day, closed after', () => {

@@ -101,8 +101,21 @@ export function defaultMakeUpDeadline(term: Term): string {
   return new Date(Date.UTC(y!, m! - back, 0)).toISOString().slice(0, 10);
 }
 
-export function defaultMakeUpDeadlines(campaign: Pick<CampaignDefinition, 'targetTerms'>): Record<Term, string> {
-  return Object.fromEntries(campaign.targetTerms.map((t) => [t, defaultMakeUpDeadline(t)]));
+/** Days after make-ups open given as the suggested deadline when the term's usual one is already before that. */
+export const MAKEUP_MIN_SUGGESTED_DAYS = 30;
+
+/**
+ * The suggested deadline of each target term: its usual one (`defaultMakeUpDeadline`), unless that falls before
+ * make-ups open (a campaign held late, e.g. in December for January graduates): then 30 days after they open.
+ */
+export function defaultMakeUpDeadlines(campaign: Pick<CampaignDefinition, 'targetTerms' | 'days'>): Record<Term, string> {
+  const opensOn = addDays([...campaign.days.map((d) => d.date)].sort().at(-1) ?? '', 1);
+  return Object.fromEntries(
+    campaign.targetTerms.map((t) => {
+      const usual = defaultMakeUpDeadline(t);
+      return [t, usual < opensOn ? addDays(opensOn, MAKEUP_MIN_SUGGESTED_DAYS) : usual];
+    }),
+  );
 }
 
 /** The last day of make-ups for students finishing in `term`: its own deadline, else the campaign's one `deadline`, else none. */

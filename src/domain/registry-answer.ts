@@ -27,14 +27,21 @@ export function findAnswerColumns(headers: readonly string[]): { studentNo: numb
 
 /** The words the registry and people write for each answer (compared normalised). */
 export const STATUS_WORDS: Record<RegistryAnswerStatus, readonly string[]> = {
-  accepted: ['通过', '已通过', '审核通过', '校对通过', '合格', '正确', '无误', '已接收', '接收', 'accepted', 'accept', 'ok', 'pass', 'passed', 'approved'],
-  rejected: ['有误', '有错误', '错误', '不合格', '不通过', '未通过', '退回', '驳回', '需重拍', '重拍', 'rejected', 'reject', 'error', 'wrong', 'failed', 'fail'],
+  accepted: ['通过', '已通过', '审核通过', '审核已通过', '校对通过', '校对已通过', '合格', '正确', '无误', '已接收', '接收', 'accepted', 'accept', 'ok', 'pass', 'passed', 'approved'],
+  rejected: ['有误', '有错误', '错误', '不合格', '不通过', '未通过', '审核不通过', '审核未通过', '校对不通过', '校对未通过', '退回', '驳回', '需重拍', '重拍', 'rejected', 'reject', 'error', 'wrong', 'failed', 'fail'],
 };
 
+/** What the word is about, written before it ("照片有误", "图像不合格", "照片审核通过"): dropped before matching. */
+const SUBJECT_PREFIX = /^(照片|图像|相片|图片|证件照)/u;
+
+/** A whole word of the lists (never a part of one: 不通过 is not 通过), after the subject prefix is dropped. */
 export function parseAnswerStatus(word: string): RegistryAnswerStatus | null {
-  const w = normaliseWord(word);
-  if (w === '') return null;
-  for (const status of ['accepted', 'rejected'] as const) if (STATUS_WORDS[status].some((s) => normaliseWord(s) === w)) return status;
+  const full = normaliseWord(word);
+  if (full === '') return null;
+  for (const w of [full, full.replace(SUBJECT_PREFIX, '')]) {
+    if (w === '') continue;
+    for (const status of ['accepted', 'rejected'] as const) if (STATUS_WORDS[status].some((s) => normaliseWord(s) === w)) return status;
+  }
   return null;
 }
 

@@ -78,10 +78,17 @@ describe.each(DIALECTS)('make-up API on %s', (dialect) => {
     const settings = await call('mh-admin', '/api/makeup/settings');
     expect(settings.body).toMatchObject({ deadlines: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' }, opensOn: '2023-11-06' });
     const wrongTerm = await call('mh-admin', '/api/makeup/settings', { method: 'PUT', json: { deadlines: { '2025-01': '2024-11-30' } } });
-    expect([wrongTerm.status, errorOf(wrongTerm.body).code]).toEqual([400, 'VALIDATION_FAILED']);
-    expect(errorOf(wrongTerm.body).message).toContain('2025-01');
+    expect([wrongTerm.status, errorOf(wrongTerm.body).code]).toEqual([422, 'MAKEUP_DEADLINE_TERM_UNKNOWN']);
+    expect(errorOf(wrongTerm.body).message).toBe('补采截止日期：2025-01 不是本次采集的毕业时间（2024-01、2024-07）');
     const wrongDate = await call('mh-admin', '/api/makeup/settings', { method: 'PUT', json: { deadlines: { '2024-01': '2023-02-30' } } });
-    expect(errorOf(wrongDate.body).message).toContain('2023-02-30');
+    expect([wrongDate.status, errorOf(wrongDate.body).code]).toEqual([422, 'MAKEUP_DEADLINE_NOT_A_DATE']);
+    expect(errorOf(wrongDate.body).message).toBe('2024-01 毕（结）业学生的补采截止日期“2023-02-30”不是有效日期（格式为 YYYY-MM-DD，如 2023-11-30）');
+    const inEnglish = await call('mh-admin', '/api/makeup/settings', { method: 'PUT', json: { deadlines: { '2024-01': '2027-13-40' } }, lang: 'en' });
+    expect(errorOf(inEnglish.body).message).toBe('The make-up deadline for students finishing in 2024-01, "2027-13-40", is not a date (YYYY-MM-DD, e.g. 2023-11-30)');
+    const early = await call('mh-admin', '/api/makeup/settings', { method: 'PUT', json: { deadlines: { '2024-01': '2023-11-01' } } });
+    expect([early.status, errorOf(early.body).code]).toEqual([422, 'MAKEUP_DEADLINE_BEFORE_OPENING']);
+    expect(errorOf(early.body).message).toBe('2024-01 毕（结）业学生的补采截止日期 2023-11-01 早于补采开始日期 2023-11-06（学校的集中采集到 2023-11-05 结束）');
+    expect(errorOf(early.body).details).toEqual([{ field: 'deadlines.2024-01', code: 'MAKEUP_DEADLINE_BEFORE_OPENING', value: '2023-11-01' }]);
   });
 
   it('recording: before make-ups open 409 MAKEUP_NOT_YET_OPEN with the date; after the deadline 409 MAKEUP_DEADLINE_PASSED with the date; in between the student is set', async () => {

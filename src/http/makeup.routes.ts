@@ -88,7 +88,7 @@ export const makeupRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['makeup'],
         summary: 'Sets the make-up deadline of each target term (real dates, not before make-ups open); audited',
         body: UpdateMakeUpSettingsRequestSchema,
-        response: { 200: MakeUpSettingsSchema, ...errorResponses('CAMPAIGN_NOT_FOUND') },
+        response: { 200: MakeUpSettingsSchema, ...errorResponses('CAMPAIGN_NOT_FOUND', 'MAKEUP_DEADLINE_TERM_UNKNOWN', 'MAKEUP_DEADLINE_NOT_A_DATE', 'MAKEUP_DEADLINE_BEFORE_OPENING') },
       },
     },
     async (request) => makeupService.updateMakeUpSettings(app.deps, actorOf(request), request.body),

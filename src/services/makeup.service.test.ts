@@ -8,6 +8,7 @@ import { expectAppError } from '../../test/support/app-errors.js';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { translateAppError } from '../domain/i18n.js';
+import { defaultMakeUpDeadlines, makeUpOpensOn } from '../domain/makeup.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
@@ -117,10 +118,11 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
   it('deadlines per target term: the notice’s 30 Nov / 30 Apr, only target terms and real dates, audited', async () => {
     const settings = await getMakeUpSettings(rt.deps, admin);
     expect(settings).toMatchObject({ deadlines: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' }, suggested: { '2024-01': '2023-11-30', '2024-07': '2024-04-30' }, lastDay: '2023-11-05', opensOn: '2023-11-06' });
-    await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2025-01': '2024-11-30' } }), 'VALIDATION_FAILED');
-    const bad = await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-31' } }), 'VALIDATION_FAILED');
-    expect(translateAppError(bad, 'en')).toContain('2023-11-31');
-    await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-01' } }), 'VALIDATION_FAILED');
+    await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2025-01': '2024-11-30' } }), 'MAKEUP_DEADLINE_TERM_UNKNOWN');
+    const bad = await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-31' } }), 'MAKEUP_DEADLINE_NOT_A_DATE');
+    expect(translateAppError(bad, 'zh')).toBe('2024-01 毕（结）业学生的补采截止日期“2023-11-31”不是有效日期（格式为 YYYY-MM-DD，如 2023-11-30）');
+    const early = await expectAppError(updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-11-01' } }), 'MAKEUP_DEADLINE_BEFORE_OPENING');
+    expect(translateAppError(early, 'en')).toBe('The make-up deadline for students finishing in 2024-01, 2023-11-01, is before make-ups open on 2023-11-06 (the campaign ends on 2023-11-05)');
     const changed = await updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2023-12-15', '2024-07': '2024-04-30' } });
     expect(changed.deadlines).toEqual({ '2024-01': '2023-12-15', '2024-07': '2024-04-30' });
     expect((await events('makeup_settings.changed')).at(-1)?.details).toContain('2023-12-15');
@@ -174,8 +176,6 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     expect((await events('photo.upload_refused')).map((e) => JSON.parse(e.details as string).code)).toEqual(expect.arrayContaining(['MAKEUP_NOT_YET_OPEN', 'MAKEUP_DEADLINE_PASSED', 'PHOTO_ALREADY_CONFIRMED', 'OUTLET_CITY_NOT_ALLOWED']));
   });
 
-  it('reminder mail after the campaign (S6): one per student still owing a photo, where and by when, no student number; none before make-ups open', async () => {
-    beijing('2023-11-06T08:59:00');
   it('after the campaign’s last day the school’s own stations refuse (CAMPAIGN_ENDED names the last day and the Beijing outlets with the term’s deadline): setting the student, uploading with a site station or none; on the last day they still take', async () => {
     beijing('2023-11-05T23:59:00');
     await setStationStudent(rt.deps, operator, 'shenzhen-1', { studentNo: NO.july });
@@ -194,6 +194,8 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     expect((await events('photo.upload_refused')).map((r) => JSON.parse(r.details as string).code)).toContain('CAMPAIGN_ENDED');
   });
 
+  it('reminder mail after the campaign (S6): one per student still owing a photo, where and by when, no student number; none before make-ups open', async () => {
+    beijing('2023-11-06T08:59:00');
     expect((await scheduleReminders(rt.deps, SYSTEM)).makeup).toBeUndefined();
     beijing('2023-11-06T09:00:00');
     const first = await scheduleReminders(rt.deps, SYSTEM);
@@ -260,12 +262,24 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
 });
 
 describe('the campaign file’s make-up deadlines (S6)', () => {
-  it('the file’s deadlines are read as dates; they follow the demo campaign when it moves forward', async () => {
+  it('the file’s deadlines are read as dates; they move with the demo campaign’s days (the same whole weeks), never before make-ups open', async () => {
     const c = readPublishedDemoCampaign();
     const e = await expectAppError(Promise.resolve().then(() => parseCampaignDefinition({ ...c, makeUp: { ...c.makeUp, deadlines: { '2024-01': '30.11.2023' } } })), 'VALIDATION_FAILED');
     expect(e.params.detail).toContain('makeUp.deadlines.2024-01');
     const moved = demoCampaign(new Date('2026-12-03T00:00:00Z'));
     expect(Object.keys(moved.makeUp.deadlines ?? {})).toEqual(moved.targetTerms);
-    expect(moved.makeUp.deadlines?.[moved.targetTerms[0]!]).toMatch(/-11-30$/);
+    // the notice: the campaign ends 5 Nov, the January deadline is 30 Nov (25 days later), the July one 30 Apr
+    const days = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 86_400_000;
+    const lastDay = [...moved.days.map((d) => d.date)].sort().at(-1)!;
+    expect(moved.makeUp.deadlines).toEqual({ [moved.targetTerms[0]!]: expect.any(String), [moved.targetTerms[1]!]: expect.any(String) });
+    expect(days(lastDay, moved.makeUp.deadlines![moved.targetTerms[0]!]!)).toBe(25);
+    expect(days(lastDay, moved.makeUp.deadlines![moved.targetTerms[1]!]!)).toBe(days('2023-11-05', '2024-04-30'));
+    // the tester's day: make-ups opened 2026-12-14 and the January deadline printed was 2026-11-30
+    for (const today of ['2026-12-03', '2026-11-20', '2027-06-15', '2028-02-29']) {
+      const c2 = demoCampaign(new Date(`${today}T00:00:00Z`));
+      const opensOn = makeUpOpensOn(c2);
+      for (const d of Object.values(c2.makeUp.deadlines ?? {})) expect(d >= opensOn).toBe(true);
+      for (const d of Object.values(defaultMakeUpDeadlines(c2))) expect(d >= opensOn).toBe(true);
+    }
   });
 });

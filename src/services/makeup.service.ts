@@ -187,13 +187,22 @@ export async function updateMakeUpSettings(deps: ServiceDeps, actor: Actor, body
     if (!campaign) throw new AppError('CAMPAIGN_NOT_FOUND');
     await assertCampaignOpenForWrite(deps, tx, campaign);
     const opensOn = makeUpOpensOn(campaign);
-    const problems: string[] = [];
+    const lastDay = campaignLastDay(campaign);
+    // every problem in details (field, code, value); the first one is the message, in the reader's language
+    type Problem = { code: 'MAKEUP_DEADLINE_TERM_UNKNOWN' | 'MAKEUP_DEADLINE_NOT_A_DATE' | 'MAKEUP_DEADLINE_BEFORE_OPENING'; term: string; value: string };
+    const problems: Problem[] = [];
     for (const [term, date] of Object.entries(parsed.data.deadlines)) {
-      if (!campaign.targetTerms.includes(term)) problems.push(`deadlines.${term}: not a target term (${campaign.targetTerms.join(', ')})`);
-      else if (!isRealDate(date)) problems.push(`deadlines.${term}: "${date}" is not a date (YYYY-MM-DD)`);
-      else if (date < opensOn) problems.push(`deadlines.${term}: ${date} is before make-ups open (${opensOn})`);
+      if (!campaign.targetTerms.includes(term)) problems.push({ code: 'MAKEUP_DEADLINE_TERM_UNKNOWN', term, value: date });
+      else if (!isRealDate(date)) problems.push({ code: 'MAKEUP_DEADLINE_NOT_A_DATE', term, value: date });
+      else if (date < opensOn) problems.push({ code: 'MAKEUP_DEADLINE_BEFORE_OPENING', term, value: date });
     }
-    if (problems.length > 0) throw new AppError('VALIDATION_FAILED', { params: { detail: problems.join('; ') }, details: problems.map((p) => ({ field: p.split(':')[0], message: p })) });
+    const first = problems[0];
+    if (first) {
+      throw new AppError(first.code, {
+        params: { term: first.term, value: first.value, termsZh: campaign.targetTerms.join('、'), termsEn: campaign.targetTerms.join(', '), example: defaultMakeUpDeadlines(campaign)[campaign.targetTerms[0] ?? ''] ?? opensOn, opensOn, lastDay },
+        details: problems.map((p) => ({ field: `deadlines.${p.term}`, code: p.code, value: p.value })),
+      });
+    }
     const before = campaign.makeUp.deadlines ?? {};
     const after = Object.fromEntries(Object.entries(parsed.data.deadlines).sort(([a], [b]) => a.localeCompare(b)));
     if (JSON.stringify(before) === JSON.stringify(after)) return { value: campaign, audit: null };
