@@ -148,7 +148,8 @@ export function uploadFile<S extends z.ZodType>(
 }
 
 /** Downloads a file answer (xlsx export) through fetch, so errors show as messages, not as a JSON page. */
-export async function download(url: string, fallbackName: string): Promise<void> {
+/** Downloads a file; returns the response's headers (e.g. a count the server adds). */
+export async function download(url: string, fallbackName: string): Promise<Headers> {
   let response: Response;
   try {
     response = await fetch(url, { credentials: 'same-origin', headers: { 'Accept-Language': acceptLanguage() } });
@@ -166,6 +167,7 @@ export async function download(url: string, fallbackName: string): Promise<void>
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return response.headers;
 }
 
 function fileNameFromDisposition(header: string | null): string | undefined {

@@ -18,8 +18,10 @@ export const printsApi = {
   /** createPrintBatch */
   createBatch: (body: CreatePrintBatchRequest) => api('/api/prints/batches', { method: 'POST', body, schema: PrintBatchSchema }),
   /** getPrintSheet (PDF; reading the photos is audited) */
-  downloadSheet: (batchId: string, number: number, department: string) =>
-    download(`/api/prints/batches/${encodeURIComponent(batchId)}/sheet${toQuery({ department })}`, `print-batch-${number}.pdf`),
+  downloadSheet: async (batchId: string, number: number, department: string): Promise<{ skipped: number }> => {
+    const headers = await download(`/api/prints/batches/${encodeURIComponent(batchId)}/sheet${toQuery({ department })}`, `print-batch-${number}.pdf`);
+    return { skipped: Number(headers.get('X-Print-Skipped') ?? 0) || 0 };
+  },
   /** sendPrintBatch */
   sendBatch: (batchId: string, count: number) => api(`/api/prints/batches/${encodeURIComponent(batchId)}/send`, { method: 'POST', body: { count }, schema: PrintBatchSchema }),
   /** receivePrintBatch */

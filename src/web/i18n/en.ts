@@ -979,6 +979,7 @@ export const en: Texts<typeof zh> = {
     unprinted: 'To print',
     unprintedHint: 'Confirmed, valid photos not printed yet (a voided confirmation is never printed)',
     nothingUnprinted: 'Nothing to print',
+    sheetSkipped: 'Print batch {{number}} · {{department}}: {{count}} sets were not printed (photo deleted under the retention policy); they are listed on the sheet’s last page',
     newBatch: 'New print batch',
     department: 'Department',
     allDepartments: 'All departments',

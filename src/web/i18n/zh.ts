@@ -968,6 +968,7 @@ export const zh = {
     unprinted: '待冲印',
     unprintedHint: '已确认、有效、尚未冲印的照片（撤销确认的照片不会冲印）',
     nothingUnprinted: '没有待冲印的照片',
+    sheetSkipped: '打印批次 {{number}} · {{department}}：{{count}} 套照片已按保留策略删除，未打印；名单见打印单最后一页',
     newBatch: '新建冲印批次',
     department: '院系',
     allDepartments: '所有院系',

@@ -150,6 +150,9 @@ export function BatchesCard(): ReactNode {
         </Card>
       ) : null}
       {sheet.error ? <Alert type="error" showIcon closable title={sheet.error.message} /> : null}
+      {sheet.data && sheet.data.skipped > 0 && sheet.variables ? (
+        <Alert type="warning" showIcon closable title={t('printsHandover.sheetSkipped', { number: sheet.variables.b.number, department: sheet.variables.d, count: sheet.data.skipped })} data-testid="sheet-skipped" />
+      ) : null}
       <Card size="small" title={t('printsHandover.batches')}>
         <Table<PrintBatch> rowKey="id" size="small" columns={columns} dataSource={data?.items ?? []} loading={list.isLoading} pagination={false} scroll={{ x: 'max-content' }} data-testid="prints-batches" />
       </Card>
