@@ -287,6 +287,8 @@ export async function permissionMatrix(ctx: Ctx, objects: MatrixObjects): Promis
     permission === 'public' || (permission === 'signed-in' && caller !== 'anonymous') || (caller !== 'anonymous' && (ROLES as string[]).includes(caller) && hasPermission({ role: caller }, permission as Permission));
   let sent = 0;
   const unexpected: string[] = [];
+  /** calls without an answer (a dropped connection, a timeout), with the server's last words if it died */
+  const dropped: string[] = [];
   const undeclared = operations.filter((o) => o.permission === 'missing').map((o) => o.operationId);
   const jobs: { caller: Caller; op: Operation; variant: 'own' | 'other' | 'none' }[] = [];
   for (const op of operations) {
@@ -323,7 +325,20 @@ export async function permissionMatrix(ctx: Ctx, objects: MatrixObjects): Promis
       form.append('file', new Blob([Buffer.from('学号,姓名\n1,张三\n')]), 'x.csv');
     } else if (op.method !== 'GET' && op.method !== 'DELETE') json = exampleOf(op.body, refs) ?? {};
     const query = op.method === 'GET' ? `${url.includes('?') ? '&' : '?'}department=${encodeURIComponent(refs.department!)}&studentNo=${refs.studentNo}` : '';
-    const a = await ctx.client.send(op.method, url + query, { cookie: cookieOf(caller), json, form, timeoutMs: 20_000 });
+    let a: Answer;
+    try {
+      a = await ctx.client.send(op.method, url + query, { cookie: cookieOf(caller), json, form, timeoutMs: 20_000 });
+    } catch (e) {
+      sent++;
+      const down = !ctx.server.running();
+      dropped.push(`${op.operationId} as ${caller} (${variant}): ${(e as Error).message}${down ? `; the server exited:\n${ctx.server.output().slice(-1500)}` : ''}`);
+      if (down) {
+        ctx.pauseHealth();
+        await ctx.server.start();
+        ctx.resumeHealth();
+      }
+      return;
+    }
     sent++;
     if (a.status >= 200 && a.status < 300) unexpected.push(`${op.operationId} as ${caller} (${variant}) → ${a.status}`);
     if (op.operationId === 'logout' || (a.status === 401 && caller !== 'anonymous')) throw new Error(`T6: ${caller} lost their session at ${op.operationId}`);
@@ -331,9 +346,9 @@ export async function permissionMatrix(ctx: Ctx, objects: MatrixObjects): Promis
   return {
     id: 'T6',
     promise: 'no unexpected 2xx over role × operationId × own/other object (from the OpenAPI document)',
-    figure: `${unexpected.length} unexpected 2xx of ${sent} calls (${operations.length} operations × ${ROLES.length + 1} callers)${undeclared.length ? `; ${undeclared.length} operations declare no permission` : ''}`,
-    ok: unexpected.length === 0 && undeclared.length === 0 && sent > 0,
-    raw: { operations: operations.length, calls: sent, unexpected, undeclared },
+    figure: `${unexpected.length} unexpected 2xx of ${sent} calls (${operations.length} operations × ${ROLES.length + 1} callers)${undeclared.length ? `; ${undeclared.length} operations declare no permission` : ''}${dropped.length ? `; ${dropped.length} calls without an answer` : ''}`,
+    ok: unexpected.length === 0 && undeclared.length === 0 && dropped.length === 0 && sent > 0,
+    raw: { operations: operations.length, calls: sent, unexpected, undeclared, dropped: dropped.slice(0, 10) },
   };
 }
 
