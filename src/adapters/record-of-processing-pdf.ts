@@ -50,8 +50,12 @@ export async function renderRecordOfProcessingPdf(record: Pick<RecordOfProcessin
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
+    // the footer sits below the bottom margin: lift the margin while writing it, or pdfkit adds a page for it
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
     const label = meta.lang === 'zh' ? `第 ${i + 1} 页 / 共 ${range.count} 页 · ${meta.generatedAt}` : `Page ${i + 1} of ${range.count} · ${meta.generatedAt}`;
     doc.font('regular').fontSize(8).fillColor('#6b6b6b').text(label, MARGIN.left, doc.page.height - MARGIN.bottom + 20, { width, align: 'center', lineBreak: false });
+    doc.page.margins.bottom = bottom;
   }
   doc.end();
   return done;

@@ -320,7 +320,7 @@ describe('openRosterFile: files that are not rosters', () => {
 
   it('rejects a PNG renamed .csv', async () => {
     const error = await expectUnsupported(openRosterFile({ path: await fixture('photo.csv', PNG_BYTES) }), /PNG/);
-    expect(translateError(error.code, error.params, 'zh')).toBe('无法读取该文件：PNG 图片 (a PNG image)。请上传 .xlsx 或 .csv 格式的名单');
+    expect(translateError(error.code, error.params, 'zh')).toBe('无法读取该文件：PNG 图片 (a PNG image)。请上传 .xlsx 或 .csv 格式的名单文件');
     expect(translateError(error.code, error.params, 'en')).toContain('PNG image');
   });
 

@@ -35,6 +35,9 @@ export interface RosterFileRow {
   cells: string[];
 }
 
+/** What a file read here is, as its refusals name it (UNSUPPORTED_FILE, ROSTER_TOO_COMPLEX {what}). */
+export type FileKind = 'file-roster' | 'file-registry-answer';
+
 export interface OpenedRosterFile {
   format: 'csv' | 'xlsx';
   /** 'utf-8', 'utf-8-bom', 'gb18030' (also for GBK), 'utf-16le' or 'utf-16be' for CSV; null for xlsx. */
@@ -97,7 +100,7 @@ const REASONS = {
 } as const;
 
 function unsupported(reason: string, details?: unknown): AppError {
-  return new AppError('UNSUPPORTED_FILE', { params: { reason }, details, message: `UNSUPPORTED_FILE: ${reason}` });
+  return new AppError('UNSUPPORTED_FILE', { params: { reason, what: 'file-roster' }, details, message: `UNSUPPORTED_FILE: ${reason}` });
 }
 
 function brokenEncoding(encoding: string): AppError {
@@ -507,7 +510,30 @@ async function openRows(
  * encodings, damaged sheet) throws UNSUPPORTED_FILE too, from here or while `rows` is iterated,
  * depending on how far the stream had read ahead.
  */
-export async function openRosterFile(source: RosterSource, opts: { maxBytes?: number; limits?: Partial<RosterLimits> } = {}): Promise<OpenedRosterFile> {
+export async function openRosterFile(source: RosterSource, opts: { maxBytes?: number; limits?: Partial<RosterLimits>; what?: FileKind } = {}): Promise<OpenedRosterFile> {
+  if (opts.what && opts.what !== 'file-roster') {
+    // the same reader for another kind of file (the registry's answer): its refusals name that file, not a roster
+    const what = opts.what;
+    const tag = (e: unknown): unknown => {
+      if (isAppError(e) && (e.code === 'UNSUPPORTED_FILE' || e.code === 'ROSTER_TOO_COMPLEX')) e.params.what = what;
+      return e;
+    };
+    let opened: OpenedRosterFile;
+    try {
+      opened = await openRosterFile(source, { ...opts, what: 'file-roster' });
+    } catch (e) {
+      throw tag(e);
+    }
+    const inner = opened.rows;
+    async function* rows(): AsyncGenerator<RosterFileRow> {
+      try {
+        yield* inner;
+      } catch (e) {
+        throw tag(e);
+      }
+    }
+    return { ...opened, rows: rows() };
+  }
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_ROSTER_BYTES;
   const limits = { ...DEFAULT_ROSTER_LIMITS, ...opts.limits };
   const src = await openByteSource(source);

@@ -58,7 +58,7 @@ export type RosterLimitName =
 export function tooComplex(limit: RosterLimitName, value: number | string, max: number | string, where?: { row?: number; column?: number }): AppError {
   const show = (v: number | string) => (typeof v === 'number' ? v.toLocaleString('en-US') : v);
   return new AppError('ROSTER_TOO_COMPLEX', {
-    params: { limit, value: show(value), max: show(max) },
+    params: { limit, value: show(value), max: show(max), what: 'file-roster' },
     details: { limit, value, max, ...where },
     message: `ROSTER_TOO_COMPLEX: ${limit} ${value} > ${max}`,
   });

@@ -90,6 +90,13 @@ describe('gradphoto retention and campaign close', { timeout: 180_000 }, () => {
     const rec = await run(['--data', data, 'retention', 'record', '--out', file]);
     expect(rec.code, rec.stderr).toBe(0);
     expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('%PDF-');
+    // F3 finding 3: `--lang en` after the subcommand gives the English record, times as the campaign's wall clock
+    const enFile = path.join(tmp, 'record-en.json');
+    const en = await run(['--data', data, 'retention', 'record', '--out', enFile, '--lang', 'en']);
+    expect(en.code, en.stderr).toBe(0);
+    const record = JSON.parse(fs.readFileSync(enFile, 'utf8')) as { lang: string; title: string };
+    expect(record).toMatchObject({ lang: 'en', title: 'Record of processing of personal information' });
+    expect(fs.readFileSync(enFile, 'utf8')).not.toMatch(/Generated \d{4}-\d\d-\d\dT/);
   });
 
   it('campaign close: a dry run, a wrong confirmation (exit 2), --force needs a reason, then closed once', async () => {

@@ -131,7 +131,8 @@ export const CloseCampaignResponseSchema = z.object({
 });
 export type CloseCampaignResponse = z.infer<typeof CloseCampaignResponseSchema>;
 
-export const RecordFormatQuerySchema = z.object({ format: z.enum(['pdf', 'json']).default('json') });
+/** `?lang=zh|en` wins over Accept-Language (as for the notice). */
+export const RecordFormatQuerySchema = z.object({ format: z.enum(['pdf', 'json']).default('json'), lang: z.enum(['zh', 'en']).optional() });
 
 export const RecordOfProcessingSchema = z.object({
   campaignId: z.string(),

@@ -30,14 +30,14 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   VALIDATION_FAILED: { zh: '请求内容不正确：{detail}', en: 'The request is not valid: {detail}' },
   ROSTER_INVALID: { zh: '名单有 {count} 处错误，未导入任何数据', en: 'The roster has {count} error(s); nothing was imported' },
   ROSTER_TOO_COMPLEX: {
-    zh: '名单文件超出可处理的范围：{limit}为 {value}，上限 {max}',
-    en: 'The roster file is beyond what can be processed: {limit} is {value}, the limit is {max}',
+    zh: '{what}文件超出可处理的范围：{limit}为 {value}，上限 {max}',
+    en: 'The {what} file is beyond what can be processed: {limit} is {value}, the limit is {max}',
   },
   ROSTER_REMOVES_MANY: {
     zh: '此名单将移除 {count} 名学生（占现有 {total} 名的 {percent}%，超过 {threshold}%），请再次确认移除人数后导入',
     en: 'This roster would remove {count} of {total} students ({percent}%, more than {threshold}%); confirm the number of removals to import it',
   },
-  UNSUPPORTED_FILE: { zh: '无法读取该文件：{reason}。请上传 .xlsx 或 .csv 格式的名单', en: 'This file cannot be read: {reason}. Upload the roster as .xlsx or .csv' },
+  UNSUPPORTED_FILE: { zh: '无法读取该文件：{reason}。请上传 .xlsx 或 .csv 格式的{what}文件', en: 'This file cannot be read: {reason}. Upload the {what} file as .xlsx or .csv' },
   FILE_TOO_LARGE: { zh: '文件过大（上限 {limit}）', en: 'The file is too large (limit {limit})' },
   UPLOAD_TOO_MANY_FIELDS: { zh: '表单字段过多：最多 {limit} 个（文件除外）', en: 'Too many form fields: at most {limit} besides the file' },
   UPLOAD_TOO_MANY_FILES: { zh: '一次只能上传 {limit} 个文件（字段 {field}）', en: 'Only {limit} file per upload (field {field})' },
@@ -271,6 +271,9 @@ const PARAM_WORDS: Record<string, Text> = {
   'xlsx-uncompressed-size': { zh: '解压后的大小', en: 'the unpacked size' },
   'xlsx-zip-entries': { zh: '压缩包内的文件数', en: 'the number of files in the zip' },
   'roster-memory': { zh: '读取所需的内存', en: 'the memory needed to read it' },
+  // what a file read by the roster reader is (UNSUPPORTED_FILE, ROSTER_TOO_COMPLEX {what}; src/adapters/roster-file.ts)
+  'file-roster': { zh: '名单', en: 'roster' },
+  'file-registry-answer': { zh: '学信网反馈', en: 'registry answer' },
   beijing: { zh: '北京', en: 'Beijing' },
   shenzhen: { zh: '深圳', en: 'Shenzhen' },
   'not-in-campaign': { zh: '不在本次采集范围', en: 'not in this campaign' },
@@ -280,6 +283,10 @@ const PARAM_WORDS: Record<string, Text> = {
   'pattern-student-no': { zh: '必须含有 <studentNo>（每个文件名须唯一）', en: 'it must hold <studentNo> (every file name must be unique)' },
   'pattern-extension': { zh: '必须以 .jpg 结尾', en: 'it must end with .jpg' },
   'pattern-characters': { zh: '含有不允许的字符（控制字符或 :*?"<>|）或过长（最多 100 个字符）', en: 'it holds characters that are not allowed (control characters or :*?"<>|) or is too long (at most 100 characters)' },
+  'pattern-invisible': {
+    zh: '含有看不见的控制字符、文字方向控制符或零宽字符（上面以 ‹U+…› 标出；如 U+202E 会让文件名倒过来显示）',
+    en: 'it holds invisible control, text-direction or zero-width characters (marked ‹U+…› above; U+202E, for one, makes a file name display backwards)',
+  },
   'pattern-national-id': { zh: '生成的文件名中出现了形似身份证号的数字', en: 'a rendered file name holds a number shaped like an ID number' },
   'key-revoked': { zh: '已被吊销', en: 'it is revoked' },
   'key-no-encryption': { zh: '没有可用于加密的子密钥', en: 'it has no subkey that can encrypt' },

@@ -2,7 +2,8 @@
 // path), CSV fields, the JPEG frame size, the package's name, when a builder counts as gone.
 import { describe, expect, it } from 'vitest';
 import { computeNationalIdCheckChar } from './national-id.js';
-import { csvField, csvLine, filePatternProblem, isBuildStale, jpegSize, packageFileName, renderFileName, sha256sumsLine } from './registry-export.js';
+import { csvField, csvLine, csvText, filePatternProblem, invisibleChars, isBuildStale, jpegSize, manifestLine, packageFileName, renderFileName, sha256sumsLine, showInvisibleChars, withdrawnLine } from './registry-export.js';
+import { validateRosterRow } from './roster.js';
 
 describe('file name patterns (A1, A3)', () => {
   it.each([
@@ -67,5 +68,50 @@ describe('the package and its builder', () => {
     // another machine's builder: only its heartbeat tells
     expect(isBuildStale({ heartbeatAt: '2026-12-03T09:59:30.000Z', owner: 'host-b:123', now, host: 'host-a', pidAlive: dead })).toBe(false);
     expect(isBuildStale({ heartbeatAt: '2026-12-03T09:57:00.000Z', owner: 'host-b:123', now, host: 'host-a', pidAlive: alive })).toBe(true);
+  });
+});
+
+describe('invisible characters and spreadsheet formulas (issue 10 outside test, F3 findings 1 and 2)', () => {
+  it.each([
+    ['U+202E', '<studentNo>\u202egpj.jpg'],
+    ['U+200B', '<studentNo>\u200b.jpg'],
+    ['U+2066', '\u2066<studentNo>.jpg'],
+    ['U+2028', '<studentNo>\u2028.jpg'],
+    ['U+FEFF', '<studentNo>\ufeff.jpg'],
+    ['U+0085', '<studentNo>\u0085.jpg'],
+  ])('a pattern holding %s is refused, the character named', (char, pattern) => {
+    expect(filePatternProblem(pattern)).toBe('pattern-invisible');
+    expect(invisibleChars(pattern)).toEqual([char]);
+    expect(showInvisibleChars(pattern)).toContain(`‹${char}›`);
+  });
+
+  it('no rendered file name holds an invisible character, whatever the values', () => {
+    const hostile = ['1\u202e2', '1\u200b2', '1\u20662', '1\u20282', '1\u00852', '\ufeff12', '1\u200d2'];
+    for (const v of hostile) {
+      const name = renderFileName('<department>_<studentNo>.jpg', { studentNo: v, department: `物理${v}` })!;
+      expect(invisibleChars(name)).toEqual([]);
+    }
+  });
+
+  it('the roster refuses a student number that could put one in a file name (letters and digits only)', () => {
+    const ctx = { departments: new Set(['物理学院']), headerText: new Map() };
+    for (const no of ['26\u202e01', '26\u200b01', '26\u206601']) {
+      const r = validateRosterRow(2, { studentNo: no, name: '张三', department: '物理学院' }, ctx);
+      expect(r.ok ? [] : r.issues.map((e) => e.column)).toContain('学号');
+    }
+  });
+
+  it('a file name never starts a spreadsheet formula', () => {
+    expect(renderFileName('<department>_<studentNo>.jpg', { studentNo: '1', department: '=HYPERLINK("x")' })).toBe('_HYPERLINK(_x_)_1.jpg');
+    expect(renderFileName('-<studentNo>.jpg', { studentNo: '1', department: 'x' })).toBe('_1.jpg');
+  });
+
+  it('manifest.csv and withdrawn.csv neutralise a free-text cell that starts with = + - @ tab or CR', () => {
+    const line = manifestLine({ studentNo: '2601', maskedName: '=***** /* c*******', department: '+物理', file: '2601.jpg', sha256: 'ab', confirmedAt: '2026-12-03T01:00:00.000Z', station: '@st', codeLast4: '-1+1' });
+    expect(line).toBe("2601,'=***** /* c*******,'+物理,2601.jpg,ab,2026-12-03T01:00:00.000Z,'@st,'-1+1\r\n");
+    expect(csvText('\tx')).toBe("'\tx");
+    expect(csvText('\rx')).toBe("'\rx");
+    expect(csvText('张*三')).toBe('张*三');
+    expect(withdrawnLine({ studentNo: '2601', file: '=x.jpg', sha256: 'ab', exportedInBatch: 'b', withdrawnAt: 't', why: 'voided' })).toBe("2601,'=x.jpg,ab,b,t,voided\r\n");
   });
 });

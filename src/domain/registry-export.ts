@@ -8,10 +8,32 @@ export const DEFAULT_FILE_PATTERN = '<studentNo>.jpg';
 /** Placeholders a file name pattern may use; anything else (an ID number, a name, a phone) is refused (A3). */
 export const FILE_PATTERN_PLACEHOLDERS = ['studentNo', 'department'] as const;
 
-export type FilePatternProblem = 'pattern-separator' | 'pattern-placeholder' | 'pattern-student-no' | 'pattern-extension' | 'pattern-characters';
+export type FilePatternProblem = 'pattern-separator' | 'pattern-placeholder' | 'pattern-student-no' | 'pattern-extension' | 'pattern-characters' | 'pattern-invisible';
 
 // eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f:*?"<>|]/u;
+
+/**
+ * Characters that are not seen but change what is seen (issue 10 outside test, F3 finding 1): controls (Cc),
+ * format characters (Cf: the bidi embeddings, overrides and isolates such as U+202E, which makes
+ * `123\u202egpj.jpg` display as `123jpg.jpg`, zero-width spaces and joiners, the BOM), the line and paragraph
+ * separators (Zl, Zp) and lone surrogates. Never in a pattern, never in a rendered file name.
+ */
+const INVISIBLE_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+function codePoint(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The invisible characters of a text, as `U+202E` (each once, in order). */
+export function invisibleChars(text: string): string[] {
+  return [...new Set([...text.matchAll(INVISIBLE_CHARS)].map((m) => codePoint(m[0])))];
+}
+
+/** The text with each invisible character written as ‹U+202E›, so that a message shows it instead of obeying it. */
+export function showInvisibleChars(text: string): string {
+  return text.replace(INVISIBLE_CHARS, (c) => `‹${codePoint(c)}›`);
+}
 
 /** Why a file name pattern cannot be used, or null when it can. */
 export function filePatternProblem(pattern: string): FilePatternProblem | null {
@@ -20,6 +42,7 @@ export function filePatternProblem(pattern: string): FilePatternProblem | null {
   if (placeholders.some((p) => !(FILE_PATTERN_PLACEHOLDERS as readonly string[]).includes(p))) return 'pattern-placeholder';
   if (!placeholders.includes('studentNo')) return 'pattern-student-no';
   const literal = pattern.replace(/<(studentNo|department)>/g, '');
+  if (invisibleChars(pattern).length > 0) return 'pattern-invisible';
   if (FORBIDDEN_CHARS.test(literal) || pattern.length > 100) return 'pattern-characters';
   if (!/\.jpg$/i.test(pattern)) return 'pattern-extension';
   return null;
@@ -30,16 +53,33 @@ export interface FileNameValues {
   department: string;
 }
 
-/** A value put into a file name: path separators, control and reserved characters become "_". */
+/** A value put into a file name: path separators, control, format (bidi, zero-width) and reserved characters become "_". */
 function safePart(value: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what it replaces
-  return value.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/gu, '_').replace(/\.\.+/g, '_');
+  return value.replace(INVISIBLE_CHARS, '_').replace(/[\u0000-\u001f\u007f/\\:*?"<>|]/gu, '_').replace(/\.\.+/g, '_');
 }
 
-/** The file name of one student's JPEG inside the package; null when it would hold something shaped like an ID number. */
+/**
+ * The file name of one student's JPEG inside the package; null when it would hold something shaped like an ID number.
+ * Never an invisible character (see INVISIBLE_CHARS), and never a first character a spreadsheet reads as the start
+ * of a formula (= + - @ become "_"), since the name is also a cell of manifest.csv and withdrawn.csv.
+ */
 export function renderFileName(pattern: string, values: FileNameValues): string | null {
-  const name = pattern.replace(/<studentNo>/g, safePart(values.studentNo)).replace(/<department>/g, safePart(values.department));
+  const name = pattern
+    .replace(INVISIBLE_CHARS, '_')
+    .replace(/<studentNo>/g, safePart(values.studentNo))
+    .replace(/<department>/g, safePart(values.department))
+    .replace(/^[=+\-@]/, '_');
   return scrubNationalIds(name) === name ? name : null;
+}
+
+/**
+ * A free-text cell of a CSV the product writes (names, departments, station labels): one that starts with
+ * = + - @, a tab or a carriage return is read as a formula by spreadsheet programs (CSV injection), so it gets
+ * a leading apostrophe — the rule the XLSX exports apply (neutraliseCell in src/adapters/xlsx-export.ts).
+ */
+export function csvText(value: string | null): string | null {
+  return value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break. */
@@ -68,7 +108,7 @@ export interface ManifestEntry {
 }
 
 export function manifestLine(e: ManifestEntry): string {
-  return csvLine([e.studentNo, e.maskedName, e.department, e.file, e.sha256, e.confirmedAt, e.station, e.codeLast4]);
+  return csvLine([csvText(e.studentNo), csvText(e.maskedName), csvText(e.department), csvText(e.file), e.sha256, e.confirmedAt, csvText(e.station), csvText(e.codeLast4)]);
 }
 
 /** withdrawn.csv: photos of earlier batches that must no longer be used (the confirmation was voided, or E7). */
@@ -85,7 +125,7 @@ export interface WithdrawnEntry {
 }
 
 export function withdrawnLine(e: WithdrawnEntry): string {
-  return csvLine([e.studentNo, e.file, e.sha256, e.exportedInBatch, e.withdrawnAt, e.why]);
+  return csvLine([csvText(e.studentNo), csvText(e.file), e.sha256, e.exportedInBatch, e.withdrawnAt, e.why]);
 }
 
 /** A line of SHA256SUMS as `sha256sum -c` reads it (two spaces, binary content). */

@@ -44,11 +44,16 @@ export function formatMegabytes(bytes: number): string {
   return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
 }
 
+/** A refusal's detail in the caller's language (VALIDATION_FAILED says "请求内容不正确：{detail}" in Chinese). */
+function say(request: FastifyRequest, zh: string, en: string): string {
+  return request.lang === 'en' ? en : zh;
+}
+
 /** Reads one file and a few fields, in whatever order they come (photo uploads send fields first or last). */
 export async function readUpload(request: FastifyRequest, limits: UploadLimits): Promise<Upload> {
   if (!request.isMultipart()) {
     await releaseRequestBody(request, limits.maxFileBytes + DRAIN_MARGIN_BYTES);
-    throw new AppError('VALIDATION_FAILED', { params: { detail: `multipart/form-data with a "${limits.fileField}" field expected` } });
+    throw new AppError('VALIDATION_FAILED', { params: { detail: say(request, `应以 multipart/form-data 上传，文件放在“${limits.fileField}”字段中`, `multipart/form-data with a "${limits.fileField}" field expected`) } });
   }
   const fields: Record<string, string> = {};
   let file: { bytes: Buffer; fileName: string } | undefined;
@@ -64,8 +69,8 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
         if (file) throw new AppError('UPLOAD_TOO_MANY_FILES', { params: { limit: 1, field: limits.fileField } });
         if (part.fieldname !== limits.fileField) {
           throw new AppError('VALIDATION_FAILED', {
-            params: { detail: `unexpected file field "${part.fieldname}", expected "${limits.fileField}"` },
-            details: [{ field: part.fieldname, message: `the file goes in "${limits.fileField}"` }],
+            params: { detail: say(request, `文件应放在“${limits.fileField}”字段中，而不是“${part.fieldname}”`, `unexpected file field "${part.fieldname}", expected "${limits.fileField}"`) },
+            details: [{ field: part.fieldname, message: say(request, `文件应放在“${limits.fileField}”字段中`, `the file goes in "${limits.fileField}"`) }],
           });
         }
         const bytes = await readFilePart(part.file, Math.min(Number(request.headers['content-length']) || 0, limits.maxFileBytes));
@@ -75,8 +80,8 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
         if (++fieldCount > limits.maxFields) throw new AppError('UPLOAD_TOO_MANY_FIELDS', { params: { limit: limits.maxFields } });
         if (part.valueTruncated) {
           throw new AppError('VALIDATION_FAILED', {
-            params: { detail: `${part.fieldname}: longer than ${limits.maxFieldBytes} bytes` },
-            details: [{ field: part.fieldname, message: `at most ${limits.maxFieldBytes} bytes` }],
+            params: { detail: say(request, `${part.fieldname}：超过 ${limits.maxFieldBytes} 字节`, `${part.fieldname}: longer than ${limits.maxFieldBytes} bytes`) },
+            details: [{ field: part.fieldname, message: say(request, `最多 ${limits.maxFieldBytes} 字节`, `at most ${limits.maxFieldBytes} bytes`) }],
           });
         }
         fields[part.fieldname] = String(part.value);
@@ -85,14 +90,14 @@ export async function readUpload(request: FastifyRequest, limits: UploadLimits):
   } catch (e) {
     if (request.raw.aborted || (request.raw.destroyed && !request.raw.complete)) throw new UploadAborted('upload cut off');
     await releaseRequestBody(request, limits.maxFileBytes + DRAIN_MARGIN_BYTES);
-    throw translatePluginError(e, limits);
+    throw translatePluginError(e, limits, request);
   }
   // A request cut off half-way is never stored, whatever the parser made of its end.
   if (!request.raw.complete) throw new UploadAborted('upload cut off');
   if (!file) {
     throw new AppError('VALIDATION_FAILED', {
-      params: { detail: `the "${limits.fileField}" field is missing` },
-      details: [{ field: limits.fileField, message: 'required' }],
+      params: { detail: say(request, `缺少文件字段“${limits.fileField}”`, `the "${limits.fileField}" field is missing`) },
+      details: [{ field: limits.fileField, message: say(request, '必须填写', 'required') }],
     });
   }
   return { ...file, fields };
@@ -120,7 +125,7 @@ async function readFilePart(stream: AsyncIterable<Buffer>, expectedBytes: number
 }
 
 /** @fastify/multipart's limit errors as our codes, each naming its limit (never "上限 " with nothing after it). */
-function translatePluginError(e: unknown, limits: UploadLimits): unknown {
+function translatePluginError(e: unknown, limits: UploadLimits, request: FastifyRequest): unknown {
   switch ((e as { code?: string }).code) {
     case 'FST_FIELDS_LIMIT':
       return new AppError('UPLOAD_TOO_MANY_FIELDS', { params: { limit: limits.maxFields } });
@@ -131,11 +136,11 @@ function translatePluginError(e: unknown, limits: UploadLimits): unknown {
       return new AppError('FILE_TOO_LARGE', { params: { limit: limits.maxFileText } });
     case 'FST_PROTO_VIOLATION':
     case 'FST_INVALID_JSON_FIELD_ERROR':
-      return new AppError('VALIDATION_FAILED', { params: { detail: 'a form field name or value is not allowed' } });
+      return new AppError('VALIDATION_FAILED', { params: { detail: say(request, '表单字段的名称或内容不允许', 'a form field name or value is not allowed') } });
     default:
       // busboy's own complaints about a malformed body ("Unexpected end of form", a bad boundary …)
       if (e instanceof Error && !(e instanceof AppError) && /multipart|boundary|form|part/i.test(e.message)) {
-        return new AppError('VALIDATION_FAILED', { params: { detail: 'the multipart/form-data body is malformed' } });
+        return new AppError('VALIDATION_FAILED', { params: { detail: say(request, 'multipart/form-data 请求内容格式不正确', 'the multipart/form-data body is malformed') } });
       }
       return e;
   }

@@ -64,7 +64,13 @@ describe.each(DIALECTS)('registry answer API on %s', { timeout: 120_000 }, (dial
     expect(await noColumn.json()).toMatchObject({ error: { code: 'REGISTRY_ANSWER_NO_STUDENT_COLUMN', message: '反馈文件中没有“学号”列（表头为：姓名, 状态）；未导入任何数据' } });
     // not multipart: refused before anything reads it
     const json = await fetch(`${server.url}/api/exports/answers`, { method: 'POST', headers: { cookie: cookies.admin!, 'content-type': 'application/json' }, body: '{}' });
-    expect(json.status).toBeGreaterThanOrEqual(400);
+    expect(json.status).toBe(400);
+    // F3 finding 4: said in the caller's language (it was English in a Chinese session)
+    expect(await json.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: '请求内容不正确：应以 multipart/form-data 上传，文件放在“file”字段中' } });
+    const jsonEn = await fetch(`${server.url}/api/exports/answers`, { method: 'POST', headers: { cookie: cookies.admin!, 'content-type': 'application/json', 'accept-language': 'en' }, body: '{}' });
+    expect(await jsonEn.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', message: 'The request is not valid: multipart/form-data with a "file" field expected' } });
+    const empty = await upload('admin', '');
+    expect(await empty.json()).toMatchObject({ error: { code: 'UNSUPPORTED_FILE', message: '无法读取该文件：文件是空的 (the file is empty)。请上传 .xlsx 或 .csv 格式的学信网反馈文件' } });
     expect(await rt.deps.db.db.selectFrom('registry_answer_imports').selectAll().execute()).toEqual([]);
   });
 

@@ -62,6 +62,16 @@ describe.each(DIALECTS)('registry export API on %s', { timeout: 120_000 }, (dial
     const pattern = await call('admin', '/api/exports', { json: { recipientKey: publicKey, fileNamePattern: '<studentNo>_<idNumber>.jpg' } });
     expect(pattern.status).toBe(422);
     expect(pattern.body).toMatchObject({ error: { code: 'EXPORT_PATTERN_INVALID', message: expect.stringContaining('“<studentNo>_<idNumber>.jpg”') } });
+    // F3 finding 1: the right-to-left override (and any other invisible character) is refused and named, never obeyed
+    for (const lang of ['zh', 'en'] as const) {
+      const rtl = await call('admin', '/api/exports', { json: { recipientKey: publicKey, fileNamePattern: '<studentNo>\u202egpj.jpg' }, lang });
+      expect(rtl.status).toBe(422);
+      const message = (rtl.body as { error: { code: string; message: string } }).error;
+      expect(message.code).toBe('EXPORT_PATTERN_INVALID');
+      expect(message.message).toContain('<studentNo>‹U+202E›gpj.jpg');
+      expect(message.message).toContain(lang === 'zh' ? '文字方向控制符' : 'text-direction');
+      expect(message.message).not.toContain('\u202e');
+    }
     for (const role of ['operator', 'secretary']) {
       expect((await call(role, '/api/exports', { json: { recipientKey: publicKey } })).status).toBe(403);
       expect((await call(role, '/api/exports')).status).toBe(403);

@@ -119,11 +119,33 @@ describe.each(DIALECTS)('retention API on %s', { timeout: 120_000 }, (dialect) =
       fs.writeFileSync(path.join(dir, 'r.pdf'), pdf.bytes);
       const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8' });
       for (const words of ['个人信息处理活动记录', '处理目的', '人脸图像', '身份证件号码', '学信网', '保存期限', '10 天', '60 天', '安全措施', '当前数量']) expect(text).toContain(words);
+      // F3 finding 3: as many pages as the text needs, each with its footer (no page holding only a footer), and
+      // times as the campaign's wall clock, never a UTC ISO string
+      const pageCount = Number(/Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [path.join(dir, 'r.pdf')], { encoding: 'utf8' }))![1]);
+      const pages = text.split('\f').filter((p) => p.trim() !== '');
+      expect(pages.length).toBe(pageCount);
+      expect(pageCount).toBeLessThanOrEqual(2);
+      pages.forEach((p, i) => {
+        expect(p).toContain(`第 ${i + 1} 页 / 共 ${pageCount} 页`);
+        expect(p.replace(/第 \d+ 页 \/ 共 \d+ 页.*$/m, '').trim().length).toBeGreaterThan(100);
+      });
+      expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+      expect(text).toMatch(/生成时间：\d{4}-\d\d-\d\d \d\d:\d\d/);
+      // ?lang=en wins over Accept-Language (zh here), for the JSON and the PDF
+      const en = await call('admin', '/api/retention/record?format=json&lang=en');
+      expect(RecordOfProcessingSchema.parse(en.body)).toMatchObject({ lang: 'en', title: expect.stringMatching(/record of processing/i) });
+      expect(JSON.stringify(en.body)).not.toMatch(/Generated \d{4}-\d\d-\d\dT/);
+      const enPdf = await call('admin', '/api/retention/record?format=pdf&lang=en');
+      fs.writeFileSync(path.join(dir, 'en.pdf'), enPdf.bytes);
+      const enText = execFileSync('pdftotext', ['-layout', path.join(dir, 'en.pdf'), '-'], { encoding: 'utf8' });
+      expect(enText).toMatch(/record of processing/i);
+      expect(enText).toContain('Page 1 of');
+      expect(enText).not.toContain('个人信息处理活动记录');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     const events = await rt.deps.db.db.selectFrom('audit_events').select('action').where('action', '=', 'retention.record_generated').execute();
-    expect(events).toHaveLength(2);
+    expect(events).toHaveLength(4); // zh JSON, zh PDF, then the English JSON and PDF
   });
 
   it('the close: preview, and a wrong confirmation refused without closing', async () => {

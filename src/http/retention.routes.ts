@@ -132,13 +132,13 @@ export const retentionRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         operationId: 'getRecordOfProcessing',
         tags: ['retention'],
-        summary: 'The record of processing (个人信息处理活动记录, PIPL art. 55-style): purpose, categories, recipients, retention, security measures, counts; `format=json` (default) or `pdf`; audited',
+        summary: 'The record of processing (个人信息处理活动记录, PIPL art. 55-style): purpose, categories, recipients, retention, security measures, counts; `format=json` (default) or `pdf`; `lang=zh|en` (else Accept-Language); audited',
         querystring: RecordFormatQuerySchema,
         response: { 200: z.union([RecordOfProcessingSchema, z.any()]), ...errorResponses('CAMPAIGN_NOT_FOUND') },
       },
     },
     async (request, reply) => {
-      const file = await generateRecordOfProcessing(app.deps, actorOf(request), request.lang, request.query.format);
+      const file = await generateRecordOfProcessing(app.deps, actorOf(request), request.query.lang ?? request.lang, request.query.format);
       if (!file.pdf) return reply.header('Cache-Control', 'no-store').send(file.json);
       return reply
         .header('Content-Type', 'application/pdf')

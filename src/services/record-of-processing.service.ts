@@ -4,6 +4,7 @@
 import { renderRecordOfProcessingPdf } from '../adapters/record-of-processing-pdf.js';
 import type { RecordOfProcessing } from '../contracts/retention.js';
 import type { Lang } from '../domain/i18n.js';
+import { campaignDateTime } from '../domain/prints.js';
 import { buildRecordOfProcessing } from '../domain/retention.js';
 import * as retentionRepo from '../repositories/retention.repository.js';
 import { recordAuditEvent } from './audit.service.js';
@@ -35,15 +36,18 @@ export async function getRecordOfProcessing(deps: ServiceDeps, actor: Actor, lan
     exportedPhotos: exports.photos,
     purgeRuns: holdings.purgeRuns,
   };
-  const content = buildRecordOfProcessing({ campaignId: campaign.id, campaignName: campaign.name[lang], generatedAt, closedAt: closure?.closed_at ?? null, policy, counts }, lang);
+  // the document says times as the campaign's wall clock (2026-12-03 20:19, as the notice does), never UTC ISO strings
+  const wall = (iso: string) => campaignDateTime(iso, campaign.timezone);
+  const content = buildRecordOfProcessing({ campaignId: campaign.id, campaignName: campaign.name[lang], generatedAt: wall(generatedAt), closedAt: closure?.closed_at ? wall(closure.closed_at) : null, policy, counts }, lang);
   return { campaignId: campaign.id, generatedAt, lang, ...content, policy, counts };
 }
 
 /** getRecordOfProcessing as JSON or PDF; audited with its counts. */
 export async function generateRecordOfProcessing(deps: ServiceDeps, actor: Actor, lang: Lang, format: 'json' | 'pdf'): Promise<{ json: RecordOfProcessing; pdf: Buffer | null; fileName: string }> {
   const json = await getRecordOfProcessing(deps, actor, lang);
-  const pdf = format === 'pdf' ? await renderRecordOfProcessingPdf(json, { lang, campaignId: json.campaignId, generatedAt: json.generatedAt }) : null;
+  const campaign = await getActiveCampaign(deps);
+  const pdf = format === 'pdf' ? await renderRecordOfProcessingPdf(json, { lang, campaignId: json.campaignId, generatedAt: campaignDateTime(json.generatedAt, campaign.timezone) }) : null;
   await recordAuditEvent(deps, actor, { action: 'retention.record_generated', targetType: 'campaign', targetId: json.campaignId, details: { format, counts: json.counts } });
-  const day = json.generatedAt.slice(0, 10);
+  const day = campaignDateTime(json.generatedAt, campaign.timezone).slice(0, 10);
   return { json, pdf, fileName: `${lang === 'zh' ? '个人信息处理活动记录' : 'record-of-processing'}-${json.campaignId}-${day}.${format}` };
 }

@@ -72,7 +72,10 @@ describe.each(DIALECTS)('registry answer on %s', { timeout: 120_000 }, (dialect)
 
   it('refuses bad files whole, naming every bad row and its value in zh and en; nothing is stored', async () => {
     const [s0, s1, s2, , , , s6, s7] = studentNos;
-    await refusal(importRegistryAnswer(rt.deps, admin, { buffer: Buffer.alloc(0), fileName: 'empty.csv' }, 'zh'), 'UNSUPPORTED_FILE');
+    const empty = await refusal(importRegistryAnswer(rt.deps, admin, { buffer: Buffer.alloc(0), fileName: 'empty.csv' }, 'zh'), 'UNSUPPORTED_FILE');
+    // F3 finding 4: the answer file is called the answer file, never a roster (名单)
+    expect(translateError(empty.code, empty.params, 'zh')).toBe('无法读取该文件：文件是空的 (the file is empty)。请上传 .xlsx 或 .csv 格式的学信网反馈文件');
+    expect(translateError(empty.code, empty.params, 'en')).toBe('This file cannot be read: 文件是空的 (the file is empty). Upload the registry answer file as .xlsx or .csv');
     const png = await refusal(importRegistryAnswer(rt.deps, admin, { buffer: PNG_BYTES, fileName: 'answer.csv' }, 'zh'), 'UNSUPPORTED_FILE');
     expect(translateError(png.code, png.params, 'zh')).toContain('PNG');
     const noNo = await refusal(importCsv(['姓名,状态', '张小三,通过']), 'REGISTRY_ANSWER_NO_STUDENT_COLUMN');
@@ -86,6 +89,9 @@ describe.each(DIALECTS)('registry answer on %s', { timeout: 120_000 }, (dialect)
     const bomb = await orderedXlsx([], 'workbook-first', { extraSheetXml: Array.from({ length: 70 }, () => '<row/>'.repeat(100_000)) });
     const tooComplex = await refusal(importRegistryAnswer(rt.deps, admin, { buffer: bomb, fileName: 'answer.xlsx' }, 'en'), 'ROSTER_TOO_COMPLEX');
     expect(tooComplex.params.limit).toBe('xlsx-compression-ratio');
+    expect(translateError(tooComplex.code, tooComplex.params, 'zh')).toMatch(/^学信网反馈文件超出可处理的范围：压缩比为/);
+    expect(translateError(tooComplex.code, tooComplex.params, 'en')).toMatch(/^The registry answer file is beyond what can be processed: the compression ratio is/);
+    for (const e of [empty, png, tooComplex]) expect(translateError(e.code, e.params, 'zh')).not.toContain('名单');
 
     const lines = ['学号,状态', `${s0},通过`, `${s1},也许`, '2699999999,有误', `${s6},有误`, `${s7},通过`, `${s2},通过`, `${s2},有误`, ',通过'];
     const zh = await refusal(importCsv(lines), 'REGISTRY_ANSWER_INVALID');
@@ -188,6 +194,8 @@ describe.each(DIALECTS)('registry answer on %s', { timeout: 120_000 }, (dialect)
     const sheet = wb.worksheets[0]!;
     expect(sheet.getRow(2).getCell(1).value).toBe(s4);
     expect(sheet.getRow(2).getCell(2).value).toBe('张*三');
+    // F3 finding 5: when the answer came, as the campaign's wall clock (not a UTC ISO string)
+    expect(sheet.getRow(2).getCell(4).value).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     const last = await rt.deps.db.db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').executeTakeFirstOrThrow();
     expect(last.action).toBe('registry.retakes_exported');
   });

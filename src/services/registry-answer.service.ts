@@ -14,6 +14,7 @@ import type { RegistryAnswerImport, RegistryAnswerRowError, Retake } from '../co
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { maskName } from '../domain/masking.js';
+import { campaignDateTime } from '../domain/prints.js';
 import { scrubNationalIds } from '../domain/national-id.js';
 import { seesFullNames, studentScope } from '../domain/permissions.js';
 import type { AnswerRowProblem, RegistryAnswerStatus } from '../domain/registry-answer.js';
@@ -61,7 +62,7 @@ interface AnswerLine {
 
 /** Reads the file into rows: the header is the first row (of the first 20) naming a student-number column. */
 async function readAnswerRows(buffer: Buffer): Promise<{ lines: AnswerLine[]; problems: AnswerRowProblem[]; rowCount: number }> {
-  const file = await openRosterFile({ buffer }, { maxBytes: MAX_ANSWER_BYTES, limits: { maxRows: MAX_ANSWER_ROWS, maxColumns: 100 } });
+  const file = await openRosterFile({ buffer }, { maxBytes: MAX_ANSWER_BYTES, limits: { maxRows: MAX_ANSWER_ROWS, maxColumns: 100 }, what: 'file-registry-answer' });
   let columns = findAnswerColumns(file.headers);
   let headerFound = columns.studentNo >= 0;
   const firstHeaders = file.headers;
@@ -247,6 +248,9 @@ export async function listRetakes(deps: ServiceDeps, actor: Actor): Promise<{ it
 /** The re-take list as XLSX (names as the caller may see them); audited: the file holds names. */
 export async function exportRetakes(deps: ServiceDeps, actor: Actor): Promise<{ fileName: string; body: Buffer }> {
   const { items } = await listRetakes(deps, actor);
+  // times in the sheet are the campaign's wall clock (2026-12-03 20:19), as on the page, not UTC ISO strings
+  const { timezone } = await getActiveCampaign(deps);
+  const at = (iso: string | null) => (iso ? campaignDateTime(iso, timezone) : '');
   const body = await writeXlsx([
     {
       name: '重拍名单 Re-takes',
@@ -258,7 +262,7 @@ export async function exportRetakes(deps: ServiceDeps, actor: Actor): Promise<{ 
         { header: '已预约 Booked', key: 'bookedAt', width: 22 },
         { header: '已重拍（待确认）Re-photographed', key: 'rephotographedAt', width: 22 },
       ],
-      rows: items.map((i) => ({ ...i, bookedAt: i.bookedAt ?? '', rephotographedAt: i.rephotographedAt ?? '' })),
+      rows: items.map((i) => ({ ...i, answeredAt: at(i.answeredAt), bookedAt: at(i.bookedAt), rephotographedAt: at(i.rephotographedAt) })),
     },
   ]);
   await mutate(deps, actor, async () => ({ value: undefined, audit: { action: 'registry.retakes_exported', targetType: 'registry_answer_import', targetId: null, details: { count: items.length } } }));

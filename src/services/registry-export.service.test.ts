@@ -210,7 +210,9 @@ describe.each(DIALECTS)('registry export on %s', { timeout: 120_000 }, (dialect)
     };
     // a builder of this process: alive
     await rt.deps.db.db.insertInto('registry_exports').values({ ...row, id: 'live', file_name: 'live.zip.gpg', owner: `${os.hostname()}:${process.pid}` }).execute();
-    await expectAppError(createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out }), 'EXPORT_IN_PROGRESS');
+    const busy = await expectAppError(createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out }), 'EXPORT_IN_PROGRESS');
+    // F3 finding 5: the start is the campaign's wall clock, as other messages say it, not a UTC ISO string
+    expect(busy.params.startedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     await rt.deps.db.db.updateTable('registry_exports').set({ status: 'failed' }).where('id', '=', 'live').execute();
     // a builder killed mid-write: its process is gone, its temporary and final files are left
     await rt.deps.db.db.insertInto('registry_exports').values({ ...row, id: 'dead', file_name: 'dead.zip.gpg', owner: `${os.hostname()}:2147483646` }).execute();

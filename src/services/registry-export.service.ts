@@ -19,6 +19,7 @@ import { assertWritableDir, readRecipientKey, readSigningKey, removePackageFiles
 import type { CreateExportResponse, ExportSettings, RegistryExport } from '../contracts/registry-export.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import { maskName } from '../domain/masking.js';
+import { campaignDateTime } from '../domain/prints.js';
 import type { ManifestEntry, WithdrawnEntry } from '../domain/registry-export.js';
 import {
   DEFAULT_FILE_PATTERN,
@@ -29,6 +30,8 @@ import {
   manifestLine,
   packageFileName,
   renderFileName,
+  showInvisibleChars,
+  invisibleChars,
   sha256sumsLine,
   STANDARD_SIZE,
   WITHDRAWN_HEADER,
@@ -137,11 +140,11 @@ async function readKeys(deps: ServiceDeps, input: RegistryExportInput, now: Date
 }
 
 /** Abandons the campaign's building batch when its builder is gone (files removed); EXPORT_IN_PROGRESS while it lives. */
-async function abandonStaleBuild(deps: ServiceDeps, actor: Actor, campaignId: string): Promise<string[]> {
+async function abandonStaleBuild(deps: ServiceDeps, actor: Actor, campaignId: string, timeZone: string): Promise<string[]> {
   const building = await repo.findBuildingExport(deps.db.db, campaignId);
   if (!building) return [];
   if (!isBuildStale({ heartbeatAt: building.heartbeat_at, owner: building.owner, now: deps.clock(), host: os.hostname(), pidAlive })) {
-    throw new AppError('EXPORT_IN_PROGRESS', { params: { startedAt: building.created_at, done: building.progress_done, total: building.photo_count } });
+    throw new AppError('EXPORT_IN_PROGRESS', { params: { startedAt: campaignDateTime(building.created_at, timeZone), done: building.progress_done, total: building.photo_count } });
   }
   await removePackageFiles(path.join(building.out_dir, building.file_name));
   await mutate(deps, actor, async (tx) => {
@@ -165,11 +168,11 @@ export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, inp
   await assertCampaignOpen(deps.db.db, campaign);
   const pattern = input.filePattern ?? DEFAULT_FILE_PATTERN;
   const problem = filePatternProblem(pattern);
-  if (problem) throw new AppError('EXPORT_PATTERN_INVALID', { params: { pattern, reason: problem } });
+  if (problem) throw new AppError('EXPORT_PATTERN_INVALID', { params: { pattern: showInvisibleChars(pattern), reason: problem }, details: { chars: invisibleChars(pattern) } });
   const now = deps.clock();
   const keys = await readKeys(deps, input, now);
   const outDir = path.resolve(input.outDir);
-  const abandoned = await abandonStaleBuild(deps, actor, campaign.id);
+  const abandoned = await abandonStaleBuild(deps, actor, campaign.id, campaign.timezone);
 
   const total = await repo.countExportCandidates(deps.db.db, campaign.id);
   const withdrawals = await repo.listWithdrawals(deps.db.db, campaign.id);
@@ -214,7 +217,7 @@ export async function prepareRegistryExport(deps: ServiceDeps, actor: Actor, inp
     const code = (e as { code?: unknown }).code;
     if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
       const other = await repo.findBuildingExport(deps.db.db, campaign.id);
-      throw new AppError('EXPORT_IN_PROGRESS', { params: { startedAt: other?.created_at ?? createdAt, done: other?.progress_done ?? 0, total: other?.photo_count ?? 0 } });
+      throw new AppError('EXPORT_IN_PROGRESS', { params: { startedAt: campaignDateTime(other?.created_at ?? createdAt, campaign.timezone), done: other?.progress_done ?? 0, total: other?.photo_count ?? 0 } });
     }
     throw e;
   }

@@ -162,7 +162,9 @@ describe.each(DIALECTS)('retention on %s', { timeout: 120_000 }, (dialect) => {
     expect(await tryDecrypt(rt.deps, shot.originalBlob)).toEqual({ keyRow: false, file: true, opened: false });
     await expectAppError(getPhotoImage(rt.deps, admin, shot.photoId, 'original'), 'PHOTO_DELETED');
     // while its lease runs, another run is refused
-    await expectAppError(runRetention(rt.deps, admin, { trigger: 'api' }), 'RETENTION_RUN_IN_PROGRESS');
+    const busy = await expectAppError(runRetention(rt.deps, admin, { trigger: 'api' }), 'RETENTION_RUN_IN_PROGRESS');
+    // F3 finding 5: the start is the campaign's wall clock, not a UTC ISO string
+    expect(busy.params.startedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     rt.clock.advance(16 * 60_000);
     const next = await runRetention(rt.deps, admin, { trigger: 'cli' });
     expect(next!.leftoverFilesRemoved).toBe(1);

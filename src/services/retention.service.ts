@@ -17,6 +17,7 @@ import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
+import { campaignDateTime } from '../domain/prints.js';
 import type { PurgeCounts, RetentionPolicyValues } from '../domain/retention.js';
 import { DEFAULT_RETENTION_POLICY, RETENTION_LEASE_MS, RETENTION_SCHEDULE_MS, retentionCutoff, retentionDaysProblem, retentionSentences } from '../domain/retention.js';
 import type { BlobCandidate, RetentionRunRow } from '../repositories/retention.repository.js';
@@ -165,7 +166,7 @@ export async function claimRetentionRun(deps: ServiceDeps, actor: Actor, campaig
       const running = await retentionRepo.findRunningRun(tx, campaign.id);
       let abandoned: string | null = null;
       if (running) {
-        if (!(await retentionRepo.abandonStaleRun(tx, running.id, now.toISOString()))) throw new AppError('RETENTION_RUN_IN_PROGRESS', { params: { startedAt: running.started_at }, details: { runId: running.id } });
+        if (!(await retentionRepo.abandonStaleRun(tx, running.id, now.toISOString()))) throw new AppError('RETENTION_RUN_IN_PROGRESS', { params: { startedAt: campaignDateTime(running.started_at, campaign.timezone) }, details: { runId: running.id } });
         abandoned = running.id;
       }
       await retentionRepo.insertRun(tx, {
@@ -195,7 +196,7 @@ export async function claimRetentionRun(deps: ServiceDeps, actor: Actor, campaig
       if (!running) return null; // today's scheduled run was done by another process
     }
     const running = await retentionRepo.findRunningRun(deps.db.db, campaign.id);
-    throw new AppError('RETENTION_RUN_IN_PROGRESS', { params: { startedAt: running?.started_at ?? now.toISOString() }, details: { runId: running?.id ?? null } });
+    throw new AppError('RETENTION_RUN_IN_PROGRESS', { params: { startedAt: campaignDateTime(running?.started_at ?? now.toISOString(), campaign.timezone) }, details: { runId: running?.id ?? null } });
   }
   return id;
 }

@@ -175,6 +175,10 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await p.getByTestId('station-confirmed').waitFor();
     expect(await p.getByTestId('station-confirmed').innerText()).toBe('Confirmed (C3)');
     expect(await p.getByTestId('checks').innerText()).toContain('Background (F3)');
+    // F3 finding 4: "measured: …" with an English colon, never the Chinese "："
+    const checksEn = await p.getByTestId('checks').innerText();
+    expect(checksEn).toContain('measured: ');
+    expect(checksEn).not.toContain('：');
     expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
     await screenshot(p, 'station-phone-en');
     // the next student: the station empties

@@ -665,6 +665,7 @@ export const en: Texts<typeof zh> = {
       'pattern-student-no': 'it must hold <studentNo>',
       'pattern-extension': 'it must end with .jpg',
       'pattern-characters': 'characters not allowed, or too long',
+      'pattern-invisible': 'invisible control, text-direction (such as U+202E) or zero-width characters',
     },
     answer: {
       title: "Import the registry's answer",

@@ -656,6 +656,7 @@ export const zh = {
       'pattern-student-no': '必须含有 <studentNo>',
       'pattern-extension': '必须以 .jpg 结尾',
       'pattern-characters': '含有不允许的字符或过长',
+      'pattern-invisible': '含有看不见的控制字符、文字方向控制符（如 U+202E）或零宽字符',
     },
     answer: {
       title: '导入学信网反馈',

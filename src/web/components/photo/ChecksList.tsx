@@ -31,7 +31,9 @@ export function formatMeasure(value: unknown, depth = 0): string {
 
 /** The checks report (issue #4 part 5): one row per check, worst first so a failure is seen at once. */
 export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  // a Chinese full-width colon in Chinese, ": " in English ("measured: …", not "measured：…")
+  const colon = i18n.language.startsWith('zh') ? '：' : ': ';
   const rank = { fail: 0, warn: 1, pass: 2 } as const;
   const sorted = [...checks].sort((a, b) => rank[a.status] - rank[b.status]);
   return (
@@ -56,7 +58,9 @@ export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
                 </Flex>
                 <div style={{ color: check.status === 'pass' ? undefined : style.color }}>{check.message}</div>
                 <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-word' }} data-testid={`check-${check.id}-measure`}>
-                  {t('station.value')}：{measureInWords(check, t) ?? t('review.measure.none')}
+                  {t('station.value')}
+                  {colon}
+                  {measureInWords(check, t) ?? t('review.measure.none')}
                 </Typography.Text>
               </div>
             </Flex>
