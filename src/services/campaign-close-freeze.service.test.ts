@@ -14,7 +14,7 @@ import { createGpg, importRegistryRoster, seedConfirmedPhoto, type Gpg } from '.
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { AppError } from '../domain/errors.js';
 import { translateAppError } from '../domain/i18n.js';
-import { closeCampaign, previewCampaignClose } from './campaign-close.service.js';
+import { assertCampaignOpenForWrite, closeCampaign, previewCampaignClose } from './campaign-close.service.js';
 import { getDashboard } from './dashboard.service.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
@@ -123,6 +123,39 @@ describe.each(DIALECTS)('a closed campaign is frozen on %s', { timeout: 180_000 
     expect(preview.report.totals.exported).toBe(dashboard.totals.exported);
     expect(preview.report.totals).toMatchObject({ required: dashboard.totals.required, confirmed: dashboard.totals.confirmed, printed: dashboard.totals.printed, handedOver: dashboard.totals.handedOver });
     expect(preview.blockers.find((b) => b.kind === 'confirmedNotExported')?.count).toBe(1);
+  });
+
+  it('a close waits for a write holding the campaign row, then sees what it wrote (a package being built)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let opened!: () => void;
+    const started = new Promise<void>((r) => (opened = r));
+    const at = rt.clock.now().toISOString();
+    const exportId = crypto.randomUUID();
+    // a package opened as prepareRegistryExport opens it: the guard first, then the 'building' row, not yet committed
+    const writer = db()
+      .transaction()
+      .execute(async (tx) => {
+        await assertCampaignOpenForWrite(rt.deps, tx, { id: campaignId, timezone: 'Asia/Shanghai' });
+        await tx
+          .insertInto('registry_exports')
+          .values({ id: exportId, campaign_id: campaignId, status: 'building', file_name: 'x.zip.gpg', out_dir: out, file_pattern: '<studentNo>.jpg', recipient_fingerprint: 'x', signer_fingerprint: null, photo_count: 1, withdrawn_count: 0, progress_done: 0, bytes: null, sha256: null, owner: 'test:1', heartbeat_at: at, error_code: null, created_by: null, created_at: at, finished_at: null })
+          .execute();
+        opened();
+        await gate;
+      });
+    await started;
+    const closing = closeCampaign(rt.deps, admin, { confirm: campaignId, force: true, reason }, 'zh').then(
+      () => 'closed',
+      (e: unknown) => (e instanceof AppError ? e.code : String(e)),
+    );
+    // give the close every chance to run ahead of the writer; it must wait for the campaign row instead
+    await new Promise((r) => setTimeout(r, 500));
+    release();
+    await writer;
+    expect(await closing).toBe('CAMPAIGN_CLOSE_BLOCKED');
+    expect(await db().selectFrom('campaign_closures').selectAll().execute()).toHaveLength(0);
+    await db().updateTable('registry_exports').set({ status: 'failed', finished_at: at }).where('id', '=', exportId).execute();
   });
 
   it('an export and a close started at once: one wins, never "closed, then delivered"', async () => {
