@@ -153,7 +153,7 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
     .description('close the active campaign: refuses while a registry package builds or hand-overs are open; purges ID numbers, contact details, originals and served photos; prints the closing report')
     .option('--dry-run', 'only show what is open and what would be purged; writes nothing')
     .option('--confirm <campaignId>', 'the campaign id (asked for on a terminal when missing)')
-    .option('--force', 'close although students may still have a make-up (needs --reason)')
+    .option('--force', 'close although students may still have a make-up or confirmed photos are not yet exported (needs --reason)')
     .option('--reason <text>', 'why closing with open make-ups')
     .option('--json')
     .action(async (opts: { dryRun?: boolean; confirm?: string; force?: boolean; reason?: string; json?: boolean }) => {
