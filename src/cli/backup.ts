@@ -61,7 +61,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (opts.withoutKeys && !opts.keysOut) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? '--without-keys needs --keys-out FILE: keys left out of a backup must go somewhere' : '--without-keys 需要 --keys-out FILE：不放进备份的密钥必须另存' }, details: { field: 'keys-out' } });
       if (opts.keysOut && !opts.withoutKeys) throw new AppError('VALIDATION_FAILED', { params: { detail: '--keys-out goes with --without-keys' }, details: { field: 'keys-out' } });
       const cfg = ctx.config();
-      const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, out: opts.out, keysOut: opts.keysOut });
+      const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, out: opts.out, keysOut: opts.keysOut });
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.created', backup: r }));
       if (opts.json) return json(r);
       const lines = [
@@ -107,7 +107,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
     .action(async (file: string, opts: { keys?: string; json?: boolean }) => {
       if (!ctx.dataDirGiven()) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? 'give the (empty) directory to restore into: --data DIR' : '请用 --data DIR 指定要恢复到的空目录' }, details: { field: 'data' } });
       const cfg = ctx.config();
-      const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl });
+      const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, blobStoreUrl: cfg.blobStoreUrl });
       // Opens the restored installation as `serve` will (migrations, the audit key against the chain) and records the restore in its chain.
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.restored', restore: r }));
       if (opts.json) return json(r);

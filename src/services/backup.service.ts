@@ -19,7 +19,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ArchiveFormatError, createArchiveWriter, readArchive, type ArchiveFileEntry } from '../adapters/backup-archive.js';
 import { createAuditCheckpointStore, auditCheckpointFile } from '../adapters/audit-checkpoints.js';
-import { createBlobStore, type BlobStore } from '../adapters/blob-store.js';
+import type { BlobStore } from '../adapters/blob-store.js';
+import { openBlobStore } from '../adapters/s3-blob-store.js';
 import { openBlob, openPhotoKeyring } from '../adapters/envelope-crypto.js';
 import type { Db, Tx } from '../db/database.js';
 import { openDatabase, sqliteDatabaseExists } from '../db/database.js';
@@ -80,8 +81,8 @@ export interface BackupSource {
   masterKey?: string | undefined;
   auditKey?: string | undefined;
   photoKey?: string | undefined;
-  /** the blob store (default: <data>/blobs) */
-  blobs?: BlobStore;
+  /** BLOB_STORE_URL: the blobs are in an S3-compatible store (default: <data>/blobs) */
+  blobStoreUrl?: string | undefined;
 }
 
 export interface CreateBackupOptions extends BackupSource {
@@ -186,7 +187,7 @@ export async function createBackup(opts: CreateBackupOptions): Promise<BackupRes
   }
   const engine: BackupEngine = opts.databaseUrl ? 'postgres' : 'sqlite';
   if (engine === 'sqlite' && !sqliteDatabaseExists(opts.dataDir)) throw new AppError('BACKUP_SOURCE_MISSING', { params: { dir: opts.dataDir } });
-  const blobs = opts.blobs ?? createBlobStore(path.join(opts.dataDir, 'blobs'));
+  const blobs: BlobStore = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs') });
   const id = crypto.randomUUID();
   const now = clock();
   const live = openDatabase({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, poolSize: 2 });
@@ -285,6 +286,7 @@ export async function createBackup(opts: CreateBackupOptions): Promise<BackupRes
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     await live.destroy();
+    await blobs.close();
   }
 }
 
@@ -380,6 +382,8 @@ export interface RestoreOptions {
   keysFile?: string | undefined;
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** BLOB_STORE_URL: the blobs go to this S3-compatible store (its prefix must be empty) instead of <data>/blobs */
+  blobStoreUrl?: string | undefined;
 }
 
 export interface RestoreResult {
@@ -427,6 +431,18 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       await target.destroy();
     }
   }
+  const blobs = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(dataDir, 'blobs') });
+  if (opts.blobStoreUrl) {
+    try {
+      for await (const entry of blobs.list()) {
+        void entry;
+        throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: blobs.location }, details: { target: blobs.location } });
+      }
+    } catch (e) {
+      await blobs.close();
+      throw e;
+    }
+  }
   const createdDir = !fs.existsSync(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const staging = path.join(dataDir, `.restore-${process.pid}`);
@@ -435,10 +451,11 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   // Blob writes are durable one by one (fsync of file and directory); 16 at a time let the file system group them.
   const inFlight = new Set<Promise<void>>();
   let writeError: unknown;
+  const written: string[] = [];
   try {
-    const blobs = createBlobStore(path.join(dataDir, 'blobs'));
     const dbFile = path.join(staging, path.basename(manifest.database));
     const writeBlob = async (id: string, data: Buffer) => {
+      written.push(id);
       const p = blobs.write(id, data).catch((e: unknown) => void (writeError ??= e));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
@@ -470,12 +487,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     else await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
   } catch (e) {
     await Promise.allSettled(inFlight);
+    if (opts.blobStoreUrl) for (const id of written) await blobs.remove(id).catch(() => undefined);
     // Nothing half-restored is left to be mistaken for an installation.
     if (createdDir) fs.rmSync(dataDir, { recursive: true, force: true });
     else for (const name of fs.readdirSync(dataDir)) fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
     throw e;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
+    await blobs.close();
   }
   return { id: manifest.id, createdAt: manifest.createdAt, engine: manifest.engine, dataDir, photos: manifest.snapshot.photos, blobs: manifest.snapshot.blobs, auditSeq: manifest.snapshot.auditSeq, durationMs: Date.now() - started };
 }
