@@ -101,9 +101,12 @@ export const OutstandingMakeUpQuerySchema = z.object({ department: z.string().mi
 export const MyMakeUpSchema = z.object({
   /**
    * not-needed: they have a valid confirmed photo, or must not be photographed; campaign: the campaign is still
-   * running (they book or come on a listed day); open: go to an outlet by the deadline; deadline-passed: too late
+   * running (they book or come on a listed day); open: go to an outlet by the deadline; deadline-passed: too late;
+   * closed: the campaign was closed (no photo can be taken any more: contact the graduate school)
    */
-  state: z.enum(['not-needed', 'campaign', 'open', 'deadline-passed']),
+  state: z.enum(['not-needed', 'campaign', 'open', 'deadline-passed', 'closed']),
+  /** the day the campaign was closed (its wall clock), or null while it is open */
+  closedOn: DateSchema.nullable(),
   term: z.string().nullable(),
   deadline: DateSchema.nullable(),
   opensOn: DateSchema,

@@ -259,6 +259,17 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     await updateOutlet(rt.deps, admin, 'chaoyang', { active: true });
     await expectAppError(pay(NO.july, '4200001901202311100000000003', 2000, 'makeup-nosuch-1'), 'OUTLET_NOT_FOUND');
   });
+
+  it('a closed campaign: /my offers no make-up that cannot be done (state closed, the day it closed, no outlets); a student with a photo is not-needed', async () => {
+    const campaign = await getActiveCampaign(rt.deps);
+    await db().insertInto('campaign_closures').values({ campaign_id: campaign.id, closed_at: new Date('2023-11-20T02:00:00.000Z').toISOString(), closed_by: null, forced_reason: '测试', report: '{}' }).execute();
+    try {
+      expect(await getMyMakeUp(rt.deps, students.july)).toMatchObject({ state: 'closed', closedOn: '2023-11-20', outlets: [] });
+      expect(await getMyMakeUp(rt.deps, students.confirmed)).toMatchObject({ state: 'not-needed', closedOn: '2023-11-20' });
+    } finally {
+      await db().deleteFrom('campaign_closures').where('campaign_id', '=', campaign.id).execute();
+    }
+  });
 });
 
 describe('the campaign file’s make-up deadlines (S6)', () => {

@@ -25,6 +25,7 @@ import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { OutletRow } from '../repositories/makeup.repository.js';
 import * as makeupRepo from '../repositories/makeup.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
+import * as retentionRepo from '../repositories/retention.repository.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
 import { enqueueMail } from './job-runner.js';
 import { recordAuditEvent } from './audit.service.js';
@@ -350,9 +351,13 @@ export async function getMyMakeUp(deps: ServiceDeps, actor: Actor): Promise<MyMa
   const owing = student.decision === 'required' && student.removed_at === null ? (await makeupRepo.listOutstandingStudents(deps.db.db, campaign.id, { studentId: student.id }))[0] : undefined;
   const term = owing ? owing.deferred_to || owing.expected_term : null;
   const window = term ? makeUpWindow(campaign, term, today) : null;
-  const outlets = (await makeupRepo.listOutlets(deps.db.db, campaign.id)).filter((o) => outletUsable(campaign, o));
+  // a closed campaign takes no photo any more (uploads refused): no outlet, no deadline to meet
+  const closure = await retentionRepo.findClosure(deps.db.db, campaign.id);
+  const closedOn = closure ? localDate(new Date(closure.closed_at), campaign.timezone) : null;
+  const outlets = closure ? [] : (await makeupRepo.listOutlets(deps.db.db, campaign.id)).filter((o) => outletUsable(campaign, o));
   return {
-    state: !owing || !window ? 'not-needed' : window.state === 'not-yet-open' ? 'campaign' : window.state,
+    state: !owing || !window ? 'not-needed' : closure ? 'closed' : window.state === 'not-yet-open' ? 'campaign' : window.state,
+    closedOn,
     term,
     deadline: term ? makeUpDeadlineOf(campaign, term) : null,
     opensOn: makeUpOpensOn(campaign),

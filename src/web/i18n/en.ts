@@ -1064,6 +1064,8 @@ export const en: Texts<typeof zh> = {
   my: {
     title: 'My diploma photo',
     decisionRequired: 'You must take part in this photo campaign',
+    decisionDone: 'Your photo for this campaign is done',
+    decisionMissed: 'You have no photo from this campaign',
     decisionExcluded: 'You do not take part in this photo campaign',
     decisionNotInCampaign: 'You are not part of this campaign',
     needNotCome: 'You need not come and need not book. If you think this is wrong, ask your department’s secretary.',
@@ -1276,6 +1278,8 @@ export const en: Texts<typeof zh> = {
     bring: 'Bring your student card; confirm your photo on this page after the shot (no retakes after confirming).',
     noOutletsYet: "The outlets have not been announced yet; watch for the graduate school's notice.",
     passedTitle: 'The make-up deadline ({{date}}) has passed',
+    closedTitle: 'The campaign was closed on {{date}}',
+    closedText: 'You have no photo, and none can be taken any more (no make-ups either). Contact the graduate school: it decides whether anything else can be arranged; a diploma without a photo cannot be verified by the registry.',
     passedText: 'You have no photo. Contact the graduate school as soon as possible: it decides whether anything else can be arranged; a diploma without a photo cannot be verified by the registry.',
     outletStation: 'Make-up station · {{name}}',
     outletStationText: 'No queue at an outlet: set the student by number; after the shot the student confirms on /my or on the review screen.',

@@ -1053,6 +1053,8 @@ export const zh = {
   my: {
     title: '我的图像采集',
     decisionRequired: '您须参加本次图像采集',
+    decisionDone: '您已完成本次图像采集',
+    decisionMissed: '您未完成本次图像采集',
     decisionExcluded: '您无需参加本次图像采集',
     decisionNotInCampaign: '您不在本次图像采集范围内',
     needNotCome: '您不必到现场采集，也不需要预约。如对结果有疑问，请联系所在院系的教务老师。',
@@ -1265,6 +1267,8 @@ export const zh = {
     bring: '请携带学生证，拍摄后在本页确认照片（确认后不可重拍）。',
     noOutletsYet: '补采门店尚未公布，请留意研究生院通知。',
     passedTitle: '已过补采截止日期 {{date}}',
+    closedTitle: '采集活动已于 {{date}} 关闭',
+    closedText: '您尚未完成图像采集，现已无法再拍照或补采。请联系研究生院说明情况，由研究生院决定能否另行安排；没有图像的学历证书无法在学信网查询认证。',
     passedText: '您尚未完成图像采集。请尽快联系研究生院说明情况，由研究生院决定能否另行安排；没有图像的学历证书无法在学信网查询认证。',
     outletStation: '补采机位 · {{name}}',
     outletStationText: '补采不排队：输入学号指定学生，拍摄后请学生在 /my 或确认屏上确认。',

@@ -17,6 +17,7 @@ import { MyTicketCard } from '../components/desk/MyTicketCard.js';
 import { MyPhotoCard, useMyPhoto } from '../components/my/MyPhotoCard.js';
 import { MyPrintsCard } from '../components/my/MyPrintsCard.js';
 import { MakeUpCard } from '../components/my/MakeUpCard.js';
+import { makeupApi, makeupKeys } from '../api/makeup.js';
 import { isSessionFull, useBookingActions } from '../useBookingActions.js';
 
 type Actions = ReturnType<typeof useBookingActions>;
@@ -26,11 +27,16 @@ function DecisionCard({ student }: { student: StudentDetail }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const required = student.decision === 'required';
-  const title = required ? t('my.decisionRequired') : student.decision === 'excluded' ? t('my.decisionExcluded') : t('my.decisionNotInCampaign');
+  // once the photo is confirmed there is nothing left to do; once the campaign is closed nothing can be done
+  const photo = useMyPhoto(required);
+  const makeUp = useQuery({ queryKey: [...makeupKeys.mine, photo.data?.state ?? ''], queryFn: makeupApi.mine, enabled: required });
+  const done = required && photo.data?.state === 'confirmed';
+  const closed = required && !done && makeUp.data?.state === 'closed';
+  const title = done ? t('my.decisionDone') : closed ? t('my.decisionMissed') : required ? t('my.decisionRequired') : student.decision === 'excluded' ? t('my.decisionExcluded') : t('my.decisionNotInCampaign');
   return (
     <Alert
       data-testid="my-decision"
-      type={required ? 'warning' : 'success'}
+      type={done || !required ? 'success' : closed ? 'info' : 'warning'}
       showIcon
       style={{ marginBottom: 16 }}
       title={
@@ -363,7 +369,9 @@ function MyPhotoSlot(): ReactNode {
 /** A required student's time and sessions; once their photo is confirmed, nothing to book (C3). */
 function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
   const photo = useMyPhoto(true);
-  if (photo.data?.state === 'confirmed') return <NoticeLink />;
+  const makeUp = useQuery({ queryKey: [...makeupKeys.mine, photo.data?.state ?? ''], queryFn: makeupApi.mine });
+  // confirmed, or the campaign closed (bookings refused): nothing to book
+  if (photo.data?.state === 'confirmed' || makeUp.data?.state === 'closed' || makeUp.data?.closedOn) return <NoticeLink />;
   return <Bookable student={student} campaign={campaign} />;
 }
 

@@ -22,6 +22,19 @@ export function MakeUpCard(): ReactNode {
   if (!m || m.state === 'not-needed' || m.state === 'campaign' || state === 'confirmed' || state === 'awaiting') return null;
   const date = m.deadline ? formatDay(m.deadline, lang, true) : '';
   const colon = lang === 'zh' ? '：' : ': ';
+  if (m.state === 'closed') {
+    return (
+      <Alert
+        type="error"
+        showIcon
+        icon={<WarningOutlined />}
+        style={{ marginBottom: 16 }}
+        data-testid="my-makeup-closed"
+        title={<Typography.Text strong style={{ fontSize: 16 }}>{t('makeup.closedTitle', { date: m.closedOn ? formatDay(m.closedOn, lang, true) : '' })}</Typography.Text>}
+        description={<Typography.Paragraph style={{ marginBottom: 0, fontSize: 15 }}>{t('makeup.closedText')}</Typography.Paragraph>}
+      />
+    );
+  }
   if (m.state === 'deadline-passed') {
     return (
       <Alert
