@@ -15,6 +15,8 @@ export interface DashboardGroup extends DashboardCounts {
   department: string;
   site: string;
   day: string | null;
+  /** no booked or ticket day: the UTC hour (YYYY-MM-DDTHH) the photo was confirmed, made a campaign day by the service */
+  confirmedHour?: string | null;
   /** required students without a valid (not E7-invalid), non-voided confirmed photo: make-ups once the campaign is over (S6) */
   outstanding: number;
 }

@@ -56,6 +56,8 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
       'students.department as department',
       'students.site as site',
       sql<string | null>`coalesce(${sql.ref('ps.date')}, ${ticketOf('first')})`.as('day'),
+      // neither a booking nor a ticket (a walk-in entered by hand, a make-up): the hour the photo was confirmed
+      sql<string | null>`case when ${sql.ref('ps.date')} is null and ${ticketOf('first')} is null then substr(${sql.ref('pc.confirmed_at')}, 1, 13) else null end`.as('confirmed_hour'),
       flag(sql<boolean>`${isSet('pb.id')} or ${ticketOf('exists')} or ${shot} or ${isSet('pc.id')}`).as('booked'),
       flag(sql<boolean>`${shot} or ${isSet('pc.id')}`).as('photographed'),
       flag(isSet('pc.id')).as('confirmed'),
@@ -73,6 +75,7 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
       'f.department',
       'f.site',
       'f.day',
+      'f.confirmed_hour',
       (eb) => eb.fn.countAll<number>().as('n'),
       sum('booked').as('booked'),
       sum('photographed').as('photographed'),
@@ -82,12 +85,13 @@ export async function countDashboardGroups(db: Tx, f: DashboardFilter): Promise<
       sum('handed').as('handed'),
       sum('outstanding').as('outstanding'),
     ])
-    .groupBy(['f.department', 'f.site', 'f.day'])
+    .groupBy(['f.department', 'f.site', 'f.day', 'f.confirmed_hour'])
     .execute();
   return rows.map((r) => ({
     department: r.department,
     site: r.site,
     day: r.day ?? null,
+    confirmedHour: r.confirmed_hour ?? null,
     required: Number(r.n),
     booked: Number(r.booked),
     photographed: Number(r.photographed),

@@ -64,7 +64,8 @@ export async function getDashboard(deps: ServiceDeps, actor: Actor, query: Dashb
   for (const g of groups) outstanding.set(g.department, (outstanding.get(g.department) ?? 0) + g.outstanding);
 
   const byDepartment = sumDashboardGroups(groups, (g) => g.department);
-  const byDay = sumDashboardGroups(groups, (g) => g.day);
+  // without a booked or ticket day, a photographed student counts on the campaign day their photo was confirmed
+  const byDay = sumDashboardGroups(groups, (g) => g.day ?? (g.confirmedHour ? localDate(new Date(`${g.confirmedHour}:00:00.000Z`), campaign.timezone) : null));
   const totals = emptyDashboardCounts();
   for (const counts of byDepartment.values()) for (const k of DASHBOARD_FIGURES) totals[k] += counts[k];
 

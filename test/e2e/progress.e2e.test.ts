@@ -89,7 +89,7 @@ describe('progress everywhere: the overview’s chart and table, the secretary�
     await expect.poll(() => table.locator('[data-total="required"]').innerText()).toBe('6');
     expect(await table.locator('[data-total="booked"]').innerText()).toBe('2');
     expect(await table.locator('[data-total="confirmed"]').innerText()).toBe('0');
-    expect(await table.innerText()).toContain('未预约');
+    expect(await table.innerText()).toContain('无预约或签到日期');
     await screenshot(page, 'progress-overview-desktop');
 
     await page.getByTestId('progress-view').getByText('按院系').click();
