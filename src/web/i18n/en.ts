@@ -498,7 +498,7 @@ export const en: Texts<typeof zh> = {
     countVoided_other: '{{count}} confirmations',
     dashboard: {
       title: 'After the capture: dashboards',
-      hint: 'Required students counted as reached at least each step: booked, photographed, confirmed, exported to the registry (A1), printed and handed over (A2).',
+      hint: 'Required students counted as reached at least each step: booked or came, photographed, confirmed, exported to the registry (A1), printed and handed over (A2). By day: the booked session’s day, else the check-in day, else (entered by hand, a make-up) the day the photo was confirmed.',
       byDay: 'By day',
       byDepartment: 'By department',
       chart: 'Chart',
