@@ -69,7 +69,16 @@ export function BatchesCard(): ReactNode {
       title: t('printsHandover.sent'),
       key: 'sent',
       width: 170,
-      render: (_, b) => (b.sentAt ? <span style={{ whiteSpace: 'nowrap' }}>{b.sentCount} · {b.sentBy} · {formatInstant(b.sentAt)}</span> : '—'),
+      // two short lines (count · who, then when): the table fits 1366 px without hiding the actions
+      render: (_, b) =>
+        b.sentAt ? (
+          <span>
+            {b.sentCount} · {b.sentBy}
+            <Typography.Text type="secondary" style={{ display: 'block', whiteSpace: 'nowrap', fontSize: 12 }}>{formatInstant(b.sentAt)}</Typography.Text>
+          </span>
+        ) : (
+          '—'
+        ),
     },
     {
       title: t('printsHandover.received'),
@@ -78,7 +87,8 @@ export function BatchesCard(): ReactNode {
       render: (_, b) =>
         b.receivedAt ? (
           <span>
-            <span style={{ whiteSpace: 'nowrap' }}>{b.receivedCount} · {b.receivedBy} · {formatInstant(b.receivedAt)}</span>
+            {b.receivedCount} · {b.receivedBy}
+            <Typography.Text type="secondary" style={{ display: 'block', whiteSpace: 'nowrap', fontSize: 12 }}>{formatInstant(b.receivedAt)}</Typography.Text>
             {b.discrepancyNote ? <Typography.Text type="warning" style={{ display: 'block' }}>{t('printsHandover.discrepancy')}: {b.discrepancyNote}</Typography.Text> : null}
           </span>
         ) : (
@@ -89,6 +99,8 @@ export function BatchesCard(): ReactNode {
       title: t('printsHandover.actions'),
       key: 'actions',
       width: 220,
+      // kept in view at the right edge when the table is wider than its card
+      fixed: 'right',
       render: (_, b) => (
         <Space wrap size={[6, 6]}>
           {produce

@@ -42,10 +42,19 @@ export function PurgeCard(): ReactNode {
     { title: t('retention.runs.startedAt'), dataIndex: 'startedAt', width: 170, render: (at: string) => <span style={{ whiteSpace: 'nowrap' }}>{formatInstant(at)}</span> },
     { title: t('retention.runs.trigger'), dataIndex: 'trigger', width: 130, render: (tr: RetentionRun['trigger']) => t(`retention.runs.triggers.${tr}`) },
     { title: t('retention.runs.status'), dataIndex: 'status', width: 90, render: (s: RetentionRun['status'], r) => <Tag color={STATUS_COLORS[s]} title={r.errorCode ?? undefined}>{t(`retention.runs.statuses.${s}`)}</Tag> },
-    { title: t('retention.runs.originals'), key: 'originals', align: 'right', width: 90, render: (_, r) => r.counts.originals },
-    { title: t('retention.runs.standards'), key: 'standards', align: 'right', width: 90, render: (_, r) => r.counts.standards },
-    { title: t('retention.runs.bytes'), key: 'bytes', align: 'right', width: 90, render: (_, r) => <span style={{ whiteSpace: 'nowrap' }}>{formatSize(r.counts.bytes)}</span> },
-    { title: t('retention.runs.files'), dataIndex: 'filesRemoved', align: 'right', width: 90 },
+    // the counts in one column of two short lines: the table fits its half-width card at 1366 px in both languages
+    {
+      title: `${t('retention.runs.originals')} · ${t('retention.runs.standards')}`,
+      key: 'counts',
+      render: (_, r) => (
+        <span data-testid="run-counts">
+          {t('retention.runs.originals')} {r.counts.originals} · {t('retention.runs.standards')} {r.counts.standards}
+          <Typography.Text type="secondary" style={{ display: 'block', fontSize: 12 }}>
+            {t('retention.runs.bytes')} {formatSize(r.counts.bytes)} · {t('retention.runs.files')} {r.filesRemoved}
+          </Typography.Text>
+        </span>
+      ),
+    },
     { title: t('retention.runs.by'), dataIndex: 'startedBy', width: 120, render: (by: string | null) => by ?? '—' },
   ];
   return (
@@ -82,7 +91,7 @@ export function PurgeCard(): ReactNode {
         {runs.error ? (
           <ErrorResult error={runs.error} onRetry={() => void runs.refetch()} />
         ) : (
-          <Table<RetentionRun> rowKey="id" size="small" columns={columns} dataSource={runs.data?.items ?? []} loading={runs.isLoading} pagination={false} scroll={{ x: 870 }} locale={{ emptyText: t('retention.runs.empty') }} />
+          <Table<RetentionRun> rowKey="id" size="small" columns={columns} dataSource={runs.data?.items ?? []} loading={runs.isLoading} pagination={false} scroll={{ x: 'max-content' }} locale={{ emptyText: t('retention.runs.empty') }} />
         )}
       </Card>
     </Flex>
