@@ -13,7 +13,10 @@ export const OutletSchema = z.object({
   id: OutletIdSchema,
   name: TextSchema,
   address: z.string(),
+  /** the city as typed (the editor shows it) */
   city: z.string(),
+  /** the city in each language (北京 / Beijing for Beijing, BEIJING, Peking, 北京市): what pages show */
+  cityName: TextSchema,
   /** opening hours as the outlet states them (e.g. 周一至周五 9:00–17:00) */
   hours: z.string(),
   stations: z.number().int(),
@@ -31,7 +34,7 @@ export const OutletSchema = z.object({
 export type Outlet = z.infer<typeof OutletSchema>;
 
 /** `fee`: the make-up price per set (yuan), recorded at the outlet's station as a payment (recordPayment with stationId). */
-export const OutletListSchema = z.object({ items: z.array(OutletSchema), makeUpCity: z.string(), fee: z.number() });
+export const OutletListSchema = z.object({ items: z.array(OutletSchema), makeUpCity: z.string(), makeUpCityName: TextSchema, fee: z.number() });
 export type OutletList = z.infer<typeof OutletListSchema>;
 
 export const CreateOutletRequestSchema = z.object({

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CampaignDefinition } from './campaign.js';
+import { buildNotice } from './notice.js';
 import { cityKey, cityName, defaultMakeUpDeadline, defaultMakeUpDeadlines, isRealDate, makeUpWindow, outletStationId, parseOutletStation, planMakeUpReminders, sameCity } from './makeup.js';
 
 function campaign2024(): CampaignDefinition {
@@ -9,6 +10,14 @@ function campaign2024(): CampaignDefinition {
 }
 
 describe('make-up rules (S6)', () => {
+  it.each(['BEIJING', 'Peking', '北京市', ' beijing '])('the notice names the make-up city %j as 北京 / Beijing (never as typed)', (city) => {
+    const c = { ...campaign2024(), makeUp: { ...campaign2024().makeUp, city } };
+    const text = (lang: 'zh' | 'en') => JSON.stringify(buildNotice(c, lang, undefined, []).sections.find((s) => s.id === 'makeUp'));
+    expect(text('zh')).toContain('北京');
+    expect(text('zh')).not.toContain(city.trim());
+    expect(text('en')).toContain('Beijing');
+  });
+
   it('Beijing, 北京, 北京市, " beijing city " and Peking are one city; Shanghai and 上海 are not Beijing', () => {
     for (const name of ['Beijing', '北京', '北京市', ' beijing city ', 'BEIJING', 'Peking', 'Ｂｅｉｊｉｎｇ']) expect(sameCity(name, 'Beijing'), name).toBe(true);
     for (const name of ['Shanghai', '上海', '上海市', 'Tianjin', '', 'Beijingxi']) expect(sameCity(name, 'Beijing'), name).toBe(false);

@@ -7,13 +7,14 @@
 // the campaign's time zone, whatever the server's clock.
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import { departmentHomeSite, localDate } from './campaign.js';
-import { formatCampaignDate, MONTHS_EN, priceSentence, priceText, SITE_NAMES, sitePlace } from './campaign-text.js';
+import { formatCampaignDate, MONTHS_EN, priceSentence, priceText, sitePlace } from './campaign-text.js';
 import type { EligibilityFacts, EligibilityRule } from './eligibility.js';
 import { decideEligibility } from './eligibility.js';
 import type { Lang, Text } from './i18n.js';
 import type { RetentionPolicyValues } from './retention.js';
 import { DEFAULT_RETENTION_POLICY, retentionSentences } from './retention.js';
 import { fill } from './i18n.js';
+import { cityName } from './makeup.js';
 import { windowsOf, zonedTimeToInstant } from './schedule.js';
 import type { Term } from './term.js';
 import { compareTerms, shiftTermByYears } from './term.js';
@@ -354,7 +355,8 @@ function makeUpSection(campaign: CampaignDefinition, lang: Lang, outlets: Notice
   const byTerm = campaign.makeUp.deadlines !== undefined && Object.keys(campaign.makeUp.deadlines).length > 0;
   const fee = campaign.makeUp.fee;
   const money = campaign.price.currency === 'CNY' ? (zh ? `${fee} 元/套` : `CNY ${fee} per set`) : `${fee} ${campaign.price.currency}`;
-  const city = campaign.makeUp.city === 'Beijing' ? SITE_NAMES.beijing[lang] : campaign.makeUp.city;
+  // the make-up city in the reader's language whatever was typed (Beijing, BEIJING, Peking, 北京市 → 北京 / Beijing)
+  const city = cityName(campaign.makeUp.city, lang);
   const where = zh ? `图片社${city}分店` : campaign.makeUp.where;
   const by = byTerm
     ? zh

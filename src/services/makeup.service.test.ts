@@ -110,7 +110,11 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     await expectAppError(updateOutlet(rt.deps, admin, 'chaoyang', { city: 'Shanghai' }), 'OUTLET_CITY_NOT_ALLOWED');
     await expectAppError(updateOutlet(rt.deps, admin, 'nosuch', { active: false }), 'OUTLET_NOT_FOUND');
     await expectAppError(createOutlet(rt.deps, operator, { ...HAIDIAN, id: 'byoperator' }), 'FORBIDDEN');
-    expect((await listOutlets(rt.deps, operator)).items.map((o) => o.id).sort()).toEqual(['chaoyang', 'haidian']);
+    const listed = await listOutlets(rt.deps, operator);
+    expect(listed.items.map((o) => o.id).sort()).toEqual(['chaoyang', 'haidian']);
+    // the city as typed ("北京市", "Beijing") is shown in the reader's language
+    for (const o of listed.items) expect(o.cityName).toEqual({ zh: '北京', en: 'Beijing' });
+    expect(listed.makeUpCityName).toEqual({ zh: '北京', en: 'Beijing' });
     expect((await events('makeup_outlet.created')).map((e) => e.target_id)).toEqual(['haidian', 'chaoyang']); // one event each, in order
     expect(await db().selectFrom('makeup_outlets').select('id').where('id', '=', 'pudong').execute()).toEqual([]);
   });

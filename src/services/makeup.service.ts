@@ -66,12 +66,14 @@ export async function listOutlets(deps: ServiceDeps, actor: Actor): Promise<Outl
   const counts = new Map((await makeupRepo.countMakeupPhotosPerOutlet(deps.db.db, campaign.id)).map((c) => [c.outlet_id, c]));
   return {
     makeUpCity: campaign.makeUp.city,
+    makeUpCityName: { zh: cityName(campaign.makeUp.city, 'zh'), en: cityName(campaign.makeUp.city, 'en') },
     fee: campaign.makeUp.fee,
     items: rows.map((o) => ({
       id: o.id,
       name: { zh: o.name_zh, en: o.name_en },
       address: o.address,
       city: o.city,
+      cityName: { zh: cityName(o.city, 'zh'), en: cityName(o.city, 'en') },
       hours: o.hours,
       stations: o.stations,
       stationIds: Array.from({ length: o.stations }, (_, i) => outletStationId(o.id, i + 1)),

@@ -101,7 +101,7 @@ export function OutletsPanel(): ReactNode {
     },
     onError: (e: Error) => void message.error(e.message),
   });
-  const city = outlets.data ? (outlets.data.makeUpCity === 'Beijing' ? (lang === 'zh' ? '北京' : 'Beijing') : outlets.data.makeUpCity) : '';
+  const city = outlets.data ? outlets.data.makeUpCityName[lang] : '';
   return (
     <Card
       size="small"
@@ -137,7 +137,7 @@ export function OutletsPanel(): ReactNode {
               </div>
             ),
           },
-          { title: t('makeup.address'), key: 'address', render: (_, o) => <span style={{ overflowWrap: 'anywhere' }}>{o.city} · {o.address}</span> },
+          { title: t('makeup.address'), key: 'address', render: (_, o) => <span style={{ overflowWrap: 'anywhere' }}>{o.cityName[lang]} · {o.address}</span> },
           { title: t('makeup.hours'), dataIndex: 'hours' },
           { title: t('makeup.stationIds'), key: 'stations', render: (_, o) => <span style={{ overflowWrap: 'anywhere' }}>{o.stationIds.join(', ')}</span> },
           { title: t('makeup.recorded'), key: 'counts', render: (_, o) => t('makeup.photos', { photos: o.photos, confirmed: o.confirmed }) },
