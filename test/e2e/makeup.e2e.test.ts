@@ -217,4 +217,22 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     expect(await horizontalOverflow(admins)).toBeLessThanOrEqual(0);
     await screenshot(admins, 'makeup-admin-phone');
   });
+
+  it('once the campaign is closed, a student without a photo is told so and to contact the graduate school: no outlets, no deadline, no sessions (phone)', async () => {
+    const closed = await api.request('POST', '/api/campaign/close', { body: { confirm: 'e2e-makeup', force: true, reason: '毕业审核已结束' } });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    const p = await (await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' })).newPage();
+    await loginInBrowser(p, server.baseUrl, late);
+    await p.goto(`${server.baseUrl}/my`);
+    const card = p.getByTestId('my-makeup-closed');
+    await card.waitFor();
+    expect(await card.innerText()).toContain('采集活动已于');
+    expect(await card.innerText()).toContain('请联系研究生院');
+    expect(await p.getByTestId('my-decision').innerText()).toContain('您未完成本次图像采集');
+    expect(await p.getByTestId('my-makeup').count()).toBe(0);
+    expect(await p.getByTestId('my-makeup-passed').count()).toBe(0);
+    expect(await p.getByText('您须参加本次图像采集').count()).toBe(0);
+    expect(await horizontalOverflow(p)).toBeLessThanOrEqual(0);
+    await screenshot(p, 'makeup-my-phone-closed');
+  });
 });
