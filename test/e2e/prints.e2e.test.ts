@@ -47,6 +47,16 @@ async function uploadPhoto(baseUrl: string, cookie: string, studentNo: string): 
   return body.id;
 }
 
+/** Tables whose right edge goes beyond their card (cut off: the reader would have to find a scroll bar). */
+async function tablesBeyondCard(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.ant-card .ant-table table')].filter((t) => {
+      const card = t.closest('.ant-card-body') ?? t.closest('.ant-card');
+      return card ? t.getBoundingClientRect().right > card.getBoundingClientRect().right + 1 : false;
+    }).length,
+  );
+}
+
 describe('prints and hand-over: agency → graduate school → department → student (A2)', () => {
   let server: TestServer;
   let browser: Browser;
@@ -113,9 +123,15 @@ describe('prints and hand-over: agency → graduate school → department → st
     await page.getByText('已向物理学院发放 2 套').waitFor();
     await page.getByTestId('prints-deliveries').getByText('待院系签收').waitFor();
     await screenshot(page, 'prints-admin-1366x768');
+    expect(await tablesBeyondCard(page)).toBe(0);
+    await page.getByText('English', { exact: true }).first().click();
+    await page.getByTestId('prints-batches').getByText('Received by the graduate school').first().waitFor();
+    expect(await tablesBeyondCard(page)).toBe(0);
+    await screenshot(page, 'prints-admin-en-1366x768');
+    await page.getByText('中文', { exact: true }).first().click();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.getByTestId('prints-batches').waitFor();
-    expect(await horizontalOverflow(page)).toBe(0);
+    await page.getByTestId('prints-batches').getByText('研究生院已签收').waitFor();
+    await expect.poll(() => horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'prints-admin-390x844');
     await page.context().close();
   });

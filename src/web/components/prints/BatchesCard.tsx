@@ -60,7 +60,7 @@ export function BatchesCard(): ReactNode {
       dataIndex: 'status',
       width: 130,
       render: (s: PrintBatch['status']) => (
-        <Tag color={STATUS_COLORS[s]} data-testid="batch-status">
+        <Tag color={STATUS_COLORS[s]} style={{ whiteSpace: 'normal' }} data-testid="batch-status">
           {t(`printsHandover.status.${s}`)}
         </Tag>
       ),
