@@ -127,7 +127,7 @@ describe('retention and deletion on the admin page (A3)', () => {
     await page.getByText(/已删除：原始照片 3 个，标准照片 1 个/).waitFor();
     const row = page.getByTestId('retention-runs').locator('tr.ant-table-row').first();
     await row.getByText('页面').waitFor();
-    expect(await row.innerText()).toMatch(/完成\s+3\s+1/);
+    expect(await row.innerText()).toMatch(/完成\s+原始照片 3 · \S+ 1/);
     await page.getByTestId('retention-preview-originals').getByText('0', { exact: true }).waitFor();
     await screenshot(page, 'retention-run');
     // the confirmed standard photo stays; the shot not chosen is gone, and says so
