@@ -228,11 +228,11 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   PRINT_NOTHING_TO_DELIVER: { zh: '研究生院没有“{department}”待发放的照片（已签收的打印批次中没有未发出的）', en: 'The graduate school has no prints of "{department}" to send (none of the received batches holds any not yet sent)' },
   PRINT_DELIVERY_NOT_FOUND: { zh: '没有这次发放', en: 'No such delivery' },
   PRINT_DELIVERY_ALREADY_RECEIVED: { zh: '这次发放（“{department}”，{count} 套）已于 {at} 由 {by} 签收，不能重复签收', en: 'This delivery ("{department}", {count} sets) was received on {at} by {by}; it cannot be received twice' },
+  PRINT_DEPARTMENT_REQUIRED: { zh: '请选择院系：{choicesZh}', en: 'Choose a department: {choicesEn}' },
   PRINT_DEPARTMENT_FORBIDDEN: { zh: '“{department}”不是您负责的院系，不能办理其照片的交接', en: '"{department}" is not one of your departments; you cannot hand over its prints' },
   PRINT_STUDENTS_REFUSED: { zh: '以下学号不能标记为已领取，未做任何更改：{list}', en: 'These student numbers cannot be marked as handed over; nothing was changed: {list}' },
   PRINT_NOT_GIVEN: { zh: '您的照片尚未送到院系（{state}），不能确认领取', en: 'Your prints have not reached your department yet ({state}); you cannot confirm receiving them' },
   PRINT_VOIDED: { zh: '您这套照片对应的照片确认已撤销，照片作废，不能领取', en: 'The confirmation of the photo these prints show was voided: the prints are void and cannot be handed over' },
-  PRINT_DEPARTMENT_REQUIRED: { zh: '请选择院系：{choicesZh}', en: 'Choose a department: {choicesEn}' },
   REGISTRY_ANSWER_INVALID: { zh: '学信网反馈文件有 {count} 处错误，未导入任何数据', en: 'The registry\'s answer file has {count} bad row(s); nothing was imported' },
   REGISTRY_ANSWER_NO_STUDENT_COLUMN: { zh: '反馈文件中没有“学号”列（表头为：{headers}）；未导入任何数据', en: 'The answer file has no student-number column (学号 / student no.; its header reads: {headers}); nothing was imported' },
   REGISTRY_ANSWER_NO_STATUS_COLUMN: {

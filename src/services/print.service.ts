@@ -63,7 +63,6 @@ function assertDepartment(actor: Actor, department: string): void {
   if (scope.kind === 'self') throw new AppError('FORBIDDEN');
 }
 
-function departmentsOf(principal: Principal | null): string[] | null {
 /**
  * The department a hand-over request is about: the one given, else a secretary's only department; several (or the
  * admin, who has them all) are told the choices (PRINT_DEPARTMENT_REQUIRED, 400).
@@ -79,6 +78,7 @@ async function resolveDepartment(deps: ServiceDeps, actor: Actor, department: st
   throw new AppError('PRINT_DEPARTMENT_REQUIRED', { params: { choicesZh: choices.join('、'), choicesEn: choices.join(', ') }, details: { choices } });
 }
 
+function departmentsOf(principal: Principal | null): string[] | null {
   if (!principal) return null;
   const scope = studentScope(principal);
   return scope.kind === 'departments' ? scope.departments : null;
@@ -208,19 +208,13 @@ export async function openPrintSheet(deps: ServiceDeps, actor: Actor, batchId: s
     audit: { action: 'prints.sheet_downloaded', targetType: 'print_batch', targetId: batch.id, details: { number: batch.number, department, sets: printed.length, skipped: skipped.length, copies: batch.copies } },
   }));
   async function* sets(): AsyncGenerator<SheetSet> {
-    let after: string | null = null;
-    for (;;) {
-      const page = await repo.listSheetItems(db, batch.id, department, after, SHEET_PAGE);
-      for (const item of page) {
-        const jpeg = await readStandardJpeg(deps, item.photo_id);
-        yield { label: `${item.student_no}   ${maskName(item.name)}   ${item.department}`, jpeg };
-      }
-      if (page.length < SHEET_PAGE) return;
-      after = page[page.length - 1]!.student_no;
+    for (const item of printed) {
+      const jpeg = await readStandardJpeg(deps, item.photo_id);
+      yield { label: `${item.student_no}  ${maskName(item.name)}`, department: item.department, jpeg };
     }
   }
   const en = lang === 'en';
-  const title = en ? `Print batch ${batch.number} · ${department} · ${counts.sets} sets × ${batch.copies}` : `打印批次 ${batch.number} · ${department} · ${counts.sets} 套 × ${batch.copies} 张`;
+  const title = en ? `Print batch ${batch.number} · ${department} · ${printed.length} sets × ${batch.copies}` : `打印批次 ${batch.number} · ${department} · ${printed.length} 套 × ${batch.copies} 张`;
   const stream = streamPrintSheetPdf(
     {
       title,
