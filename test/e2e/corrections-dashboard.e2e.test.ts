@@ -7,11 +7,11 @@
 // the payments per day); the dashboard XLSX downloads. Screens at 1366×768 and on a phone (390×844): nothing
 // wider than the window, the charts inside it; the corrections page in English.
 import ExcelJS from 'exceljs';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, SCREENS, shiftTerm, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, SCREENS, shiftTerm, startServer, type TestServer } from './server.js';
+import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 /** One card of the page, as it is on screen (the full pages are long). */
 async function cardShot(page: Page, testId: string, name: string): Promise<void> {
@@ -21,39 +21,9 @@ async function cardShot(page: Page, testId: string, name: string): Promise<void>
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
 const secretary = { username: 'e2e-secretary-math', password: 'E2e-secretary-pass-2024', role: 'secretary' as const, departments: ['数学科学学院'] };
-const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
 const ZHANG = '2101001';
 const LI = '2101002';
 const VOID_REASON = '学生称照片表情不自然，同意重拍';
-
-/** The same portrait with a comment naming the student: a distinct file (and SHA-256) per upload. */
-function shot(label: string): Buffer {
-  const jpeg = readFileSync(PHOTO);
-  const text = Buffer.from(`corrections journey ${label}`, 'utf8');
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(text.length + 2);
-  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
-}
-
-async function uploadPhoto(baseUrl: string, cookie: string, studentNo: string): Promise<string> {
-  const form = new FormData();
-  form.append('studentNo', studentNo);
-  form.append('station', 'beijing-1');
-  form.append('file', new Blob([new Uint8Array(shot(studentNo))], { type: 'image/jpeg' }), 'IMG.JPG');
-  const res = await fetch(`${baseUrl}/api/photos`, { method: 'POST', headers: { Cookie: cookie }, body: form });
-  const body = (await res.json()) as { id: string; accepted: boolean };
-  if (res.status >= 300) throw new Error(`upload ${studentNo}: ${res.status} ${JSON.stringify(body)}`);
-  expect(body.accepted).toBe(true);
-  return body.id;
-}
-
-async function cookieOf(baseUrl: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
 
 async function readXlsx(file: string): Promise<Map<string, string[][]>> {
   const wb = new ExcelJS.Workbook();
@@ -86,7 +56,7 @@ describe('after the capture: the corrections page and the dashboards (E7, voided
     const opCookie = await cookieOf(server.baseUrl, operator.username, operator.password);
     const photos: Record<string, string> = {};
     for (const no of [ZHANG, LI]) {
-      photos[no] = await uploadPhoto(server.baseUrl, opCookie, no);
+      photos[no] = await uploadShot(server.baseUrl, opCookie, no);
       await operatorApi.post(`/api/photos/${photos[no]}/confirm`, {});
     }
     await operatorApi.post('/api/payments', { studentNo: LI, method: 'wechat', transactionId: '4200001901202312030000000042', amountFen: campaign.price.amount * 100 });

@@ -13,43 +13,14 @@ import ExcelJS from 'exceljs';
 import * as openpgp from 'openpgp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
-const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
 const ZHANG = '2101001';
 const LI = '2101002';
 const SCRIPT_NAME_NO = '2101005';
-
-/** The same portrait with a comment naming the student: a distinct file (and SHA-256) per upload. */
-function shot(label: string): Buffer {
-  const jpeg = readFileSync(PHOTO);
-  const text = Buffer.from(`exports journey ${label}`, 'utf8');
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(text.length + 2);
-  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
-}
-
-async function cookieOf(baseUrl: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
-
-async function uploadPhoto(baseUrl: string, cookie: string, studentNo: string): Promise<string> {
-  const form = new FormData();
-  form.append('studentNo', studentNo);
-  form.append('station', 'beijing-1');
-  form.append('file', new Blob([new Uint8Array(shot(studentNo))], { type: 'image/jpeg' }), 'IMG.JPG');
-  const res = await fetch(`${baseUrl}/api/photos`, { method: 'POST', headers: { Cookie: cookie }, body: form });
-  const body = (await res.json()) as { id: string; accepted: boolean };
-  if (res.status >= 300) throw new Error(`upload ${studentNo}: ${res.status} ${JSON.stringify(body)}`);
-  expect(body.accepted).toBe(true);
-  return body.id;
-}
 
 describe('the registry package and the registry’s answer on the admin page (A1)', () => {
   let server: TestServer;
@@ -70,7 +41,7 @@ describe('the registry package and the registry’s answer on the admin page (A1
     expect((await adminApi.upload('/api/roster/apply', 'roster.csv', rosterCsv(rows))).status).toBe(200);
     const opCookie = await cookieOf(server.baseUrl, operator.username, operator.password);
     for (const no of [ZHANG, LI, SCRIPT_NAME_NO]) {
-      const id = await uploadPhoto(server.baseUrl, opCookie, no);
+      const id = await uploadShot(server.baseUrl, opCookie, no);
       await operatorApi.post(`/api/photos/${id}/confirm`, {});
     }
     tmp = mkdtempSync(path.join(os.tmpdir(), 'gradphoto-exports-e2e-'));

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, tablesBeyondCard, type TestServer } from './server.js';
+import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
@@ -16,46 +17,6 @@ const secretary = { username: 'e2e-physics', password: 'E2e-physics-pass-2024', 
 const ZHANG = '2101001';
 const LI = '2101002';
 const student = { username: LI, password: 'Prints-student-pass-2024', role: 'student' as const };
-const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
-
-/** The same portrait with a comment naming the student: a distinct file (and SHA-256) per upload. */
-function shot(label: string): Buffer {
-  const jpeg = readFileSync(PHOTO);
-  const text = Buffer.from(`prints journey ${label}`, 'utf8');
-  const len = Buffer.alloc(2);
-  len.writeUInt16BE(text.length + 2);
-  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xfe]), len, text, jpeg.subarray(2)]);
-}
-
-async function cookieOf(baseUrl: string, username: string, password: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
-  return res.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-}
-
-async function uploadPhoto(baseUrl: string, cookie: string, studentNo: string): Promise<string> {
-  const form = new FormData();
-  form.append('studentNo', studentNo);
-  form.append('station', 'beijing-1');
-  form.append('file', new Blob([new Uint8Array(shot(studentNo))], { type: 'image/jpeg' }), 'IMG.JPG');
-  const res = await fetch(`${baseUrl}/api/photos`, { method: 'POST', headers: { Cookie: cookie }, body: form });
-  const body = (await res.json()) as { id: string; accepted: boolean };
-  if (res.status >= 300) throw new Error(`upload ${studentNo}: ${res.status} ${JSON.stringify(body)}`);
-  expect(body.accepted).toBe(true);
-  return body.id;
-}
-
-/** Tables whose right edge goes beyond their card (cut off: the reader would have to find a scroll bar). */
-async function tablesBeyondCard(page: Page): Promise<number> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('.ant-card .ant-table table')].filter((t) => {
-      const card = t.closest('.ant-card-body') ?? t.closest('.ant-card');
-      return card ? t.getBoundingClientRect().right > card.getBoundingClientRect().right + 1 : false;
-    }).length,
-  );
-}
 
 describe('prints and hand-over: agency → graduate school → department → student (A2)', () => {
   let server: TestServer;
@@ -76,7 +37,7 @@ describe('prints and hand-over: agency → graduate school → department → st
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect((await adminApi.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows))).status).toBe(200);
     const opCookie = await cookieOf(server.baseUrl, operator.username, operator.password);
-    for (const no of [ZHANG, LI]) await operatorApi.post(`/api/photos/${await uploadPhoto(server.baseUrl, opCookie, no)}/confirm`, {});
+    for (const no of [ZHANG, LI]) await operatorApi.post(`/api/photos/${await uploadShot(server.baseUrl, opCookie, no)}/confirm`, {});
     browser = await launchBrowser();
   }, 180_000);
 

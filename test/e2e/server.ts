@@ -224,6 +224,16 @@ export async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
+/** Tables whose right edge goes beyond their card (cut off: the reader would have to find a scroll bar). */
+export async function tablesBeyondCard(page: Page): Promise<number> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.ant-card .ant-table table')].filter((t) => {
+      const card = t.closest('.ant-card-body') ?? t.closest('.ant-card');
+      return card ? t.getBoundingClientRect().right > card.getBoundingClientRect().right + 1 : false;
+    }).length,
+  );
+}
+
 export async function loginInBrowser(page: Page, baseUrl: string, account: Pick<Account, 'username' | 'password'>): Promise<void> {
   await page.goto(`${baseUrl}/login`);
   await page.locator('#username').fill(account.username);
