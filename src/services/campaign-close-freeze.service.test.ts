@@ -22,6 +22,9 @@ import { createOutlet, updateMakeUpSettings, updateOutlet } from './makeup.servi
 import { confirmPhoto, voidPhotoConfirmation } from './photo.service.js';
 import { confirmMyPrints, createPrintBatch, createPrintDelivery, handOverPrints, receivePrintBatch, receivePrintDelivery, sendPrintBatch } from './print.service.js';
 import { importRegistryAnswer } from './registry-answer.service.js';
+import { recordPayment } from './payment.service.js';
+import { getActiveCampaign } from './campaign.service.js';
+import { wechatTx } from '../../test/support/payment-statements.js';
 import { createRegistryExport, prepareRegistryExport } from './registry-export.service.js';
 
 async function expectAppError(p: Promise<unknown>, code: string): Promise<AppError> {
@@ -195,6 +198,7 @@ describe.each(DIALECTS)('a closed campaign is frozen on %s', { timeout: 180_000 
       ['confirm', () => confirmPhoto(rt.deps, admin, oldPhoto, 'zh')],
       ['registry answer', () => importRegistryAnswer(rt.deps, admin, { buffer: Buffer.from(`学号,结果\n${nos[1]!},不通过\n`), fileName: 'answer.csv' }, 'zh')],
       ['export', () => createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out })],
+      ['payment', async () => recordPayment(rt.deps, admin, { studentNo: nos[2]!, method: 'wechat', transactionId: wechatTx(9101), amountFen: Math.round((await getActiveCampaign(rt.deps)).price.amount * 100) })],
     ];
     const refused: string[] = [];
     for (const [name, op] of ops) {

@@ -33,6 +33,7 @@ import { recordAuditEvent } from './audit.service.js';
 import type { Done, IdempotencyInput } from './change.js';
 import { change, withIdempotency } from './change.js';
 import { getActiveCampaign } from './campaign.service.js';
+import { assertCampaignOpenForWrite } from './campaign-close.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
 import { checkMakeUpStation } from './makeup.service.js';
@@ -98,6 +99,8 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
         actor,
         async (tx) => {
           refusal = undefined;
+          // a closed campaign's payments are in its closing report: no more are recorded (CAMPAIGN_CLOSED)
+          await assertCampaignOpenForWrite(deps, tx, campaign);
           const student = await paymentRepo.findPaymentStudentByNo(tx, campaign.id, req.studentNo);
           if (!student || student.removed_at !== null) throw new AppError('STUDENT_NOT_FOUND', { details: { studentNo: req.studentNo } });
           const sameTx = await paymentRepo.findPaymentByTransaction(tx, req.method, req.transactionId);
