@@ -17,7 +17,7 @@
 // data directory with a clock 31 days ahead, as src/cli/retention.cli.test.ts seeds with a shifted clock — the
 // server itself has no fake clock) and the page shows the run's counts; `gradphoto audit verify` passes at the end.
 // Screens test-results/screens/after-capture-*.png at 1366×768 and 390×844.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,7 @@ import { openRuntime } from '../../src/services/runtime.js';
 import { createGpg, openPackage, type Gpg } from '../support/registry-export.js';
 import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, nationalId, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 import { distinctShot as shot, sessionCookie as cookieOf } from './photos.js';
+import { campaignEnding, gradphoto } from './campaigns.js';
 
 const admin = { username: 'ac-admin', password: 'Ac-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'ac-operator', password: 'Ac-operator-pass-2024', role: 'operator' as const };
@@ -38,48 +39,11 @@ const ZHANG = '2101001'; // 物理学院, E1
 const LI = '2101002'; // 物理学院, E2: the registry's 有误, photographed again at the outlet
 const SCRIPT = '2101005'; // 数学科学学院, E1 (a name that is an HTML injection attempt)
 const QIAN = '2101006'; // 数学科学学院, E3, has a national ID number on the roster
+const CAMPAIGN = { id: 'e2e-after-capture', label: { zh: '采集之后', en: 'after the capture' } };
 const CAPTURED = [ZHANG, LI, SCRIPT, QIAN];
 const studentAccount = (no: string) => ({ username: no, password: `Ac-student-${no}-pass`, role: 'student' as const });
 const QIAN_ID = nationalId('11010519900307123');
 const MAKEUP_PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp-grain.jpg'); // another sitting, other pixels
-const DAY_MS = 86_400_000;
-
-/** YYYY-MM-DD of today + `days` in Beijing. */
-function beijingDate(days: number): string {
-  return new Date(Date.now() + 8 * 3_600_000 + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/**
- * The demo campaign moved so that its five days end `lastDay` days from today (0: today is its last day, the
- * school's stations still photograph; -8: it ended last week and make-ups are open now), deadlines ahead.
- */
-function campaignEnding(lastDay: number): string {
-  const demo = JSON.parse(readFileSync(path.join(ROOT, 'src', 'services', 'demo', 'campaign-2024.json'), 'utf8')) as { days: { date: string }[]; [k: string]: unknown };
-  const y = Number(beijingDate(0).slice(0, 4)) + 1;
-  return JSON.stringify({
-    ...demo,
-    id: 'e2e-after-capture',
-    name: { zh: `${y}年毕业研究生图像采集（采集之后）`, en: `Diploma photos ${y} (after the capture)` },
-    targetTerms: [`${y}-01`, `${y}-07`],
-    retakeBefore: `${y - 1}-07`,
-    deferTerms: [`${y + 1}-01`, `${y + 1}-07`],
-    weekendDays: [],
-    days: demo.days.map((d, i) => ({ ...d, date: beijingDate(lastDay - (demo.days.length - 1) + i) })),
-    makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20, deadlines: { [`${y}-01`]: beijingDate(20), [`${y}-07`]: beijingDate(120) } },
-  });
-}
-
-function cli(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'gradphoto.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
 interface PackageContents {
   entries: Map<string, Buffer>;
   dir: string;
@@ -134,8 +98,8 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
     server = await startServer();
     // today is the campaign's last day: the school's station photographs (after it, only outlets do: CAMPAIGN_ENDED)
     const file = path.join(server.dataDir, 'campaign-last-day.json');
-    writeFileSync(file, campaignEnding(0));
-    const loaded = await cli(['campaign', 'load', file, '--data', server.dataDir]);
+    writeFileSync(file, campaignEnding(0, CAMPAIGN));
+    const loaded = await gradphoto(['campaign', 'load', file, '--data', server.dataDir]);
     expect(loaded.code, loaded.out).toBe(0);
     for (const a of [admin, operator, secretary, ...CAPTURED.map(studentAccount)]) await addUser(server.dataDir, a);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
@@ -166,8 +130,8 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
 
     // the rest of the story is after the campaign: the same campaign, its days moved to last week
     const past = path.join(server.dataDir, 'campaign-ended.json');
-    writeFileSync(past, campaignEnding(-8));
-    const reloaded = await cli(['campaign', 'load', past, '--data', server.dataDir]);
+    writeFileSync(past, campaignEnding(-8, CAMPAIGN));
+    const reloaded = await gradphoto(['campaign', 'load', past, '--data', server.dataDir]);
     expect(reloaded.code, reloaded.out).toBe(0);
 
     tmp = mkdtempSync(path.join(os.tmpdir(), 'gradphoto-after-capture-e2e-'));
@@ -436,7 +400,7 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
     await page.getByTestId('retention-preview-standards').getByText('0', { exact: true }).waitFor();
 
     // the clock moves past the policy's 30 days: a run on the same data directory with a clock 31 days ahead
-    const later = new Date(Date.now() + 31 * DAY_MS);
+    const later = new Date(Date.now() + 31 * 86_400_000);
     const deps = await openRuntime({ dataDir: server.dataDir, clock: () => later, orphanGraceMinutes: 24 * 60 });
     let counts: { originals: number; standards: number; photos: number };
     try {
@@ -474,7 +438,7 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
   });
 
   it('`gradphoto audit verify` on the same data directory passes at the end', async () => {
-    const verify = await cli(['audit', 'verify', '--json', '--data', server.dataDir]);
+    const verify = await gradphoto(['audit', 'verify', '--json', '--data', server.dataDir]);
     expect(verify.code, verify.out).toBe(0);
     expect(JSON.parse(verify.out)).toMatchObject({ ok: true });
     // one event per export, per answer import, per purge (counts only, no student in the purge's details)

@@ -4,12 +4,12 @@
 // campaign sees on /my (a phone) where and by when to go; the outlet's operator sets them at the outlet's station
 // makeup-<outlet>-1, uploads the shot, asks them and records the make-up fee; the student confirms on /my; the admin's list empties for
 // them. Screens at 1366×768 and 390×844, in zh and en.
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { beijingDate, campaignEnding, gradphoto } from './campaigns.js';
 
 const admin = { username: 'mk-admin', password: 'Mk-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'mk-operator', password: 'Mk-operator-pass-2024', role: 'operator' as const };
@@ -20,45 +20,6 @@ const student = { username: STUDENT, password: 'Mk-student-pass-2024', role: 'st
 const LATE = '2101002';
 const late = { username: LATE, password: 'Mk-late-pass-2024', role: 'student' as const };
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
-const DAY_MS = 86_400_000;
-
-/** YYYY-MM-DD of today + `days` in Beijing. */
-function beijingDate(days: number): string {
-  return new Date(Date.now() + 8 * 3_600_000 + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The demo campaign moved so that its five days ended last week and make-ups are open now, with deadlines ahead. */
-function pastCampaign(): string {
-  const demo = JSON.parse(readFileSync(path.join(ROOT, 'src', 'services', 'demo', 'campaign-2024.json'), 'utf8')) as {
-    days: { date: string; departments: string[] }[];
-    [k: string]: unknown;
-  };
-  const y = Number(beijingDate(0).slice(0, 4)) + 1;
-  const days = demo.days.map((d, i) => ({ ...d, date: beijingDate(-12 + i) }));
-  return JSON.stringify({
-    ...demo,
-    id: 'e2e-makeup',
-    name: { zh: `${y}年毕业研究生图像采集（补采演示）`, en: `Diploma photos ${y} (make-up demo)` },
-    targetTerms: [`${y}-01`, `${y}-07`],
-    retakeBefore: `${y - 1}-07`,
-    deferTerms: [`${y + 1}-01`, `${y + 1}-07`],
-    weekendDays: [],
-    days,
-    makeUp: { city: 'Beijing', where: "the agency's Beijing branch", fee: 20, deadlines: { [`${y}-01`]: beijingDate(20), [`${y}-07`]: beijingDate(120) } },
-  });
-}
-
-function cli(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'gradphoto.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
-
 describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
   let server: TestServer;
   let browser: Browser;
@@ -70,8 +31,8 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
   beforeAll(async () => {
     server = await startServer();
     const file = path.join(server.dataDir, 'past-campaign.json');
-    writeFileSync(file, pastCampaign());
-    const loaded = await cli(['campaign', 'load', file, '--data', server.dataDir]);
+    writeFileSync(file, campaignEnding(-8, { id: 'e2e-makeup', label: { zh: '补采演示', en: 'make-up demo' } }));
+    const loaded = await gradphoto(['campaign', 'load', file, '--data', server.dataDir]);
     expect(loaded.code, loaded.out).toBe(0);
     await addUser(server.dataDir, admin);
     await addUser(server.dataDir, operator);
