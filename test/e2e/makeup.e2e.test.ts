@@ -96,6 +96,10 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     expect(text).toContain('周一至周日 10:00–18:00');
     const [y, m, d] = deadline.split('-').map(Number);
     expect(await phone.getByTestId('my-makeup-deadline').innerText()).toContain(`${y}年${m}月${d}日`);
+    // the campaign is over: no list of its ended sessions, nothing to book (the card says where and by when)
+    await phone.getByTestId('my-notice-link').waitFor();
+    expect(await phone.getByTestId('my-sessions').count()).toBe(0);
+    expect(await phone.getByTestId('my-time').count()).toBe(0);
     expect(await horizontalOverflow(phone)).toBeLessThanOrEqual(0);
     await screenshot(phone, 'makeup-my-phone');
     await phone.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));

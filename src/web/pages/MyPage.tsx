@@ -370,8 +370,10 @@ function MyPhotoSlot(): ReactNode {
 function RequiredStudent({ student, campaign }: { student: StudentDetail; campaign: Campaign }): ReactNode {
   const photo = useMyPhoto(true);
   const makeUp = useQuery({ queryKey: [...makeupKeys.mine, photo.data?.state ?? ''], queryFn: makeupApi.mine });
-  // confirmed, or the campaign closed (bookings refused): nothing to book
-  if (photo.data?.state === 'confirmed' || makeUp.data?.state === 'closed' || makeUp.data?.closedOn) return <NoticeLink />;
+  // confirmed, the campaign over (make-ups at the outlets: the make-up card says where and by when), or closed
+  // (bookings refused): nothing to book, and no list of ended sessions
+  const over = makeUp.data?.state === 'open' || makeUp.data?.state === 'deadline-passed' || makeUp.data?.state === 'closed' || Boolean(makeUp.data?.closedOn);
+  if (photo.data?.state === 'confirmed' || over) return <NoticeLink />;
   return <Bookable student={student} campaign={campaign} />;
 }
 
