@@ -96,6 +96,13 @@ function toBatch(row: PrintBatchRow, counts: { department: string; sets: number;
     departments: counts.map((c) => ({ department: c.department, sets: c.sets, voided: c.voided })),
     createdBy: row.created_by,
     createdAt: row.created_at,
+    ...handoverStep(row),
+  };
+}
+
+/** The two signed sides of a hand-over step (a batch agency → school, a delivery school → department): same columns. */
+function handoverStep<Count extends number | null, At extends string | null>(row: { sent_count: Count; sent_by: string | null; sent_at: At; received_count: number | null; received_by: string | null; received_at: string | null; discrepancy_note: string | null }) {
+  return {
     sentCount: row.sent_count,
     sentBy: row.sent_by,
     sentAt: row.sent_at,
@@ -291,13 +298,7 @@ function toDelivery(row: PrintDeliveryRow & { handed: number }): PrintDelivery {
   return {
     id: row.id,
     department: row.department,
-    sentCount: row.sent_count,
-    sentBy: row.sent_by,
-    sentAt: row.sent_at,
-    receivedCount: row.received_count,
-    receivedBy: row.received_by,
-    receivedAt: row.received_at,
-    discrepancyNote: row.discrepancy_note,
+    ...handoverStep(row),
     handed: row.handed,
   };
 }
