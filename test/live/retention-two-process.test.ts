@@ -60,7 +60,12 @@ describe('two retention runs at once on one PostgreSQL', { timeout: 180_000 }, (
     const done = results.filter((r) => r.code === 0).map((r) => JSON.parse(r.stdout) as { run: { counts: { originals: number } } });
     expect(done.length).toBeGreaterThan(0);
     expect(done.reduce((n, r) => n + r.run.counts.originals, 0)).toBe(6);
-    for (const r of results.filter((x) => x.code === 5)) expect(r.stderr).toContain('另一次删除运行正在进行');
+    // With --json the refusal is the error body on stdout ({ error: { code, message } }), as for every command.
+    for (const r of results.filter((x) => x.code === 5)) {
+      const body = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('RETENTION_RUN_IN_PROGRESS');
+      expect(body.error.message).toContain('另一次删除运行正在进行');
+    }
     const deps = await openRuntime({ dataDir, databaseUrl: scratch.url, masterKey: env.GRADPHOTO_MASTER_KEY, auditKey: env.GRADPHOTO_AUDIT_KEY, photoKey: env.GRADPHOTO_PHOTO_KEY });
     try {
       const shredded = await deps.db.db.selectFrom('shredded_blobs').select(['id', 'file_removed_at']).execute();
