@@ -40,6 +40,9 @@ export default defineConfig({
           // The photo fixtures are generated, not committed: built here before a journey uploads one.
           globalSetup: ['test/support/photo-fixtures-setup.ts'],
           fileParallelism: false,
+          // expect.poll waits for the page to catch up with a click; Vitest's default (1 s) is shorter than one
+          // request on a loaded CI machine (a batch's status stayed 制作中 past it), so journeys wait up to 15 s.
+          expect: { poll: { timeout: 15_000, interval: 100 } },
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
