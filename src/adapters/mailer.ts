@@ -6,8 +6,7 @@
 // - uncertain: the connection broke after the whole message was handed over and before the server's reply
 //   (it may have been accepted) → never resent automatically (docs/decisions/0007-jobs-and-mail.md).
 import { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Transporter } from 'nodemailer';
 
 export interface MailMessage {
   to: string;
@@ -55,16 +54,22 @@ export function classifySmtpError(err: SmtpError, handedOver: boolean): { kind: 
 }
 
 export function createSmtpMailer(opts: SmtpMailerOptions): Mailer {
-  const transport = nodemailer.createTransport({
-    url: opts.url,
-    // Not an open relay over plain text by accident: STARTTLS is used whenever the server offers it.
-    connectionTimeout: opts.connectionTimeoutMs ?? 10_000,
-    greetingTimeout: opts.connectionTimeoutMs ?? 10_000,
-    socketTimeout: opts.socketTimeoutMs ?? 30_000,
-  });
+  // nodemailer is loaded and the transport made on the first message: a process that sends none (the CLI) never loads it.
+  let transport: Promise<Transporter> | undefined;
+  const getTransport = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: opts.url,
+        // Not an open relay over plain text by accident: STARTTLS is used whenever the server offers it.
+        connectionTimeout: opts.connectionTimeoutMs ?? 10_000,
+        greetingTimeout: opts.connectionTimeoutMs ?? 10_000,
+        socketTimeout: opts.socketTimeoutMs ?? 30_000,
+      }),
+    ));
   return {
     from: opts.from,
     async send(message) {
+      const [{ default: MailComposer }, smtp] = await Promise.all([import('nodemailer/lib/mail-composer'), getTransport()]);
       const composed = await new MailComposer({
         from: opts.from,
         to: message.to,
@@ -80,7 +85,7 @@ export function createSmtpMailer(opts: SmtpMailerOptions): Mailer {
         handedOver = true;
       });
       try {
-        const info = await transport.sendMail({ envelope: { from: opts.from, to: [message.to] }, raw });
+        const info = await smtp.sendMail({ envelope: { from: opts.from, to: [message.to] }, raw });
         // Some servers accept the envelope but reject a recipient: nodemailer reports it in `rejected`.
         const rejected = (info.rejected ?? []) as unknown[];
         if (rejected.length > 0) return { ok: false, kind: 'permanent', responseCode: 550, message: String(info.response ?? 'recipient rejected') };
@@ -91,6 +96,6 @@ export function createSmtpMailer(opts: SmtpMailerOptions): Mailer {
         return { ok: false, kind, responseCode, message: String(err.message ?? e).slice(0, 500) };
       }
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((t) => t.close(), () => undefined),
   };
 }

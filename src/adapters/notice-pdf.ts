@@ -3,7 +3,6 @@
 // whose header repeats on every page it spans, page numbers. Made in memory: never written to disk.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import type { NoticeContent, NoticeDayRow, NoticeLine, NoticeTable } from '../domain/notice.js';
 
 const require = createRequire(import.meta.url);
@@ -42,6 +41,9 @@ const SIZE = { title: 17, subtitle: 10.5, heading: 12.5, body: 10, table: 9, sma
 const CELL_PAD = 5;
 
 type Doc = PDFKit.PDFDocument;
+
+/** pdfkit (~150 ms to load) on first use: most processes never render a PDF. */
+export const loadPdfKit = async () => (await import('pdfkit')).default;
 
 /** Column widths of the department table: day, windows, departments, code-by. */
 const COLUMNS = (() => {
@@ -242,6 +244,7 @@ function stampPages(doc: Doc, notice: NoticeContent): void {
 /** The notice as PDF bytes, in memory. */
 export async function renderNoticePdf(notice: NoticeContent): Promise<Buffer> {
   const { regular, bold } = await loadFonts();
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     margins: MARGIN,

@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as Oidc from 'openid-client';
 import { AppError } from '../domain/errors.js';
 
 /** Why a campus sign-on failed, as a word the error messages translate (domain/i18n.ts PARAM_WORDS). */
@@ -47,18 +47,21 @@ function failure(reason: OidcFailure, cause: unknown): AppError {
 }
 
 /** Connection refused, DNS, timeouts, a proxy's 502: the provider cannot be used right now. */
-function isUnreachable(error: unknown): boolean {
+/** openid-client on first use: only a server with campus sign-on configured, at its first sign-in, needs it. */
+const loadClient = () => import('openid-client');
+
+function isUnreachable(error: unknown, client: typeof Oidc): boolean {
   if (error instanceof TypeError) return true; // fetch failed
   if (error instanceof client.ClientError) return ['OAUTH_TIMEOUT', 'OAUTH_ABORT', 'OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON'].includes(error.code ?? '');
   return false;
 }
 
-function classify(error: unknown): AppError {
+function classify(error: unknown, client: typeof Oidc): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof client.AuthorizationResponseError) return failure(error.error === 'access_denied' ? 'oidc-denied' : 'oidc-provider-error', error);
   // The token endpoint said no (invalid_grant, invalid_client as a body or as a WWW-Authenticate challenge).
   if (error instanceof client.ResponseBodyError || error instanceof client.WWWAuthenticateChallengeError) return failure('oidc-provider-error', error);
-  if (isUnreachable(error)) return failure('oidc-unreachable', error);
+  if (isUnreachable(error, client)) return failure('oidc-unreachable', error);
   return failure('oidc-id-token', error);
 }
 
@@ -70,17 +73,19 @@ function classify(error: unknown): AppError {
 export function createOidcClient(settings: OidcSettings): OidcClient {
   const timeout = settings.timeoutSeconds ?? 5;
   const ttl = settings.discoveryTtlMs ?? 3_600_000;
-  let cached: { config: Promise<client.Configuration>; at: number } | undefined;
+  let cached: { config: Promise<Oidc.Configuration>; at: number } | undefined;
 
-  function configuration(): Promise<client.Configuration> {
+  function configuration(): Promise<Oidc.Configuration> {
     const now = Date.now();
     if (!cached || now - cached.at > ttl) {
-      const config = client.discovery(
-        new URL(settings.issuer),
-        settings.clientId,
-        { client_secret: settings.clientSecret, redirect_uris: [settings.redirectUri], response_types: ['code'] },
-        client.ClientSecretBasic(settings.clientSecret),
-        { timeout, ...(settings.allowHttp ? { execute: [client.allowInsecureRequests] } : {}) },
+      const config = loadClient().then((client) =>
+        client.discovery(
+          new URL(settings.issuer),
+          settings.clientId,
+          { client_secret: settings.clientSecret, redirect_uris: [settings.redirectUri], response_types: ['code'] },
+          client.ClientSecretBasic(settings.clientSecret),
+          { timeout, ...(settings.allowHttp ? { execute: [client.allowInsecureRequests] } : {}) },
+        ),
       );
       const entry = { config, at: now };
       cached = entry;
@@ -95,13 +100,14 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
     studentClaim: settings.studentClaim,
 
     async beginAuthorization() {
-      let config: client.Configuration;
+      let config: Oidc.Configuration;
       try {
         config = await configuration();
       } catch (error) {
         // Whatever went wrong with discovery (down, hanging, not an OpenID provider), sign-in is not possible.
         throw failure('oidc-unreachable', error);
       }
+      const client = await loadClient();
       const codeVerifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -122,12 +128,13 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
       // token request must name the exact URI the authorisation request named.
       const callbackUrl = new URL(settings.redirectUri);
       callbackUrl.search = callbackParams.toString();
-      let config: client.Configuration;
+      let config: Oidc.Configuration;
       try {
         config = await configuration();
       } catch (error) {
         throw failure('oidc-unreachable', error);
       }
+      const client = await loadClient();
       try {
         const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
           pkceCodeVerifier: expected.codeVerifier,
@@ -143,7 +150,7 @@ export function createOidcClient(settings: OidcSettings): OidcClient {
         const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub);
         return { ...userinfo, ...claims } as Record<string, unknown>;
       } catch (error) {
-        throw classify(error);
+        throw classify(error, client);
       }
     },
   };

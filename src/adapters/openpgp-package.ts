@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { AppError } from '../domain/errors.js';
 import { fsyncDir, TEMP_SUFFIX } from './durable-file.js';
 import { StoredZipWriter } from './stored-zip.js';
@@ -24,11 +24,15 @@ export interface SigningKey {
   fingerprint: string;
 }
 
+/** openpgp.js (~60 ms to load) on first use: only the registry export needs it. */
+const loadOpenpgp = () => import('openpgp');
+
 function isArmored(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.subarray(0, 200)).toString('latin1').includes('-----BEGIN PGP');
 }
 
 async function parseKey(bytes: Uint8Array): Promise<openpgp.Key | null> {
+  const openpgp = await loadOpenpgp();
   try {
     return isArmored(bytes) ? await openpgp.readKey({ armoredKey: Buffer.from(bytes).toString('utf8') }) : await openpgp.readKey({ binaryKey: bytes });
   } catch {
@@ -73,7 +77,7 @@ export async function readSigningKey(bytes: Uint8Array, source: string, now: Dat
   if (!priv.isDecrypted()) {
     if (!passphrase) throw new AppError('EXPORT_SIGNING_KEY_INVALID', { params: { source, reason: 'key-locked' } });
     try {
-      priv = await openpgp.decryptKey({ privateKey: priv, passphrase });
+      priv = await (await loadOpenpgp()).decryptKey({ privateKey: priv, passphrase });
     } catch {
       throw new AppError('EXPORT_SIGNING_KEY_INVALID', { params: { source, reason: 'key-passphrase' } });
     }
@@ -144,6 +148,7 @@ export async function writeEncryptedZip(input: WritePackageInput): Promise<Writt
     for (const part of zip.finish()) yield part;
   }
   const zipped = Readable.toWeb(Readable.from(zipBytes(), { objectMode: false })) as unknown as WebReadableStream<Uint8Array>;
+  const openpgp = await loadOpenpgp();
   const message = await openpgp.createMessage({ binary: zipped as unknown as ReadableStream<Uint8Array>, date: input.date });
   const encrypted = (await openpgp.encrypt({
     message,

@@ -12,9 +12,8 @@ import { once } from 'node:events';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { PassThrough, type Readable } from 'node:stream';
-import PDFDocument from 'pdfkit';
 import { A4, copyPositions, PRINT_PHOTO, sheetGeometry } from '../domain/prints.js';
-import { NOTICE_FONT_FILES } from './notice-pdf.js';
+import { loadPdfKit, NOTICE_FONT_FILES } from './notice-pdf.js';
 
 const require = createRequire(import.meta.url);
 let font: Promise<Buffer> | undefined;
@@ -69,6 +68,7 @@ export function streamPrintSheetPdf(opts: PrintSheetOptions, sets: AsyncIterable
   const out = new PassThrough({ highWaterMark: OUT_BUFFER });
   void (async () => {
     const regular = await loadRegularFont();
+    const PDFDocument = await loadPdfKit();
     const g = sheetGeometry(opts.copies);
     const skippedLines = opts.skipped?.lines ?? [];
     const linesPerPage = 60;
@@ -144,6 +144,7 @@ export interface HandoverListOptions {
 /** The hand-over list of a department, with signature lines; a few hundred text rows: made in memory. */
 export async function renderHandoverListPdf(opts: HandoverListOptions, rows: HandoverListRow[]): Promise<Buffer> {
   const regular = await loadRegularFont();
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({ size: 'A4', margins: { top: 48, bottom: 48, left: 42, right: 42 }, bufferPages: true, info: { Title: opts.title, Creator: 'gradphoto', Producer: 'gradphoto (pdfkit)' } });
   doc.registerFont('regular', regular);
   const chunks: Buffer[] = [];

@@ -2,10 +2,9 @@
 // (the fonts the notice embeds, as subsets), headings and numbered lines, page numbers. Made in memory.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import PDFDocument from 'pdfkit';
 import type { Lang } from '../domain/i18n.js';
 import type { RecordOfProcessingContent } from '../domain/retention.js';
-import { NOTICE_FONT_FILES } from './notice-pdf.js';
+import { loadPdfKit, NOTICE_FONT_FILES } from './notice-pdf.js';
 
 const require = createRequire(import.meta.url);
 let fonts: Promise<{ regular: Buffer; bold: Buffer }> | undefined;
@@ -24,6 +23,7 @@ const MARGIN = { top: 56, bottom: 60, left: 54, right: 54 };
 
 export async function renderRecordOfProcessingPdf(record: Pick<RecordOfProcessingContent, 'title' | 'subtitle'> & { sections: { heading: string; lines: string[] }[] }, meta: { lang: Lang; campaignId: string; generatedAt: string }): Promise<Buffer> {
   const { regular, bold } = await loadFonts();
+  const PDFDocument = await loadPdfKit();
   const doc = new PDFDocument({ size: 'A4', margins: MARGIN, bufferPages: true, lang: meta.lang === 'zh' ? 'zh-CN' : 'en', displayTitle: true, info: { Title: record.title, Subject: meta.campaignId, Creator: 'gradphoto', Producer: 'gradphoto (pdfkit)' } });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+// exceljs (~250 ms to load) is imported on first use: the CLI and most services never write a workbook.
 
 /**
  * A cell that starts with = + - @ (or a tab / carriage return) is read as a formula by spreadsheet
@@ -32,6 +32,7 @@ export interface SheetSpec {
 }
 
 export async function writeXlsx(sheets: SheetSpec[]): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
   wb.creator = 'gradphoto';
   const used = new Set<string>();
