@@ -69,10 +69,17 @@ export async function findSession(db: Tx, id: string): Promise<SessionRow | unde
  * Locks session rows in id order (PostgreSQL; SQLite write transactions are already serialised by
  * BEGIN IMMEDIATE). Every transaction that touches several sessions locks them in the same order, so
  * two moves in opposite directions cannot deadlock.
+ *
+ * FOR NO KEY UPDATE, the lock an UPDATE of the seat counter takes anyway, not FOR UPDATE: every booking's
+ * insert holds FOR KEY SHARE on its session row (the foreign key check) until it commits, and FOR UPDATE
+ * conflicts with it. A move that had inserted its new booking (KEY SHARE) and then asked FOR UPDATE waited for
+ * every uncommitted booking of that session, and two such moves into one session deadlocked (each holding
+ * KEY SHARE, each wanting FOR UPDATE): found by the reliability run, whose T1 then crawled from one detected
+ * deadlock to the next.
  */
 export async function lockSessions(tx: Tx, dialect: Dialect, ids: string[]): Promise<void> {
   if (dialect !== 'postgres' || ids.length === 0) return;
-  await tx.selectFrom('schedule_sessions').select('id').where('id', 'in', [...new Set(ids)].sort()).orderBy('id').forUpdate().execute();
+  await tx.selectFrom('schedule_sessions').select('id').where('id', 'in', [...new Set(ids)].sort()).orderBy('id').forNoKeyUpdate().execute();
 }
 
 /** Locks every session of a site (capacity changes), in id order. */
@@ -103,10 +110,13 @@ export async function takeSeatReturning(tx: Tx, sessionId: string, now: string):
   return rows[0];
 }
 
-/** A session's seats, locked until the end of the transaction (PostgreSQL; SQLite writers are serialised). */
+/**
+ * A session's seats, locked until the end of the transaction (PostgreSQL; SQLite writers are serialised).
+ * FOR NO KEY UPDATE, as lockSessions: it does not wait for the uncommitted bookings of the session.
+ */
 export async function readSeatsForUpdate(tx: Tx, dialect: Dialect, sessionId: string): Promise<{ booked: number; capacity: number } | undefined> {
   let q = tx.selectFrom('schedule_sessions').select(['booked', 'capacity']).where('id', '=', sessionId);
-  if (dialect === 'postgres') q = q.forUpdate();
+  if (dialect === 'postgres') q = q.forNoKeyUpdate();
   return q.executeTakeFirst();
 }
 

@@ -2,6 +2,8 @@
 // E1–E7, PITFALLS F1–F5). After every test the seat invariants are read back from the database: each
 // session's counter equals its active bookings (F4), no session is over capacity, no student holds two
 // bookings (F5).
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
@@ -71,6 +73,9 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       .where('students.student_no', '=', studentNo)
       .where('bookings.status', '=', 'active')
       .execute();
+  /** PostgreSQL: how many backends of this database wait for a lock now. */
+  const lockWaits = async () =>
+    (await sql<{ n: number }>`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid where not l.granted and a.datname = current_database()`.execute(db())).rows[0]!.n;
   /** Runs `work` and returns the audit events it appended. */
   async function newEvents(work: () => Promise<unknown>) {
     const before = (await events()).length;
@@ -310,6 +315,59 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
         expect(booked[tabs.findIndex((t) => t.id === active[0]!.session_id)]).toBe(1);
       }
     });
+
+    // PostgreSQL only: SQLite has no row locks (one writer at a time, BEGIN IMMEDIATE).
+    if (dialect === 'postgres') {
+      it('a move (and a waitlist join that books) does not wait for an uncommitted booking of the new session: no lock upgrade deadlock (PostgreSQL)', async () => {
+        // Every booking's insert checks its foreign key with FOR KEY SHARE on the session row and holds it to its
+        // commit. A move that then locked that row FOR UPDATE waited for every such booking, and two moves into
+        // one session (each holding KEY SHARE, each wanting FOR UPDATE) deadlocked: the reliability run's T1
+        // crawled from one detected deadlock (deadlock_timeout, 1 s) to the next, 163 in its first minute.
+        const from = slot('2023-11-01', 'am');
+        const to = slot('2023-11-02', 'am');
+        await book(NO.physics, from.id);
+        await book(fillerNo(0), from.id);
+        const campaignId = (await sessionRow(to.id)).campaign_id;
+        const studentId = async (no: string) => (await db().selectFrom('students').select('id').where('student_no', '=', no).executeTakeFirstOrThrow()).id;
+        /** Whichever comes first: `work` done, or a backend of this database waiting for a lock. */
+        const firstOf = async (work: Promise<unknown>) => {
+          let finished = false;
+          const done = work.then(() => {
+            finished = true;
+            return 'done';
+          });
+          const waited = (async () => {
+            while (!finished) {
+              if ((await lockWaits()) > 0) return 'waited for a lock';
+              await new Promise((r) => setTimeout(r, 10));
+            }
+            return 'done';
+          })();
+          return Promise.race([done, waited]);
+        };
+        for (const [no, attempt] of [
+          [NO.physics, () => book(NO.physics, to.id)],
+          [fillerNo(0), () => joinWaitlist(rt.deps, admin, to.id, { studentNo: fillerNo(0) })],
+        ] as const) {
+          // another student's booking of `to`, inserted and not yet committed
+          const other = await db().startTransaction().execute();
+          let work: Promise<unknown> | undefined;
+          try {
+            const now = rt.clock.now().toISOString();
+            const otherNo = no === NO.physics ? NO.physics2 : fillerNo(1);
+            expect(await bookingRepo.insertActiveBooking(other, { id: crypto.randomUUID(), campaign_id: campaignId, session_id: to.id, student_id: await studentId(otherNo), created_by: null, created_at: now })).toBe(true);
+            work = attempt();
+            expect(await firstOf(work)).toBe('done');
+          } finally {
+            await other.rollback().execute();
+            await work;
+          }
+          expect(await activeOf(no)).toEqual([{ id: expect.any(String), session_id: to.id }]);
+        }
+        expect((await sessionRow(from.id)).booked).toBe(0);
+        expect((await sessionRow(to.id)).booked).toBe(2);
+      });
+    }
   });
 
   describe('capacity (F1)', () => {
@@ -373,6 +431,34 @@ describe.each(DIALECTS)('booking service on %s', (dialect) => {
       expect((await sessionRow(s.id)).booked).toBe(0);
       expect((await getMyBooking(rt.deps, admin, { studentNo: NO.physics })).booking).toBeNull();
     });
+
+    // PostgreSQL only: SQLite has no row locks (one writer at a time, BEGIN IMMEDIATE).
+    if (dialect === 'postgres') {
+      it('a waitlist join that books a free seat locks the session it leaves and the one it joins in id order, as a move does (PostgreSQL)', async () => {
+        // Joined first and left later, a move between the two sessions (left first in id order) and this join
+        // each held one and waited for the other: a deadlock.
+        const [left, joined] = [slot('2023-11-01', 'am'), slot('2023-11-02', 'am')].sort((a, b) => (a.id < b.id ? -1 : 1));
+        await book(NO.physics, left!.id);
+        // a move that holds the left session's row
+        const move = await db().startTransaction().execute();
+        let work: Promise<unknown> | undefined;
+        try {
+          await move.selectFrom('schedule_sessions').select('id').where('id', '=', left!.id).forNoKeyUpdate().execute();
+          work = joinWaitlist(rt.deps, admin, joined!.id, { studentNo: NO.physics });
+          while ((await lockWaits()) === 0) await new Promise((r) => setTimeout(r, 10));
+          // the join waits for the left session: it must not hold the joined one meanwhile (NOWAIT: refused if it does)
+          const joinedLock = await move.selectFrom('schedule_sessions').select('id').where('id', '=', joined!.id).forNoKeyUpdate().noWait().execute().then(
+            () => 'free',
+            (e: { code?: string }) => `held by the join (${e.code})`,
+          );
+          expect(joinedLock).toBe('free');
+        } finally {
+          await move.rollback().execute();
+          await work;
+        }
+        expect(await activeOf(NO.physics)).toEqual([{ id: expect.any(String), session_id: joined!.id }]);
+      });
+    }
 
     it('joining the waitlist of a session with a free seat books the seat', async () => {
       const s = slot('2023-11-01', 'pm');

@@ -152,6 +152,9 @@ async function takeSeatFor(tx: Tx, effects: Effects, ctx: BookingContext, studen
   if (current?.session_id === session.id) return { kind: 'unchanged', booking: current };
   if (opts.waitlistIfFull) {
     // Waiting is for full sessions only. Decided on the locked row, so no seat frees between the look and the queueing.
+    // The session left is locked with it, in id order as a move locks them: the joined one alone first and the left
+    // one later could deadlock with a move between the two.
+    if (current) await bookingRepo.lockSessions(tx, dialect, [current.session_id, session.id]);
     const seats = await bookingRepo.readSeatsForUpdate(tx, dialect, session.id);
     if (seats && seats.booked >= seats.capacity) {
       const entry = { id: crypto.randomUUID(), session_id: session.id, student_id: student.id, created_at: now };
