@@ -299,6 +299,13 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(registryAnswerRoutes);
 
   app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  // The document is built once and cached; building it converts every route's Zod schemas in one synchronous
+  // stretch (200–300 ms on 2 cores). Built when the server starts listening, not in the middle of the first
+  // request for it, during which no other request is answered (the reliability run's T10 found it). Requests
+  // made through inject() (the tests) never listen and do not pay for it.
+  app.addHook('onListen', () => {
+    app.swagger();
+  });
 
   const webRoot = opts.webRoot && fs.existsSync(path.join(opts.webRoot, 'index.html')) ? opts.webRoot : undefined;
   if (webRoot) {
