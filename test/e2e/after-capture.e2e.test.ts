@@ -28,7 +28,7 @@ import { previewRetentionRun, runRetention } from '../../src/services/retention.
 import { cliActor } from '../../src/services/deps.js';
 import { openRuntime } from '../../src/services/runtime.js';
 import { createGpg, openPackage, type Gpg } from '../support/registry-export.js';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, nationalId, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, nationalId, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 import { distinctShot as shot, sessionCookie as cookieOf } from './photos.js';
 import { campaignEnding, gradphoto } from './campaigns.js';
 
@@ -101,7 +101,7 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
     writeFileSync(file, campaignEnding(0, CAMPAIGN));
     const loaded = await gradphoto(['campaign', 'load', file, '--data', server.dataDir]);
     expect(loaded.code, loaded.out).toBe(0);
-    for (const a of [admin, operator, secretary, ...CAPTURED.map(studentAccount)]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, operator, secretary, ...CAPTURED.map(studentAccount)]);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await adminApi.get<{ id: string; targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect(campaign.id).toBe('e2e-after-capture');

@@ -6,7 +6,7 @@
 // the server's message. The student's browser runs in another time zone: times stay the campaign's.
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUser, addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 // 2101001: 物理学院, dual certificate, graduates in a target term (E1). 2101004: single certificate (E6).
@@ -80,7 +80,7 @@ describe('bookings: a student books, moves, cancels; the admin manages capacity'
     const { rows } = demoRoster(campaign);
     const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(rows));
     expect(applied.status).toBe(200);
-    for (const account of [student, excluded]) await addUser(server.dataDir, account);
+    await addUsers(server.dataDir, [student, excluded]);
     for (const no of ['2101001', '2101002', '2101004', '2101005', '2101006']) {
       ids[no] = (await api.get<StudentList>(`/api/students?q=${no}`)).items.find((s) => s.studentNo === no)!.id;
     }

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'cd-admin', password: 'Cd-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'cd-operator', password: 'Cd-operator-pass-2024', role: 'operator' as const };
@@ -45,7 +45,7 @@ describe('one student’s capture day through the pages: booking → desk → ca
 
   beforeAll(async () => {
     server = await startServer();
-    for (const account of [admin, operator, student]) await addUser(server.dataDir, account);
+    await addUsers(server.dataDir, [admin, operator, student]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect((await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows))).status).toBe(200);

@@ -10,7 +10,7 @@ import ExcelJS from 'exceljs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, SCREENS, shiftTerm, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, SCREENS, shiftTerm, startServer, type TestServer } from './server.js';
 import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 /** One card of the page, as it is on screen (the full pages are long). */
@@ -46,7 +46,7 @@ describe('after the capture: the corrections page and the dashboards (E7, voided
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, operator, secretary]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, operator, secretary]);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string; price: { amount: number } }>('/api/campaign');

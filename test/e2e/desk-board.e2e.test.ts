@@ -6,7 +6,7 @@
 // which station. Screens: desk at 1366×768 and 390×844, board at 1920×1080, 1366×768 and 390×844 (zh and en).
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
@@ -27,9 +27,7 @@ describe('the desk checks students in with their collection code; the call board
 
   beforeAll(async () => {
     server = await startServer();
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, operator);
-    await addUser(server.dataDir, student);
+    await addUsers(server.dataDir, [admin, operator, student]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));

@@ -13,7 +13,7 @@ import ExcelJS from 'exceljs';
 import * as openpgp from 'openpgp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
@@ -33,7 +33,7 @@ describe('the registry package and the registry’s answer on the admin page (A1
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, operator]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, operator]);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');

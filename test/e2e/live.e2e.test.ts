@@ -3,7 +3,7 @@
 // the new count without a reload (Server-Sent Events). Then the admin changes a day's windows in the editor.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { ApiClient, addUser, addUsers, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'live-admin', password: 'Live-admin-pass-2024', role: 'admin' as const };
 const secretary = { username: 'live-secretary', password: 'Live-secretary-2024', role: 'secretary' as const, departments: ['物理学院'] };
@@ -38,9 +38,7 @@ describe('live counts: a booking appears on the staff pages without a reload', (
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string; departments: { name: string; day: string }[] }>('/api/campaign');
     const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));
     expect(applied.status).toBe(200);
-    await addUser(server.dataDir, secretary);
-    await addUser(server.dataDir, student);
-    await addUser(server.dataDir, cashier);
+    await addUsers(server.dataDir, [secretary, student, cashier]);
     const physicsDay = campaign.departments.find((d) => d.name === '物理学院')!.day;
     const sessions = (await api.get<{ items: Session[] }>('/api/sessions?site=beijing')).items;
     target = sessions.find((s) => s.date === physicsDay && s.start === '09:30')!;

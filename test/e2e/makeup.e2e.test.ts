@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 import { beijingDate, campaignEnding, gradphoto } from './campaigns.js';
 
 const admin = { username: 'mk-admin', password: 'Mk-admin-pass-2024', role: 'admin' as const };
@@ -34,10 +34,7 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     writeFileSync(file, campaignEnding(-8, { id: 'e2e-makeup', label: { zh: '补采演示', en: 'make-up demo' } }));
     const loaded = await gradphoto(['campaign', 'load', file, '--data', server.dataDir]);
     expect(loaded.code, loaded.out).toBe(0);
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, operator);
-    await addUser(server.dataDir, student);
-    await addUser(server.dataDir, late);
+    await addUsers(server.dataDir, [admin, operator, student, late]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ id: string; targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect(campaign.id).toBe('e2e-makeup');

@@ -3,7 +3,7 @@
 // payments-en-close.png at 1366×768.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const cashier = { username: 'e2e-cashier', password: 'E2e-cashier-pass-2024', role: 'cashier' as const };
@@ -16,7 +16,7 @@ describe('the payments page in English: plurals and brackets', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, cashier]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, cashier]);
     const adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     cashierApi = await ApiClient.login(server.baseUrl, cashier.username, cashier.password);
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipayTx, wechatBill, wechatTx } from '../support/payment-statements.js';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, SCREENS, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, rosterCsv, screenshot, SCREENS, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const cashier = { username: 'e2e-cashier', password: 'E2e-cashier-pass-2024', role: 'cashier' as const };
@@ -35,7 +35,7 @@ describe('the cashier’s payments page: record, reconcile a WeChat bill, refund
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, cashier, operator]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, cashier, operator]);
     adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     cashierApi = await ApiClient.login(server.baseUrl, cashier.username, cashier.password);
     operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);

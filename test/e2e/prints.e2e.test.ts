@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, tablesBeyondCard, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, tablesBeyondCard, type TestServer } from './server.js';
 import { sessionCookie as cookieOf, uploadShot } from './photos.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
@@ -31,7 +31,7 @@ describe('prints and hand-over: agency → graduate school → department → st
 
   beforeAll(async () => {
     server = await startServer();
-    for (const a of [admin, operator, secretary, student]) await addUser(server.dataDir, a);
+    await addUsers(server.dataDir, [admin, operator, secretary, student]);
     const adminApi = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const operatorApi = await ApiClient.login(server.baseUrl, operator.username, operator.password);
     const campaign = await adminApi.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');

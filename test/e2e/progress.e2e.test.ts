@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { addUser, ApiClient, horizontalOverflow, launchBrowser, loginInBrowser, SCREENS, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, horizontalOverflow, launchBrowser, loginInBrowser, SCREENS, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const secretary = { username: 'phys-sec', password: 'Phys-secretary-2024', role: 'secretary' as const, departments: ['物理学院'] };
@@ -50,8 +50,7 @@ describe('progress everywhere: the overview’s chart and table, the secretary�
 
   beforeAll(async () => {
     server = await startServer();
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, secretary);
+    await addUsers(server.dataDir, [admin, secretary]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[] }>('/api/campaign');
     const applied = await api.upload('/api/roster/apply', 'roster.csv', roster(campaign.targetTerms[0]!));

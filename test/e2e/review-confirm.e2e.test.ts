@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'rc-admin', password: 'Rc-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'rc-operator', password: 'Rc-operator-pass-2024', role: 'operator' as const };
@@ -39,10 +39,7 @@ describe('the student confirms their own photo on the review screen; /my shows å
 
   beforeAll(async () => {
     server = await startServer();
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, operator);
-    await addUser(server.dataDir, student);
-    await addUser(server.dataDir, second);
+    await addUsers(server.dataDir, [admin, operator, student, second]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     expect((await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows))).status).toBe(200);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const secretary = { username: 'phys-sec', password: 'Phys-secretary-2024', role: 'secretary' as const, departments: ['物理学院'] };
@@ -23,8 +23,7 @@ describe('secretary sees only their department', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, secretary);
+    await addUsers(server.dataDir, [admin, secretary]);
     const api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     const applied = await api.upload<{ applied: boolean }>('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));

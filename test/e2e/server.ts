@@ -71,6 +71,19 @@ export async function addUser(dataDir: string, account: Account): Promise<void> 
   if (result.code !== 0) throw new Error(`users add ${account.username} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
 }
 
+/**
+ * Several accounts at once: one `users add` process each, up to four running together (SQLite waits for its
+ * write lock, the audit checkpoint file takes one line per write), instead of one spawn and one argon2 hash
+ * after the other.
+ */
+export async function addUsers(dataDir: string, accounts: Account[]): Promise<void> {
+  const queue = [...accounts];
+  const worker = async () => {
+    for (let account = queue.shift(); account; account = queue.shift()) await addUser(dataDir, account);
+  };
+  await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+}
+
 async function waitForHealth(baseUrl: string, child: ChildProcess, log: () => string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -84,7 +97,7 @@ async function waitForHealth(baseUrl: string, child: ChildProcess, log: () => st
     } catch (error) {
       last = (error as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`server not healthy after ${timeoutMs} ms (last: ${last}):\n${log()}`);
 }

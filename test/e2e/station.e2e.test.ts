@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addUser, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'e2e-admin', password: 'E2e-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024', role: 'operator' as const };
@@ -30,8 +30,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
 
   beforeAll(async () => {
     server = await startServer();
-    await addUser(server.dataDir, admin);
-    await addUser(server.dataDir, operator);
+    await addUsers(server.dataDir, [admin, operator]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
     const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));

@@ -3,7 +3,7 @@
 // session ends at once; the secretary's old password stops working and the new one works.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, addUser, launchBrowser, loginInBrowser, screenshot, startServer, type TestServer } from './server.js';
+import { addUsers, ApiClient, launchBrowser, loginInBrowser, screenshot, startServer, type TestServer } from './server.js';
 
 const admin = { username: 'users-admin', password: 'Users-admin-pass-2024', role: 'admin' as const };
 const operator = { username: 'leaving-operator', password: 'Leaving-operator-2024', role: 'operator' as const };
@@ -16,7 +16,7 @@ describe('the admin manages accounts on the Users page', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    for (const account of [admin, operator, secretary]) await addUser(server.dataDir, account);
+    await addUsers(server.dataDir, [admin, operator, secretary]);
     browser = await launchBrowser();
     page = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' })).newPage();
     await loginInBrowser(page, server.baseUrl, admin);
