@@ -102,7 +102,25 @@ export interface AuditEventsTable {
   hash: string;
 }
 
-/** One row (id = 1): the chain's last sequence number and hash. Locking it serialises appends. */
+/**
+ * Events written by a PostgreSQL transaction, not yet chained (migration 0021, decision 0032): moved into
+ * `audit_events` with their sequence number and hash right after the commit. Empty on SQLite.
+ */
+export interface AuditPendingTable {
+  id: Generated<number>;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_role: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  result: string;
+  details: string;
+}
+
+/** One row (id = 1): the chain's last sequence number and hash. Locking it serialises chaining. */
 export interface AuditHeadTable {
   id: number;
   seq: number;
@@ -602,6 +620,7 @@ export interface Database {
   login_known_addresses: LoginKnownAddressesTable;
   audit_events: AuditEventsTable;
   audit_head: AuditHeadTable;
+  audit_pending: AuditPendingTable;
   roster_imports: RosterImportsTable;
   site_settings: SiteSettingsTable;
   schedule_sessions: ScheduleSessionsTable;

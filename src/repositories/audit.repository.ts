@@ -36,6 +36,83 @@ export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], key: Buff
   return { ...record, hash };
 }
 
+/**
+ * PostgreSQL: writes events into `audit_pending` inside the caller's transaction, taking no lock another write
+ * waits on; `chainPendingAuditEvents` gives them their place in the chain after the commit (decision 0032).
+ */
+export async function insertPendingAuditEvents(tx: Tx, events: Omit<AuditRecord, 'seq'>[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx
+    .insertInto('audit_pending')
+    .values(
+      events.map((e) => ({
+        at: e.at,
+        actor_id: e.actorId,
+        actor_name: e.actorName,
+        actor_role: e.actorRole,
+        action: e.action,
+        target_type: e.targetType,
+        target_id: e.targetId,
+        ip: e.ip,
+        result: e.result,
+        details: e.details,
+      })),
+    )
+    .execute();
+}
+
+/**
+ * Chains up to `limit` committed pending events, oldest first, in one transaction: the head row is locked (a
+ * chainer in another process waits here, then finds only what is left), each event gets the next sequence
+ * number and its keyed hash, the pending rows are removed and the head moves to the last one. Answers how many.
+ */
+export async function chainPendingAuditEvents(db: Db['db'], key: Buffer, limit: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const head = await tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow();
+    const pending = await tx.selectFrom('audit_pending').selectAll().orderBy('id').limit(limit).execute();
+    if (pending.length === 0) return 0;
+    let prev = head.hash;
+    const rows = pending.map((p, i) => {
+      const record: AuditRecord = {
+        seq: head.seq + i + 1,
+        at: p.at,
+        actorId: p.actor_id,
+        actorName: p.actor_name,
+        actorRole: p.actor_role,
+        action: p.action,
+        targetType: p.target_type,
+        targetId: p.target_id,
+        ip: p.ip,
+        result: p.result as AuditRecord['result'],
+        details: p.details,
+      };
+      const hash = computeAuditHash(key, prev, record);
+      const row = { seq: record.seq, at: p.at, actor_id: p.actor_id, actor_name: p.actor_name, actor_role: p.actor_role, action: p.action, target_type: p.target_type, target_id: p.target_id, ip: p.ip, result: p.result, details: p.details, prev_hash: prev, hash };
+      prev = hash;
+      return row;
+    });
+    await tx.insertInto('audit_events').values(rows).execute();
+    await tx
+      .deleteFrom('audit_pending')
+      .where(
+        'id',
+        'in',
+        pending.map((p) => p.id),
+      )
+      .execute();
+    const last = rows[rows.length - 1]!;
+    const updated = await tx.updateTable('audit_head').set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).where('seq', '=', head.seq).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new Error('audit head moved during chaining');
+    return rows.length;
+  });
+}
+
+/** How many events wait to be chained (PostgreSQL; 0 on SQLite). */
+export async function countPendingAuditEvents(db: Tx): Promise<number> {
+  const row = await db.selectFrom('audit_pending').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export type AuditEventRow = AuditEventsTable;
 
 export interface AuditFilter {

@@ -25,8 +25,8 @@ export interface AuditInput {
   details?: Record<string, unknown>;
 }
 
-async function append(tx: Tx, deps: ServiceDeps, actor: Actor, event: AuditInput): Promise<void> {
-  await auditRepo.appendAuditEvent(tx, deps.db.dialect, deps.audit.key, {
+function toRecord(deps: ServiceDeps, actor: Actor, event: AuditInput): Omit<AuditRecord, 'seq'> {
+  return {
     at: nowIso(deps),
     actorId: actor.principal?.userId ?? null,
     actorName: actor.principal?.username ?? actor.system?.label ?? null,
@@ -37,17 +37,78 @@ async function append(tx: Tx, deps: ServiceDeps, actor: Actor, event: AuditInput
     ip: actor.ip,
     result: event.result ?? 'ok',
     details: canonicalJson(scrubAuditDetails(event.details)),
-  });
+  };
 }
 
-/** Appends events inside a caller's transaction: for a change that touches several targets (one event each). */
+/**
+ * Appends events inside a caller's transaction: for a change that touches several targets (one event each).
+ * SQLite chains them there and then (one writer at a time: no one waits for the head). PostgreSQL writes them
+ * as pending, so that concurrent writes do not queue behind the head row until each other's commit; the caller
+ * chains them once it has committed (`chainAuditEvents`; `change` and `recordAuditEvent` do). Decision 0032.
+ */
 export async function appendAuditEvents(tx: Tx, deps: ServiceDeps, actor: Actor, events: AuditInput[]): Promise<void> {
-  for (const event of events) await append(tx, deps, actor, event);
+  if (deps.db.dialect === 'postgres') return auditRepo.insertPendingAuditEvents(tx, events.map((e) => toRecord(deps, actor, e)));
+  for (const event of events) await auditRepo.appendAuditEvent(tx, deps.db.dialect, deps.audit.key, toRecord(deps, actor, event));
+}
+
+/** Events chained per transaction: a batch of pending events shares one lock of the head and one commit. */
+const CHAIN_BATCH = 500;
+
+interface ChainState {
+  running: Promise<void> | null;
+  again: Promise<void> | null;
+}
+const chainStates = new WeakMap<object, ChainState>();
+
+async function chainAll(deps: Pick<ServiceDeps, 'db' | 'audit'>): Promise<void> {
+  while ((await auditRepo.chainPendingAuditEvents(deps.db.db, deps.audit.key, CHAIN_BATCH)) === CHAIN_BATCH);
+}
+
+/**
+ * Chains every committed pending event (PostgreSQL; nothing to do on SQLite). Called after a commit, it
+ * answers once the caller's own events are in the chain: a run already going may have read the pending rows
+ * before that commit, so the caller then waits for the next run, which one call in this process makes for
+ * every caller that arrived meanwhile. Processes share the work through the head row's lock.
+ */
+export function chainAuditEvents(deps: Pick<ServiceDeps, 'db' | 'audit'>): Promise<void> {
+  if (deps.db.dialect !== 'postgres') return Promise.resolve();
+  let state = chainStates.get(deps.db);
+  if (!state) chainStates.set(deps.db, (state = { running: null, again: null }));
+  const st = state;
+  if (!st.running) {
+    st.running = chainAll(deps).finally(() => {
+      st.running = null;
+    });
+    return st.running;
+  }
+  if (!st.again) {
+    st.again = st.running
+      .catch(() => undefined)
+      .then(() => {
+        st.again = null;
+        return chainAuditEvents(deps);
+      });
+  }
+  return st.again;
+}
+
+/**
+ * After a commit: chains the events it wrote. A failure here loses nothing — the events are committed as
+ * pending with the change and the next chaining (any write, the checkpoint timer, the next start) takes them —
+ * so the caller, whose change is done, is answered; the failure is reported as a process warning.
+ */
+export async function chainAfterCommit(deps: Pick<ServiceDeps, 'db' | 'audit'>): Promise<void> {
+  try {
+    await chainAuditEvents(deps);
+  } catch (e) {
+    process.emitWarning(`audit: pending events not chained yet (${e instanceof Error ? e.message : String(e)}); the next write or checkpoint retries`);
+  }
 }
 
 /** Records an event that goes with no data change: a read of an ID number, a refused access, a failed sign-in. */
 export async function recordAuditEvent(deps: ServiceDeps, actor: Actor, event: AuditInput): Promise<void> {
-  await deps.db.db.transaction().execute((tx) => append(tx, deps, actor, event));
+  await deps.db.db.transaction().execute((tx) => appendAuditEvents(tx, deps, actor, [event]));
+  await chainAfterCommit(deps);
 }
 
 export async function listAuditEvents(deps: ServiceDeps, actor: Actor, query: AuditQuery): Promise<z.infer<typeof AuditListSchema>> {
@@ -204,6 +265,8 @@ export interface CheckpointResult {
 export async function checkpointAuditChain(deps: AuditChainDeps, opts: { force?: boolean } = {}): Promise<CheckpointResult> {
   const none: CheckpointResult = { written: null, problem: null, sinkError: null };
   const { key, checkpoints, everyEvents, everyMinutes } = deps.audit;
+  // Events left pending by a process that died between its commit and their chaining are chained here.
+  await chainAuditEvents(deps);
   const last = await checkpoints.last();
   const head = await auditRepo.getAuditHead(deps.db.db);
   if (head.seq === 0 || (last && head.seq <= last.seq)) return none;

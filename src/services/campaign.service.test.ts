@@ -1,6 +1,7 @@
 // Campaign use cases on a real database (SQLite and PostgreSQL): changing the terms recomputes every
 // decision in one transaction; the overview counts per day and department within the viewer's scope;
 // the demo campaign is the notice moved forward by whole weeks.
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime } from '../../test/support/runtime.js';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
@@ -131,10 +132,10 @@ describe.each(DIALECTS)('campaign service on %s', (dialect) => {
     await importRows([rosterRow('1', { 预计毕业时间: '2024-01' })]);
     const before = await students();
     const campaignBefore = await getActiveCampaign(rt.deps);
-    // Occupy the next sequence number of the chain: appending the event will fail at the very end.
-    const head = await db().selectFrom('audit_head').selectAll().executeTakeFirstOrThrow();
-    const blocker = { ...(await auditEvents())[0]!, seq: head.seq + 1 };
-    await db().insertInto('audit_events').values(blocker).execute();
+    // Writing this event fails at the very end of the transaction: on SQLite it is chained there (audit_events),
+    // on PostgreSQL written pending (audit_pending) and chained after the commit (decision 0032).
+    if (dialect === 'sqlite') await sql`create trigger block_terms before insert on audit_events when new.action = 'campaign.terms_changed' begin select raise(abort, 'audit write refused'); end`.execute(db());
+    else await sql`alter table audit_pending add constraint block_terms check (action <> 'campaign.terms_changed')`.execute(db());
 
     await expect(updateCampaignTerms(rt.deps, admin, { targetTerms: ['2024-07'], retakeBefore: '2023-07', deferTerms: [] })).rejects.toThrow();
     expect(await getActiveCampaign(rt.deps)).toEqual(campaignBefore);

@@ -2,6 +2,7 @@
 //
 //   transaction → (Idempotency-Key claimed) → the work → its audit event(s) → (answer stored under the key)
 //   → what the change causes inside the transaction (live figures read, NOTIFY on PostgreSQL) → commit
+//   → its audit events chained (PostgreSQL: written pending, chained after commit; decision 0032)
 //   → effects published after commit (this process's live subscribers).
 //
 // An audit event cannot be forgotten: the work returns it beside its value, and a work that says it changed
@@ -16,7 +17,7 @@ import { AppError, isAppError } from '../domain/errors.js';
 import { notifyChannel, readSessionCounts } from '../repositories/booking.repository.js';
 import * as idempotencyRepo from '../repositories/idempotency.repository.js';
 import type { AuditInput } from './audit.service.js';
-import { appendAuditEvents } from './audit.service.js';
+import { appendAuditEvents, chainAfterCommit } from './audit.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { nowIso } from './deps.js';
 
@@ -185,7 +186,7 @@ export async function change<T>(deps: ServiceDeps, actor: Actor, work: Work<T>, 
   const userId = idempotencyUser(actor);
   for (let attempt = 1; ; attempt++) {
     try {
-      const { done, message } = await deps.db.db.transaction().execute(async (tx) => {
+      const { done, message, audited } = await deps.db.db.transaction().execute(async (tx) => {
         if (idem && !(await idempotencyRepo.claimIdempotencyKey(tx, { user_id: userId, key: idem.key, request_hash: idem.fingerprint, created_at: nowIso(deps) }))) {
           throw new KeyAnsweredMeanwhile();
         }
@@ -197,9 +198,11 @@ export async function change<T>(deps: ServiceDeps, actor: Actor, work: Work<T>, 
           const outcome: IdempotentOutcome = { ok: true, created: done.created, value: done.value };
           await idempotencyRepo.completeIdempotencyKey(tx, userId, idem.key, idem.statusOf(outcome), JSON.stringify(outcome));
         }
-        return { done, message: await announceInTransaction(tx, deps, effects) };
+        return { done, message: await announceInTransaction(tx, deps, effects), audited: result.audit !== null };
       });
-      // Committed: only now may this process's subscribers hear of it (PostgreSQL did it through NOTIFY).
+      // Committed: its audit events (pending on PostgreSQL) take their place in the chain before the answer,
+      // and only now may this process's subscribers hear of it (PostgreSQL did it through NOTIFY).
+      if (audited) await chainAfterCommit(deps);
       await announceAfterCommit(deps, message);
       return done;
     } catch (e) {

@@ -7,7 +7,7 @@ import { createOidcClient, type OidcSettings } from '../adapters/oidc-client.js'
 import type { PasswordHasher } from '../adapters/password-hasher.js';
 import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/database.js';
-import { assertAuditKeyMatches, checkpointAuditChain } from './audit.service.js';
+import { assertAuditKeyMatches, chainAuditEvents, checkpointAuditChain } from './audit.service.js';
 import { findActiveCampaign } from './campaign.service.js';
 import { openPhotoDeps } from '../adapters/photo-pipeline.js';
 import type { ServiceDeps } from './deps.js';
@@ -58,6 +58,8 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   try {
     await migrateToLatest(db, { auditKey });
     await assertAuditKeyMatches({ db, audit });
+    // Events a process left pending when it died between a commit and their chaining (decision 0032).
+    await chainAuditEvents({ db, audit });
   } catch (e) {
     await db.destroy();
     throw e;
