@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase, startThrowawayPostgres } from '../test/support/postgres.js';
+import { benchAuditAppend } from './audit-append.bench.js';
 import { benchBookings } from './booking.bench.js';
 import { benchCaptureDay } from './capture-day.js';
 import { benchEligibility } from './eligibility.bench.js';
@@ -42,6 +43,7 @@ try {
   if (!only || only === 'upload-concurrency') await benchUploadConcurrency();
   // a script of its own (top-level await): importing it runs it
   if (!only || only === 'audit-chain') await import('./audit-chain.bench.js');
+  if ((!only && process.env.BENCH_SKIP_POSTGRES !== '1') || only === 'audit-append') await benchAuditAppend();
   // ~12 minutes on 2 cores: only when named (`npm run bench -- peak`), not in the full run
   if (only === 'peak') {
     pg ??= await startThrowawayPostgres();
