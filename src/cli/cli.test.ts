@@ -129,7 +129,8 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
     expect(r.stdout).toContain('--lang <lang>');
   });
 
-  describe('eligibility FILE', () => {
+  // Independent of each other (no data directory is written): the tests of this group run at once.
+  describe.concurrent('eligibility FILE', () => {
     it('--json prints {studentNo, decision, rule, site} for each student (E1–E6, not in campaign, Shenzhen) and stores nothing', async () => {
       const r = await run(['--data', data, 'eligibility', goodFile, '--campaign', CAMPAIGN_2024, '--json'], {});
       expect(r.code, r.stderr).toBe(0);
@@ -207,20 +208,24 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
       expect(reset.code, reset.stderr).toBe(0);
       expect(json(reset)).toMatchObject({ username: 'phys-sec', disabled: false });
       for (const out of [reset.stdout, reset.stderr]) expect(out).not.toContain('Secretary-new-password-2026');
-      const nothing = await run(['--data', data, 'users', 'update', '--username', 'phys-sec']);
+      const [nothing, unknown] = await Promise.all([
+        run(['--data', data, 'users', 'update', '--username', 'phys-sec']),
+        run(['--data', data, 'users', 'update', '--username', 'nobody-here', '--disable']),
+      ]);
       expect(nothing.code).toBe(2);
-      const unknown = await run(['--data', data, 'users', 'update', '--username', 'nobody-here', '--disable']);
       expect(unknown.code).toBe(3);
       expect(unknown.stderr).toContain('nobody-here');
     });
 
     it('users add for an unknown department fails with a clear message (exit 2), in either language', async () => {
-      const zh = await run(['--data', data, 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin'], { input: 'Another-password-2024\n' });
+      const [zh, en] = await Promise.all([
+        run(['--data', data, 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin'], { input: 'Another-password-2024\n' }),
+        run(['--data', data, '--lang', 'en', 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin', '--json'], {
+          input: 'Another-password-2024\n',
+        }),
+      ]);
       expect(zh.code).toBe(2);
       expect(zh.stderr.trim()).toBe('院系不在本次采集活动中：不存在学院');
-      const en = await run(['--data', data, '--lang', 'en', 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin', '--json'], {
-        input: 'Another-password-2024\n',
-      });
       expect(en.code).toBe(2);
       expect(json(en)).toMatchObject({ error: { code: 'DEPARTMENT_UNKNOWN', message: 'Not a department of this campaign: 不存在学院' } });
       const list = await run(['--data', data, 'users', 'list', '--json']);
@@ -228,10 +233,12 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
     });
 
     it('users add refuses a password given without --password-stdin, and a taken username (exit 5)', async () => {
-      const noStdin = await run(['--data', data, 'users', 'add', '--username', 'operator-1', '--role', 'operator']);
+      const [noStdin, taken] = await Promise.all([
+        run(['--data', data, 'users', 'add', '--username', 'operator-1', '--role', 'operator']),
+        run(['--data', data, 'users', 'add', '--username', 'phys-sec', '--role', 'operator', '--password-stdin'], { input: 'Operator-password-2024' }),
+      ]);
       expect(noStdin.code).toBe(2);
       expect(noStdin.stderr).toContain('--password-stdin');
-      const taken = await run(['--data', data, 'users', 'add', '--username', 'phys-sec', '--role', 'operator', '--password-stdin'], { input: 'Operator-password-2024' });
       expect(taken.code).toBe(5);
       expect(taken.stderr).toContain('用户名已存在：phys-sec');
     });
@@ -328,10 +335,9 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
         db2.close();
       }
 
-      const broken = await run(['--data', data, 'audit', 'verify', '--json']);
+      const [broken, text] = await Promise.all([run(['--data', data, 'audit', 'verify', '--json']), run(['--data', data, 'audit', 'verify'])]);
       expect(broken.code).toBe(6);
       expect(json(broken)).toEqual({ ok: false, checked: 0, brokenAt: 1, problem: 'event content does not match its hash', checkpoints: okResult.checkpoints, uncovered: 0 });
-      const text = await run(['--data', data, 'audit', 'verify']);
       expect(text.code).toBe(6);
       expect(text.stdout).toContain('BROKEN at event 1');
     });
@@ -349,7 +355,8 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
     });
   });
 
-  describe('demo', () => {
+  // Each on its own data directory: the tests of this group run at once.
+  describe.concurrent('demo', () => {
     it('demo --students 50 --json imports 50 students into a campaign whose first day is in the future', async () => {
       const dir = path.join(tmp, 'demo');
       const r = await run(['--data', dir, 'demo', '--students', '50', '--json']);

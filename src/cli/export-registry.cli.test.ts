@@ -73,18 +73,21 @@ describe.each(DIALECTS)('gradphoto export registry on %s', { timeout: 240_000 },
   it('names each bad input (exit 2) and leaves nothing behind', async () => {
     const notKey = path.join(rt.dataDir, 'notes.txt');
     fs.writeFileSync(notKey, 'this is not a key\n');
-    const a = await run(['export', 'registry', '--recipient', notKey, '--out', out], env);
-    expect(a.code).toBe(2);
-    expect(a.stderr).toContain(`“${notKey}”不是 OpenPGP 公钥`);
     const secret = path.join(rt.dataDir, 'secret.asc');
     fs.writeFileSync(secret, gpg.exportSecret('registry@chsi.example.org'));
-    const b = await run(['--lang', 'en', 'export', 'registry', '--recipient', secret, '--out', out], env);
+    // Four independent refusals: the processes run together.
+    const [a, b, c, d] = await Promise.all([
+      run(['export', 'registry', '--recipient', notKey, '--out', out], env),
+      run(['--lang', 'en', 'export', 'registry', '--recipient', secret, '--out', out], env),
+      run(['export', 'registry', '--recipient', keyFile, '--out', notKey, '--json'], env),
+      run(['export', 'registry', '--recipient', keyFile, '--out', out, '--pattern', '<nationalId>.jpg'], env),
+    ]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(`“${notKey}”不是 OpenPGP 公钥`);
     expect(b.code).toBe(2);
     expect(b.stderr).toContain(`"${secret}" is a private key`);
-    const c = await run(['export', 'registry', '--recipient', keyFile, '--out', notKey, '--json'], env);
     expect(c.code).toBe(2);
     expect(JSON.parse(c.stdout)).toMatchObject({ error: { code: 'EXPORT_OUT_DIR_UNWRITABLE', message: expect.stringContaining('这是一个文件，不是目录') } });
-    const d = await run(['export', 'registry', '--recipient', keyFile, '--out', out, '--pattern', '<nationalId>.jpg'], env);
     expect(d.code).toBe(2);
     expect(d.stderr).toContain('身份证号等其他信息不得写入文件名');
     expect(fs.existsSync(out)).toBe(false);
@@ -144,16 +147,19 @@ describe.each(DIALECTS)('gradphoto export registry on %s', { timeout: 240_000 },
       expect([...entries.keys()].join('\n')).not.toContain(id);
     }
 
-    // 3. nothing new: exit 0, says so, writes nothing
-    const third = await run(['export', 'registry', '--recipient', keyFile, '--out', out, '--json'], env);
+    // 3. nothing new: exit 0, says so, writes nothing (three runs at once: none of them opens a batch)
+    const elsewhere = path.join(rt.dataDir, 'never-created');
+    const [third, human, other] = await Promise.all([
+      run(['export', 'registry', '--recipient', keyFile, '--out', out, '--json'], env),
+      run(['export', 'registry', '--recipient', keyFile, '--out', out], env),
+      run(['export', 'registry', '--recipient', keyFile, '--out', elsewhere], env),
+    ]);
     expect(third.code).toBe(0);
     expect(JSON.parse(third.stdout)).toEqual({ export: null, nothingToExport: true, abandoned: [] });
-    const human = await run(['export', 'registry', '--recipient', keyFile, '--out', out], env);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('nothing to export');
     expect(fs.readdirSync(out)).toEqual(files);
-    const elsewhere = path.join(rt.dataDir, 'never-created');
-    expect((await run(['export', 'registry', '--recipient', keyFile, '--out', elsewhere], env)).code).toBe(0);
+    expect(other.code).toBe(0);
     expect(fs.existsSync(elsewhere)).toBe(false);
     expect(await rt.deps.db.db.selectFrom('registry_exports').selectAll().execute()).toHaveLength(2);
   });

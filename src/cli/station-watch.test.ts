@@ -546,19 +546,22 @@ describe('station watch: the hot-folder agent', { timeout: 180_000 }, () => {
         child.on('close', (code) => resolve({ code, stderr }));
       });
     const dir = tempDir();
-    const badStation = await run([dir, '--station', 'Beijing_1', '--server', server.url, '--user', OPERATOR]);
+    // Five independent refusals: the processes run together.
+    const [badStation, noDir, badServer, plainHttp, wrongPassword] = await Promise.all([
+      run([dir, '--station', 'Beijing_1', '--server', server.url, '--user', OPERATOR]),
+      run([path.join(dir, 'nope'), '--station', 'beijing-1', '--server', server.url, '--user', OPERATOR]),
+      run([dir, '--station', 'beijing-1', '--server', 'ftp://x', '--user', OPERATOR]),
+      // A3: faces and the password never go over plain http to another computer unless explicitly allowed
+      run([dir, '--station', 'beijing-1', '--server', 'http://10.0.0.5:8080', '--user', OPERATOR, '--once']),
+      run([dir, '--station', 'beijing-1', '--server', server.url, '--user', OPERATOR, '--once'], { GRADPHOTO_PASSWORD: 'wrong password!' }),
+    ]);
     expect(badStation.code).toBe(2);
     expect(badStation.stderr).toContain('--station Beijing_1');
-    const noDir = await run([path.join(dir, 'nope'), '--station', 'beijing-1', '--server', server.url, '--user', OPERATOR]);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toContain('no such folder');
-    const badServer = await run([dir, '--station', 'beijing-1', '--server', 'ftp://x', '--user', OPERATOR]);
     expect(badServer.code).toBe(2);
-    // A3: faces and the password never go over plain http to another computer unless explicitly allowed
-    const plainHttp = await run([dir, '--station', 'beijing-1', '--server', 'http://10.0.0.5:8080', '--user', OPERATOR, '--once']);
     expect(plainHttp.code).toBe(2);
     expect(plainHttp.stderr).toContain('unencrypted');
-    const wrongPassword = await run([dir, '--station', 'beijing-1', '--server', server.url, '--user', OPERATOR, '--once'], { GRADPHOTO_PASSWORD: 'wrong password!' });
     expect(wrongPassword.code).toBe(4);
     expect(wrongPassword.stderr).toContain('Wrong username or password');
   });
