@@ -45,7 +45,7 @@ export async function bookingInvariants(rt: Runtime, scale: Scale, attempts: Map
     promise: 'no session overbooked under concurrent booking attempts',
     figure: `${overbooked.length} overbooked of ${sessions.length} sessions after ${scale.bookingAttempts.toLocaleString('en-US')} concurrent attempts by ${scale.bookingStudents} students (${seated} seated, ${full} of ${beijing.length} Beijing sessions full; answers: ${answers}); ${counterWrong.length} seat counters wrong, ${twice} students with two bookings`,
     ok: overbooked.length === 0 && counterWrong.length === 0 && twice === 0 && (attempts.get('SESSION_FULL') ?? 0) > 0 && ![...attempts.keys()].some((k) => k.startsWith('no answer')),
-    raw: { sessions: sessions.length, overbooked: overbooked.map((s) => s.id), counterWrong: counterWrong.map((s) => s.id), twice, seated, answers: Object.fromEntries(attempts) },
+    raw: { sessions: sessions.length, beijingSeats: beijing.map((s) => `${bySession.get(s.id) ?? 0}/${s.capacity}`), overbooked: overbooked.map((s) => s.id), counterWrong: counterWrong.map((s) => s.id), twice, seated, answers: Object.fromEntries(attempts) },
   };
 }
 

@@ -331,7 +331,8 @@ export async function permissionMatrix(ctx: Ctx, objects: MatrixObjects): Promis
     } catch (e) {
       sent++;
       const down = !ctx.server.running();
-      dropped.push(`${op.operationId} as ${caller} (${variant}): ${(e as Error).message}${down ? `; the server exited:\n${ctx.server.output().slice(-1500)}` : ''}`);
+      const cause = (e as Error & { cause?: { code?: string; message?: string } }).cause;
+      dropped.push(`${op.operationId} as ${caller} (${variant}): ${(e as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}${down ? `; the server exited:\n${ctx.server.output().slice(-1500)}` : ''}`);
       if (down) {
         ctx.pauseHealth();
         await ctx.server.start();

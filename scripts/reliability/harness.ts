@@ -58,7 +58,7 @@ export function serveProcess(opts: { dataDir: string; port: number; databaseUrl?
     output: () => all,
     running,
     start() {
-      const c = spawn(process.execPath, [BIN, 'serve', '--port', String(opts.port)], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn(process.execPath, [...(process.env.RELIABILITY_NODE_ARGS ?? '').split(' ').filter(Boolean), BIN, 'serve', '--port', String(opts.port)], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let mine = '';
       const onData = (d: string) => {
@@ -164,6 +164,8 @@ export interface HealthStats {
   failed: number;
   /** the same figures for each phase of the run (what the server was doing meanwhile) */
   phases: Record<string, { samples: number; p50: number; p99: number; max: number; over100: number; failed: number }>;
+  /** every sample over 100 ms: its phase, duration and start (monotonic clock in µs, as in a `--cpu-prof` profile) */
+  slow: { phase: string; ms: number; atUs: number }[];
 }
 
 function statsOf(values: number[], failed: number) {
@@ -176,7 +178,7 @@ function statsOf(values: number[], failed: number) {
 const SAMPLER = `
 const { parentPort, workerData } = require('node:worker_threads');
 let url = workerData.url, paused = false, stopped = false, phase = 'start';
-const samples = []; const failed = {};
+const samples = []; const failed = {}; const slow = [];
 parentPort.on('message', (m) => { if (m.type === 'pause') paused = true; if (m.type === 'resume') paused = false; if (m.type === 'phase') phase = m.phase; if (m.type === 'stop') stopped = true; });
 (async () => {
   while (!stopped) {
@@ -186,12 +188,16 @@ parentPort.on('message', (m) => { if (m.type === 'pause') paused = true; if (m.t
         const res = await fetch(url + '/api/health', { signal: AbortSignal.timeout(5000) });
         await res.text();
         const ms = performance.now() - t0;
-        if (res.status === 200 && !paused) samples.push([phase, ms]); else if (!paused) failed[phase] = (failed[phase] || 0) + 1;
+        if (res.status === 200 && !paused) {
+          samples.push([phase, ms]);
+          // the slow ones with when they began (CLOCK_MONOTONIC, µs: the clock of a --cpu-prof profile)
+          if (ms > 100) slow.push({ phase, ms: Math.round(ms * 10) / 10, atUs: Number(process.hrtime.bigint() / 1000n) - Math.round(ms * 1000) });
+        } else if (!paused) failed[phase] = (failed[phase] || 0) + 1;
       } catch { if (!paused) failed[phase] = (failed[phase] || 0) + 1; }
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  parentPort.postMessage({ samples, failed });
+  parentPort.postMessage({ samples, failed, slow });
 })();
 `;
 
@@ -204,14 +210,14 @@ export function healthSampler(url: string): { pause(): void; resume(): void; pha
     phase: (name) => worker.postMessage({ type: 'phase', phase: name }),
     stop: () =>
       new Promise((resolve) => {
-        worker.once('message', (m: { samples: [string, number][]; failed: Record<string, number> }) => {
+        worker.once('message', (m: { samples: [string, number][]; failed: Record<string, number>; slow: HealthStats['slow'] }) => {
           void worker.terminate();
           const phases: HealthStats['phases'] = {};
           for (const name of new Set([...m.samples.map(([p]) => p), ...Object.keys(m.failed)])) {
             phases[name] = statsOf(m.samples.filter(([p]) => p === name).map(([, v]) => v), m.failed[name] ?? 0);
           }
           const failed = Object.values(m.failed).reduce((a, b) => a + b, 0);
-          resolve({ ...statsOf(m.samples.map(([, v]) => v), failed), phases });
+          resolve({ ...statsOf(m.samples.map(([, v]) => v), failed), phases, slow: m.slow });
         });
         worker.postMessage({ type: 'stop' });
       }),
