@@ -19,7 +19,7 @@ import { getDashboard } from './dashboard.service.js';
 import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { createOutlet, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
-import { confirmPhoto, voidPhotoConfirmation } from './photo.service.js';
+import { confirmPhoto, requestMyPhotoRetake, voidPhotoConfirmation } from './photo.service.js';
 import { confirmMyPrints, createPrintBatch, createPrintDelivery, handOverPrints, receivePrintBatch, receivePrintDelivery, sendPrintBatch } from './print.service.js';
 import { importRegistryAnswer } from './registry-answer.service.js';
 import { recordPayment } from './payment.service.js';
@@ -196,6 +196,7 @@ describe.each(DIALECTS)('a closed campaign is frozen on %s', { timeout: 180_000 
       ['make-up settings', () => updateMakeUpSettings(rt.deps, admin, { deadlines: { '2024-01': '2099-12-15' } })],
       ['void', () => voidPhotoConfirmation(rt.deps, admin, photoOf[nos[1]!]!, '照片有误，重拍', 'zh')],
       ['confirm', () => confirmPhoto(rt.deps, admin, oldPhoto, 'zh')],
+      ["student's re-take request", () => requestMyPhotoRetake(rt.deps, student, { photoId: photoOf[nos[1]!]! }, 'zh')],
       ['registry answer', () => importRegistryAnswer(rt.deps, admin, { buffer: Buffer.from(`学号,结果\n${nos[1]!},不通过\n`), fileName: 'answer.csv' }, 'zh')],
       ['export', () => createRegistryExport(rt.deps, SYSTEM, { recipient: key(), outDir: out })],
       ['payment', async () => recordPayment(rt.deps, admin, { studentNo: nos[2]!, method: 'wechat', transactionId: wechatTx(9101), amountFen: Math.round((await getActiveCampaign(rt.deps)).price.amount * 100) })],

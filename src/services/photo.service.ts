@@ -550,8 +550,9 @@ export async function confirmMyPhoto(deps: ServiceDeps, actor: Actor, body: unkn
  */
 export async function requestMyPhotoRetake(deps: ServiceDeps, actor: Actor, body: unknown, lang: Lang): Promise<MyPhoto> {
   authorize(actor, 'photo.confirmMine');
-  const { photo, student } = await ownPhoto(deps, actor, parseAnswer(body));
+  const { photo, student, campaign } = await ownPhoto(deps, actor, parseAnswer(body));
   await mutate(deps, actor, async (tx) => {
+    await assertCampaignOpenForWrite(deps, tx, campaign); // a closed campaign takes no more shots (A3)
     const review = await reviewRepo.findReviewOfStudent(tx, student.id);
     if (review?.photo_id !== photo.id) throw new AppError('PHOTO_NOT_AWAITING_CONFIRMATION', { details: { photoId: photo.id } });
     if (review.status === 'retake') return { value: null, audit: null };
