@@ -161,6 +161,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** One problem a request schema found (a Zod issue without Zod): said in the caller's language by i18n.ts. */
 export interface SchemaIssue {
+  /** where, for a request's own schema: 'body', 'querystring', 'params' (absent: the body) */
+  context?: string;
   path: readonly (string | number)[];
   code: string;
   /** the validator's own message: only a format hint (YYYY-MM-DD) or the English fallback */

@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ErrorBodySchema } from '../contracts/common.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { AppError, isAppError } from '../domain/errors.js';
-import { notJsonDetail, translateAppError, validationDetail } from '../domain/i18n.js';
+import { describeValidationIssue, notJsonDetail, translateAppError, validationDetail } from '../domain/i18n.js';
 import { formatMegabytes } from './multipart.js';
 
 /** The one table from error codes to HTTP statuses (docs/architecture.md: one error model). */
@@ -174,6 +174,8 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
     error: { code: error.code, message: translateAppError(error, request.lang) },
   };
   if (status === 415) body.error.details = { accepted: ACCEPTED_TYPES[error.code] ?? 'see the API documentation (/api/openapi.json)' };
+  // A schema's problems, one per field, in the caller's language (not Zod's English): pages list them as they are.
+  else if (error.code === 'VALIDATION_FAILED' && error.issues?.length) body.error.details = error.issues.map((i) => ({ field: [...(i.context ? [i.context] : []), ...i.path].join('.'), message: describeValidationIssue(i, request.lang) }));
   else if (error.details !== undefined) body.error.details = error.details;
   if (RETRY_AFTER_CODES.has(error.code) && error.params.seconds !== undefined) reply.header('Retry-After', String(error.params.seconds));
   return reply.status(status).type('application/json; charset=utf-8').send(body);
@@ -182,13 +184,10 @@ export function sendAppError(request: FastifyRequest, reply: FastifyReply, error
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (isAppError(error)) return sendAppError(request, reply, error);
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => ({ field: `${error.validationContext ?? ''}${v.instancePath}`.replace(/\//g, '.'), message: v.message }));
-    // Said in the caller's language: the field by the name the user knows, what was expected (not Zod's English).
-    const detail = validationDetail(
-      error.validation.map((v) => ({ context: error.validationContext ?? 'body', path: v.instancePath.split('/').filter(Boolean), code: v.keyword, params: v.params, message: v.message })),
-      request.lang,
-    );
-    return sendAppError(request, reply, new AppError('VALIDATION_FAILED', { params: { detail }, details: issues }));
+    // Said in the caller's language: the field by the name the user knows, what was expected (not Zod's English),
+    // in the message and in `details` (one { field, message } per problem).
+    const issues = error.validation.map((v) => ({ context: error.validationContext ?? 'body', path: v.instancePath.split('/').filter(Boolean), code: v.keyword, params: v.params, message: v.message ?? '' }));
+    return sendAppError(request, reply, new AppError('VALIDATION_FAILED', { params: { detail: validationDetail(issues, request.lang) }, issues }));
   }
   const fe = error as FastifyError;
   if (fe.code === 'FST_REQ_FILE_TOO_LARGE') {

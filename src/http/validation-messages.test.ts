@@ -55,8 +55,10 @@ describe.each(DIALECTS)('validation messages and the order of checks on %s', (di
     expect(englishWords(zh.error!.message.replace('studentNo', ''))).toEqual([]);
     const en = await call('operator', 'POST', '/api/checkins', { json, lang: 'en' });
     expect(en.error!.message).toBe('The request is not valid: studentNo: must be at most 32 characters');
-    // the machine-readable list keeps where the problem is
-    expect(zh.text).toContain('"field":"body.studentNo"');
+    // the machine-readable list keeps where the problem is, and says what is wrong in the caller's language too
+    // (pages list these messages as they are: Zod's English was in them before)
+    expect(zh.error!.details).toEqual([{ field: 'body.studentNo', message: '最多 32 个字符' }]);
+    expect(en.error!.details).toEqual([{ field: 'body.studentNo', message: 'must be at most 32 characters' }]);
   });
 
   it('too small (an empty string, a number), wrong type, missing field, a value not in the list: in words, in both languages', async () => {
