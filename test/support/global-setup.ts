@@ -5,11 +5,14 @@
 import type { TestProject } from 'vitest/node';
 import { makePhotoFixtures } from '../fixtures/make-photo-fixtures.js';
 import { startThrowawayPostgres } from './postgres.js';
+import { buildRuntimeTemplates, type RuntimeTemplates } from './runtime-template.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** URL of a PostgreSQL database tests may use (superuser on a throwaway server, unless TEST_DATABASE_URL). */
     postgresUrl: string;
+    /** migrated databases that createTestRuntime copies (test/support/runtime-template.ts) */
+    runtimeTemplates: RuntimeTemplates;
   }
 }
 
@@ -18,13 +21,18 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // a cache check of a few milliseconds when already built.
   await makePhotoFixtures();
   const fromEnv = process.env.TEST_DATABASE_URL;
-  if (fromEnv) {
-    project.provide('postgresUrl', fromEnv);
-    return undefined;
+  const server = fromEnv ? undefined : await startThrowawayPostgres();
+  const url = fromEnv ?? server!.url;
+  project.provide('postgresUrl', url);
+  try {
+    const built = await buildRuntimeTemplates(url);
+    project.provide('runtimeTemplates', built.templates);
+    return async () => {
+      await built.remove();
+      await server?.stop();
+    };
+  } catch (e) {
+    await server?.stop();
+    throw e;
   }
-  const server = await startThrowawayPostgres();
-  project.provide('postgresUrl', server.url);
-  return async () => {
-    await server.stop();
-  };
 }

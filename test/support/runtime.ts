@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { createArgon2Hasher } from '../../src/adapters/password-hasher.js';
 import type { Principal, Role } from '../../src/domain/permissions.js';
-import { buildApp } from '../../src/http/app.js';
 import { loadCampaign, readPublishedDemoCampaign } from '../../src/services/campaign.service.js';
 import type { Actor, ServiceDeps } from '../../src/services/deps.js';
 import { SYSTEM } from '../../src/services/deps.js';
 import { openRuntime } from '../../src/services/runtime.js';
 import { createUser } from '../../src/services/user.service.js';
 import { createScratchDatabase } from './postgres.js';
+import { copyPostgresTemplate, copySqliteTemplate } from './runtime-template.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -46,10 +46,14 @@ export async function createTestRuntime(dialect: Dialect, opts: { loadDemoCampai
   const clock = createFakeClock();
   let dropDb: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
+  // A copy of the database the global setup migrated once (test/support/runtime-template.ts), when there is one.
+  const templates = inject('runtimeTemplates');
   if (dialect === 'postgres') {
-    const scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_test');
+    const scratch = templates ? await copyPostgresTemplate(templates, inject('postgresUrl'), dataDir, 'gp_test') : await createScratchDatabase(inject('postgresUrl'), 'gp_test');
     databaseUrl = scratch.url;
     dropDb = scratch.drop;
+  } else if (templates) {
+    copySqliteTemplate(templates, dataDir);
   }
   const deps = await openRuntime({
     dataDir,
@@ -92,6 +96,8 @@ export interface TestServer {
 
 /** The real Fastify app listening on a free loopback port: tests speak real HTTP to it. */
 export async function startTestServer(deps: ServiceDeps, config: { maxUploadBytes?: number; webRoot?: string } = {}): Promise<TestServer> {
+  // Loaded here, not at the top: service tests that never start a server do not load Fastify and every route.
+  const { buildApp } = await import('../../src/http/app.js');
   const app = await buildApp({
     deps,
     config: { trustProxyHops: 0, cookieSecure: false, maxUploadBytes: config.maxUploadBytes ?? 100 * 1024 * 1024, logLevel: 'silent' },
