@@ -106,19 +106,7 @@ export interface AuditEventsTable {
  * Events written by a PostgreSQL transaction, not yet chained (migration 0021, decision 0032): moved into
  * `audit_events` with their sequence number and hash right after the commit. Empty on SQLite.
  */
-export interface AuditPendingTable {
-  id: Generated<number>;
-  at: string;
-  actor_id: string | null;
-  actor_name: string | null;
-  actor_role: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  ip: string | null;
-  result: string;
-  details: string;
-}
+export type AuditPendingTable = Omit<AuditEventsTable, 'seq' | 'prev_hash' | 'hash'> & { id: Generated<number> };
 
 /** One row (id = 1): the chain's last sequence number and hash. Locking it serialises chaining. */
 export interface AuditHeadTable {

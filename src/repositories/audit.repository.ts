@@ -3,9 +3,21 @@ import type { AuditEventsTable } from '../db/schema.js';
 import type { AuditRecord } from '../domain/audit.js';
 import { AUDIT_GENESIS_HASH, computeAuditHash } from '../domain/audit.js';
 
+type EventColumns = Omit<AuditEventsTable, 'seq' | 'prev_hash' | 'hash'>;
+
+/** An event's columns (chained or pending) from its record. */
+function eventColumns(e: Omit<AuditRecord, 'seq'>): EventColumns {
+  return { at: e.at, actor_id: e.actorId, actor_name: e.actorName, actor_role: e.actorRole, action: e.action, target_type: e.targetType, target_id: e.targetId, ip: e.ip, result: e.result, details: e.details };
+}
+
+/** An event's record, as hashed, from its columns and its place in the chain. */
+export function auditRecordOf(c: EventColumns, seq: number): AuditRecord {
+  return { seq, at: c.at, actorId: c.actor_id, actorName: c.actor_name, actorRole: c.actor_role, action: c.action, targetType: c.target_type, targetId: c.target_id, ip: c.ip, result: c.result as AuditRecord['result'], details: c.details };
+}
+
 /**
  * Appends one event to the keyed hash chain inside the caller's transaction; the head row serialises appends.
- * `key` is the audit key (never stored in the database).
+ * `key` is the audit key (never stored in the database). SQLite's path (decision 0032).
  */
 export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], key: Buffer, event: Omit<AuditRecord, 'seq'>): Promise<AuditRecord & { hash: string }> {
   let headQuery = tx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1);
@@ -15,21 +27,7 @@ export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], key: Buff
   const hash = computeAuditHash(key, head.hash, record);
   await tx
     .insertInto('audit_events')
-    .values({
-      seq: record.seq,
-      at: record.at,
-      actor_id: record.actorId,
-      actor_name: record.actorName,
-      actor_role: record.actorRole,
-      action: record.action,
-      target_type: record.targetType,
-      target_id: record.targetId,
-      ip: record.ip,
-      result: record.result,
-      details: record.details,
-      prev_hash: head.hash,
-      hash,
-    })
+    .values({ ...eventColumns(record), seq: record.seq, prev_hash: head.hash, hash })
     .execute();
   const updated = await tx.updateTable('audit_head').set({ seq: record.seq, hash }).where('id', '=', 1).where('seq', '=', head.seq).executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) throw new Error('audit head moved during append');
@@ -42,23 +40,7 @@ export async function appendAuditEvent(tx: Tx, dialect: Db['dialect'], key: Buff
  */
 export async function insertPendingAuditEvents(tx: Tx, events: Omit<AuditRecord, 'seq'>[]): Promise<void> {
   if (events.length === 0) return;
-  await tx
-    .insertInto('audit_pending')
-    .values(
-      events.map((e) => ({
-        at: e.at,
-        actor_id: e.actorId,
-        actor_name: e.actorName,
-        actor_role: e.actorRole,
-        action: e.action,
-        target_type: e.targetType,
-        target_id: e.targetId,
-        ip: e.ip,
-        result: e.result,
-        details: e.details,
-      })),
-    )
-    .execute();
+  await tx.insertInto('audit_pending').values(events.map(eventColumns)).execute();
 }
 
 /**
@@ -72,22 +54,10 @@ export async function chainPendingAuditEvents(db: Db['db'], key: Buffer, limit: 
     const pending = await tx.selectFrom('audit_pending').selectAll().orderBy('id').limit(limit).execute();
     if (pending.length === 0) return 0;
     let prev = head.hash;
-    const rows = pending.map((p, i) => {
-      const record: AuditRecord = {
-        seq: head.seq + i + 1,
-        at: p.at,
-        actorId: p.actor_id,
-        actorName: p.actor_name,
-        actorRole: p.actor_role,
-        action: p.action,
-        targetType: p.target_type,
-        targetId: p.target_id,
-        ip: p.ip,
-        result: p.result as AuditRecord['result'],
-        details: p.details,
-      };
-      const hash = computeAuditHash(key, prev, record);
-      const row = { seq: record.seq, at: p.at, actor_id: p.actor_id, actor_name: p.actor_name, actor_role: p.actor_role, action: p.action, target_type: p.target_type, target_id: p.target_id, ip: p.ip, result: p.result, details: p.details, prev_hash: prev, hash };
+    const rows = pending.map(({ id: _id, ...columns }, i) => {
+      const seq = head.seq + i + 1;
+      const hash = computeAuditHash(key, prev, auditRecordOf(columns, seq));
+      const row = { ...columns, seq, prev_hash: prev, hash };
       prev = hash;
       return row;
     });

@@ -12,7 +12,6 @@ import {
   scrubAuditDetails,
   signAuditCheckpoint,
 } from '../domain/audit.js';
-import type { AuditEventRow as AuditDbRow } from '../repositories/audit.repository.js';
 import * as auditRepo from '../repositories/audit.repository.js';
 import type { Actor, ServiceDeps } from './deps.js';
 import { authorize, nowIso } from './deps.js';
@@ -135,22 +134,6 @@ export async function listAuditEvents(deps: ServiceDeps, actor: Actor, query: Au
   };
 }
 
-function toAuditRecord(row: AuditDbRow): AuditRecord {
-  return {
-    seq: row.seq,
-    at: row.at,
-    actorId: row.actor_id,
-    actorName: row.actor_name,
-    actorRole: row.actor_role,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    ip: row.ip,
-    result: row.result as AuditResult,
-    details: row.details,
-  };
-}
-
 export type AuditChainDeps = Pick<ServiceDeps, 'db' | 'audit' | 'clock'>;
 
 /**
@@ -192,7 +175,7 @@ async function walkAuditChain(
     if (until !== undefined && row.seq > until) break;
     if (row.seq !== expectedSeq) return { checked, lastHash: prev, broken: { seq: expectedSeq, problem: `event ${expectedSeq} is missing` } };
     if (row.prev_hash !== prev) return { checked, lastHash: prev, broken: { seq: row.seq, problem: 'previous-hash link does not match' } };
-    if (computeAuditHash(deps.audit.key, prev, toAuditRecord(row)) !== row.hash) {
+    if (computeAuditHash(deps.audit.key, prev, auditRepo.auditRecordOf(row, row.seq)) !== row.hash) {
       return { checked, lastHash: prev, broken: { seq: row.seq, problem: 'event content does not match its hash' } };
     }
     const mismatch = onEvent?.(row.seq, row.hash);
