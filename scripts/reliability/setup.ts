@@ -26,9 +26,11 @@ export interface Scale {
   beijingMinutesPerStudent: number;
 }
 
-// T1 books Beijing's 6 weekday sessions (the demo's other two days are a weekend): 600 students for 126 seats
-// (15 and 27 a window), 60 for 60 (7 and 13): sessions fill, and students still move between them.
-export const FULL: Scale = { bookingStudents: 600, bookingAttempts: 10_000, idempotencyKeys: 200, codeTries: 100, kills: 20, images: 1000, rosters: 200, beijingMinutesPerStudent: 10 };
+// T1 books Beijing's 6 weekday sessions (the demo's other two days are a weekend) with about one seat per
+// student: 600 students for 630 seats (75 and 135 a window), 60 for 60 (7 and 13). Sessions fill one by one
+// while students keep moving, so seats free and are raced for all along; with far fewer seats than students
+// every session is full early and the rest of the attempts only meet the refusal before the transaction.
+export const FULL: Scale = { bookingStudents: 600, bookingAttempts: 10_000, idempotencyKeys: 200, codeTries: 100, kills: 20, images: 1000, rosters: 200, beijingMinutesPerStudent: 2 };
 export const SHORT: Scale = { bookingStudents: 60, bookingAttempts: 600, idempotencyKeys: 16, codeTries: 100, kills: 2, images: 60, rosters: 30, beijingMinutesPerStudent: 20 };
 
 const PASSWORD = 'reliability run password, long enough';
@@ -80,7 +82,7 @@ export async function prepare(dataDir: string, databaseUrl: string | undefined, 
     const csv = Buffer.from(rosterCsv(rows));
     const imported = await applyRosterImport(deps, SYSTEM, { buffer: csv }, 'reliability-roster.csv', 'zh');
     if (imported.summary.added !== rows.length) throw new Error(`roster: ${imported.summary.added} of ${rows.length} imported`);
-    // Beijing made small (1 station; full run 10 minutes a student: 15 and 27 seats a window) so that T1's attempts fill it.
+    // Beijing made small (1 station, minutes per student of the scale) so that T1's attempts fill its sessions.
     await updateSiteSettings(deps, SYSTEM, 'beijing', { stations: 1, minutesPerStudent: scale.beijingMinutesPerStudent });
 
     const signIn = async (username: string, role: Role, departments: string[] = []) => {
