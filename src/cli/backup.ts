@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import type { AppConfig } from '../config/config.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
-import { createBackup, recordBackupEvent, restoreBackup, verifyBackup, type VerifyBackupResult } from '../services/backup.service.js';
+import type { VerifyBackupResult } from '../services/backup.service.js';
+
+// Loaded by the backup commands only (the other commands of `gradphoto` start without it).
+const backupService = () => import('../services/backup.service.js');
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import { EXIT_CODE } from './exit-codes.js';
 
@@ -61,6 +64,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (opts.withoutKeys && !opts.keysOut) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? '--without-keys needs --keys-out FILE: keys left out of a backup must go somewhere' : '--without-keys 需要 --keys-out FILE：不放进备份的密钥必须另存' }, details: { field: 'keys-out' } });
       if (opts.keysOut && !opts.withoutKeys) throw new AppError('VALIDATION_FAILED', { params: { detail: '--keys-out goes with --without-keys' }, details: { field: 'keys-out' } });
       const cfg = ctx.config();
+      const { createBackup, recordBackupEvent } = await backupService();
       const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, out: opts.out, keysOut: opts.keysOut });
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.created', backup: r }));
       if (opts.json) return json(r);
@@ -92,6 +96,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
         if (!/^\d+$/.test(opts.sample) || Number(opts.sample) < 1) throw new AppError('VALIDATION_FAILED', { params: { detail: `--sample: "${opts.sample}" is not a positive whole number` }, details: { field: 'sample', value: opts.sample } });
         sample = Number(opts.sample);
       }
+      const { verifyBackup } = await backupService();
       const r = await verifyBackup({ file, keysFile: opts.keys, all: opts.all === true, sample, scratchDatabaseUrl: opts.scratchDatabase });
       // `backup verify FILE --json`: commander gives --json to `backup`, which declares it too
       if (opts.json || backup.opts<{ json?: boolean }>().json) json(r);
@@ -107,6 +112,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
     .action(async (file: string, opts: { keys?: string; json?: boolean }) => {
       if (!ctx.dataDirGiven()) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? 'give the (empty) directory to restore into: --data DIR' : '请用 --data DIR 指定要恢复到的空目录' }, details: { field: 'data' } });
       const cfg = ctx.config();
+      const { restoreBackup, recordBackupEvent } = await backupService();
       const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, blobStoreUrl: cfg.blobStoreUrl });
       // Opens the restored installation as `serve` will (migrations, the audit key against the chain) and records the restore in its chain.
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.restored', restore: r }));

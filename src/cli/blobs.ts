@@ -4,7 +4,7 @@
 // files are kept until the admin removes them.
 import type { Command } from 'commander';
 import type { Lang } from '../domain/i18n.js';
-import { migrateBlobsToStore, type BlobMigrationResult } from '../services/blob-migrate.service.js';
+import type { BlobMigrationResult } from '../services/blob-migrate.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 
 interface BlobsCliContext {
@@ -46,7 +46,7 @@ export function addBlobsCommands(blobs: Command, ctx: BlobsCliContext): void {
     .action(async (opts: { to: string; json?: boolean }) => {
       await ctx.withRuntime(async (deps) => {
         let every = 1;
-        const r = await migrateBlobsToStore(deps, ctx.actor(), {
+        const r = await (await import('../services/blob-migrate.service.js')).migrateBlobsToStore(deps, ctx.actor(), {
           to: opts.to,
           onProgress: (p) => {
             every = Math.max(1, Math.floor(p.total / 100));

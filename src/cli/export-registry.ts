@@ -12,8 +12,9 @@ import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import type { KeyInput } from '../services/registry-export.service.js';
-import { createRegistryExport } from '../services/registry-export.service.js';
-import { exportRetakes, importRegistryAnswer, listRetakes, MAX_ANSWER_BYTES } from '../services/registry-answer.service.js';
+// The services are loaded by the command that runs (the other commands of `gradphoto` start without them).
+const registryExport = () => import('../services/registry-export.service.js');
+const registryAnswer = () => import('../services/registry-answer.service.js');
 
 /**
  * Tests only: stop (without exiting) after this many photos went into the package and say so on stderr, so that
@@ -104,7 +105,7 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
       };
       await ctx.withRuntime(async (deps) => {
         try {
-          const r = await createRegistryExport(deps, ctx.actor(), {
+          const r = await (await registryExport()).createRegistryExport(deps, ctx.actor(), {
             recipient,
             signer,
             outDir: opts.out,
@@ -148,6 +149,7 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
       } catch {
         throw new AppError('VALIDATION_FAILED', { params: { detail: lang === 'en' ? `cannot read the file ${file}` : `无法读取文件 ${file}` } });
       }
+      const { importRegistryAnswer, MAX_ANSWER_BYTES } = await registryAnswer();
       if (size > MAX_ANSWER_BYTES) throw new AppError('FILE_TOO_LARGE', { params: { limit: `${MAX_ANSWER_BYTES / 1024 / 1024} MB` } });
       const buffer = fs.readFileSync(file);
       await ctx.withRuntime(async (deps) => {
@@ -163,6 +165,7 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
     .option('--xlsx <file>', 'write it as an .xlsx file')
     .option('--json')
     .action(async (opts: { xlsx?: string; json?: boolean }) => {
+      const { exportRetakes, listRetakes } = await registryAnswer();
       await ctx.withRuntime(async (deps) => {
         if (opts.xlsx) {
           const f = await exportRetakes(deps, ctx.actor());

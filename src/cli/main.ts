@@ -12,21 +12,12 @@ import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateAppError, translateError } from '../domain/i18n.js';
 import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
-import { purgeExpiredAuthRecords } from '../services/auth.service.js';
 import { purgeIdempotencyKeys } from '../services/change.js';
 import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
-import { loadDemoRoster } from '../services/demo.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import { cliActor, SYSTEM } from '../services/deps.js';
-import { importPaymentStatement } from '../services/payment.service.js';
-import { rotatePhotoKeys, sweepOrphanBlobs } from '../services/photo.service.js';
-import { proposeCampaignPlan } from '../services/planner.service.js';
 import type { ProgressListener } from '../services/roster.service.js';
-import { applyRosterImport, decideRosterFile, previewRosterImport, translateIssues } from '../services/roster.service.js';
-import { purgeFinishedJobs, startJobRunner } from '../services/job-runner.js';
-import { purgeSigninLinks } from '../services/signin-link.service.js';
-import { startRetentionScheduler } from '../services/retention.service.js';
-import { listMailProblems, runReminders } from '../services/reminder.service.js';
+import type * as RosterService from '../services/roster.service.js';
 import { openRuntime, peekActiveCampaign } from '../services/runtime.js';
 import { createUser, ensureFirstAdmin, listUsers, updateUser } from '../services/user.service.js';
 import { EXIT_CODE } from './exit-codes.js';
@@ -35,6 +26,21 @@ import { addExportCommands } from './export-registry.js';
 import { addRetentionCommands } from './retention.js';
 import { addBlobsCommands } from './blobs.js';
 import { addBackupCommands } from './backup.js';
+
+// Services only some commands use are loaded by those commands, so that `gradphoto users add` (which tests and
+// scripts spawn many times) starts without the roster parser, the photo, payment, reminder and retention code.
+const lazy = {
+  auth: () => import('../services/auth.service.js'),
+  demo: () => import('../services/demo.service.js'),
+  jobs: () => import('../services/job-runner.js'),
+  payment: () => import('../services/payment.service.js'),
+  photo: () => import('../services/photo.service.js'),
+  planner: () => import('../services/planner.service.js'),
+  reminders: () => import('../services/reminder.service.js'),
+  retention: () => import('../services/retention.service.js'),
+  roster: () => import('../services/roster.service.js'),
+  signinLinks: () => import('../services/signin-link.service.js'),
+};
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -110,6 +116,14 @@ program
   .action(async (opts: { port?: string }) => {
     const cfg = config();
     const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
+    const [{ purgeExpiredAuthRecords }, { purgeFinishedJobs, startJobRunner }, { purgeSigninLinks }, { sweepOrphanBlobs }, { startRetentionScheduler }, { runReminders }] = await Promise.all([
+      lazy.auth(),
+      lazy.jobs(),
+      lazy.signinLinks(),
+      lazy.photo(),
+      lazy.retention(),
+      lazy.reminders(),
+    ]);
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
@@ -186,7 +200,7 @@ program
       const wanted = demoCampaign(deps.clock(), opts.asPublished === true);
       const active = await findActiveCampaign(deps);
       if (!active || active.id !== wanted.id || JSON.stringify(active.days) !== JSON.stringify(wanted.days)) await loadCampaign(deps, actor(), wanted);
-      const result = n > 0 ? await loadDemoRoster(deps, actor(), wanted, n, globals().lang) : null;
+      const result = n > 0 ? await (await lazy.demo()).loadDemoRoster(deps, actor(), wanted, n, globals().lang) : null;
       if (opts.json) printJson({ campaign: wanted.id, firstDay: wanted.days[0]?.date, targetTerms: wanted.targetTerms, import: result });
       else {
         process.stdout.write(`采集活动 / campaign ${wanted.id}: ${wanted.days[0]?.date} … ${wanted.days.at(-1)?.date}, terms ${wanted.targetTerms.join(', ')}\n`);
@@ -212,6 +226,7 @@ program
       campaign = (await peekActiveCampaign({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey })) ?? demoCampaign(new Date());
     }
     ensureReadable(file);
+    const { decideRosterFile, translateIssues } = await lazy.roster();
     const { parsed, items } = await decideRosterFile({ path: file }, campaign);
     if (parsed.issueCount > 0) {
       const errors = translateIssues(parsed.issues, lang);
@@ -269,6 +284,7 @@ roster
       const fileName = path.basename(file);
       const big = fs.statSync(file).size > 512 * 1024;
       const p1 = progressBar(big && !opts.json);
+      const { previewRosterImport, applyRosterImport } = await lazy.roster();
       const preview = await previewRosterImport(deps, actor(), { path: file }, fileName, lang, p1.listener ? { onProgress: p1.listener } : {});
       p1.stop();
       if (!preview.valid) {
@@ -305,7 +321,7 @@ roster
     });
   });
 
-function printPreview(p: Awaited<ReturnType<typeof previewRosterImport>>, lang: Lang): void {
+function printPreview(p: Awaited<ReturnType<typeof RosterService.previewRosterImport>>, lang: Lang): void {
   const s = p.summary;
   const out = (line: string) => process.stdout.write(line + '\n');
   out(
@@ -442,7 +458,7 @@ program
     const stations = whole('--stations', opts.stations, 100);
     const minutesPerStudent = whole('--minutes', opts.minutes, 120);
     await withRuntime(async (deps) => {
-      const plan = await proposeCampaignPlan(deps, actor(), { stations, minutesPerStudent });
+      const plan = await (await lazy.planner()).proposeCampaignPlan(deps, actor(), { stations, minutesPerStudent });
       if (opts.json) return printJson(plan);
       const en = globals().lang === 'en';
       const names = en ? ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] : ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -470,6 +486,7 @@ reminders
   .option('--json')
   .action(async (opts: { json?: boolean }) => {
     await withRuntime(async (deps) => {
+      const { runReminders, listMailProblems } = await lazy.reminders();
       const r = await runReminders(deps, actor());
       const problems = await listMailProblems(deps, actor(), 50);
       if (opts.json) return printJson({ ...r, problems });
@@ -522,7 +539,7 @@ keys
   .option('--json')
   .action(async (opts: { json?: boolean }) => {
     await withRuntime(async (deps) => {
-      const r = await rotatePhotoKeys(deps, actor());
+      const r = await (await lazy.photo()).rotatePhotoKeys(deps, actor());
       if (opts.json) printJson(r);
       else {
         process.stdout.write(`photo key version ${r.toVersion}: ${r.rewrapped} data keys re-wrapped` + (r.fromVersions.length ? ` (from version ${r.fromVersions.join(', ')})` : '') + '\n');
@@ -541,7 +558,7 @@ payments
   .action(async (file: string, opts: { json?: boolean }) => {
     const bytes = fs.readFileSync(path.resolve(file));
     await withRuntime(async (deps) => {
-      const { value: r } = await importPaymentStatement(deps, actor(), { fileName: path.basename(file), bytes });
+      const { value: r } = await (await lazy.payment()).importPaymentStatement(deps, actor(), { fileName: path.basename(file), bytes });
       if (opts.json) return printJson(r);
       const yuan = (fen: number) => (fen / 100).toFixed(2);
       const t = r.totals;

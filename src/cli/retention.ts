@@ -8,10 +8,11 @@ import type { Command } from 'commander';
 import type { CampaignClosePreview, ClosingReport, RetentionPreview, RunRetentionResponse } from '../contracts/retention.js';
 import { AppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
-import { closeCampaign, previewCampaignClose } from '../services/campaign-close.service.js';
+// The services are loaded by the command that runs (the other commands of `gradphoto` start without them).
+const campaignClose = () => import('../services/campaign-close.service.js');
+const recordOfProcessing = () => import('../services/record-of-processing.service.js');
+const retentionService = () => import('../services/retention.service.js');
 import type { Actor, ServiceDeps } from '../services/deps.js';
-import { generateRecordOfProcessing } from '../services/record-of-processing.service.js';
-import { getRetentionPolicy, previewRetentionRun, runRetention, updateRetentionPolicy } from '../services/retention.service.js';
 
 interface RetentionCliContext {
   withRuntime<T>(work: (deps: ServiceDeps) => Promise<T>): Promise<T>;
@@ -94,12 +95,12 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
     .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
       await ctx.withRuntime(async (deps) => {
         if (opts.dryRun) {
-          const preview = await previewRetentionRun(deps, ctx.actor());
+          const preview = await (await retentionService()).previewRetentionRun(deps, ctx.actor());
           if (opts.json) json(preview);
           else printPreview(preview);
           return;
         }
-        const result = (await runRetention(deps, ctx.actor(), { trigger: 'cli' }))!;
+        const result = (await (await retentionService()).runRetention(deps, ctx.actor(), { trigger: 'cli' }))!;
         if (opts.json) json(result);
         else printRun(result);
       });
@@ -114,6 +115,7 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
     .action(async (opts: { originalsDays?: string; standardDays?: string; json?: boolean }) => {
       const lang = ctx.lang();
       await ctx.withRuntime(async (deps) => {
+        const { getRetentionPolicy, updateRetentionPolicy } = await retentionService();
         let policy = await getRetentionPolicy(deps, ctx.actor(), lang);
         if (opts.originalsDays !== undefined || opts.standardDays !== undefined) {
           policy = await updateRetentionPolicy(
@@ -140,7 +142,7 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
       const lang = ctx.lang();
       const format = opts.out.toLowerCase().endsWith('.json') ? 'json' : 'pdf';
       await ctx.withRuntime(async (deps) => {
-        const file = await generateRecordOfProcessing(deps, ctx.actor(), lang, format);
+        const file = await (await recordOfProcessing()).generateRecordOfProcessing(deps, ctx.actor(), lang, format);
         const target = path.resolve(opts.out);
         fs.writeFileSync(target, file.pdf ?? JSON.stringify(file.json, null, 2) + '\n', { mode: 0o600 });
         if (opts.json) json({ file: target, format, counts: file.json.counts });
@@ -159,7 +161,7 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
     .action(async (opts: { dryRun?: boolean; confirm?: string; force?: boolean; reason?: string; json?: boolean }) => {
       const lang = ctx.lang();
       await ctx.withRuntime(async (deps) => {
-        const preview = await previewCampaignClose(deps, ctx.actor(), lang);
+        const preview = await (await campaignClose()).previewCampaignClose(deps, ctx.actor(), lang);
         if (opts.dryRun) {
           if (opts.json) json(preview);
           else printClosePreview(preview);
@@ -171,7 +173,7 @@ export function addRetentionCommands(retention: Command, campaignCmd: Command, c
           confirm = await rl.question(`关闭后将删除身份证件号码、联系方式和原始照片，无法恢复。请输入采集活动编号“${preview.campaignId}”确认 / this deletes ID numbers, contact details and originals for good; type the campaign id to confirm: `);
           rl.close();
         }
-        const result = await closeCampaign(deps, ctx.actor(), { confirm: confirm ?? '', ...(opts.force ? { force: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, lang);
+        const result = await (await campaignClose()).closeCampaign(deps, ctx.actor(), { confirm: confirm ?? '', ...(opts.force ? { force: true } : {}), ...(opts.reason ? { reason: opts.reason } : {}) }, lang);
         if (opts.json) json(result);
         else {
           if (result.alreadyClosed) out([`采集活动已关闭（${result.report.closedAt}），无需再次关闭 / the campaign is already closed (${result.report.closedAt})`]);
