@@ -9,7 +9,9 @@ import { createArgon2Hasher } from '../adapters/password-hasher.js';
 import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/database.js';
 import { assertAuditKeyMatches, chainAuditEvents, checkpointAuditChain } from './audit.service.js';
 import { findActiveCampaign } from './campaign.service.js';
+import { assertDataKeysMatch } from './key-check.js';
 import { openPhotoDeps } from '../adapters/photo-pipeline.js';
+import { getInstallationId } from '../repositories/installation.repository.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUTH_SETTINGS } from './deps.js';
 
@@ -70,8 +72,19 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   const defaultGrace = db.dialect === 'sqlite' && !opts.blobStoreUrl ? 0 : 10;
   let photos: Awaited<ReturnType<typeof openPhotoDeps>>;
   try {
-    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl });
+    // An S3 prefix is bound to this database's installation id: another installation's prefix is refused before any sweep.
+    const installationId = opts.blobStoreUrl ? await getInstallationId(db.db) : undefined;
+    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl, installationId });
   } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  const cipher = createFieldCipher(master);
+  try {
+    // Another master or photo key than the data's refuses the start, as a wrong audit key does.
+    await assertDataKeysMatch(db, cipher, photos.keyring);
+  } catch (e) {
+    await photos.close();
     await db.destroy();
     throw e;
   }
@@ -80,7 +93,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   return {
     db,
     clock: opts.clock ?? (() => new Date()),
-    cipher: createFieldCipher(master),
+    cipher,
     hasher: opts.hasher ?? createArgon2Hasher(),
     audit,
     auth: { ...DEFAULT_AUTH_SETTINGS, ...opts.auth },
