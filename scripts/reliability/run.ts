@@ -12,7 +12,7 @@ import path from 'node:path';
 import { makePhotoFixtures } from '../../test/fixtures/make-photo-fixtures.js';
 import { createScratchDatabase, startThrowawayPostgres, type ThrowawayPostgres } from '../../test/support/postgres.js';
 import { auditCompleteness, auditCounts, bookingInvariants, codeInvariants, nationalIdLeaks, tamperCases, withData } from './audit.js';
-import { bookingStorm, collectionCodeRace, fuzzing, healthOutcome, idempotentRetries, killDuringUploads, matrixObjects, permissionMatrix, type Ctx, type Outcome } from './checks.js';
+import { bookingStorm, collectionCodeRace, fuzzing, healthOutcome, makeFuzzInputs, idempotentRetries, killDuringUploads, matrixObjects, permissionMatrix, type Ctx, type Outcome } from './checks.js';
 import { Client, freePort, healthSampler, serveProcess } from './harness.js';
 import { FULL, prepare, SHORT } from './setup.js';
 
@@ -85,8 +85,10 @@ async function runOn(dialect: 'sqlite' | 'postgres', args: Args, postgresUrl: st
       outcomes.push(await idempotentRetries(ctx));
       phase(`T5 one collection code, ${scale.codeTries} tries`);
       race = await collectionCodeRace(ctx);
+      phase('inputs: T9\'s fuzzed files made');
+      const inputs = makeFuzzInputs(ctx);
       phase(`T9 ${scale.images} fuzzed images, ${scale.rosters} roster files`);
-      outcomes.push(await fuzzing(ctx));
+      outcomes.push(await fuzzing(ctx, inputs));
       phase(`T7 ${scale.kills} × kill -9 during uploads`);
       outcomes.push(await killDuringUploads(ctx));
     } finally {
