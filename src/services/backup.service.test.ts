@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createScratchDatabase } from '../../test/support/postgres.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
-import { readArchive } from '../adapters/backup-archive.js';
+import { createArchiveWriter, readArchive } from '../adapters/backup-archive.js';
 import { openBlob } from '../adapters/envelope-crypto.js';
 import { isAppError } from '../domain/errors.js';
 import { verifyAuditChain } from './audit.service.js';
@@ -187,5 +187,49 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     const junk = path.join(dir, 'junk.tar');
     fs.writeFileSync(junk, crypto.randomBytes(4096));
     expect(await codeOf(verifyBackup({ file: junk }))).toBe('BACKUP_NOT_A_BACKUP');
+  });
+
+  /** A copy of `from` with more entries, each listed in its manifest with its right checksum (as a forger would). */
+  const forge = async (from: string, name: string, extra: { path: string; data: Buffer }[], manifestKeys?: string[]) => {
+    const file = path.join(dir, name);
+    const writer = await createArchiveWriter(file, new Date());
+    const manifest = manifestOf(from);
+    const files = [];
+    for await (const e of readArchive(from)) if (e.path !== 'manifest.json') files.push(await writer.addBuffer(e.path, await e.read()));
+    for (const x of extra) files.push(await writer.addBuffer(x.path, x.data));
+    await writer.addBuffer('manifest.json', Buffer.from(JSON.stringify({ ...manifest, files, keys: manifestKeys ? { included: true, files: manifestKeys } : manifest.keys })));
+    await writer.finish();
+    return file;
+  };
+
+  it('refuses a backup whose entries leave its layout (../, absolute paths) or repeat, naming the entry; restore --data FILE says it is not a directory', async () => {
+    const out = path.join(dir, 'forged-base.tar');
+    await createBackup({ ...source(), out });
+    const manifest = manifestOf(out);
+    const dbEntry = manifest.database;
+    let dbData!: Buffer;
+    for await (const e of readArchive(out)) if (e.path === dbEntry) dbData = await e.read();
+    const x = Buffer.from('escaped\n');
+    const cases: [string, string][] = [];
+    for (const [i, bad] of ['../../escape', 'blobs/../../../x', '../../etc/x', path.join(dir, 'absolute-escape')].entries()) cases.push([await forge(out, `forged-${i}.tar`, [{ path: bad, data: x }]), bad]);
+    cases.push([await forge(out, 'forged-key.tar', [{ path: 'keys/../../escape', data: x }], [...manifest.keys.files, 'keys/../../escape']), 'keys/../../escape']);
+    cases.push([await forge(out, 'forged-dup.tar', [{ path: dbEntry, data: dbData }]), dbEntry]);
+    for (const [file, bad] of cases) {
+      const v = await verifyBackup({ file }).catch((e: unknown) => e);
+      expect(isAppError(v) && v.code, bad).toBe('BACKUP_DAMAGED');
+      expect(isAppError(v) && (v.params as { reason: string }).reason, bad).toContain(`"${bad}"`);
+      const t = await target();
+      const r = await restoreBackup({ file, ...t }).catch((e: unknown) => e);
+      expect(isAppError(r) && r.code, bad).toBe('BACKUP_DAMAGED');
+      expect(fs.existsSync(t.dataDir)).toBe(false);
+    }
+    expect(fs.existsSync(path.join(dir, 'absolute-escape'))).toBe(false);
+    expect(fs.readdirSync(path.dirname(dir)).filter((n) => n === 'escape' || n === 'x')).toEqual([]);
+    // a file given as the target directory
+    const aFile = path.join(dir, 'a-file');
+    fs.writeFileSync(aFile, 'x');
+    const notDir = await restoreBackup({ file: out, dataDir: aFile }).catch((e: unknown) => e);
+    expect(isAppError(notDir) && notDir.code).toBe('VALIDATION_FAILED');
+    expect(isAppError(notDir) && (notDir.params as { detail: string }).detail).toContain('is not a directory');
   });
 });

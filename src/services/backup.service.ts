@@ -20,7 +20,8 @@ import path from 'node:path';
 import { ArchiveFormatError, createArchiveWriter, readArchive, type ArchiveFileEntry } from '../adapters/backup-archive.js';
 import { createAuditCheckpointStore, auditCheckpointFile } from '../adapters/audit-checkpoints.js';
 import type { BlobStore } from '../adapters/blob-store.js';
-import { openBlobStore } from '../adapters/s3-blob-store.js';
+import { openBlobStore, type S3BlobStore } from '../adapters/s3-blob-store.js';
+import { getInstallationId } from '../repositories/installation.repository.js';
 import { openBlob, openPhotoKeyring } from '../adapters/envelope-crypto.js';
 import type { Db, Tx } from '../db/database.js';
 import { openDatabase, sqliteDatabaseExists } from '../db/database.js';
@@ -113,6 +114,14 @@ function blobEntryName(id: string): string {
 const BLOB_ENTRY = /^blobs\/([0-9a-f]{2})\/([0-9a-f]{30})$/;
 const KEY_ENTRY = /^keys\/(master\.key|audit\.key|photo-kek\.v[1-9][0-9]{0,8}\.(key|retired))$/;
 
+/**
+ * Whether an entry name is one a backup (or its keys file) can hold: anything else — `../x`, an absolute path, a name
+ * outside this layout — is refused as damage before anything is read or written, even when the manifest lists it.
+ */
+function isBackupEntryName(name: string): boolean {
+  return name === MANIFEST || name === SQLITE_ENTRY || name === PGDUMP_ENTRY || name === CHECKPOINTS_ENTRY || BLOB_ENTRY.test(name) || KEY_ENTRY.test(name);
+}
+
 /** Refuses an existing output (never overwritten) and a missing directory, naming the file. */
 function assertNewFile(file: string): void {
   if (fs.existsSync(file) || fs.existsSync(`${file}.partial`)) throw new AppError('BACKUP_OUT_EXISTS', { params: { file }, details: { file } });
@@ -187,7 +196,9 @@ export async function createBackup(opts: CreateBackupOptions): Promise<BackupRes
   }
   const engine: BackupEngine = opts.databaseUrl ? 'postgres' : 'sqlite';
   if (engine === 'sqlite' && !sqliteDatabaseExists(opts.dataDir)) throw new AppError('BACKUP_SOURCE_MISSING', { params: { dir: opts.dataDir } });
-  const blobs: BlobStore = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs') });
+  // An S3 prefix must be this installation's (its marker object), as for `serve`.
+  const installationId = opts.blobStoreUrl ? await readInstallationId(opts.dataDir, opts.databaseUrl) : undefined;
+  const blobs: BlobStore = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs'), installationId });
   const id = crypto.randomUUID();
   const now = clock();
   const live = openDatabase({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, poolSize: 2 });
@@ -304,6 +315,8 @@ async function indexArchive(file: string): Promise<{ entries: Map<string, Indexe
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new AppError('VALIDATION_FAILED', { params: { detail: `no such file: ${file}` }, details: { field: 'file', value: file } });
   try {
     for await (const entry of readArchive(file)) {
+      if (!isBackupEntryName(entry.path)) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: `entry "${entry.path}" is not a part of a gradphoto backup` }, details: { entry: entry.path } });
+      if (entries.has(entry.path)) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: `entry "${entry.path}" appears twice` }, details: { entry: entry.path } });
       const data = entry.path === MANIFEST ? await entry.read() : null;
       const sha256 = await entry.sha256();
       if (data) {
@@ -326,6 +339,12 @@ function parseManifest(file: string, raw: unknown): BackupManifest {
   const m = raw as Partial<BackupManifest> | undefined;
   if (!m || m.format !== BACKUP_FORMAT) throw new AppError('BACKUP_NOT_A_BACKUP', { params: { file, reason: m ? 'the manifest is of another kind' : 'it has no manifest.json' } });
   if (m.version !== 1) throw new AppError('BACKUP_NOT_A_BACKUP', { params: { file, reason: `backup format version ${String(m.version)} is newer than this gradphoto` } });
+  const database = m.engine === 'sqlite' ? SQLITE_ENTRY : m.engine === 'postgres' ? PGDUMP_ENTRY : undefined;
+  if (!database || m.database !== database) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: `the manifest's database entry "${String(m.database)}" is not the ${String(m.engine)} one` } });
+  const named = [...(m.files ?? []).map((f) => f.path), ...(m.keys?.files ?? [])];
+  const bad = named.find((n) => typeof n !== 'string' || !isBackupEntryName(n));
+  if (bad !== undefined) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: `the manifest lists "${String(bad)}", which is not a part of a gradphoto backup` }, details: { entry: bad } });
+  if ((m.keys?.files ?? []).some((n) => !KEY_ENTRY.test(n))) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: 'the manifest lists keys that are not key files' } });
   return m as BackupManifest;
 }
 
@@ -398,6 +417,16 @@ export interface RestoreResult {
   durationMs: number;
 }
 
+/** The installation id of a database (migration 0022). */
+async function readInstallationId(dataDir: string, databaseUrl: string | undefined): Promise<string> {
+  const db = openDatabase({ dataDir, databaseUrl, poolSize: 1 });
+  try {
+    return await getInstallationId(db.db);
+  } finally {
+    await db.destroy();
+  }
+}
+
 function safeUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//');
 }
@@ -411,6 +440,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const started = Date.now();
   const file = path.resolve(opts.file);
   const dataDir = path.resolve(opts.dataDir);
+  if (fs.existsSync(dataDir) && !fs.statSync(dataDir).isDirectory())
+    throw new AppError('VALIDATION_FAILED', { params: { detail: `--data: ${dataDir} 不是目录 / is not a directory` }, details: { field: 'data', value: dataDir } });
   if (!isEmptyDir(dataDir)) throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: dataDir }, details: { target: dataDir } });
   const opened = await openBackup(file, opts.keysFile);
   const { manifest } = opened;
@@ -485,6 +516,14 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     for (const [name, data] of opened.keys) fs.writeFileSync(path.join(keysDir, name), data, { mode: 0o600, flag: 'wx' });
     if (manifest.engine === 'sqlite') installSqliteDatabase(dbFile, dataDir);
     else await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
+    // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it.
+    if (opts.blobStoreUrl) {
+      const restoredId = await readInstallationId(dataDir, opts.databaseUrl).catch(() => undefined); // a backup made before migration 0022 has none
+      if (restoredId !== undefined) await (blobs as S3BlobStore).bind(restoredId).catch(async (e: unknown) => {
+        if (!isAppError(e) || e.code !== 'BLOB_STORE_NOT_EMPTY') throw e;
+        await (blobs as S3BlobStore).writeMarker(restoredId); // not empty: the blobs just restored
+      });
+    }
   } catch (e) {
     await Promise.allSettled(inFlight);
     if (opts.blobStoreUrl) for (const id of written) await blobs.remove(id).catch(() => undefined);
