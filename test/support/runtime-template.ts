@@ -4,10 +4,14 @@
 // migrateToLatest finds nothing to do: the code path a test exercises is unchanged.
 //
 // Only the database and the audit key travel: the audit log's head names the key it is written with, so the
-// copy needs that key; the master key and the photo key are created afresh in each test's data directory.
+// copy needs that key; the master key and the photo key are created afresh in each test's data directory, and so
+// is what a migration makes at random for each database (the installation id, migration 0022): each copy is then
+// what a fresh migration would have given.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openRuntime } from '../../src/services/runtime.js';
 import { createScratchDatabase } from './postgres.js';
@@ -43,8 +47,15 @@ function copyAuditKey(fromDir: string, dataDir: string): void {
 
 /** Puts a copy of the migrated SQLite database (and its audit key) into an empty data directory. */
 export function copySqliteTemplate(templates: RuntimeTemplates, dataDir: string): void {
-  fs.copyFileSync(path.join(templates.sqliteDir, 'gradphoto.sqlite'), path.join(dataDir, 'gradphoto.sqlite'));
+  const file = path.join(dataDir, 'gradphoto.sqlite');
+  fs.copyFileSync(path.join(templates.sqliteDir, 'gradphoto.sqlite'), file);
   copyAuditKey(templates.sqliteDir, dataDir);
+  const db = new Database(file);
+  try {
+    if (db.prepare("select 1 from sqlite_master where type = 'table' and name = 'installation'").get()) db.prepare('update installation set id = ?').run(crypto.randomUUID());
+  } finally {
+    db.close();
+  }
 }
 
 /** A new database on the server of `postgresUrl`, copied from the migrated template; the audit key into `dataDir`. */
@@ -60,6 +71,13 @@ export async function copyPostgresTemplate(templates: RuntimeTemplates, postgres
   copyAuditKey(templates.postgres.keysDir, dataDir);
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
+  const copy = new pg.Client({ connectionString: url.toString() });
+  await copy.connect();
+  try {
+    if ((await copy.query("select to_regclass('installation') as t")).rows[0]?.t) await copy.query('update installation set id = $1', [crypto.randomUUID()]);
+  } finally {
+    await copy.end();
+  }
   return {
     url: url.toString(),
     drop: async () => {
