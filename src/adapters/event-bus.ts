@@ -6,7 +6,11 @@
 // hands what arrives to its subscribers. A dropped LISTEN connection is opened again with backoff; since
 // notifications sent meanwhile are lost, the subscribers are then told to resynchronise (`resync`).
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
+
+/** The driver's Client, loaded when a PostgreSQL bus connects (a SQLite process never loads pg). */
+const pgClient = (): typeof pg.Client => (createRequire(import.meta.url)('pg') as typeof pg).Client;
 
 /** The channel every process listens on (PostgreSQL). */
 export const SESSIONS_CHANNEL = 'gradphoto_sessions';
@@ -172,7 +176,7 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
 
   async function connect(isReconnect: boolean): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: opts.connectionString });
+    const c = new (pgClient())({ connectionString: opts.connectionString });
     const dropped = (e?: Error) => {
       if (e) report(e);
       if (client !== c) return;
@@ -216,7 +220,7 @@ export function createPgEventBus(opts: PgEventBusOptions): EventBus {
 
   /** Outside a transaction (changes inside one NOTIFY through their own connection). */
   async function notifyOutsideTransaction(payload: string): Promise<void> {
-    const c = new pg.Client({ connectionString: opts.connectionString });
+    const c = new (pgClient())({ connectionString: opts.connectionString });
     c.on('error', report);
     await c.connect();
     try {

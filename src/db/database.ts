@@ -12,7 +12,8 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pgModule from 'pg';
 import * as foundation from './migrations/0001-foundation.js';
 import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
 import * as totpReplay from './migrations/0003-totp-replay.js';
@@ -35,6 +36,7 @@ import * as makeup from './migrations/0018-makeup.js';
 import * as retention from './migrations/0019-retention.js';
 import * as dashboardIndexes from './migrations/0020-dashboard-indexes.js';
 import * as auditPending from './migrations/0021-audit-pending.js';
+import * as installation from './migrations/0022-installation.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -77,8 +79,19 @@ function createSqliteDialect(file: string): Dialect {
   };
 }
 
-// PostgreSQL returns bigint (count(*)) as text; counts here stay far below 2^53.
-pg.types.setTypeParser(20, (v) => Number(v));
+let pgDriver: typeof pgModule | undefined;
+/**
+ * The PostgreSQL driver, loaded on first use: a command on SQLite (most `gradphoto` runs, every SQLite test)
+ * does not pay for it (with Node's net/tls it is 130–350 ms of start-up here).
+ */
+export function loadPg(): typeof pgModule {
+  if (!pgDriver) {
+    pgDriver = createRequire(import.meta.url)('pg') as typeof pgModule;
+    // PostgreSQL returns bigint (count(*), bigserial ids) as text; they stay far below 2^53 here.
+    pgDriver.types.setTypeParser(20, (v) => Number(v));
+  }
+  return pgDriver;
+}
 
 export interface OpenDatabaseOptions {
   dataDir: string;
@@ -98,7 +111,7 @@ export function sqliteDatabaseExists(dataDir: string): boolean {
 
 export function openDatabase(opts: OpenDatabaseOptions): Db {
   if (opts.databaseUrl && /^postgres(ql)?:/.test(opts.databaseUrl)) {
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: opts.databaseUrl,
       max: opts.poolSize ?? 10,
       ...(opts.pgSchema ? { options: `-c search_path=${opts.pgSchema}` } : {}),
@@ -117,7 +130,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle, '0011-checkin-queue': checkinQueue, '0012-payments': payments, '0013-review-confirmation': reviewConfirmation, '0014-one-called-per-station': oneCalledPerStation, '0015-registry-exports': registryExports, '0016-registry-answers': registryAnswers, '0017-prints': prints, '0018-makeup': makeup, '0019-retention': retention, '0020-dashboard-indexes': dashboardIndexes, '0021-audit-pending': auditPending };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle, '0011-checkin-queue': checkinQueue, '0012-payments': payments, '0013-review-confirmation': reviewConfirmation, '0014-one-called-per-station': oneCalledPerStation, '0015-registry-exports': registryExports, '0016-registry-answers': registryAnswers, '0017-prints': prints, '0018-makeup': makeup, '0019-retention': retention, '0020-dashboard-indexes': dashboardIndexes, '0021-audit-pending': auditPending, '0022-installation': installation };
 
 export type { MigrationContext };
 
