@@ -34,6 +34,8 @@ export interface OpenPhotoDepsOptions {
   orphanGraceMs: number;
   /** BLOB_STORE_URL (`s3://bucket/prefix?endpoint=…`); absent = `<data>/blobs` */
   blobStoreUrl?: string | undefined;
+  /** this database's installation id: an S3 prefix is bound to it (another installation's prefix is refused) */
+  installationId?: string | undefined;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface OpenPhotoDepsOptions {
  */
 export async function openPhotoDeps(opts: OpenPhotoDepsOptions): Promise<PhotoDeps> {
   const keyring = await openPhotoKeyring(opts.dataDir, opts.photoKey);
-  const blobs = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs') });
+  const blobs = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(opts.dataDir, 'blobs'), installationId: opts.installationId });
   let detector: Promise<FaceDetector> | undefined;
   // Loaded on first use: the CLI and the services that only flag photos (E7) never load ONNX Runtime or sharp.
   const pipeline = async () => {

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../domain/errors.js';
@@ -54,6 +54,25 @@ async function brokenStore(answer: (req: http.IncomingMessage, res: http.ServerR
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return { endpoint: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A loopback TCP server that accepts every connection and never answers (a store that hangs). */
+async function silentStore(): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
 }
 
 describe('S3-compatible blob store', () => {
@@ -108,6 +127,23 @@ describe('S3-compatible blob store', () => {
     expect(f.zh).toContain('无法连接对象存储服务');
     expect(f.en).toContain('the object store cannot be reached');
     expect(await failure(store.read(store.newId()))).toMatchObject({ code: 'BLOB_STORE_UNAVAILABLE', reason: 'store-unreachable' });
+  });
+
+  it('a store that accepts the connection and never answers: every call ends with store-timeout after requestTimeoutMs', async () => {
+    const silent = await silentStore();
+    try {
+      const url = `${s3.url({ endpoint: silent.endpoint })}&requestTimeoutMs=300`;
+      const store = await open(parseS3BlobStoreUrl(url, s3.env));
+      expect(await failure(store.write(store.newId(), Buffer.from('sealed')))).toMatchObject({ code: 'BLOB_STORE_UNAVAILABLE', reason: 'store-timeout', en: expect.stringContaining('did not answer in time') });
+      expect(await failure(store.read(store.newId()))).toMatchObject({ code: 'BLOB_STORE_UNAVAILABLE', reason: 'store-timeout' });
+      expect(await failure(store.stat(store.newId()))).toMatchObject({ code: 'BLOB_STORE_UNAVAILABLE', reason: 'store-timeout' });
+      const list = (async () => {
+        for await (const _ of store.list()) void _;
+      })();
+      expect(await failure(list)).toMatchObject({ reason: 'store-timeout' });
+    } finally {
+      await silent.close();
+    }
   });
 
   it('5xx answers are BLOB_STORE_UNAVAILABLE (store-server-error)', async () => {
@@ -173,5 +209,22 @@ describe('S3-compatible blob store', () => {
     expect(() => parseS3BlobStoreUrl('s3://photos/x?forcePathStyle=yes', env)).toThrow(/forcePathStyle must be true or false/);
     expect(() => parseS3BlobStoreUrl('s3://photos/x?endpoint=minio:9000', env)).toThrow(/endpoint must be http/);
     expect(() => parseS3BlobStoreUrl('https://photos/x', env)).toThrow(/must start with s3:\/\//);
+    expect(parseS3BlobStoreUrl('s3://photos/x?requestTimeoutMs=2500', env).requestTimeoutMs).toBe(2500);
+    expect(() => parseS3BlobStoreUrl('s3://photos/x?requestTimeoutMs=soon', env)).toThrow(/requestTimeoutMs must be a whole number/);
+  });
+
+  it('refuses credentials in the endpoint, and never repeats them in its message', () => {
+    const env = { AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' };
+    for (const url of ['s3://photos/x?endpoint=http://u:Secret@127.0.0.1:9000', 's3://photos/x?endpoint=https://admin:Secret@minio.example.edu.cn', 's3://photos/x?endpoint=http://Secret@host:1']) {
+      let message = '';
+      try {
+        parseS3BlobStoreUrl(url, env);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).toMatch(/endpoint must not hold credentials/);
+      expect(message).not.toContain('Secret');
+    }
+    expect(() => parseS3BlobStoreUrl('s3://photos/x', { ...env, AWS_ENDPOINT_URL: 'http://u:Secret@host:9000' })).toThrow(/endpoint must not hold credentials/);
   });
 });

@@ -31,6 +31,27 @@ export interface S3BlobStoreSettings {
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string | undefined };
   /** objects per list page (the store's default, 1000, when absent; tests page with fewer) */
   listPageSize?: number;
+  /** how long one request may wait for the store's answer before it fails with store-timeout (default 60 s) */
+  requestTimeoutMs?: number;
+}
+
+/** The object under the prefix that binds it to one installation (its database's installation id). */
+export const INSTALLATION_MARKER = '.gradphoto-installation';
+
+/** An S3-compatible store, with the marker that binds its prefix to one installation. */
+export interface S3BlobStore extends BlobStore {
+  readonly kind: 's3';
+  /** the installation id the prefix's marker object holds, or null when there is none */
+  readMarker(): Promise<string | null>;
+  writeMarker(installationId: string): Promise<void>;
+  /** whether anything but the marker lies under the prefix */
+  hasObjects(): Promise<boolean>;
+  /**
+   * Binds the prefix to this installation: a marker of another installation refuses
+   * (BLOB_STORE_OTHER_INSTALLATION), no marker over a prefix that holds objects refuses (BLOB_STORE_NOT_EMPTY),
+   * no marker over an empty prefix writes it.
+   */
+  bind(installationId: string): Promise<void>;
 }
 
 /** Why a store operation failed, a PARAM_WORDS key of domain/i18n.ts (BLOB_STORE_UNAVAILABLE {reason}). */
@@ -53,10 +74,22 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`BLOB_STORE_URL: ${JSON.stringify(bucket)} is not a bucket name (3–63 lower-case letters, digits, dots and hyphens)`);
   const rawPrefix = decodeURIComponent(u.pathname).replace(/^\/+/, '').replace(/\/+$/, '');
   if (rawPrefix.split('/').some((p) => p === '.' || p === '..')) throw new Error('BLOB_STORE_URL: the prefix must not hold "." or ".."');
-  const known = new Set(['endpoint', 'region', 'forcePathStyle']);
-  for (const k of u.searchParams.keys()) if (!known.has(k)) throw new Error(`BLOB_STORE_URL: unknown parameter "${k}" (known: endpoint, region, forcePathStyle)`);
+  const known = new Set(['endpoint', 'region', 'forcePathStyle', 'requestTimeoutMs']);
+  for (const k of u.searchParams.keys()) if (!known.has(k)) throw new Error(`BLOB_STORE_URL: unknown parameter "${k}" (known: endpoint, region, forcePathStyle, requestTimeoutMs)`);
   const endpoint = u.searchParams.get('endpoint') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? undefined;
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new Error(`BLOB_STORE_URL: endpoint must be http(s)://host[:port] (got ${JSON.stringify(endpoint)})`);
+  if (endpoint !== undefined) {
+    // Never echoed back: it may hold the very password it must not hold.
+    if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new Error('BLOB_STORE_URL: endpoint must be http(s)://host[:port]');
+    let e: URL;
+    try {
+      e = new URL(endpoint);
+    } catch {
+      throw new Error('BLOB_STORE_URL: endpoint must be http(s)://host[:port]');
+    }
+    if (e.username || e.password) throw new Error('BLOB_STORE_URL: the endpoint must not hold credentials (user:password@): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  }
+  const timeout = u.searchParams.get('requestTimeoutMs');
+  if (timeout !== null && !/^[1-9][0-9]{0,6}$/.test(timeout)) throw new Error('BLOB_STORE_URL: requestTimeoutMs must be a whole number of milliseconds (1 to 9999999)');
   const fps = u.searchParams.get('forcePathStyle');
   if (fps !== null && fps !== 'true' && fps !== 'false') throw new Error('BLOB_STORE_URL: forcePathStyle must be true or false');
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
@@ -70,6 +103,7 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
     region: u.searchParams.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     forcePathStyle: fps === 'true',
     credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) },
+    ...(timeout !== null ? { requestTimeoutMs: Number(timeout) } : {}),
   };
 }
 
@@ -132,7 +166,7 @@ export class BlobMissingError extends Error {
 
 const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
 
-export async function createS3BlobStore(settings: S3BlobStoreSettings): Promise<BlobStore> {
+export async function createS3BlobStore(settings: S3BlobStoreSettings): Promise<S3BlobStore> {
   // @aws-sdk v3 warns on Node 20 about its releases after January 2027; this exact-pinned version supports Node 20.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const sdk = await import('@aws-sdk/client-s3');
@@ -145,7 +179,9 @@ export async function createS3BlobStore(settings: S3BlobStoreSettings): Promise<
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    // throwOnRequestTimeout: without it this SDK only logs a warning and a store that never answers holds the
+    // request (and the upload's slot) forever.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: settings.requestTimeoutMs ?? 60_000, throwOnRequestTimeout: true },
   });
   const { bucket, prefix } = settings;
   const keyOf = (id: string) => {
@@ -172,7 +208,8 @@ export async function createS3BlobStore(settings: S3BlobStoreSettings): Promise<
   };
   const md5Hex = (bytes: Buffer) => crypto.createHash('md5').update(bytes).digest('hex');
 
-  const store: BlobStore = {
+  const markerKey = prefix + INSTALLATION_MARKER;
+  const store: S3BlobStore = {
     kind: 's3',
     location: describeS3Location(settings),
     newId: newBlobId,
@@ -243,12 +280,55 @@ export async function createS3BlobStore(settings: S3BlobStoreSettings): Promise<
     async close() {
       client.destroy();
     },
+    async readMarker() {
+      return call('marker', async () => {
+        try {
+          const got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: markerKey }));
+          return (await got.Body!.transformToString('utf8')).trim();
+        } catch (e) {
+          if (isNotFound(e)) return null;
+          throw e;
+        }
+      });
+    },
+    async writeMarker(installationId) {
+      const body = Buffer.from(`${installationId}\n`);
+      await call('marker', () =>
+        client.send(new sdk.PutObjectCommand({ Bucket: bucket, Key: markerKey, Body: body, ContentLength: body.length, ContentMD5: crypto.createHash('md5').update(body).digest('base64'), ContentType: 'text/plain' })),
+      );
+    },
+    async hasObjects() {
+      const page = await call('list', () => client.send(new sdk.ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 2 })));
+      return (page.Contents ?? []).some((o) => o.Key !== undefined && o.Key !== markerKey);
+    },
+    async bind(installationId) {
+      const found = await store.readMarker();
+      const params = { location: store.location, marker: markerKey, installation: installationId };
+      if (found !== null) {
+        if (found === installationId) return;
+        throw new AppError('BLOB_STORE_OTHER_INSTALLATION', { params: { ...params, found }, details: { location: store.location, marker: markerKey, found, installation: installationId } });
+      }
+      if (await store.hasObjects()) throw new AppError('BLOB_STORE_NOT_EMPTY', { params, details: { location: store.location, marker: markerKey, installation: installationId } });
+      await store.writeMarker(installationId);
+    },
   };
   return store;
 }
 
-/** The store BLOB_STORE_URL names, or the local directory when it is not set. */
-export async function openBlobStore(opts: { url: string | undefined; localRoot: string; env?: NodeJS.ProcessEnv }): Promise<BlobStore> {
+/**
+ * The store BLOB_STORE_URL names, or the local directory when it is not set. With `installationId`, an S3 prefix
+ * is bound to that installation first (S3BlobStore.bind): a prefix of another installation is refused.
+ */
+export async function openBlobStore(opts: { url: string | undefined; localRoot: string; env?: NodeJS.ProcessEnv; installationId?: string | undefined }): Promise<BlobStore> {
   if (!opts.url) return createBlobStore(opts.localRoot);
-  return createS3BlobStore(parseS3BlobStoreUrl(opts.url, opts.env));
+  const store = await createS3BlobStore(parseS3BlobStoreUrl(opts.url, opts.env));
+  if (opts.installationId !== undefined) {
+    try {
+      await store.bind(opts.installationId);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+  return store;
 }

@@ -3,6 +3,7 @@
 // what is already there with the right checksum is skipped), then says how to switch BLOB_STORE_URL. The local
 // files are kept until the admin removes them.
 import type { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
 import type { Lang } from '../domain/i18n.js';
 import type { BlobMigrationResult } from '../services/blob-migrate.service.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
@@ -43,10 +44,13 @@ export function addBlobsCommands(blobs: Command, ctx: BlobsCliContext): void {
     .description('copy the local photo blobs to an S3-compatible store (resumable; the local files are kept)')
     .requiredOption('--to <url>', 's3://bucket/prefix?endpoint=…&region=…&forcePathStyle=true (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { to: string; json?: boolean }) => {
+    .action(async (opts: { to: string; json?: boolean }, cmd: Command) => {
+      // A data directory that does not exist is refused before the runtime would create a new installation there.
+      const service = await import('../services/blob-migrate.service.js');
+      service.assertBlobMigrationSource(loadConfig(process.env, { dataDir: cmd.optsWithGlobals<{ data?: string }>().data }).dataDir);
       await ctx.withRuntime(async (deps) => {
         let every = 1;
-        const r = await (await import('../services/blob-migrate.service.js')).migrateBlobsToStore(deps, ctx.actor(), {
+        const r = await service.migrateBlobsToStore(deps, ctx.actor(), {
           to: opts.to,
           onProgress: (p) => {
             every = Math.max(1, Math.floor(p.total / 100));

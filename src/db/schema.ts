@@ -589,6 +589,13 @@ export interface ShreddedBlobsTable {
   file_removed_at: string | null;
 }
 
+/** This installation's id (migration 0022): one row; the S3 prefix's marker object holds the same id. */
+export interface InstallationTable {
+  one: number;
+  id: string;
+  created_at: string;
+}
+
 /** A closed campaign (migration 0019) and its closing report (JSON, counts only). */
 export interface CampaignClosuresTable {
   campaign_id: string;
@@ -645,4 +652,5 @@ export interface Database {
   retention_runs: RetentionRunsTable;
   shredded_blobs: ShreddedBlobsTable;
   campaign_closures: CampaignClosuresTable;
+  installation: InstallationTable;
 }

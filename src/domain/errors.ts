@@ -69,6 +69,9 @@ export const ERROR_CODES = [
   'KEY_UNAVAILABLE',
   // the photo store (issue 11 section 1): an S3-compatible store that cannot be reached, refuses or answers 5xx
   'BLOB_STORE_UNAVAILABLE',
+  'BLOB_STORE_OTHER_INSTALLATION',
+  'BLOB_STORE_NOT_EMPTY',
+  'BLOB_SOURCE_MISSING',
   'MAIL_ADDRESS_INVALID',
   'MAIL_NOT_CONFIGURED',
   'SIGNIN_LINK_INVALID',

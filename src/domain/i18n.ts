@@ -134,6 +134,15 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   KEY_UNAVAILABLE: { zh: '无法读取加密密钥：{reason}', en: 'The encryption key cannot be read: {reason}' },
   MAIL_ADDRESS_INVALID: { zh: '邮箱地址无效：{address}', en: 'Invalid e-mail address: {address}' },
+  BLOB_STORE_OTHER_INSTALLATION: {
+    zh: '照片存储“{location}”属于另一个 gradphoto 安装（其标记对象 {marker} 记录的安装编号为 {found}，本数据库为 {installation}）：为免删除对方的照片，已拒绝使用。请为本安装换一个前缀（BLOB_STORE_URL），或连接该前缀所属的数据库',
+    en: 'The photo store "{location}" belongs to another gradphoto installation (its marker object {marker} holds the installation id {found}; this database is {installation}): refused, so as not to remove that installation\'s photos. Give this installation a prefix of its own (BLOB_STORE_URL), or connect the database that prefix belongs to',
+  },
+  BLOB_STORE_NOT_EMPTY: {
+    zh: '照片存储“{location}”已有对象，但没有本安装的标记对象 {marker}：可能是另一个安装的照片，或是标记出现之前写入的本安装照片。为免删除它们，已拒绝使用。请为本安装换一个空前缀；若确认这些对象属于本安装（编号 {installation}），在该前缀下创建内容为“{installation}”的对象 {marker}（例如 aws s3 cp），然后重新启动',
+    en: 'The photo store "{location}" already holds objects but no marker object {marker} of this installation: they may be another installation\'s photos, or this installation\'s written before markers existed. Refused, so as not to remove them. Give this installation an empty prefix; or, if these objects are this installation\'s (id {installation}), create the object {marker} holding "{installation}" under that prefix (e.g. with aws s3 cp) and start again',
+  },
+  BLOB_SOURCE_MISSING: { zh: '数据目录“{dir}”不存在，没有可迁移的照片；未创建任何内容', en: 'The data directory "{dir}" does not exist: there are no photos to migrate; nothing was created' },
   BLOB_STORE_UNAVAILABLE: { zh: '照片存储暂时不可用：{reason}。本次操作未完成，未丢失任何已保存的照片，请稍后重试', en: 'The photo store is unavailable: {reason}. This operation was not completed and no stored photo was lost; try again later' },
   MAIL_NOT_CONFIGURED: { zh: '未配置邮件服务器（SMTP_URL）', en: 'No mail server is configured (SMTP_URL)' },
   SIGNIN_LINK_INVALID: { zh: '登录链接无效、已使用或已过期，请重新获取', en: 'This sign-in link is invalid, already used or expired; ask for a new one' },

@@ -20,7 +20,7 @@ import path from 'node:path';
 import { ArchiveFormatError, createArchiveWriter, readArchive, type ArchiveFileEntry } from '../adapters/backup-archive.js';
 import { createAuditCheckpointStore, auditCheckpointFile } from '../adapters/audit-checkpoints.js';
 import type { BlobStore } from '../adapters/blob-store.js';
-import { openBlobStore, type S3BlobStore } from '../adapters/s3-blob-store.js';
+import { INSTALLATION_MARKER, openBlobStore, type S3BlobStore } from '../adapters/s3-blob-store.js';
 import { getInstallationId } from '../repositories/installation.repository.js';
 import { openBlob, openPhotoKeyring } from '../adapters/envelope-crypto.js';
 import type { Db, Tx } from '../db/database.js';
@@ -519,10 +519,11 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it.
     if (opts.blobStoreUrl) {
       const restoredId = await readInstallationId(dataDir, opts.databaseUrl).catch(() => undefined); // a backup made before migration 0022 has none
-      if (restoredId !== undefined) await (blobs as S3BlobStore).bind(restoredId).catch(async (e: unknown) => {
-        if (!isAppError(e) || e.code !== 'BLOB_STORE_NOT_EMPTY') throw e;
-        await (blobs as S3BlobStore).writeMarker(restoredId); // not empty: the blobs just restored
-      });
+      const store = blobs as S3BlobStore;
+      const found = restoredId === undefined ? null : await store.readMarker();
+      if (restoredId !== undefined && found !== null && found !== restoredId)
+        throw new AppError('BLOB_STORE_OTHER_INSTALLATION', { params: { location: store.location, marker: INSTALLATION_MARKER, found, installation: restoredId } });
+      if (restoredId !== undefined && found === null) await store.writeMarker(restoredId);
     }
   } catch (e) {
     await Promise.allSettled(inFlight);

@@ -1,11 +1,18 @@
 // `gradphoto blobs migrate --to URL` (issue 11 section 1; docs/decisions/0029-s3-blob-store.md): copies the sealed
 // blobs of every photo_blobs row from the local directory to an S3-compatible store. The bytes are copied as they
 // are (already sealed: no key is read, none leaves). Each copy is checked (the store's write verifies the MD5);
-// a blob already in the store with the same size and MD5 is skipped, so a run killed midway is simply run again.
-// The local files are kept: the admin removes them after switching BLOB_STORE_URL and checking.
+// a blob already in the store is skipped only when the object read back has the local file's size and SHA-256
+// (never on the store's ETag alone: a damaged object may keep the ETag of what was sent), so a run killed midway
+// is simply run again and a damaged copy is copied again. The prefix is bound to this installation first (its
+// marker object), as for `serve`. The local files are kept: the admin removes them after switching
+// BLOB_STORE_URL and checking.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import type { BlobStore } from '../adapters/blob-store.js';
 import { createBlobStore } from '../adapters/blob-store.js';
 import { createS3BlobStore, parseS3BlobStoreUrl } from '../adapters/s3-blob-store.js';
+import { AppError } from '../domain/errors.js';
+import { getInstallationId } from '../repositories/installation.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
 import { recordAuditEvent } from './audit.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
@@ -24,7 +31,7 @@ export interface BlobMigrationResult {
   from: string;
   total: number;
   copied: number;
-  /** already in the store with the same size and MD5 (an earlier, interrupted run) */
+  /** already in the store with the same size and SHA-256, read back (an earlier, interrupted run) */
   skipped: number;
   /** rows whose blob is neither in the local directory nor in the store: listed by blob id */
   missing: string[];
@@ -32,6 +39,16 @@ export interface BlobMigrationResult {
 }
 
 const PAGE = 500;
+
+/**
+ * Before anything is opened: the data directory to migrate from must exist (a mistyped --data would otherwise
+ * create a new, empty installation and report success). BLOB_SOURCE_MISSING, nothing created.
+ */
+export function assertBlobMigrationSource(dataDir: string): void {
+  if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new AppError('BLOB_SOURCE_MISSING', { params: { dir: dataDir }, details: { dir: dataDir } });
+}
+
+const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 export async function migrateBlobsToStore(
   deps: ServiceDeps,
@@ -41,11 +58,12 @@ export async function migrateBlobsToStore(
   authorize(actor, 'keys.manage');
   const settings = parseS3BlobStoreUrl(input.to, input.env);
   const from = deps.photos.blobs.kind === 'local' ? deps.photos.blobs : createBlobStore(path.join(deps.photos.dataDir, 'blobs'));
-  const target: BlobStore = await createS3BlobStore(settings);
+  const target = await createS3BlobStore(settings);
   const result: BlobMigrationResult = { to: target.location, from: from.location, total: 0, copied: 0, skipped: 0, missing: [], bytes: 0 };
   try {
-    // The store is asked first: a wrong address, key or bucket is said before anything else, even with no photo yet.
-    await target.list().next();
+    // The store is asked first: a wrong address, key or bucket is said before anything else, even with no photo yet;
+    // then the prefix is bound to this installation (another installation's prefix is refused).
+    await target.bind(await getInstallationId(deps.db.db));
     result.total = await countRows(deps);
     let after = '';
     let done = 0;
@@ -53,14 +71,14 @@ export async function migrateBlobsToStore(
       const ids = await photoRepo.listBlobIdsAfter(deps.db.db, after, PAGE);
       if (ids.length === 0) break;
       for (const id of ids) {
-        const [there, here] = await Promise.all([target.stat(id), from.stat(id)]);
+        const [there, here] = await Promise.all([target.stat(id), readLocal(from, id)]);
         if (!here) {
           if (!there) result.missing.push(id);
           else result.skipped++;
-        } else if (there && there.size === here.size && there.md5 === here.md5) {
+        } else if (there && there.size === here.length && sha256(await target.read(id)) === sha256(here)) {
           result.skipped++;
         } else {
-          const bytes = await from.read(id);
+          const bytes = here;
           await target.write(id, bytes);
           result.copied++;
           result.bytes += bytes.length;
@@ -78,6 +96,15 @@ export async function migrateBlobsToStore(
     details: { to: result.to, total: result.total, copied: result.copied, skipped: result.skipped, missing: result.missing.length, bytes: result.bytes },
   });
   return result;
+}
+
+async function readLocal(from: BlobStore, id: string): Promise<Buffer | null> {
+  try {
+    return await from.read(id);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
 }
 
 async function countRows(deps: ServiceDeps): Promise<number> {

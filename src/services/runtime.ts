@@ -11,6 +11,7 @@ import { assertAuditKeyMatches, chainAuditEvents, checkpointAuditChain } from '.
 import { findActiveCampaign } from './campaign.service.js';
 import { assertDataKeysMatch } from './key-check.js';
 import { openPhotoDeps } from '../adapters/photo-pipeline.js';
+import { getInstallationId } from '../repositories/installation.repository.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUTH_SETTINGS } from './deps.js';
 
@@ -71,7 +72,9 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   const defaultGrace = db.dialect === 'sqlite' && !opts.blobStoreUrl ? 0 : 10;
   let photos: Awaited<ReturnType<typeof openPhotoDeps>>;
   try {
-    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl });
+    // An S3 prefix is bound to this database's installation id: another installation's prefix is refused before any sweep.
+    const installationId = opts.blobStoreUrl ? await getInstallationId(db.db) : undefined;
+    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl, installationId });
   } catch (e) {
     await db.destroy();
     throw e;

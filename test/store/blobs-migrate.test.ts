@@ -28,9 +28,9 @@ describe('gradphoto blobs migrate', { timeout: 180_000 }, () => {
   let blobIds: string[];
 
   const env = () => ({ ...process.env, ...s3.env, DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_PHOTO_KEY: '', GRADPHOTO_AUDIT_KEY: '', SMTP_URL: '', BLOB_STORE_URL: '' });
-  const run = (args: string[], killAfterCopied?: number) =>
+  const run = (args: string[], killAfterCopied?: number, dataDir = data) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--data', data, ...args], { cwd: os.tmpdir(), env: env(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+      const child = spawn(process.execPath, [BIN, '--data', dataDir, ...args], { cwd: os.tmpdir(), env: env(), stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -92,6 +92,18 @@ describe('gradphoto blobs migrate', { timeout: 180_000 }, () => {
     expect(again.stdout).toContain(`BLOB_STORE_URL='${url}'`);
     expect(again.stdout).toContain(`本地文件仍保留在 ${path.join(data, 'blobs')}`);
 
+    // A damaged copy (one byte flipped in the stored object; s3rver keeps the old ETag) is copied again: the
+    // "already there" check reads the object back and compares its SHA-256 with the local file's.
+    const damagedId = blobIds[3]!;
+    const stored = path.join(s3.directory, s3.bucket, 'migrated', `${damagedId}._S3rver_object`);
+    const bytes = fs.readFileSync(stored);
+    bytes[bytes.length >> 1]! ^= 0x01;
+    fs.writeFileSync(stored, bytes);
+    const repaired = await run(['blobs', 'migrate', '--to', url, '--json']);
+    expect(repaired.code, repaired.stderr).toBe(0);
+    expect(JSON.parse(repaired.stdout)).toMatchObject({ copied: 1, skipped: blobIds.length - 1, missing: [] });
+    expect(fs.readFileSync(stored)).toEqual(fs.readFileSync(path.join(data, 'blobs', damagedId.slice(0, 2), damagedId.slice(2))));
+
     // the local files are kept; under BLOB_STORE_URL every row's blob opens from the store, byte for byte
     const deps = await openRuntime({ dataDir: data, blobStoreUrl: url });
     try {
@@ -106,7 +118,7 @@ describe('gradphoto blobs migrate', { timeout: 180_000 }, () => {
         expect(plain.includes(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
       }
       const events = await deps.db.db.selectFrom('audit_events').select('details').where('action', '=', 'blobs.migrated').execute();
-      expect(events).toHaveLength(2); // the killed run never finished: no event
+      expect(events).toHaveLength(3); // the killed run never finished: no event
     } finally {
       await deps.close();
     }
@@ -116,5 +128,22 @@ describe('gradphoto blobs migrate', { timeout: 180_000 }, () => {
     const res = await run(['blobs', 'migrate', '--to', s3.url({ prefix: 'x', endpoint: 'http://127.0.0.1:9' })]);
     expect(res.code).toBe(1);
     expect(res.stderr).toContain('照片存储暂时不可用：无法连接对象存储服务');
+  });
+
+  it('a data directory that does not exist is refused (exit 3, zh/en) and nothing is created', async () => {
+    const nowhere = path.join(tmp, 'no-such-data');
+    const [zh, en] = await Promise.all([run(['blobs', 'migrate', '--to', url], undefined, nowhere), run(['--lang', 'en', 'blobs', 'migrate', '--to', url], undefined, nowhere)]);
+    expect(zh.code, zh.stderr).toBe(3);
+    expect(zh.stderr).toContain(`数据目录“${nowhere}”不存在，没有可迁移的照片；未创建任何内容`);
+    expect(en.code, en.stderr).toBe(3);
+    expect(en.stderr).toContain(`The data directory "${nowhere}" does not exist: there are no photos to migrate`);
+    expect(fs.existsSync(nowhere)).toBe(false);
+  });
+
+  it('an endpoint holding a password is refused and the password is never printed', async () => {
+    const res = await run(['blobs', 'migrate', '--to', s3.url({ prefix: 'y', endpoint: s3.endpoint.replace('http://', 'http://u:Secret@') })]);
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toContain('the endpoint must not hold credentials');
+    expect(res.stdout + res.stderr).not.toContain('Secret');
   });
 });

@@ -1,0 +1,8 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/** This installation's id (migration 0022): the id an S3 prefix's marker object must hold. */
+export async function getInstallationId(db: Kysely<Database>): Promise<string> {
+  const row = await db.selectFrom('installation').select('id').where('one', '=', 1).executeTakeFirstOrThrow();
+  return row.id;
+}
