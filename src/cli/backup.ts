@@ -3,9 +3,9 @@
 // docs/decisions/0030-backup-restore.md).
 import type { Command } from 'commander';
 import type { AppConfig } from '../config/config.js';
-import { AppError } from '../domain/errors.js';
+import { AppError, isAppError } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
-import type { VerifyBackupResult } from '../services/backup.service.js';
+import type { RestoreResult, VerifyBackupResult } from '../services/backup.service.js';
 
 // Loaded by the backup commands only (the other commands of `gradphoto` start without it).
 const backupService = () => import('../services/backup.service.js');
@@ -113,9 +113,18 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (!ctx.dataDirGiven()) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? 'give the (empty) directory to restore into: --data DIR' : '请用 --data DIR 指定要恢复到的空目录' }, details: { field: 'data' } });
       const cfg = ctx.config();
       const { restoreBackup, recordBackupEvent } = await backupService();
-      const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, blobStoreUrl: cfg.blobStoreUrl });
-      // Opens the restored installation as `serve` will (migrations, the audit key against the chain) and records the restore in its chain.
-      await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.restored', restore: r }));
+      // Opens the restored installation as `serve` will (migrations, the keys against the data) and records the restore in
+      // its chain; when that fails the restore removes what it wrote, so that it can be run again.
+      const afterRestore = (restored: RestoreResult) => ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.restored', restore: restored }));
+      const r = await restoreBackup({ file, keysFile: opts.keys, dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, blobStoreUrl: cfg.blobStoreUrl, afterRestore }).catch((e: unknown) => {
+        const fromEnv = (['GRADPHOTO_MASTER_KEY', 'GRADPHOTO_AUDIT_KEY', 'GRADPHOTO_PHOTO_KEY'] as const).filter((name) => process.env[name]);
+        if (isAppError(e) || fromEnv.length === 0) throw e;
+        throw new Error(
+          `${e instanceof Error ? e.message : String(e)}\n` +
+            `恢复未完成，本次写入的内容已删除。环境变量 ${fromEnv.join('、')} 会覆盖备份中恢复的密钥：请取消设置（或设为备份中的密钥）后重试。\n` +
+            `The restore did not complete and what it wrote was removed. Key variables in the environment (${fromEnv.join(', ')}) override the keys restored from the backup: unset them (or set them to the backup's keys) and run it again.`,
+        );
+      });
       if (opts.json) return json(r);
       out([
         `已恢复 / restored: backup ${r.id} into ${r.dataDir}${r.engine === 'postgres' ? ' and the PostgreSQL database of DATABASE_URL' : ''} (${(r.durationMs / 1000).toFixed(1)} s)`,

@@ -189,6 +189,35 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     expect(await codeOf(verifyBackup({ file: junk }))).toBe('BACKUP_NOT_A_BACKUP');
   });
 
+  it('a restore whose installation does not open (other keys in the environment) removes what it wrote: the retry into the same place works', async () => {
+    const out = path.join(dir, 'undo.tar');
+    await createBackup({ ...source(), out });
+    const t = await target();
+    const otherKey = crypto.randomBytes(32).toString('base64');
+    // as the CLI does: open the restored installation as serve will, here with another GRADPHOTO_AUDIT_KEY
+    const err = await restoreBackup({ file: out, ...t, afterRestore: async () => (await openRuntime({ ...t, auditKey: otherKey })).close() }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/audit key/);
+    expect(fs.existsSync(t.dataDir)).toBe(false);
+    if (t.databaseUrl) {
+      const { countRelations } = await import('../db/backup.js');
+      const { openDatabase } = await import('../db/database.js');
+      const probe = openDatabase({ dataDir: dir, databaseUrl: t.databaseUrl, poolSize: 1 });
+      try {
+        expect(await countRelations(probe)).toBe(0);
+      } finally {
+        await probe.destroy();
+      }
+    }
+    // an empty directory that was there before stays
+    fs.mkdirSync(t.dataDir);
+    const again = await restoreBackup({ file: out, ...t, afterRestore: async () => (await openRuntime({ ...t, auditKey: otherKey })).close() }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(Error);
+    expect(fs.readdirSync(t.dataDir)).toEqual([]);
+    let opened = 0;
+    const r = await restoreBackup({ file: out, ...t, afterRestore: async () => (await openRuntime(t)).close().then(() => void opened++) });
+    expect([r.photos, opened]).toEqual([STUDENTS.length, 1]);
+  });
+
   /** A copy of `from` with more entries, each listed in its manifest with its right checksum (as a forger would). */
   const forge = async (from: string, name: string, extra: { path: string; data: Buffer }[], manifestKeys?: string[]) => {
     const file = path.join(dir, name);

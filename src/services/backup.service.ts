@@ -403,6 +403,11 @@ export interface RestoreOptions {
   databaseUrl?: string | undefined;
   /** BLOB_STORE_URL: the blobs go to this S3-compatible store (its prefix must be empty) instead of <data>/blobs */
   blobStoreUrl?: string | undefined;
+  /**
+   * Runs once everything is in place (the CLI opens the installation as `serve` will and records the restore in its
+   * chain); when it fails, the restore is undone like any other failure, so that a retry finds an empty target.
+   */
+  afterRestore?: ((result: RestoreResult) => Promise<void>) | undefined;
 }
 
 export interface RestoreResult {
@@ -462,6 +467,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       await target.destroy();
     }
   }
+  // Before the blob store is opened: a local store makes its directory when it opens.
+  const createdDir = !fs.existsSync(dataDir);
   const blobs = await openBlobStore({ url: opts.blobStoreUrl, localRoot: path.join(dataDir, 'blobs') });
   if (opts.blobStoreUrl) {
     try {
@@ -474,7 +481,6 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       throw e;
     }
   }
-  const createdDir = !fs.existsSync(dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const staging = path.join(dataDir, `.restore-${process.pid}`);
   fs.mkdirSync(staging, { mode: 0o700 });
@@ -483,6 +489,17 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   const inFlight = new Set<Promise<void>>();
   let writeError: unknown;
   const written: string[] = [];
+  let restoringDatabase = false;
+  const result = (): RestoreResult => ({
+    id: manifest.id,
+    createdAt: manifest.createdAt,
+    engine: manifest.engine,
+    dataDir,
+    photos: manifest.snapshot.photos,
+    blobs: manifest.snapshot.blobs,
+    auditSeq: manifest.snapshot.auditSeq,
+    durationMs: Date.now() - started,
+  });
   try {
     const dbFile = path.join(staging, path.basename(manifest.database));
     const writeBlob = async (id: string, data: Buffer) => {
@@ -515,7 +532,10 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     fs.mkdirSync(keysDir, { recursive: true, mode: 0o700 });
     for (const [name, data] of opened.keys) fs.writeFileSync(path.join(keysDir, name), data, { mode: 0o600, flag: 'wx' });
     if (manifest.engine === 'sqlite') installSqliteDatabase(dbFile, dataDir);
-    else await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
+    else {
+      restoringDatabase = true;
+      await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
+    }
     // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it.
     if (opts.blobStoreUrl) {
       const restoredId = await readInstallationId(dataDir, opts.databaseUrl).catch(() => undefined); // a backup made before migration 0022 has none
@@ -525,8 +545,12 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
         throw new AppError('BLOB_STORE_OTHER_INSTALLATION', { params: { location: store.location, marker: INSTALLATION_MARKER, found, installation: restoredId } });
       if (restoredId !== undefined && found === null) await store.writeMarker(restoredId);
     }
+    fs.rmSync(staging, { recursive: true, force: true });
+    await opts.afterRestore?.(result());
   } catch (e) {
     await Promise.allSettled(inFlight);
+    // What this run wrote, and only that: the database was checked empty before.
+    if (restoringDatabase) await emptyScratch(opts.databaseUrl!, staging).catch(() => undefined);
     if (opts.blobStoreUrl) for (const id of written) await blobs.remove(id).catch(() => undefined);
     // Nothing half-restored is left to be mistaken for an installation.
     if (createdDir) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -536,7 +560,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     fs.rmSync(staging, { recursive: true, force: true });
     await blobs.close();
   }
-  return { id: manifest.id, createdAt: manifest.createdAt, engine: manifest.engine, dataDir, photos: manifest.snapshot.photos, blobs: manifest.snapshot.blobs, auditSeq: manifest.snapshot.auditSeq, durationMs: Date.now() - started };
+  return result();
 }
 
 export interface VerifyBackupOptions {

@@ -136,6 +136,13 @@ describe.each(['sqlite', 'postgres'] as const)('backup while serving, restore, s
     // restore (RTO: restore + start + first photo served)
     const restoredDir = path.join(dir, 'restored');
     const targetDb = await database('gp_backup_dst');
+    // Another audit key in the environment overrides the restored one: the restored installation does not open, the
+    // restore says why and removes what it wrote, and the retry below goes into the same directory and database.
+    const refused = await cli(['--data', restoredDir, 'restore', backupFile], { DATABASE_URL: targetDb, GRADPHOTO_AUDIT_KEY: crypto.randomBytes(32).toString('base64') });
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toContain('Key variables in the environment (GRADPHOTO_AUDIT_KEY) override the keys restored from the backup');
+    expect(refused.stderr).toContain('环境变量 GRADPHOTO_AUDIT_KEY 会覆盖备份中恢复的密钥');
+    expect(fs.existsSync(restoredDir)).toBe(false);
     const restore = await cli(['--data', restoredDir, 'restore', backupFile, '--json'], { DATABASE_URL: targetDb });
     expect(restore.code, restore.stderr).toBe(0);
 
