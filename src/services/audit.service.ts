@@ -145,7 +145,9 @@ export async function assertAuditKeyMatches(deps: Pick<ServiceDeps, 'db' | 'audi
   const keyId = computeAuditKeyId(deps.audit.key);
   if (head.keyId !== keyId) {
     throw new Error(
-      `the audit key (GRADPHOTO_AUDIT_KEY or <data>/keys/audit.key) is not the one this audit log is written with ` +
+      `审计密钥（GRADPHOTO_AUDIT_KEY 或 <data>/keys/audit.key）不是本审计日志所用的密钥（密钥标识 ${keyId}，日志的 ${head.keyId ?? '无'}），服务未启动：` +
+        `请恢复该密钥，见 docs/decisions/0002-audit-hash-chain.md\n` +
+        `the audit key (GRADPHOTO_AUDIT_KEY or <data>/keys/audit.key) is not the one this audit log is written with ` +
         `(key id ${keyId}, the log's ${head.keyId ?? 'none'}): restore that key; see docs/decisions/0002-audit-hash-chain.md`,
     );
   }

@@ -10,6 +10,8 @@ import { migrateToLatest, openDatabase, sqliteDatabaseExists } from '../db/datab
 import { assertAuditKeyMatches, chainAuditEvents, checkpointAuditChain } from './audit.service.js';
 import { findActiveCampaign } from './campaign.service.js';
 import { assertDataKeysMatch } from './key-check.js';
+import { isAppError } from '../domain/errors.js';
+import { translateAppError } from '../domain/i18n.js';
 import { openPhotoDeps } from '../adapters/photo-pipeline.js';
 import { getInstallationId } from '../repositories/installation.repository.js';
 import type { ServiceDeps } from './deps.js';
@@ -77,7 +79,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
     photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl, installationId });
   } catch (e) {
     await db.destroy();
-    throw e;
+    throw startRefusal(e, opts.blobStoreUrl);
   }
   const cipher = createFieldCipher(master);
   try {
@@ -113,6 +115,19 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
       await db.destroy();
     },
   };
+}
+
+/**
+ * A photo store that cannot be reached at start: said in both languages (the command's language is not known here),
+ * naming the store (BLOB_STORE_URL without credentials) and that nothing started, not only "this operation".
+ */
+function startRefusal(e: unknown, blobStoreUrl: string | undefined): unknown {
+  if (!isAppError(e) || e.code !== 'BLOB_STORE_UNAVAILABLE' || !blobStoreUrl) return e;
+  const where = blobStoreUrl.replace(/\/\/[^@/]*@/, '//');
+  return new Error(
+    `照片存储 ${where}（BLOB_STORE_URL）无法使用，gradphoto 未启动：${translateAppError(e, 'zh')}\n` +
+      `The photo store ${where} (BLOB_STORE_URL) cannot be used; gradphoto did not start: ${translateAppError(e, 'en')}`,
+  );
 }
 
 /**
