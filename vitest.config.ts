@@ -1,7 +1,9 @@
 // Vitest 4 configuration: two projects, both run by a plain `npx vitest run` (and `npm test`).
 //   unit: src/**/*.test.ts[x] and test/**/*.test.ts (but not test/e2e). Its global setup provides
 //         a PostgreSQL URL to tests (`inject('postgresUrl')`): TEST_DATABASE_URL when set, else a
-//         throwaway server started from the local PostgreSQL binaries (test/support/postgres.ts).
+//         throwaway server started from the local PostgreSQL binaries (test/support/postgres.ts),
+//         and `inject('runtimeTemplates')`: a SQLite file and a PostgreSQL template database migrated once
+//         per run, which createTestRuntime copies (test/support/runtime-template.ts).
 //   e2e:  test/e2e/**/*.e2e.test.ts, one file at a time, long timeouts (server + Chromium). Its global
 //         setup builds the photo fixtures (the unit project's does too), which are not committed.
 // One project only: `npx vitest run --project unit` (or `--project e2e`).

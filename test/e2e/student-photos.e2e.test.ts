@@ -25,9 +25,13 @@ interface Shot {
   confirmations: { method: string | null; stationId: string | null; voided: { reason: string } | null }[];
 }
 
-/** Until the modal's opening animation is over (a screenshot taken during it shows a half-transparent dialog). */
+/**
+ * Until the modal's opening animation is over (a screenshot taken during it shows a half-transparent dialog).
+ * Only animations that end are waited for: a spinner or a loading icon still turning somewhere on the page
+ * (Infinity iterations) never would — CI timed out here twice waiting for one.
+ */
 async function settled(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity));
 }
 
 /** The same JPEG with a comment segment, so that its bytes (and SHA-256) differ: a new shot. */
