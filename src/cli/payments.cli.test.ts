@@ -1,12 +1,10 @@
 // `gradphoto payments reconcile FILE [--json]` as a child process, once per database (issue 9 section 3, P1):
 // a WeChat Pay bill with one recorded payment missing and one unrecorded payment, the human summary, the same
 // file again (nothing new stored), and a bad file (exit 2, the line named, nothing stored).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGradphoto } from '../../test/support/gradphoto-cli.js';
 import { wechatBill, wechatTx } from '../../test/support/payment-statements.js';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
@@ -14,26 +12,9 @@ import { SYSTEM } from '../services/deps.js';
 import { recordPayment } from '../services/payment.service.js';
 import { applyRosterImport } from '../services/roster.service.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(REPO, 'bin', 'gradphoto.js');
 const TODAY = '2023-10-20'; // the fake clock's day: the payments' date
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: os.tmpdir(),
-      env: { ...process.env, DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', ...env },
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runGradphoto(args, { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', ...env });
 
 describe.each(DIALECTS)('gradphoto payments reconcile on %s', { timeout: 120_000 }, (dialect) => {
   let rt: TestRuntime;

@@ -3,36 +3,21 @@
 // listed for the admin, and MAIL_NOT_CONFIGURED without SMTP_URL. The clock is the real one, so the
 // campaign's first day is put three days from today (Asia/Shanghai): its departments are due for the
 // week-before reminder.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGradphoto } from '../../test/support/gradphoto-cli.js';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
 import { startSmtpSink, type SmtpSink } from '../../test/support/smtp-sink.js';
 import { localDate } from '../domain/campaign.js';
 import { shiftDate } from '../domain/reminders.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(REPO, 'bin', 'gradphoto.js');
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: os.tmpdir(),
-      env: { ...process.env, DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', SMTP_URL: '', ...env },
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runGradphoto(args, { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', SMTP_URL: '', ...env });
 
 describe('gradphoto reminders run', { timeout: 120_000 }, () => {
   let tmp: string;

@@ -4,37 +4,20 @@
 // policy value exits 2 naming it, the record of processing is a PDF, the close refuses a wrong confirmation (exit 2),
 // closes with --force and a reason, and says "already closed" the second time. The photos are seeded in-process with
 // a clock 40 days back (the CLI runs on the real clock).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGradphoto } from '../../test/support/gradphoto-cli.js';
 import { importRegistryRoster } from '../../test/support/registry-export.js';
 import { seedShot, type SeededShot } from '../../test/support/retention.js';
 import { loadCampaign, readPublishedDemoCampaign } from '../services/campaign.service.js';
 import { SYSTEM } from '../services/deps.js';
 import { openRuntime } from '../services/runtime.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(REPO, 'bin', 'gradphoto.js');
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: os.tmpdir(),
-      env: { ...process.env, DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_PHOTO_KEY: '', GRADPHOTO_AUDIT_KEY: '', SMTP_URL: '' },
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) =>
+  runGradphoto(args, { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_LANG: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_PHOTO_KEY: '', GRADPHOTO_AUDIT_KEY: '', SMTP_URL: '' });
 
 describe('gradphoto retention and campaign close', { timeout: 180_000 }, () => {
   let tmp: string;

@@ -2,12 +2,10 @@
 // as two machines' schedulers or two admins would start them: every due blob is shredded exactly once (the run that
 // loses is refused RETENTION_RUN_IN_PROGRESS, exit 5, or finds nothing left), one `retention.purged` event per run
 // that ran, and the audit chain verifies afterwards.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadCampaign, readPublishedDemoCampaign } from '../../src/services/campaign.service.js';
 import { SYSTEM } from '../../src/services/deps.js';
@@ -15,25 +13,15 @@ import { openRuntime } from '../../src/services/runtime.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { importRegistryRoster } from '../support/registry-export.js';
 import { seedShot } from '../support/retention.js';
+import { runGradphoto } from '../support/gradphoto-cli.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(REPO, 'bin', 'gradphoto.js');
 
 describe('two retention runs at once on one PostgreSQL', { timeout: 180_000 }, () => {
   let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
   let dataDir: string;
   const env: Record<string, string> = {};
 
-  const run = (args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, '--data', dataDir, ...args], { cwd: os.tmpdir(), env: { ...process.env, GRADPHOTO_LANG: '', SMTP_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const run = (args: string[]) => runGradphoto(['--data', dataDir, ...args], { GRADPHOTO_LANG: '', SMTP_URL: '', ...env });
 
   beforeAll(async () => {
     scratch = await createScratchDatabase(inject('postgresUrl'), 'gp_retention2');

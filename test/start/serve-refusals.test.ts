@@ -1,29 +1,16 @@
 // What `gradphoto serve` says when it refuses to start (issue 11 outside test): a photo store that cannot be reached
 // is named, with the fact that nothing started, in Chinese and English (it used to say only "照片存储暂时不可用…本次
 // 操作未完成"); an audit key that is not the log's is refused in Chinese and English.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runGradphoto } from '../support/gradphoto-cli.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = path.join(REPO, 'bin', 'gradphoto.js');
 const BASE_ENV = { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_AUDIT_KEY: '', GRADPHOTO_PHOTO_KEY: '', BLOB_STORE_URL: '', SMTP_URL: '', GRADPHOTO_LANG: '', HOST: '127.0.0.1', PORT: '0' };
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: os.tmpdir(), env: { ...process.env, ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[], env: Record<string, string>) => runGradphoto(args, { ...BASE_ENV, ...env }, 120_000);
 
 describe('gradphoto serve refuses to start, saying why', { timeout: 180_000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-serve-refusals-'));
