@@ -66,7 +66,7 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`BLOB_STORE_URL: not a URL: ${JSON.stringify(redact(url))}`);
+    throw new Error(`BLOB_STORE_URL: not a URL: ${JSON.stringify(redactBlobStoreUrl(url))}`);
   }
   if (u.protocol !== 's3:') throw new Error(`BLOB_STORE_URL must start with s3:// (got ${u.protocol}//)`);
   if (u.username || u.password) throw new Error('BLOB_STORE_URL must not hold credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
@@ -108,7 +108,7 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** The URL without anything secret, for messages (a URL never holds credentials here, but be safe). */
-function redact(url: string): string {
+export function redactBlobStoreUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, '//…@');
 }
 

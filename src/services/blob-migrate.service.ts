@@ -1,12 +1,11 @@
 // `gradphoto blobs migrate --to URL` (issue 11 section 1; docs/decisions/0029-s3-blob-store.md): copies the sealed
 // blobs of every photo_blobs row from the local directory to an S3-compatible store. The bytes are copied as they
 // are (already sealed: no key is read, none leaves). Each copy is checked (the store's write verifies the MD5);
-// a blob already in the store is skipped only when the object read back has the local file's size and SHA-256
+// a blob already in the store is skipped only when the object read back has the local file's bytes
 // (never on the store's ETag alone: a damaged object may keep the ETag of what was sent), so a run killed midway
 // is simply run again and a damaged copy is copied again. The prefix is bound to this installation first (its
 // marker object), as for `serve`. The local files are kept: the admin removes them after switching
 // BLOB_STORE_URL and checking.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { BlobStore } from '../adapters/blob-store.js';
 import { createBlobStore } from '../adapters/blob-store.js';
@@ -31,7 +30,7 @@ export interface BlobMigrationResult {
   from: string;
   total: number;
   copied: number;
-  /** already in the store with the same size and SHA-256, read back (an earlier, interrupted run) */
+  /** already in the store with the same bytes, read back (an earlier, interrupted run) */
   skipped: number;
   /** rows whose blob is neither in the local directory nor in the store: listed by blob id */
   missing: string[];
@@ -47,8 +46,6 @@ const PAGE = 500;
 export function assertBlobMigrationSource(dataDir: string): void {
   if (!fs.existsSync(dataDir) || !fs.statSync(dataDir).isDirectory()) throw new AppError('BLOB_SOURCE_MISSING', { params: { dir: dataDir }, details: { dir: dataDir } });
 }
-
-const sha256 = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
 
 export async function migrateBlobsToStore(
   deps: ServiceDeps,
@@ -75,13 +72,12 @@ export async function migrateBlobsToStore(
         if (!here) {
           if (!there) result.missing.push(id);
           else result.skipped++;
-        } else if (there && there.size === here.length && sha256(await target.read(id)) === sha256(here)) {
+        } else if (there && there.size === here.length && (await target.read(id)).equals(here)) {
           result.skipped++;
         } else {
-          const bytes = here;
-          await target.write(id, bytes);
+          await target.write(id, here);
           result.copied++;
-          result.bytes += bytes.length;
+          result.bytes += here.length;
         }
         input.onProgress?.({ done: ++done, total: result.total });
       }
