@@ -180,9 +180,13 @@ describe('the student confirms their own photo on the review screen; /my shows �
     await station.getByTestId('review-revoke').click();
     await station.locator('.ant-popconfirm .ant-btn-primary').click();
     await station.locator('[data-testid="review-screens-paired"][data-count="0"]').waitFor();
-    // the code shown before the unpairing ended with it: a new one
+    // the code shown before the unpairing ended with it: a new one (waited for until it differs from the old one,
+    // which the page still shows for a moment: typing that one fails the pairing, as CI once did)
+    const revoked = await station.getByTestId('review-pairing-code').getAttribute('data-code');
     await station.getByRole('button', { name: '重新生成配对码' }).click();
-    await expect.poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '').toMatch(/^\d{6}$/);
+    await expect
+      .poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '')
+      .toSatisfy((c: string) => /^\d{6}$/.test(c) && c !== revoked);
     const code = (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
     await station.getByTestId('review-pairing-close').click();
 
