@@ -115,7 +115,7 @@ program
   .option('--port <port>', 'port (overrides $PORT)')
   .action(async (opts: { port?: string }) => {
     const cfg = config();
-    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
+    const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, photoAnalysis: 'thread', orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
     const [{ purgeExpiredAuthRecords }, { purgeFinishedJobs, startJobRunner }, { purgeSigninLinks }, { sweepOrphanBlobs }, { startRetentionScheduler }, { runReminders }] = await Promise.all([
       lazy.auth(),
       lazy.jobs(),
@@ -131,6 +131,9 @@ program
     await Promise.all([purgeFinishedJobs(deps), purgeSigninLinks(deps)]);
     // Blobs of uploads interrupted before their row was committed (kill -9, power cut): issue #4 part 7.
     await sweepOrphanBlobs(deps, SYSTEM);
+    // The photo analysis thread loads sharp, ONNX Runtime and the face model now, beside the start-up, and not
+    // on the first upload after a restart (T10: issue 11 section 3). A failure here is the first upload's to report.
+    const warm = deps.photos.warmUp().catch((e: unknown) => e);
     // The address users open is also the origin state-changing requests may come from (as for mail links).
     // Fastify and every route (~0.3–0.5 s to load) only for `serve`: the other commands start without them.
     const { buildApp } = await import('../http/app.js');
@@ -154,6 +157,7 @@ program
       );
     }
     process.stdout.write(lines.join('\n') + '\n\n');
+    void warm.then((e) => e && app.log.warn({ err: e }, 'the photo analysis did not load; uploads will try again'));
     const timer = setInterval(() => void purgeExpiredAuthRecords(deps).catch((e) => app.log.error(e)), 3_600_000);
     timer.unref();
     // Idempotency-Key answers are replayed for 24 h, then forgotten.

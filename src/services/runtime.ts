@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   orphanGraceMinutes?: number | undefined;
   /** BLOB_STORE_URL: photo blobs in an S3-compatible store (`s3://bucket/prefix?endpoint=…`); absent = <data>/blobs */
   blobStoreUrl?: string | undefined;
+  /** where photos are analysed: on a worker thread (`serve`) or on the calling thread (default: CLI, tests) */
+  photoAnalysis?: 'thread' | 'inline';
   pgSchema?: string;
   clock?: () => Date;
   hasher?: PasswordHasher;
@@ -77,7 +79,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
   try {
     // An S3 prefix is bound to this database's installation id: another installation's prefix is refused before any sweep.
     const installationId = opts.blobStoreUrl ? await getInstallationId(db.db) : undefined;
-    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl, installationId });
+    photos = await openPhotoDeps({ dataDir: opts.dataDir, photoKey: opts.photoKey, orphanGraceMs: (opts.orphanGraceMinutes ?? defaultGrace) * 60_000, blobStoreUrl: opts.blobStoreUrl, installationId, analysis: opts.photoAnalysis ?? 'inline' });
   } catch (e) {
     await db.destroy();
     throw startRefusal(e, opts.blobStoreUrl);
