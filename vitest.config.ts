@@ -4,7 +4,7 @@
 //         throwaway server started from the local PostgreSQL binaries (test/support/postgres.ts),
 //         and `inject('runtimeTemplates')`: a SQLite file and a PostgreSQL template database migrated once
 //         per run, which createTestRuntime copies (test/support/runtime-template.ts).
-//   e2e:  test/e2e/**/*.e2e.test.ts, one file at a time, long timeouts (server + Chromium). Its global
+//   e2e:  test/e2e/**/*.e2e.test.ts, after the unit project, two files at a time, long timeouts (server + Chromium). Its global
 //         setup builds the photo fixtures (the unit project's does too), which are not committed.
 // One project only: `npx vitest run --project unit` (or `--project e2e`).
 // This file replaces vite.config.ts for Vitest, so the TSX transform is repeated here.
@@ -26,6 +26,7 @@ export default defineConfig({
           include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
           exclude: ['test/e2e/**', '**/node_modules/**', 'dist/**', 'data/**'],
           globalSetup: ['test/support/global-setup.ts'],
+          sequence: { groupOrder: 0 },
           // Photo analysis, child processes (CLI, SMTP sink, OpenID provider) and two databases per file:
           // a loaded CI machine can take seconds where an idle one takes milliseconds.
           testTimeout: 30_000,
@@ -41,7 +42,10 @@ export default defineConfig({
           exclude: ['**/node_modules/**', 'dist/**', 'data/**'],
           // The photo fixtures are generated, not committed: built here before a journey uploads one.
           globalSetup: ['test/support/photo-fixtures-setup.ts'],
-          fileParallelism: false,
+          // After the unit project (group 1 after group 0), two journeys at a time: each has its own server,
+          // data directory and browser, and most of a journey is waiting on the page.
+          sequence: { groupOrder: 1 },
+          maxWorkers: 2,
           // expect.poll waits for the page to catch up with a click; Vitest's default (1 s) is shorter than one
           // request on a loaded CI machine (a batch's status stayed 制作中 past it), so journeys wait up to 15 s.
           expect: { poll: { timeout: 15_000, interval: 100 } },

@@ -354,7 +354,13 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
     await phone.getByTestId('my-prints').waitFor();
     expect(await phone.getByTestId('my-prints-text').innerText()).toBe('您的照片已到物理学院，请到院系领取。');
     await phone.getByTestId('my-prints-confirm').click();
-    await phone.locator('.ant-popconfirm').getByRole('button', { name: /确\s*认/ }).click();
+    const ok = phone.locator('.ant-popconfirm').getByRole('button', { name: /确\s*认/ });
+    await ok.waitFor();
+    // The confirmation's own answer is awaited: a lost click or a refusal then says so, not only "not handed yet"
+    // (once, with three journeys at a time, the page never reached data-state="handed").
+    const answered = phone.waitForResponse((r) => r.url().endsWith('/api/me/prints/confirm') && r.request().method() === 'POST');
+    await ok.click();
+    expect((await answered).status()).toBe(201);
     await phone.locator('[data-testid="my-prints"][data-state="handed"]').waitFor();
     expect(await horizontalOverflow(phone)).toBeLessThanOrEqual(0);
     await phone.getByTestId('my-prints').scrollIntoViewIfNeeded();
