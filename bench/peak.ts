@@ -251,7 +251,7 @@ interface RunResult {
 
 interface Prepared {
   serverUrl: string;
-  keys: { GRADPHOTO_MASTER_KEY: string; GRADPHOTO_AUDIT_KEY: string };
+  keys: { GRADPHOTO_MASTER_KEY: string; GRADPHOTO_AUDIT_KEY: string; GRADPHOTO_PHOTO_KEY: string };
   secretaries: string[];
   seats: number;
 }
@@ -263,7 +263,7 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
   const streams: LiveStream[] = [];
   try {
     // The sign-in links of this run, written as requestSignInLink writes them (valid 15 minutes from now).
-    const deps = await openRuntime({ dataDir: mkdir(dirs), databaseUrl, masterKey: prep.keys.GRADPHOTO_MASTER_KEY, auditKey: prep.keys.GRADPHOTO_AUDIT_KEY });
+    const deps = await openRuntime({ dataDir: mkdir(dirs), databaseUrl, masterKey: prep.keys.GRADPHOTO_MASTER_KEY, auditKey: prep.keys.GRADPHOTO_AUDIT_KEY, photoKey: prep.keys.GRADPHOTO_PHOTO_KEY });
     const tokens: string[] = [];
     try {
       if (opts.signIn === 'link') {
@@ -409,7 +409,7 @@ async function runOnce(label: string, processes: number, databaseUrl: string, da
     const forwarded = lb.forwarded.map((n, k) => n - forwardedBefore[k]!);
 
     // Every stream must come to the database's counts (a few seconds at most: NOTIFY, then the stream).
-    const finalDeps = await openRuntime({ dataDir: mkdir(dirs), databaseUrl, masterKey: prep.keys.GRADPHOTO_MASTER_KEY, auditKey: prep.keys.GRADPHOTO_AUDIT_KEY });
+    const finalDeps = await openRuntime({ dataDir: mkdir(dirs), databaseUrl, masterKey: prep.keys.GRADPHOTO_MASTER_KEY, auditKey: prep.keys.GRADPHOTO_AUDIT_KEY, photoKey: prep.keys.GRADPHOTO_PHOTO_KEY });
     let convergeMs = 0;
     let stale = streams.length;
     let invariants: RunResult['invariants'];
@@ -484,10 +484,10 @@ async function prepare(serverUrl: string, database: string, opts: ReturnType<typ
   }
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
-  const keys = { GRADPHOTO_MASTER_KEY: crypto.randomBytes(32).toString('base64'), GRADPHOTO_AUDIT_KEY: crypto.randomBytes(32).toString('base64') };
+  const keys = { GRADPHOTO_MASTER_KEY: crypto.randomBytes(32).toString('base64'), GRADPHOTO_AUDIT_KEY: crypto.randomBytes(32).toString('base64'), GRADPHOTO_PHOTO_KEY: crypto.randomBytes(32).toString('base64') };
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gp-bench-peak-prep-'));
   // The setup's own accounts are hashed cheaply (setup, not load); the servers verify with what each hash says.
-  const deps = await openRuntime({ dataDir, databaseUrl: url.toString(), masterKey: keys.GRADPHOTO_MASTER_KEY, auditKey: keys.GRADPHOTO_AUDIT_KEY, hasher: createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
+  const deps = await openRuntime({ dataDir, databaseUrl: url.toString(), masterKey: keys.GRADPHOTO_MASTER_KEY, auditKey: keys.GRADPHOTO_AUDIT_KEY, photoKey: keys.GRADPHOTO_PHOTO_KEY, hasher: createArgon2Hasher({ memoryCost: 1024, timeCost: 1 }) });
   try {
     const campaign = demoCampaign(new Date());
     await loadCampaign(deps, SYSTEM, campaign);

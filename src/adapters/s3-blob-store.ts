@@ -20,6 +20,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError } from '../domain/errors.js';
 import type { BlobEntry, BlobStore } from './blob-store.js';
 import { BLOB_ID_PATTERN, createBlobStore, newBlobId } from './blob-store.js';
+import { redactUrlCredentials } from '../domain/redact-url.js';
 
 export interface S3BlobStoreSettings {
   bucket: string;
@@ -66,7 +67,7 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
   try {
     u = new URL(url);
   } catch {
-    throw new Error(`BLOB_STORE_URL: not a URL: ${JSON.stringify(redactBlobStoreUrl(url))}`);
+    throw new Error(`BLOB_STORE_URL: not a URL: ${JSON.stringify(redactUrlCredentials(url))}`);
   }
   if (u.protocol !== 's3:') throw new Error(`BLOB_STORE_URL must start with s3:// (got ${u.protocol}//)`);
   if (u.username || u.password) throw new Error('BLOB_STORE_URL must not hold credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
@@ -105,11 +106,6 @@ export function parseS3BlobStoreUrl(url: string, env: NodeJS.ProcessEnv = proces
     credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) },
     ...(timeout !== null ? { requestTimeoutMs: Number(timeout) } : {}),
   };
-}
-
-/** The URL without anything secret, for messages (a URL never holds credentials here, but be safe). */
-export function redactBlobStoreUrl(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, '//…@');
 }
 
 export function describeS3Location(s: Pick<S3BlobStoreSettings, 'bucket' | 'prefix' | 'endpoint'>): string {

@@ -594,6 +594,10 @@ export interface InstallationTable {
   one: number;
   id: string;
   created_at: string;
+  /** migration 0023: the master key's check value (a sealed constant), null until a process started with it */
+  master_key_check: string | null;
+  /** migration 0023: JSON { "<version>": { context, wrapped } }, one wrapped data key per photo key version */
+  photo_key_checks: string | null;
 }
 
 /** A closed campaign (migration 0019) and its closing report (JSON, counts only). */

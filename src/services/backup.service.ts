@@ -43,6 +43,7 @@ import * as auditRepo from '../repositories/audit.repository.js';
 import * as backupRepo from '../repositories/backup.repository.js';
 import { recordAuditEvent, verifyAuditChain } from './audit.service.js';
 import type { Actor, ServiceDeps } from './deps.js';
+import { redactUrlCredentials } from '../domain/redact-url.js';
 
 export const BACKUP_FORMAT = 'gradphoto-backup';
 export const BACKUP_KEYS_FORMAT = 'gradphoto-backup-keys';
@@ -432,10 +433,6 @@ async function readInstallationId(dataDir: string, databaseUrl: string | undefin
   }
 }
 
-function safeUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//');
-}
-
 function isEmptyDir(dir: string): boolean {
   return !fs.existsSync(dir) || (fs.statSync(dir).isDirectory() && fs.readdirSync(dir).length === 0);
 }
@@ -462,7 +459,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
   if (opts.databaseUrl) {
     target = openDatabase({ dataDir, databaseUrl: opts.databaseUrl, poolSize: 1 });
     try {
-      if ((await countRelations(target)) > 0) throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: safeUrl(opts.databaseUrl) }, details: { target: safeUrl(opts.databaseUrl) } });
+      if ((await countRelations(target)) > 0) throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: redactUrlCredentials(opts.databaseUrl) }, details: { target: redactUrlCredentials(opts.databaseUrl) } });
     } finally {
       await target.destroy();
     }
@@ -628,7 +625,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyBac
       db = openDatabase({ dataDir: work });
     } else if (opts.scratchDatabaseUrl) {
       db = openDatabase({ dataDir: work, databaseUrl: opts.scratchDatabaseUrl, poolSize: 2 });
-      if ((await countRelations(db)) > 0) throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: safeUrl(opts.scratchDatabaseUrl) } });
+      if ((await countRelations(db)) > 0) throw new AppError('RESTORE_TARGET_NOT_EMPTY', { params: { target: redactUrlCredentials(opts.scratchDatabaseUrl) } });
       scratchUsed = true;
       await restorePostgres(opts.scratchDatabaseUrl, path.join(work, 'gradphoto.pgdump')).catch((e: unknown) => Promise.reject(pgToolError(e)));
     } else {

@@ -33,8 +33,31 @@ describe.each(DIALECTS)('start-up key check on %s', (dialect) => {
     await rt?.close();
   });
 
-  it('with nothing sealed yet, any key starts (nothing to compare with)', async () => {
-    await expect(reopen({ masterKey: otherKey, photoKey: otherKey })).resolves.toBeUndefined();
+  it('with nothing sealed yet, another master key or photo key is refused too: the keys it first started with are checked (migration 0023)', async () => {
+    // Before the check values, both started: a second process on a new PostgreSQL with its own keys sealed data nobody else could open.
+    const masterRefusal = await reopen({ masterKey: otherKey }).then(() => null, (e: Error) => e.message);
+    expect(masterRefusal).toMatch(/主密钥.*服务未启动.*the server did not start/s);
+    const photoRefusal = await reopen({ photoKey: otherKey }).then(() => null, (e: Error) => e.message);
+    expect(photoRefusal).toMatch(/Photo key version 1 \(GRADPHOTO_PHOTO_KEY\).*did not start/s);
+    expect(await rt.deps.db.db.selectFrom('students').select('id').where('national_id_enc', 'is not', null).executeTakeFirst()).toBeUndefined();
+    expect(await rt.deps.db.db.selectFrom('photo_blobs').select('id').executeTakeFirst()).toBeUndefined();
+    await expect(reopen({})).resolves.toBeUndefined();
+  });
+
+  it('two processes starting at once on a database without check values, with different keys: one starts, the other is refused', async () => {
+    await rt.deps.db.db.updateTable('installation').set({ master_key_check: null, photo_key_checks: null }).execute();
+    const keyFile = (name: string) => fs.readFileSync(path.join(rt.dataDir, 'keys', name), 'utf8').trim();
+    const mine = { masterKey: keyFile('master.key'), photoKey: `1:${keyFile('photo-kek.v1.key')}` };
+    const theirs = { masterKey: otherKey, photoKey: otherKey };
+    const results = await Promise.allSettled([reopen(mine), reopen(theirs)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    // whichever won, the database now names its keys: put back this runtime's own if the other won
+    if (results[0]!.status === 'rejected') {
+      await rt.deps.db.db.updateTable('installation').set({ master_key_check: null, photo_key_checks: null }).execute();
+      await reopen(mine);
+    }
+    await expect(reopen(theirs)).rejects.toThrow(/did not start/);
+    await expect(reopen({})).resolves.toBeUndefined();
   });
 
   it('another master key or photo key is refused, naming the variable and the version, never the key', async () => {

@@ -13,7 +13,7 @@ import { assertDataKeysMatch } from './key-check.js';
 import { isAppError } from '../domain/errors.js';
 import { translateAppError } from '../domain/i18n.js';
 import { openPhotoDeps } from '../adapters/photo-pipeline.js';
-import { redactBlobStoreUrl } from '../adapters/s3-blob-store.js';
+import { redactUrlCredentials } from '../domain/redact-url.js';
 import { getInstallationId } from '../repositories/installation.repository.js';
 import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUTH_SETTINGS } from './deps.js';
@@ -126,7 +126,7 @@ export async function openRuntime(opts: RuntimeOptions): Promise<ServiceDeps & {
  */
 function startRefusal(e: unknown, blobStoreUrl: string | undefined): unknown {
   if (!isAppError(e) || e.code !== 'BLOB_STORE_UNAVAILABLE' || !blobStoreUrl) return e;
-  const where = redactBlobStoreUrl(blobStoreUrl);
+  const where = redactUrlCredentials(blobStoreUrl);
   return new Error(
     `照片存储 ${where}（BLOB_STORE_URL）无法使用，gradphoto 未启动：${translateAppError(e, 'zh')}\n` +
       `The photo store ${where} (BLOB_STORE_URL) cannot be used; gradphoto did not start: ${translateAppError(e, 'en')}`,

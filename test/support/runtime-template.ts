@@ -5,8 +5,9 @@
 //
 // Only the database and the audit key travel: the audit log's head names the key it is written with, so the
 // copy needs that key; the master key and the photo key are created afresh in each test's data directory, and so
-// is what a migration makes at random for each database (the installation id, migration 0022): each copy is then
-// what a fresh migration would have given.
+// is what a migration makes at random for each database (the installation id, migration 0022), and the template's
+// key check values are cleared (migration 0023: they name the template's keys): each copy is then what a fresh
+// migration would have given.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -52,7 +53,7 @@ export function copySqliteTemplate(templates: RuntimeTemplates, dataDir: string)
   copyAuditKey(templates.sqliteDir, dataDir);
   const db = new Database(file);
   try {
-    if (db.prepare("select 1 from sqlite_master where type = 'table' and name = 'installation'").get()) db.prepare('update installation set id = ?').run(crypto.randomUUID());
+    if (db.prepare("select 1 from sqlite_master where type = 'table' and name = 'installation'").get()) db.prepare('update installation set id = ?, master_key_check = null, photo_key_checks = null').run(crypto.randomUUID());
   } finally {
     db.close();
   }
@@ -74,7 +75,7 @@ export async function copyPostgresTemplate(templates: RuntimeTemplates, postgres
   const copy = new pg.Client({ connectionString: url.toString() });
   await copy.connect();
   try {
-    if ((await copy.query("select to_regclass('installation') as t")).rows[0]?.t) await copy.query('update installation set id = $1', [crypto.randomUUID()]);
+    if ((await copy.query("select to_regclass('installation') as t")).rows[0]?.t) await copy.query('update installation set id = $1, master_key_check = null, photo_key_checks = null', [crypto.randomUUID()]);
   } finally {
     await copy.end();
   }

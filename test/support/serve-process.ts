@@ -69,6 +69,9 @@ export async function servePair(postgresUrl: string, label: string, prepare: (de
   };
   const masterKey = crypto.randomBytes(32).toString('base64');
   const auditKey = crypto.randomBytes(32).toString('base64');
+  // Every process of one database has the same keys (README "Running on several machines"; a process with another
+  // photo key than the one the database's check value names refuses to start, src/services/key-check.ts).
+  const photoKey = extraEnv.GRADPHOTO_PHOTO_KEY ?? crypto.randomBytes(32).toString('base64');
   const started: ServeProcess[] = [];
   const close = async () => {
     await Promise.all(started.map(stop));
@@ -76,14 +79,14 @@ export async function servePair(postgresUrl: string, label: string, prepare: (de
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
   };
   try {
-    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey });
+    const deps = await openRuntime({ dataDir: mkdir(), databaseUrl: scratch.url, masterKey, auditKey, photoKey });
     try {
       await prepare(deps);
     } finally {
       await deps.close();
     }
     // extraEnv: e.g. one photo store for both (BLOB_STORE_URL, its AWS_* credentials, a shared GRADPHOTO_PHOTO_KEY)
-    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey, ...extraEnv };
+    const env = { DATABASE_URL: scratch.url, GRADPHOTO_MASTER_KEY: masterKey, GRADPHOTO_AUDIT_KEY: auditKey, ...extraEnv, GRADPHOTO_PHOTO_KEY: photoKey };
     const servers = await Promise.allSettled([serve(env, mkdir()), serve(env, mkdir())]);
     for (const r of servers) if (r.status === 'fulfilled') started.push(r.value);
     const failed = servers.find((r) => r.status === 'rejected');
