@@ -32,9 +32,10 @@ describe.each(DIALECTS)('registry export API on %s', { timeout: 120_000 }, (dial
 
   beforeAll(async () => {
     rt = await createTestRuntime(dialect);
-    rt.clock.set(new Date().toISOString());
     gpg = createGpg();
     publicKey = gpg.generate('registry@chsi.example.org');
+    // after the key: a clock a moment before the key's creation finds it not yet valid (EXPORT_KEY_UNUSABLE)
+    rt.clock.set(new Date().toISOString());
     const { studentNos } = await importRegistryRoster(rt.deps, 3);
     for (const [i, no] of studentNos.entries()) await seedConfirmedPhoto(rt.deps, no, i + 1);
     server = await startTestServer(rt.deps);

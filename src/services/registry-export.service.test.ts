@@ -53,10 +53,10 @@ describe.each(DIALECTS)('registry export on %s', { timeout: 120_000 }, (dialect)
 
   beforeAll(async () => {
     rt = await createTestRuntime(dialect);
-    // keys are made now: the campaign's clock must not be before their creation
-    rt.clock.set(new Date().toISOString());
     gpg = createGpg();
     recipient = Buffer.from(gpg.generate('registry@chsi.example.org'));
+    // keys are made now: the campaign's clock must not be before their creation (so it is set after them)
+    rt.clock.set(new Date().toISOString());
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-export-out-'));
     // student 5 is deferred beyond the campaign (E4): their photo, confirmed before, is flagged (E7)
     ({ studentNos, nationalIds } = await importRegistryRoster(rt.deps, 6, { 4: { 确定延期至: '2025-01' } }));
