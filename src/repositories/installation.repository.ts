@@ -6,3 +6,8 @@ export async function getInstallationId(db: Kysely<Database>): Promise<string> {
   const row = await db.selectFrom('installation').select('id').where('one', '=', 1).executeTakeFirstOrThrow();
   return row.id;
 }
+
+/** A new installation id (a restored copy is another installation: it must never take the original's S3 prefix). */
+export async function renewInstallationId(db: Kysely<Database>, id: string): Promise<void> {
+  await db.updateTable('installation').set({ id }).where('one', '=', 1).execute();
+}

@@ -86,5 +86,20 @@ describe('backup and restore with photos in an S3-compatible store (SQLite)', ()
     } finally {
       await rt.close();
     }
+
+    // A restored copy is another installation (outside test, finding 1): pointed at the original's prefix, it is
+    // refused, where before it started (same installation id) and swept the photos uploaded after the backup.
+    const wrongPrefix = await openRuntime({ dataDir: restoredDir, blobStoreUrl: sourceUrl }).then(
+      async (deps) => (await deps.close(), null),
+      (e: unknown) => e,
+    );
+    expect(isAppError(wrongPrefix) && wrongPrefix.code).toBe('BLOB_STORE_OTHER_INSTALLATION');
+    const source = await openRuntime({ dataDir: path.join(dir, 'data'), blobStoreUrl: sourceUrl });
+    try {
+      expect(await source.db.db.selectFrom('photo_blobs').select('id').execute()).toHaveLength(4);
+      for (const b of await source.db.db.selectFrom('photo_blobs').select('id').execute()) expect((await source.photos.blobs.read(b.id)).length).toBeGreaterThan(0);
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -21,7 +21,7 @@ import { ArchiveFormatError, createArchiveWriter, readArchive, type ArchiveFileE
 import { createAuditCheckpointStore, auditCheckpointFile } from '../adapters/audit-checkpoints.js';
 import type { BlobStore } from '../adapters/blob-store.js';
 import { INSTALLATION_MARKER, openBlobStore, type S3BlobStore } from '../adapters/s3-blob-store.js';
-import { getInstallationId } from '../repositories/installation.repository.js';
+import { getInstallationId, renewInstallationId } from '../repositories/installation.repository.js';
 import { openBlob, openPhotoKeyring } from '../adapters/envelope-crypto.js';
 import type { Db, Tx } from '../db/database.js';
 import { openDatabase, sqliteDatabaseExists } from '../db/database.js';
@@ -423,6 +423,20 @@ export interface RestoreResult {
   durationMs: number;
 }
 
+/** Gives a restored database an installation id of its own; undefined for a backup made before migration 0022. */
+async function newInstallationId(dataDir: string, databaseUrl: string | undefined): Promise<string | undefined> {
+  const db = openDatabase({ dataDir, databaseUrl, poolSize: 1 });
+  try {
+    const id = crypto.randomUUID();
+    await renewInstallationId(db.db, id);
+    return (await getInstallationId(db.db)) === id ? id : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** The installation id of a database (migration 0022). */
 async function readInstallationId(dataDir: string, databaseUrl: string | undefined): Promise<string> {
   const db = openDatabase({ dataDir, databaseUrl, poolSize: 1 });
@@ -533,9 +547,11 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
       restoringDatabase = true;
       await restorePostgres(opts.databaseUrl!, dbFile).catch((e: unknown) => Promise.reject(pgToolError(e)));
     }
+    // A restored copy is a new installation (outside test, finding 1): with the original's id it was accepted on the
+    // original's S3 prefix, and its start-up sweep removed the photos uploaded there after the backup as orphans.
+    const restoredId = await newInstallationId(dataDir, opts.databaseUrl);
     // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it.
     if (opts.blobStoreUrl) {
-      const restoredId = await readInstallationId(dataDir, opts.databaseUrl).catch(() => undefined); // a backup made before migration 0022 has none
       const store = blobs as S3BlobStore;
       const found = restoredId === undefined ? null : await store.readMarker();
       if (restoredId !== undefined && found !== null && found !== restoredId)
