@@ -67,6 +67,10 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       const { createBackup, recordBackupEvent } = await backupService();
       const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, out: opts.out, keysOut: opts.keysOut });
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.created', backup: r }));
+      // Blobs named by rows but missing from the store: the file is written (it holds everything else) but the backup
+      // is incomplete, and a scheduled job must see it: exit 7 (outside test: it exited 0 with only a warning).
+      const missingBlobs = r.blobsNotCopied.filter((b) => b.reason === 'missing').length;
+      if (missingBlobs) process.exitCode = EXIT_CODE.BACKUP_DAMAGED;
       if (opts.json) return json(r);
       const lines = [
         `备份已写入 / backup written: ${r.file} (${mb(r.bytes)}, ${(r.durationMs / 1000).toFixed(1)} s)`,
@@ -78,7 +82,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       const shredded = r.blobsNotCopied.filter((b) => b.reason === 'shredded-after-snapshot').length;
       const missing = r.blobsNotCopied.length - shredded;
       if (shredded) lines.push(`  ${shredded} blobs were crypto-shredded by a retention run after the snapshot (not copied)`);
-      if (missing) lines.push(`  WARNING: ${missing} blobs named by rows are missing from the blob store (not copied)`);
+      if (missing) lines.push(`  备份不完整 / INCOMPLETE: ${missing} 个照片文件在照片存储中缺失，未能备份 / ${missing} blobs named by rows are missing from the photo store and are not in this backup (exit 7)`);
       out(lines);
     });
 
@@ -129,6 +133,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       out([
         `已恢复 / restored: backup ${r.id} into ${r.dataDir}${r.engine === 'postgres' ? ' and the PostgreSQL database of DATABASE_URL' : ''} (${(r.durationMs / 1000).toFixed(1)} s)`,
         `  ${r.photos} photos, ${r.blobs} blobs, audit events up to ${r.auditSeq}`,
+        ...(r.blobsMissing ? [`  注意 / NOTE: ${r.blobsMissing} 个照片文件在备份时已缺失，未恢复 / ${r.blobsMissing} blobs were missing when the backup was made and are not restored`] : []),
         `  启动 / start: gradphoto --data ${r.dataDir} serve`,
       ]);
     });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, inject, vi } from 'vitest';
 import { rosterCsv, rosterRow } from '../../test/support/rosters.js';
+import { runGradphoto } from '../../test/support/gradphoto-cli.js';
 import { createScratchDatabase } from '../../test/support/postgres.js';
 import { createActor, createTestRuntime, DIALECTS, type TestRuntime } from '../../test/support/runtime.js';
 import { createArchiveWriter, readArchive } from '../adapters/backup-archive.js';
@@ -260,5 +261,29 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     const notDir = await restoreBackup({ file: out, dataDir: aFile }).catch((e: unknown) => e);
     expect(isAppError(notDir) && notDir.code).toBe('VALIDATION_FAILED');
     expect(isAppError(notDir) && (notDir.params as { detail: string }).detail).toContain('is not a directory');
+  });
+
+  // Last in this describe: it removes a blob from the store. Outside test, finding 2: the backup exited 0 with only a
+  // warning, `backup verify` then said "backup OK" (PostgreSQL without --scratch-database), and restore counted the
+  // blob as restored.
+  it('a blob missing from the store: the backup is written but incomplete (exit 7), verify says so, restore does not count it', async () => {
+    const row = await rt.deps.db.db.selectFrom('photo_blobs').select('id').where('photo_id', '=', uploaded[0]!.id).where('kind', '=', 'original').executeTakeFirstOrThrow();
+    await rt.deps.photos.blobs.remove(row.id);
+    const out = path.join(dir, `incomplete-${dialect}.tar`);
+    const env = { GRADPHOTO_DATA: rt.dataDir, DATABASE_URL: rt.databaseUrl ?? '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_AUDIT_KEY: '', GRADPHOTO_PHOTO_KEY: '', BLOB_STORE_URL: '' };
+    const made = await runGradphoto(['backup', '--out', out], env, 120_000);
+    expect(made.code, made.stderr).toBe(7);
+    expect(made.stdout).toMatch(/备份不完整 \/ INCOMPLETE: 1 /);
+    expect(manifestOf(out).blobsNotCopied).toEqual([{ id: row.id, reason: 'missing' }]);
+
+    const verified = await verifyBackup({ file: out });
+    expect(verified.ok).toBe(false);
+    expect(verified.blobs.missing).toBe(1);
+    const cliVerify = await runGradphoto(['backup', 'verify', out], env, 120_000);
+    expect(cliVerify.code, cliVerify.stdout).toBe(7);
+
+    const restored = await restoreBackup({ file: out, ...(await target()) });
+    expect(restored.blobs).toBe(uploaded.length * 2 - 1);
+    expect(restored.blobsMissing).toBe(1);
   });
 });
