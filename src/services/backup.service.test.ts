@@ -184,6 +184,18 @@ describe.each(DIALECTS)('backup and restore on %s', (dialect) => {
     const err = await restoreBackup({ file: damaged, ...t }).catch((e: unknown) => e);
     expect(isAppError(err) && err.code).toBe('BACKUP_DAMAGED');
     expect(fs.existsSync(t.dataDir)).toBe(false);
+    // cut short: at half its length, and just before its manifest (the last entry): damaged, not "not a backup"
+    const whole = fs.readFileSync(out);
+    let manifestAt = -1;
+    for await (const e of readArchive(out)) if (e.path === 'manifest.json') manifestAt = e.offset;
+    for (const [name, length] of [['half', Math.floor(whole.length / 2)], ['before-manifest', manifestAt - 512]] as const) {
+      const cut = path.join(dir, `cut-${name}.tar`);
+      fs.writeFileSync(cut, whole.subarray(0, length));
+      expect(await codeOf(verifyBackup({ file: cut })), name).toBe('BACKUP_DAMAGED');
+      const tc = await target();
+      expect(await codeOf(restoreBackup({ file: cut, ...tc })), name).toBe('BACKUP_DAMAGED');
+      expect(fs.existsSync(tc.dataDir)).toBe(false);
+    }
     // not a backup at all
     const junk = path.join(dir, 'junk.tar');
     fs.writeFileSync(junk, crypto.randomBytes(4096));

@@ -330,9 +330,16 @@ async function indexArchive(file: string): Promise<{ entries: Map<string, Indexe
       entries.set(entry.path, { path: entry.path, size: entry.size, offset: entry.offset, sha256 });
     }
   } catch (e) {
-    if (e instanceof ArchiveFormatError) throw new AppError('BACKUP_NOT_A_BACKUP', { params: { file, reason: e.message } });
+    // Once a backup's own entries were read (or the file ends inside one), it is a backup that is damaged or cut short
+    // (exit 7), not "not a backup" (outside test: a truncated backup said exit 2).
+    if (e instanceof ArchiveFormatError) {
+      const ours = entries.size > 0 || /ends inside|cut short/.test(e.message);
+      throw new AppError(ours ? 'BACKUP_DAMAGED' : 'BACKUP_NOT_A_BACKUP', { params: { file, reason: e.message } });
+    }
     throw e;
   }
+  // The manifest is the last entry: backup entries without it are a backup cut short.
+  if (manifest === undefined && entries.size > 0) throw new AppError('BACKUP_DAMAGED', { params: { file, reason: 'it ends before its manifest.json: cut short' } });
   return { entries, manifest };
 }
 
