@@ -64,13 +64,13 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
       if (opts.withoutKeys && !opts.keysOut) throw new AppError('VALIDATION_FAILED', { params: { detail: ctx.lang() === 'en' ? '--without-keys needs --keys-out FILE: keys left out of a backup must go somewhere' : '--without-keys 需要 --keys-out FILE：不放进备份的密钥必须另存' }, details: { field: 'keys-out' } });
       if (opts.keysOut && !opts.withoutKeys) throw new AppError('VALIDATION_FAILED', { params: { detail: '--keys-out goes with --without-keys' }, details: { field: 'keys-out' } });
       const cfg = ctx.config();
-      const { createBackup, recordBackupEvent } = await backupService();
+      const { createBackup, recordBackupEvent, blobsMissingAtBackup } = await backupService();
       const r = await createBackup({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, out: opts.out, keysOut: opts.keysOut });
       await ctx.withRuntime((deps) => recordBackupEvent(deps, ctx.actor(), { action: 'backup.created', backup: r }));
       // Blobs named by rows but missing from the store: the file is written (it holds everything else) but the backup
       // is incomplete, and a scheduled job must see it: exit 7 (outside test: it exited 0 with only a warning).
-      const missingBlobs = r.blobsNotCopied.filter((b) => b.reason === 'missing').length;
-      if (missingBlobs) process.exitCode = EXIT_CODE.BACKUP_DAMAGED;
+      const missing = blobsMissingAtBackup(r.blobsNotCopied);
+      if (missing) process.exitCode = EXIT_CODE.BACKUP_DAMAGED;
       if (opts.json) return json(r);
       const lines = [
         `备份已写入 / backup written: ${r.file} (${mb(r.bytes)}, ${(r.durationMs / 1000).toFixed(1)} s)`,
@@ -79,8 +79,7 @@ export function addBackupCommands(program: Command, ctx: BackupCliContext): void
           ? `  密钥单独保存在 / keys kept apart in: ${r.keysFile} — 丢失密钥即丢失全部照片 / losing the keys loses every photo`
           : '  密钥在备份中：请像保管照片本身一样保管此文件 / the keys are in this file: guard it as you would the photos',
       ];
-      const shredded = r.blobsNotCopied.filter((b) => b.reason === 'shredded-after-snapshot').length;
-      const missing = r.blobsNotCopied.length - shredded;
+      const shredded = r.blobsNotCopied.length - missing;
       if (shredded) lines.push(`  ${shredded} blobs were crypto-shredded by a retention run after the snapshot (not copied)`);
       if (missing) lines.push(`  备份不完整 / INCOMPLETE: ${missing} 个照片文件在照片存储中缺失，未能备份 / ${missing} blobs named by rows are missing from the photo store and are not in this backup (exit 7)`);
       out(lines);

@@ -124,6 +124,9 @@ program
       lazy.retention(),
       lazy.reminders(),
     ]);
+    // The photo analysis thread loads sharp, ONNX Runtime and the face model now, beside the rest of the start-up,
+    // and not on the first upload after a restart (T10: issue 11 section 3). A failure is the first upload's to report.
+    const warm = deps.photos.warmUp().catch((e: unknown) => e);
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
     const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
@@ -131,9 +134,6 @@ program
     await Promise.all([purgeFinishedJobs(deps), purgeSigninLinks(deps)]);
     // Blobs of uploads interrupted before their row was committed (kill -9, power cut): issue #4 part 7.
     await sweepOrphanBlobs(deps, SYSTEM);
-    // The photo analysis thread loads sharp, ONNX Runtime and the face model now, beside the start-up, and not
-    // on the first upload after a restart (T10: issue 11 section 3). A failure here is the first upload's to report.
-    const warm = deps.photos.warmUp().catch((e: unknown) => e);
     // The address users open is also the origin state-changing requests may come from (as for mail links).
     // Fastify and every route (~0.3–0.5 s to load) only for `serve`: the other commands start without them.
     const { buildApp } = await import('../http/app.js');

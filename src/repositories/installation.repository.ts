@@ -7,7 +7,11 @@ export async function getInstallationId(db: Kysely<Database>): Promise<string> {
   return row.id;
 }
 
-/** A new installation id (a restored copy is another installation: it must never take the original's S3 prefix). */
-export async function renewInstallationId(db: Kysely<Database>, id: string): Promise<void> {
-  await db.updateTable('installation').set({ id }).where('one', '=', 1).execute();
+/**
+ * A new installation id (a restored copy is another installation: it must never take the original's S3 prefix);
+ * false when the database has no installation row.
+ */
+export async function renewInstallationId(db: Kysely<Database>, id: string): Promise<boolean> {
+  const r = await db.updateTable('installation').set({ id }).where('one', '=', 1).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }

@@ -123,6 +123,11 @@ function isBackupEntryName(name: string): boolean {
   return name === MANIFEST || name === SQLITE_ENTRY || name === PGDUMP_ENTRY || name === CHECKPOINTS_ENTRY || BLOB_ENTRY.test(name) || KEY_ENTRY.test(name);
 }
 
+/** Blobs a backup names but could not copy because the store had lost them (not those shredded after the snapshot). */
+export function blobsMissingAtBackup(notCopied: BackupManifest['blobsNotCopied']): number {
+  return notCopied.filter((b) => b.reason === 'missing').length;
+}
+
 /** Refuses an existing output (never overwritten) and a missing directory, naming the file. */
 function assertNewFile(file: string): void {
   if (fs.existsSync(file) || fs.existsSync(`${file}.partial`)) throw new AppError('BACKUP_OUT_EXISTS', { params: { file }, details: { file } });
@@ -438,8 +443,7 @@ async function newInstallationId(dataDir: string, databaseUrl: string | undefine
   const db = openDatabase({ dataDir, databaseUrl, poolSize: 1 });
   try {
     const id = crypto.randomUUID();
-    await renewInstallationId(db.db, id);
-    return (await getInstallationId(db.db)) === id ? id : undefined;
+    return (await renewInstallationId(db.db, id)) ? id : undefined;
   } catch {
     return undefined;
   } finally {
@@ -518,7 +522,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     dataDir,
     photos: manifest.snapshot.photos,
     blobs: manifest.snapshot.blobs - manifest.blobsNotCopied.length,
-    blobsMissing: manifest.blobsNotCopied.filter((b) => b.reason === 'missing').length,
+    blobsMissing: blobsMissingAtBackup(manifest.blobsNotCopied),
     auditSeq: manifest.snapshot.auditSeq,
     durationMs: Date.now() - started,
   });
@@ -561,13 +565,13 @@ export async function restoreBackup(opts: RestoreOptions): Promise<RestoreResult
     // A restored copy is a new installation (outside test, finding 1): with the original's id it was accepted on the
     // original's S3 prefix, and its start-up sweep removed the photos uploaded there after the backup as orphans.
     const restoredId = await newInstallationId(dataDir, opts.databaseUrl);
-    // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it.
-    if (opts.blobStoreUrl) {
+    // The prefix is bound to the restored installation (its marker object), so that `serve` accepts it. The id is new:
+    // a marker already there (a prefix without photos still has one) can only be another installation's.
+    if (opts.blobStoreUrl && restoredId !== undefined) {
       const store = blobs as S3BlobStore;
-      const found = restoredId === undefined ? null : await store.readMarker();
-      if (restoredId !== undefined && found !== null && found !== restoredId)
-        throw new AppError('BLOB_STORE_OTHER_INSTALLATION', { params: { location: store.location, marker: INSTALLATION_MARKER, found, installation: restoredId } });
-      if (restoredId !== undefined && found === null) await store.writeMarker(restoredId);
+      const found = await store.readMarker();
+      if (found !== null) throw new AppError('BLOB_STORE_OTHER_INSTALLATION', { params: { location: store.location, marker: INSTALLATION_MARKER, found, installation: restoredId } });
+      await store.writeMarker(restoredId);
     }
     fs.rmSync(staging, { recursive: true, force: true });
     await opts.afterRestore?.(result());
@@ -729,10 +733,9 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyBac
       // backup itself could not copy (missing from the store when it was made) make it incomplete (outside test: this
       // said "backup OK" for a backup that had printed a warning about 4 missing blobs).
       result.blobs.present = [...opened.entries.keys()].filter((p) => BLOB_ENTRY.test(p)).length;
-      const missingAtBackup = manifest.blobsNotCopied.filter((b) => b.reason === 'missing');
-      result.blobs.missing = missingAtBackup.length;
-      result.blobs.shreddedAfterSnapshot = manifest.blobsNotCopied.length - missingAtBackup.length;
-      if (missingAtBackup.length) problems.push(`${missingAtBackup.length} blobs named by rows were missing from the photo store when the backup was made: they are not in the backup`);
+      result.blobs.missing = blobsMissingAtBackup(manifest.blobsNotCopied);
+      result.blobs.shreddedAfterSnapshot = manifest.blobsNotCopied.length - result.blobs.missing;
+      if (result.blobs.missing) problems.push(`${result.blobs.missing} blobs named by rows were missing from the photo store when the backup was made: they are not in the backup`);
     }
   } finally {
     await db?.destroy();
