@@ -32,7 +32,13 @@ describe('the admin manages accounts on the Users page', () => {
 
     await page.goto(`${server.baseUrl}/users`);
     await page.getByTestId(`users-toggle-${operator.username}`).click();
-    await page.locator('.ant-modal-confirm').getByRole('button', { name: /停\s*用/ }).click();
+    const stop = page.locator('.ant-modal-confirm').getByRole('button', { name: /停\s*用/ });
+    await stop.waitFor();
+    // The switch-off's own answer is awaited: a lost click or a refusal then says so, not only "no message yet"
+    // (CI once saw no 已停用 within 30 s, two journeys running at once).
+    const answered = page.waitForResponse((r) => /\/api\/users\/[^/]+$/.test(new URL(r.url()).pathname) && r.request().method() === 'PATCH');
+    await stop.click();
+    expect((await answered).status()).toBe(200);
     await page.getByText(`已停用 ${operator.username}`).waitFor();
     expect(await page.getByTestId(`users-toggle-${operator.username}`).innerText()).toMatch(/启\s*用/);
     expect((await operatorApi.request('GET', '/api/me')).status).toBe(401);
