@@ -4,7 +4,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy, Suspense, useSyncExternalStore, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import { ApiError } from './api/client.js';
@@ -51,15 +51,33 @@ const queryClient = new QueryClient({
 const FONT_FAMILY =
   "-apple-system, BlinkMacSystemFont, 'Segoe UI', 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Helvetica Neue', Arial, sans-serif";
 
+const REDUCED_MOTION = '(prefers-reduced-motion: reduce)';
+
+function subscribeReducedMotion(onChange: () => void): () => void {
+  const query = window.matchMedia(REDUCED_MOTION);
+  query.addEventListener('change', onChange);
+  return () => query.removeEventListener('change', onChange);
+}
+
+/**
+ * The system's "reduce motion" setting (WCAG 2.3.3): when on, menus, pop-ups and dialogs appear without
+ * zooming or sliding. The browser journeys run that way too (test/e2e/server.ts launchBrowser): a click is
+ * never aimed at a pop-up that is still growing.
+ */
+export function usePrefersReducedMotion(): boolean {
+  return useSyncExternalStore(subscribeReducedMotion, () => window.matchMedia(REDUCED_MOTION).matches);
+}
+
 function Providers({ children }: { children: ReactNode }): ReactNode {
   const { i18n, t } = useTranslation();
+  const reducedMotion = usePrefersReducedMotion();
   const en = i18n.language === 'en';
   dayjs.locale(en ? 'en' : 'zh-cn');
   document.title = t('app.title');
   return (
     <ConfigProvider
       locale={en ? enUS : zhCN}
-      theme={{ token: { colorPrimary: '#1f4e9c', fontFamily: FONT_FAMILY, borderRadius: 4 } }}
+      theme={{ token: { colorPrimary: '#1f4e9c', fontFamily: FONT_FAMILY, borderRadius: 4, motion: !reducedMotion } }}
     >
       <AntApp>{children}</AntApp>
     </ConfigProvider>

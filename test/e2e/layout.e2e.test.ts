@@ -79,6 +79,39 @@ describe.each(SIZES)('pages at $name size ($width×$height)', (size) => {
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
   });
 
+  it('a select opens without sliding when the system asks for reduced motion, and slides otherwise', async () => {
+    const seen = {} as Record<'reduce' | 'no-preference', string[]>;
+    for (const reducedMotion of ['reduce', 'no-preference'] as const) {
+      const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, locale: 'zh-CN', reducedMotion });
+      const other = await context.newPage();
+      await loginInBrowser(other, server.baseUrl, admin);
+      await other.goto(`${server.baseUrl}/students`);
+      const select = other.getByTestId('filter-department');
+      await select.waitFor();
+      // every motion class the dropdown and its options get while appearing (a string: the test transform's
+      // helpers do not exist in the page)
+      await other.evaluate(`(() => {
+        const classes = [];
+        window.motionClasses = classes;
+        const note = (el) => classes.push(...[...el.classList].filter((c) => /-(appear|enter)/.test(c)));
+        new MutationObserver((records) => {
+          for (const r of records) {
+            if (r.type === 'attributes') note(r.target);
+            for (const node of r.addedNodes) if (node instanceof Element) [node, ...node.querySelectorAll('*')].forEach(note);
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+      })()`);
+      await select.click();
+      await other.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option').first().waitFor();
+      await other.waitForTimeout(400);
+      seen[reducedMotion] = await other.evaluate<string[]>('window.motionClasses');
+      await context.close();
+    }
+    // without motion the dropdown is only measured before it shows (prepare); with motion it then slides in (active)
+    expect(seen.reduce.filter((c) => c.endsWith('-active'))).toEqual([]);
+    expect(seen['no-preference']).toContain('ant-slide-up-appear-active');
+  });
+
   it('import preview', async () => {
     await page.goto(`${server.baseUrl}/roster/import`);
     await page.locator('input[type=file]').setInputFiles({ name: 'roster.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(rows)) });

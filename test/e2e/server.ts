@@ -213,11 +213,22 @@ export class ApiClient {
   }
 }
 
+/**
+ * Headless Chromium whose pages ask for reduced motion (unless a context says `reducedMotion: 'no-preference'`):
+ * the app then opens menus, pop-ups and dialogs without their zoom or slide (App.tsx). With motion, a click could
+ * be aimed at a pop-up still paused at its first frame and land after it had grown: the press on one element, the
+ * release on another, so no click at all. CI lost a 确认, a 停用 and a session picked in a select that way.
+ */
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (options = {}) => newContext({ reducedMotion: 'reduce', ...options });
+  browser.newPage = (options = {}) => newPage({ reducedMotion: 'reduce', ...options });
+  return browser;
 }
 
 /** Full-page screenshot once loading has settled (no spinner), scrolled to the top (sticky header and menu in place). */

@@ -2,7 +2,8 @@
 // (typed or scanned from the campus card) → Enter → the student as the desk may see them → the collection code
 // (USB scanner, camera or typed) → Enter → a ticket with a 58 mm receipt. Not paid while the site takes payment
 // first: the payment is recorded here and the check-in goes on without scanning again. The cursor is always in
-// the scan box: on load, after every answer, after a dialog closes, when the window regains focus.
+// the scan box: on load, after every answer, after a dialog closes, when the window regains focus, and when a
+// key or a scan arrives while nothing has the focus.
 import { CameraOutlined, RedoOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Col, Empty, Flex, Input, Row, Segmented, Table, Typography } from 'antd';
 import type { InputRef } from 'antd';
@@ -86,6 +87,17 @@ export default function DeskPage(): ReactNode {
     window.addEventListener('focus', onFocus);
     return () => window.removeEventListener('focus', onFocus);
   }, [dialogOpen, focusScan]);
+  // A scan (or a key) that arrives while the focus is nowhere — after printing the receipt, say — goes into the
+  // scan box: focused during the key's keydown, the box receives its character, so no digit of a scan is lost.
+  useEffect(() => {
+    const onKeyDown = (e: KeyboardEvent) => {
+      if (dialogOpen || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
+      const active = document.activeElement;
+      if (active === null || active === document.body) scan.current?.focus({ cursor: 'all' });
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [dialogOpen]);
 
   const reset = () => {
     setStep('student');
