@@ -14,6 +14,7 @@ import {
 } from 'kysely';
 import { createRequire } from 'node:module';
 import type pgModule from 'pg';
+import { AppError } from '../domain/errors.js';
 import * as foundation from './migrations/0001-foundation.js';
 import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
 import * as totpReplay from './migrations/0003-totp-replay.js';
@@ -147,6 +148,8 @@ export async function migrateToLatest(handle: Db, context: MigrationContext, upT
   const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`database migration failed${failed ? ` at ${failed.migrationName}` : ''}: ${String(error)}`);
+    const reason = error instanceof Error ? error.message : String(error);
+    const migration = failed?.migrationName ?? '?';
+    throw new AppError('DATABASE_MIGRATION_FAILED', { params: { migration, reason }, details: { migration } });
   }
 }

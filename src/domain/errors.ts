@@ -67,6 +67,7 @@ export const ERROR_CODES = [
   'REVIEW_PAIRING_LOCKED',
   'REVIEW_SCREEN_NOT_PAIRED',
   'KEY_UNAVAILABLE',
+  'DATABASE_MIGRATION_FAILED',
   // the photo store (issue 11 section 1): an S3-compatible store that cannot be reached, refuses or answers 5xx
   'BLOB_STORE_UNAVAILABLE',
   'BLOB_STORE_OTHER_INSTALLATION',

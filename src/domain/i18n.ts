@@ -133,6 +133,10 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
     en: 'This screen is not paired with station {stationId}, or its pairing ended (pairings end each day): enter the code the station shows',
   },
   KEY_UNAVAILABLE: { zh: '无法读取加密密钥：{reason}', en: 'The encryption key cannot be read: {reason}' },
+  DATABASE_MIGRATION_FAILED: {
+    zh: '数据库升级失败（迁移 {migration}）：{reason}。数据库停留在该迁移之前的状态；请修复原因后重新启动',
+    en: 'The database upgrade failed (migration {migration}): {reason}. The database stays as it was before that migration; fix the cause and start again',
+  },
   MAIL_ADDRESS_INVALID: { zh: '邮箱地址无效：{address}', en: 'Invalid e-mail address: {address}' },
   BLOB_STORE_OTHER_INSTALLATION: {
     zh: '照片存储“{location}”属于另一个 gradphoto 安装（其标记对象 {marker} 记录的安装编号为 {found}，本数据库为 {installation}）：为免删除对方的照片，已拒绝使用。请为本安装换一个前缀（BLOB_STORE_URL），或连接该前缀所属的数据库',

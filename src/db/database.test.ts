@@ -1,0 +1,43 @@
+// migrateToLatest: a migration that fails is a named error (DATABASE_MIGRATION_FAILED) that says which migration and
+// why, in Chinese and in English, and the CLI exits 1 with it (not a bare English `Error`).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAppError } from '../domain/errors.js';
+import { translateAppError } from '../domain/i18n.js';
+import { migrateToLatest, openDatabase } from './database.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('migrateToLatest', () => {
+  it('names the failed migration and its reason in both languages (DATABASE_MIGRATION_FAILED)', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradphoto-migrate-'));
+    dirs.push(dataDir);
+    const handle = openDatabase({ dataDir });
+    try {
+      // a table in the way of the first migration, as a database of some other program would have
+      await sql`create table campaigns (x integer)`.execute(handle.db);
+      const error = await migrateToLatest(handle, {}).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(isAppError(error)).toBe(true);
+      if (!isAppError(error)) return;
+      expect(error.code).toBe('DATABASE_MIGRATION_FAILED');
+      expect(error.params.migration).toBe('0001-foundation');
+      const zh = translateAppError(error, 'zh');
+      const en = translateAppError(error, 'en');
+      expect(zh).toContain('数据库升级失败（迁移 0001-foundation）');
+      expect(zh).toContain('campaigns');
+      expect(en).toContain('The database upgrade failed (migration 0001-foundation)');
+      expect(en).toContain('already exists');
+    } finally {
+      await handle.destroy();
+    }
+  });
+});
