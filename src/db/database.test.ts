@@ -29,6 +29,7 @@ describe('migrateToLatest', () => {
       expect(isAppError(error)).toBe(true);
       if (!isAppError(error)) return;
       expect(error.code).toBe('DATABASE_MIGRATION_FAILED');
+      expect(error.message).toMatch(/^database migration 0001-foundation failed: .*campaigns/);
       expect(error.params.migration).toBe('0001-foundation');
       const zh = translateAppError(error, 'zh');
       const en = translateAppError(error, 'en');

@@ -150,6 +150,6 @@ export async function migrateToLatest(handle: Db, context: MigrationContext, upT
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error);
     const migration = failed?.migrationName ?? '?';
-    throw new AppError('DATABASE_MIGRATION_FAILED', { params: { migration, reason }, details: { migration } });
+    throw new AppError('DATABASE_MIGRATION_FAILED', { params: { migration, reason }, details: { migration }, message: `database migration ${migration} failed: ${reason}` });
   }
 }
