@@ -36,6 +36,7 @@ const PrintsPage = lazy(() => import('./pages/PrintsPage.js'));
 const HandoverPage = lazy(() => import('./pages/HandoverPage.js'));
 const CorrectionsPage = lazy(() => import('./pages/CorrectionsPage.js'));
 const RetentionPage = lazy(() => import('./pages/RetentionPage.js'));
+const RetakesPage = lazy(() => import('./pages/RetakesPage.js'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -136,6 +137,7 @@ export function App(): ReactNode {
                 <Route path="corrections" element={<RequirePermission permission="corrections.read"><CorrectionsPage /></RequirePermission>} />
                 <Route path="exports" element={<RequirePermission permission="export.manage"><ExportsPage /></RequirePermission>} />
                 <Route path="retention" element={<RequirePermission permission="retention.manage"><RetentionPage /></RequirePermission>} />
+                <Route path="retakes" element={<RequirePermission permission="retake.read"><RetakesPage /></RequirePermission>} />
                 <Route path="prints" element={<RequirePermission permission="print.produce"><PrintsPage /></RequirePermission>} />
                 <Route path="handover" element={<RequirePermission permission="handover.department"><HandoverPage /></RequirePermission>} />
                 <Route path="audit" element={<RequirePermission permission="audit.read"><AuditPage /></RequirePermission>} />

@@ -4,7 +4,8 @@
 // registry's .asc public key, changes the file name pattern and sees the live preview, starts the batch, follows
 // the progress bar to delivered and downloads the package (decrypted here with the private key: a ZIP). Then the
 // registry's answer: a file with bad rows is refused with every bad row in a table; the right file (one 有误)
-// gives its summary; 李四 is on the re-take list, whose XLSX downloads. Screens at 1366×768 and 390×844.
+// gives its summary; 李四 is on the re-take list, whose XLSX downloads; the agency's operator reads it, masked, on
+// /retakes. Screens at 1366×768 and 390×844.
 import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -156,6 +157,39 @@ describe('the registry package and the registry’s answer on the admin page (A1
     expect(wb.worksheets[0]!.getRow(2).getCell(1).value).toBe(LI);
     expect(await horizontalOverflow(page)).toBe(0);
     await screenshot(page, 'exports-retakes-1366x768');
+  });
+
+  it('the agency’s operator opens 重拍名单 from their menu: 李*, masked, and the XLSX masked too; the admin’s menu has it under 学信网导出 only', async () => {
+    const adminMenu = await page.locator('.ant-layout-sider .ant-menu').innerText();
+    expect(adminMenu).toContain('学信网导出');
+    expect(adminMenu).not.toContain('重拍名单');
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN', acceptDownloads: true });
+    const op = await context.newPage();
+    await loginInBrowser(op, server.baseUrl, operator);
+    const menu = op.locator('.ant-layout-sider .ant-menu');
+    expect(await menu.innerText()).not.toContain('学信网导出');
+    await menu.getByText('重拍名单').click();
+    await op.waitForURL((url) => url.pathname === '/retakes');
+    const rows = op.getByTestId('retakes-list').locator('.ant-table-tbody tr.ant-table-row');
+    await expect.poll(() => rows.count()).toBe(1);
+    const row = await rows.first().innerText();
+    expect(row).toContain(LI);
+    expect(row).toContain('李*');
+    expect(row).not.toContain('李四');
+    expect(await op.getByTestId('retakes-count').innerText()).toBe('共 1 人');
+    const [download] = await Promise.all([op.waitForEvent('download'), op.getByTestId('retakes-download').click()]);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile((await download.path())!);
+    const cells = (wb.worksheets[0]!.getRow(2).values as unknown[]).map(String);
+    expect(cells).toContain(LI);
+    expect(cells.join(' ')).not.toContain('李四');
+    expect(await horizontalOverflow(op)).toBe(0);
+    await screenshot(op, 'retakes-operator-1366x768');
+    // the registry package stays the admin's
+    await op.goto(`${server.baseUrl}/exports`);
+    await op.locator('.ant-result-403').waitFor();
+    expect(await op.getByTestId('exports-page').count()).toBe(0);
+    await context.close();
   });
 
   it('works on a phone (390×844): nothing wider than the screen, in zh', async () => {

@@ -608,6 +608,11 @@ export const en: Texts<typeof zh> = {
       purged: 'Deleted: identities: {{identities}}, camera originals: {{originals}}, standard photos: {{standards}}',
     },
   },
+  retakesPage: {
+    menu: 'Re-take list',
+    title: 'Re-take list',
+    sub: 'A secretary sees their departments’ students; the agency sees masked names',
+  },
   exports: {
     menu: 'Registry export',
     title: 'Registry export',

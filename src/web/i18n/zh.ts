@@ -599,6 +599,11 @@ export const zh = {
       purged: '已删除：身份信息 {{identities}} 人，原始照片 {{originals}} 个，标准照片 {{standards}} 个',
     },
   },
+  retakesPage: {
+    menu: '重拍名单',
+    title: '重拍名单',
+    sub: '院系秘书只看到本院系的学生；图片社看到的姓名已遮蔽',
+  },
   exports: {
     menu: '学信网导出',
     title: '学信网导出',

@@ -20,6 +20,7 @@ import {
   MenuFoldOutlined,
   MenuUnfoldOutlined,
   QrcodeOutlined,
+  RedoOutlined,
   ScheduleOutlined,
   TeamOutlined,
   UserOutlined,
@@ -44,6 +45,8 @@ interface NavItem {
   icon: ReactNode;
   /** shown to users who hold it (getMe's permissions) */
   permission: Permission | null;
+  /** not shown to users who hold this one too (they have the page's content elsewhere) */
+  exceptWith?: Permission;
 }
 
 const NAV: NavItem[] = [
@@ -61,6 +64,8 @@ const NAV: NavItem[] = [
   { path: '/department', labelKey: 'menu.department', icon: <ApartmentOutlined />, permission: 'student.export' },
   { path: '/corrections', labelKey: 'corrections.menu', icon: <WarningOutlined />, permission: 'corrections.read' },
   { path: '/exports', labelKey: 'exports.menu', icon: <ExportOutlined />, permission: 'export.manage' },
+  // the admin reads the re-take list under 学信网导出; secretaries and the agency's operators here
+  { path: '/retakes', labelKey: 'retakesPage.menu', icon: <RedoOutlined />, permission: 'retake.read', exceptWith: 'export.manage' },
   { path: '/retention', labelKey: 'retention.menu', icon: <DeleteOutlined />, permission: 'retention.manage' },
   { path: '/prints', labelKey: 'printsHandover.menuPrints', icon: <PrinterOutlined />, permission: 'print.produce' },
   { path: '/handover', labelKey: 'printsHandover.menuHandover', icon: <GiftOutlined />, permission: 'handover.department' },
@@ -106,7 +111,7 @@ function ChangePasswordModal({ open, onClose }: { open: boolean; onClose: () => 
 }
 
 function navFor(me: Me): NavItem[] {
-  const items = NAV.filter((n) => n.permission === null || can(me, n.permission));
+  const items = NAV.filter((n) => (n.permission === null || can(me, n.permission)) && !(n.exceptWith && can(me, n.exceptWith)));
   // a student's own record (a student lists nobody, so this is their one student page)
   if (!can(me, 'student.list') && me.studentId) {
     items.push({ path: `/students/${me.studentId}`, labelKey: 'menu.myRecord', icon: <IdcardOutlined />, permission: 'student.read' });
