@@ -17,6 +17,8 @@ const student = { username: FIRST, password: 'E2e-student-pass-2024', role: 'stu
 const CODE = 'XUEXIN-COLLECT-7F3A-ABCD';
 const WECHAT_TX = '4200002024110112345678901234';
 
+const FAST = '2101009';
+
 describe('the desk checks students in with their collection code; the call board shows the calls (C1, C4, P1)', () => {
   let server: TestServer;
   let browser: Browser;
@@ -30,7 +32,9 @@ describe('the desk checks students in with their collection code; the call board
     await addUsers(server.dataDir, [admin, operator, student]);
     api = await ApiClient.login(server.baseUrl, admin.username, admin.password);
     const campaign = await api.get<{ targetTerms: string[]; retakeBefore: string }>('/api/campaign');
-    const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv(demoRoster(campaign).rows));
+    const rows = demoRoster(campaign).rows;
+    // one more required student, checked in at the end by a scanner that does not wait
+    const applied = await api.upload('/api/roster/apply', 'roster.csv', rosterCsv([...rows, { ...rows[0]!, 学号: FAST, 姓名: '吴十', 备注: '' }]));
     expect(applied.status).toBe(200);
     // four stations in Beijing: the board below shows calls at 1–4 号机位 (a station the site does not have is refused)
     expect((await api.request('PUT', '/api/sites/beijing/settings', { body: { stations: 4, minutesPerStudent: 1 } })).status).toBe(200);
@@ -237,5 +241,37 @@ describe('the desk checks students in with their collection code; the call board
     expect(await page.getByTestId('my-ticket-called').innerText()).toContain('请到 2 号机位');
     await screenshot(page, 'my-ticket-390x844');
     await own.close();
+  });
+
+  it('a scanner that does not wait: number, Enter, code, Enter while the student is still being looked up — the whole code is sent; 打印小票 then Enter does not print again (outside test)', async () => {
+    const NO = FAST;
+    const FULL = 'XUEXIN-COLLECT-FASTSCAN-7';
+    await api.post('/api/payments', { studentNo: NO, method: 'alipay', transactionId: '2024110122001400999999999999', amountFen: 2000 });
+    await desk.getByTestId('desk-restart').click();
+    await expect.poll(() => focusedTestId(desk)).toBe('desk-scan');
+    // the look-up answers 800 ms late, as on a slow network: the scanner types on meanwhile
+    await desk.route('**/api/checkins/preview**', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      await route.continue();
+    });
+    const sent = desk.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/checkins');
+    await desk.keyboard.type(`${NO}\n${FULL}\n`);
+    expect(JSON.parse((await sent).postData() ?? '{}')).toMatchObject({ studentNo: NO, collectionCode: FULL });
+    await desk.getByTestId('desk-ticket').waitFor();
+    expect(await desk.getByTestId('desk-ticket-last4').innerText()).toBe(FULL.slice(-4));
+    await desk.unroute('**/api/checkins/preview**');
+    // 打印小票 keeps no focus: the next scan's Enter goes to the scan box, not to the button
+    await desk.evaluate(() => {
+      (window as unknown as { prints: number }).prints = 0;
+      window.print = () => void ((window as unknown as { prints: number }).prints += 1);
+    });
+    await desk.getByTestId('desk-print').click();
+    await desk.keyboard.type('2109998\n');
+    await desk.getByText('本次名单中没有学号 2109998').waitFor();
+    expect(await desk.evaluate(() => (window as unknown as { prints: number }).prints)).toBe(1);
+    // a click on the site switch (the site already chosen: nothing changes) keeps the focus on it; a scan still lands
+    await desk.getByTestId('desk-site').getByText('北京').click();
+    await desk.keyboard.type('2109997\n');
+    await desk.getByText('本次名单中没有学号 2109997').waitFor();
   });
 });

@@ -56,6 +56,13 @@ function readRecent(): RecentItem[] {
   }
 }
 
+/** A text box (the scan box, the payment's transaction number): keys typed there stay there. */
+function takesText(el: Element | null): boolean {
+  if (el instanceof HTMLTextAreaElement) return true;
+  if (el instanceof HTMLInputElement) return !['radio', 'checkbox', 'button', 'submit', 'reset', 'file', 'range', 'color'].includes(el.type);
+  return el instanceof HTMLElement && el.isContentEditable;
+}
+
 export default function DeskPage(): ReactNode {
   const { t } = useTranslation();
   const [site, setSite] = useState<Site>(rememberedSite);
@@ -73,9 +80,13 @@ export default function DeskPage(): ReactNode {
   const scan = useRef<InputRef>(null);
   const dialogOpen = payOpen || cameraOpen;
 
+  // The box is emptied when Enter sends what it holds, so whatever it holds later was typed since: the cursor goes to
+  // its end (selecting it all would let the next key of a fast scan overwrite the scan's beginning).
   const focusScan = useCallback(() => {
-    setTimeout(() => scan.current?.focus({ cursor: 'all' }), 0);
+    setTimeout(() => scan.current?.focus({ cursor: 'end' }), 0);
   }, []);
+  /** Enter pressed while the student was being looked up (or a check-in was on its way): sent once that answer is in. */
+  const enterWhileBusy = useRef(false);
 
   // on load, after every answer and step
   useEffect(() => {
@@ -87,19 +98,20 @@ export default function DeskPage(): ReactNode {
     window.addEventListener('focus', onFocus);
     return () => window.removeEventListener('focus', onFocus);
   }, [dialogOpen, focusScan]);
-  // A scan (or a key) that arrives while the focus is nowhere — after printing the receipt, say — goes into the
-  // scan box: focused during the key's keydown, the box receives its character, so no digit of a scan is lost.
+  // A scan (or a key) that arrives while the focus is not in a text box — nowhere after printing, on 打印小票 or on
+  // the site switch after a click — goes into the scan box: focused during the key's keydown, the box receives its
+  // character, so no digit of a scan is lost (and its Enter does not press the button that had the focus).
   useEffect(() => {
     const onKeyDown = (e: KeyboardEvent) => {
       if (dialogOpen || e.ctrlKey || e.metaKey || e.altKey || e.key.length !== 1) return;
-      const active = document.activeElement;
-      if (active === null || active === document.body) scan.current?.focus({ cursor: 'all' });
+      if (!takesText(document.activeElement)) scan.current?.focus({ cursor: 'end' });
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [dialogOpen]);
 
   const reset = () => {
+    enterWhileBusy.current = false;
     setStep('student');
     setValue('');
     setPreview(null);
@@ -129,8 +141,10 @@ export default function DeskPage(): ReactNode {
       const found = await deskApi.preview(no);
       setPreview(found);
       setStep('code');
-      setValue('');
     } catch (e) {
+      // what was typed since was this student's code: it must not be taken as the next student's number
+      enterWhileBusy.current = false;
+      setValue('');
       setRefusal(refusalSentence(t, e, { studentNo: no, preview: null, deskSite: site }));
     } finally {
       setBusy(null);
@@ -143,7 +157,6 @@ export default function DeskPage(): ReactNode {
    */
   const backToStudent = () => {
     setStep('student');
-    setValue('');
     setPendingCode('');
   };
 
@@ -165,7 +178,6 @@ export default function DeskPage(): ReactNode {
         return next;
       });
       setStep('student');
-      setValue('');
       setPreview(null);
       setPendingCode('');
     } catch (e) {
@@ -182,14 +194,25 @@ export default function DeskPage(): ReactNode {
 
   const submit = () => {
     const text = value.trim();
-    if (!text || busy) return;
+    if (!text) return;
+    if (busy) {
+      // a scanner does not wait for the look-up: its Enter is kept and sent with the whole code once it is in
+      enterWhileBusy.current = true;
+      return;
+    }
+    setValue('');
     if (step === 'student') void lookUp(text);
-    else void checkIn(value);
+    else void checkIn(text);
   };
+  useEffect(() => {
+    if (!busy && enterWhileBusy.current) {
+      enterWhileBusy.current = false;
+      submit();
+    }
+  });
 
   const onCamera = useCallback((code: string) => {
     setCameraOpen(false);
-    setValue(code);
     void checkInRef.current(code);
   }, []);
   const checkInRef = useRef(checkIn);
@@ -223,7 +246,6 @@ export default function DeskPage(): ReactNode {
                   addonBefore={<span data-testid="desk-step">{step === 'student' ? t('desk.stepStudent') : t('desk.stepCode')}</span>}
                   placeholder={step === 'student' ? t('desk.placeholderStudent') : t('desk.placeholderCode')}
                   value={value}
-                  disabled={busy !== null}
                   onChange={(e) => setValue(e.target.value)}
                   onPressEnter={(e) => {
                     e.preventDefault();

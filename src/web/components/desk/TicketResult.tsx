@@ -83,7 +83,12 @@ export function TicketResult({ issued }: { issued: IssuedTicket }): ReactNode {
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {t('desk.codeLast4Hint')}
           </Typography.Text>
-          <Button icon={<PrinterOutlined />} onClick={() => window.print()} data-testid="desk-print">
+          <Button icon={<PrinterOutlined />} onClick={(e) => {
+              window.print();
+              // Enter must not print again: the next scan's keys go to the scan box (DeskPage's keydown catch)
+              e.currentTarget.blur();
+            }}
+            data-testid="desk-print">
             {t('desk.print')}
           </Button>
         </Flex>
