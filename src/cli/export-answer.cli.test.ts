@@ -77,9 +77,16 @@ describe.each(DIALECTS)('gradphoto export answer on %s', { timeout: 120_000 }, (
     expect(human.stdout).toContain('already known: 2');
 
     const xlsx = path.join(rt.dataDir, 'retakes.xlsx');
-    const [list, written] = await Promise.all([run(['export', 'retakes', '--json'], env), run(['export', 'retakes', '--xlsx', xlsx], env)]);
+    const [list, written, plain] = await Promise.all([run(['export', 'retakes', '--json'], env), run(['export', 'retakes', '--xlsx', xlsx], env), run(['export', 'retakes'], env)]);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ studentNo: s1, name: '欧阳娜娜' })]);
+    const items = JSON.parse(list.stdout) as { studentNo: string; answeredAt: string }[];
+    expect(items).toEqual([expect.objectContaining({ studentNo: s1, name: '欧阳娜娜' })]);
+    // for a person: when the answer came, in Beijing time as on the page (the JSON keeps the instant)
+    expect(plain.code).toBe(0);
+    const beijing = new Date(Date.parse(items[0]!.answeredAt) + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(plain.stdout).toContain(`${s1}  欧阳娜娜`);
+    expect(plain.stdout).toContain(beijing);
+    expect(plain.stdout).not.toContain(items[0]!.answeredAt);
     expect(written.code).toBe(0);
     expect(fs.readFileSync(xlsx).subarray(0, 2).toString()).toBe('PK');
   });

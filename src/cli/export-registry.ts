@@ -9,12 +9,14 @@ import type { Command } from 'commander';
 import type { RegistryAnswerImport, Retake } from '../contracts/registry-answer.js';
 import type { CreateExportResponse } from '../contracts/registry-export.js';
 import { AppError } from '../domain/errors.js';
+import { campaignDateTime } from '../domain/prints.js';
 import type { Lang } from '../domain/i18n.js';
 import type { Actor, ServiceDeps } from '../services/deps.js';
 import type { KeyInput } from '../services/registry-export.service.js';
 // The services are loaded by the command that runs (the other commands of `gradphoto` start without them).
 const registryExport = () => import('../services/registry-export.service.js');
 const registryAnswer = () => import('../services/registry-answer.service.js');
+const getActiveCampaign: typeof import('../services/campaign.service.js').getActiveCampaign = async (...args) => (await import('../services/campaign.service.js')).getActiveCampaign(...args);
 
 /**
  * Tests only: stop (without exiting) after this many photos went into the package and say so on stderr, so that
@@ -73,12 +75,14 @@ function printAnswer(r: RegistryAnswerImport): void {
   );
 }
 
-function printRetakes(items: Retake[]): void {
+/** The list for a person: times as the campaign's wall clock (2026-12-04 07:22), as on the page and in the XLSX. */
+function printRetakes(items: Retake[], timezone: string): void {
+  const at = (iso: string) => campaignDateTime(iso, timezone);
   if (items.length === 0) {
     process.stdout.write('重拍名单为空 / nobody needs a re-take\n');
     return;
   }
-  const lines = items.map((i) => [i.studentNo, i.name, i.department, i.answeredAt, i.bookedAt ? `已预约 booked ${i.bookedAt}` : '', i.rephotographedAt ? `已重拍 re-photographed ${i.rephotographedAt}` : ''].filter(Boolean).join('  '));
+  const lines = items.map((i) => [i.studentNo, i.name, i.department, at(i.answeredAt), i.bookedAt ? `已预约 booked ${at(i.bookedAt)}` : '', i.rephotographedAt ? `已重拍 re-photographed ${at(i.rephotographedAt)}` : ''].filter(Boolean).join('  '));
   process.stdout.write([`重拍名单 / re-takes: ${items.length}`, ...lines].join('\n') + '\n');
 }
 
@@ -175,7 +179,7 @@ export function addExportCommands(exportCmd: Command, ctx: ExportCliContext): vo
         }
         const { items } = await listRetakes(deps, ctx.actor());
         if (opts.json) process.stdout.write(JSON.stringify(items, null, 2) + '\n');
-        else printRetakes(items);
+        else printRetakes(items, (await getActiveCampaign(deps)).timezone);
       });
     });
 }

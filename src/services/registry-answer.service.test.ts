@@ -188,8 +188,13 @@ describe.each(DIALECTS)('registry answer on %s', { timeout: 120_000 }, (dialect)
     await refusal(listRetakes(rt.deps, await createActor(rt.deps, 'cashier')), 'FORBIDDEN');
     await refusal(importRegistryAnswer(rt.deps, operator, { buffer: csv(['学号,状态', `${s4},通过`]), fileName: 'a.csv' }, 'zh'), 'FORBIDDEN');
 
+    // 23:30 UTC is 07:30 the next morning in Beijing: the file is named by the campaign's day, not UTC's
+    const late = new Date(Date.now() + 86_400_000);
+    late.setUTCHours(23, 30, 0, 0);
+    rt.clock.set(late.toISOString());
+    const beijingDay = new Date(late.getTime() + 8 * 3_600_000).toISOString().slice(0, 10).replace(/-/g, '');
     const file = await exportRetakes(rt.deps, operator);
-    expect(file.fileName).toMatch(/^重拍名单-\d{8}\.xlsx$/);
+    expect(file.fileName).toBe(`重拍名单-${beijingDay}.xlsx`);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(file.body as unknown as ArrayBuffer);
     const sheet = wb.worksheets[0]!;

@@ -266,6 +266,7 @@ export async function exportRetakes(deps: ServiceDeps, actor: Actor): Promise<{ 
     },
   ]);
   await mutate(deps, actor, async () => ({ value: undefined, audit: { action: 'registry.retakes_exported', targetType: 'registry_answer_import', targetId: null, details: { count: items.length } } }));
-  const day = nowIso(deps).slice(0, 10).replace(/-/g, '');
+  // named by the campaign's day (at 07:30 in Beijing, that day; not UTC's, still the day before)
+  const day = campaignDateTime(nowIso(deps), timezone).slice(0, 10).replace(/-/g, '');
   return { fileName: `重拍名单-${day}.xlsx`, body };
 }
