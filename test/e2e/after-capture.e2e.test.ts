@@ -368,7 +368,10 @@ describe('after the capture: export, the registry’s answer, a make-up, prints 
     await phone.context().close();
 
     await office.reload();
-    await office.getByTestId('handover-counts').getByText('共 2 人：已领取 2，在院系待领取 0，未送达院系 0，作废 0').waitFor();
+    // polled on its text, so that a failure says what the page showed (once, in a local run of all journeys, the
+    // line never reached 已领取 2 within 30 s; it passed alone)
+    const counts = office.getByTestId('handover-counts');
+    await expect.poll(async () => ((await counts.count()) ? counts.innerText() : '(no counts yet)'), { timeout: 30_000 }).toBe('共 2 人：已领取 2，在院系待领取 0，未送达院系 0，作废 0');
     await office.context().close();
   });
 

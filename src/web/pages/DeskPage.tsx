@@ -182,7 +182,10 @@ export default function DeskPage(): ReactNode {
       setPendingCode('');
     } catch (e) {
       if (e instanceof ApiError && e.code === 'PAYMENT_REQUIRED' && preview) {
-        // P1: record the payment here, then check in again with the same code (no second scan)
+        // P1: record the payment here, then check in again with the same code (no second scan). Whatever was typed
+        // since belongs to no one yet: it is dropped, and never sent as this student's code.
+        enterWhileBusy.current = false;
+        setValue('');
         setPendingCode(code);
         setPayOpen(true);
       } else backToStudent();
@@ -205,7 +208,7 @@ export default function DeskPage(): ReactNode {
     else void checkIn(text);
   };
   useEffect(() => {
-    if (!busy && enterWhileBusy.current) {
+    if (!busy && !dialogOpen && enterWhileBusy.current) {
       enterWhileBusy.current = false;
       submit();
     }
