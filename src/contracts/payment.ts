@@ -5,6 +5,7 @@ import { translateError } from '../domain/i18n.js';
 import type { PaymentMethod } from '../domain/payment.js';
 import { checkTransactionId, PAYMENT_METHODS } from '../domain/payment.js';
 import { DateSchema, DecisionSchema, SiteSchema } from './common.js';
+import { OutletIdSchema } from './makeup.js';
 
 /** Electronic payments (issue 9 section 3, P1): WeChat Pay or Alipay, never cash. Amounts are integers in fen. */
 export const PaymentMethodSchema = z.enum(PAYMENT_METHODS);
@@ -46,6 +47,8 @@ export const PaymentSchema = z.object({
   recordedBy: z.string().nullable(),
   /** YYYY-MM-DD, campaign time */
   date: DateSchema,
+  /** the make-up outlet it was taken at (S6: the make-up fee), null at one of the school's sites */
+  outletId: z.string().nullable(),
 });
 export type Payment = z.infer<typeof PaymentSchema>;
 
@@ -156,11 +159,23 @@ export const RefundListSchema = z.object({
 });
 export type RefundList = z.infer<typeof RefundListSchema>;
 
-/** The day-close of one site: `date` defaults to today (campaign time). */
-export const DayCloseQuerySchema = z.object({ site: SiteSchema, date: DateSchema.optional() });
+/**
+ * The day-close of one site (its school stations; make-ups at outlets are not in it) or of one make-up outlet
+ * (S6): exactly one of `site` and `outlet`. `date` defaults to today (campaign time).
+ */
+export const DayCloseQuerySchema = z.object({ site: SiteSchema.optional(), outlet: OutletIdSchema.optional(), date: DateSchema.optional() });
+/** The same, with "exactly one of site and outlet" checked (a refinement the OpenAPI document cannot say). */
+export const DayCloseQueryCheckedSchema = DayCloseQuerySchema.superRefine((q, ctx) => {
+  if ((q.site === undefined) === (q.outlet === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [q.site === undefined ? 'site' : 'outlet'], message: 'give exactly one of site, outlet', params: { reason: 'one-of', fields: ['site', 'outlet'] } });
+  }
+});
 
 export const DayCloseSchema = z.object({
-  site: SiteSchema,
+  /** the site asked for, or null for an outlet's day-close */
+  site: SiteSchema.nullable(),
+  /** the make-up outlet asked for (makeup_outlets.id), or null for a site's day-close */
+  outlet: OutletIdSchema.nullable(),
   /** YYYY-MM-DD, campaign time */
   date: DateSchema,
   generatedAt: z.string(),
@@ -176,9 +191,9 @@ export const DayCloseSchema = z.object({
     /** out of the queue after the second skip: no-shows */
     removed: z.number().int(),
   }),
-  /** students of the site with an accepted shot taken that day */
+  /** students with an accepted shot taken that day at the site's stations (or at the outlet) */
   photographed: z.number().int(),
-  /** students of the site who confirmed their photo that day (voided confirmations do not count) */
+  /** students who confirmed that day a photo taken there (voided confirmations do not count) */
   confirmed: z.number().int(),
   payments: z.object({
     count: z.number().int(),

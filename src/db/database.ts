@@ -39,6 +39,7 @@ import * as dashboardIndexes from './migrations/0020-dashboard-indexes.js';
 import * as auditPending from './migrations/0021-audit-pending.js';
 import * as installation from './migrations/0022-installation.js';
 import * as keyChecks from './migrations/0023-key-checks.js';
+import * as paymentOutlet from './migrations/0024-payment-outlet.js';
 import type { Database } from './schema.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -132,7 +133,7 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
   return { db, dialect: 'sqlite', destroy: () => db.destroy() };
 }
 
-const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle, '0011-checkin-queue': checkinQueue, '0012-payments': payments, '0013-review-confirmation': reviewConfirmation, '0014-one-called-per-station': oneCalledPerStation, '0015-registry-exports': registryExports, '0016-registry-answers': registryAnswers, '0017-prints': prints, '0018-makeup': makeup, '0019-retention': retention, '0020-dashboard-indexes': dashboardIndexes, '0021-audit-pending': auditPending, '0022-installation': installation, '0023-key-checks': keyChecks };
+const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle, '0011-checkin-queue': checkinQueue, '0012-payments': payments, '0013-review-confirmation': reviewConfirmation, '0014-one-called-per-station': oneCalledPerStation, '0015-registry-exports': registryExports, '0016-registry-answers': registryAnswers, '0017-prints': prints, '0018-makeup': makeup, '0019-retention': retention, '0020-dashboard-indexes': dashboardIndexes, '0021-audit-pending': auditPending, '0022-installation': installation, '0023-key-checks': keyChecks, '0024-payment-outlet': paymentOutlet };
 
 export type { MigrationContext };
 

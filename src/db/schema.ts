@@ -336,6 +336,8 @@ export interface PaymentsTable {
   recorded_by: string | null;
   recorded_at: string;
   date: string; // YYYY-MM-DD in the campaign's time zone
+  /** migration 0024: the make-up outlet it was taken at (S6), null at one of the school's sites */
+  outlet_id: OptionalColumn<string>;
 }
 
 /** Per site: 1 when the desk asks for payment before giving a queue ticket (migration 0012); no row: 1. */

@@ -496,6 +496,10 @@ export function describeValidationIssue(issue: ValidationIssue, lang: Lang): str
       return zh ? '内容不正确' : 'is not valid';
     case 'custom': {
       const inner = (p.params ?? {}) as Record<string, unknown>;
+      if (inner.reason === 'one-of' && Array.isArray(inner.fields)) {
+        const fields = inner.fields.map(String);
+        return zh ? `${fields.join('、')} 须填写且只填写其中一项` : `give exactly one of ${fields.join(', ')}`;
+      }
       if (inner.reason === 'no-such-date') return zh ? `“${String(inner.value)}”不是存在的日期（应为 YYYY-MM-DD）` : `"${String(inner.value)}" is not a date that exists (YYYY-MM-DD)`;
       return zh ? '内容不正确' : `is not valid${issue.message ? ` (${issue.message})` : ''}`;
     }

@@ -71,6 +71,8 @@ export async function insertPayment(tx: Tx, row: Insertable<PaymentsTable>): Pro
 
 export interface PaymentFilter {
   site?: string | undefined;
+  /** a make-up outlet's payments (S6); `null`: those taken at the school's sites only */
+  outlet?: string | null | undefined;
   date?: string | undefined;
   method?: 'wechat' | 'alipay' | undefined;
   /** one payment (the answer of recordPayment): the primary key, not a scan of the campaign's payments */
@@ -98,6 +100,8 @@ function withStudent(db: Tx) {
 export async function listPaymentsWithStudents(db: Tx, campaignId: string, filter: PaymentFilter = {}): Promise<PaymentWithStudentRow[]> {
   let q = withStudent(db).where('payments.campaign_id', '=', campaignId);
   if (filter.site) q = q.where('payments.site', '=', filter.site);
+  if (filter.outlet === null) q = q.where('payments.outlet_id', 'is', null);
+  else if (filter.outlet !== undefined) q = q.where('payments.outlet_id', '=', filter.outlet);
   if (filter.date) q = q.where('payments.date', '=', filter.date);
   if (filter.method) q = q.where('payments.method', '=', filter.method);
   if (filter.id) q = q.where('payments.id', '=', filter.id);
@@ -151,14 +155,18 @@ export async function countDayTickets(db: Tx, campaignId: string, site: string, 
   };
 }
 
-/** Students of a site with an accepted shot taken in [fromIso, toIso) (UTC instants of the campaign's day). */
-export async function countPhotographedStudents(db: Tx, campaignId: string, site: string, fromIso: string, toIso: string): Promise<number> {
-  const row = await db
+/** Where a day-close counts: the school's stations at a site (make-ups at outlets left out), or one make-up outlet (S6). */
+export type ClosePlace = { site: string } | { outlet: string };
+
+/** Students with an accepted shot taken in [fromIso, toIso) (UTC instants of the campaign's day) at the place. */
+export async function countPhotographedStudents(db: Tx, campaignId: string, place: ClosePlace, fromIso: string, toIso: string): Promise<number> {
+  let q = db
     .selectFrom('photos')
     .innerJoin('students', 'students.id', 'photos.student_id')
     .select((eb) => eb.fn.count<number | string>('photos.student_id').distinct().as('n'))
-    .where('photos.campaign_id', '=', campaignId)
-    .where('students.site', '=', site)
+    .where('photos.campaign_id', '=', campaignId);
+  q = 'site' in place ? q.where('students.site', '=', place.site).where('photos.outlet_id', 'is', null) : q.where('photos.outlet_id', '=', place.outlet);
+  const row = await q
     .where('photos.accepted', '=', 1)
     .where('photos.created_at', '>=', fromIso)
     .where('photos.created_at', '<', toIso)
@@ -166,14 +174,16 @@ export async function countPhotographedStudents(db: Tx, campaignId: string, site
   return Number(row?.n ?? 0);
 }
 
-/** Students of a site who confirmed their photo in [fromIso, toIso); a voided confirmation does not count (C3). */
-export async function countConfirmedStudents(db: Tx, campaignId: string, site: string, fromIso: string, toIso: string): Promise<number> {
-  const row = await db
+/** Students who confirmed, in [fromIso, toIso), a photo taken at the place; a voided confirmation does not count (C3). */
+export async function countConfirmedStudents(db: Tx, campaignId: string, place: ClosePlace, fromIso: string, toIso: string): Promise<number> {
+  let q = db
     .selectFrom('photo_confirmations')
     .innerJoin('students', 'students.id', 'photo_confirmations.student_id')
+    .innerJoin('photos', 'photos.id', 'photo_confirmations.photo_id')
     .select((eb) => eb.fn.count<number | string>('photo_confirmations.student_id').distinct().as('n'))
-    .where('students.campaign_id', '=', campaignId)
-    .where('students.site', '=', site)
+    .where('students.campaign_id', '=', campaignId);
+  q = 'site' in place ? q.where('students.site', '=', place.site).where('photos.outlet_id', 'is', null) : q.where('photos.outlet_id', '=', place.outlet);
+  const row = await q
     .where('photo_confirmations.voided_at', 'is', null)
     .where('photo_confirmations.confirmed_at', '>=', fromIso)
     .where('photo_confirmations.confirmed_at', '<', toIso)

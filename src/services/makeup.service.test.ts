@@ -14,7 +14,8 @@ import type { Actor } from './deps.js';
 import { SYSTEM } from './deps.js';
 import { scheduleReminders } from './reminder.service.js';
 import { createOutlet, getMakeUpSettings, getMyMakeUp, listOutlets, listOutstandingMakeUps, updateMakeUpSettings, updateOutlet } from './makeup.service.js';
-import { recordPayment } from './payment.service.js';
+import { backfillPaymentOutlets } from '../db/migrations/0024-payment-outlet.js';
+import { getDayClose, listPayments, recordPayment } from './payment.service.js';
 import { confirmMyPhoto, confirmPhoto, uploadPhoto, voidPhotoConfirmation } from './photo.service.js';
 import { requestPhotoReview } from './review-screen.service.js';
 import { demoCampaign, getActiveCampaign, parseCampaignDefinition, readPublishedDemoCampaign } from './campaign.service.js';
@@ -262,6 +263,28 @@ describe.each(DIALECTS)('make-up captures on %s', (dialect) => {
     await expectAppError(pay(NO.july, '4200001901202311100000000003', 2000, 'makeup-chaoyang-1'), 'OUTLET_INACTIVE');
     await updateOutlet(rt.deps, admin, 'chaoyang', { active: true });
     await expectAppError(pay(NO.july, '4200001901202311100000000003', 2000, 'makeup-nosuch-1'), 'OUTLET_NOT_FOUND');
+  });
+
+  it('day-close: a make-up (fee, photos, confirmations) is in its outlet’s day-close, not in the student’s home site’s; the site’s day keeps its own (was counted in beijing’s)', async () => {
+    const outlet = await getDayClose(rt.deps, admin, { outlet: 'haidian', date: '2023-11-10' });
+    // january (photo, confirmation, fee) and voided (photo, confirmation) were made up at haidian on 10 Nov
+    expect(outlet).toMatchObject({ site: null, outlet: 'haidian', date: '2023-11-10', tickets: { issued: 0, served: 0 }, photographed: 2, confirmed: 2, payments: { count: 1, amountFen: 2000, duplicates: { count: 0 } } });
+    expect(await getDayClose(rt.deps, admin, { site: 'beijing', date: '2023-11-10' })).toMatchObject({ site: 'beijing', outlet: null, photographed: 0, confirmed: 0, payments: { count: 0, amountFen: 0 } });
+    expect(await getDayClose(rt.deps, admin, { outlet: 'chaoyang', date: '2023-11-10' })).toMatchObject({ photographed: 0, confirmed: 0, payments: { count: 0 } });
+    // the campaign's day at beijing: both shots, one confirmation still valid (the other was voided)
+    expect(await getDayClose(rt.deps, admin, { site: 'beijing', date: '2023-11-01' })).toMatchObject({ photographed: 2, confirmed: 1 });
+    // the payment says where it was taken
+    expect((await listPayments(rt.deps, admin, {})).items.map((p) => [p.studentNo, p.outletId])).toEqual([[NO.january, 'haidian']]);
+    await expectAppError(getDayClose(rt.deps, admin, { outlet: 'nosuch' }), 'NOT_FOUND');
+    const both = await expectAppError(getDayClose(rt.deps, admin, { site: 'beijing', outlet: 'haidian' }), 'VALIDATION_FAILED');
+    expect(translateAppError(both, 'zh')).toContain('site、outlet 须填写且只填写其中一项');
+    expect(translateAppError(both, 'en')).toContain('give exactly one of site, outlet');
+    // a payment taken at an outlet before migration 0024 gets its outlet from its audit event
+    await db().updateTable('payments').set({ outlet_id: null }).execute();
+    expect((await getDayClose(rt.deps, admin, { site: 'beijing', date: '2023-11-10' })).payments.count).toBe(1);
+    await backfillPaymentOutlets(db());
+    expect((await getDayClose(rt.deps, admin, { site: 'beijing', date: '2023-11-10' })).payments.count).toBe(0);
+    expect((await getDayClose(rt.deps, admin, { outlet: 'haidian', date: '2023-11-10' })).payments.count).toBe(1);
   });
 
   it('a closed campaign: /my offers no make-up that cannot be done (state closed, the day it closed, no outlets); a student with a photo is not-needed', async () => {

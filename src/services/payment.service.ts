@@ -16,7 +16,7 @@ import type { ParsedStatement } from '../adapters/payment-statement.js';
 import { parsePaymentStatement } from '../adapters/payment-statement.js';
 import { writeXlsx } from '../adapters/xlsx-export.js';
 import type { DayClose, Payment, PaymentList, PaymentSettings, Reconciliation, Refund, RefundList } from '../contracts/payment.js';
-import { DayCloseQuerySchema, PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema, RefundListQuerySchema } from '../contracts/payment.js';
+import { DayCloseQueryCheckedSchema, PaymentListQuerySchema, PaymentSettingsRequestSchema, RecordPaymentRequestSchema, RefundListQuerySchema } from '../contracts/payment.js';
 import type { CampaignDefinition } from '../domain/campaign.js';
 import { localDate } from '../domain/campaign.js';
 import type { Decision } from '../domain/eligibility.js';
@@ -29,6 +29,7 @@ import type { Principal } from '../domain/permissions.js';
 import { seesFullNames } from '../domain/permissions.js';
 import type { PaymentStatementLineRow, PaymentStatementRow, PaymentWithStudentRow } from '../repositories/payment.repository.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
+import { findOutlet } from '../repositories/makeup.repository.js';
 import { recordAuditEvent } from './audit.service.js';
 import type { Done, IdempotencyInput } from './change.js';
 import { change, withIdempotency } from './change.js';
@@ -64,6 +65,7 @@ function toPayment(row: PaymentWithStudentRow, principal: Principal | null): Pay
     recordedAt: row.recorded_at,
     recordedBy: row.recorded_by_name,
     date: row.date,
+    outletId: row.outlet_id ?? null,
   };
 }
 
@@ -137,6 +139,7 @@ export async function recordPayment(deps: ServiceDeps, actor: Actor, body: unkno
             recorded_by: actor.principal?.userId ?? null,
             recorded_at: now,
             date: localDate(deps.clock(), campaign.timezone),
+            outlet_id: outletId,
           });
           return {
             value: id,
@@ -292,23 +295,30 @@ function nextDay(date: string): string {
  */
 export async function getDayClose(deps: ServiceDeps, actor: Actor, query: unknown): Promise<DayClose> {
   authorize(actor, 'payment.read');
-  const parsed = DayCloseQuerySchema.safeParse(query ?? {});
+  const parsed = DayCloseQueryCheckedSchema.safeParse(query ?? {});
   if (!parsed.success) throw validationFailed(parsed.error);
   const campaign = await getActiveCampaign(deps);
-  const site = checkSite(campaign, parsed.data.site);
-  const date = parsed.data.date ?? localDate(deps.clock(), campaign.timezone);
   const db = deps.db.db;
+  // A site's day-close counts its school stations only: the make-up fees and photos taken at an outlet after the
+  // campaign (S6) are the outlet's day-close, not the student's home site's.
+  const site = parsed.data.site !== undefined ? checkSite(campaign, parsed.data.site) : null;
+  const outlet = parsed.data.outlet !== undefined ? parsed.data.outlet : null;
+  if (outlet !== null && (await findOutlet(db, outlet))?.campaign_id !== campaign.id) throw new AppError('NOT_FOUND');
+  const place: paymentRepo.ClosePlace = site !== null ? { site } : { outlet: outlet! };
+  const date = parsed.data.date ?? localDate(deps.clock(), campaign.timezone);
   const from = startOfCampaignDay(date, campaign.timezone);
   const to = startOfCampaignDay(nextDay(date), campaign.timezone);
   const [tickets, photographed, confirmed, payments] = await Promise.all([
-    paymentRepo.countDayTickets(db, campaign.id, site, date),
-    paymentRepo.countPhotographedStudents(db, campaign.id, site, from, to),
-    paymentRepo.countConfirmedStudents(db, campaign.id, site, from, to),
-    paymentRepo.listPaymentsWithStudents(db, campaign.id, { site, date }),
+    // an outlet has no queue (its make-ups are not booked)
+    site !== null ? paymentRepo.countDayTickets(db, campaign.id, site, date) : { issued: 0, served: 0, open: 0, skipped: 0, removed: 0 },
+    paymentRepo.countPhotographedStudents(db, campaign.id, place, from, to),
+    paymentRepo.countConfirmedStudents(db, campaign.id, place, from, to),
+    paymentRepo.listPaymentsWithStudents(db, campaign.id, site !== null ? { site, outlet: null, date } : { outlet: outlet!, date }),
   ]);
   const sum = (list: typeof payments) => ({ count: list.length, amountFen: list.reduce((s, p) => s + p.amount_fen, 0) });
   return {
     site,
+    outlet,
     date,
     generatedAt: nowIso(deps),
     tickets,

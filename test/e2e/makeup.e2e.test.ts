@@ -148,6 +148,29 @@ describe('make-up captures at a Beijing outlet after the campaign (S6)', () => {
     expect(outstanding.items.map((i) => i.studentNo)).not.toContain(STUDENT);
   });
 
+  it('the admin’s 日结 offers the outlet: its make-up fee, photo and confirmation are there, not in 北京’s day-close', async () => {
+    await desk.context().clearCookies();
+    await loginInBrowser(desk, server.baseUrl, admin);
+    await desk.goto(`${server.baseUrl}/payments?tab=close`);
+    await desk.locator('[data-testid="day-close"][data-site="beijing"]').waitFor();
+    expect(await desk.getByTestId('close-payments').getAttribute('data-value')).toBe('0');
+    expect(await desk.getByTestId('close-sheet').innerText()).toContain('不含活动结束后在图片社门店的补采（S6）');
+    await desk.getByTestId('payments-site').click();
+    await desk.locator('.ant-select-dropdown').getByText('补采门店（S6）').waitFor();
+    await desk.locator('.ant-select-item-option').filter({ hasText: '图片社海淀店' }).click();
+    await desk.locator('[data-testid="day-close"][data-outlet="haidian"]').waitFor();
+    expect(new URL(desk.url()).searchParams.get('outlet')).toBe('haidian');
+    const value = async (id: string) => desk.getByTestId(`close-${id}`).getAttribute('data-value');
+    expect([await value('payments'), await value('amount'), await value('photographed'), await value('confirmed')]).toEqual(['1', '20.00', '1', '1']);
+    expect(await desk.getByTestId('close-issued').count()).toBe(0); // an outlet has no queue
+    const sheet = await desk.getByTestId('close-sheet').innerText();
+    expect(sheet).toContain('补采门店日结单');
+    expect(sheet).toContain('图片社补采门店：图片社海淀店');
+    expect(sheet).not.toContain('发放排队号');
+    expect(await horizontalOverflow(desk)).toBeLessThanOrEqual(0);
+    await screenshot(desk, 'payments-close-outlet-desktop');
+  });
+
   it('after their term’s deadline a student reads 已过补采截止日期 with the date and what to do (phone, zh and en)', async () => {
     const campaign = await api.get<{ targetTerms: string[] }>('/api/campaign');
     const [first, second] = campaign.targetTerms as [string, string];

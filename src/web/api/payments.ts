@@ -3,11 +3,14 @@ import type { PaymentListQuery, RecordPaymentRequest } from '../../contracts/pay
 import { DayCloseSchema, PaymentListSchema, PaymentSchema, ReconciliationSchema, RefundListSchema } from '../../contracts/payment.js';
 import { api, download, toQuery, uploadFile } from './client.js';
 
+/** What a day-close is of: a site's school stations, or one make-up outlet (S6). */
+export type ClosePlace = { site: string } | { outlet: string };
+
 export const paymentKeys = {
   all: ['payments'] as const,
   list: (q: PaymentListQuery) => ['payments', 'list', q] as const,
   refunds: (site: string | undefined) => ['payments', 'refunds', site ?? ''] as const,
-  dayClose: (site: string, date: string) => ['payments', 'day-close', site, date] as const,
+  dayClose: (place: ClosePlace, date: string) => ['payments', 'day-close', 'site' in place ? place.site : `outlet:${place.outlet}`, date] as const,
   reconciliation: (statement: string) => ['payments', 'reconciliation', statement] as const,
 };
 
@@ -26,6 +29,6 @@ export const paymentsApi = {
   refunds: (site?: string) => api(`/api/payments/refunds${toQuery({ site })}`, { schema: RefundListSchema }),
   /** exportRefunds: the refund list as XLSX (audited). */
   exportRefunds: (site?: string) => download(`/api/payments/refunds.xlsx${toQuery({ site })}`, 'refunds.xlsx'),
-  /** getDayClose: the numbers of one site and day. */
-  dayClose: (site: string, date: string) => api(`/api/payments/day-close${toQuery({ site, date })}`, { schema: DayCloseSchema }),
+  /** getDayClose: the numbers of one site (its school stations) or one make-up outlet, and one day. */
+  dayClose: (place: ClosePlace, date: string) => api(`/api/payments/day-close${toQuery({ ...place, date })}`, { schema: DayCloseSchema }),
 };

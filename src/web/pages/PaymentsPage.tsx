@@ -8,6 +8,8 @@ import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import type { PaymentListQuery } from '../../contracts/payment.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
+import { makeupApi, makeupKeys } from '../api/makeup.js';
+import type { ClosePlace } from '../api/payments.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { DayClosePanel } from '../components/payments/DayClosePanel.js';
@@ -17,6 +19,7 @@ import { ReconcilePanel } from '../components/payments/ReconcilePanel.js';
 import { RecordPaymentForm } from '../components/payments/RecordPaymentForm.js';
 import { RefundsPanel } from '../components/payments/RefundsPanel.js';
 import { wallClockNow } from '../format.js';
+import { currentLanguage } from '../i18n/index.js';
 import { can, useUser } from '../session.js';
 
 const TABS = ['payments', 'reconcile', 'refunds', 'close'] as const;
@@ -29,6 +32,8 @@ export default function PaymentsPage(): ReactNode {
   const me = useUser();
   const [params, setParams] = useSearchParams();
   const campaign = useQuery({ queryKey: queryKeys.campaign, queryFn: endpoints.campaign });
+  // the make-up outlets (S6) have day-closes of their own; only roles that may see the outlets are offered them
+  const outlets = useQuery({ queryKey: makeupKeys.outlets, queryFn: makeupApi.outlets, enabled: can(me, 'makeup.read') && can(me, 'payment.read') });
   const today = wallClockNow().slice(0, 10);
 
   const tab: Tab = (TABS as readonly string[]).includes(params.get('tab') ?? '') ? (params.get('tab') as Tab) : 'payments';
@@ -60,6 +65,9 @@ export default function PaymentsPage(): ReactNode {
   const priceFen = campaign.data ? Math.round(campaign.data.price.amount * 100) : null;
   const closeSite = site ?? sites[0] ?? 'beijing';
   const closeDate = date ?? today;
+  const outletList = outlets.data?.items ?? [];
+  const closeOutlet = outletList.find((o) => o.id === params.get('outlet'));
+  const closePlace: ClosePlace = closeOutlet ? { outlet: closeOutlet.id } : { site: closeSite };
 
   const siteSelect = (allowAll: boolean) => (
     <Select
@@ -130,10 +138,24 @@ export default function PaymentsPage(): ReactNode {
       children: (
         <Flex vertical gap={12}>
           <Flex wrap gap={8}>
-            {siteSelect(false)}
+            {outletList.length > 0 ? (
+              <Select
+                aria-label={t('payments.site')}
+                style={{ width: 200 }}
+                value={closeOutlet ? `outlet:${closeOutlet.id}` : closeSite}
+                onChange={(v: string) => set(v.startsWith('outlet:') ? { outlet: v.slice('outlet:'.length), site: undefined } : { site: v, outlet: undefined })}
+                options={[
+                  { label: t('payments.site'), options: sites.map((s) => ({ value: s, label: t(`site.${s}`) })) },
+                  { label: t('payments.close.outletsGroup'), options: outletList.map((o) => ({ value: `outlet:${o.id}`, label: o.name[currentLanguage()] })) },
+                ]}
+                data-testid="payments-site"
+              />
+            ) : (
+              siteSelect(false)
+            )}
             {dateInput(false)}
           </Flex>
-          {sites.length > 0 ? <DayClosePanel site={closeSite} date={closeDate} campaign={campaign.data} /> : null}
+          {sites.length > 0 ? <DayClosePanel place={closePlace} date={closeDate} campaign={campaign.data} outletName={closeOutlet?.name[currentLanguage()]} /> : null}
         </Flex>
       ),
     },

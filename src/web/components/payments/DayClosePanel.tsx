@@ -8,6 +8,7 @@ import { createPortal } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import type { Campaign } from '../../../contracts/campaign.js';
 import type { DayClose } from '../../../contracts/payment.js';
+import type { ClosePlace } from '../../api/payments.js';
 import { paymentKeys, paymentsApi } from '../../api/payments.js';
 import { formatDay, formatInstant } from '../../format.js';
 import { currentLanguage } from '../../i18n/index.js';
@@ -33,10 +34,14 @@ const PRINT_CSS = `
 }
 `;
 
-function Sheet({ close, campaign }: { close: DayClose; campaign: Campaign | undefined }): ReactNode {
+function Sheet({ close, campaign, outletName }: { close: DayClose; campaign: Campaign | undefined; outletName: string | undefined }): ReactNode {
   const { t } = useTranslation();
   const lang = currentLanguage();
   const site = campaign?.sites.find((s) => s.id === close.site);
+  const where =
+    close.site !== null
+      ? `${t(`site.${close.site}`)}${site ? (lang === 'zh' ? `（${site.place}）` : ` (${site.place})`) : ''}`
+      : t('payments.close.outletPlace', { name: outletName ?? close.outlet ?? '' });
   const rows: [string, string, number, string][] = [
     ['issued', t('payments.close.issued'), close.tickets.issued, t('payments.close.unit.tickets')],
     ['served', t('payments.close.served'), close.tickets.served, t('payments.close.unit.tickets')],
@@ -45,19 +50,18 @@ function Sheet({ close, campaign }: { close: DayClose; campaign: Campaign | unde
     ['removed', t('payments.close.removed'), close.tickets.removed, t('payments.close.unit.tickets')],
     ['photographed', t('payments.close.photographed'), close.photographed, t('payments.close.unit.people')],
     ['confirmed', t('payments.close.confirmed'), close.confirmed, t('payments.close.unit.people')],
-  ];
+  ].filter(([key]) => close.site !== null || key === 'photographed' || key === 'confirmed') as [string, string, number, string][];
   return (
     <div className="gp-sheet">
-      <h1>{t('payments.close.title')}</h1>
+      <h1>{close.site !== null ? t('payments.close.title') : t('payments.close.outletTitle')}</h1>
       <div className="gp-sub">
         {campaign ? `${campaign.name[lang]} · ` : ''}
-        {t(`site.${close.site}`)}
-        {site ? (lang === 'zh' ? `（${site.place}）` : ` (${site.place})`) : ''} · {formatDay(close.date, lang, true)}
+        {where} · {formatDay(close.date, lang, true)}
       </div>
       <table>
         <thead>
           <tr>
-            <th>{t('payments.close.queue')}</th>
+            <th>{close.site !== null ? t('payments.close.queue') : t('payments.close.photos')}</th>
             <th className="num">{t('payments.close.number')}</th>
           </tr>
         </thead>
@@ -101,7 +105,8 @@ function Sheet({ close, campaign }: { close: DayClose; campaign: Campaign | unde
           </tr>
         </tbody>
       </table>
-      <div>{t('payments.close.electronicOnly')}</div>
+      <div>{close.site !== null ? t('payments.close.electronicOnly') : t('payments.close.outletElectronicOnly')}</div>
+      {close.site !== null ? <div>{t('payments.close.withoutMakeUps')}</div> : null}
       <div>{t('payments.close.generatedAt', { time: formatInstant(close.generatedAt) })}</div>
       <div className="gp-signs">
         {[t('payments.close.signCashier'), t('payments.close.signAgency'), t('payments.close.signSchool')].map((who) => (
@@ -115,9 +120,10 @@ function Sheet({ close, campaign }: { close: DayClose; campaign: Campaign | unde
   );
 }
 
-export function DayClosePanel({ site, date, campaign }: { site: string; date: string; campaign: Campaign | undefined }): ReactNode {
+/** The day-close of a site or of a make-up outlet (`outletName`: how the sheet names the outlet). */
+export function DayClosePanel({ place, date, campaign, outletName }: { place: ClosePlace; date: string; campaign: Campaign | undefined; outletName?: string | undefined }): ReactNode {
   const { t } = useTranslation();
-  const close = useQuery({ queryKey: paymentKeys.dayClose(site, date), queryFn: () => paymentsApi.dayClose(site, date) });
+  const close = useQuery({ queryKey: paymentKeys.dayClose(place, date), queryFn: () => paymentsApi.dayClose(place, date) });
   if (close.error) return <Alert type="error" showIcon title={close.error.message} />;
   if (!close.data) return <Spin />;
   const c = close.data;
@@ -131,7 +137,7 @@ export function DayClosePanel({ site, date, campaign }: { site: string; date: st
     </Col>
   );
   return (
-    <Flex vertical gap={16} data-testid="day-close" data-site={c.site} data-date={c.date}>
+    <Flex vertical gap={16} data-testid="day-close" data-site={c.site ?? undefined} data-outlet={c.outlet ?? undefined} data-date={c.date}>
       <style>{PRINT_CSS}</style>
       <Flex justify="flex-end">
         <Button icon={<PrinterOutlined />} onClick={() => window.print()} data-testid="close-print">
@@ -139,23 +145,27 @@ export function DayClosePanel({ site, date, campaign }: { site: string; date: st
         </Button>
       </Flex>
       <Row gutter={[12, 12]}>
-        {stat('issued', t('payments.close.issued'), c.tickets.issued)}
-        {stat('served', t('payments.close.served'), c.tickets.served)}
-        {stat('skipped', t('payments.close.skipped'), c.tickets.skipped)}
-        {stat('removed', t('payments.close.removed'), c.tickets.removed)}
+        {c.site !== null ? (
+          <>
+            {stat('issued', t('payments.close.issued'), c.tickets.issued)}
+            {stat('served', t('payments.close.served'), c.tickets.served)}
+            {stat('skipped', t('payments.close.skipped'), c.tickets.skipped)}
+            {stat('removed', t('payments.close.removed'), c.tickets.removed)}
+          </>
+        ) : null}
         {stat('photographed', t('payments.close.photographed'), c.photographed)}
         {stat('confirmed', t('payments.close.confirmed'), c.confirmed)}
         {stat('payments', t('payments.close.total'), c.payments.count)}
         {stat('amount', t('payments.col.amount'), formatFen(c.payments.amountFen))}
       </Row>
-      <Card size="small" title={t('payments.close.title')}>
+      <Card size="small" title={c.site !== null ? t('payments.close.title') : t('payments.close.outletTitle')}>
         <div style={{ maxWidth: 720, margin: '0 auto', overflowX: 'auto' }} data-testid="close-sheet">
-          <Sheet close={c} campaign={campaign} />
+          <Sheet close={c} campaign={campaign} outletName={outletName} />
         </div>
       </Card>
       {createPortal(
         <div className="gp-print-root">
-          <Sheet close={c} campaign={campaign} />
+          <Sheet close={c} campaign={campaign} outletName={outletName} />
         </div>,
         document.body,
       )}
