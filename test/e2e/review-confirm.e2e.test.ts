@@ -202,6 +202,30 @@ describe('the student confirms their own photo on the review screen; /my shows �
     await tablet.getByTestId('review-screen-idle').waitFor();
   });
 
+  it('a second pairing link opened in the tab already on that page (only its #code differs) pairs it without a reload', async () => {
+    await station.getByTestId('review-pair').click();
+    await station.getByTestId('review-pairing').waitFor();
+    await station.getByTestId('review-revoke').click();
+    await station.locator('.ant-popconfirm .ant-btn-primary').click();
+    await station.locator('[data-testid="review-screens-paired"][data-count="0"]').waitFor();
+    const revoked = await station.getByTestId('review-pairing-code').getAttribute('data-code');
+    await station.getByRole('button', { name: '重新生成配对码' }).click();
+    await expect
+      .poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '')
+      .toSatisfy((c: string) => /^\d{6}$/.test(c) && c !== revoked);
+    const code = (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
+    await expect.poll(async () => (await station.getByTestId('review-pairing-url').innerText()).trim()).toBe(`${server.baseUrl}/station/beijing-1/review#code=${code}`);
+    await station.getByTestId('review-pairing-close').click();
+
+    await tablet.getByTestId('review-screen-pair').waitFor({ timeout: 10_000 });
+    await tablet.evaluate('window.__sameDocument = true');
+    await tablet.evaluate(`window.location.hash = 'code=${code}'`);
+    await tablet.getByTestId('review-screen-idle').waitFor();
+    expect(await tablet.evaluate('window.__sameDocument === true')).toBe(true); // not reloaded
+    expect(new URL(tablet.url()).hash).toBe(''); // the code left the address bar
+    await station.locator('[data-testid="review-screens-paired"][data-count="1"]').waitFor({ timeout: 10_000 });
+  });
+
   it('a student with their phone confirms on /my: the shot awaiting them with 确认 / 重拍, then 已完成采集', async () => {
     const desk = await ApiClient.login(server.baseUrl, operator.username, operator.password);
     await desk.post('/api/checkins', { studentNo: SECOND, collectionCode: 'XUEXIN-REVIEW-CODE-0002', site: 'beijing' });

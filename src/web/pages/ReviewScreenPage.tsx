@@ -83,20 +83,30 @@ export default function ReviewScreenPage(): ReactNode {
   const [answered, setAnswered] = useState<{ outcome: 'confirmed' | 'retake'; photoId: string } | null>(null);
   const tried = useRef(false);
 
-  // The code in the address's fragment (#code=123456): used once, then removed from the address bar.
+  // The code in the address's fragment (#code=123456): used once, then removed from the address bar. A second
+  // pairing link opened in a tab already on this page changes only the fragment (no reload): it pairs too.
   useEffect(() => {
-    if (tried.current || !stationId) return;
-    tried.current = true;
-    const code = /code=(\d{6})/.exec(window.location.hash)?.[1];
-    if (!code) return;
-    window.history.replaceState(null, '', window.location.pathname);
-    reviewScreenApi
-      .pair(stationId, code)
-      .catch((e: Error) => setFragmentError(e.message))
-      .finally(() => {
-        setPairingFromUrl(false);
-        void queryClient.invalidateQueries({ queryKey: reviewKeys.screen(stationId) });
-      });
+    if (!stationId) return;
+    const pairFromFragment = () => {
+      const code = /code=(\d{6})/.exec(window.location.hash)?.[1];
+      if (!code) return;
+      window.history.replaceState(null, '', window.location.pathname);
+      setFragmentError(null);
+      setPairingFromUrl(true);
+      reviewScreenApi
+        .pair(stationId, code)
+        .catch((e: Error) => setFragmentError(e.message))
+        .finally(() => {
+          setPairingFromUrl(false);
+          void queryClient.invalidateQueries({ queryKey: reviewKeys.screen(stationId) });
+        });
+    };
+    if (!tried.current) {
+      tried.current = true;
+      pairFromFragment();
+    }
+    window.addEventListener('hashchange', pairFromFragment);
+    return () => window.removeEventListener('hashchange', pairFromFragment);
   }, [stationId, queryClient]);
 
   const state = useQuery({
