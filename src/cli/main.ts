@@ -26,6 +26,7 @@ import { addExportCommands } from './export-registry.js';
 import { addRetentionCommands } from './retention.js';
 import { addBlobsCommands } from './blobs.js';
 import { addBackupCommands } from './backup.js';
+import { acquireServeLock, explainStartFailure } from './serve-start.js';
 
 // Services only some commands use are loaded by those commands, so that `gradphoto users add` (which tests and
 // scripts spawn many times) starts without the roster parser, the photo, payment, reminder and retention code.
@@ -114,7 +115,28 @@ program
   .description('start the server (API + web app) on $PORT (default 8080)')
   .option('--port <port>', 'port (overrides $PORT)')
   .action(async (opts: { port?: string }) => {
+    // A failure before the server listens is said in both languages, naming the setting to change (serve-start.ts).
+    let lock: { release(): void; note(url: string): void } | null = null;
+    try {
+      await serve(opts, (l) => (lock = l));
+    } catch (e) {
+      (lock as { release(): void } | null)?.release();
+      throw explainStartFailure(e, { port: opts.port ? Number(opts.port) : Number(process.env.PORT ?? 8080), host: process.env.HOST, dataDir: path.resolve(globals().data ?? process.env.GRADPHOTO_DATA ?? 'data') });
+    }
+  });
+
+async function serve(opts: { port?: string }, locked: (lock: { release(): void; note(url: string): void }) => void): Promise<void> {
     const cfg = config();
+    // One server per SQLite data directory; several processes share a PostgreSQL database instead.
+    const lock = cfg.databaseUrl ? null : acquireServeLock(cfg.dataDir);
+    if (lock) locked(lock);
+    // Ctrl-C while starting: the lock is released (migrations are one transaction: nothing is left half-done).
+    const startingStop = () => {
+      lock?.release();
+      process.exit(130);
+    };
+    process.once('SIGINT', startingStop);
+    process.once('SIGTERM', startingStop);
     const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, photoAnalysis: 'thread', orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
     const [{ purgeExpiredAuthRecords }, { purgeFinishedJobs, startJobRunner }, { purgeSigninLinks }, { sweepOrphanBlobs }, { startRetentionScheduler }, { runReminders }] = await Promise.all([
       lazy.auth(),
@@ -128,7 +150,6 @@ program
     // and not on the first upload after a restart (T10: issue 11 section 3). A failure is the first upload's to report.
     const warm = deps.photos.warmUp().catch((e: unknown) => e);
     const { campaign, created } = await ensureActiveCampaign(deps, SYSTEM);
-    const admin = await ensureFirstAdmin(deps, SYSTEM);
     await purgeExpiredAuthRecords(deps);
     await purgeIdempotencyKeys(deps);
     await Promise.all([purgeFinishedJobs(deps), purgeSigninLinks(deps)]);
@@ -139,8 +160,16 @@ program
     const { buildApp } = await import('../http/app.js');
     const app = await buildApp({ deps, config: { ...cfg, publicUrl: deps.publicUrl }, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
     const port = opts.port ? Number(opts.port) : cfg.port;
-    const address = await app.listen({ port, host: cfg.host });
+    const address = await app.listen({ port, host: cfg.host }).catch(async (e: unknown) => {
+      await app.close().catch(() => undefined);
+      await deps.close().catch(() => undefined);
+      throw e;
+    });
     const url = address.replace('127.0.0.1', 'localhost');
+    lock?.note(url);
+    // The first admin is made once the server listens, so that a start that fails before (a busy port) does not
+    // make an account whose password was never shown.
+    const admin = await ensureFirstAdmin(deps, SYSTEM);
     const lines = [
       '',
       `gradphoto 已启动 / is running: ${url}`,
@@ -183,11 +212,14 @@ program
       await mailRunner?.stop();
       await app.close();
       await deps.close();
+      lock?.release();
       process.exit(0);
     };
+    process.removeListener('SIGINT', startingStop);
+    process.removeListener('SIGTERM', startingStop);
     process.once('SIGINT', () => void stop());
     process.once('SIGTERM', () => void stop());
-  });
+}
 
 // ---- demo -----------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import {
 import { createRequire } from 'node:module';
 import type pgModule from 'pg';
 import { AppError } from '../domain/errors.js';
+import { redactUrlCredentials } from '../domain/redact-url.js';
 import * as foundation from './migrations/0001-foundation.js';
 import * as scheduleBookings from './migrations/0002-schedule-bookings.js';
 import * as totpReplay from './migrations/0003-totp-replay.js';
@@ -47,6 +48,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface Db {
   db: KyselyType<Database>;
   dialect: DialectName;
+  /** what refusals name: the PostgreSQL URL without its credentials, or the SQLite file */
+  location?: string;
   destroy(): Promise<void>;
 }
 
@@ -62,9 +65,22 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite runs DDL inside transactions, although Kysely's adapter says it does not: saying so makes the migrator
+ * run the pending migrations in one transaction, so a start-up killed or failing in the middle of a migration
+ * (Ctrl-C at the first `npm start`, a power cut during an upgrade) leaves the database as it was before, not
+ * half-migrated and refusing every later start (outside test: "duplicate column name" for ever after).
+ * No migration uses a statement SQLite refuses in a transaction (PRAGMA foreign_keys, VACUUM).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 function createSqliteDialect(file: string): Dialect {
   return {
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createDriver: (): Driver =>
       new ImmediateSqliteDriver({
         database: async () => {
@@ -125,17 +141,25 @@ export function openDatabase(opts: OpenDatabaseOptions): Db {
       process.emitWarning(`PostgreSQL idle connection error: ${err.message}`);
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', destroy: () => db.destroy() };
+    return { db, dialect: 'postgres', location: redactUrlCredentials(opts.databaseUrl), destroy: () => db.destroy() };
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const file = sqliteDatabaseFile(opts.dataDir);
   const db = new Kysely<Database>({ dialect: createSqliteDialect(file) });
-  return { db, dialect: 'sqlite', destroy: () => db.destroy() };
+  return { db, dialect: 'sqlite', location: file, destroy: () => db.destroy() };
 }
 
 const MIGRATIONS = { '0001-foundation': foundation, '0002-schedule-bookings': scheduleBookings, '0003-totp-replay': totpReplay, '0004-photos': photos, '0006-mail-jobs': mailJobs, '0005-stations': stations, '0007-oidc': oidc, '0008-audit-keyed': auditKeyed, '0009-idempotency-state': idempotencyState, '0010-login-throttle': loginThrottle, '0011-checkin-queue': checkinQueue, '0012-payments': payments, '0013-review-confirmation': reviewConfirmation, '0014-one-called-per-station': oneCalledPerStation, '0015-registry-exports': registryExports, '0016-registry-answers': registryAnswers, '0017-prints': prints, '0018-makeup': makeup, '0019-retention': retention, '0020-dashboard-indexes': dashboardIndexes, '0021-audit-pending': auditPending, '0022-installation': installation, '0023-key-checks': keyChecks, '0024-payment-outlet': paymentOutlet };
 
 export type { MigrationContext };
+
+/** Connection refusals of Node and PostgreSQL: no such host, nothing listening, wrong password or database, starting up. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', '28P01', '28000', '3D000', '57P03']);
+
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE.has(code);
+}
 
 /** `context` carries what a migration needs from outside the database (the audit key for 0008). `upTo`: tests only. */
 export async function migrateToLatest(handle: Db, context: MigrationContext, upTo?: keyof typeof MIGRATIONS): Promise<void> {
@@ -148,6 +172,12 @@ export async function migrateToLatest(handle: Db, context: MigrationContext, upT
   const migrator = new Migrator({ db: handle.db, provider });
   const { error, results } = upTo ? await migrator.migrateTo(upTo) : await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
+  // Not a migration that failed: the database was never reached (server down, wrong host, password or name).
+  if (error && !failed && isUnreachable(error)) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const where = handle.location ?? handle.dialect;
+    throw new AppError('DATABASE_UNAVAILABLE', { params: { where, reason }, details: { where }, message: `the database ${where} cannot be reached: ${reason}` });
+  }
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error);
     const migration = failed?.migrationName ?? '?';

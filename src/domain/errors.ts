@@ -68,6 +68,8 @@ export const ERROR_CODES = [
   'REVIEW_SCREEN_NOT_PAIRED',
   'KEY_UNAVAILABLE',
   'DATABASE_MIGRATION_FAILED',
+  // the database cannot be reached at all (PostgreSQL down, wrong host, password or database name)
+  'DATABASE_UNAVAILABLE',
   // the photo store (issue 11 section 1): an S3-compatible store that cannot be reached, refuses or answers 5xx
   'BLOB_STORE_UNAVAILABLE',
   'BLOB_STORE_OTHER_INSTALLATION',

@@ -134,8 +134,12 @@ const ERROR_MESSAGES: Record<ErrorCode, Text> = {
   },
   KEY_UNAVAILABLE: { zh: '无法读取加密密钥：{reason}', en: 'The encryption key cannot be read: {reason}' },
   DATABASE_MIGRATION_FAILED: {
-    zh: '数据库升级失败（迁移 {migration}）：{reason}。数据库停留在该迁移之前的状态；请修复原因后重新启动',
-    en: 'The database upgrade failed (migration {migration}): {reason}. The database stays as it was before that migration; fix the cause and start again',
+    zh: '数据库升级失败（迁移 {migration}）：{reason}。数据库保持升级前的状态（各迁移在同一事务中执行）；请修复原因后重新启动',
+    en: 'The database upgrade failed (migration {migration}): {reason}. The database stays as it was before the upgrade (the migrations run in one transaction); fix the cause and start again',
+  },
+  DATABASE_UNAVAILABLE: {
+    zh: '无法连接数据库 {where}：{reason}。请检查 DATABASE_URL（主机、端口、用户名、密码、数据库名）以及数据库服务是否在运行',
+    en: 'The database {where} cannot be reached: {reason}. Check DATABASE_URL (host, port, user, password, database name) and that the database server is running',
   },
   MAIL_ADDRESS_INVALID: { zh: '邮箱地址无效：{address}', en: 'Invalid e-mail address: {address}' },
   BLOB_STORE_OTHER_INSTALLATION: {

@@ -1,12 +1,17 @@
 // What `gradphoto serve` says when it refuses to start (issue 11 outside test): a photo store that cannot be reached
 // is named, with the fact that nothing started, in Chinese and English (it used to say only "照片存储暂时不可用…本次
-// 操作未完成"); an audit key that is not the log's is refused in Chinese and English.
+// 操作未完成"); an audit key that is not the log's is refused in Chinese and English. Outside test of 2026-12-04:
+// a busy port, a bad PORT or HOST, a data directory that is a file, an unreachable PostgreSQL were Node's or the
+// validator's English naming no setting; a busy port made the first admin whose password was then never shown;
+// a second serve on the same SQLite data directory started beside the first.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { runGradphoto } from '../support/gradphoto-cli.js';
+import { serve, stop } from '../support/serve-process.js';
 
 const BASE_ENV = { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_AUDIT_KEY: '', GRADPHOTO_PHOTO_KEY: '', BLOB_STORE_URL: '', SMTP_URL: '', GRADPHOTO_LANG: '', HOST: '127.0.0.1', PORT: '0' };
 
@@ -36,5 +41,79 @@ describe('gradphoto serve refuses to start, saying why', { timeout: 180_000 }, (
     expect(res.stderr).toContain('审计密钥');
     expect(res.stderr).toContain('服务未启动');
     expect(res.stderr).toMatch(/the audit key .* is not the one this audit log is written with/);
+  });
+
+  it('a busy port: named with PORT and --port, in both languages; no first admin is made, so the next start shows its password', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const data = path.join(dir, 'busy');
+    try {
+      const res = await run(['--data', data, 'serve', '--port', String(port)], {});
+      expect(res.code, res.stderr).toBe(1);
+      expect(res.stderr).toContain(`端口 ${port} 已被占用（也许 gradphoto 已在运行）：请停止占用它的程序，或用 PORT=… 或 --port 换一个端口，gradphoto 未启动。`);
+      expect(res.stderr).toContain(`Port ${port} is already in use (is gradphoto already running?)`);
+      expect(res.stderr).not.toMatch(/EADDRINUSE|\n\s+at /);
+    } finally {
+      blocker.close();
+    }
+    const started = await serve({ ...BASE_ENV }, data);
+    try {
+      expect(started.output()).toContain('首个管理员账号');
+      expect(started.output()).toMatch(/密码 \/ password:\s+\S{12,}/);
+    } finally {
+      await stop(started);
+    }
+  });
+
+  it('one server per SQLite data directory: a second serve is refused naming the first; once it stopped (or was killed) the next one starts', async () => {
+    const data = path.join(dir, 'twice');
+    const first = await serve({ ...BASE_ENV }, data);
+    let firstStopped = false;
+    try {
+      const second = await run(['--data', data, 'serve'], {});
+      expect(second.code, second.stderr).toBe(1);
+      expect(second.stderr).toContain(`数据目录 ${data} 已由另一个 gradphoto serve 使用（进程 ${first.child.pid}，${first.url.replace('127.0.0.1', 'localhost')}`);
+      expect(second.stderr).toContain(`The data directory ${data} is already served by another gradphoto serve (process ${first.child.pid}`);
+      expect(second.stderr).toContain('gradphoto did not start');
+      // killed (kill -9): its lock is left behind, and taken over
+      await new Promise<void>((resolve) => {
+        first.child.once('close', () => resolve());
+        first.child.kill('SIGKILL');
+      });
+      firstStopped = true;
+      expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(true);
+      const third = await serve({ ...BASE_ENV }, data);
+      await stop(third);
+      // stopped cleanly: the lock is gone
+      expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(false);
+    } finally {
+      if (!firstStopped) await stop(first);
+    }
+  });
+
+  it('a bad PORT, a data directory that is a file, an unknown HOST, an unreachable PostgreSQL: each names its setting, in both languages', async () => {
+    const port = await run(['--data', path.join(dir, 'port'), 'serve'], { PORT: 'abc' });
+    expect(port.code).toBe(1);
+    expect(port.stderr).toContain('环境变量不正确：');
+    expect(port.stderr).toContain('PORT:');
+    expect(port.stderr).toContain('The environment is not valid:');
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    const data = await run(['--data', file, 'serve'], {});
+    expect(data.code).toBe(1);
+    expect(data.stderr).toContain(`数据目录 ${file} 无法创建或写入`);
+    expect(data.stderr).toContain('GRADPHOTO_DATA=… 或 --data');
+    expect(data.stderr).toContain(`The data directory ${file} cannot be created or written`);
+    const host = await run(['--data', path.join(dir, 'host'), 'serve'], { HOST: 'no-such-host.invalid' });
+    expect(host.code).toBe(1);
+    expect(host.stderr).toContain('无法在 no-such-host.invalid 上监听');
+    expect(host.stderr).toContain('HOST must be an address of this machine');
+    const pg = await run(['--lang', 'en', '--data', path.join(dir, 'pg'), 'serve'], { DATABASE_URL: 'postgres://someone:secret-pw@127.0.0.1:1/nodb' });
+    expect(pg.code).toBe(1);
+    expect(pg.stderr).toContain('The database postgres://…@127.0.0.1:1/nodb cannot be reached: connect ECONNREFUSED');
+    expect(pg.stderr).toContain('Check DATABASE_URL');
+    expect(pg.stderr).not.toContain('secret-pw');
+    expect(pg.stderr).not.toContain('migration');
   });
 });

@@ -122,8 +122,8 @@ async function createAppendOnlyTriggers(tx: Kysely<any>, dialect: 'sqlite' | 'po
 export async function up(db: Kysely<any>, dialect: 'sqlite' | 'postgres', context: MigrationContext = {}): Promise<void> {
   const key = context.auditKey;
   if (!key) throw new Error('migration 0008 needs the audit key (keys/audit.key or GRADPHOTO_AUDIT_KEY)');
-  // PostgreSQL runs each migration in a transaction already; SQLite's migrator does not, and a half
-  // re-keyed chain must never be left behind.
+  // The migrator runs the pending migrations in a transaction on both databases (src/db/database.ts); called
+  // outside one, this makes its own: a half re-keyed chain must never be left behind.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const work = async (tx: Kysely<any>) => {
     await rekeyChain(tx, key);
