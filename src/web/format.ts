@@ -82,3 +82,13 @@ export function addDays(date: string, days: number): string {
   day.setUTCDate(day.getUTCDate() + days);
   return day.toISOString().slice(0, 10);
 }
+
+/** "label：" in Chinese, "label: " in English (full-width punctuation only in Chinese text). */
+export function labelled(label: string, lang: Language): string {
+  return lang === 'zh' ? `${label}：` : `${label}: `;
+}
+
+/** "text（note）" in Chinese, "text (note)" in English. */
+export function withNote(text: string, note: string, lang: Language): string {
+  return lang === 'zh' ? `${text}（${note}）` : `${text} (${note})`;
+}

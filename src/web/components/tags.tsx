@@ -2,6 +2,8 @@ import { Tag, Tooltip } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
+import { labelled } from '../format.js';
+import { currentLanguage } from '../i18n/index.js';
 import type { DecisionSchema, RuleSchema } from '../../contracts/common.js';
 
 export type Decision = z.infer<typeof DecisionSchema>;
@@ -26,7 +28,7 @@ export function RuleTag({ rule, showName = false }: { rule: Rule | null; showNam
   const { t } = useTranslation();
   if (!rule) return null;
   return (
-    <Tooltip title={`${rule}：${t(`ruleDesc.${rule}`)}`}>
+    <Tooltip title={`${labelled(rule, currentLanguage())}${t(`ruleDesc.${rule}`)}`}>
       <Tag color="geekblue" variant="outlined" data-rule={rule} style={{ marginInlineEnd: 4, cursor: 'help' }}>
         {showName ? `${rule} ${t(`ruleName.${rule}`)}` : rule}
       </Tag>

@@ -10,7 +10,7 @@ import { ProgressOverview } from '../components/charts/ProgressOverview.js';
 import { DashboardCards } from '../components/dashboard/DashboardCards.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { StudentTable } from '../components/StudentTable.js';
-import { formatDay, formatWindow } from '../format.js';
+import { formatDay, formatWindow, labelled } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { can, useUser } from '../session.js';
 import { useDepartmentOptions } from '../useDepartments.js';
@@ -121,7 +121,7 @@ function RemindCard({ department }: { department: string }): ReactNode {
       void message.success(t('progress.remindDone', { queued: r.queued, skipped: r.skipped, recent: r.recentlyReminded, noAddress: r.noAddress, invalid: r.invalidAddress }), 8);
       void queryClient.invalidateQueries({ queryKey: progressKeys.all });
     },
-    onError: (error) => void message.error(`${t('progress.remindFailed')}：${(error as Error).message}`),
+    onError: (error) => void message.error(`${labelled(t('progress.remindFailed'), currentLanguage())}${(error as Error).message}`),
   });
   if (!can(me, 'student.remind')) return null;
   const item = (which: 'not-booked' | 'no-show', n: number | undefined, label: string) => (
@@ -177,7 +177,7 @@ export default function DepartmentPage(): ReactNode {
 
   return (
     <>
-      <PageHeader title={department ? `${t('department.title')}：${department}` : t('department.title')} crumbs={[{ title: t('menu.department') }]} extra={picker} />
+      <PageHeader title={department ? `${labelled(t('department.title'), currentLanguage())}${department}` : t('department.title')} crumbs={[{ title: t('menu.department') }]} extra={picker} />
       {isLoading ? (
         <Skeleton active />
       ) : !department ? (

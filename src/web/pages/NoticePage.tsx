@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import type { Notice } from '../../contracts/notice.js';
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { ErrorResult } from '../components/ErrorResult.js';
+import { labelled } from '../format.js';
 import { currentLanguage } from '../i18n/index.js';
 import { LanguageSwitch } from '../layout/AppLayout.js';
 import { useIsMobile } from '../useIsMobile.js';
@@ -63,7 +64,8 @@ function DayTable({ table }: { table: Table }): ReactNode {
             </Flex>
             <div style={{ margin: '4px 0' }}>{row.departments.join(separator)}</div>
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-              {table.columns.codeBy}：{row.codeBy}
+              {labelled(table.columns.codeBy, currentLanguage())}
+              {row.codeBy}
             </Typography.Text>
           </div>
         ))}

@@ -8,7 +8,7 @@ import type { BusiestWindowSchema, PlanDaySchema, PlanResponse } from '../../con
 import { endpoints, queryKeys } from '../api/endpoints.js';
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
-import { formatDay, formatWindow } from '../format.js';
+import { formatDay, formatWindow, labelled, withNote } from '../format.js';
 import { currentLanguage, type Language } from '../i18n/index.js';
 
 type PlanDay = z.infer<typeof PlanDaySchema>;
@@ -170,7 +170,8 @@ function DayTable({ days, movedFrom, testId }: { days: PlanDay[]; movedFrom?: Ma
               <Tooltip
                 title={day.windows.map((w) => (
                   <div key={w.start} style={{ fontVariantNumeric: 'tabular-nums' }}>
-                    {formatWindow(w)}：{w.load} / {w.capacity}（{percent(w.ratio)}）
+                    {labelled(formatWindow(w), lang)}
+                    {withNote(`${w.load} / ${w.capacity}`, percent(w.ratio), lang)}
                   </div>
                 ))}
               >

@@ -6,6 +6,8 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CheckInResponse } from '../../../contracts/queue.js';
 import { beijingDateTime, stationLabel } from './station.js';
+import { labelled } from '../../format.js';
+import { currentLanguage } from '../../i18n/index.js';
 
 const RECEIPT_CSS = `
 .desk-receipt { display: none; }
@@ -34,18 +36,22 @@ function Receipt({ issued }: { issued: IssuedTicket }): ReactNode {
       <div className="title">{t('desk.receipt.title')}</div>
       <div className="number">{ticket.number}</div>
       <div>
-        {t('desk.receipt.site')}：{t(`site.${ticket.site}`)}
+        {labelled(t('desk.receipt.site'), currentLanguage())}
+        {t(`site.${ticket.site}`)}
       </div>
       <div>
-        {t('desk.receipt.time')}：{beijingDateTime(issued.issuedAt)}
+        {labelled(t('desk.receipt.time'), currentLanguage())}
+        {beijingDateTime(issued.issuedAt)}
       </div>
       {ticket.etaMinutes !== null ? (
         <div>
-          {t('desk.receipt.eta')}：{t('desk.receipt.etaValue', { minutes: ticket.etaMinutes })}
+          {labelled(t('desk.receipt.eta'), currentLanguage())}
+          {t('desk.receipt.etaValue', { minutes: ticket.etaMinutes })}
         </div>
       ) : null}
       <div>
-        {t('desk.receipt.name')}：{student.name}
+        {labelled(t('desk.receipt.name'), currentLanguage())}
+        {student.name}
       </div>
       <div className="notice">{t('desk.receipt.notice')}</div>
     </div>
@@ -75,7 +81,7 @@ export function TicketResult({ issued }: { issued: IssuedTicket }): ReactNode {
           </span>
           {ticket.etaMinutes !== null && !called ? <span>{t('desk.eta', { minutes: ticket.etaMinutes })}</span> : null}
           <span>
-            {t('desk.codeLast4')}：
+            {labelled(t('desk.codeLast4'), currentLanguage())}
             <strong style={{ fontSize: 22, fontFamily: 'monospace', letterSpacing: 2 }} data-testid="desk-ticket-last4">
               {codeLast4}
             </strong>
