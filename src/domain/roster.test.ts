@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RosterField, RosterIssue, RosterStudent, RowValidationContext } from './roster.js';
-import { countKnownHeaders, fieldForHeader, mapHeaders, rowIssue, validateRosterRow } from './roster.js';
+import { countKnownHeaders, fieldForHeader, mapHeaders, MAX_SHOWN_VALUE_CHARS, rowIssue, shownValue, validateRosterRow } from './roster.js';
 
 // A few departments of the demo campaign (src/services/demo/campaign-2024.json), copied inline.
 const DEPARTMENTS: ReadonlySet<string> = new Set(['物理学院', '深圳研究生院', '法学院', '光华管理学院']);
@@ -42,6 +42,9 @@ function issuesOf(row: number, c: Partial<Record<RosterField, string>>, ctx = ZH
   if (r.ok) throw new Error(`expected row ${row} to be invalid, got ${JSON.stringify(r.student)}`);
   return r.issues;
 }
+
+/** A value the same in both languages, as an issue carries it. */
+const both = (text: string) => ({ zh: text, en: text });
 
 function studentOf(c: Partial<Record<RosterField, string>>, ctx = ZH_CTX): RosterStudent {
   const r = validateRosterRow(2, c, ctx);
@@ -234,7 +237,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
       {
         row: 12,
         column: '预计毕业时间',
-        value: '2024-13',
+        value: both('2024-13'),
         message: { zh: '第 12 行 “预计毕业时间”: “2024-13” 不是有效的年月', en: 'Row 12, "预计毕业时间": "2024-13" is not a valid year-month' },
       },
     ]);
@@ -246,7 +249,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
       {
         row: 7,
         column: 'Expected_Term',
-        value: '2024-00',
+        value: both('2024-00'),
         message: { zh: '第 7 行 “Expected_Term”: “2024-00” 不是有效的年月', en: 'Row 7, "Expected_Term": "2024-00" is not a valid year-month' },
       },
     ]);
@@ -268,9 +271,6 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
     ['department', '不存在学院', '“不存在学院” 不是本次采集活动的院系', 'is not a department of this campaign'],
     ['department', '物理', '“物理” 不是本次采集活动的院系', 'is not a department of this campaign'],
     ['studentNo', '2101-110001', '“2101-110001” 不是有效的学号（只能包含字母和数字）', 'is not a valid student number (letters and digits only)'],
-    ['nationalId', '110105194912310021', '“110105194912310021” 的校验位错误', 'has a wrong check digit'],
-    ['nationalId', '110105199902301237', '“110105199902301237” 中的出生日期无效', 'holds an invalid date of birth'],
-    ['nationalId', '11010519491231002', '“11010519491231002” 不是 18 位身份证号', 'is not an 18-character national ID number'],
     ['email', 'zhang@', '“zhang@” 不是有效的邮箱地址', 'is not a valid e-mail address'],
     ['email', 'a b@example.com', '“a b@example.com” 不是有效的邮箱地址', 'is not a valid e-mail address'],
     ['phone', '1380013800', '“1380013800” 不是有效的 11 位手机号', 'is not a valid 11-digit mobile number'],
@@ -283,7 +283,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
     const [issue] = issues;
     expect(issue!.row).toBe(12);
     expect(issue!.column).toBe(header);
-    expect(issue!.value).toBe(raw);
+    expect(issue!.value).toEqual(both(raw));
     expect(issue!.message.zh).toBe(`第 12 行 “${header}”: ${zhTail}`);
     expect(issue!.message.en).toBe(`Row 12, "${header}": "${raw}" ${enTail}`);
   });
@@ -297,7 +297,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
         if (empty === undefined) delete c[field];
         else c[field] = empty;
         expect(issuesOf(5, c)).toEqual([
-          { row: 5, column: header, value: '', message: { zh: `第 5 行 “${header}”: 不能为空`, en: `Row 5, "${header}": must not be empty` } },
+          { row: 5, column: header, value: both(''), message: { zh: `第 5 行 “${header}”: 不能为空`, en: `Row 5, "${header}": must not be empty` } },
         ]);
       }
     },
@@ -326,7 +326,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
         phone: '123',
       }),
     );
-    expect(issues.map((i) => [i.column, i.value])).toEqual(
+    expect(issues.map((i) => [i.column, i.value?.zh])).toEqual(
       expect.arrayContaining([
         ['学号', ''],
         ['院系', '不存在学院'],
@@ -335,7 +335,7 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
         ['预计毕业时间', '2024-13'],
         ['毕业类型', ''],
         ['在职', '也许'],
-        ['身份证号', '110105194912310021'],
+        ['身份证号', '11**************21'],
         ['手机', '123'],
       ]),
     );
@@ -361,17 +361,126 @@ describe('validateRosterRow: every bad value yields an issue with row, column as
   });
 });
 
+describe('validateRosterRow: an ID number in an error is masked as everywhere else (finding M4, rule A3)', () => {
+  it.each([
+    // a real ID with one digit mistyped is the real ID: the error names row, column and problem, not the number
+    ['110105194912310021', '11**************21', '的校验位错误', 'has a wrong check digit'],
+    ['110105199902301237', '11**************37', '中的出生日期无效', 'holds an invalid date of birth'],
+    ['11010519491231002', '11*************02', '不是 18 位身份证号', 'is not an 18-character national ID number'],
+    ['11010', '*****', '不是 18 位身份证号', 'is not an 18-character national ID number'],
+  ])('%j → %j', (raw, masked, zhTail, enTail) => {
+    const issues = issuesOf(6, cells({ nationalId: raw }));
+    expect(issues).toEqual([
+      {
+        row: 6,
+        column: '身份证号',
+        value: both(masked),
+        message: { zh: `第 6 行 “身份证号”: “${masked}” ${zhTail}`, en: `Row 6, "身份证号": "${masked}" ${enTail}` },
+      },
+    ]);
+    expect(JSON.stringify(issues)).not.toContain(raw);
+  });
+
+  it('masks it under an English header too, and with a character no cell may hold (written out, not obeyed)', () => {
+    const [en] = issuesOf(4, cells({ nationalId: '110105194912310021' }), EN_CTX);
+    expect(en!.column).toBe('national_id');
+    expect(en!.message.en).toBe('Row 4, "national_id": "11**************21" has a wrong check digit');
+    const issues = issuesOf(4, cells({ nationalId: '\u202E110105194912310021' }));
+    expect(issues.map((i) => i.value)).toEqual([both(`‹U+202E›1${'*'.repeat(15)}21`)]);
+    expect(issues[0]!.message.zh).toContain('含有不允许的字符 U+202E');
+    expect(JSON.stringify(issues)).not.toContain('110105194912310021');
+  });
+
+  it('a huge cell in the ID column is masked, then shortened', () => {
+    const [issue] = issuesOf(8, cells({ nationalId: '1'.repeat(40_000) }));
+    expect(issue!.value).toEqual({ zh: `11${'*'.repeat(98)}…（共 40,000 个字符）`, en: `11${'*'.repeat(98)}… (40,000 characters)` });
+  });
+});
+
+describe('validateRosterRow: a long cell is shortened wherever an error names it (finding M4)', () => {
+  const HUGE = '张'.repeat(40_000);
+  const HEAD = '张'.repeat(MAX_SHOWN_VALUE_CHARS);
+
+  it('a 40,000-character name: the value is its first 100 characters and its length, in each language', () => {
+    const issues = issuesOf(8, cells({ name: HUGE }));
+    expect(issues).toEqual([
+      {
+        row: 8,
+        column: '姓名',
+        value: { zh: `${HEAD}…（共 40,000 个字符）`, en: `${HEAD}… (40,000 characters)` },
+        message: { zh: '第 8 行 “姓名”: 内容过长（最多 100 个字符）', en: 'Row 8, "姓名": is too long (at most 100 characters)' },
+      },
+    ]);
+  });
+
+  it('a message that repeats the value repeats it shortened', () => {
+    const [issue] = issuesOf(8, cells({ department: HUGE }));
+    expect(issue!.message).toEqual({
+      zh: `第 8 行 “院系”: 内容过长（最多 100 个字符）`,
+      en: 'Row 8, "院系": is too long (at most 100 characters)',
+    });
+    const [level] = issuesOf(8, cells({ level: HUGE }));
+    expect(level!.message).toEqual({
+      zh: `第 8 行 “层次”: “${HEAD}…（共 40,000 个字符）” 不是有效的层次（应为 硕士 或 博士）`,
+      en: `Row 8, "层次": "${HEAD}… (40,000 characters)" is not a valid level (master or doctor)`,
+    });
+    // every issue of every column stays short
+    const all = issuesOf(8, cells({ studentNo: 'A'.repeat(40_000), name: HUGE, department: HUGE, level: HUGE, expectedTerm: HUGE, email: HUGE, phone: HUGE }));
+    expect(all.length).toBeGreaterThanOrEqual(7);
+    for (const i of all) expect(JSON.stringify(i).length).toBeLessThan(1_000);
+  });
+
+  it('a long value with a character no cell may hold: the head is written out, the length is the cell’s', () => {
+    const [issue] = issuesOf(3, cells({ name: `\u202E${'x'.repeat(39_999)}` }));
+    expect(issue!.value).toEqual({ zh: `‹U+202E›${'x'.repeat(99)}…（共 40,000 个字符）`, en: `‹U+202E›${'x'.repeat(99)}… (40,000 characters)` });
+    expect(issue!.message.en).toBe(
+      `Row 3, "姓名": "‹U+202E›${'x'.repeat(99)}… (40,000 characters)" contains characters that are not allowed: U+202E (NUL, control characters, bidi controls or lone surrogates)`,
+    );
+  });
+});
+
+describe('shownValue', () => {
+  it('keeps a value of up to 100 characters as it is', () => {
+    expect(shownValue('')).toEqual(both(''));
+    expect(shownValue('a'.repeat(100))).toEqual(both('a'.repeat(100)));
+  });
+
+  it('cuts a longer one after 100 characters and gives its length, grouped by thousands', () => {
+    expect(shownValue('a'.repeat(101))).toEqual({ zh: `${'a'.repeat(100)}…（共 101 个字符）`, en: `${'a'.repeat(100)}… (101 characters)` });
+    expect(shownValue('b'.repeat(1_234_567)).en).toBe(`${'b'.repeat(100)}… (1,234,567 characters)`);
+  });
+
+  it('counts a surrogate pair as one character and never cuts one in two', () => {
+    expect(shownValue('𠮷'.repeat(100))).toEqual(both('𠮷'.repeat(100))); // 200 UTF-16 units, 100 characters
+    expect(shownValue(`a${'𠮷'.repeat(100)}`)).toEqual({ zh: `a${'𠮷'.repeat(99)}…（共 101 个字符）`, en: `a${'𠮷'.repeat(99)}… (101 characters)` });
+  });
+
+  it('writes out the characters no cell may hold', () => {
+    expect(shownValue('张\u0000三')).toEqual(both('张‹U+0000›三'));
+  });
+});
+
 describe('rowIssue', () => {
   it('formats extra parameters', () => {
     expect(rowIssue(14, '学号', '2101110001', 'duplicateStudentNo', { other: 3 })).toEqual({
       row: 14,
       column: '学号',
-      value: '2101110001',
+      value: both('2101110001'),
       message: {
         zh: '第 14 行 “学号”: 学号 “2101110001” 与第 3 行重复',
         en: 'Row 14, "学号": student number "2101110001" repeats row 3',
       },
     });
+  });
+});
+
+describe('rowIssue: a long repeated student number (finding M4)', () => {
+  it('is shortened in the value and in the message', () => {
+    const no = '7'.repeat(5_000);
+    const issue = rowIssue(9, '学号', no, 'duplicateStudentNo', { other: 2 });
+    expect(issue.value).toEqual({ zh: `${'7'.repeat(100)}…（共 5,000 个字符）`, en: `${'7'.repeat(100)}… (5,000 characters)` });
+    expect(issue.message.zh).toBe(`第 9 行 “学号”: 学号 “${'7'.repeat(100)}…（共 5,000 个字符）” 与第 2 行重复`);
+    expect(issue.message.en).toBe(`Row 9, "学号": student number "${'7'.repeat(100)}… (5,000 characters)" repeats row 2`);
   });
 });
 
@@ -390,7 +499,7 @@ describe('validateRosterRow: characters no cell may hold (issue 8 finding 11)', 
       {
         row: 7,
         column: '姓名',
-        value: shown,
+        value: both(shown),
         message: {
           zh: `第 7 行 “姓名”: “${shown}” 含有不允许的字符 ${chars}（空字符、控制字符、文字方向控制符或不成对的代理项）`,
           en: `Row 7, "姓名": "${shown}" contains characters that are not allowed: ${chars} (NUL, control characters, bidi controls or lone surrogates)`,
@@ -401,7 +510,7 @@ describe('validateRosterRow: characters no cell may hold (issue 8 finding 11)', 
 
   it('refuses them in any column, once per cell', () => {
     const issues = issuesOf(3, cells({ department: '物理\u202E学院', email: 'a\u0000@pku.edu.cn' }));
-    expect(issues.map((i) => [i.column, i.value])).toEqual([
+    expect(issues.map((i) => [i.column, i.value?.en])).toEqual([
       ['院系', '物理‹U+202E›学院'],
       ['邮箱', 'a‹U+0000›@pku.edu.cn'],
     ]);

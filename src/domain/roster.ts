@@ -1,7 +1,7 @@
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import type { Text } from './i18n.js';
 import { fill } from './i18n.js';
-import { validateNationalId } from './national-id.js';
+import { maskNationalId, validateNationalId } from './national-id.js';
 import type { Term } from './term.js';
 import { parseTerm } from './term.js';
 
@@ -135,7 +135,8 @@ export function fieldLabel(field: RosterField): Text {
 export interface RosterIssue {
   row: number | null;
   column: string | null;
-  value: string | null;
+  /** the cell as the error shows it, in each language (shownValue): never the raw cell */
+  value: Text | null;
   message: Text;
 }
 
@@ -167,17 +168,58 @@ const PROBLEMS = {
 
 export type RosterProblem = keyof typeof PROBLEMS;
 
-/** Formats “第 12 行 “预计毕业时间”: “2024-13” 不是有效的年月” in both languages. */
+/**
+ * Characters of a cell an error repeats (finding M4): a 40,000-character name printed whole made the
+ * error page 42,766 px tall and the API and CLI answers as long. A real value of any column fits.
+ */
+export const MAX_SHOWN_VALUE_CHARS = 100;
+
+/** 40000 → "40,000", the same in both languages. */
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * A cell as an error shows it, in the value field and in the message alike (finding M4): longer than
+ * MAX_SHOWN_VALUE_CHARS characters (code points: a surrogate pair is never cut) it is cut there and its
+ * length given — “张张…（共 40,000 个字符）” / “张张… (40,000 characters)”; the characters no cell may
+ * hold are written out as ‹U+202E› (issue 8 finding 11), so a message shows them instead of obeying them.
+ */
+export function shownValue(raw: string): Text {
+  let cut = raw.length;
+  let total = 0;
+  if (raw.length > MAX_SHOWN_VALUE_CHARS) {
+    // counted by hand, not with Array.from: a file may hold thousands of 32,767-character cells
+    for (let i = 0; i < raw.length; i++, total++) {
+      if (total === MAX_SHOWN_VALUE_CHARS) cut = i;
+      const c = raw.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < raw.length) {
+        const d = raw.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) i++;
+      }
+    }
+  }
+  const head = showUnsafeChars(raw.slice(0, cut));
+  if (total <= MAX_SHOWN_VALUE_CHARS) return { zh: head, en: head };
+  const n = groupDigits(total);
+  return { zh: `${head}…（共 ${n} 个字符）`, en: `${head}… (${n} characters)` };
+}
+
+/**
+ * Formats “第 12 行 “预计毕业时间”: “2024-13” 不是有效的年月” in both languages. `value` is the cell as
+ * read; it is shown through shownValue (shortened, unsafe characters written out) in the value and the
+ * message. An ID number must already be masked by the caller (RowCheck.problem).
+ */
 export function rowIssue(row: number, column: string, value: string, problem: RosterProblem, extra: Record<string, string | number> = {}): RosterIssue {
   const p = PROBLEMS[problem];
-  const params = { value, ...extra };
+  const shown = shownValue(value);
   return {
     row,
     column,
-    value,
+    value: shown,
     message: {
-      zh: `第 ${row} 行 “${column}”: ${fill(p.zh, params)}`,
-      en: `Row ${row}, "${column}": ${fill(p.en, params)}`,
+      zh: `第 ${row} 行 “${column}”: ${fill(p.zh, { value: shown.zh, ...extra })}`,
+      en: `Row ${row}, "${column}": ${fill(p.en, { value: shown.en, ...extra })}`,
     },
   };
 }
@@ -246,7 +288,7 @@ export function validateRosterRow(
   for (const spec of ROSTER_FIELDS) {
     const unsafe = v[spec.field] === '' ? [] : findUnsafeChars(v[spec.field]);
     if (unsafe.length > 0) {
-      check.problem(spec.field, 'unsafeChars', { chars: unsafe.join(' ') }, showUnsafeChars(v[spec.field]));
+      check.problem(spec.field, 'unsafeChars', { chars: unsafe.join(' ') }); // shown as ‹U+202E› by rowIssue
       v[spec.field] = ''; // reported once: no second, garbled message from the field's own check
       continue;
     }
@@ -316,8 +358,11 @@ class RowCheck {
     private readonly headerText: Map<RosterField, string>,
   ) {}
 
-  problem(field: RosterField, p: RosterProblem, extra?: Record<string, string | number>, shown = this.v[field]): void {
-    this.issues.push(rowIssue(this.row, this.headerText.get(field) ?? fieldLabel(field).zh, shown, p, extra));
+  problem(field: RosterField, p: RosterProblem, extra?: Record<string, string | number>): void {
+    // rule A3 (finding M4): an ID number that fails a check is mostly a real one mistyped, so an error
+    // shows it masked as everywhere else (11**************30); the row, column and problem say enough.
+    const raw = field === 'nationalId' ? maskNationalId(this.v[field]) : this.v[field];
+    this.issues.push(rowIssue(this.row, this.headerText.get(field) ?? fieldLabel(field).zh, raw, p, extra));
   }
 
   pick<T>(field: RosterField, table: Record<string, T>, p: RosterProblem): T | undefined {

@@ -42,6 +42,11 @@ function withWrongCheckDigit(id: string): string {
   return id.slice(0, 17) + wrong;
 }
 
+/** An 18-character ID number as errors show it (rule A3, finding M4): the first two and last two characters. */
+function masked(id: string): string {
+  return `${id.slice(0, 2)}${'*'.repeat(14)}${id.slice(-2)}`;
+}
+
 const csv = (rows: RosterRow[], headers?: readonly string[]) => Buffer.from(rosterCsv(rows, headers));
 
 describe.each(DIALECTS)('roster import on %s', (dialect) => {
@@ -299,7 +304,7 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     expect(errors).toEqual([
       { row: 3, column: '预计毕业时间', value: '2024-13', message: '第 3 行 “预计毕业时间”: “2024-13” 不是有效的年月' },
       { row: 4, column: '院系', value: '火星学院', message: '第 4 行 “院系”: “火星学院” 不是本次采集活动的院系' },
-      { row: 5, column: '身份证号', value: badId, message: `第 5 行 “身份证号”: “${badId}” 的校验位错误` },
+      { row: 5, column: '身份证号', value: masked(badId), message: `第 5 行 “身份证号”: “${masked(badId)}” 的校验位错误` },
       { row: 6, column: '证书类型', value: '双正', message: '第 6 行 “证书类型”: “双正” 不是有效的证书类型（应为 双证 或 单证）' },
       { row: 7, column: '学号', value: '2101110001', message: '第 7 行 “学号”: 学号 “2101110001” 与第 2 行重复' },
       { row: 8, column: '层次', value: '学士', message: '第 8 行 “层次”: “学士” 不是有效的层次（应为 硕士 或 博士）' },
@@ -309,6 +314,7 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     const p = await preview({ buffer: csv(rows) });
     expect(p).toMatchObject({ valid: false, errorCount: 7, summary: { added: 0, changed: 0, removed: 0 }, added: [], changed: [], removed: [] });
     expect(p.errors).toEqual(errors);
+    expect(JSON.stringify(p)).not.toContain(badId);
     expect(await countStudents()).toBe(0);
   });
 
@@ -383,14 +389,43 @@ describe.each(DIALECTS)('roster import on %s', (dialect) => {
     expect(en[0]!.message).toBe('Row 12, "预计毕业时间": "2024-13" is not a valid year-month');
   });
 
-  it('refuses a national ID number with a wrong check digit (zh and en)', async () => {
+  it('refuses a national ID number with a wrong check digit (zh and en), showing it masked (finding M4)', async () => {
     const good = nationalIdEndingWith('1X');
     const bad = withWrongCheckDigit(good);
     const rows = [rosterRow('1', { 身份证号: good }), rosterRow('2', { 身份证号: bad })];
-    expect(rosterErrors(await rejectImport({ buffer: csv(rows) }))).toEqual([
-      { row: 3, column: '身份证号', value: bad, message: `第 3 行 “身份证号”: “${bad}” 的校验位错误` },
+    const zh = await rejectImport({ buffer: csv(rows) });
+    expect(rosterErrors(zh)).toEqual([
+      { row: 3, column: '身份证号', value: masked(bad), message: `第 3 行 “身份证号”: “${masked(bad)}” 的校验位错误` },
     ]);
-    expect(rosterErrors(await rejectImport({ buffer: csv(rows) }, 'r.csv', 'en'))[0]!.message).toBe(`Row 3, "身份证号": "${bad}" has a wrong check digit`);
+    const en = await rejectImport({ buffer: csv(rows) }, 'r.csv', 'en');
+    expect(rosterErrors(en)[0]!.message).toBe(`Row 3, "身份证号": "${masked(bad)}" has a wrong check digit`);
+    // a one-digit typo of a real ID is the real ID: neither number is in any answer
+    for (const answer of [zh, en, await preview({ buffer: csv(rows) })]) {
+      const text = JSON.stringify(answer instanceof AppError ? { params: answer.params, details: answer.details } : answer);
+      expect(text).not.toContain(bad);
+      expect(text).not.toContain(good.slice(0, 17));
+    }
+  });
+
+  it('shortens a 40,000-character cell in the preview and apply errors, in zh and en (finding M4)', async () => {
+    const huge = '张'.repeat(40_000);
+    const head = '张'.repeat(100);
+    const rows = Array.from({ length: 7 }, (_, i) => rosterRow(String(8100 + i)));
+    rows[6] = rosterRow('8106', { 姓名: huge, 层次: huge }); // row 8 of the file
+    const zhExpected = [
+      { row: 8, column: '姓名', value: `${head}…（共 40,000 个字符）`, message: '第 8 行 “姓名”: 内容过长（最多 100 个字符）' },
+      { row: 8, column: '层次', value: `${head}…（共 40,000 个字符）`, message: `第 8 行 “层次”: “${head}…（共 40,000 个字符）” 不是有效的层次（应为 硕士 或 博士）` },
+    ];
+    const p = await preview({ buffer: csv(rows) });
+    expect(p).toMatchObject({ valid: false, errorCount: 2 });
+    expect(p.errors).toEqual(zhExpected);
+    expect(JSON.stringify(p).length).toBeLessThan(3_000);
+    expect(rosterErrors(await rejectImport({ buffer: csv(rows) }))).toEqual(zhExpected);
+    const en = rosterErrors(await rejectImport({ buffer: csv(rows) }, 'roster.csv', 'en'));
+    expect(en).toEqual([
+      { row: 8, column: '姓名', value: `${head}… (40,000 characters)`, message: 'Row 8, "姓名": is too long (at most 100 characters)' },
+      { row: 8, column: '层次', value: `${head}… (40,000 characters)`, message: `Row 8, "层次": "${head}… (40,000 characters)" is not a valid level (master or doctor)` },
+    ]);
   });
 
   it('refuses 双证 misspelt as 双正', async () => {

@@ -43,8 +43,9 @@ export async function parseRoster(source: RosterSource, campaign: CampaignDefini
   return { ...summary, students };
 }
 
+/** The errors in one language; values come shortened and ID numbers masked from the domain (finding M4). */
 export function translateIssues(issues: RosterIssue[], lang: Lang): RosterError[] {
-  return issues.map((i) => ({ row: i.row, column: i.column, value: i.value, message: i.message[lang] }));
+  return issues.map((i) => ({ row: i.row, column: i.column, value: i.value?.[lang] ?? null, message: i.message[lang] }));
 }
 
 /** `gradphoto eligibility FILE`: decides a roster without storing anything. */

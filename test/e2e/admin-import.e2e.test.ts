@@ -1,7 +1,7 @@
 // Journey (a): the graduate-school admin imports a roster. A file with bad rows shows every error
 // (row, column, value) and imports nothing; the fixed file is previewed, applied, and the student
 // list shows each student with the decision and the rule that made it (rules E1–E6). A name that is
-// HTML stays text.
+// HTML stays text. A 40,000-character cell is shown shortened and a mistyped ID number masked (finding M4).
 import type { Browser, BrowserContext, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, addUser, demoRoster, launchBrowser, loginInBrowser, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
@@ -41,10 +41,15 @@ describe('admin imports a roster', () => {
     await loginInBrowser(page, server.baseUrl, admin);
     await screenshot(page, 'a1-overview-empty');
 
-    // --- a roster with two bad rows: an impossible month and a misspelt certificate type
+    // --- a roster with bad rows: an impossible month, a misspelt certificate type, a mistyped ID number
+    // and a 40,000-character name (finding M4)
     const bad = rows.map((r) => ({ ...r }));
     bad[2]!.预计毕业时间 = '2024-13';
     bad[5]!.证书类型 = '双正';
+    const realId = rows[5]!.身份证号!;
+    const typoId = realId.slice(0, 17) + (realId.endsWith('1') ? '2' : '1');
+    bad[4]!.身份证号 = typoId;
+    bad[6]!.姓名 = '张'.repeat(40_000);
     await page.goto(`${server.baseUrl}/roster/import`);
     await page.locator('input[type=file]').setInputFiles({ name: 'roster-bad.csv', mimeType: 'text/csv', buffer: Buffer.from(rosterCsv(bad)) });
     await screenshot(page, 'a2-file-chosen');
@@ -60,6 +65,16 @@ describe('admin imports a roster', () => {
     const certRow = errorTable.locator('tbody tr', { hasText: '双正' });
     await expect(certRow.count()).resolves.toBe(1);
     expect((await certRow.locator('td').allInnerTexts())[0]).toBe('7');
+    // row 8's name: its first 100 characters and its length, in the value and in the message; the page stays short
+    const nameCells = await errorTable.locator('tbody tr', { hasText: '（共 40,000 个字符）' }).locator('td').allInnerTexts();
+    expect(nameCells.slice(0, 3)).toEqual(['8', '姓名', `${'张'.repeat(100)}…（共 40,000 个字符）`]);
+    const pageHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    expect(pageHeight).toBeLessThan(3_000); // was 42,766 px
+    // row 6's mistyped ID number: masked, the row, column and problem still named
+    const idCells = await errorTable.locator('tbody tr', { hasText: '校验位错误' }).locator('td').allInnerTexts();
+    const maskedId = `${typoId.slice(0, 2)}${'*'.repeat(14)}${typoId.slice(-2)}`;
+    expect(idCells).toEqual(['6', '身份证号', maskedId, `第 6 行 “身份证号”: “${maskedId}” 的校验位错误`]);
+    expect(await page.locator('body').innerText()).not.toContain(typoId);
     await expect(page.getByTestId('roster-apply').count()).resolves.toBe(0);
     await screenshot(page, 'a3-preview-invalid');
     const afterBad = await api.get<{ total: number }>('/api/students');
