@@ -234,6 +234,20 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
       expect(unknown.stderr).toContain('nobody-here');
     });
 
+    it('users add with a short password or without --password-stdin: said in the command\'s language, as the API says it (was Zod\'s English inside a Chinese sentence)', async () => {
+      const [zh, en, noStdin] = await Promise.all([
+        run(['--data', data, 'users', 'add', '--username', 'weak-one', '--role', 'operator', '--password-stdin', '--json'], { input: 'short\n' }),
+        run(['--data', data, '--lang', 'en', 'users', 'add', '--username', 'weak-one', '--role', 'operator', '--password-stdin'], { input: 'short\n' }),
+        run(['--data', data, 'users', 'add', '--username', 'weak-one', '--role', 'operator']),
+      ]);
+      expect(zh.code).toBe(2);
+      expect(json<{ error: { code: string; message: string } }>(zh).error).toMatchObject({ code: 'VALIDATION_FAILED', message: '请求内容不正确：password：至少 10 个字符' });
+      expect(en.code).toBe(2);
+      expect(en.stderr.trim()).toBe('The request is not valid: password: must be at least 10 characters');
+      expect(noStdin.code).toBe(2);
+      expect(noStdin.stderr.trim()).toBe('请求内容不正确：须使用 --password-stdin 从标准输入读取密码（密码从不作为命令行参数）');
+    });
+
     it('users add for an unknown department fails with a clear message (exit 2), in either language', async () => {
       const [zh, en] = await Promise.all([
         run(['--data', data, 'users', 'add', '--username', 'other-sec', '--role', 'secretary', '--department', '不存在学院', '--password-stdin'], { input: 'Another-password-2024\n' }),

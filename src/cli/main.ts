@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config/config.js';
 import type { AppConfig } from '../config/config.js';
 import { CreateUserRequestSchema, UpdateUserRequestSchema } from '../contracts/user.js';
-import { AppError, isAppError } from '../domain/errors.js';
+import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateAppError, translateError } from '../domain/i18n.js';
 import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
@@ -398,11 +398,12 @@ users
   .option('--password-stdin', 'read the password from standard input')
   .option('--json')
   .action(async (opts: { username: string; role: string; department: string[]; displayName?: string; passwordStdin?: boolean; json?: boolean }) => {
-    if (!opts.passwordStdin) throw new AppError('VALIDATION_FAILED', { params: { detail: '--password-stdin is required (passwords are never taken as arguments)' } });
+    if (!opts.passwordStdin) throw new AppError('VALIDATION_FAILED', { params: { detail: globals().lang === 'en' ? '--password-stdin is required (passwords are never taken as arguments)' : '须使用 --password-stdin 从标准输入读取密码（密码从不作为命令行参数）' } });
     const password = (await readStdin()).replace(/\r?\n$/, '');
     const parsed = CreateUserRequestSchema.safeParse({ username: opts.username, role: opts.role, departments: opts.department, displayName: opts.displayName, password });
     if (!parsed.success) {
-      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') } });
+      // the schema's problems in the command's language, as the API says them (password：至少 10 个字符)
+      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') }, issues: schemaIssues(parsed.error.issues) });
     }
     await withRuntime(async (deps) => {
       await ensureActiveCampaign(deps, SYSTEM);
@@ -425,7 +426,7 @@ users
     const newPassword = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
     const parsed = UpdateUserRequestSchema.safeParse({ ...(opts.disable || opts.enable ? { disabled: Boolean(opts.disable) } : {}), ...(newPassword !== undefined ? { newPassword } : {}) });
     if (!parsed.success) {
-      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') } });
+      throw new AppError('VALIDATION_FAILED', { params: { detail: parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ') }, issues: schemaIssues(parsed.error.issues) });
     }
     await withRuntime(async (deps) => {
       const target = (await listUsers(deps, SYSTEM)).find((u) => u.username === opts.username);
