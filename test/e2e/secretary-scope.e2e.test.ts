@@ -107,4 +107,18 @@ describe('secretary sees only their department', () => {
     await page.goto(`${server.baseUrl}/students`);
     await page.waitForURL(`${server.baseUrl}/login`);
   });
+
+  it('a student opening another student by URL is refused without the secretary\'s wording (outside test L8)', async () => {
+    const own = physics.items[0]!;
+    const student = { username: own.studentNo, password: 'Student-pass-2024-x', role: 'student' as const };
+    await addUsers(server.dataDir, [student]);
+    await page.context().clearCookies();
+    await loginInBrowser(page, server.baseUrl, student);
+    await page.goto(`${server.baseUrl}/students/${encodeURIComponent(mathStudent.id)}`);
+    await page.getByTestId('forbidden').waitFor();
+    const body = await page.locator('body').innerText();
+    expect(body).toContain('您无权查看该学生的信息。');
+    expect(body).not.toContain('负责院系');
+    expect(body).not.toContain(mathStudent.name);
+  });
 });

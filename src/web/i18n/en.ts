@@ -353,6 +353,7 @@ export const en: Texts<typeof zh> = {
     revealed: 'Full number shown; this view was recorded in the audit log.',
     revealNone: 'No national ID on record.',
     forbidden: 'You may not see this student (only students of your own departments).',
+    forbiddenOther: 'You may not see this student.',
     notFound: 'Student not found.',
   },
   studentPhotos: {

@@ -348,6 +348,7 @@ export const zh = {
     revealed: '已显示完整号码，本次查看已记入审计日志。',
     revealNone: '该学生没有登记身份证号。',
     forbidden: '您无权查看该学生的信息（仅可查看本人负责院系的学生）。',
+    forbiddenOther: '您无权查看该学生的信息。',
     notFound: '未找到该学生。',
   },
   studentPhotos: {

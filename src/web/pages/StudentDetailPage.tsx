@@ -103,7 +103,7 @@ export default function StudentDetailPage(): ReactNode {
     return (
       <>
         <PageHeader title={t('student.title')} crumbs={[...crumbs, { title: t('student.title') }]} />
-        <ErrorResult error={query.error} forbiddenText={t('student.forbidden')} notFoundText={t('student.notFound')} onRetry={() => void query.refetch()} />
+        <ErrorResult error={query.error} forbiddenText={me.role === 'secretary' ? t('student.forbidden') : t('student.forbiddenOther')} notFoundText={t('student.notFound')} onRetry={() => void query.refetch()} />
       </>
     );
   }
