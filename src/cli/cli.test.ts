@@ -129,6 +129,25 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
     expect(r.stdout).toContain('--lang <lang>');
   });
 
+  it('a usage error is bad input (exit 2); with --json its error body on stdout and no usage text (outside test M7: exit 1, text only)', async () => {
+    const [noRecipient, noFile, plain, help] = await Promise.all([
+      run(['export', 'registry', '--json']),
+      run(['eligibility', '--json']),
+      run(['eligibility']),
+      run(['users', '--help']),
+    ]);
+    expect(noRecipient.code).toBe(2);
+    expect(JSON.parse(noRecipient.stdout)).toEqual({ error: { code: 'VALIDATION_FAILED', message: "required option '--recipient <key.asc>' not specified" } });
+    expect(noRecipient.stderr).toBe('');
+    expect(noFile.code).toBe(2);
+    expect(JSON.parse(noFile.stdout).error).toMatchObject({ code: 'VALIDATION_FAILED', message: "missing required argument 'file'" });
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("error: missing required argument 'file'");
+    expect(plain.stderr).toContain('Usage: gradphoto eligibility');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('add [options]');
+  });
+
   // Independent of each other (no data directory is written): the tests of this group run at once.
   describe.concurrent('eligibility FILE', () => {
     it('--json prints {studentNo, decision, rule, site} for each student (E1–E6, not in campaign, Shenzhen) and stores nothing', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline/promises';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../config/config.js';
 import type { AppConfig } from '../config/config.js';
 import { CreateUserRequestSchema, UpdateUserRequestSchema } from '../contracts/user.js';
@@ -56,7 +56,11 @@ program
   .description('研究生学历学位证书图像采集 — graduate diploma-photo campaign')
   .option('--data <dir>', 'data directory (SQLite file, keys); default $GRADPHOTO_DATA or ./data')
   .addOption(new Option('--lang <lang>', 'language of messages').choices(['zh', 'en']).default(process.env.GRADPHOTO_LANG === 'en' ? 'en' : 'zh'))
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // A usage error (a missing option or argument, an unknown option) is bad input: exit 2, and with --json the
+  // error body on stdout, not commander's text (outside test M7). Inherited by every command defined below.
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => void (process.argv.includes('--json') ? undefined : process.stderr.write(text)) });
 
 function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();
@@ -469,11 +473,13 @@ campaignCmd
 campaignCmd
   .command('load <file>')
   .description('load a campaign JSON (docs/rules/campaign-file.md) and make it active')
-  .action(async (file: string) => {
+  .option('--json', 'print { id, decisionsChanged }')
+  .action(async (file: string, opts: { json?: boolean }) => {
     const definition = readCampaignFile(file);
     await withRuntime(async (deps) => {
       const r = await loadCampaign(deps, actor(), definition);
-      process.stdout.write(`${definition.id}: ${r.decisionsChanged} decisions changed\n`);
+      if (opts.json) printJson({ id: definition.id, decisionsChanged: r.decisionsChanged });
+      else process.stdout.write(`${definition.id}: ${r.decisionsChanged} decisions changed\n`);
     });
   });
 
@@ -630,6 +636,13 @@ addRetentionCommands(program.command('retention').description('retention and del
 function reportError(e: unknown): void {
   const lang = globals().lang;
   const json = process.argv.includes('--json');
+  if (e instanceof CommanderError) {
+    // --help and --version end here too, with their own exit code (0)
+    if (e.exitCode === 0) return void (process.exitCode = 0);
+    if (json) printJson({ error: { code: 'VALIDATION_FAILED', message: e.message.replace(/^error: /, '') } });
+    process.exitCode = 2;
+    return;
+  }
   if (isAppError(e)) {
     const message = translateAppError(e, lang);
     const details = e.details as { errors?: { message: string }[] } | undefined;
