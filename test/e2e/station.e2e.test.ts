@@ -5,7 +5,7 @@
 // not be photographed is flagged as soon as they are set. Screens at 1366×768 and on a phone.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUsers, ApiClient, demoRoster, horizontalOverflow, launchBrowser, loginInBrowser, ROOT, rosterCsv, screenshot, startServer, type TestServer } from './server.js';
 
@@ -15,6 +15,18 @@ const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024',
 const STUDENT = '2101001';
 const EXCLUDED = '2101004';
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
+// A 1×1 PNG: what a phone's screenshot renamed .jpg looks like to the server (refused: only camera JPEGs)
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+const VIEWPORT = { width: 1366, height: 768 };
+
+/** The element is drawn inside the window as it is scrolled now (the operator sees it without scrolling). */
+async function inWindow(locator: Locator): Promise<void> {
+  await locator.waitFor();
+  const box = await locator.boundingBox();
+  expect(box, 'drawn').not.toBeNull();
+  expect(box!.y, 'below the top of the window').toBeGreaterThanOrEqual(0);
+  expect(box!.y + box!.height, 'above the bottom of the window').toBeLessThanOrEqual(VIEWPORT.height);
+}
 
 interface PhotoList {
   items: { id: string; accepted: boolean; confirmed: boolean; checks: { id: string; status: string }[] }[];
@@ -37,7 +49,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
     expect(applied.status).toBe(200);
     studentId = (await api.get<{ items: { id: string; studentNo: string }[] }>(`/api/students?q=${STUDENT}`)).items.find((s) => s.studentNo === STUDENT)!.id;
     browser = await launchBrowser();
-    context = await browser.newContext({ viewport: { width: 1366, height: 768 }, deviceScaleFactor: 1, locale: 'zh-CN' });
+    context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'zh-CN' });
     page = await context.newPage();
   });
 
@@ -122,6 +134,55 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await screenshot(page, 'station-desktop-report');
   });
 
+  it('a refused upload is said where the operator looks (a toast and the latest-photo panel), naming the file; the last shot stays (M6)', async () => {
+    const shot = page.locator('[data-testid="station-shot"][data-photo-id]');
+    const previous = await shot.getAttribute('data-photo-id');
+    const upload = async (name: string) => {
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name, mimeType: 'image/jpeg', buffer: PNG });
+    };
+    await upload('IMG_0003.JPG');
+    // the toast, wherever the page is scrolled to
+    const toast = page.locator('.ant-message-notice', { hasText: 'IMG_0003.JPG' });
+    await inWindow(toast);
+    expect(await toast.innerText()).toContain('不支持的照片格式：PNG');
+    // the latest-photo panel says it too, above the shot it still shows (the previous one)
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const notice = page.getByTestId('station-shot-refused');
+    await inWindow(notice);
+    const text = await notice.innerText();
+    expect(text).toContain('照片被拒收：IMG_0003.JPG');
+    expect(text).toContain('不支持的照片格式：PNG');
+    expect(text).toContain('下面仍是上一张照片');
+    expect(await shot.getAttribute('data-photo-id')).toBe(previous);
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items.map((p) => p.id)).toEqual([previous]);
+    // the upload card keeps its own note (further down)
+    expect(await page.getByTestId('station-upload-error').innerText()).toContain('IMG_0003.JPG');
+    await screenshot(page, 'station-desktop-upload-refused', false);
+
+    // in English: the server's reason and the page's words (the language set as the switch sets it: the toast
+    // may cover the switch)
+    await page.evaluate(() => localStorage.setItem('gradphoto.lang', 'en'));
+    await page.reload();
+    await shot.waitFor();
+    await page.getByText('Newest photo', { exact: true }).waitFor();
+    await upload('IMG_0004.JPG');
+    const toastEn = page.locator('.ant-message-notice', { hasText: 'IMG_0004.JPG' });
+    await inWindow(toastEn);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await inWindow(notice);
+    await expect.poll(() => notice.innerText()).toContain('Photo refused: IMG_0004.JPG');
+    expect(await notice.innerText()).toContain('Unsupported photo format: PNG');
+    expect(await notice.innerText()).toContain('the photo below is the previous one');
+    await screenshot(page, 'station-desktop-upload-refused-en', false);
+    // dismissed by the operator
+    await notice.locator('.ant-alert-close-icon').click();
+    await notice.waitFor({ state: 'detached' });
+    await page.evaluate(() => localStorage.setItem('gradphoto.lang', 'zh'));
+    await page.reload();
+    await page.getByText('最新照片', { exact: true }).waitFor();
+  });
+
   it('the operator confirms in the student’s presence after being asked once more (C3); the shot is locked', async () => {
     // the student without a phone: the operator's own button opens a panel beside the photo (issue 9 section 4)
     await page.getByTestId('station-confirm').click();
@@ -150,6 +211,9 @@ describe('the photographer’s station: set the student, see the shot and its ch
     expect(text).toContain('照片被拒收');
     expect(text).toContain('该学生已确认照片，不能再拍摄或修改（C3）');
     expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items).toHaveLength(1);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await inWindow(page.getByTestId('station-shot-refused'));
+    expect(await page.getByTestId('station-shot-refused').innerText()).toContain('该学生已确认照片，不能再拍摄或修改（C3）');
     await screenshot(page, 'station-desktop-refused');
   });
 

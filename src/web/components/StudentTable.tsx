@@ -135,13 +135,15 @@ export function StudentTable({ departments, lockedDepartment, canExport, remindD
   );
   const expected = (row: StudentListItem) => `${formatTerm(row.expectedTerm, lang)} ${t(`finish.${row.finish}`)}`;
 
-  // Phones: who and the decision in two columns; the rest in the expanded row.
+  // Phones: who and the decision in two columns; the rest in the expanded row. A student number (up to 32
+  // letters and digits) or a Latin name without spaces is one word: it breaks anywhere rather than widen the
+  // column, and with it the table and the page past the screen (outside test M5: 430 px at 390).
   const mobileColumns: TableColumnsType<StudentListItem> = [
     {
       title: t('students.name'),
       key: 'student',
       render: (_, row) => (
-        <div style={{ lineHeight: 1.4 }}>
+        <div style={{ lineHeight: 1.4, overflowWrap: 'anywhere' }}>
           <div>{studentLink(row)}</div>
           <div>{nameText(row)}</div>
           {lockedDepartment ? null : (
@@ -313,7 +315,8 @@ export function StudentTable({ departments, lockedDepartment, canExport, remindD
           columns={isMobile ? mobileColumns : columns}
           dataSource={list.data?.items ?? []}
           loading={list.isFetching}
-          scroll={isMobile ? undefined : { x: lockedDepartment ? 1010 : 1150 }}
+          // phones: as wide as the screen, and should a row still not fit, the table scrolls inside its card (M5)
+          scroll={isMobile ? { x: true } : { x: lockedDepartment ? 1010 : 1150 }}
           data-testid="student-table"
           onRow={(row) => ({ onClick: () => navigate(`/students/${encodeURIComponent(row.id)}`), style: { cursor: 'pointer' } })}
           expandable={{

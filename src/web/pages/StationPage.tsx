@@ -15,7 +15,7 @@ import { stationQueueApi, stationQueueKeys, type Site } from '../api/station-que
 import { ErrorResult } from '../components/ErrorResult.js';
 import { PageHeader } from '../components/PageHeader.js';
 import { CurrentStudentCard } from '../components/photo/CurrentStudentCard.js';
-import { ManualUpload } from '../components/photo/ManualUpload.js';
+import { ManualUpload, type UploadRefusal } from '../components/photo/ManualUpload.js';
 import { ShotReview } from '../components/photo/ShotReview.js';
 import { stationApi, stationKeys } from '../components/photo/stationApi.js';
 import { clickConfirm, dialogOpen, hasKeyboard, useDialogClosed, useStationShortcuts } from '../components/station/focus.js';
@@ -98,6 +98,8 @@ export default function StationPage(): ReactNode {
   const site = fixedSite ?? chosenSite;
   const [transferOpen, setTransferOpen] = useState(false);
   const [queueError, setQueueError] = useState<string | null>(null);
+  // a manual upload the server refused: said on the latest-photo panel too, where the operator looks (M6)
+  const [refusal, setRefusal] = useState<UploadRefusal | null>(null);
   const scanRef = useRef<InputRef>(null);
   const keyboard = hasKeyboard();
 
@@ -125,6 +127,9 @@ export default function StationPage(): ReactNode {
     refetchInterval: 3000,
     staleTime: 0,
   });
+  // another student, or a new shot (from the hot folder too): the refusal is old news
+  const newestPhotoId = photos.data?.items[0]?.id;
+  useEffect(() => setRefusal(null), [student?.studentId, newestPhotoId]);
   const current: CalledTicket | null = queue.data?.items.find((i) => i.ticket.status === 'called' && i.ticket.stationId === stationId) ?? null;
 
   /** The scan box gets the focus back after every action, except while a dialog is open (it comes back when it closes). */
@@ -218,7 +223,7 @@ export default function StationPage(): ReactNode {
   };
 
   const wide = Grid.useBreakpoint().lg === true;
-  const upload = <ManualUpload stationId={stationId} studentNo={student?.studentNo ?? null} studentId={student?.studentId ?? null} />;
+  const upload = <ManualUpload stationId={stationId} studentNo={student?.studentNo ?? null} studentId={student?.studentId ?? null} onRefused={setRefusal} />;
 
   return (
     <div data-testid="station-page" data-station={stationId}>
@@ -254,7 +259,14 @@ export default function StationPage(): ReactNode {
             {wide ? upload : null}
           </Col>
           <Col xs={24} lg={15}>
-            <ShotReview stationId={stationId} studentId={student?.studentId ?? null} photos={photos.data?.items} loading={photos.isLoading} />
+            <ShotReview
+              stationId={stationId}
+              studentId={student?.studentId ?? null}
+              photos={photos.data?.items}
+              loading={photos.isLoading}
+              refusal={refusal}
+              onRefusalClose={() => setRefusal(null)}
+            />
             {/* on a phone the shot comes right after the student; the manual upload below it */}
             {wide ? null : <div style={{ marginTop: 12 }}>{upload}</div>}
           </Col>

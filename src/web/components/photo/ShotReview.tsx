@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import type { PhotoReport } from '../../../contracts/photo.js';
 import { beijingTime, reviewApi, reviewKeys } from '../../api/review.js';
 import { ChecksList } from './ChecksList.js';
+import type { UploadRefusal } from './ManualUpload.js';
 import { ReviewPairing } from './ReviewPairing.js';
 import { stationApi, stationKeys } from './stationApi.js';
 
@@ -15,7 +16,22 @@ import { stationApi, stationKeys } from './stationApi.js';
  * shot on the paired review screen and the student's /my page; the operator's button stays for a student
  * without a phone, confirmed in their presence. Nothing here hides the photo; times are Beijing time.
  */
-export function ShotReview({ studentId, photos, loading, stationId }: { studentId: string | null; photos: PhotoReport[] | undefined; loading: boolean; stationId: string }): ReactNode {
+export function ShotReview({
+  studentId,
+  photos,
+  loading,
+  stationId,
+  refusal = null,
+  onRefusalClose,
+}: {
+  studentId: string | null;
+  photos: PhotoReport[] | undefined;
+  loading: boolean;
+  stationId: string;
+  /** a manual upload the server refused (M6): said here, above the shot still shown */
+  refusal?: UploadRefusal | null;
+  onRefusalClose?: () => void;
+}): ReactNode {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const queryClient = useQueryClient();
@@ -84,6 +100,24 @@ export function ShotReview({ studentId, photos, loading, stationId }: { studentI
       </Card>
     );
   }
+  // The operator's eyes are on this panel, not on the upload card below the window (outside test M6).
+  const refused = (previousShown: boolean) =>
+    refusal ? (
+      <Alert
+        type="error"
+        showIcon
+        style={{ marginBottom: 12 }}
+        title={t('station.uploadRefusedFile', { file: refusal.file })}
+        description={
+          <>
+            <div>{refusal.reason}</div>
+            {previousShown ? <div>{t('station.uploadRefusedKept')}</div> : null}
+          </>
+        }
+        closable={{ onClose: onRefusalClose }}
+        data-testid="station-shot-refused"
+      />
+    ) : null;
   if (loading && !photos) {
     return (
       <Card title={title} data-testid="station-shot" extra={screens.sm ? pairing : null}>
@@ -98,6 +132,7 @@ export function ShotReview({ studentId, photos, loading, stationId }: { studentI
     return (
       <Card title={title} data-testid="station-shot" extra={screens.sm ? pairing : null}>
         {screens.sm ? null : <div style={{ marginBottom: 12 }}>{pairing}</div>}
+        {refused(false)}
         <Flex vertical align="center" gap={12} style={{ padding: '48px 0' }} data-testid="station-waiting">
           <Spin indicator={<LoadingOutlined style={{ fontSize: 36 }} spin />} />
           <Typography.Title level={4} style={{ margin: 0 }}>
@@ -218,6 +253,7 @@ export function ShotReview({ studentId, photos, loading, stationId }: { studentI
           {pairing}
         </Flex>
       )}
+      {refused(true)}
       {photos && photos.length > 1 ? (
         <div style={{ marginBottom: 12, overflowX: 'auto' }}>
           <Segmented<string>
