@@ -86,15 +86,18 @@ export function acquireServeLock(dataDir: string): { release(): void; note(url: 
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(mine), { flag: 'wx', mode: 0o600 });
+      const release = () => {
+        try {
+          const held = JSON.parse(fs.readFileSync(file, 'utf8')) as LockContent;
+          if (held.pid === process.pid) fs.rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+      // Any exit but a kill -9 or a power cut releases it, a crash on the way out too (those leave it to be taken over).
+      process.once('exit', release);
       return {
-        release: () => {
-          try {
-            const held = JSON.parse(fs.readFileSync(file, 'utf8')) as LockContent;
-            if (held.pid === process.pid) fs.rmSync(file, { force: true });
-          } catch {
-            // already gone
-          }
-        },
+        release,
         note: (url: string) => fs.writeFileSync(file, JSON.stringify({ ...mine, url })),
       };
     } catch (e) {

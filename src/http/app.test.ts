@@ -294,7 +294,7 @@ describe.each(DIALECTS)('HTTP app on %s', (dialect) => {
         [2, '层次', '本科'],
         [3, '院系', '不存在学院'],
         [4, '预计毕业时间', 'someday'],
-        [4, '身份证号', '110108199901010010'],
+        [4, '身份证号', '11**************10'], // masked: a mistyped ID number is mostly a real one (outside test M4)
       ]);
       for (const e of p.errors) expect(e.message).toMatch(/^第 \d 行/);
 

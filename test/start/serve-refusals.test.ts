@@ -84,6 +84,10 @@ describe('gradphoto serve refuses to start, saying why', { timeout: 180_000 }, (
       firstStopped = true;
       expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(true);
       const third = await serve({ ...BASE_ENV }, data);
+      // answering, and its start-up work done: a SIGTERM in its first seconds was sometimes not acted on (seen
+      // with several tests at once; not yet understood, see the stop's note), which this test is not about
+      await expect.poll(async () => (await fetch(`${third.url}/api/health`).catch(() => null))?.status ?? 0, { timeout: 30_000 }).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
       await stop(third);
       // stopped cleanly: the lock is gone
       expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(false);
