@@ -135,10 +135,8 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
     const lock = cfg.databaseUrl ? null : acquireServeLock(cfg.dataDir);
     if (lock) locked(lock);
     // Ctrl-C while starting: the lock is released (migrations are one transaction: nothing is left half-done).
-    const startingStop = () => {
-      lock?.release();
-      process.exit(130);
-    };
+    // (the lock's own 'exit' listener releases it)
+    const startingStop = () => process.exit(130);
     process.once('SIGINT', startingStop);
     process.once('SIGTERM', startingStop);
     const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, photoAnalysis: 'thread', orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
@@ -216,8 +214,7 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
       await mailRunner?.stop();
       await app.close();
       await deps.close();
-      lock?.release();
-      process.exit(0);
+      process.exit(0); // releases the lock (its 'exit' listener)
     };
     process.removeListener('SIGINT', startingStop);
     process.removeListener('SIGTERM', startingStop);

@@ -5,6 +5,7 @@
 // options are read, and a log is read by whoever runs the machine).
 import fs from 'node:fs';
 import path from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 /** A refusal to start, in Chinese and English: what did not work, which setting to change. */
 function refusal(zh: string, en: string): Error {
@@ -65,15 +66,6 @@ interface LockContent {
   startedAt: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * One `serve` per SQLite data directory (decision 0001: several processes need PostgreSQL): `<data>/serve.lock`,
  * created exclusively, holds the server's process id. A lock whose process is gone (kill -9, a power cut) is taken
@@ -109,7 +101,7 @@ export function acquireServeLock(dataDir: string): { release(): void; note(url: 
     } catch {
       held = null; // empty or half-written by a process killed while writing it: not a live server's
     }
-    if (held && Number.isInteger(held.pid) && held.pid !== process.pid && alive(held.pid)) {
+    if (held && Number.isInteger(held.pid) && held.pid !== process.pid && isProcessAlive(held.pid)) {
       const where = held.url ? `，${held.url}` : '';
       const whereEn = held.url ? `, ${held.url}` : '';
       throw refusal(

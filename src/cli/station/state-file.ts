@@ -14,6 +14,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../domain/errors.js';
 import type { Lang } from '../../domain/i18n.js';
+import { isProcessAlive } from '../process-alive.js';
 import { scrubNationalIds } from '../../domain/national-id.js';
 
 const StateRecordSchema = z.object({
@@ -120,7 +121,7 @@ export function takeLock(file: string, lang: Lang): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
         const detail = lang === 'en' ? `another agent (pid ${pid}) is already watching this folder (lock ${file})` : `已有另一个上传程序（进程 ${pid}）在监视该文件夹（锁文件 ${file}）`;
         throw new AppError('VALIDATION_FAILED', { params: { detail } });
       }
@@ -128,15 +129,6 @@ export function takeLock(file: string, lang: Lang): () => void {
     }
   }
   throw new Error(`cannot take the lock ${file}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The state of one agent in memory, its indexes, and its writes to the state file. */
