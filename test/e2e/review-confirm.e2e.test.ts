@@ -174,20 +174,26 @@ describe('the student confirms their own photo on the review screen; /my shows �
     await phone.close();
   });
 
-  it('unpairing stops the tablet at once; it pairs again with a typed code (a wrong one is refused with the reason)', async () => {
+  /**
+   * In the pairing dialog: unpair every screen, then a new code (waited for until it differs from the revoked one,
+   * which the page still shows for a moment: typing that one fails the pairing, as CI once did). The dialog stays open.
+   */
+  const unpairAndRegenerate = async (): Promise<string> => {
     await station.getByTestId('review-pair').click();
     await station.getByTestId('review-pairing').waitFor();
     await station.getByTestId('review-revoke').click();
     await station.locator('.ant-popconfirm .ant-btn-primary').click();
     await station.locator('[data-testid="review-screens-paired"][data-count="0"]').waitFor();
-    // the code shown before the unpairing ended with it: a new one (waited for until it differs from the old one,
-    // which the page still shows for a moment: typing that one fails the pairing, as CI once did)
     const revoked = await station.getByTestId('review-pairing-code').getAttribute('data-code');
     await station.getByRole('button', { name: '重新生成配对码' }).click();
     await expect
       .poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '')
       .toSatisfy((c: string) => /^\d{6}$/.test(c) && c !== revoked);
-    const code = (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
+    return (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
+  };
+
+  it('unpairing stops the tablet at once; it pairs again with a typed code (a wrong one is refused with the reason)', async () => {
+    const code = await unpairAndRegenerate();
     await station.getByTestId('review-pairing-close').click();
 
     await tablet.getByTestId('review-screen-pair').waitFor({ timeout: 10_000 });
@@ -203,17 +209,7 @@ describe('the student confirms their own photo on the review screen; /my shows �
   });
 
   it('a second pairing link opened in the tab already on that page (only its #code differs) pairs it without a reload', async () => {
-    await station.getByTestId('review-pair').click();
-    await station.getByTestId('review-pairing').waitFor();
-    await station.getByTestId('review-revoke').click();
-    await station.locator('.ant-popconfirm .ant-btn-primary').click();
-    await station.locator('[data-testid="review-screens-paired"][data-count="0"]').waitFor();
-    const revoked = await station.getByTestId('review-pairing-code').getAttribute('data-code');
-    await station.getByRole('button', { name: '重新生成配对码' }).click();
-    await expect
-      .poll(async () => (await station.getByTestId('review-pairing-code').getAttribute('data-code')) ?? '')
-      .toSatisfy((c: string) => /^\d{6}$/.test(c) && c !== revoked);
-    const code = (await station.getByTestId('review-pairing-code').getAttribute('data-code'))!;
+    const code = await unpairAndRegenerate();
     await expect.poll(async () => (await station.getByTestId('review-pairing-url').innerText()).trim()).toBe(`${server.baseUrl}/station/beijing-1/review#code=${code}`);
     await station.getByTestId('review-pairing-close').click();
 
