@@ -13,7 +13,7 @@ import { makePhotoFixtures } from '../../test/fixtures/make-photo-fixtures.js';
 import { createScratchDatabase, startThrowawayPostgres, type ThrowawayPostgres } from '../../test/support/postgres.js';
 import { auditCompleteness, auditCounts, bookingInvariants, codeInvariants, nationalIdLeaks, tamperCases, withData } from './audit.js';
 import { bookingStorm, collectionCodeRace, fuzzing, healthOutcome, makeFuzzInputs, idempotentRetries, killDuringUploads, matrixObjects, permissionMatrix, type Ctx, type Outcome } from './checks.js';
-import { Client, freePort, healthSampler, serveProcess } from './harness.js';
+import { Client, freePort, healthSampler, serveProcess, type HealthSampler } from './harness.js';
 import { FULL, prepare, SHORT } from './setup.js';
 
 interface Args {
@@ -57,7 +57,7 @@ async function runOn(dialect: 'sqlite' | 'postgres', args: Args, postgresUrl: st
   const scratch = dialect === 'postgres' ? await createScratchDatabase(postgresUrl!, 'gp_reliability') : undefined;
   const databaseUrl = scratch?.url;
   const outcomes: Outcome[] = [];
-  let health: ReturnType<typeof healthSampler> | undefined;
+  let health: HealthSampler | undefined;
   const phase = (name: string) => {
     log(`  [${dialect} ${((Date.now() - t0) / 1000).toFixed(0)} s] ${name}`);
     health?.phase(name.split(' ')[0]!);
@@ -68,7 +68,7 @@ async function runOn(dialect: 'sqlite' | 'postgres', args: Args, postgresUrl: st
     const before = await withData(dataDir, databaseUrl, auditCounts);
     const server = serveProcess({ dataDir, port: await freePort(), databaseUrl });
     await server.start();
-    health = healthSampler(server.url);
+    health = await healthSampler(server.url);
     const ctx: Ctx = { server, client: new Client(() => server.url), prepared, scale, seed: args.seed, created: new Map(), pauseHealth: health.pause, resumeHealth: health.resume };
     const sampler = health;
     let stats;

@@ -11,6 +11,7 @@ import { CreateUserRequestSchema, UpdateUserRequestSchema } from '../contracts/u
 import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { translateAppError, translateError } from '../domain/i18n.js';
+import { wallClockOf } from '../domain/wall-clock.js';
 import { startAuditCheckpoints, verifyAuditChain } from '../services/audit.service.js';
 import { purgeIdempotencyKeys } from '../services/change.js';
 import { demoCampaign, ensureActiveCampaign, findActiveCampaign, loadCampaign, parseCampaignDefinition, toCampaignView } from '../services/campaign.service.js';
@@ -161,6 +162,12 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
     // Fastify and every route (~0.3–0.5 s to load) only for `serve`: the other commands start without them.
     const { buildApp } = await import('../http/app.js');
     const app = await buildApp({ deps, config: { ...cfg, publicUrl: deps.publicUrl }, webRoot: path.join(REPO_ROOT, 'dist', 'web') });
+    // Costs of a first use, paid here at start-up and not by whoever asks first (T10: issue 11 section 3): the
+    // campaign's clock (ICU loads the time zone: ~25 ms), and one request through the whole stack (Node loads
+    // its fetch internals, ~20 ms, on the first reply the compression hook looks at; hooks, logger and
+    // serializers compile on first use).
+    wallClockOf(Date.now(), campaign.timezone);
+    await app.inject({ method: 'GET', url: '/api/health' });
     const port = opts.port ? Number(opts.port) : cfg.port;
     const address = await app.listen({ port, host: cfg.host }).catch(async (e: unknown) => {
       await app.close().catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { Term } from './term.js';
 import { shiftTermByYears } from './term.js';
+import { wallClockOf } from './wall-clock.js';
 import type { Text } from './i18n.js';
 
 export type SiteId = 'beijing' | 'shenzhen';
@@ -78,7 +79,7 @@ function utcMsToDate(ms: number): string {
 
 /** Today's date (YYYY-MM-DD) in the given IANA time zone. */
 export function localDate(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return wallClockOf(now, timeZone).date;
 }
 
 /**

@@ -2,6 +2,8 @@
 // copies per set, the print sheet's geometry at 300 dpi, the count check of each hand-over step, the student
 // numbers a secretary pastes, and the state of one student's print set.
 
+import { wallClockText } from './wall-clock.js';
+
 /** Copies of the standard photo per student's set (a batch setting). */
 export const PRINT_COPIES = { min: 1, max: 8, default: 4 } as const;
 
@@ -159,7 +161,5 @@ export const HANDOVER_REFUSAL_TEXT: Record<HandoverRefusal, { zh: string; en: st
 
 /** An instant as the campaign's wall clock, `YYYY-MM-DD HH:mm` (messages and the hand-over list). */
 export function campaignDateTime(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  return wallClockText(iso, timeZone);
 }

@@ -8,6 +8,7 @@
 // Only `required` students have a state; the others show their decision (E4–E6, not in the campaign).
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import { formatCampaignDate, sitePlace } from './campaign-text.js';
+import { wallClockOf } from './wall-clock.js';
 
 export const PROGRESS_STATES = ['not-booked', 'booked', 'checked-in', 'photographed', 'confirmed'] as const;
 export type ProgressState = (typeof PROGRESS_STATES)[number];
@@ -70,9 +71,8 @@ export function isNoShow(state: ProgressState | null, session: { date: string; e
 
 /** The campaign's wall clock at `now`: the date and HH:MM in its time zone (Asia/Shanghai). */
 export function campaignWallClock(now: Date, timeZone: string): { date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(now);
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
+  const { date, time } = wallClockOf(now, timeZone);
+  return { date, time };
 }
 
 // ───────────────────────────── counts ─────────────────────────────

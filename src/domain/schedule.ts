@@ -1,6 +1,7 @@
 import type { CampaignDefinition, CampaignWindow, SiteId } from './campaign.js';
 import { findDepartmentDay } from './campaign.js';
 import type { Decision, EligibilityRule } from './eligibility.js';
+import { wallClockOf } from './wall-clock.js';
 
 /** Per site: how many stations photograph at once and how many minutes one student takes. */
 export interface SiteSettings {
@@ -51,27 +52,6 @@ export function planSessionSlots(campaign: CampaignDefinition, settings: (site: 
   return slots;
 }
 
-const ZONE_FORMATTERS = new Map<string, Intl.DateTimeFormat>();
-
-/** Building a formatter costs far more than using one: one per time zone. */
-function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = ZONE_FORMATTERS.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    ZONE_FORMATTERS.set(timeZone, f);
-  }
-  return f;
-}
-
 /**
  * The instant at which a wall-clock time of the campaign's zone happens (the server's clock may be UTC
  * while every time is shown and meant in Asia/Shanghai).
@@ -81,12 +61,7 @@ export function zonedTimeToInstant(date: string, time: string, timeZone: string)
   const [h, mi] = time.split(':').map(Number);
   const guess = Date.UTC(y!, mo! - 1, d!, h!, mi!);
   // The zone's offset at that moment, read back through Intl (correct across DST for zones that have it).
-  const formatter = zoneFormatter(timeZone);
-  const offsetAt = (ms: number) => {
-    const parts = formatter.formatToParts(new Date(ms));
-    const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) - ms;
-  };
+  const offsetAt = (ms: number) => wallClockOf(ms, timeZone).asUtcMs - ms;
   const first = guess - offsetAt(guess);
   return new Date(guess - offsetAt(first));
 }

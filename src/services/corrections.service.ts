@@ -19,6 +19,7 @@ import { invalidReasonText, registryStatusOf, registryStatusText } from '../doma
 import type { Lang } from '../domain/i18n.js';
 import { maskName } from '../domain/masking.js';
 import { seesFullNames } from '../domain/permissions.js';
+import { wallClockText } from '../domain/wall-clock.js';
 import * as correctionsRepo from '../repositories/corrections.repository.js';
 import { recordAuditEvent } from './audit.service.js';
 import { getActiveCampaign } from './campaign.service.js';
@@ -98,9 +99,7 @@ export async function listVoidedConfirmations(deps: ServiceDeps, actor: Actor, q
 /** A time as the campaign's wall clock, `YYYY-MM-DD HH:MM` (Asia/Shanghai), for the spreadsheet. */
 function wallClock(iso: string | null, timeZone: string): string | null {
   if (!iso) return null;
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  return wallClockText(iso, timeZone);
 }
 
 /**

@@ -21,6 +21,7 @@ import { campaignLastDay, cityKey, cityName, defaultMakeUpDeadlines, isRealDate,
 import { maskName } from '../domain/masking.js';
 import type { NoticeOutlet } from '../domain/notice.js';
 import { seesFullNames } from '../domain/permissions.js';
+import { wallClockOf } from '../domain/wall-clock.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { OutletRow } from '../repositories/makeup.repository.js';
 import * as makeupRepo from '../repositories/makeup.repository.js';
@@ -389,7 +390,7 @@ export async function queueMakeUpReminders(tx: Tx, deps: Pick<ServiceDeps, 'db' 
   if (today < makeUpOpensOn(campaign)) return counts;
   const outlets = (await makeupRepo.listOutlets(tx, campaign.id)).filter((o) => outletUsable(campaign, o));
   if (outlets.length === 0) return counts;
-  const time = new Intl.DateTimeFormat('en-GB', { timeZone: campaign.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(now);
+  const { time } = wallClockOf(now, campaign.timezone);
   const rows = await makeupRepo.listOutstandingStudents(tx, campaign.id);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const intents = planMakeUpReminders({

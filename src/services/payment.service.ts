@@ -27,6 +27,7 @@ import { PAYMENT_METHODS } from '../domain/payment.js';
 import { checkAmount, checkTransactionId, formatYuan, reconcile, refundReason } from '../domain/payment.js';
 import type { Principal } from '../domain/permissions.js';
 import { seesFullNames } from '../domain/permissions.js';
+import { wallClockOf, wallClockText } from '../domain/wall-clock.js';
 import type { PaymentStatementLineRow, PaymentStatementRow, PaymentWithStudentRow } from '../repositories/payment.repository.js';
 import * as paymentRepo from '../repositories/payment.repository.js';
 import { findOutlet } from '../repositories/makeup.repository.js';
@@ -77,7 +78,7 @@ async function paymentView(deps: ServiceDeps, actor: Actor, campaignId: string, 
 
 /** "2023-10-20 10:00" in the campaign's time zone (Beijing), as the desk reads a clock. */
 function campaignTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return wallClockText(iso, timeZone);
 }
 
 type Refusal = { code: 'PAYMENT_REFERENCE_IN_USE' | 'ALREADY_PAID'; studentId: string; otherStudentId: string; paymentId: string };
@@ -271,9 +272,7 @@ export async function exportRefunds(deps: ServiceDeps, actor: Actor, query: unkn
 
 /** The wall-clock time of an instant in a time zone, read as if it were UTC (ms). */
 function wallClockMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(at));
-  const n = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
+  return wallClockOf(at, timeZone).asUtcMs;
 }
 
 /** The UTC instant at which a campaign day (YYYY-MM-DD, campaign time) begins. */
