@@ -11,6 +11,11 @@ export const PhotoCheckSchema = z.object({
   threshold: z.unknown(),
   /** in the request's language */
   message: z.string(),
+  /**
+   * false when the check could not be run (no face to measure on): its status is then `fail` (the photo is not
+   * accepted) and the message says why; screens show it as "not checked", not as a failed measurement.
+   */
+  measured: z.boolean(),
 });
 
 /**

@@ -12,6 +12,7 @@ import {
   checkPose,
   checkSharpness,
   checksWithoutFace,
+  wasMeasured,
   deltaE2000,
   deltaE76,
   FACE_CANDIDATE_LIMITS,
@@ -364,5 +365,15 @@ describe('summarisePhotoChecks', () => {
     expect(r.checks.map((c) => c.id)).toEqual(['format', 'geometry', 'background', 'exposure', 'sharpness', 'faces', 'pose']);
     expect(r.checks.find((c) => c.id === 'faces')!.message.en).toContain('no face');
     expect(r.checks.find((c) => c.id === 'background')!.message).toEqual({ zh: '未检查：没有检测到人脸', en: 'not checked: there is no face' });
+  });
+
+  it('no face: only the face count was measured; the checks that could not be run say so (L4)', () => {
+    const r = checksWithoutFace(0);
+    expect(r.checks.filter((c) => wasMeasured(c)).map((c) => c.id)).toEqual(['faces']);
+    expect(r.checks.filter((c) => !wasMeasured(c)).every((c) => c.status === 'fail' && c.measured === false)).toBe(true);
+    // a report stored before `measured` existed is read by its message
+    const legacy = { id: 'exposure', status: 'fail', value: null, threshold: null, message: { zh: '未检查：没有检测到人脸', en: 'not checked: there is no face' } } as const;
+    expect(wasMeasured(legacy)).toBe(false);
+    expect(wasMeasured(checkFaces(0))).toBe(true);
   });
 });

@@ -14,6 +14,8 @@ export interface PhotoCheck {
   /** What it was compared with (JSON). */
   threshold: unknown;
   message: { zh: string; en: string };
+  /** false: the check could not be run (no face to measure on); it counts as failed. Absent: it was run. */
+  measured?: false;
 }
 
 /** accepted = no check failed (warnings are shown but do not block confirmation). */
@@ -723,9 +725,17 @@ export function summarisePhotoChecks(checks: PhotoCheck[]): PhotoChecks {
   return { checks: sorted, accepted: sorted.every((c) => c.status !== 'fail') };
 }
 
+/** The prefix of a not-measured check's message (also how reports stored before `measured` are read). */
+export const NOT_CHECKED_PREFIX = { zh: '未检查：', en: 'not checked: ' } as const;
+
 /** A check that could not be measured (no face, or no frame to measure on): it fails, saying why. */
 export function notChecked(id: CheckId, because: { zh: string; en: string }): PhotoCheck {
-  return { id, status: 'fail', value: null, threshold: null, message: { zh: `未检查：${because.zh}`, en: `not checked: ${because.en}` } };
+  return { id, status: 'fail', value: null, threshold: null, measured: false, message: { zh: `${NOT_CHECKED_PREFIX.zh}${because.zh}`, en: `${NOT_CHECKED_PREFIX.en}${because.en}` } };
+}
+
+/** Whether a stored check was run (reports stored before `measured` existed say so by their message). */
+export function wasMeasured(check: Pick<PhotoCheck, 'measured' | 'message'>): boolean {
+  return check.measured !== false && !check.message.zh.startsWith(NOT_CHECKED_PREFIX.zh);
 }
 
 /** Without a face only the face count can be measured; every other check says why it was not. */

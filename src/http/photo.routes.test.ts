@@ -191,6 +191,19 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     expect((await events('photo.uploaded')).filter((e) => e.target_id === first.id)).toHaveLength(1);
   });
 
+  it('a photo without a face: the face count failed, the other checks say "not checked" (measured: false), and the refusal to confirm names the face (L4)', async () => {
+    const noFace = shot(fixture('fault-no-face.jpg'), `${dialect}-no-face`);
+    const r = report(await upload('operator', noFace, { studentNo: NO.c }));
+    expect(r.accepted).toBe(false);
+    expect(r.checks.filter((c) => c.measured).map((c) => [c.id, c.status])).toEqual([['faces', 'fail']]);
+    expect(r.checks.filter((c) => !c.measured).every((c) => c.status === 'fail' && c.message.startsWith('未检查'))).toBe(true);
+    const refused = expectError(await request('operator', `/api/photos/${r.id}/confirm`, { method: 'POST' }), 422, 'PHOTO_NOT_CONFIRMABLE');
+    expect(refused.message).toContain(r.checks.find((c) => c.id === 'faces')!.message);
+    expect(refused.message).not.toContain('未检查');
+    const en = report(await request('operator', `/api/photos/${r.id}/report`, { lang: 'en' }), 200);
+    expect(en.checks.filter((c) => !c.measured).map((c) => c.message)).toContain('not checked: there is no face');
+  });
+
   it('several shots, one confirmed (C3): later uploads refused; a shot that failed its checks is not confirmable; a second confirmation is refused', async () => {
     const sid = await studentId(NO.b);
     const s1 = report(await upload('operator', nextShot(), { studentNo: NO.b }));
@@ -198,6 +211,7 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     const bad = report(await upload('operator', grey, { studentNo: NO.b }));
     expect(bad.accepted).toBe(false);
     expect(bad.checks.find((c) => c.id === 'background')?.status).toBe('fail');
+    expect(bad.checks.every((c) => c.measured)).toBe(true);
     rt.clock.advance(60_000);
     const s3 = report(await upload('operator', nextShot(), { studentNo: NO.b }));
     const list = PhotoListSchema.parse((await request('operator', `/api/students/${sid}/photos`)).body);

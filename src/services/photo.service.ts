@@ -23,6 +23,7 @@ import { AppError, isAppError, schemaIssues } from '../domain/errors.js';
 import type { Lang } from '../domain/i18n.js';
 import { canSeeStudent } from '../domain/permissions.js';
 import type { PhotoCheck } from '../domain/photo-standard.js';
+import { wasMeasured } from '../domain/photo-standard.js';
 import * as campaignRepo from '../repositories/campaign.repository.js';
 import type { ConfirmationWithNamesRow, PhotoRow, PhotoStudentRow } from '../repositories/photo.repository.js';
 import * as photoRepo from '../repositories/photo.repository.js';
@@ -78,7 +79,7 @@ function toReport(row: PhotoRow, confirmations: ConfirmationWithNamesRow[], lang
     studentId: row.student_id,
     createdAt: row.created_at,
     station: row.station,
-    checks: stored.checks.map((c) => ({ id: c.id, status: c.status, value: c.value ?? null, threshold: c.threshold ?? null, message: c.message[lang] })),
+    checks: stored.checks.map((c) => ({ id: c.id, status: c.status, value: c.value ?? null, threshold: c.threshold ?? null, message: c.message[lang], measured: wasMeasured(c) })),
     accepted: stored.accepted,
     confirmed,
     invalid: confirmed && row.invalid_reason ? { rule: row.invalid_reason } : null,
@@ -350,7 +351,9 @@ export interface ConfirmationSource {
 function notConfirmable(stored: StoredReport, lang: Lang): AppError | null {
   if (stored.accepted && stored.hasStandard) return null;
   const failed = stored.checks.filter((c) => c.status === 'fail');
-  const reason = failed.length > 0 ? [...new Set(failed.map((c) => c.message[lang]))].join('; ') : lang === 'zh' ? '没有标准照片' : 'no standard photo';
+  // what failed when measured says why; the checks that could not be run only when nothing measured failed
+  const measuredFailures = failed.filter((c) => wasMeasured(c));
+  const reason = failed.length > 0 ? [...new Set((measuredFailures.length > 0 ? measuredFailures : failed).map((c) => c.message[lang]))].join('; ') : lang === 'zh' ? '没有标准照片' : 'no standard photo';
   return new AppError('PHOTO_NOT_CONFIRMABLE', { params: { reason }, details: { failed: failed.map((c) => c.id) } });
 }
 

@@ -15,6 +15,7 @@ const operator = { username: 'e2e-operator', password: 'E2e-operator-pass-2024',
 const STUDENT = '2101001';
 const EXCLUDED = '2101004';
 const PHOTO = path.join(ROOT, 'test', 'fixtures', 'photos', 'id-blue-12mp.jpg');
+const NO_FACE = path.join(ROOT, 'test', 'fixtures', 'photos', 'fault-no-face.jpg');
 // A 1×1 PNG: what a phone's screenshot renamed .jpg looks like to the server (refused: only camera JPEGs)
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const VIEWPORT = { width: 1366, height: 768 };
@@ -39,6 +40,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
   let context: BrowserContext;
   let page: Page;
   let studentId: string;
+  let noFaceId: string;
 
   beforeAll(async () => {
     server = await startServer();
@@ -103,13 +105,32 @@ describe('the photographer’s station: set the student, see the shot and its ch
     await screenshot(page, 'station-desktop-waiting');
   });
 
+  it('a shot without a face: the face count is 未通过, the checks that could not be run are 未检查, not 未通过 (L4)', async () => {
+    await page.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0000.JPG', mimeType: 'image/jpeg', buffer: readFileSync(NO_FACE) });
+    const shot = page.locator('[data-testid="station-shot"][data-photo-id]');
+    await shot.waitFor({ timeout: 60_000 });
+    noFaceId = (await shot.getAttribute('data-photo-id'))!;
+    const faces = page.getByTestId('check-faces');
+    expect([await faces.getAttribute('data-status'), await faces.getAttribute('data-measured')]).toEqual(['fail', 'true']);
+    expect(await faces.innerText()).toContain('未通过');
+    for (const id of ['format', 'geometry', 'background', 'exposure', 'sharpness', 'pose']) {
+      const row = page.getByTestId(`check-${id}`);
+      expect(await row.getAttribute('data-measured')).toBe('false');
+      expect(await row.locator('.ant-tag').innerText()).toBe('未检查');
+    }
+    // the failed measurement comes first
+    expect(await page.getByTestId('checks').locator('li').first().getAttribute('data-testid')).toBe('check-faces');
+    expect(await page.getByTestId('station-verdict').innerText()).not.toBe('检测通过');
+    await screenshot(page, 'station-desktop-no-face');
+  });
+
   it('uploads a camera JPEG through the page and shows the 480×640 photo with its checks report', async () => {
     await page.getByTestId('station-upload').locator('input[type="file"]').setInputFiles({ name: 'IMG_0001.JPG', mimeType: 'image/jpeg', buffer: readFileSync(PHOTO) });
     const shot = page.locator('[data-testid="station-shot"][data-photo-id]');
-    await shot.waitFor({ timeout: 60_000 });
+    await expect.poll(() => shot.getAttribute('data-photo-id'), { timeout: 60_000 }).not.toBe(noFaceId);
     const photoId = await shot.getAttribute('data-photo-id');
     const list = await api.get<PhotoList>(`/api/students/${studentId}/photos`);
-    expect(list.items.map((p) => p.id)).toEqual([photoId]);
+    expect(list.items.map((p) => p.id)).toEqual([photoId, noFaceId]);
     const report = list.items[0]!;
     expect(report.accepted).toBe(true);
 
@@ -155,7 +176,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
     expect(text).toContain('不支持的照片格式：PNG');
     expect(text).toContain('下面仍是上一张照片');
     expect(await shot.getAttribute('data-photo-id')).toBe(previous);
-    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items.map((p) => p.id)).toEqual([previous]);
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items.map((p) => p.id)).toEqual([previous, noFaceId]);
     // the upload card keeps its own note (further down)
     expect(await page.getByTestId('station-upload-error').innerText()).toContain('IMG_0003.JPG');
     await screenshot(page, 'station-desktop-upload-refused', false);
@@ -210,7 +231,7 @@ describe('the photographer’s station: set the student, see the shot and its ch
     const text = await error.innerText();
     expect(text).toContain('照片被拒收');
     expect(text).toContain('该学生已确认照片，不能再拍摄或修改（C3）');
-    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items).toHaveLength(1);
+    expect((await api.get<PhotoList>(`/api/students/${studentId}/photos`)).items).toHaveLength(2);
     await page.evaluate(() => window.scrollTo(0, 0));
     await inWindow(page.getByTestId('station-shot-refused'));
     expect(await page.getByTestId('station-shot-refused').innerText()).toContain('该学生已确认照片，不能再拍摄或修改（C3）');

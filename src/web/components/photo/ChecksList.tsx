@@ -1,4 +1,4 @@
-import { CheckCircleFilled, CloseCircleFilled, ExclamationCircleFilled } from '@ant-design/icons';
+import { CheckCircleFilled, CloseCircleFilled, ExclamationCircleFilled, MinusCircleFilled } from '@ant-design/icons';
 import { Flex, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -7,10 +7,19 @@ import { measureInWords } from './checkWords.js';
 
 type Check = PhotoReport['checks'][number];
 
-const STATUS_STYLE: Record<Check['status'], { color: string; tag: string; icon: ReactNode }> = {
+/** How a check is shown: its status, or "not checked" for one that could not be run (no face to measure on). */
+export type CheckVerdict = Check['status'] | 'unmeasured';
+
+export const verdictOf = (check: Check): CheckVerdict => (check.measured ? check.status : 'unmeasured');
+
+/** Worst first: a failed measurement, a warning, what could not be checked, what passed. */
+export const VERDICT_RANK: Record<CheckVerdict, number> = { fail: 0, warn: 1, unmeasured: 2, pass: 3 };
+
+export const VERDICT_STYLE: Record<CheckVerdict, { color: string; tag: string; icon: ReactNode }> = {
   pass: { color: '#389e0d', tag: 'success', icon: <CheckCircleFilled style={{ color: '#52c41a' }} /> },
   warn: { color: '#d46b08', tag: 'warning', icon: <ExclamationCircleFilled style={{ color: '#fa8c16' }} /> },
   fail: { color: '#cf1322', tag: 'error', icon: <CloseCircleFilled style={{ color: '#f5222d' }} /> },
+  unmeasured: { color: 'rgba(0,0,0,0.55)', tag: 'default', icon: <MinusCircleFilled style={{ color: '#bfbfbf' }} /> },
 };
 
 /** A measured value or a threshold, compactly: `{ roll: 1.2, yaw: 3 }` → `roll 1.2 · yaw 3`, `[20480, 40960]` → `20480–40960`. */
@@ -34,17 +43,18 @@ export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
   const { t, i18n } = useTranslation();
   // a Chinese full-width colon in Chinese, ": " in English ("measured: …", not "measured：…")
   const colon = i18n.language.startsWith('zh') ? '：' : ': ';
-  const rank = { fail: 0, warn: 1, pass: 2 } as const;
-  const sorted = [...checks].sort((a, b) => rank[a.status] - rank[b.status]);
+  const sorted = [...checks].sort((a, b) => VERDICT_RANK[verdictOf(a)] - VERDICT_RANK[verdictOf(b)]);
   return (
     <ul style={{ listStyle: 'none', margin: 0, padding: 0 }} data-testid="checks">
       {sorted.map((check) => {
-        const style = STATUS_STYLE[check.status];
+        const verdict = verdictOf(check);
+        const style = VERDICT_STYLE[verdict];
         return (
           <li
             key={check.id}
             data-testid={`check-${check.id}`}
             data-status={check.status}
+            data-measured={check.measured}
             style={{ padding: '8px 0', borderBottom: '1px solid rgba(5,5,5,0.06)' }}
           >
             <Flex gap={8} align="flex-start">
@@ -53,10 +63,10 @@ export function ChecksList({ checks }: { checks: Check[] }): ReactNode {
                 <Flex gap={8} align="center" wrap>
                   <Typography.Text strong>{t(`station.checks.${check.id}`)}</Typography.Text>
                   <Tag color={style.tag} style={{ marginInlineEnd: 0 }}>
-                    {t(`station.status.${check.status}`)}
+                    {t(`station.status.${verdict}`)}
                   </Tag>
                 </Flex>
-                <div style={{ color: check.status === 'pass' ? undefined : style.color }}>{check.message}</div>
+                <div style={{ color: verdict === 'pass' ? undefined : style.color }}>{check.message}</div>
                 <Typography.Text type="secondary" style={{ fontSize: 12, wordBreak: 'break-word' }} data-testid={`check-${check.id}-measure`}>
                   {t('station.value')}
                   {colon}

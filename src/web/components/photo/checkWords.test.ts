@@ -11,13 +11,13 @@ type Check = PhotoReport['checks'][number];
 
 // The values and thresholds of a real report (README: "A real report").
 const CHECKS: Check[] = [
-  { id: 'format', status: 'pass', message: '', value: { width: 480, height: 640, channels: 3, dpi: 300, quality: 88, bytes: 39949 }, threshold: { width: 480, height: 640, channels: 3, dpi: 300, minQuality: 60, bytes: [20480, 40960] } },
-  { id: 'geometry', status: 'pass', message: '', value: { eyeY: 274, faceWidth: 207, hairTop: 71, offsetX: -3, upscale: 0.25, cameraFaceWidth: 831 }, threshold: { eyeY: [200, 300], faceWidth: [180, 300], hairTop: [50, 110], maxOffsetX: 24, maxUpscale: 1 } },
-  { id: 'background', status: 'pass', message: '', value: { deltaE2000: 0.2, spread: 0.3, gradient: 0, r: 101, g: 196, b: 254 }, threshold: { reference: { r: 100, g: 197, b: 255 }, deltaE2000: { warn: 10, fail: 20 }, spread: { warn: 8, fail: 15 }, gradient: { warn: 6, fail: 12 } } },
-  { id: 'exposure', status: 'pass', message: '', value: { meanLuma: 177.8, highlights: 0.001, shadows: 0, contrast: 37.6 }, threshold: { meanLuma: { failLow: 60, warnLow: 80, warnHigh: 205, failHigh: 225 }, clipped: { warn: 0.02, fail: 0.08 }, contrast: { fail: 10, warn: 18 } } },
-  { id: 'sharpness', status: 'pass', message: '', value: { ratio: 0.217, laplacianVariance: 66.2 }, threshold: { fail: 0.11, warn: 0.14 } },
-  { id: 'faces', status: 'pass', message: '', value: 1, threshold: 1 },
-  { id: 'pose', status: 'warn', message: '', value: { roll: 5.4, yaw: -1.2 }, threshold: { rollWarn: 4, rollMax: 8, yawWarn: 10, yawMax: 20 } },
+  { id: 'format', status: 'pass', message: '', measured: true, value: { width: 480, height: 640, channels: 3, dpi: 300, quality: 88, bytes: 39949 }, threshold: { width: 480, height: 640, channels: 3, dpi: 300, minQuality: 60, bytes: [20480, 40960] } },
+  { id: 'geometry', status: 'pass', message: '', measured: true, value: { eyeY: 274, faceWidth: 207, hairTop: 71, offsetX: -3, upscale: 0.25, cameraFaceWidth: 831 }, threshold: { eyeY: [200, 300], faceWidth: [180, 300], hairTop: [50, 110], maxOffsetX: 24, maxUpscale: 1 } },
+  { id: 'background', status: 'pass', message: '', measured: true, value: { deltaE2000: 0.2, spread: 0.3, gradient: 0, r: 101, g: 196, b: 254 }, threshold: { reference: { r: 100, g: 197, b: 255 }, deltaE2000: { warn: 10, fail: 20 }, spread: { warn: 8, fail: 15 }, gradient: { warn: 6, fail: 12 } } },
+  { id: 'exposure', status: 'pass', message: '', measured: true, value: { meanLuma: 177.8, highlights: 0.001, shadows: 0, contrast: 37.6 }, threshold: { meanLuma: { failLow: 60, warnLow: 80, warnHigh: 205, failHigh: 225 }, clipped: { warn: 0.02, fail: 0.08 }, contrast: { fail: 10, warn: 18 } } },
+  { id: 'sharpness', status: 'pass', message: '', measured: true, value: { ratio: 0.217, laplacianVariance: 66.2 }, threshold: { fail: 0.11, warn: 0.14 } },
+  { id: 'faces', status: 'pass', message: '', measured: true, value: 1, threshold: 1 },
+  { id: 'pose', status: 'warn', message: '', measured: true, value: { roll: 5.4, yaw: -1.2 }, threshold: { rollWarn: 4, rollMax: 8, yawWarn: 10, yawMax: 20 } },
 ];
 
 async function translator(lng: 'zh' | 'en') {

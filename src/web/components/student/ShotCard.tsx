@@ -13,10 +13,17 @@ const THUMB = { width: 120, height: 160 };
 
 /** How the checks went, in one line: "7 项全部通过" / "1 项未通过 · 2 项注意". */
 function checksSummary(shot: PhotoReport, t: (key: string, opts?: Record<string, unknown>) => string): string {
-  const fail = shot.checks.filter((c) => c.status === 'fail').length;
-  const warn = shot.checks.filter((c) => c.status === 'warn').length;
-  if (fail === 0 && warn === 0) return t('studentPhotos.checksAllPass', { count: shot.checks.length });
-  return [fail ? t('studentPhotos.checksFail', { count: fail }) : null, warn ? t('studentPhotos.checksWarn', { count: warn }) : null].filter(Boolean).join(' · ');
+  const fail = shot.checks.filter((c) => c.measured && c.status === 'fail').length;
+  const warn = shot.checks.filter((c) => c.measured && c.status === 'warn').length;
+  const unmeasured = shot.checks.filter((c) => !c.measured).length;
+  if (fail === 0 && warn === 0 && unmeasured === 0) return t('studentPhotos.checksAllPass', { count: shot.checks.length });
+  return [
+    fail ? t('studentPhotos.checksFail', { count: fail }) : null,
+    warn ? t('studentPhotos.checksWarn', { count: warn }) : null,
+    unmeasured ? t('studentPhotos.checksUnmeasured', { count: unmeasured }) : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /**
