@@ -113,6 +113,9 @@ function inlineAnalyser(): Analyser {
   };
 }
 
+/** How long close() waits for a warm-up still loading the thread's native modules. */
+const WARM_UP_WAIT_MS = 15_000;
+
 /**
  * The pipeline on one worker thread (photo-analysis-worker.ts), started at first use or warmUp. Photos are
  * copied to it (the caller keeps its buffer); the standard JPEG comes back transferred. Refusals keep their
@@ -121,6 +124,7 @@ function inlineAnalyser(): Analyser {
  */
 export function analysisThread(entry: URL = new URL('./photo-analysis-worker.mjs', import.meta.url)): Analyser {
   let worker: Worker | undefined;
+  let warming: Promise<unknown> | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve(r: AnalysisReply): void; reject(e: unknown): void }>();
   const failAll = (why: string) => {
@@ -181,10 +185,15 @@ export function analysisThread(entry: URL = new URL('./photo-analysis-worker.mjs
       };
     },
     async warmUp() {
-      const reply = await call({ warmUp: true });
-      if ('failure' in reply) throw new Error(`photo analysis: ${reply.failure}`);
+      const reply = call({ warmUp: true });
+      warming = reply.catch(() => undefined);
+      const r = await reply;
+      if ('failure' in r) throw new Error(`photo analysis: ${r.failure}`);
     },
     async close() {
+      // A thread torn down while it loads ONNX Runtime and sharp can abort the whole process (their native code
+      // throws into a thread that is going away): a stop right after the start lets the loading finish first.
+      if (warming) await Promise.race([warming, new Promise((resolve) => setTimeout(resolve, WARM_UP_WAIT_MS).unref())]);
       const w = worker;
       worker = undefined;
       failAll('the server is stopping');

@@ -132,14 +132,26 @@ program
 
 async function serve(opts: { port?: string }, locked: (lock: { release(): void; note(url: string): void }) => void): Promise<void> {
     const cfg = config();
+    // One listener per signal for the life of the process, which changes what it does once the server runs. Swapping
+    // listeners loses a signal that arrives while the start-up's last synchronous steps run: libuv queues it for
+    // the listener's handle, and removing that listener closes the handle with the signal still queued (the
+    // server then ran on, about one SIGTERM in five sent right after "is running").
+    // Ctrl-C while starting: the server stops as soon as it has started (exiting in the middle of the start could
+    // abort the process: the photo analysis thread may be loading ONNX Runtime and sharp, whose native code aborts
+    // when its thread is torn down under it). A second Ctrl-C exits at once (the lock is released by its own 'exit'
+    // listener; the migrations are one transaction, so nothing is left half-done).
+    let stopRequested = false;
+    let onSignal: () => void = () => {
+      if (stopRequested) process.exit(130);
+      stopRequested = true;
+      process.stderr.write('正在启动，启动完成后即停止（再按一次 Ctrl-C 立即退出）/ stopping as soon as started (Ctrl-C again to quit at once)\n');
+    };
+    const signalled = () => onSignal();
+    process.on('SIGINT', signalled);
+    process.on('SIGTERM', signalled);
     // One server per SQLite data directory; several processes share a PostgreSQL database instead.
     const lock = cfg.databaseUrl ? null : acquireServeLock(cfg.dataDir);
     if (lock) locked(lock);
-    // Ctrl-C while starting: the lock is released (migrations are one transaction: nothing is left half-done).
-    // (the lock's own 'exit' listener releases it)
-    const startingStop = () => process.exit(130);
-    process.once('SIGINT', startingStop);
-    process.once('SIGTERM', startingStop);
     const deps = await openRuntime({ dataDir: cfg.dataDir, databaseUrl: cfg.databaseUrl, masterKey: cfg.masterKey, auditKey: cfg.auditKey, auditCheckpointUrl: cfg.auditCheckpointUrl, photoKey: cfg.photoKey, blobStoreUrl: cfg.blobStoreUrl, photoAnalysis: 'thread', orphanGraceMinutes: cfg.orphanGraceMinutes, auth: { sessionIdleMinutes: cfg.sessionIdleMinutes, sessionAbsoluteHours: cfg.sessionAbsoluteHours, maxLiveStreamsPerUser: cfg.liveStreamsPerUser }, oidc: cfg.oidc, mail: { smtpUrl: cfg.smtpUrl, from: cfg.mailFrom }, publicUrl: cfg.publicUrl ?? `http://localhost:${opts.port ?? cfg.port}` });
     const [{ purgeExpiredAuthRecords }, { purgeFinishedJobs, startJobRunner }, { purgeSigninLinks }, { sweepOrphanBlobs }, { startRetentionScheduler }, { runReminders }] = await Promise.all([
       lazy.auth(),
@@ -223,10 +235,12 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
       await deps.close();
       process.exit(0); // releases the lock (its 'exit' listener)
     };
-    process.removeListener('SIGINT', startingStop);
-    process.removeListener('SIGTERM', startingStop);
-    process.once('SIGINT', () => void stop());
-    process.once('SIGTERM', () => void stop());
+    // the first signal stops gracefully; a second one while stopping exits at once
+    onSignal = () => {
+      onSignal = () => process.exit(130);
+      void stop();
+    };
+    if (stopRequested) onSignal();
 }
 
 // ---- demo -----------------------------------------------------------------------------------------

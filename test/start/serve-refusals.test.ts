@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { runGradphoto } from '../support/gradphoto-cli.js';
-import { serve, stop } from '../support/serve-process.js';
+import { serve, spawnServe, stop, type ServeProcess } from '../support/serve-process.js';
 
 const BASE_ENV = { DATABASE_URL: '', GRADPHOTO_DATA: '', GRADPHOTO_MASTER_KEY: '', GRADPHOTO_AUDIT_KEY: '', GRADPHOTO_PHOTO_KEY: '', BLOB_STORE_URL: '', SMTP_URL: '', GRADPHOTO_LANG: '', HOST: '127.0.0.1', PORT: '0' };
 
@@ -84,16 +84,51 @@ describe('gradphoto serve refuses to start, saying why', { timeout: 180_000 }, (
       firstStopped = true;
       expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(true);
       const third = await serve({ ...BASE_ENV }, data);
-      // answering, and its start-up work done: a SIGTERM in its first seconds was sometimes not acted on (seen
-      // with several tests at once; not yet understood, see the stop's note), which this test is not about
-      await expect.poll(async () => (await fetch(`${third.url}/api/health`).catch(() => null))?.status ?? 0, { timeout: 30_000 }).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
       await stop(third);
       // stopped cleanly: the lock is gone
       expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(false);
     } finally {
       if (!firstStopped) await stop(first);
     }
+  });
+
+  it('a SIGTERM as soon as it says it is running, or while it starts, stops it cleanly: exit 0, the lock released, every time', async () => {
+    // Before: the start-up's last synchronous steps swapped the signal listeners, and a SIGTERM queued meanwhile
+    // was dropped with the old listener's handle: the server ran on (2 of 10 to 7 of 14 in a row). A SIGTERM while
+    // the photo thread loaded its native modules exited at once and could abort (SIGABRT, 3 of 16).
+    const data = path.join(dir, 'sigterm');
+    const exits: string[] = [];
+    const exited = (child: ServeProcess['child']) =>
+      Promise.race([
+        new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(String(code ?? signal)))),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000)),
+      ]);
+    for (let i = 0; i < 8; i++) {
+      // a first start each time (migrations, the demo campaign, the first admin), as in the failures seen; the line
+      // looked for every 5 ms, as a supervisor polling a log would
+      const child = spawnServe(`${data}-${i}`, { ...BASE_ENV });
+      let output = '';
+      child.stdout!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+      await expect.poll(() => /is running/.test(output), { timeout: 60_000, interval: 5 }).toBe(true);
+      child.kill('SIGTERM');
+      const how = await exited(child);
+      if (how !== '0') child.kill('SIGKILL');
+      exits.push(how);
+    }
+    expect(exits).toEqual(Array(8).fill('0'));
+    for (let i = 0; i < 8; i++) expect(fs.existsSync(path.join(`${data}-${i}`, 'serve.lock'))).toBe(false);
+    // while it starts (its database is open, the photo thread loading): it finishes starting, says so, and stops
+    const child = spawnServe(data, { ...BASE_ENV });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+    await expect.poll(() => fs.existsSync(path.join(data, 'serve.lock')), { timeout: 30_000, interval: 5 }).toBe(true);
+    child.kill('SIGTERM');
+    const how = await exited(child);
+    if (how !== '0') child.kill('SIGKILL');
+    expect(how, output).toBe('0');
+    expect(output).toContain('stopping as soon as started');
+    expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(false);
   });
 
   it('a bad PORT, a data directory that is a file, an unknown HOST, an unreachable PostgreSQL: each names its setting, in both languages', async () => {

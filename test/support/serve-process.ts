@@ -20,13 +20,18 @@ export interface ServeProcess {
   output: () => string;
 }
 
-/** `node bin/gradphoto.js serve --port 0`, resolved with its URL once it prints it. */
-export function serve(env: NodeJS.ProcessEnv, dataDir: string): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'gradphoto.js'), 'serve', '--port', '0'], {
+/** `node bin/gradphoto.js serve --port 0` on `dataDir`, just spawned. */
+export function spawnServe(dataDir: string, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, [path.join(REPO, 'bin', 'gradphoto.js'), 'serve', '--port', '0'], {
     cwd: REPO,
     env: { ...process.env, ...env, GRADPHOTO_DATA: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** `node bin/gradphoto.js serve --port 0`, resolved with its URL once it prints it. */
+export function serve(env: NodeJS.ProcessEnv, dataDir: string): Promise<ServeProcess> {
+  const child = spawnServe(dataDir, env);
   let output = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
