@@ -215,6 +215,15 @@ describe('gradphoto CLI', { timeout: 120_000 }, () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('文件不存在');
     });
+
+    it('a folder instead of a file says it is a folder (it used to say the file does not exist)', async () => {
+      const r = await run(['eligibility', tmp, '--campaign', CAMPAIGN_2024]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${tmp} 是文件夹，不是文件`);
+      expect(r.stderr).not.toContain('文件不存在');
+      const en = await run(['--lang', 'en', 'eligibility', tmp, '--campaign', CAMPAIGN_2024]);
+      expect(en.stderr).toContain(`${tmp} is a folder, not a file`);
+    });
   });
 
   describe('on a data directory', () => {

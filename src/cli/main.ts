@@ -317,8 +317,10 @@ function readCampaignFile(file: string) {
 }
 
 function ensureReadable(file: string): void {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
-    throw new AppError('VALIDATION_FAILED', { params: { detail: globals().lang === 'en' ? `no such file: ${file}` : `文件不存在：${file}` } });
+  const en = globals().lang === 'en';
+  if (!fs.existsSync(file)) throw new AppError('VALIDATION_FAILED', { params: { detail: en ? `no such file: ${file}` : `文件不存在：${file}` } });
+  if (!fs.statSync(file).isFile()) {
+    throw new AppError('VALIDATION_FAILED', { params: { detail: en ? `${file} is a folder, not a file: name one file in it` : `${file} 是文件夹，不是文件：请指定其中的一个文件` } });
   }
 }
 
