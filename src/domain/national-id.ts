@@ -33,6 +33,14 @@ export function maskNationalId(id: string): string {
 
 const NATIONAL_ID_LIKE = /\d{17}[\dXx]/g;
 
+/** 18 characters shaped like an ID number, not part of a longer run of digits (a long number is not an ID). */
+const NATIONAL_ID_WORD = /(?<![0-9])\d{17}[\dXx](?![0-9A-Za-z])/g;
+
+/** Masks, in place, anything shaped like an 18-character ID number (the same length: 11**************1X). */
+export function maskNationalIdsIn(text: string): string {
+  return text.replace(NATIONAL_ID_WORD, (id) => maskNationalId(id));
+}
+
 /** Replaces anything shaped like an 18-character ID number: for log lines and audit details (A3). */
 export function scrubNationalIds(text: string): string {
   return text.replace(NATIONAL_ID_LIKE, '[national-id]');

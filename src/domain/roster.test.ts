@@ -86,6 +86,11 @@ describe('mapHeaders', () => {
     expect(m.missing).toEqual([]);
   });
 
+  it('an unknown header is listed shortened to 100 characters, its unsafe characters written out and ID numbers masked', () => {
+    const m = mapHeaders([...ZH_HEADERS, '备'.repeat(30_000), '备注\u202E', '身份证 110105194912310021']);
+    expect(m.unknown).toEqual([`${'备'.repeat(100)}…`, '备注‹U+202E›', '身份证 11**************21']);
+  });
+
   it('a duplicated column (same field under two headers) is reported; the first one is used', () => {
     const m = mapHeaders(['学号', '姓名', '院系', '学院', '层次', '证书类型', '预计毕业时间', '毕业类型', 'Name']);
     expect(m.duplicated).toEqual(['学院', 'Name']);
@@ -388,6 +393,13 @@ describe('validateRosterRow: an ID number in an error is masked as everywhere el
     const issues = issuesOf(4, cells({ nationalId: '\u202E110105194912310021' }));
     expect(issues.map((i) => i.value)).toEqual([both(`‹U+202E›1${'*'.repeat(15)}21`)]);
     expect(issues[0]!.message.zh).toContain('含有不允许的字符 U+202E');
+    expect(JSON.stringify(issues)).not.toContain('110105194912310021');
+  });
+
+  it('an ID number typed into another column is masked in that column\'s error too', () => {
+    const issues = issuesOf(5, cells({ expectedTerm: '110105194912310021' }));
+    expect(issues.map((i) => i.column)).toEqual(['预计毕业时间']);
+    expect(issues[0]!.value).toEqual(both('11**************21'));
     expect(JSON.stringify(issues)).not.toContain('110105194912310021');
   });
 

@@ -1,7 +1,7 @@
 import type { CampaignDefinition, SiteId } from './campaign.js';
 import type { Text } from './i18n.js';
 import { fill } from './i18n.js';
-import { maskNationalId, validateNationalId } from './national-id.js';
+import { maskNationalId, maskNationalIdsIn, validateNationalId } from './national-id.js';
 import type { Term } from './term.js';
 import { parseTerm } from './term.js';
 
@@ -113,11 +113,12 @@ export function mapHeaders(headers: string[]): HeaderMapping {
     if (text === '') return;
     const field = fieldForHeader(text);
     if (!field) {
-      if (!unknown.includes(text)) unknown.push(text);
+      const shown = shownHeader(text);
+      if (!unknown.includes(shown)) unknown.push(shown);
       return;
     }
     if (headerText.has(field)) {
-      duplicated.push(text);
+      duplicated.push(shownHeader(text));
       return;
     }
     columns.set(index, field);
@@ -125,6 +126,17 @@ export function mapHeaders(headers: string[]): HeaderMapping {
   });
   const missing = ROSTER_FIELDS.filter((s) => s.required && !headerText.has(s.field)).map((s) => s.field);
   return { columns, headerText, unknown, missing, duplicated };
+}
+
+/**
+ * A header cell the product does not know, as the preview lists it: like a cell in an error (shownValue) but in
+ * one text for both languages — cut after MAX_SHOWN_VALUE_CHARS characters with “…”, unsafe characters written
+ * out, ID numbers masked. A header row of a 30,000-character cell lists 101 characters, not the cell.
+ */
+export function shownHeader(text: string): string {
+  const chars = Array.from(maskNationalIdsIn(text));
+  const head = showUnsafeChars(chars.slice(0, MAX_SHOWN_VALUE_CHARS).join(''));
+  return chars.length > MAX_SHOWN_VALUE_CHARS ? `${head}…` : head;
 }
 
 export function fieldLabel(field: RosterField): Text {
@@ -183,9 +195,12 @@ function groupDigits(n: number): string {
  * A cell as an error shows it, in the value field and in the message alike (finding M4): longer than
  * MAX_SHOWN_VALUE_CHARS characters (code points: a surrogate pair is never cut) it is cut there and its
  * length given — “张张…（共 40,000 个字符）” / “张张… (40,000 characters)”; the characters no cell may
- * hold are written out as ‹U+202E› (issue 8 finding 11), so a message shows them instead of obeying them.
+ * hold are written out as ‹U+202E› (issue 8 finding 11), so a message shows them instead of obeying them;
+ * anything shaped like an ID number is masked.
  */
-export function shownValue(raw: string): Text {
+export function shownValue(cell: string): Text {
+  // an ID number typed into another column (or pasted into a name) is masked too (A3)
+  const raw = maskNationalIdsIn(cell);
   let cut = raw.length;
   let total = 0;
   if (raw.length > MAX_SHOWN_VALUE_CHARS) {
