@@ -426,6 +426,15 @@ describe('serving the built web app', () => {
     expect(missing.headers.get('content-type')).not.toContain('text/html');
   });
 
+  it('a path that climbs out of the web root is a 404 in the caller\'s language, not the library\'s "Forbidden" (L3)', async () => {
+    for (const lang of ['zh', 'en']) {
+      const res = await fetch(`${server.url}/..%2f..%2fetc/passwd`, { headers: { 'accept-language': lang } });
+      expect(res.status).toBe(404);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error).toEqual({ code: 'NOT_FOUND', message: lang === 'zh' ? '未找到' : 'Not found' });
+    }
+  });
+
   it('serves a file added after start (a rebuilt app needs no restart)', async () => {
     fs.writeFileSync(path.join(webRoot, 'assets', 'app-2.js'), 'console.log(2)');
     const res = await fetch(`${server.url}/assets/app-2.js`);

@@ -208,6 +208,9 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
     return sendAppError(request, reply, new AppError('UNSUPPORTED_MEDIA_TYPE', { params: { type, accepted: 'application/json' } }));
   }
   if (fe.statusCode === 429) return sendAppError(request, reply, new AppError('RATE_LIMITED', { params: { seconds: 60 } }));
+  // The static files' own refusals (a path that climbs out of the web root, `/..%2f..`: "Forbidden"; a missing
+  // file) say, in the caller's language, that there is nothing there, not the library's English.
+  if ((fe.statusCode === 403 || fe.statusCode === 404) && !request.url.startsWith('/api/')) return sendAppError(request, reply, new AppError('NOT_FOUND'));
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     const code: ErrorCode = fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED';
     // Fastify's words for its own refusals; a JSON syntax error's message is the parser's, so a fixed one.
