@@ -277,11 +277,15 @@ describe('decodeCameraPhoto: camera photos', () => {
     expect(px[0]).toBe(128);
   });
 
-  it('maps other libvips failures to PHOTO_UNREADABLE with the first line as the reason', () => {
+  it('maps other libvips failures to PHOTO_UNREADABLE said in words; the decoder\'s first line is kept in details (L3)', () => {
     const e = photoErrorFromSharp(new Error('VipsJpeg: Unsupported JPEG process: SOF type 0xcb\nvips_image_pio_input: ...'));
     expect(e.code).toBe('PHOTO_UNREADABLE');
-    expect(e.params).toEqual({ reason: 'VipsJpeg: Unsupported JPEG process: SOF type 0xcb' });
-    expect(translateError(e.code, e.params, 'zh')).toContain('SOF type 0xcb');
+    expect(e.params).toEqual({ reason: 'jpeg-unsupported' });
+    expect(e.details).toEqual({ found: 'VipsJpeg: Unsupported JPEG process: SOF type 0xcb' });
+    expect(translateError(e.code, e.params, 'zh')).toBe('无法解码该照片：照片使用了不支持的 JPEG 编码方式，请在相机中改用标准 JPEG 格式保存');
+    expect(translateError(e.code, e.params, 'en')).not.toMatch(/Vips|SOF/);
+    const damaged = photoErrorFromSharp(new Error('VipsJpeg: Corrupt JPEG data: bad Huffman code'));
+    expect(translateError(damaged.code, damaged.params, 'zh')).toContain('照片文件已损坏');
     expect(photoErrorFromSharp(new Error('Input image exceeds pixel limit')).code).toBe('PHOTO_TOO_MANY_PIXELS');
   });
 });

@@ -142,7 +142,13 @@ const isRst = (m: number) => m >= 0xd0 && m <= 0xd7;
 const isSof = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
 const truncated = () => new AppError('PHOTO_TRUNCATED');
-const unreadable = (reason: string) => new AppError('PHOTO_UNREADABLE', { params: { reason } });
+/**
+ * PHOTO_UNREADABLE with the reason said in the user's language ('jpeg-not-jpeg', 'jpeg-damaged',
+ * 'jpeg-unsupported', 'jpeg-components': i18n.ts); what exactly was found (the byte offset, the decoder's own English) goes to
+ * `details.found`, for the log and a support question, not into the sentence the operator reads (L3).
+ */
+const unreadable = (reason: 'jpeg-not-jpeg' | 'jpeg-damaged' | 'jpeg-unsupported' | 'jpeg-components', found: string) =>
+  new AppError('PHOTO_UNREADABLE', { params: { reason }, details: { found } });
 
 /**
  * Walks the JPEG's segments from SOI to the EOI of the primary image: the frame header (size,
@@ -153,7 +159,7 @@ const unreadable = (reason: string) => new AppError('PHOTO_UNREADABLE', { params
  */
 export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DECODE_LIMITS.maxPixels): JpegStructure {
   const b = bytes;
-  if (b.length < 4 || b[0] !== 0xff || b[1] !== SOI) throw unreadable('no JPEG start-of-image marker');
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== SOI) throw unreadable('jpeg-not-jpeg', 'no JPEG start-of-image marker');
   let frame: Pick<JpegStructure, 'width' | 'height' | 'components' | 'precision' | 'sofMarker'> | undefined;
   let frameBlocks = 0;
   let hasIccProfile = false;
@@ -165,14 +171,14 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
   for (;;) {
     // Between segments: one marker, possibly preceded by fill bytes (FF FF …).
     if (pos >= b.length) throw truncated();
-    if (b[pos] !== 0xff) throw unreadable(`unexpected byte 0x${b[pos]!.toString(16)} at offset ${pos} where a marker belongs`);
+    if (b[pos] !== 0xff) throw unreadable('jpeg-damaged', `unexpected byte 0x${b[pos]!.toString(16)} at offset ${pos} where a marker belongs`);
     while (pos < b.length && b[pos] === 0xff) pos++;
     if (pos >= b.length) throw truncated();
     const marker = b[pos]!;
     pos++;
     if (marker === EOI) {
-      if (!frame) throw unreadable('no frame header (SOF) before the end of the image');
-      if (scans === 0) throw unreadable('no image data (SOS) before the end of the image');
+      if (!frame) throw unreadable('jpeg-damaged', 'no frame header (SOF) before the end of the image');
+      if (scans === 0) throw unreadable('jpeg-damaged', 'no image data (SOS) before the end of the image');
       // Issue 8 finding 5: a small file whose header claims a large frame, ended early with an EOI, was
       // decoded (libjpeg fills the missing blocks with grey and only warns) and accepted as a shot.
       if (scanBytes * 8 < minimumScanBits(frame.sofMarker, frameBlocks)) throw truncated();
@@ -181,19 +187,19 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
     if (isRst(marker) || marker === TEM || marker === SOI) continue;
     if (pos + 2 > b.length) throw truncated();
     const length = b.readUInt16BE(pos);
-    if (length < 2) throw unreadable(`segment 0xFF${marker.toString(16).toUpperCase()} with length ${length} at offset ${pos}`);
+    if (length < 2) throw unreadable('jpeg-damaged', `segment 0xFF${marker.toString(16).toUpperCase()} with length ${length} at offset ${pos}`);
     const end = pos + length;
     if (end > b.length) throw truncated();
     const body = b.subarray(pos + 2, end);
 
     if (isSof(marker)) {
-      if (body.length < 6) throw unreadable('frame header (SOF) too short');
+      if (body.length < 6) throw unreadable('jpeg-damaged', 'frame header (SOF) too short');
       const height = body.readUInt16BE(1);
       const width = body.readUInt16BE(3);
       const components = body[5]!;
       // The pixel limit comes first: a small file claiming 30,000 × 30,000 never reaches a decoder.
       if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
-      if (width === 0 || height === 0) throw unreadable(`frame header gives ${width} × ${height} pixels`);
+      if (width === 0 || height === 0) throw unreadable('jpeg-damaged', `frame header gives ${width} × ${height} pixels`);
       if (!frame) {
         frame = { width, height, components, precision: body[0]!, sofMarker: marker };
         frameBlocks = countBlocks(body, width, height);
@@ -206,7 +212,7 @@ export function readJpegStructure(bytes: Buffer, maxPixels: number = DEFAULT_DEC
     pos = end;
 
     if (marker === SOS) {
-      if (!frame) throw unreadable('a scan (SOS) comes before the frame header (SOF)');
+      if (!frame) throw unreadable('jpeg-damaged', 'a scan (SOS) comes before the frame header (SOF)');
       scans++;
       const dataStart = pos;
       pos = skipEntropyCodedData(b, pos);
@@ -306,7 +312,7 @@ export async function decodeCameraPhoto(bytes: Buffer, limits: DecodeLimits = DE
   if (format !== 'JPEG') throw new AppError('PHOTO_FORMAT_UNSUPPORTED', { params: { format } });
   const jpeg = readJpegStructure(bytes, limits.maxPixels);
   if (jpeg.components !== 1 && jpeg.components !== 3 && jpeg.components !== 4) {
-    throw unreadable(`${jpeg.components} colour components`);
+    throw unreadable('jpeg-components', `${jpeg.components} colour components`);
   }
   if (jpeg.components === 4 && !jpeg.hasIccProfile) throw new AppError('PHOTO_CMYK_UNSUPPORTED');
 
@@ -358,6 +364,6 @@ export function photoErrorFromSharp(e: unknown, limits: DecodeLimits = DEFAULT_D
     return new AppError('PHOTO_TRUNCATED');
   }
   // libvips messages run over several lines ("VipsJpeg: …\nvips2jpeg: …"): the first one says it.
-  const reason = message.split('\n').find((l) => l.trim())?.trim().slice(0, 200) || 'unknown error';
-  return unreadable(reason);
+  const found = message.split('\n').find((l) => l.trim())?.trim().slice(0, 200) || 'unknown error';
+  return unreadable(m.includes('unsupported') ? 'jpeg-unsupported' : 'jpeg-damaged', found);
 }

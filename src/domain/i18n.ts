@@ -317,6 +317,11 @@ const PARAM_WORDS: Record<string, Text> = {
   'dir-missing': { zh: '目录不存在且无法创建', en: 'it does not exist and cannot be created' },
   'dir-read-only': { zh: '文件系统只读', en: 'the file system is read-only' },
   'dir-no-space': { zh: '磁盘空间不足', en: 'no space left on the device' },
+  // a camera file that cannot be decoded (PHOTO_UNREADABLE {reason}); src/adapters/image-decode.ts
+  'jpeg-not-jpeg': { zh: '文件不是 JPEG 照片', en: 'the file is not a JPEG photo' },
+  'jpeg-damaged': { zh: '照片文件已损坏（可能传输不完整或被改动），请从相机重新导出或重拍', en: 'the file is damaged (an incomplete copy or an altered file): export it from the camera again, or take the shot again' },
+  'jpeg-unsupported': { zh: '照片使用了不支持的 JPEG 编码方式，请在相机中改用标准 JPEG 格式保存', en: 'the photo uses a JPEG encoding that is not supported: save it as a standard JPEG in the camera' },
+  'jpeg-components': { zh: '颜色通道数不受支持（应为灰度、RGB 或 CMYK）', en: 'its number of colour channels is not supported (greyscale, RGB or CMYK expected)' },
   // the photo store (BLOB_STORE_UNAVAILABLE {reason}); src/adapters/s3-blob-store.ts
   'store-unreachable': { zh: '无法连接对象存储服务', en: 'the object store cannot be reached' },
   'store-timeout': { zh: '对象存储服务响应超时', en: 'the object store did not answer in time' },

@@ -350,7 +350,9 @@ describe.each(DIALECTS)('photo API on %s', (dialect) => {
     const before = { refused: (await events('photo.upload_refused')).length, blobs: blobFiles().length };
     for (const lang of ['zh', 'en']) {
       const error = expectError(await upload('operator', corrupt, { studentNo: NO.c, station: 'A-9' }, { lang }), 422, 'PHOTO_UNREADABLE');
-      expect(error.message).toMatch(/progressive/);
+      // said in words; what the decoder said is in details, not in the sentence (L3)
+      expect(error.message).toBe(lang === 'zh' ? '无法解码该照片：照片文件已损坏（可能传输不完整或被改动），请从相机重新导出或重拍' : 'The photo cannot be decoded: the file is damaged (an incomplete copy or an altered file): export it from the camera again, or take the shot again');
+      expect(error.details).toMatchObject({ found: expect.stringMatching(/progressive/) });
     }
     const refusals = (await events('photo.upload_refused')).slice(before.refused);
     expect(refusals.map((e) => [e.target_id, JSON.parse(e.details).code, JSON.parse(e.details).station])).toEqual([
