@@ -219,8 +219,15 @@ export interface HealthSampler {
 export async function healthSampler(url: string): Promise<HealthSampler> {
   const worker = new Worker(SAMPLER, { eval: true, workerData: { url } });
   await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
+    worker.once('message', () => {
+      worker.off('error', reject);
+      resolve();
+    });
     worker.once('error', reject);
+  });
+  // a sampler that fails later fails the run, loudly, instead of leaving stop() waiting for its figures
+  worker.on('error', (e) => {
+    throw e;
   });
   return {
     pause: () => worker.postMessage({ type: 'pause' }),

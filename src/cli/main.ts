@@ -130,6 +130,9 @@ program
     }
   });
 
+/** How long a stop asked for during the start waits for the start to finish (see serve). */
+const START_STOP_WAIT_MS = 10_000;
+
 async function serve(opts: { port?: string }, locked: (lock: { release(): void; note(url: string): void }) => void): Promise<void> {
     const cfg = config();
     // One listener per signal for the life of the process, which changes what it does once the server runs. Swapping
@@ -140,11 +143,15 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
     // abort the process: the photo analysis thread may be loading ONNX Runtime and sharp, whose native code aborts
     // when its thread is torn down under it). A second Ctrl-C exits at once (the lock is released by its own 'exit'
     // listener; the migrations are one transaction, so nothing is left half-done).
+    // A start that hangs (a database that accepts the connection and never answers) is left after 10 s.
     let stopRequested = false;
     let onSignal: () => void = () => {
       if (stopRequested) process.exit(130);
       stopRequested = true;
-      process.stderr.write('正在启动，启动完成后即停止（再按一次 Ctrl-C 立即退出）/ stopping as soon as started (Ctrl-C again to quit at once)\n');
+      process.stderr.write(
+        `正在启动：启动完成后即停止，${START_STOP_WAIT_MS / 1000} 秒内未完成则直接退出（再次发送停止信号或按 Ctrl-C 立即退出）/ stopping as soon as started, or in ${START_STOP_WAIT_MS / 1000} s if the start has not finished (a second signal or Ctrl-C quits at once)\n`,
+      );
+      setTimeout(() => process.exit(130), START_STOP_WAIT_MS).unref();
     };
     const signalled = () => onSignal();
     process.on('SIGINT', signalled);
@@ -178,8 +185,13 @@ async function serve(opts: { port?: string }, locked: (lock: { release(): void; 
     // campaign's clock (ICU loads the time zone: ~25 ms), and one request through the whole stack (Node loads
     // its fetch internals, ~20 ms, on the first reply the compression hook looks at; hooks, logger and
     // serializers compile on first use).
-    wallClockOf(Date.now(), campaign.timezone);
-    await app.inject({ method: 'GET', url: '/api/health' });
+    // A warm-up that fails (a campaign stored with a zone this runtime does not know) is the first request's to report.
+    try {
+      wallClockOf(Date.now(), campaign.timezone);
+      await app.inject({ method: 'GET', url: '/api/health' });
+    } catch (e) {
+      app.log.warn({ err: e }, 'start-up warm-up failed');
+    }
     const port = opts.port ? Number(opts.port) : cfg.port;
     const address = await app.listen({ port, host: cfg.host }).catch(async (e: unknown) => {
       await app.close().catch(() => undefined);

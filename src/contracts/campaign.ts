@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { DateSchema, SiteSchema, TermSchema, TextSchema } from './common.js';
 
+/** An IANA time zone this runtime knows (Asia/Shanghai); Intl refuses any other. */
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const TimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
 
 /** The campaign document: docs/rules/campaign-file.md. */
@@ -11,7 +21,12 @@ export const CampaignDefinitionSchema = z
     targetTerms: z.array(TermSchema).min(1),
     retakeBefore: TermSchema,
     deferTerms: z.array(TermSchema).default([]),
-    timezone: z.string().default('Asia/Shanghai'),
+    timezone: z
+      .string()
+      .default('Asia/Shanghai')
+      .superRefine((tz, ctx) => {
+        if (!isTimeZone(tz)) ctx.addIssue({ code: 'custom', message: `unknown time zone: ${tz}`, params: { reason: 'time-zone', value: tz } });
+      }),
     price: z.object({
       amount: z.number().nonnegative(),
       currency: z.string(),

@@ -509,6 +509,7 @@ export function describeValidationIssue(issue: ValidationIssue, lang: Lang): str
         const fields = inner.fields.map(String);
         return zh ? `${fields.join('、')} 须填写且只填写其中一项` : `give exactly one of ${fields.join(', ')}`;
       }
+      if (inner.reason === 'time-zone') return zh ? `“${String(inner.value)}”不是已知的时区（应为 IANA 时区名，如 Asia/Shanghai）` : `"${String(inner.value)}" is not a known time zone (an IANA name such as Asia/Shanghai)`;
       if (inner.reason === 'no-such-date') return zh ? `“${String(inner.value)}”不是存在的日期（应为 YYYY-MM-DD）` : `"${String(inner.value)}" is not a date that exists (YYYY-MM-DD)`;
       return zh ? '内容不正确' : `is not valid${issue.message ? ` (${issue.message})` : ''}`;
     }

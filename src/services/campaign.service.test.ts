@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createActor, createTestRuntime, DIALECTS, loginOverHttp, startTestServer, type TestRuntime } from '../../test/support/runtime.js';
 import { rosterCsv, rosterRow, type RosterRow } from '../../test/support/rosters.js';
 import { listDepartments } from '../domain/campaign.js';
+import { translateAppError } from '../domain/i18n.js';
 import type { StudentRow } from '../repositories/student.repository.js';
 import {
   demoCampaign,
@@ -184,6 +185,21 @@ describe.each(DIALECTS)('campaign service on %s', (dialect) => {
     expect(() => parseCampaignDefinition({ ...readPublishedDemoCampaign(), targetTerms: ['2024-01', '2024-01'] })).toThrow(
       expect.objectContaining({ code: 'VALIDATION_FAILED', params: { detail: 'targetTerms: term listed twice: 2024-01' } }) as Error,
     );
+  });
+
+  it('a campaign file with a time zone this runtime does not know is refused when read, naming it in zh and en', () => {
+    // before, it was stored, and every clock of the campaign failed later (serve's start, bookings, the notice)
+    let error: unknown;
+    try {
+      parseCampaignDefinition({ ...readPublishedDemoCampaign(), timezone: 'Asia/Beijing' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const e = error as { code: 'VALIDATION_FAILED'; params: Record<string, string>; issues?: [] };
+    expect(translateAppError(e, 'zh')).toContain('“Asia/Beijing”不是已知的时区（应为 IANA 时区名，如 Asia/Shanghai）');
+    expect(translateAppError(e, 'en')).toContain('"Asia/Beijing" is not a known time zone');
+    expect(parseCampaignDefinition({ ...readPublishedDemoCampaign(), timezone: 'Europe/Paris' }).timezone).toBe('Europe/Paris');
   });
 
   it('loadCampaign with other terms recomputes the decisions of its students', async () => {

@@ -131,6 +131,28 @@ describe('gradphoto serve refuses to start, saying why', { timeout: 180_000 }, (
     expect(fs.existsSync(path.join(data, 'serve.lock'))).toBe(false);
   });
 
+  it('a start that hangs (a database that accepts the connection and never answers) still ends on one SIGTERM', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    try {
+      const child = spawnServe(path.join(dir, 'hang'), { ...BASE_ENV, DATABASE_URL: `postgres://gp:gp@127.0.0.1:${port}/gp` });
+      let output = '';
+      child.stderr!.on('data', (d: Buffer) => (output += d.toString('utf8')));
+      const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(String(code ?? signal))));
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      const how = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 25 s'), 25_000))]);
+      if (how !== '130') child.kill('SIGKILL');
+      expect(how, output).toBe('130');
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(output).toContain('stopping as soon as started, or in 10 s');
+    } finally {
+      silent.close();
+    }
+  });
+
   it('a bad PORT, a data directory that is a file, an unknown HOST, an unreachable PostgreSQL: each names its setting, in both languages', async () => {
     const port = await run(['--data', path.join(dir, 'port'), 'serve'], { PORT: 'abc' });
     expect(port.code).toBe(1);

@@ -420,12 +420,15 @@ export function startStationWatch(options: StationWatchOptions): StationAgent {
     if ('report' in sent) {
       const { report, duplicate } = sent;
       const failed = report.checks.filter((x) => x.status === 'fail');
+      // the lines say what failed when measured; the checks that could not be run only when nothing measured failed
+      const measuredFailed = failed.filter((x) => x.measured !== false);
+      const said = measuredFailed.length > 0 ? measuredFailed : failed;
       await saveRecord({ name: c.name, size: c.size, mtimeMs: c.mtimeMs, sha256: c.sha256!, status: 'uploaded', studentId, photoId: report.id, accepted: report.accepted, at: new Date().toISOString() });
       c.phase = 'done';
       counts.uploaded++;
       emit(
         { event: 'uploaded', file: c.name, photoId: report.id, accepted: report.accepted, failedChecks: failed.map((x) => x.id), duplicate },
-        failed.map((x) => `${x.id}: ${x.message}`),
+        said.map((x) => `${x.id}: ${x.message}`),
       );
       return;
     }

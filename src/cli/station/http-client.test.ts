@@ -139,6 +139,11 @@ describe('station agent: HTTP client', () => {
     const wrongSum = await client.uploadPhoto({ ...input, sha256: sha256Hex(Buffer.from('other')) });
     expect('result' in wrongSum && answerError(wrongSum.result, 'en').code).toBe('PHOTO_CHECKSUM_MISMATCH');
 
+    // a server from before checks said `measured` is still read (the field is optional to the agent)
+    const older = { id: 'p-old', accepted: false, checks: [{ id: 'faces', status: 'fail', value: 0, threshold: 1, message: 'no face' }] };
+    fake.intercept = ({ path }) => (path === '/api/photos' ? { status: 201, body: older } : undefined);
+    expect(await client.uploadPhoto(input)).toMatchObject({ duplicate: false, report: { id: 'p-old', checks: [{ id: 'faces', status: 'fail' }] } });
+
     fake.intercept = ({ path }) => (path === '/api/photos' ? { status: 201, body: { id: 'x' } } : undefined);
     const unreadable = await client.uploadPhoto(input);
     expect(unreadable).toEqual({ result: { kind: 'answer', status: 502, body: null } });

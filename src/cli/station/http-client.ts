@@ -3,7 +3,7 @@
 // SHA-256 of exactly the bytes sent, which answers are worth retrying and after how long, and the rule that
 // faces and the password never travel over plain http to another computer unless asked for (A3).
 import { z } from 'zod';
-import { PhotoReportSchema } from '../../contracts/photo.js';
+import { PhotoCheckSchema, PhotoReportSchema } from '../../contracts/photo.js';
 import { StationSchema } from '../../contracts/station.js';
 import { AppError } from '../../domain/errors.js';
 import type { Lang } from '../../domain/i18n.js';
@@ -11,7 +11,8 @@ import type { Lang } from '../../domain/i18n.js';
 export type HttpResult = { kind: 'answer'; status: number; body: unknown } | { kind: 'network'; error: unknown };
 
 /** What the agent reads of uploadPhoto's answer (the station's screen shows the rest). */
-const UploadAnswerSchema = PhotoReportSchema.pick({ id: true, accepted: true, checks: true });
+// `measured` is optional here: an agent of this version still reads a server from before it existed
+const UploadAnswerSchema = PhotoReportSchema.pick({ id: true, accepted: true }).extend({ checks: z.array(PhotoCheckSchema.partial({ measured: true })) });
 const ErrorAnswerSchema = z.object({ error: z.looseObject({ code: z.string(), message: z.string() }) });
 
 /** localhost, 127.0.0.0/8 and ::1: traffic that never leaves this computer. */
