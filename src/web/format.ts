@@ -14,22 +14,31 @@ export function formatDay(date: string, lang: Language, withYear = false): strin
   return `${year}${day.getUTCMonth() + 1}月${day.getUTCDate()}日（${weekday}）`;
 }
 
+const CLOCK_FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant on the wall clock of `timeZone` (the campaign's: Beijing), whatever the browser's zone: `date`
+ * YYYY-MM-DD, `time` HH:MM, `seconds` SS. One formatter per zone, built once: lists show an instant per row, and
+ * building a formatter costs far more than using one. (The server's twin is src/domain/wall-clock.ts; the web app
+ * imports contracts only, docs/architecture.md.)
+ */
+export function wallClockParts(at: Date, timeZone: string = TIME_ZONE): { date: string; time: string; seconds: string } {
+  let formatter = CLOCK_FORMATTERS.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    CLOCK_FORMATTERS.set(timeZone, formatter);
+  }
+  const parts = formatter.formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return { date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}`, seconds: get('second') };
+}
+
 /** An instant in Beijing time: `2024-11-01 09:30:05`. */
 export function formatInstant(iso: string): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone: TIME_ZONE,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(at);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')}`;
+  const { date, time, seconds } = wallClockParts(at);
+  return `${date} ${time}:${seconds}`;
 }
 
 /** A `YYYY-MM` term as people write it: `2024年7月` / `Jul 2024`. */
@@ -57,17 +66,8 @@ export function formatSession(session: { date: string; start: string; end: strin
 
 /** The campaign's wall clock now (`2024-11-01 09:30`), whatever the browser's time zone. */
 export function wallClockNow(timeZone: string = TIME_ZONE, now: Date = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  const { date, time } = wallClockParts(now, timeZone);
+  return `${date} ${time}`;
 }
 
 /** Whether a session has started, comparing the campaign's wall-clock strings (no browser time zone involved). */

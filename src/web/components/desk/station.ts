@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { Board, BoardCall } from '../../../contracts/board.js';
 import { stationNumberOf } from '../../../contracts/board.js';
+import { wallClockParts } from '../../format.js';
 
 /** A station as people read it: "beijing-2" → "2 号机位" / "Station 2"; an id without a number stays as it is. */
 export function stationLabel(t: TFunction, stationId: string): string {
@@ -14,20 +15,16 @@ export function spokenCall(number: string, stationId: string): string {
   return `请 ${number.replace('-', '')} 号到 ${n === null ? stationId : `${n} 号机位`}`;
 }
 
-const BEIJING = 'Asia/Shanghai';
-
 /** 09:30 (Beijing time) */
 export function beijingTime(at: Date | string, withSeconds = false): string {
-  const d = typeof at === 'string' ? new Date(at) : at;
-  return new Intl.DateTimeFormat('en-GB', { timeZone: BEIJING, hour: '2-digit', minute: '2-digit', second: withSeconds ? '2-digit' : undefined, hourCycle: 'h23' }).format(d);
+  const { time, seconds } = wallClockParts(typeof at === 'string' ? new Date(at) : at);
+  return withSeconds ? `${time}:${seconds}` : time;
 }
 
 /** 2024-11-01 09:30 (Beijing time) */
 export function beijingDateTime(at: Date | string): string {
-  const d = typeof at === 'string' ? new Date(at) : at;
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: BEIJING, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+  const { date, time } = wallClockParts(typeof at === 'string' ? new Date(at) : at);
+  return `${date} ${time}`;
 }
 
 /** 2000 → "20.00" */
