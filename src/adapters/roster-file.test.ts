@@ -346,6 +346,26 @@ describe('openRosterFile: files that are not rosters', () => {
     await expectUnsupported(openRosterFile({ buffer: data }), /./);
   });
 
+  it('rejects, as a damaged workbook, a zip whose entry claims more bytes than the file holds (reliability run T9: it was a 500)', async () => {
+    const data = Buffer.from(await rosterXlsxBuffer({ headers: REQUIRED_HEADERS.zh, rows: requiredRows(2) }));
+    // the central directory's compressed size of xl/workbook.xml (offset 20 of its record) made ten times the file
+    const record = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
+    let patched = 0;
+    for (let pos = data.indexOf(record); pos >= 0; pos = data.indexOf(record, pos + 4)) {
+      if (data.subarray(pos + 46, pos + 46 + data.readUInt16LE(pos + 28)).toString() === 'xl/workbook.xml') {
+        data.writeUInt32LE(data.length * 10, pos + 20);
+        patched++;
+      }
+    }
+    expect(patched).toBe(1);
+    const drained = (async () => {
+      const file = await openRosterFile({ buffer: data });
+      for await (const row of file.rows) void row;
+    })();
+    const error = await expectUnsupported(drained, /damaged/);
+    expect(translateError(error.code, error.params, 'zh')).toContain('Excel 文件已损坏');
+  });
+
   it('rejects an old .xls (OLE) and says to save as .xlsx', async () => {
     await expectUnsupported(openRosterFile({ path: await fixture('old.xls', oleXlsBuffer()) }), /\.xls\b.*\.xlsx/);
   });

@@ -80,8 +80,11 @@ async function* entryText(zip: ZipFile, entry: Entry, budget: ByteBudget, limits
   if (entry.uncompressedSize > limits.maxUncompressedBytes) {
     throw tooComplex('xlsx-uncompressed-size', formatByteLimit(entry.uncompressedSize), formatByteLimit(limits.maxUncompressedBytes));
   }
-  // Inflated here rather than by yauzl, to count packed against unpacked bytes as they stream.
-  const raw: Readable = await zip.openReadStreamPromise(entry, entry.compressionMethod === 8 ? { decompress: false } : {});
+  // Inflated here rather than by yauzl, to count packed against unpacked bytes as they stream. A zip whose entry
+  // points outside the file ("file data overflows file bounds") is refused here, as damaged, by yauzl.
+  const raw: Readable = await zip.openReadStreamPromise(entry, entry.compressionMethod === 8 ? { decompress: false } : {}).catch((e: unknown) => {
+    throw errors.damaged(`${entry.fileName}: ${(e as Error)?.message ?? String(e)}`);
+  });
   const inflate = entry.compressionMethod === 8 ? createInflateRaw() : undefined;
   const inflated: Readable = inflate ? raw.pipe(inflate) : raw;
   if (inflated !== raw) raw.once('error', (e) => inflated.destroy(e));
@@ -100,8 +103,9 @@ async function* entryText(zip: ZipFile, entry: Entry, budget: ByteBudget, limits
     }
     yield decodeChunk(decoder, undefined, false, entry, errors);
   } catch (e) {
-    if ((e as { code?: string }).code?.startsWith('Z_')) throw errors.damaged(`${entry.fileName}: ${(e as Error).message}`);
-    throw e;
+    // our own refusals (limits, invalid UTF-8) pass; anything the zip or the inflater says means a damaged file
+    if (e instanceof Error && e.name === 'AppError') throw e;
+    throw errors.damaged(`${entry.fileName}: ${(e as Error)?.message ?? String(e)}`);
   } finally {
     inflated.destroy();
     raw.destroy();
